@@ -1,0 +1,11 @@
+// @interleave/core: pure state machines for coordination (leases with fencing tokens, fenced storage,
+// claim queues). No I/O, no clock, no randomness; the simulator and the Redis runtime drive the same code.
+
+export { AssertionError, assert, InvalidConfigError } from "./assert.js";
+/** Work queue keyed by scope with batch claims, heartbeats, ack, retry and dead-letter (seed 002). */
+export * as ClaimQueue from "./claim-queue.js";
+/** Storage that rejects writes with a fencing token older than the highest seen (Kleppmann). */
+export * as FencedResource from "./fenced-resource.js";
+/** Lease with fencing tokens: acquire, renew (heartbeat), holder-aware release, reclaim after expiry. */
+export * as Lease from "./lease.js";
+export type { Machine, Transition } from "./machine.js";

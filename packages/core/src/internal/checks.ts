@@ -1,0 +1,68 @@
+// Validation helpers shared by the machines: config fields (thrown as InvalidConfigError) and event
+// fields (thrown through `assert`). Internal: not exported from the package entry point.
+
+import { AssertionError, assert, InvalidConfigError } from "../assert.js";
+
+/** Effects of a machine that has none; shared so a transition allocates nothing for them. */
+export const NO_EFFECTS: readonly never[] = Object.freeze([]);
+
+/** Renders a config value for an error message: numbers as-is, everything else as JSON. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "bigint" || value === undefined) {
+    return String(value);
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * Reads `config[field]` and throws {@link InvalidConfigError} unless it is a safe integer `>= min`.
+ * The message reads `<machine> config: <field> (<value>) must be a positive integer` (or
+ * `... an integer >= <min>`).
+ */
+export function configInteger(machine: string, config: unknown, field: string, min: number): number {
+  const fields =
+    typeof config === "object" && config !== null ? (config as Readonly<Record<string, unknown>>) : {};
+  const value = fields[field];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    const requirement = min === 1 ? "a positive integer" : `an integer >= ${min}`;
+    throw new InvalidConfigError(
+      field,
+      `${machine} config: ${field} (${describeValue(value)}) must be ${requirement}`,
+    );
+  }
+  return value;
+}
+
+/** Asserts that `atMs` is a non-negative safe integer (ms); time enters the core only this way. */
+export function assertTime(atMs: number): void {
+  assert(Number.isSafeInteger(atMs) && atMs >= 0, `atMs must be a non-negative integer, got ${atMs}`);
+}
+
+/** Asserts that `value` (named `name` in the message) is a non-empty string. */
+export function assertName(name: string, value: string): void {
+  assert(
+    typeof value === "string" && value.length > 0,
+    `${name} must be a non-empty string, got ${describeValue(value)}`,
+  );
+}
+
+/** Asserts that a fencing token carried by an event is a safe integer. */
+export function assertToken(token: number): void {
+  assert(Number.isSafeInteger(token), `token must be an integer, got ${describeValue(token)}`);
+}
+
+/** Asserts that `atMs + durationMs` stays a safe integer and returns it. */
+export function addMs(atMs: number, durationMs: number): number {
+  const sumMs = atMs + durationMs;
+  assert(Number.isSafeInteger(sumMs), `time overflow: ${atMs} + ${durationMs} is not a safe integer`);
+  return sumMs;
+}
+
+/**
+ * Fails on an event whose `_tag` no branch handled. The parameter type `never` makes a missing branch a
+ * compile error; the runtime check catches untyped callers.
+ */
+export function unknownEvent(event: never): never {
+  const tag: unknown = (event as { readonly _tag?: unknown } | null)?._tag;
+  throw new AssertionError(`unknown event _tag: ${describeValue(tag)}`);
+}
