@@ -1,0 +1,111 @@
+/**
+ * Choosers decide every nondeterministic choice of a run (which process steps next, a drawn delay, whether
+ * a fault fires) and record it as a labelled decision. A run is a pure function of its decision stream, so
+ * a strategy is just a chooser: seeded random now; PCT, exhaustive and shrinking plug in the same way.
+ */
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
+/**
+ * One recorded choice: `label` names the choice point (`"pick"`, `"fault worker-1"`, `"worker-1: processing ms"`),
+ * `count` is the number of options (≥ 2; single-option points are not decisions), `choice` the 0-based index
+ * taken. `options` holds the option names where they are names (process picks, `choose`), for people reading
+ * a trace; replay relies on `label`, `count` and `choice` only.
+ */
+export interface Decision {
+  readonly label: string;
+  readonly count: number;
+  readonly choice: number;
+  readonly options?: readonly string[];
+}
+
+/** A request for a decision: the options' relative `weights` guide random strategies; replay ignores them. */
+export interface DecisionRequest {
+  readonly label: string;
+  readonly count: number;
+  readonly weights?: readonly number[] | undefined;
+  readonly options?: readonly string[] | undefined;
+}
+
+/** The single source of nondeterminism of a run. `choose` returns an index in `[0, request.count)`. */
+export interface Chooser {
+  choose(request: DecisionRequest): number;
+}
+
+/** Raised by {@link ReplayChooser} when the code under replay asks for a different decision than recorded. */
+export class ReplayDivergence extends Error {
+  readonly decisionIndex: number;
+  constructor(decisionIndex: number, message: string) {
+    super(message);
+    this.name = "ReplayDivergence";
+    this.decisionIndex = decisionIndex;
+  }
+}
+
+/**
+ * murmur3's 32-bit finaliser: a bijection on uint32 that spreads nearby inputs apart. xoroshiro128+ seeded
+ * directly with small or consecutive integers gives correlated first outputs (seeds 1..8 alternate their
+ * first 2-way choice), so every seed passes through this first.
+ */
+export function mix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Seeded random strategy: one xoroshiro128+ generator (pure-rand) per run, derived from the run's 32-bit seed
+ * (scrambled by {@link mix32}) and never shared. Uniform over options unless the request carries weights.
+ */
+export class RandomChooser implements Chooser {
+  private readonly rng;
+  constructor(seed: number) {
+    this.rng = xoroshiro128plus(mix32(seed) | 0);
+  }
+  choose(request: DecisionRequest): number {
+    const { count, weights } = request;
+    if (weights === undefined) return uniformInt(this.rng, 0, count - 1);
+    let total = 0;
+    for (const w of weights) total += w;
+    let x = uniformFloat64(this.rng) * total;
+    for (let i = 0; i < count; i++) {
+      x -= weights[i] ?? 0;
+      if (x < 0) return i;
+    }
+    return count - 1;
+  }
+}
+
+/**
+ * Feeds a recorded decision stream back. Each request must match the recorded label and option count;
+ * otherwise it throws {@link ReplayDivergence} naming the decision index and both sides, so a replay after a
+ * code change reports where it diverged instead of silently running a different schedule.
+ */
+export class ReplayChooser implements Chooser {
+  private index = 0;
+  constructor(private readonly decisions: readonly Decision[]) {}
+  choose(request: DecisionRequest): number {
+    const i = this.index;
+    const d = this.decisions[i];
+    if (d === undefined) {
+      throw new ReplayDivergence(
+        i,
+        `the trace has ${this.decisions.length} decisions but the run asked for decision #${i} ("${request.label}", ${request.count} options)`,
+      );
+    }
+    if (d.label !== request.label || d.count !== request.count) {
+      throw new ReplayDivergence(
+        i,
+        `decision #${i}: the trace recorded "${d.label}" with ${d.count} options, the run asked for "${request.label}" with ${request.count} options`,
+      );
+    }
+    this.index = i + 1;
+    return d.choice;
+  }
+  /** Number of recorded decisions consumed so far. */
+  get consumed(): number {
+    return this.index;
+  }
+}

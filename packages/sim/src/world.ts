@@ -1,0 +1,632 @@
+/**
+ * The world: a virtual clock (integer ms), a store of machine states, generator processes, a fault plan and
+ * properties, driven by one {@link Chooser}. `runWorld` is a pure function of (scenario build, decisions):
+ * every nondeterministic choice — which enabled process steps next, each drawn delay, each fault — goes
+ * through the chooser and is recorded, so the same decisions always give the same run.
+ *
+ * Scheduling model: a process step executes the process's pending shared operation (`tx`, or an `until`
+ * check) atomically, then runs the process's local code up to its next shared operation. Local operations
+ * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
+ * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
+ */
+import { assert } from "@interleave/core";
+import type { Chooser, Decision, DecisionRequest } from "./chooser.js";
+import { type Change, diff } from "./diff.js";
+import { type Distribution, isDistribution } from "./distribution.js";
+import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "./ops.js";
+
+/**
+ * Faults the chooser may inject into processes registered with `{ faults: true }`. At each step of such a
+ * process, while the budget lasts, a decision `fault <node>` picks none / pause / crash with the given
+ * per-step probabilities.
+ * - pause: the process and everything it spawned stall for a drawn duration (a GC pause, a stalled VM);
+ *   time keeps running for everyone else, so leases expire.
+ * - crash: the process and its children are killed, local state is lost, and the process restarts from its
+ *   entry after a drawn delay. The store survives.
+ */
+export interface FaultPlan {
+  readonly pause?: {
+    readonly probability: number;
+    readonly durationMs: Distribution;
+    readonly countMax: number;
+  };
+  readonly crash?: {
+    readonly probability: number;
+    readonly restartDelayMs: Distribution;
+    readonly countMax: number;
+  };
+}
+
+/** What a scenario's `build` uses to describe one run's world. It is called afresh for every run. */
+export interface WorldBuilder {
+  /** Put a machine state in the store under `key`; `tx(ref, event)` applies `machine.transition` atomically. */
+  store<S, E, R>(
+    key: string,
+    machine: { transition(state: S, event: E): { state: S; result: R; effects: readonly unknown[] } },
+    initial: S,
+  ): StoreRef<S, E, R>;
+  /** Start a top-level process at time 0. `faults: true` makes it (and its children) subject to the fault plan. */
+  process(name: string, body: ProcessBody, options?: { readonly faults?: boolean }): void;
+  /** Set the fault plan of this run. */
+  faults(plan: FaultPlan): void;
+  /** Invariant: `predicate` must hold in the initial state and after every step. `name` is a sentence. */
+  always(name: string, predicate: (view: View) => boolean): void;
+  /**
+   * Bounded liveness: `predicate` must hold at some step no later than `withinMs` of virtual time after the
+   * start of the run. A run that goes quiet, or reaches its horizon, first is a violation too.
+   */
+  eventually(name: string, predicate: (view: View) => boolean, options: { readonly withinMs: number }): void;
+  /** The run stops (without a verdict of its own) when virtual time would pass `ms`. Default 10 minutes. */
+  horizon(ms: number): void;
+  /**
+   * End the run as `finished` as soon as `predicate` holds after a step (the workload is done: e.g. the
+   * producer finished and the queue is empty). Only sound when nothing after that point can break a property.
+   */
+  finishWhen(predicate: (view: View) => boolean): void;
+}
+
+/** A property that failed: its sentence, its kind, the step and virtual time at which it failed. */
+export interface Violation {
+  readonly property: string;
+  readonly kind: "always" | "eventually";
+  readonly step: number;
+  readonly t: number;
+  readonly message: string;
+}
+
+/** One line of a recorded run. `changes` lists what a `tx` changed in its store entry. */
+export interface TraceEvent {
+  readonly step: number;
+  readonly t: number;
+  readonly process: string;
+  readonly op: "tx" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
+  readonly key?: string;
+  readonly input?: unknown;
+  readonly result?: unknown;
+  readonly changes?: readonly Change[];
+}
+
+export interface RunOptions {
+  /** Record the event log (for traces and timelines). Exploration runs without it and re-runs to record. */
+  readonly record?: boolean;
+  /** Bound on steps per run; reaching it ends the run as `steps`. Default 100,000. */
+  readonly stepsMax?: number;
+}
+
+export interface RunResult {
+  readonly decisions: readonly Decision[];
+  readonly violation: Violation | null;
+  readonly steps: number;
+  readonly endMs: number;
+  readonly endReason: "violation" | "finished" | "quiescent" | "horizon" | "steps";
+  readonly events: readonly TraceEvent[] | null;
+  /** Names of all top-level and spawned processes in order of first appearance (timeline columns). */
+  readonly processes: readonly string[];
+}
+
+/** A scenario build as the world needs it: the variant's options are already bound. */
+export type Build = (world: WorldBuilder) => void;
+
+interface NodeState {
+  readonly name: string;
+  readonly faultable: boolean;
+  pausedUntilMs: number;
+  pauseCount: number;
+  crashCount: number;
+  root: ProcState;
+}
+
+type Pending =
+  | { readonly kind: "wake" }
+  | { readonly kind: "restart" }
+  | {
+      readonly kind: "tx";
+      readonly ref: StoreRef<unknown, unknown, unknown>;
+      readonly event: unknown;
+      readonly stamped: boolean;
+    }
+  | { readonly kind: "until"; readonly predicate: (view: View) => boolean };
+
+interface ProcState {
+  readonly id: number;
+  readonly name: string;
+  readonly node: NodeState;
+  readonly body: ProcessBody;
+  gen: Generator<Op, void, unknown> | null;
+  pending: Pending | null;
+  readyAtMs: number;
+  done: boolean;
+  readonly children: ProcState[];
+}
+
+const HORIZON_DEFAULT_MS = 10 * 60_000;
+const STEPS_MAX_DEFAULT = 100_000;
+const NODE_PROCESSES_MAX = 64;
+
+/** Run one world to its end under `chooser`. Throws if a process or machine throws (a scenario bug). */
+export function runWorld(build: Build, chooser: Chooser, options: RunOptions = {}): RunResult {
+  return new World(chooser, options).run(build);
+}
+
+class World implements View {
+  now = 0;
+  last: LastTx | null = null;
+  private readonly states: unknown[] = [];
+  private readonly refs: StoreRef<unknown, unknown, unknown>[] = [];
+  private readonly procs: ProcState[] = [];
+  private readonly nodes: NodeState[] = [];
+  private readonly always: { name: string; predicate: (view: View) => boolean }[] = [];
+  private readonly eventually: {
+    name: string;
+    predicate: (view: View) => boolean;
+    withinMs: number;
+    satisfied: boolean;
+  }[] = [];
+  private readonly decisions: Decision[] = [];
+  private readonly events: TraceEvent[] | null;
+  private readonly processNames: string[] = [];
+  private plan: FaultPlan = {};
+  private horizonMs = HORIZON_DEFAULT_MS;
+  private finishPredicate: ((view: View) => boolean) | null = null;
+  private steps = 0;
+  private nextId = 0;
+  private violation: Violation | null = null;
+  private readonly stepsMax: number;
+
+  constructor(
+    private readonly chooser: Chooser,
+    options: RunOptions,
+  ) {
+    this.events = options.record === true ? [] : null;
+    this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
+  }
+
+  get<S>(ref: StoreRef<S, never, unknown>): S {
+    return this.states[ref.index] as S;
+  }
+
+  finished(processName: string): boolean {
+    const node = this.nodes.find((n) => n.name === processName);
+    assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
+    return node.root.done && node.root.pending === null;
+  }
+
+  run(build: Build): RunResult {
+    const starts: { name: string; body: ProcessBody; faultable: boolean }[] = [];
+    build({
+      store: (key, machine, initial) => {
+        assert(!this.refs.some((r) => r.key === key), `store key "${key}" is declared twice`);
+        const ref = { key, index: this.refs.length, machine } as unknown as StoreRef<
+          unknown,
+          unknown,
+          unknown
+        >;
+        this.refs.push(ref);
+        this.states.push(initial);
+        return ref as never;
+      },
+      process: (name, body, opts) => {
+        assert(!starts.some((s) => s.name === name), `process "${name}" is declared twice`);
+        starts.push({ name, body, faultable: opts?.faults === true });
+      },
+      faults: (plan) => {
+        this.plan = plan;
+      },
+      always: (name, predicate) => {
+        this.always.push({ name, predicate });
+      },
+      eventually: (name, predicate, { withinMs }) => {
+        assert(
+          Number.isInteger(withinMs) && withinMs > 0,
+          `eventually "${name}": withinMs must be a positive integer`,
+        );
+        this.eventually.push({ name, predicate, withinMs, satisfied: false });
+      },
+      horizon: (ms) => {
+        assert(Number.isInteger(ms) && ms > 0, `horizon must be a positive integer number of ms, got ${ms}`);
+        this.horizonMs = ms;
+      },
+      finishWhen: (predicate) => {
+        this.finishPredicate = predicate;
+      },
+    });
+    for (const e of this.eventually) {
+      assert(
+        e.withinMs <= this.horizonMs,
+        `eventually "${e.name}": withinMs (${e.withinMs}) is beyond the horizon (${this.horizonMs})`,
+      );
+    }
+    for (const s of starts) {
+      const node: NodeState = {
+        name: s.name,
+        faultable: s.faultable,
+        pausedUntilMs: 0,
+        pauseCount: 0,
+        crashCount: 0,
+        root: undefined as unknown as ProcState,
+      };
+      this.nodes.push(node);
+      node.root = this.createProcess(s.name, s.body, node);
+    }
+    for (const p of [...this.procs]) this.startProcess(p);
+    this.checkProperties();
+    const endReason = this.violation === null ? this.loop() : "violation";
+    return {
+      decisions: this.decisions,
+      violation: this.violation,
+      steps: this.steps,
+      endMs: this.now,
+      endReason,
+      events: this.events,
+      processes: this.processNames,
+    };
+  }
+
+  private loop(): RunResult["endReason"] {
+    for (;;) {
+      if (this.steps >= this.stepsMax) return "steps";
+      const enabled = this.enabledProcesses();
+      if (enabled.length === 0) {
+        const next = this.nextWakeMs();
+        const limit = Math.min(next ?? Number.POSITIVE_INFINITY, this.horizonMs + 1);
+        if (this.failOverdueLiveness(limit, next === null ? "quiescent" : "deadline")) return "violation";
+        if (next === null) return "quiescent";
+        if (next > this.horizonMs) {
+          this.now = this.horizonMs;
+          return "horizon";
+        }
+        this.now = next;
+        this.wakeDue();
+        continue;
+      }
+      const proc =
+        enabled.length === 1
+          ? enabled[0]!
+          : enabled[
+              this.decide({ label: "pick", count: enabled.length, options: enabled.map((p) => p.name) })
+            ]!;
+      this.steps++;
+      if (!this.injectFault(proc)) this.step(proc);
+      if (this.checkProperties()) return "violation";
+      if (this.finishPredicate?.(this) === true) {
+        if (this.failOverdueLiveness(this.now, "finished")) return "violation";
+        return "finished";
+      }
+    }
+  }
+
+  // ---- decisions -------------------------------------------------------------------------------------
+
+  private decide(request: DecisionRequest): number {
+    const choice = this.chooser.choose(request);
+    assert(
+      Number.isInteger(choice) && choice >= 0 && choice < request.count,
+      `chooser returned ${choice} for "${request.label}" with ${request.count} options`,
+    );
+    this.decisions.push(
+      request.options === undefined
+        ? { label: request.label, count: request.count, choice }
+        : { label: request.label, count: request.count, choice, options: request.options },
+    );
+    return choice;
+  }
+
+  private draw(delay: number | Distribution, label: string): number {
+    if (!isDistribution(delay)) {
+      assert(
+        Number.isInteger(delay) && delay >= 0,
+        `${label}: a delay must be a non-negative integer, got ${delay}`,
+      );
+      return delay;
+    }
+    if (delay.values.length === 1) return delay.values[0]!;
+    return delay.values[this.decide({ label, count: delay.values.length, weights: delay.weights })]!;
+  }
+
+  // ---- processes -------------------------------------------------------------------------------------
+
+  private createProcess(name: string, body: ProcessBody, node: NodeState): ProcState {
+    const p: ProcState = {
+      id: this.nextId++,
+      name,
+      node,
+      body,
+      gen: null,
+      pending: null,
+      readyAtMs: this.now,
+      done: false,
+      children: [],
+    };
+    this.procs.push(p);
+    if (!this.processNames.includes(name)) this.processNames.push(name);
+    return p;
+  }
+
+  private startProcess(p: ProcState): void {
+    const ctx: ProcessContext = { name: p.name, now: () => this.now };
+    p.gen = p.body(ctx);
+    this.advance(p, undefined);
+  }
+
+  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end. */
+  private advance(p: ProcState, input: unknown): void {
+    let value = input;
+    for (;;) {
+      const gen = p.gen;
+      assert(gen !== null, `process ${p.name} has no generator`);
+      let r: IteratorResult<Op, void>;
+      try {
+        r = gen.next(value);
+      } catch (error) {
+        throw new Error(`process "${p.name}" threw at t=${this.now}ms: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      if (r.done === true) {
+        this.finish(p);
+        return;
+      }
+      const op = r.value;
+      switch (op.kind) {
+        case "tx":
+          p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
+          p.readyAtMs = this.now;
+          return;
+        case "until":
+          p.pending = { kind: "until", predicate: op.predicate };
+          p.readyAtMs = this.now;
+          return;
+        case "sleep": {
+          const ms = this.draw(op.delay, `${p.name}: ${op.label}`);
+          if (this.events !== null && isDistribution(op.delay) && op.delay.values.length > 1) {
+            this.record({ process: p.name, op: "sleep", input: { label: op.label, ms } });
+          }
+          if (ms === 0) {
+            value = 0;
+            continue;
+          }
+          p.pending = { kind: "wake" };
+          p.readyAtMs = this.now + ms;
+          return;
+        }
+        case "spawn": {
+          const live = this.procs.filter((q) => q.node === p.node && !q.done).length;
+          assert(
+            live < NODE_PROCESSES_MAX,
+            `process "${p.node.name}" exceeds ${NODE_PROCESSES_MAX} live processes`,
+          );
+          const child = this.createProcess(op.name, op.body, p.node);
+          p.children.push(child);
+          if (this.events !== null) this.record({ process: p.name, op: "spawn", input: { name: op.name } });
+          this.startProcess(child);
+          value = { name: child.name, id: child.id } satisfies ProcessHandle;
+          continue;
+        }
+        case "kill": {
+          const target = this.procs.find((q) => q.id === op.handle.id);
+          if (target !== undefined && !target.done) {
+            this.killTree(target);
+            if (this.events !== null)
+              this.record({ process: p.name, op: "kill", input: { name: target.name } });
+          }
+          value = undefined;
+          continue;
+        }
+        case "choose": {
+          assert(op.options.length > 0, `${p.name}: choose "${op.label}" needs at least one option`);
+          const i =
+            op.options.length === 1
+              ? 0
+              : this.decide({
+                  label: `${p.name}: ${op.label}`,
+                  count: op.options.length,
+                  options: op.options,
+                  weights: op.weights,
+                });
+          value = op.options[i];
+          continue;
+        }
+        case "note":
+          if (this.events !== null) {
+            this.record(
+              op.data === undefined
+                ? { process: p.name, op: "note", input: op.text }
+                : { process: p.name, op: "note", input: op.text, result: op.data },
+            );
+          }
+          value = undefined;
+          continue;
+      }
+    }
+  }
+
+  private finish(p: ProcState): void {
+    p.done = true;
+    p.pending = null;
+    p.gen = null;
+    for (const c of p.children) if (!c.done) this.killTree(c);
+    this.compact();
+  }
+
+  private killTree(p: ProcState): void {
+    for (const c of p.children) if (!c.done) this.killTree(c);
+    p.done = true;
+    p.pending = null;
+    if (p.gen !== null) p.gen.return(undefined);
+    p.gen = null;
+    this.compact();
+  }
+
+  private compact(): void {
+    for (let i = this.procs.length - 1; i >= 0; i--) {
+      const p = this.procs[i]!;
+      if (p.done && p.node.root !== p) this.procs.splice(i, 1);
+    }
+  }
+
+  private enabledProcesses(): ProcState[] {
+    const out: ProcState[] = [];
+    for (const p of this.procs) {
+      if (p.done || p.pending === null || p.node.pausedUntilMs > this.now) continue;
+      const k = p.pending.kind;
+      if (k === "tx" ? p.readyAtMs <= this.now : k === "until" ? p.pending.predicate(this) : false)
+        out.push(p);
+    }
+    return out;
+  }
+
+  private nextWakeMs(): number | null {
+    let next: number | null = null;
+    for (const p of this.procs) {
+      if (p.done || p.pending === null) continue;
+      const paused = p.node.pausedUntilMs;
+      let at: number;
+      if (p.pending.kind === "wake" || p.pending.kind === "restart") at = Math.max(p.readyAtMs, paused);
+      else if (paused > this.now) at = paused;
+      else continue;
+      if (next === null || at < next) next = at;
+    }
+    return next;
+  }
+
+  private wakeDue(): void {
+    for (const p of [...this.procs]) {
+      if (p.done || p.pending === null || p.readyAtMs > this.now || p.node.pausedUntilMs > this.now) continue;
+      if (p.pending.kind === "wake") {
+        p.pending = null;
+        this.advance(p, this.now);
+      } else if (p.pending.kind === "restart") {
+        p.pending = null;
+        p.done = false;
+        if (this.events !== null) this.record({ process: p.name, op: "restart" });
+        this.startProcess(p);
+      }
+    }
+  }
+
+  private step(p: ProcState): void {
+    const pending = p.pending;
+    assert(
+      pending !== null && (pending.kind === "tx" || pending.kind === "until"),
+      `${p.name} is not enabled`,
+    );
+    p.pending = null;
+    if (pending.kind === "until") {
+      this.advance(p, undefined);
+      return;
+    }
+    const { ref } = pending;
+    const event =
+      typeof pending.event === "function"
+        ? (pending.event as (nowMs: number) => unknown)(this.now)
+        : pending.event;
+    const before = this.states[ref.index];
+    const out = ref.machine.transition(before, event);
+    this.states[ref.index] = out.state;
+    this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
+    if (this.events !== null) {
+      this.record({
+        process: p.name,
+        op: "tx",
+        key: ref.key,
+        input: event,
+        result: out.result,
+        changes: diff(before, out.state),
+      });
+    }
+    this.advance(p, out.result);
+  }
+
+  // ---- faults ----------------------------------------------------------------------------------------
+
+  /** Maybe inject a fault instead of stepping `p`; returns true when one was injected. */
+  private injectFault(p: ProcState): boolean {
+    const node = p.node;
+    if (!node.faultable) return false;
+    const pause =
+      this.plan.pause !== undefined && node.pauseCount < this.plan.pause.countMax ? this.plan.pause : null;
+    const crash =
+      this.plan.crash !== undefined && node.crashCount < this.plan.crash.countMax ? this.plan.crash : null;
+    if (pause === null && crash === null) return false;
+    const kinds: ("none" | "pause" | "crash")[] = ["none"];
+    const weights: number[] = [1 - (pause?.probability ?? 0) - (crash?.probability ?? 0)];
+    if (pause !== null) {
+      kinds.push("pause");
+      weights.push(pause.probability);
+    }
+    if (crash !== null) {
+      kinds.push("crash");
+      weights.push(crash.probability);
+    }
+    const kind =
+      kinds[this.decide({ label: `fault ${node.name}`, count: kinds.length, weights, options: kinds })];
+    if (kind === "pause" && pause !== null) {
+      const ms = this.draw(pause.durationMs, `pause ${node.name} ms`);
+      node.pauseCount++;
+      node.pausedUntilMs = this.now + ms;
+      if (this.events !== null) this.record({ process: p.name, op: "pause", input: { ms } });
+      return true;
+    }
+    if (kind === "crash" && crash !== null) {
+      const ms = this.draw(crash.restartDelayMs, `restart ${node.name} ms`);
+      node.crashCount++;
+      const root = node.root;
+      for (const c of root.children) if (!c.done) this.killTree(c);
+      root.children.length = 0;
+      if (root.gen !== null) root.gen.return(undefined);
+      root.gen = null;
+      root.pending = { kind: "restart" };
+      root.readyAtMs = this.now + ms;
+      if (this.events !== null) this.record({ process: p.name, op: "crash", input: { restartInMs: ms } });
+      return true;
+    }
+    return false;
+  }
+
+  // ---- properties ------------------------------------------------------------------------------------
+
+  /** Check invariants and discharge liveness obligations after a step; true when a violation was found. */
+  private checkProperties(): boolean {
+    for (const a of this.always) {
+      if (!a.predicate(this)) {
+        this.violation = {
+          property: a.name,
+          kind: "always",
+          step: this.steps,
+          t: this.now,
+          message: `invariant broken at step ${this.steps} (t=${this.now}ms)`,
+        };
+        return true;
+      }
+    }
+    for (const e of this.eventually) if (!e.satisfied && e.predicate(this)) e.satisfied = true;
+    return false;
+  }
+
+  /** Before time moves to `limitMs`, fail the first liveness property whose deadline falls before it. */
+  private failOverdueLiveness(limitMs: number, why: "quiescent" | "finished" | "deadline"): boolean {
+    for (const e of this.eventually) {
+      if (e.satisfied) continue;
+      if (why !== "deadline" || e.withinMs < limitMs) {
+        const t = why !== "deadline" ? this.now : e.withinMs;
+        this.now = Math.max(this.now, t);
+        this.violation = {
+          property: e.name,
+          kind: "eventually",
+          step: this.steps,
+          t: this.now,
+          message:
+            why === "deadline"
+              ? `it did not hold within ${e.withinMs}ms of virtual time`
+              : `the run ${why === "quiescent" ? "went quiet" : "finished"} at t=${this.now}ms and it never held`,
+        };
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private record(e: Omit<TraceEvent, "step" | "t">): void {
+    this.events?.push({ step: this.steps, t: this.now, ...e });
+  }
+}

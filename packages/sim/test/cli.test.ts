@@ -1,0 +1,151 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, type Scenario } from "../src/index.js";
+import { lostUpdate } from "./fixtures.js";
+
+const scenarios: readonly Scenario[] = [lostUpdate];
+
+async function cli(args: string[], cwd: string) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(
+    args,
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd },
+    { scenarios },
+  );
+  return { code, stdout, stderr };
+}
+
+describe("interleave CLI", () => {
+  it("explore --json prints the contract's document and writes each counterexample's trace", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = await cli(["explore", "--seed", "1", "--json"], cwd);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.version).toBe(1);
+    expect(doc.results.map((x: { variant: string; verdict: string }) => [x.variant, x.verdict])).toEqual([
+      ["read-then-write", "violation"],
+      ["atomic-increment", "pass"],
+    ]);
+    const [bad, good] = doc.results;
+    expect(Object.keys(bad).sort()).toEqual(
+      [
+        "scenario",
+        "variant",
+        "expect",
+        "verdict",
+        "property",
+        "schedules",
+        "states",
+        "elapsedMs",
+        "seed",
+        "trace",
+      ].sort(),
+    );
+    expect(bad.property).toBe("every increment is counted");
+    expect(existsSync(join(cwd, bad.trace))).toBe(true);
+    expect(good).toMatchObject({ schedules: 200, property: null, trace: null });
+  });
+
+  it("explore prints the table with a ready-to-paste replay command, and exits 1 when a verdict is unexpected", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = await cli(["explore", "lost-update", "--seed", "1"], cwd);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("property violated");
+    expect(r.stdout).toMatch(/pnpm replay traces\/lost-update\.read-then-write\.seed-\d+\.json/);
+    expect(r.stdout).toContain("every verdict as expected");
+    const wrong: Scenario = {
+      ...lostUpdate,
+      variants: lostUpdate.variants.map((v) => ({ ...v, expect: "pass" as const })),
+    };
+    let out = "";
+    const code = await runCli(
+      ["explore", "--seed", "1"],
+      { stdout: (t) => (out += t), stderr: () => {}, cwd },
+      { scenarios: [wrong] },
+    );
+    expect(code).toBe(1);
+    expect(out).toContain("expected pass, got violation");
+  });
+
+  it("replay of a written trace prints the same timeline every time, with the violation and a legend", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const doc = JSON.parse(
+      (await cli(["explore", "lost-update", "--variant", "read-then-write", "--seed", "5", "--json"], cwd))
+        .stdout,
+    );
+    const trace = doc.results[0].trace as string;
+    const a = await cli(["replay", trace], cwd);
+    const b = await cli(["replay", trace], cwd);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain("property violated");
+    expect(a.stdout).toContain("deadline passed: every increment is counted");
+    expect(a.stdout).toContain("Legend");
+    const bySeed = await cli(
+      ["replay", "lost-update", "--variant", "read-then-write", "--seed", String(doc.results[0].seed)],
+      cwd,
+    );
+    expect(bySeed.stdout).toBe(a.stdout);
+    const json = await cli(["replay", trace, "--json"], cwd);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(join(cwd, trace), "utf8")));
+  });
+
+  it("reports a trace that no longer fits the code", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const doc = JSON.parse(
+      (await cli(["explore", "lost-update", "--variant", "read-then-write", "--seed", "5", "--json"], cwd))
+        .stdout,
+    );
+    const path = join(cwd, doc.results[0].trace);
+    const trace = JSON.parse(readFileSync(path, "utf8"));
+    trace.decisions[0].label = "something else";
+    writeFileSync(join(cwd, "edited.json"), JSON.stringify(trace));
+    const r = await cli(["replay", "edited.json"], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no longer applies .*decision #0: the trace recorded "something else"/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["an unknown scenario", ["explore", "nope"], /unknown scenario "nope" \(scenarios: lost-update\)/],
+    [
+      "an unknown variant",
+      ["explore", "lost-update", "--variant", "nope"],
+      /unknown variant "nope" of scenario "lost-update"/,
+    ],
+    ["a malformed seed", ["explore", "--seed", "12abc"], /malformed seed "12abc"/],
+    [
+      "a seed out of range",
+      ["replay", "lost-update", "--variant", "atomic-increment", "--seed", "4294967296"],
+      /malformed seed/,
+    ],
+    ["bad --runs", ["explore", "--runs", "0"], /--runs must be a positive integer/],
+    ["an unknown strategy", ["explore", "--strategy", "magic"], /argument 'magic' is invalid/],
+    ["an unknown option", ["explore", "--frobnicate"], /unknown option '--frobnicate'/],
+    ["a missing trace file", ["replay", "missing.json"], /cannot read trace file/],
+    ["a corrupt trace file", ["replay", "corrupt.json"], /not valid JSON/],
+    ["a foreign JSON file", ["replay", "package.json"], /is not an interleave trace/],
+    [
+      "replay of a scenario without a seed",
+      ["replay", "lost-update"],
+      /give a scenario id with --variant and --seed/,
+    ],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`exits 2 with one line on stderr for ${what}, writing nothing`, async () => {
+      const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+      writeFileSync(join(cwd, "corrupt.json"), '{"format":"interleave-trace","vers');
+      writeFileSync(join(cwd, "package.json"), '{"name":"x"}');
+      const before = readdirSync(cwd).sort();
+      const r = await cli(args, cwd);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(readdirSync(cwd).sort()).toEqual(before);
+      expect(readFileSync(join(cwd, "corrupt.json"), "utf8")).toBe('{"format":"interleave-trace","vers');
+    });
+  }
+});

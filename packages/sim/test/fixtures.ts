@@ -1,0 +1,55 @@
+/**
+ * Small worlds for the simulator's own tests: a counter store and the classic lost update, where a
+ * read-then-write in two `tx` steps loses increments and a single-transition increment does not.
+ */
+import { defineScenario, type StoreRef, sleep, tx, uniform, type WorldBuilder } from "../src/index.js";
+
+export type CounterEvent =
+  | { readonly _tag: "Read" }
+  | { readonly _tag: "Write"; readonly value: number }
+  | { readonly _tag: "Increment" };
+export type CounterResult = { readonly _tag: "Value"; readonly value: number };
+
+export const counter = {
+  transition(state: number, event: CounterEvent) {
+    const next = event._tag === "Write" ? event.value : event._tag === "Increment" ? state + 1 : state;
+    return { state: next, effects: [] as never[], result: { _tag: "Value", value: next } as CounterResult };
+  },
+};
+
+export function lostUpdateBuild(atomic: boolean, writers = 2) {
+  return (world: WorldBuilder) => {
+    const c: StoreRef<number, CounterEvent, CounterResult> = world.store("counter", counter, 0);
+    for (let i = 1; i <= writers; i++) {
+      world.process(`writer-${i}`, function* () {
+        yield* sleep(uniform(0, 2, 1), "start");
+        if (atomic) {
+          yield* tx(c, { _tag: "Increment" });
+        } else {
+          const r = yield* tx(c, { _tag: "Read" });
+          yield* tx(c, { _tag: "Write", value: r.value + 1 });
+        }
+      });
+    }
+    world.eventually("every increment is counted", (v) => v.get(c) === writers, { withinMs: 100 });
+  };
+}
+
+export const lostUpdate = defineScenario({
+  name: "lost-update",
+  source: "test fixture",
+  description: "two writers increment one counter",
+  params: { writers: 2 },
+  runs: 200,
+  variants: {
+    "read-then-write": {
+      expect: "violation",
+      why: "read and write are two steps",
+      options: { atomic: false },
+    },
+    "atomic-increment": { expect: "pass", why: "one transition", options: { atomic: true } },
+  },
+  build(world, p, { atomic }) {
+    lostUpdateBuild(atomic, p.writers)(world);
+  },
+});

@@ -1,0 +1,298 @@
+/**
+ * heartbeat-vs-ack — seed 002 (../shared/seeds/002_402edf55850632f4.txt): a reconcile work queue whose ack
+ * was guarded by the `updated_at` captured at claim time. The worker's own heartbeat (every 5 s) bumped
+ * `updated_at`, so when processing took longer than one heartbeat tick the ack returned owned=true,
+ * deleted=false, the item stayed, was re-claimed on every poll with an unchanged attempt count, and cycled
+ * for days. The fix acks by ownership (the claim token) only. The review of that fix flagged a second race:
+ * Retry / AckPermanentlyFailed resolve ownership in a snapshot CTE and mutate by id in a later step, so a
+ * worker stalled past its lease can release or delete the claim of the worker that re-claimed the item.
+ */
+import { ClaimQueue } from "@interleave/core";
+import {
+  choose,
+  type Distribution,
+  defineScenario,
+  kill,
+  note,
+  type ProcessContext,
+  type StoreRef,
+  sleep,
+  spawn,
+  tx,
+  txAt,
+  uniform,
+  type View,
+} from "@interleave/sim";
+
+/** How the queue behaves; each variant picks one combination. */
+export interface Options {
+  /** `updated-at-guard`: the pre-fix ack (also requires updated_at unchanged since claim); `ownership`: the fix. */
+  readonly ack: "updated-at-guard" | "ownership";
+  /** `snapshot-then-mutate`: ownership read in one step, mutation by id in a later one (the review's finding). */
+  readonly retry: "snapshot-then-mutate" | "recheck";
+  /** Whether the handler can fail (retryable or permanently). */
+  readonly handlerErrors: boolean;
+  /** Whether workers can stall (a GC pause, a stuck VM) for longer than a lease. */
+  readonly pauses: boolean;
+}
+
+/** Scenario parameters: the queue's config, the workload and the deadline of the liveness property. */
+export const params = {
+  workers: 2,
+  pollIntervalMs: 1_000,
+  queue: {
+    leaseTtlMs: 15_000,
+    heartbeatIntervalMs: 5_000,
+    maxAttempts: 4,
+    retryBackoffBaseMs: 1_000,
+    retryBackoffCapMs: 8_000,
+    claimBatchSizeMax: 1,
+    itemCountMax: 100,
+  } satisfies ClaimQueue.Config,
+  /** Scopes in enqueue order; processing time depends on the scope's size (integer seconds, so steps coincide). */
+  scopes: [
+    { scope: "small", processingMs: uniform(1_000, 4_000, 1_000) },
+    { scope: "medium", processingMs: uniform(2_000, 9_000, 1_000) },
+    { scope: "large", processingMs: uniform(6_000, 12_000, 1_000) },
+  ] as readonly { readonly scope: string; readonly processingMs: Distribution }[],
+  /** Gap before each enqueue; then one scope is enqueued again, often while it is claimed. */
+  enqueueGapMs: uniform(0, 3_000, 1_000),
+  reenqueue: { scope: "small", afterMs: uniform(1_000, 8_000, 1_000) },
+  /** Handler outcome weights when `handlerErrors` is on. */
+  outcomeWeights: { ok: 0.7, retryable: 0.25, permanent: 0.05 },
+  /** Pause faults when `pauses` is on: per worker step probability, stall length, at most one per worker. */
+  pause: { probability: 0.05, durationMs: uniform(16_000, 30_000, 1_000), countMax: 1 },
+  /**
+   * Deadline of "every enqueued scope is acked or dead-lettered": the worst case of the fixed system is about
+   * 4 jobs × 4 attempts × 12 s spread over 2 workers, plus backoff (≤ 8 s each), polls and one stall + lease
+   * expiry per worker (≤ 45 s each) — well under 240 s.
+   */
+  livenessWithinMs: 240_000,
+  horizonMs: 260_000,
+};
+
+type QueueState = ClaimQueue.State;
+
+/**
+ * The queue as the worker reaches it: the core `ClaimQueue` plus the statements of the code before the fixes.
+ * - `AckIfUnchanged`: `DELETE … WHERE claimed_by = me AND updated_at <= claimed_updated_at` (pre-fix ack).
+ * - `ReadOwnership`: the snapshot CTE `SELECT id WHERE id = $1 AND claimed_by = me`, as its own step.
+ * - `RetryById` / `FailById`: the UPDATE/DELETE `WHERE s.id = t.id` that trusts the snapshot; `token` is the
+ *   caller's, carried only so properties can see who acted.
+ */
+export type QueueEvent =
+  | ClaimQueue.Event
+  | {
+      readonly _tag: "AckIfUnchanged";
+      readonly scope: string;
+      readonly token: number;
+      readonly claimedUpdatedAtMs: number;
+      readonly atMs: number;
+    }
+  | { readonly _tag: "ReadOwnership"; readonly scope: string; readonly token: number }
+  | {
+      readonly _tag: "RetryById";
+      readonly scope: string;
+      readonly token: number;
+      readonly error: string;
+      readonly atMs: number;
+    }
+  | {
+      readonly _tag: "FailById";
+      readonly scope: string;
+      readonly token: number;
+      readonly error: string;
+      readonly atMs: number;
+    };
+
+export type QueueResult = ClaimQueue.Result | { readonly _tag: "Ownership"; readonly owned: boolean };
+
+/** The store machine of this scenario: core transitions, plus the pre-fix statements above. */
+export const reconcileQueue = {
+  transition(
+    state: QueueState,
+    event: QueueEvent,
+  ): { state: QueueState; effects: readonly never[]; result: QueueResult } {
+    switch (event._tag) {
+      case "AckIfUnchanged": {
+        const item = state.items[event.scope];
+        const owned = item?.claim?.token === event.token;
+        if (owned && item !== undefined && item.updatedAtMs > event.claimedUpdatedAtMs) {
+          return {
+            state,
+            effects: [],
+            result: { _tag: "Acked", owned: true, deleted: false, requeued: false },
+          };
+        }
+        return ClaimQueue.transition(state, {
+          _tag: "Ack",
+          scope: event.scope,
+          token: event.token,
+          atMs: event.atMs,
+        });
+      }
+      case "ReadOwnership":
+        return {
+          state,
+          effects: [],
+          result: { _tag: "Ownership", owned: state.items[event.scope]?.claim?.token === event.token },
+        };
+      case "RetryById":
+      case "FailById": {
+        const current = state.items[event.scope]?.claim?.token;
+        if (current === undefined)
+          return { state, effects: [], result: { _tag: "NotOwner", scope: event.scope } };
+        const tag = event._tag === "RetryById" ? "Retry" : "Fail";
+        return ClaimQueue.transition(state, {
+          _tag: tag,
+          scope: event.scope,
+          token: current,
+          error: event.error,
+          atMs: event.atMs,
+        });
+      }
+      default:
+        return ClaimQueue.transition(state, event);
+    }
+  },
+};
+
+type Queue = StoreRef<QueueState, QueueEvent, QueueResult>;
+
+function* producer(queue: Queue) {
+  for (const { scope } of params.scopes) {
+    yield* sleep(params.enqueueGapMs, "enqueue gap");
+    yield* txAt(queue)((atMs) => ({ _tag: "Enqueue", scope, atMs }));
+  }
+  yield* sleep(params.reenqueue.afterMs, "re-enqueue after");
+  yield* txAt(queue)((atMs) => ({ _tag: "Enqueue", scope: params.reenqueue.scope, atMs }));
+}
+
+function* heartbeat(queue: Queue, claim: ClaimQueue.Granted) {
+  for (;;) {
+    yield* sleep(params.queue.heartbeatIntervalMs);
+    const r = yield* txAt(queue)((atMs) => ({
+      _tag: "Heartbeat",
+      scope: claim.scope,
+      token: claim.token,
+      atMs,
+    }));
+    if (r._tag === "NotOwner") {
+      yield* note("heartbeat rejected: the claim was lost");
+      return;
+    }
+  }
+}
+
+function* worker(queue: Queue, options: Options, index: number, ctx: ProcessContext) {
+  for (;;) {
+    const r = yield* txAt(queue)((atMs) => ({ _tag: "Claim", holder: ctx.name, batchSize: 1, atMs }));
+    if (r._tag !== "Claimed" || r.claims.length === 0) {
+      yield* sleep(params.pollIntervalMs);
+      continue;
+    }
+    for (const claim of r.claims) yield* handle(queue, options, index, claim);
+  }
+}
+
+function* handle(queue: Queue, options: Options, index: number, claim: ClaimQueue.Granted) {
+  const hb = yield* spawn(`heartbeat-${index}`, () => heartbeat(queue, claim));
+  const workload = params.scopes.find((s) => s.scope === claim.scope);
+  yield* sleep(workload?.processingMs ?? 1_000, "processing");
+  const { ok, retryable, permanent } = params.outcomeWeights;
+  const outcome = options.handlerErrors
+    ? yield* choose("outcome", ["ok", "retryable", "permanent"], [ok, retryable, permanent])
+    : "ok";
+  yield* kill(hb);
+  const { scope, token } = claim;
+  if (outcome === "ok") {
+    const a =
+      options.ack === "updated-at-guard"
+        ? yield* txAt(queue)((atMs) => ({
+            _tag: "AckIfUnchanged",
+            scope,
+            token,
+            claimedUpdatedAtMs: claim.updatedAtMs,
+            atMs,
+          }))
+        : yield* txAt(queue)((atMs) => ({ _tag: "Ack", scope, token, atMs }));
+    // The seed's fix also surfaces owned && !deleted (OnDropped) instead of a silent success.
+    if (a._tag === "Acked" && a.owned && !a.deleted)
+      yield* note("dropped: ack owned the item but did not delete it");
+    return;
+  }
+  const error = `${outcome} error`;
+  if (options.retry === "recheck") {
+    const tag = outcome === "retryable" ? "Retry" : "Fail";
+    yield* txAt(queue)((atMs) => ({ _tag: tag, scope, token, error, atMs }));
+    return;
+  }
+  const snapshot = yield* tx(queue, { _tag: "ReadOwnership", scope, token });
+  if (snapshot._tag === "Ownership" && snapshot.owned) {
+    const tag = outcome === "retryable" ? "RetryById" : "FailById";
+    yield* txAt(queue)((atMs) => ({ _tag: tag, scope, token, error, atMs }));
+  }
+}
+
+/** True when the last step changed an item using a claim token that was not the item's current one. */
+function mutatedByNonHolder(view: View, queue: Queue): boolean {
+  const last = view.last;
+  if (last === null || last.key !== queue.key) return false;
+  const event = last.event as { scope?: string; token?: number };
+  if (event.scope === undefined || event.token === undefined) return false;
+  const before = (last.before as QueueState).items[event.scope];
+  const after = (last.after as QueueState).items[event.scope];
+  if (before === after || before?.claim == null) return false;
+  return before.claim.token !== event.token;
+}
+
+export default defineScenario<typeof params, Options>({
+  name: "heartbeat-vs-ack",
+  source: "shared/seeds/002_402edf55850632f4.txt",
+  description:
+    "Workers claim scopes, heartbeat every 5 s while processing, then ack; a producer enqueues scopes, one of them again while it may be claimed.",
+  params,
+  variants: {
+    "updated-at-guard": {
+      expect: "violation",
+      why: "before the fix: ack also requires updated_at unchanged, and the worker's own heartbeat changes it",
+      options: { ack: "updated-at-guard", retry: "recheck", handlerErrors: false, pauses: false },
+    },
+    "ownership-only": {
+      expect: "pass",
+      why: "the fix: ack deletes by claim token only; explored with workers stalling past their lease",
+      options: { ack: "ownership", retry: "recheck", handlerErrors: false, pauses: true },
+    },
+    "retry-without-recheck": {
+      expect: "violation",
+      why: "Retry / AckPermanentlyFailed read ownership in a snapshot and mutate by id in a later step",
+      options: { ack: "ownership", retry: "snapshot-then-mutate", handlerErrors: true, pauses: true },
+    },
+    "retry-with-recheck": {
+      expect: "pass",
+      why: "Retry / AckPermanentlyFailed check the claim token in the same transition as the mutation",
+      options: { ack: "ownership", retry: "recheck", handlerErrors: true, pauses: true },
+    },
+  },
+  build(world, p, options) {
+    const queue: Queue = world.store("queue", reconcileQueue, ClaimQueue.initial(p.queue));
+    world.process("producer", () => producer(queue));
+    for (let i = 1; i <= p.workers; i++) {
+      world.process(`worker-${i}`, (ctx) => worker(queue, options, i, ctx), { faults: true });
+    }
+    if (options.pauses) world.faults({ pause: p.pause });
+    const allDone = (view: View) =>
+      view.finished("producer") && Object.keys(view.get(queue).items).length === 0;
+    world.always(
+      "a claimed item is only mutated by its current holder",
+      (view) => !mutatedByNonHolder(view, queue),
+    );
+    world.eventually(
+      `every enqueued scope is acked or dead-lettered within ${p.livenessWithinMs / 1000} s`,
+      allDone,
+      { withinMs: p.livenessWithinMs },
+    );
+    world.horizon(p.horizonMs);
+    world.finishWhen(allDone);
+  },
+});

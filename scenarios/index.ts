@@ -1,0 +1,6 @@
+/** The scenario registry: every scenario family, each modelled on an incident in shared/seeds/. */
+import type { Scenario } from "@interleave/sim";
+import heartbeatVsAck from "./heartbeat-vs-ack/heartbeat-vs-ack.js";
+
+const scenarios: readonly Scenario[] = [heartbeatVsAck];
+export default scenarios;
