@@ -46,6 +46,7 @@ import {
   type WorldBuilder,
 } from "@interleave/sim";
 import fc from "fast-check";
+import { type CounterEvent, type CounterResult, counter } from "../../packages/sim/test/fixtures.js";
 
 export interface PeerFigures {
   tool: "interleave" | "fast-check";
@@ -92,19 +93,7 @@ interface SeedOutcome {
 
 // ---- the model, interleave side -----------------------------------------------------------------------
 
-type CounterEvent =
-  | { readonly _tag: "Read" }
-  | { readonly _tag: "Write"; readonly value: number }
-  | { readonly _tag: "Increment" };
-type CounterResult = { readonly _tag: "Value"; readonly value: number };
-
-/** The counter store of packages/sim/test/fixtures.ts. */
-const counter = {
-  transition(state: number, event: CounterEvent) {
-    const next = event._tag === "Write" ? event.value : event._tag === "Increment" ? state + 1 : state;
-    return { state: next, effects: [] as never[], result: { _tag: "Value", value: next } as CounterResult };
-  },
-};
+// The counter store is the simulator tests' own (packages/sim/test/fixtures.ts), so both measure one model.
 
 export function lostUpdateScenario(writers: number, increments: number, prefix = 0): Scenario {
   return defineScenario({
