@@ -104,6 +104,27 @@ export interface RunResult {
   readonly processes: readonly string[];
 }
 
+/** Check a fault plan: probabilities in [0, 1] summing to at most 1, integer budgets ≥ 0. Throws naming the field. */
+function validatePlan(plan: FaultPlan): void {
+  let total = 0;
+  for (const [kind, f] of Object.entries(plan) as [
+    string,
+    { probability: number; countMax: number } | undefined,
+  ][]) {
+    if (f === undefined) continue;
+    assert(
+      Number.isFinite(f.probability) && f.probability >= 0 && f.probability <= 1,
+      `fault plan: ${kind}.probability must be within [0, 1], got ${f.probability}`,
+    );
+    assert(
+      Number.isInteger(f.countMax) && f.countMax >= 0,
+      `fault plan: ${kind}.countMax must be a non-negative integer, got ${f.countMax}`,
+    );
+    total += f.probability;
+  }
+  assert(total <= 1, `fault plan: pause.probability + crash.probability must be at most 1, got ${total}`);
+}
+
 /** A scenario build as the world needs it: the variant's options are already bound. */
 export type Build = (world: WorldBuilder) => void;
 
@@ -210,6 +231,7 @@ class World implements View {
         starts.push({ name, body, faultable: opts?.faults === true });
       },
       faults: (plan) => {
+        validatePlan(plan);
         this.plan = plan;
       },
       always: (name, predicate) => {
@@ -390,6 +412,10 @@ class World implements View {
           return;
         }
         case "spawn": {
+          assert(
+            !this.procs.some((q) => q.name === op.name && !q.done),
+            `${p.name}: cannot spawn "${op.name}": a live process already has that name`,
+          );
           const live = this.procs.filter((q) => q.node === p.node && !q.done).length;
           assert(
             live < NODE_PROCESSES_MAX,

@@ -260,6 +260,36 @@ describe("runWorld", () => {
     ).toThrow(/process "p" is declared twice/);
   });
 
+  it("rejects a fault plan whose probabilities are out of range, naming the field", () => {
+    const run = (plan: Parameters<WorldBuilder["faults"]>[0]) => () =>
+      runWorld((w) => w.faults(plan), new RandomChooser(1));
+    expect(run({ pause: { probability: 1.5, durationMs: constant(1), countMax: 1 } })).toThrow(
+      /pause\.probability must be within \[0, 1\], got 1\.5/,
+    );
+    expect(
+      run({
+        pause: { probability: 0.6, durationMs: constant(1), countMax: 1 },
+        crash: { probability: 0.6, restartDelayMs: constant(1), countMax: 1 },
+      }),
+    ).toThrow(/must be at most 1, got 1\.2/);
+    expect(run({ crash: { probability: 0.1, restartDelayMs: constant(1), countMax: -1 } })).toThrow(
+      /crash\.countMax must be a non-negative integer/,
+    );
+  });
+
+  it("refuses to spawn a second live process with the same name", () => {
+    expect(() =>
+      runWorld((w) => {
+        w.process("p", function* () {
+          yield* spawn("child", function* () {
+            yield* sleep(10);
+          });
+          yield* spawn("child", function* () {});
+        });
+      }, new RandomChooser(1)),
+    ).toThrow(/cannot spawn "child": a live process already has that name/);
+  });
+
   it("bounds the steps of a run", () => {
     const r = runWorld(
       (w) => {
