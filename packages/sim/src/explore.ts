@@ -68,7 +68,15 @@ export function exploreVariant(
   let schedules = 0;
   for (let i = 0; i < runs; i++) {
     const seed = runSeed(options.seed, i);
-    const run = runWorld(variant.build, new RandomChooser(seed));
+    let run: RunResult;
+    try {
+      run = runWorld(variant.build, new RandomChooser(seed));
+    } catch (error) {
+      throw new Error(
+        `${scenario.name}/${variant.name} threw in the run with seed ${seed} (replay: --variant ${variant.name} --seed ${seed}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     schedules++;
     steps += run.steps;
     if (run.violation !== null) {

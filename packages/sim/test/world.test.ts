@@ -3,6 +3,8 @@ import {
   choose,
   constant,
   type Decision,
+  defineScenario,
+  exploreVariant,
   kill,
   note,
   RandomChooser,
@@ -288,6 +290,25 @@ describe("runWorld", () => {
         });
       }, new RandomChooser(1)),
     ).toThrow(/cannot spawn "child": a live process already has that name/);
+  });
+
+  it("names the scenario, variant and run seed when a process throws during exploration", () => {
+    const broken = defineScenario({
+      name: "broken",
+      source: "test",
+      description: "a process that throws on some schedules",
+      params: {},
+      variants: { only: { expect: "pass", why: "-", options: {} } },
+      build(w) {
+        w.process("p", function* () {
+          const n = yield* sleep(uniform(0, 3), "wait");
+          if (n === 3) throw new Error("boom");
+        });
+      },
+    });
+    expect(() => exploreVariant(broken, broken.variants[0]!, { seed: 1, runs: 100 })).toThrow(
+      /broken\/only threw in the run with seed \d+ \(replay: --variant only --seed \d+\): process "p" threw at t=3ms: boom/,
+    );
   });
 
   it("bounds the steps of a run", () => {

@@ -17,6 +17,9 @@ try {
     invokedAs: invokedAs(),
   });
 } catch (error) {
-  process.stderr.write(`interleave: internal error: ${(error as Error).stack ?? error}\n`);
+  // A scenario or machine threw (a bug in the model, or a core assert): say where, with the stack below.
+  const e = error as Error;
+  const stack = e.cause instanceof Error ? e.cause.stack : e.stack;
+  process.stderr.write(`interleave: ${e.message}\n${stack ?? ""}\n`);
   process.exitCode = 3;
 }

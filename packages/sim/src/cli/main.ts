@@ -2,7 +2,8 @@
  * The `interleave` command line: `explore` runs every scenario variant (or the selected ones) and prints the
  * results table; `replay` prints a counterexample as a timeline. Exit codes: 0 every verdict equals its
  * variant's `expect` (explore) / the trace reproduced (replay); 1 a verdict differs / the trace no longer
- * reproduces; 2 bad input (one line on stderr, nothing written).
+ * reproduces; 2 bad input (one line on stderr, nothing written); 3 a scenario threw (bin.ts prints where: the
+ * scenario, variant and run seed, and the stack).
  */
 import { randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
