@@ -432,6 +432,7 @@ class World implements View {
           const target = this.procs.find((q) => q.id === op.handle.id);
           if (target !== undefined && !target.done) {
             this.killTree(target);
+            this.compact();
             if (this.events !== null)
               this.record({ process: p.name, op: "kill", input: { name: target.name } });
           }
@@ -480,13 +481,17 @@ class World implements View {
     p.pending = null;
     if (p.gen !== null) p.gen.return(undefined);
     p.gen = null;
-    this.compact();
   }
 
+  /** Drop finished processes (roots stay: they may restart) and finished children from their parents' lists. */
   private compact(): void {
     for (let i = this.procs.length - 1; i >= 0; i--) {
       const p = this.procs[i]!;
-      if (p.done && p.node.root !== p) this.procs.splice(i, 1);
+      if (p.done && p.node.root !== p) {
+        this.procs.splice(i, 1);
+        continue;
+      }
+      for (let j = p.children.length - 1; j >= 0; j--) if (p.children[j]!.done) p.children.splice(j, 1);
     }
   }
 
@@ -598,7 +603,7 @@ class World implements View {
       node.crashCount++;
       const root = node.root;
       for (const c of root.children) if (!c.done) this.killTree(c);
-      root.children.length = 0;
+      this.compact();
       if (root.gen !== null) root.gen.return(undefined);
       root.gen = null;
       root.pending = { kind: "restart" };
