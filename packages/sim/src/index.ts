@@ -63,10 +63,12 @@ export { formatTime, formatValue, renderTimeline, type TimelineOptions } from ".
 export { fingerprint, readTrace, TRACE_FORMAT, TRACE_VERSION, type Trace, writeTrace } from "./trace.js";
 export {
   type Build,
+  type EffectIo,
   type FaultPlan,
   type RunOptions,
   type RunResult,
   runWorld,
+  type StoreOptions,
   type TraceEvent,
   type Violation,
   type WorldBuilder,

@@ -67,6 +67,7 @@ function describe(e: TraceEvent): Line[] {
         const after = c.after === undefined ? "∅" : cap(formatValue(c.after, 1), 64);
         lines.push({ text: `  Δ ${c.path}: ${before} → ${after}`, paint: pc.cyan });
       }
+      for (const f of e.effects ?? []) lines.push({ text: `  ⇒ ${cap(formatValue(f, 0))}`, paint: pc.blue });
       break;
     }
     case "note":
@@ -105,9 +106,8 @@ function describe(e: TraceEvent): Line[] {
 /** A key for "this step repeats an earlier no-op step of the same process" (idle polls). */
 function idleKey(e: TraceEvent): string | null {
   if (e.op !== "tx" || (e.changes?.length ?? 0) > 0) return null;
-  const input = e.input as Record<string, unknown> | null;
-  const tag = input !== null && typeof input === "object" ? String(input._tag ?? "") : "";
-  return `${e.process}|${e.key}|${tag}|${formatValue(e.result)}`;
+  // The whole input (its time left out) and result: a Get of another object is not a repeat.
+  return `${e.process}|${e.key}|${formatValue(e.input)}|${formatValue(e.result)}`;
 }
 
 const TIME_WIDTH = 10;
@@ -209,6 +209,7 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
     `  lanes      one per process; an event is written from its process's lane to the right`,
     `  ● Ev [key] one atomic tx: the event applied to that store key (fields equal to the lane's name left out)`,
     `  → / Δ      the tx's result / what it changed in the store: path: before → after (∅ = absent)`,
+    `  ⇒          an effect the tx returned (dispatch, cancel, …), carried out at the end of the step`,
     `  ~ … + -    a note by the process / a drawn delay / a process spawned / stopped`,
     `  ⏸ ✖ ↻      injected faults: pause (stall), crash, restart from entry`,
     `  ✗          where the property was violated`,

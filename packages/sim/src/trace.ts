@@ -49,6 +49,7 @@ const eventSchema = z.object({
   changes: z
     .array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() }))
     .optional(),
+  effects: z.array(z.unknown()).optional(),
 });
 
 const traceSchema = z.object({

@@ -8,6 +8,11 @@
  * check) atomically, then runs the process's local code up to its next shared operation. Local operations
  * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
  * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
+ *
+ * Effects: a machine's `transition` may return effects (`Dispatch`, `Cancel`, …). The store's `effects`
+ * handler carries them out at the end of the same step — after the stepping process has run to its next
+ * shared operation, before any other process runs — as a runtime acting under the lock that applied the
+ * transition would. Handlers typically spawn processes (`io.spawn`) or flip in-memory flags.
  */
 import { assert } from "@interleave/core";
 import type { Chooser, Decision, DecisionRequest } from "./chooser.js";
@@ -37,13 +42,39 @@ export interface FaultPlan {
   };
 }
 
+/**
+ * What an effects handler may do while it carries out a machine's effects: start processes and read the
+ * world. Processes it spawns are top-level (they outlive the process whose `tx` produced the effect), become
+ * runnable at the current instant, and are subject to the fault plan only with `faults: true`.
+ */
+export interface EffectIo {
+  /** Start a top-level process now. Its name must not be that of a live process. */
+  spawn(name: string, body: ProcessBody, options?: { readonly faults?: boolean }): ProcessHandle;
+  /** The world as it is after the step (store states, virtual time). */
+  readonly view: View;
+}
+
+/** Options of a store entry. */
+export interface StoreOptions<F> {
+  /**
+   * Carries out the effects a `tx` on this entry returned, one call per effect in order, at the end of the
+   * step (see the module comment). Required when the machine emits effects: an effect with no handler is a
+   * scenario bug and fails the run.
+   */
+  readonly effects?: (effect: F, io: EffectIo) => void;
+}
+
 /** What a scenario's `build` uses to describe one run's world. It is called afresh for every run. */
 export interface WorldBuilder {
-  /** Put a machine state in the store under `key`; `tx(ref, event)` applies `machine.transition` atomically. */
-  store<S, E, R>(
+  /**
+   * Put a machine state in the store under `key`; `tx(ref, event)` applies `machine.transition` atomically.
+   * `options.effects` carries out the effects the machine returns.
+   */
+  store<S, E, R, F = never>(
     key: string,
-    machine: { transition(state: S, event: E): { state: S; result: R; effects: readonly unknown[] } },
+    machine: { transition(state: S, event: E): { state: S; result: R; effects: readonly F[] } },
     initial: S,
+    options?: StoreOptions<F>,
   ): StoreRef<S, E, R>;
   /** Start a top-level process at time 0. `faults: true` makes it (and its children) subject to the fault plan. */
   process(name: string, body: ProcessBody, options?: { readonly faults?: boolean }): void;
@@ -84,6 +115,8 @@ export interface TraceEvent {
   readonly input?: unknown;
   readonly result?: unknown;
   readonly changes?: readonly Change[];
+  /** The effects a `tx` returned (omitted when none). */
+  readonly effects?: readonly unknown[];
 }
 
 export interface RunOptions {
@@ -131,6 +164,8 @@ export type Build = (world: WorldBuilder) => void;
 interface NodeState {
   readonly name: string;
   readonly faultable: boolean;
+  /** Spawned by an effects handler: dropped from the world once it has finished (it never restarts). */
+  readonly ephemeral: boolean;
   pausedUntilMs: number;
   pauseCount: number;
   crashCount: number;
@@ -174,6 +209,7 @@ class World implements View {
   last: LastTx | null = null;
   private readonly states: unknown[] = [];
   private readonly refs: StoreRef<unknown, unknown, unknown>[] = [];
+  private readonly effectHandlers: (((effect: unknown, io: EffectIo) => void) | undefined)[] = [];
   private readonly procs: ProcState[] = [];
   private readonly nodes: NodeState[] = [];
   private readonly always: { name: string; predicate: (view: View) => boolean }[] = [];
@@ -207,7 +243,7 @@ class World implements View {
   }
 
   finished(processName: string): boolean {
-    const node = this.nodes.find((n) => n.name === processName);
+    const node = this.nodes.find((n) => n.name === processName && !n.ephemeral);
     assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
     return node.root.done && node.root.pending === null;
   }
@@ -215,8 +251,11 @@ class World implements View {
   run(build: Build): RunResult {
     const starts: { name: string; body: ProcessBody; faultable: boolean }[] = [];
     build({
-      store: (key, machine, initial) => {
+      store: (key, machine, initial, storeOptions) => {
         assert(!this.refs.some((r) => r.key === key), `store key "${key}" is declared twice`);
+        this.effectHandlers.push(
+          storeOptions?.effects as ((effect: unknown, io: EffectIo) => void) | undefined,
+        );
         const ref = { key, index: this.refs.length, machine } as unknown as StoreRef<
           unknown,
           unknown,
@@ -262,6 +301,7 @@ class World implements View {
       const node: NodeState = {
         name: s.name,
         faultable: s.faultable,
+        ephemeral: false,
         pausedUntilMs: 0,
         pauseCount: 0,
         crashCount: 0,
@@ -487,7 +527,8 @@ class World implements View {
   private compact(): void {
     for (let i = this.procs.length - 1; i >= 0; i--) {
       const p = this.procs[i]!;
-      if (p.done && p.node.root !== p) {
+      if (p.done && (p.node.root !== p || (p.node.ephemeral && p.pending === null))) {
+        if (p.node.root === p) this.nodes.splice(this.nodes.indexOf(p.node), 1);
         this.procs.splice(i, 1);
         continue;
       }
@@ -555,17 +596,57 @@ class World implements View {
     const out = ref.machine.transition(before, event);
     this.states[ref.index] = out.state;
     this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
+    const effects = out.effects;
     if (this.events !== null) {
-      this.record({
+      const entry = {
         process: p.name,
-        op: "tx",
+        op: "tx" as const,
         key: ref.key,
         input: event,
         result: out.result,
         changes: diff(before, out.state),
-      });
+      };
+      this.record(effects.length === 0 ? entry : { ...entry, effects: [...effects] });
     }
     this.advance(p, out.result);
+    if (effects.length > 0) this.carryOut(ref, effects, p);
+  }
+
+  /** Run the store's effects handler on each effect of a `tx`, at the end of the step that applied it. */
+  private carryOut(
+    ref: StoreRef<unknown, unknown, unknown>,
+    effects: readonly unknown[],
+    by: ProcState,
+  ): void {
+    const handler = this.effectHandlers[ref.index];
+    assert(
+      handler !== undefined,
+      `store "${ref.key}" returned effects but was declared without an effects handler`,
+    );
+    const io: EffectIo = {
+      view: this,
+      spawn: (name, body, options) => {
+        assert(
+          !this.procs.some((q) => q.name === name && !q.done),
+          `effects of "${ref.key}": cannot spawn "${name}": a live process already has that name`,
+        );
+        const node: NodeState = {
+          name,
+          faultable: options?.faults === true,
+          ephemeral: true,
+          pausedUntilMs: 0,
+          pauseCount: 0,
+          crashCount: 0,
+          root: undefined as unknown as ProcState,
+        };
+        this.nodes.push(node);
+        node.root = this.createProcess(name, body, node);
+        if (this.events !== null) this.record({ process: by.name, op: "spawn", input: { name } });
+        this.startProcess(node.root);
+        return { name, id: node.root.id };
+      },
+    };
+    for (const effect of effects) handler(effect, io);
   }
 
   // ---- faults ----------------------------------------------------------------------------------------

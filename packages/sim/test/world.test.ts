@@ -324,4 +324,79 @@ describe("runWorld", () => {
     );
     expect([r.endReason, r.steps]).toEqual(["steps", 500]);
   });
+
+  describe("effects", () => {
+    // A tiny dispatcher: Submit returns a Dispatch effect for the job; Done counts finished jobs.
+    type JobEvent = { readonly _tag: "Submit"; readonly job: string } | { readonly _tag: "Done" };
+    type JobEffect = { readonly _tag: "Dispatch"; readonly job: string };
+    const jobs = {
+      transition(state: number, event: JobEvent) {
+        return event._tag === "Submit"
+          ? { state, result: "accepted", effects: [{ _tag: "Dispatch", job: event.job } as JobEffect] }
+          : { state: state + 1, result: "counted", effects: [] as JobEffect[] };
+      },
+    };
+
+    it("carries out a tx's effects at the end of its step: spawned processes outlive the submitter", () => {
+      const r = runWorld(
+        (w) => {
+          const ref = w.store("jobs", jobs, 0, {
+            effects: (effect, io) => {
+              // The submitter has already run to its next shared operation: its note precedes the spawn.
+              io.spawn(`worker-${effect.job}`, function* () {
+                yield* sleep(10);
+                yield* tx(ref, { _tag: "Done" });
+              });
+            },
+          });
+          w.process("submitter", function* () {
+            yield* tx(ref, { _tag: "Submit", job: "a" });
+            yield* note("submitted a");
+            yield* tx(ref, { _tag: "Submit", job: "b" });
+          });
+          w.finishWhen((view) => view.get(ref) === 2);
+        },
+        new RandomChooser(3),
+        { record: true },
+      );
+      expect(r.endReason).toBe("finished");
+      expect(r.endMs).toBe(10);
+      const ops = r.events!.map(
+        (e) => `${e.process}:${e.op}${e.op === "spawn" ? `:${(e.input as { name: string }).name}` : ""}`,
+      );
+      expect(ops.slice(0, 3)).toEqual(["submitter:tx", "submitter:note", "submitter:spawn:worker-a"]);
+      expect(r.events![0]!.effects).toEqual([{ _tag: "Dispatch", job: "a" }]);
+      expect(r.processes).toEqual(["submitter", "worker-a", "worker-b"]);
+    });
+
+    it("lets a finished effect-spawned process's name be reused by the next one", () => {
+      const r = runWorld((w) => {
+        const ref = w.store("jobs", jobs, 0, {
+          effects: (_effect, io) => {
+            io.spawn("worker", function* () {
+              yield* tx(ref, { _tag: "Done" });
+            });
+          },
+        });
+        w.process("submitter", function* () {
+          for (let i = 0; i < 3; i++) {
+            yield* tx(ref, { _tag: "Submit", job: String(i) });
+            yield* sleep(5);
+          }
+        });
+      }, new RandomChooser(1));
+      expect(r.endReason).toBe("quiescent");
+    });
+
+    it("fails the run when a store returns effects without an effects handler", () => {
+      expect(() =>
+        runWorld((w) => {
+          const ref = w.store("jobs", jobs, 0);
+          w.process("submitter", function* () {
+            yield* tx(ref, { _tag: "Submit", job: "a" });
+          });
+        }, new RandomChooser(1)),
+      ).toThrow(/store "jobs" returned effects but was declared without an effects handler/);
+    });
+  });
 });
