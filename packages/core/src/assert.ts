@@ -32,14 +32,15 @@ export class InvalidConfigError extends Error {
 
 /**
  * Throws an {@link AssertionError} with `message` unless `condition` is truthy; narrows `condition` for
- * the type checker otherwise. Assertions stay on in production (TigerBeetle's TIGER_STYLE): a core
+ * the type checker otherwise. Pass `message` as a function when building it costs something (it runs only
+ * on failure, so hot paths stay cheap). Assertions stay on in production (TigerBeetle's TIGER_STYLE): a core
  * machine that reaches an impossible state must stop rather than corrupt the state it hands back.
  *
  * @example
  * assert(Number.isSafeInteger(event.atMs), `atMs must be an integer, got ${event.atMs}`);
  */
-export function assert(condition: unknown, message: string): asserts condition {
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) {
-    throw new AssertionError(message);
+    throw new AssertionError(typeof message === "function" ? message() : message);
   }
 }

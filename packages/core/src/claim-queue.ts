@@ -244,7 +244,7 @@ export function initial(config: Config): State {
 export function backoffMs(config: Config, attemptCount: number): number {
   assert(
     Number.isSafeInteger(attemptCount) && attemptCount >= 1,
-    `attemptCount must be an integer >= 1, got ${describeValue(attemptCount)}`,
+    () => `attemptCount must be an integer >= 1, got ${describeValue(attemptCount)}`,
   );
   const { retryBackoffBaseMs: baseMs, retryBackoffCapMs: capMs } = config;
   const doublings = attemptCount - 1;
@@ -358,15 +358,16 @@ function assertItem(item: Item, config: Config): Item {
   assert(item.eventCount >= 1, `item ${item.scope}: eventCount ${item.eventCount} must be >= 1`);
   assert(
     item.attemptCount >= 0 && item.attemptCount < config.maxAttempts,
-    `item ${item.scope}: attemptCount ${item.attemptCount} must be in [0, maxAttempts ${config.maxAttempts})`,
+    () =>
+      `item ${item.scope}: attemptCount ${item.attemptCount} must be in [0, maxAttempts ${config.maxAttempts})`,
   );
   assert(
     !item.enqueuedWhileClaimed || item.claim !== null,
-    `item ${item.scope}: enqueuedWhileClaimed must be false while unclaimed`,
+    () => `item ${item.scope}: enqueuedWhileClaimed must be false while unclaimed`,
   );
   assert(
     item.claim === null || item.claim.claimedAtMs <= item.claim.claimedUntilMs,
-    `item ${item.scope}: claim must not end before it starts`,
+    () => `item ${item.scope}: claim must not end before it starts`,
   );
   return item;
 }
@@ -427,7 +428,7 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
   const { claimBatchSizeMax, leaseTtlMs } = state.config;
   assert(
     Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= claimBatchSizeMax,
-    `batchSize must be an integer in [1, ${claimBatchSizeMax}], got ${describeValue(batchSize)}`,
+    () => `batchSize must be an integer in [1, ${claimBatchSizeMax}], got ${describeValue(batchSize)}`,
   );
   const candidates = Object.values(state.items)
     .filter((item) => isClaimable(item, atMs))

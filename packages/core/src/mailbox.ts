@@ -421,7 +421,10 @@ function checkCells(p: Policy, label: string, fail: (field: string, message: str
 function policyCell(p: Policy, inFlightKind: string, incomingKind: string): Cell {
   const row = getOwn(p.matrix, inFlightKind);
   const cell = row === undefined ? undefined : getOwn(row, incomingKind);
-  assert(cell !== undefined, `policy ${describeValue(p.name)} has no cell ${inFlightKind} × ${incomingKind}`);
+  assert(
+    cell !== undefined,
+    () => `policy ${describeValue(p.name)} has no cell ${inFlightKind} × ${incomingKind}`,
+  );
   return cell;
 }
 
@@ -618,12 +621,15 @@ const OUTCOMES: readonly unknown[] = ["done", "failed", "cancelled"];
 function assertKey(key: string | null): void {
   assert(
     key === null || (typeof key === "string" && key.length > 0),
-    `key must be null or a non-empty string, got ${describeValue(key)}`,
+    () => `key must be null or a non-empty string, got ${describeValue(key)}`,
   );
 }
 
 function assertOrder(order: Order): void {
-  assert(typeof order === "object" && order !== null, `order must be an object, got ${describeValue(order)}`);
+  assert(
+    typeof order === "object" && order !== null,
+    () => `order must be an object, got ${describeValue(order)}`,
+  );
   assertName("order.id", order.id);
   assertName("order.kind", order.kind);
   assertKey(order.key);
@@ -695,7 +701,7 @@ function submitBypass(state: State, order: Order): Step {
   const waiting = state.ready.filter((entry) => entry._tag === "Keyless").length;
   assert(
     waiting <= keylessPendingMax,
-    `${waiting} bypass orders wait, above keylessPendingMax ${keylessPendingMax}`,
+    () => `${waiting} bypass orders wait, above keylessPendingMax ${keylessPendingMax}`,
   );
   if (waiting === keylessPendingMax) {
     return unchanged(state, { _tag: "Rejected", orderId: order.id, reason: "pending-full" });
@@ -803,7 +809,7 @@ function complete(
   assertName("orderId", orderId);
   assert(
     OUTCOMES.includes(outcome),
-    `outcome must be "done", "failed" or "cancelled", got ${describeValue(outcome)}`,
+    () => `outcome must be "done", "failed" or "cancelled", got ${describeValue(outcome)}`,
   );
   const freed = free(state, key, orderId);
   if (freed === undefined) {
@@ -865,7 +871,7 @@ function dispatchHead(state: State): { readonly state: State; readonly effects: 
   const order = entry?.pending[0];
   assert(
     entry !== undefined && entry.inFlight === null && order !== undefined,
-    `ready key ${describeValue(head.key)} must have pending orders and nothing in flight`,
+    () => `ready key ${describeValue(head.key)} must have pending orders and nothing in flight`,
   );
   const dispatched = keyState(state.config, running(order), entry.pending.slice(1));
   return {
@@ -923,11 +929,11 @@ function keyState(config: Config, inFlight: InFlight | null, pending: readonly O
   assert(inFlight !== null || pending.length > 0, "a key entry must have an order in flight or pending");
   assert(
     pending.length <= config.pendingPerKeyMax,
-    `${pending.length} pending orders, above pendingPerKeyMax ${config.pendingPerKeyMax}`,
+    () => `${pending.length} pending orders, above pendingPerKeyMax ${config.pendingPerKeyMax}`,
   );
   assert(
     inFlight === null || inFlight.cancelledBy === null || pending.length > 0,
-    `in-flight order ${describeValue(inFlight?.order.id)} was superseded, but no successor is queued`,
+    () => `in-flight order ${describeValue(inFlight?.order.id)} was superseded, but no successor is queued`,
   );
   return { inFlight, pending };
 }
@@ -942,11 +948,11 @@ function changed(before: State, after: State, effects: readonly Effect[], result
   const { inFlightMax } = after.config;
   assert(
     after.inFlightCount >= 0 && after.inFlightCount <= inFlightMax,
-    `inFlightCount ${after.inFlightCount} must be in [0, inFlightMax ${inFlightMax}]`,
+    () => `inFlightCount ${after.inFlightCount} must be in [0, inFlightMax ${inFlightMax}]`,
   );
   assert(
     after.shuttingDown || after.inFlightCount === inFlightMax || after.ready.length === 0,
-    `a slot is free but ${after.ready.length} ready entries wait`,
+    () => `a slot is free but ${after.ready.length} ready entries wait`,
   );
   assert(!after.shuttingDown || after.ready.length === 0, "nothing may wait in ready after Shutdown");
   return { state: after, effects, result };

@@ -42,13 +42,13 @@ export function assertTime(atMs: number): void {
 export function assertName(name: string, value: string): void {
   assert(
     typeof value === "string" && value.length > 0,
-    `${name} must be a non-empty string, got ${describeValue(value)}`,
+    () => `${name} must be a non-empty string, got ${describeValue(value)}`,
   );
 }
 
 /** Asserts that a fencing token carried by an event is a safe integer. */
 export function assertToken(token: number): void {
-  assert(Number.isSafeInteger(token), `token must be an integer, got ${describeValue(token)}`);
+  assert(Number.isSafeInteger(token), () => `token must be an integer, got ${describeValue(token)}`);
 }
 
 /** Asserts that `atMs + durationMs` stays a safe integer and returns it. */
