@@ -3,13 +3,31 @@
  * side-by-side comparison with fast-check's scheduler on a shared race model (bench/peer/). Never part of
  * `pnpm test`; results are recorded in docs/benchmarks.md with the command that produced them.
  *
- * Usage: pnpm bench [--quick]   (--quick: fewer runs, for a smoke check)
+ * Usage: pnpm bench [--quick] [--scenario NAME] [--no-peer]
+ *   --quick     fewer runs, for a smoke check
+ *   --scenario  only that scenario (repeatable); default: every scenario
+ *   --no-peer   skip the fast-check comparison
  */
+import { parseArgs } from "node:util";
 import { exploreVariant, type Scenario } from "@interleave/sim";
 import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 
-const quick = process.argv.includes("--quick");
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    scenario: { type: "string", multiple: true },
+    "no-peer": { type: "boolean", default: false },
+  },
+});
+const quick = args.quick;
+const selected = args.scenario ?? scenarios.map((s) => s.name);
+for (const name of selected) {
+  if (!scenarios.some((s) => s.name === name)) {
+    console.error(`unknown scenario "${name}"; known: ${scenarios.map((s) => s.name).join(", ")}`);
+    process.exit(2);
+  }
+}
 const SEEDS = Array.from({ length: quick ? 5 : 20 }, (_, i) => i + 1);
 const PASS_RUNS = quick ? 1_000 : 10_000;
 
@@ -63,7 +81,9 @@ function benchScenario(scenario: Scenario) {
 console.log(
   `interleave bench · node ${process.version} · ${quick ? "quick" : "full"} · seeds ${SEEDS[0]}..${SEEDS.at(-1)}`,
 );
-for (const scenario of scenarios) console.table(benchScenario(scenario));
+for (const scenario of scenarios)
+  if (selected.includes(scenario.name)) console.table(benchScenario(scenario));
+if (args["no-peer"]) process.exit(0);
 
 /** interleave ÷ fast-check for throughput; fast-check ÷ interleave for time (both: > 1 means interleave is ahead). */
 function ratios(rows: readonly PeerFigures[]) {

@@ -1,6 +1,7 @@
 /** The scenario registry: every scenario family, each modelled on an incident in shared/seeds/. */
 import type { Scenario } from "@interleave/sim";
 import heartbeatVsAck from "./heartbeat-vs-ack/heartbeat-vs-ack.js";
+import membershipOrders from "./membership-orders/membership-orders.js";
 
-const scenarios: readonly Scenario[] = [heartbeatVsAck];
+const scenarios: readonly Scenario[] = [heartbeatVsAck, membershipOrders];
 export default scenarios;
