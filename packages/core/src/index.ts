@@ -1,6 +1,6 @@
 // @interleave/core: pure state machines for coordination (leases with fencing tokens, fenced storage,
-// claim queues, keyed mailboxes). No I/O, no clock, no randomness; the simulator and the Redis runtime drive
-// the same code.
+// claim queues, keyed mailboxes, sync/reset coordination). No I/O, no clock, no randomness; the simulator
+// and the Redis runtime drive the same code.
 
 export { AssertionError, assert, InvalidConfigError } from "./assert.js";
 /** Work queue keyed by scope with batch claims, heartbeats, ack, retry and dead-letter (seed 002). */
@@ -12,3 +12,5 @@ export * as Lease from "./lease.js";
 export type { Machine, Transition } from "./machine.js";
 /** Keyed mailbox: one order in flight per key, FIFO, global bound, supersession policy as data (seed 003). */
 export * as Mailbox from "./mailbox.js";
+/** Per-MR ordering of code-owner rule syncs and approval resets: legacy, entry-check or serial (seed 000). */
+export * as SyncCoordinator from "./sync-coordinator.js";
