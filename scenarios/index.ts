@@ -2,6 +2,7 @@
 import type { Scenario } from "@interleave/sim";
 import heartbeatVsAck from "./heartbeat-vs-ack/heartbeat-vs-ack.js";
 import membershipOrders from "./membership-orders/membership-orders.js";
+import syncVsReset from "./sync-vs-reset/sync-vs-reset.js";
 
-const scenarios: readonly Scenario[] = [heartbeatVsAck, membershipOrders];
+const scenarios: readonly Scenario[] = [heartbeatVsAck, membershipOrders, syncVsReset];
 export default scenarios;

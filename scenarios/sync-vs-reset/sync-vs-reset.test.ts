@@ -1,0 +1,117 @@
+import {
+  checkDeterminism,
+  exploreVariant,
+  RandomChooser,
+  renderTimeline,
+  runSeed,
+  runWorld,
+  type Scenario,
+} from "@interleave/sim";
+import { describe, expect, it } from "vitest";
+import { initialMr, mergeRequest } from "./merge-request.js";
+import scenario from "./sync-vs-reset.js";
+
+const variant = (name: string) => {
+  const v = scenario.variants.find((x) => x.name === name);
+  if (v === undefined) throw new Error(`no variant ${name}`);
+  return v;
+};
+const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
+const tag = (x: unknown) => (x as { _tag: string })._tag;
+
+describe("sync-vs-reset (seed 000)", () => {
+  it("declares the five variants of the issue with their expectations", () => {
+    expect(scenario.variants.map((v) => [v.name, v.expect])).toEqual([
+      ["legacy-ttl", "violation"],
+      ["coordinator-no-entry-check", "violation"],
+      ["coordinator-entry-check", "violation"],
+      ["serial", "pass"],
+      ["flag-off", "violation"],
+    ]);
+  });
+
+  for (const v of scenario.variants) {
+    it(`determinism self-check: ${v.name} gives the same fingerprint twice for the same seed`, () => {
+      for (const seed of SEEDS.slice(0, 4)) {
+        const { first, second } = checkDeterminism(scenario as Scenario, v, seed);
+        expect(second).toBe(first);
+      }
+    });
+  }
+
+  for (const name of ["legacy-ttl", "coordinator-no-entry-check", "coordinator-entry-check", "flag-off"]) {
+    it(`finds the ${name} violation within the default budget on every seed tried`, () => {
+      for (const seed of SEEDS) {
+        const r = exploreVariant(scenario, variant(name), { seed });
+        expect(r.verdict, `seed ${seed}`).toBe("violation");
+      }
+    });
+  }
+
+  it("coordinator-entry-check: a sync starts after the entry check passed and before the approvals are deleted", () => {
+    const r = exploreVariant(scenario, variant("coordinator-entry-check"), { seed: 1 });
+    expect(r.property).toBe("no approval survives on a rule that a push should have reset (missed reset)");
+    const events = r.counterexample!.events.filter((e) => e.op === "tx");
+    const deletion = events.at(-1)!;
+    expect(tag(deletion.input)).toBe("DeleteApprovals");
+    const reset = (deletion.input as { reset: string }).reset;
+    const proceed = events
+      .filter((e) => tag(e.input) === "BeginReset" && (e.input as { resetId: string }).resetId === reset)
+      .at(-1)!;
+    expect(tag(proceed.result)).toBe("Proceed");
+    const between = events
+      .filter((e) => e.step > proceed.step && e.step < deletion.step)
+      .map((e) => tag(e.input));
+    expect(between).toContain("StartSync");
+    expect(between).toContain("DeleteRules");
+    const text = renderTimeline(r.counterexample!, { width: 200 });
+    expect(text).toContain("✗ violated here: no approval survives");
+  });
+
+  it("serial passes 10,000 schedules", () => {
+    const r = exploreVariant(scenario, variant("serial"), { seed: 20_261_122, runs: 10_000 });
+    expect(r.property).toBeNull();
+    expect(r.schedules).toBe(10_000);
+  });
+
+  it("flag-off behaves exactly like the legacy code: same decisions, same MR history, same verdict", () => {
+    const legacy = variant("legacy-ttl");
+    const off = variant("flag-off");
+    for (let i = 0; i < 200; i++) {
+      const seed = runSeed(31, i);
+      const a = runWorld(legacy.build, new RandomChooser(seed), { record: true });
+      const b = runWorld(off.build, new RandomChooser(seed), { record: true });
+      expect(b.decisions, `seed ${seed}`).toEqual(a.decisions);
+      const mrHistory = (r: typeof a) =>
+        r
+          .events!.filter((e) => e.op === "tx" && e.key === "merge-request")
+          .map((e) => [e.t, e.input, e.result]);
+      expect(mrHistory(b), `seed ${seed}`).toEqual(mrHistory(a));
+      const results = (r: typeof a) =>
+        r
+          .events!.filter((e) => e.op === "tx" && e.key === "flow")
+          .map((e) => [e.t, e.result, e.effects ?? []]);
+      expect(results(b), `seed ${seed}`).toEqual(results(a));
+      expect(b.violation?.property ?? null).toBe(a.violation?.property ?? null);
+    }
+  });
+
+  it("the MR model: a reset that reads a partial rule set leaves the other rule's approval", () => {
+    const deleted = mergeRequest.transition(initialMr, { _tag: "DeleteRules", sync: "sync-B" }).state;
+    const partial = mergeRequest.transition(deleted, {
+      _tag: "CreateRule",
+      rule: "backend-owners",
+      sync: "sync-B",
+    }).state;
+    const read = mergeRequest.transition(partial, { _tag: "ReadRules", reset: "reset-A" }).result;
+    expect(read).toEqual({ _tag: "Rules", rules: ["backend-owners"] });
+    const after = mergeRequest.transition(partial, {
+      _tag: "DeleteApprovals",
+      rules: ["backend-owners"],
+      push: 1,
+      reset: "reset-A",
+    });
+    expect(after.result).toEqual({ _tag: "ApprovalsDeleted", users: ["alice"] });
+    expect(Object.keys(after.state.approvals)).toEqual(["bob"]);
+  });
+});
