@@ -1,0 +1,853 @@
+// MergeGate: the gate on the deploy-staging → deploy edge of one repository, as a pure state machine. Before a
+// branch merges it must hold the repo's merge lease, be caught up with the current main (rebase) and be
+// re-tested as the combined tree, so two green branches merged in parallel cannot break main. Modelled on
+// seed 004 (../shared/seeds/004_1b9ac3a108b9e833.txt, merge_gate.py: the lease, rebase, re-test) and seed 001
+// (../shared/seeds/001_fd4d1e9648c828d1.txt: ORCH-026's always-rebase, TC-24, TC-17). The caller runs git and
+// CI and reports their outcomes as events; the gate decides.
+
+import { assert, InvalidConfigError } from "./assert.js";
+import {
+  addMs,
+  assertName,
+  assertTime,
+  configInteger,
+  describeValue,
+  NO_EFFECTS,
+  unknownEvent,
+} from "./internal/checks.js";
+import { getOwn, withEntry } from "./internal/record.js";
+import * as Lease from "./lease.js";
+import type { Transition } from "./machine.js";
+
+/** MergeGate configuration, validated by {@link initial}. Durations are integer ms. */
+export interface Config {
+  /** The seed's `merge_lock_timeout_s`, in ms: a lease older than this is stale. Positive integer. */
+  readonly leaseTtlMs: number;
+  /** Delay before a deferred branch may Enter again after its first busy defer; doubles per defer. `>= 0`. */
+  readonly deferBackoffBaseMs: number;
+  /** Upper bound of that delay. `>= deferBackoffBaseMs`. */
+  readonly deferBackoffCapMs: number;
+  /** Busy defers in a row the gate allows an attempt; the next busy answer gives up. Positive integer. */
+  readonly deferCountMax: number;
+  /** The seed's `MAX_DEVELOPER_RETRIES`: conflicts and red re-tests before the branch Fails. Positive integer. */
+  readonly developerRetryMax: number;
+  /** ORCH-026 Level A: rebase under the lease even when the branch is not behind (a no-op then). Boolean. */
+  readonly premergeRebaseAlways: boolean;
+  /** Branches tracked at once (see {@link State}). Positive integer. */
+  readonly branchCountMax: number;
+}
+
+/**
+ * Where a branch is in the gate.
+ *
+ * - `waiting`: entered, not holding the lease (deferred while busy, or its lease was reclaimed by another).
+ * - `checking`: holds the lease (an `Acquired` result granted it); the caller reads, under the lease, whether
+ *   the branch is behind main and whether its PR already merged, and reports them with `Check`.
+ * - `rebasing`: holds the lease; the caller is rebasing it onto main (a `Rebase` result asked for it).
+ * - `testing`: holds the lease; the caller is re-testing the rebased tree (a `Retest` result asked for it).
+ * - `passed`: holds the lease; safe to merge. The lease stays held until `Merged` (or `Abort`).
+ * - `merged`: the branch merged (or its PR already had); finished.
+ * - `rolled-back`: the attempt ended without a merge (conflict, red re-test, aborted, or too many defers);
+ *   the branch goes back to development and may Enter again.
+ * - `failed`: developer retries exhausted; finished.
+ *
+ * `checking`, `rebasing`, `testing` and `passed` are the active phases: a branch in one of them holds the
+ * lease.
+ */
+export type Phase =
+  | "waiting"
+  | "checking"
+  | "rebasing"
+  | "testing"
+  | "passed"
+  | "merged"
+  | "rolled-back"
+  | "failed";
+
+/**
+ * What the gate keeps for one branch.
+ *
+ * - `token`: the lease's fencing token of the current attempt while the branch holds the lease (an active
+ *   phase); `null` otherwise.
+ * - `deferCount`: busy defers in a row of the current attempt, `0..deferCountMax`.
+ * - `retryCount`: developer retries so far (conflicts plus red re-tests), across attempts.
+ * - `availableAtMs`: after a defer, the branch may not Enter before this instant (ms); `0` = now.
+ * - `retested`: re-tests this branch has had (TC-17 checks that a redrive does not add one).
+ * - `untested`: the gate may not pass this branch without a green re-test: it asked to rebase a branch that
+ *   was behind (`Check` → `Rebase`; set then, not at `Rebased`, because the caller may push the rebased
+ *   branch and crash before reporting it) or the rebase was clean, and no green re-test has reported since,
+ *   or the last re-test was red. It survives a crash, an expired lease, a reclaim by another branch (the revoke keeps
+ *   it), an `Abort` (the reaper's requeue), a `DeferCapped` and a rollback — the pipeline may crash between
+ *   the gate's `RolledBack` and the developer's revision, and its redrive must not find a red tree
+ *   "up-to-date" and pass it — so the redrive's `Check` re-tests the branch even though it is no longer
+ *   behind main. Cleared only by a green `Retested`, and when the branch merges or fails.
+ */
+export interface Branch {
+  readonly phase: Phase;
+  readonly token: number | null;
+  readonly deferCount: number;
+  readonly retryCount: number;
+  readonly availableAtMs: number;
+  readonly retested: number;
+  readonly untested: boolean;
+}
+
+/**
+ * MergeGate state for one repository: plain JSON data.
+ *
+ * - `lease`: the per-repo merge lease (holder = branch name), a {@link Lease.State} with `leaseTtlMs`.
+ * - `leaseCorrupt`: the lease record is unreadable (the seed's JSON parse error); the next Enter reclaims it.
+ * - `branches`: per branch name, at most `branchCountMax` entries. An entry is created by the first Enter of
+ *   a branch (other events store nothing for an unknown branch). When a new branch Enters at the bound, the
+ *   entries in phase `merged` or `failed` are pruned first; if none is, the Enter is `Rejected`.
+ *
+ * Invariant (asserted after every change): at most one branch is in an active phase (`checking`,
+ * `rebasing`, `testing`, `passed`), and a branch is in an active phase iff it is the lease's recorded
+ * holder, with `token === lease.token`. The recorded holder keeps the lease after it expires until another
+ * branch's Enter reclaims it (as the seed's lease file stays until it is overwritten), so "holds" does not
+ * depend on time.
+ */
+export interface State {
+  readonly config: Config;
+  readonly lease: Lease.State;
+  readonly leaseCorrupt: boolean;
+  readonly branches: Readonly<Record<string, Branch>>;
+}
+
+/**
+ * MergeGate events, each carrying its time `atMs` (non-negative integer ms); `branch` is a non-empty name.
+ *
+ * - `Enter`: the seed's `check_branch_mergeable` up to `acquire_merge_lease` — the branch asks to go through
+ *   the gate, i.e. for the repo's merge lease.
+ * - `Check`: the rest of `check_branch_mergeable`'s head, read UNDER the lease the `Acquired` result
+ *   granted (phase `checking`): whether the branch is `behind` origin/main and whether its PR already merged
+ *   (`prMerged`). Read after the grant, neither can be stale: no other branch merges while this one holds.
+ * - `Rebased`: the rebase the gate asked for ended: `"clean"` (rebased and pushed), `"noop"` (HEAD
+ *   unchanged: the branch already contained main) or `"conflict"` (aborted, worktree left clean).
+ * - `Retested`: the re-test of the rebased tree the gate asked for ended, `green` or red.
+ * - `Merged`: deploy → done, or the PR-merged webhook: the branch merged.
+ * - `Abort`: a rollback decided elsewhere (e.g. the merge itself was refused); `reason` is for the caller's
+ *   log, the gate does not read it.
+ * - `CorruptLease`: a fault: the lease record became unreadable.
+ */
+export type Event =
+  | { readonly _tag: "Enter"; readonly branch: string; readonly atMs: number }
+  | {
+      readonly _tag: "Check";
+      readonly branch: string;
+      readonly behind: boolean;
+      readonly prMerged: boolean;
+      readonly atMs: number;
+    }
+  | {
+      readonly _tag: "Rebased";
+      readonly branch: string;
+      readonly outcome: "clean" | "noop" | "conflict";
+      readonly atMs: number;
+    }
+  | { readonly _tag: "Retested"; readonly branch: string; readonly green: boolean; readonly atMs: number }
+  | { readonly _tag: "Merged"; readonly branch: string; readonly atMs: number }
+  | { readonly _tag: "Abort"; readonly branch: string; readonly reason: string; readonly atMs: number }
+  | { readonly _tag: "CorruptLease"; readonly atMs: number };
+
+/**
+ * How the lease was obtained by an `Acquired` grant: `"no"` (a free lease, the branch's own lease, or a
+ * same-holder re-acquire), `"stale"` (another branch's expired lease was taken over), `"corrupt"` (an
+ * unreadable record was overwritten, whoever it named).
+ */
+export type Reclaimed = "no" | "stale" | "corrupt";
+
+/** Why a Pass let the branch through (the seed's reasons, verbatim). */
+export type PassReason =
+  | "branch up-to-date with main"
+  | "rebase was a no-op"
+  | "rebased onto main, re-test green";
+
+/**
+ * MergeGate results. A result that changes nothing returns the very same state object.
+ *
+ * - `Acquired` (Enter): the lease is granted with fencing token `token` (how: `reclaimed`); phase `checking`.
+ *   Read `behind` and `prMerged` under the lease, then report `Check`.
+ * - `AlreadyMerged` (Check with `prMerged`): the redrive is a no-op (TC-17); the lease is released and the
+ *   phase is `merged`.
+ * - `Defer` (Enter): the seed's "merge-lock busy": `holder` holds a valid lease. Re-queue the branch to Enter
+ *   again not before `availableAtMs`; `deferCount` is the busy defers in a row so far.
+ * - `DeferCapped` (Enter): busy once more after `deferCountMax` defers (`deferCount` = `deferCountMax + 1`):
+ *   the gate gives up on this attempt; phase `rolled-back`, `deferCount` reset. Not a developer retry.
+ * - `Rebase` (Check): rebase the branch onto main while holding the lease with `token`, then report
+ *   `Rebased`.
+ * - `Retest` (Rebased clean; Check or Rebased noop of an `untested` branch): re-test the branch's tree while
+ *   holding the lease with `token`, then report `Retested`.
+ * - `Pass` (Check, Rebased noop, Retested green): safe to merge while holding the lease with `token`;
+ *   `retested` tells whether a re-test ran in this attempt.
+ * - `RolledBack` (Rebased conflict, Retested red, Abort by the holder): the lease is released; phase
+ *   `rolled-back`. `retryCount` is the branch's developer retries after this step (Abort does not count one).
+ * - `Failed` (Rebased conflict, Retested red): that retry brought `retryCount` to `developerRetryMax`; the
+ *   lease is released; phase `failed`.
+ * - `Released` (Merged): this branch held the lease; it is released.
+ * - `NotHolder` (Merged, Abort): the branch does not hold the lease (recorded `holder`, valid or expired,
+ *   or `null`); its phase is updated (if it has an entry), the lease is untouched.
+ * - `OutOfPhase` (Check, Rebased, Retested): not expected now — the branch is not in the phase the event
+ *   finishes (`phase`, `null` for an unknown branch) while holding the lease with its token, e.g. its lease
+ *   was reclaimed meanwhile. Nothing changed.
+ * - `Rejected` (Enter): a new branch while `branchCountMax` are tracked and none is prunable.
+ * - `Corrupted` (CorruptLease): the lease record is marked unreadable.
+ */
+export type Result =
+  | { readonly _tag: "Acquired"; readonly token: number; readonly reclaimed: Reclaimed }
+  | { readonly _tag: "AlreadyMerged"; readonly branch: string }
+  | {
+      readonly _tag: "Defer";
+      readonly holder: string;
+      readonly availableAtMs: number;
+      readonly deferCount: number;
+    }
+  | { readonly _tag: "DeferCapped"; readonly holder: string; readonly deferCount: number }
+  | { readonly _tag: "Rebase"; readonly token: number }
+  | { readonly _tag: "Retest"; readonly token: number }
+  | {
+      readonly _tag: "Pass";
+      readonly token: number;
+      readonly retested: boolean;
+      readonly reason: PassReason;
+    }
+  | {
+      readonly _tag: "RolledBack";
+      readonly reason: "conflict" | "red" | "aborted";
+      readonly retryCount: number;
+    }
+  | { readonly _tag: "Failed"; readonly reason: "conflict" | "red"; readonly retryCount: number }
+  | { readonly _tag: "Released" }
+  | { readonly _tag: "NotHolder"; readonly holder: string | null }
+  | { readonly _tag: "OutOfPhase"; readonly branch: string; readonly phase: Phase | null }
+  | { readonly _tag: "Rejected"; readonly reason: "branch-limit" }
+  | { readonly _tag: "Corrupted" };
+
+/** The gate has no effects: the caller runs git and CI as the results ask. */
+export type Effect = never;
+
+type Step = Transition<State, Result, Effect>;
+
+const MACHINE = "MergeGate";
+
+const OUTCOMES: readonly unknown[] = ["clean", "noop", "conflict"];
+
+/** A branch seen for the first time (or entering again after it merged or failed). */
+const NEW_BRANCH: Branch = {
+  phase: "waiting",
+  token: null,
+  deferCount: 0,
+  retryCount: 0,
+  availableAtMs: 0,
+  retested: 0,
+  untested: false,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Public functions
+
+/**
+ * The gate of one repository for `config`, after validating every field: no branch, a free lease.
+ *
+ * @throws `InvalidConfigError` naming the field: `leaseTtlMs`, `deferCountMax`, `developerRetryMax` or
+ *   `branchCountMax` not a positive integer; `deferBackoffBaseMs` or `deferBackoffCapMs` not an integer
+ *   `>= 0`, or the cap below the base; `premergeRebaseAlways` not a boolean. E.g.
+ *   `MergeGate config: deferBackoffCapMs (500) must be at least deferBackoffBaseMs (1000)`.
+ * @example
+ * const gate = MergeGate.initial({
+ *   leaseTtlMs: 300_000, deferBackoffBaseMs: 30_000, deferBackoffCapMs: 300_000, deferCountMax: 20,
+ *   developerRetryMax: 3, premergeRebaseAlways: true, branchCountMax: 1_000,
+ * });
+ */
+export function initial(config: Config): State {
+  const leaseTtlMs = configInteger(MACHINE, config, "leaseTtlMs", 1);
+  const deferBackoffBaseMs = configInteger(MACHINE, config, "deferBackoffBaseMs", 0);
+  const deferBackoffCapMs = configInteger(MACHINE, config, "deferBackoffCapMs", 0);
+  if (deferBackoffCapMs < deferBackoffBaseMs) {
+    throw new InvalidConfigError(
+      "deferBackoffCapMs",
+      `${MACHINE} config: deferBackoffCapMs (${describeValue(deferBackoffCapMs)}) must be at least ` +
+        `deferBackoffBaseMs (${describeValue(deferBackoffBaseMs)})`,
+    );
+  }
+  const deferCountMax = configInteger(MACHINE, config, "deferCountMax", 1);
+  const developerRetryMax = configInteger(MACHINE, config, "developerRetryMax", 1);
+  const fields: Readonly<Record<string, unknown>> =
+    typeof config === "object" && config !== null ? (config as unknown as Record<string, unknown>) : {};
+  const premergeRebaseAlways = fields.premergeRebaseAlways;
+  if (typeof premergeRebaseAlways !== "boolean") {
+    throw new InvalidConfigError(
+      "premergeRebaseAlways",
+      `${MACHINE} config: premergeRebaseAlways (${describeValue(premergeRebaseAlways)}) must be a boolean`,
+    );
+  }
+  const branchCountMax = configInteger(MACHINE, config, "branchCountMax", 1);
+  return {
+    config: {
+      leaseTtlMs,
+      deferBackoffBaseMs,
+      deferBackoffCapMs,
+      deferCountMax,
+      developerRetryMax,
+      premergeRebaseAlways,
+      branchCountMax,
+    },
+    lease: Lease.initial({ leaseTtlMs }),
+    leaseCorrupt: false,
+    branches: {},
+  };
+}
+
+/**
+ * The delay (ms) after the `deferCount`-th busy defer in a row before the branch may Enter again:
+ * `min(deferBackoffCapMs, deferBackoffBaseMs * 2^(deferCount - 1))`. With base 1000 and cap 8000: 1000, 2000,
+ * 4000, 8000, 8000, ... Never overflows, whatever the count.
+ *
+ * @throws `AssertionError` when `deferCount` is not an integer `>= 1`.
+ */
+export function backoffMs(config: Config, deferCount: number): number {
+  assert(
+    Number.isSafeInteger(deferCount) && deferCount >= 1,
+    () => `deferCount must be an integer >= 1, got ${describeValue(deferCount)}`,
+  );
+  const { deferBackoffBaseMs: baseMs, deferBackoffCapMs: capMs } = config;
+  const doublings = deferCount - 1;
+  if (baseMs === 0) {
+    return 0;
+  }
+  if (doublings >= 53) {
+    return capMs; // baseMs >= 1, so baseMs * 2^53 already exceeds any safe-integer cap
+  }
+  return Math.min(capMs, baseMs * 2 ** doublings);
+}
+
+/**
+ * The branch whose merge lease is valid at `atMs` (integer ms), or `null` when the lease is free, expired,
+ * or its record is corrupt (an unreadable record names nobody; the next Enter reclaims it). This is who an
+ * Enter by another branch would be deferred behind.
+ *
+ * @throws `AssertionError` when `atMs` is not a non-negative integer.
+ */
+export function holder(state: State, atMs: number): string | null {
+  assertTime(atMs);
+  const { lease } = state;
+  if (state.leaseCorrupt || lease.holder === null || atMs >= lease.expiresAtMs) {
+    return null;
+  }
+  return lease.holder;
+}
+
+/**
+ * Whether an Enter by a branch other than {@link holder} would be deferred at `atMs` ("merge-lock busy").
+ *
+ * @throws `AssertionError` when `atMs` is not a non-negative integer.
+ */
+export function isBusy(state: State, atMs: number): boolean {
+  return holder(state, atMs) !== null;
+}
+
+/**
+ * Applies one event. Pure: never mutates `state` or the event, and returns the same `state` object when
+ * nothing changed; branches the event did not touch keep their identity.
+ *
+ * - Enter: when the branch's `availableAtMs` is still ahead and another branch holds a valid lease, `Defer`
+ *   again with the same `availableAtMs` and count (the caller came too early; if the lease is free by now,
+ *   the early Enter goes ahead). Then the lease is acquired ({@link Lease.transition} `Acquire`; when the
+ *   record is corrupt, it is overwritten whoever it names, with a new token). Busy → `Defer` with
+ *   `availableAtMs = atMs + backoffMs(deferCount)`, or `DeferCapped` past `deferCountMax`. Granted (fresh,
+ *   the holder's idempotent re-acquire — the seed's "lease already held" — or a reclaim) → `Acquired`, phase
+ *   `checking`. A grant that takes the lease from another branch sends that branch back to `waiting` (its
+ *   token, and any pass, revoked). The holder's re-acquire restarts its attempt at `checking`: a `Rebased`
+ *   or `Retested` of the step it interrupted is then `OutOfPhase`.
+ * - Check (phase `checking`, still the holder; `behind` and `prMerged` read under the lease): `prMerged` →
+ *   release and `AlreadyMerged` (TC-17's no-op redrive); `behind || premergeRebaseAlways` → `Rebase`
+ *   (phase `rebasing`); else an `untested` branch → `Retest` (phase `testing`); else → `Pass` with reason
+ *   "branch up-to-date with main" and no re-test (TC-17's skip, phase `passed`).
+ * - Rebased (phase `rebasing`, still the holder): conflict → release and `RolledBack` / `Failed`; clean →
+ *   `Retest`, and the branch is `untested`; noop → `Retest` when the branch is `untested` (its tree is the
+ *   earlier rebase nobody re-tested), else `Pass` ("rebase was a no-op").
+ * - Retested (phase `testing`, still the holder): green → `Pass` ("rebased onto main, re-test green"), the
+ *   lease stays held until the merge; red → release and `RolledBack` / `Failed`. Both count a re-test; green
+ *   clears `untested`, red sets it (the branch must show a green re-test at the gate before it passes).
+ * - Merged: phase `merged`; `Released` when the branch is the recorded holder, else `NotHolder`.
+ * - Abort: phase `rolled-back`; `RolledBack` (reason `"aborted"`) when the branch is the recorded holder and
+ *   its lease was released, else `NotHolder`.
+ * - CorruptLease: `Corrupted`; `leaseCorrupt` is set.
+ *
+ * Every attempt end (merged, rolled-back, failed) clears the branch's token, `deferCount` and
+ * `availableAtMs` (and `untested` when it merged or failed; see {@link Branch}); a grant clears `deferCount`
+ * and `availableAtMs`. An Enter of a branch in phase `merged`
+ * or `failed` starts it over with fresh counters, as if it had been pruned. A release by the holder also
+ * clears `leaseCorrupt` (the seed's release deletes the record, readable or not); a Merged or Abort by
+ * another branch leaves a corrupt record alone (unlike the seed, which cannot tell whose it is). Check,
+ * Rebased and Retested trust the recorded holder even while the record is corrupt or expired.
+ *
+ * Reads under the lease, and redrives after a crash: `behind` and `prMerged` come with Check, after the
+ * grant, as the seed reads them under the lease (read before the grant, `behind: false` could miss a merge
+ * by the previous holder and skip the very catch-up the gate exists for). And the seed's TC-17 skip assumes
+ * the previous attempt's re-test finished: a pipeline that crashed between the push of a clean rebase and
+ * the report of its re-test leaves a branch that is up to date with main, which the seed would pass
+ * without any re-test of the rebased tree. The gate keeps `untested` on the branch, so that redrive answers
+ * `Retest`. A `behind` (or always-rebase) Check still rebases first, since re-testing a tree that lacks
+ * main's newest merge would prove nothing about the merge; the Rebased clean or noop then asks the re-test.
+ *
+ * Deterministic: the same state and event always give the same step. Events are expected in nondecreasing
+ * `atMs`; the gate does not check that (it keeps no clock).
+ *
+ * @throws `AssertionError` on a malformed event: `atMs` not a non-negative integer, `branch` empty,
+ *   `behind`, `prMerged` or `green` not a boolean, an unknown `outcome` or `_tag`, `reason` not a string.
+ * @example
+ * const held = MergeGate.transition(gate, { _tag: "Enter", branch: "feature/B", atMs: 0 });
+ * // held.result: { _tag: "Acquired", token: 1, reclaimed: "no" }
+ * const { result } = MergeGate.transition(held.state, {
+ *   _tag: "Check", branch: "feature/B", behind: true, prMerged: false, atMs: 5,
+ * });
+ * // result: { _tag: "Rebase", token: 1 }
+ */
+export function transition(state: State, event: Event): Step {
+  assertTime(event.atMs);
+  switch (event._tag) {
+    case "Enter":
+      assertName("branch", event.branch);
+      return enter(state, event.branch, event.atMs);
+    case "Check":
+      assertName("branch", event.branch);
+      assertFlag("behind", event.behind);
+      assertFlag("prMerged", event.prMerged);
+      return check(state, event.branch, event.behind, event.prMerged, event.atMs);
+    case "Rebased":
+      assertName("branch", event.branch);
+      assert(
+        OUTCOMES.includes(event.outcome),
+        () => `outcome must be "clean", "noop" or "conflict", got ${describeValue(event.outcome)}`,
+      );
+      return rebased(state, event.branch, event.outcome, event.atMs);
+    case "Retested":
+      assertName("branch", event.branch);
+      assertFlag("green", event.green);
+      return retested(state, event.branch, event.green, event.atMs);
+    case "Merged":
+      assertName("branch", event.branch);
+      return merged(state, event.branch, event.atMs);
+    case "Abort":
+      assertName("branch", event.branch);
+      assert(
+        typeof event.reason === "string",
+        () => `reason must be a string, got ${describeValue(event.reason)}`,
+      );
+      return abort(state, event.branch, event.atMs);
+    case "CorruptLease":
+      return corruptLease(state);
+    default:
+      return unknownEvent(event);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Events
+
+function enter(state: State, name: string, atMs: number): Step {
+  const existing = getOwn(state.branches, name);
+  const branch = existing === undefined || isFinished(existing.phase) ? NEW_BRANCH : existing;
+  const busyHolder = holder(state, atMs);
+  if (atMs < branch.availableAtMs && busyHolder !== null && busyHolder !== name) {
+    const { availableAtMs, deferCount } = branch;
+    return step(state, state, { _tag: "Defer", holder: busyHolder, availableAtMs, deferCount });
+  }
+  const admitted = existing === undefined ? admit(state) : state;
+  if (admitted === undefined) {
+    return step(state, state, { _tag: "Rejected", reason: "branch-limit" });
+  }
+  const grant = acquire(admitted, name, atMs);
+  if (grant._tag === "Busy") {
+    return defer(admitted, name, branch, grant.holder, atMs);
+  }
+  const { token, reclaimed, previous } = grant;
+  let next: State = withLease(admitted, grant.lease, false);
+  if (previous !== null && previous !== name) {
+    next = revoke(next, previous);
+  }
+  const granted: Branch = { ...branch, phase: "checking", token, deferCount: 0, availableAtMs: 0 };
+  return step(state, withBranch(next, name, granted), { _tag: "Acquired", token, reclaimed });
+}
+
+/** A busy answer: one more defer in a row, or the attempt is given up past `deferCountMax`. */
+function defer(state: State, name: string, branch: Branch, busyHolder: string, atMs: number): Step {
+  const { config } = state;
+  const deferCount = branch.deferCount + 1;
+  if (deferCount > config.deferCountMax) {
+    const capped = withBranch(state, name, ended(branch, "rolled-back"));
+    return step(state, capped, { _tag: "DeferCapped", holder: busyHolder, deferCount });
+  }
+  const availableAtMs = addMs(atMs, backoffMs(config, deferCount));
+  const waiting: Branch = { ...branch, phase: "waiting", token: null, deferCount, availableAtMs };
+  return step(state, withBranch(state, name, waiting), {
+    _tag: "Defer",
+    holder: busyHolder,
+    availableAtMs,
+    deferCount,
+  });
+}
+
+function check(state: State, name: string, behind: boolean, prMerged: boolean, atMs: number): Step {
+  const branch = activeBranch(state, name, "checking");
+  if (branch === undefined) {
+    return outOfPhase(state, name);
+  }
+  const { token } = branch;
+  if (prMerged) {
+    const released = releaseBy(state, name, atMs);
+    assert(released !== state, () => `${describeValue(name)} is active but could not release the lease`);
+    return step(state, endAttempt(released, name, branch, "merged"), { _tag: "AlreadyMerged", branch: name });
+  }
+  if (behind || state.config.premergeRebaseAlways) {
+    // A branch that is behind will change: mark it untested before the rebase is even tried, so that a crash
+    // between the push of the rebased branch and the report of that push (`Rebased`) cannot leave a redrive
+    // that finds it up to date and passes a tree nobody re-tested.
+    const rebasing: ActiveBranch = { ...branch, phase: "rebasing", untested: branch.untested || behind };
+    return step(state, withBranch(state, name, rebasing), { _tag: "Rebase", token });
+  }
+  if (branch.untested) {
+    return retest(state, name, branch);
+  }
+  return step(state, withBranch(state, name, { ...branch, phase: "passed" }), {
+    _tag: "Pass",
+    token,
+    retested: false,
+    reason: "branch up-to-date with main",
+  });
+}
+
+/** `name`'s tree must be re-tested under the lease it holds: phase `testing`, `Retest`. */
+function retest(state: State, name: string, branch: ActiveBranch): Step {
+  return step(state, withBranch(state, name, { ...branch, phase: "testing" }), {
+    _tag: "Retest",
+    token: branch.token,
+  });
+}
+
+function rebased(state: State, name: string, outcome: "clean" | "noop" | "conflict", atMs: number): Step {
+  const branch = activeBranch(state, name, "rebasing");
+  if (branch === undefined) {
+    return outOfPhase(state, name);
+  }
+  switch (outcome) {
+    case "conflict":
+      return rollBack(state, name, branch, "conflict", atMs);
+    case "noop":
+      if (branch.untested) {
+        return retest(state, name, branch);
+      }
+      return step(state, withBranch(state, name, { ...branch, phase: "passed" }), {
+        _tag: "Pass",
+        token: branch.token,
+        retested: false,
+        reason: "rebase was a no-op",
+      });
+    case "clean":
+      return retest(state, name, { ...branch, untested: true });
+  }
+}
+
+function retested(state: State, name: string, green: boolean, atMs: number): Step {
+  const branch = activeBranch(state, name, "testing");
+  if (branch === undefined) {
+    return outOfPhase(state, name);
+  }
+  const tested: ActiveBranch = { ...branch, retested: branch.retested + 1, untested: !green };
+  if (!green) {
+    return rollBack(state, name, tested, "red", atMs);
+  }
+  return step(state, withBranch(state, name, { ...tested, phase: "passed" }), {
+    _tag: "Pass",
+    token: branch.token,
+    retested: true,
+    reason: "rebased onto main, re-test green",
+  });
+}
+
+/**
+ * A developer retry: releases the lease; `Failed` once `retryCount` reaches `developerRetryMax`. Keeps
+ * `untested` as it is (set after a red re-test): until the gate sees a green re-test, it will not pass the
+ * branch, revised or not.
+ */
+function rollBack(
+  state: State,
+  name: string,
+  branch: ActiveBranch,
+  reason: "conflict" | "red",
+  atMs: number,
+): Step {
+  const retryCount = branch.retryCount + 1;
+  const failed = retryCount >= state.config.developerRetryMax;
+  const released = releaseBy(state, name, atMs);
+  assert(released !== state, () => `${describeValue(name)} is active but could not release the lease`);
+  const revised: Branch = { ...branch, retryCount };
+  const next = endAttempt(released, name, revised, failed ? "failed" : "rolled-back");
+  return step(state, next, { _tag: failed ? "Failed" : "RolledBack", reason, retryCount });
+}
+
+function merged(state: State, name: string, atMs: number): Step {
+  const branch = getOwn(state.branches, name);
+  const released = releaseBy(state, name, atMs);
+  const result: Result =
+    released === state ? { _tag: "NotHolder", holder: state.lease.holder } : { _tag: "Released" };
+  return step(state, branch === undefined ? released : endAttempt(released, name, branch, "merged"), result);
+}
+
+function abort(state: State, name: string, atMs: number): Step {
+  const branch = getOwn(state.branches, name);
+  const released = releaseBy(state, name, atMs);
+  if (released === state || branch === undefined) {
+    const next = branch === undefined ? state : endAttempt(state, name, branch, "rolled-back");
+    return step(state, next, { _tag: "NotHolder", holder: state.lease.holder });
+  }
+  return step(state, endAttempt(released, name, branch, "rolled-back"), {
+    _tag: "RolledBack",
+    reason: "aborted",
+    retryCount: branch.retryCount,
+  });
+}
+
+function corruptLease(state: State): Step {
+  return step(state, withLease(state, state.lease, true), { _tag: "Corrupted" });
+}
+
+function outOfPhase(state: State, name: string): Step {
+  return step(state, state, {
+    _tag: "OutOfPhase",
+    branch: name,
+    phase: getOwn(state.branches, name)?.phase ?? null,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The lease
+
+type Grant =
+  | { readonly _tag: "Busy"; readonly holder: string }
+  | {
+      readonly _tag: "Granted";
+      readonly lease: Lease.State;
+      readonly token: number;
+      readonly reclaimed: Reclaimed;
+      /** The recorded holder before the grant (whose lease a reclaim took over), or `null`. */
+      readonly previous: string | null;
+    };
+
+/**
+ * Acquires the lease for `name` at `atMs`. A corrupt record is overwritten (the seed's force-write on a
+ * parse error): the recorded grant is released and a fresh one made, so the token moves on even when the
+ * record named `name` itself.
+ */
+function acquire(state: State, name: string, atMs: number): Grant {
+  const previous = state.lease.holder;
+  if (!state.leaseCorrupt) {
+    const { state: lease, result } = Lease.transition(state.lease, { _tag: "Acquire", holder: name, atMs });
+    if (result._tag === "Busy") {
+      return { _tag: "Busy", holder: result.holder };
+    }
+    assert(result._tag === "Granted", () => `Lease Acquire answered ${result._tag}`);
+    return {
+      _tag: "Granted",
+      lease,
+      token: result.token,
+      reclaimed: result.reclaimed ? "stale" : "no",
+      previous,
+    };
+  }
+  const freed = previous === null ? state.lease : leaseReleased(state.lease, previous, atMs);
+  const { state: lease, result } = Lease.transition(freed, { _tag: "Acquire", holder: name, atMs });
+  assert(
+    result._tag === "Granted" && result.token === state.lease.token + 1,
+    () => `a corrupt-lease reclaim must be a fresh grant, got ${describeValue(result)}`,
+  );
+  return { _tag: "Granted", lease, token: result.token, reclaimed: "corrupt", previous };
+}
+
+/** `lease` released by its recorded `holder` with the recorded token (valid or expired). */
+function leaseReleased(lease: Lease.State, holderName: string, atMs: number): Lease.State {
+  const { state, result } = Lease.transition(lease, {
+    _tag: "Release",
+    holder: holderName,
+    token: lease.token,
+    atMs,
+  });
+  assert(result._tag === "Released", () => `Lease Release by its holder answered ${result._tag}`);
+  return state;
+}
+
+/**
+ * The seed's holder-aware release: `state` with the lease released (and `leaseCorrupt` cleared) when `name`
+ * is its recorded holder; `state` itself otherwise.
+ */
+function releaseBy(state: State, name: string, atMs: number): State {
+  if (state.lease.holder !== name) {
+    return state;
+  }
+  return withLease(state, leaseReleased(state.lease, name, atMs), false);
+}
+
+function withLease(state: State, lease: Lease.State, leaseCorrupt: boolean): State {
+  if (lease === state.lease && leaseCorrupt === state.leaseCorrupt) {
+    return state;
+  }
+  return { ...state, lease, leaseCorrupt };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Branches: phases, admission, invariants
+
+/** A branch in an active phase, with the token of the lease it holds. */
+type ActiveBranch = Branch & { readonly token: number };
+
+function isActive(phase: Phase): boolean {
+  return phase === "checking" || phase === "rebasing" || phase === "testing" || phase === "passed";
+}
+
+function isFinished(phase: Phase): boolean {
+  return phase === "merged" || phase === "failed";
+}
+
+/**
+ * `name`'s branch when it is in `phase` and still the recorded holder of the lease with its token (valid
+ * or expired); `undefined` otherwise.
+ */
+function activeBranch(state: State, name: string, phase: Phase): ActiveBranch | undefined {
+  const branch = getOwn(state.branches, name);
+  if (branch === undefined || branch.phase !== phase || branch.token === null) {
+    return undefined;
+  }
+  if (state.lease.holder !== name || state.lease.token !== branch.token) {
+    return undefined;
+  }
+  return branch as ActiveBranch;
+}
+
+/**
+ * `branch` at the end of its attempt in `phase`: no token, no defers pending. A finished branch (merged,
+ * failed) has nothing left to re-test; a rolled-back one keeps `untested` (an Abort may be the reaper's
+ * requeue of a crashed pipeline, whose redrive must still re-test).
+ */
+function ended(branch: Branch, phase: "merged" | "rolled-back" | "failed"): Branch {
+  const untested = isFinished(phase) ? false : branch.untested;
+  return { ...branch, phase, token: null, deferCount: 0, availableAtMs: 0, untested };
+}
+
+function endAttempt(
+  state: State,
+  name: string,
+  branch: Branch,
+  phase: "merged" | "rolled-back" | "failed",
+): State {
+  return withBranch(state, name, ended(branch, phase));
+}
+
+/**
+ * `state` with `previous`, whose lease a reclaim just took over, sent back to `waiting` (token revoked,
+ * `untested` kept).
+ */
+function revoke(state: State, previous: string): State {
+  const branch = getOwn(state.branches, previous);
+  assert(
+    branch !== undefined && isActive(branch.phase),
+    () => `the lease holder ${describeValue(previous)} must be a branch in an active phase`,
+  );
+  return withBranch(state, previous, { ...branch, phase: "waiting", token: null });
+}
+
+/**
+ * Room for a new branch: `state` while fewer than `branchCountMax` are tracked; at the bound, `state` without
+ * its `merged` and `failed` entries; `undefined` when none of those exists.
+ */
+function admit(state: State): State | undefined {
+  const { branchCountMax } = state.config;
+  const entries = Object.entries(state.branches);
+  assert(
+    entries.length <= branchCountMax,
+    () => `${entries.length} branches exceed branchCountMax ${branchCountMax}`,
+  );
+  if (entries.length < branchCountMax) {
+    return state;
+  }
+  const kept = entries.filter(([, branch]) => !isFinished(branch.phase));
+  if (kept.length === entries.length) {
+    return undefined;
+  }
+  // Object.fromEntries defines data properties, so a "__proto__" branch stays an ordinary entry.
+  return { ...state, branches: Object.fromEntries(kept) };
+}
+
+/** `state` with `name`'s entry set to `branch`; `state` itself when the entry already equals it. */
+function withBranch(state: State, name: string, branch: Branch): State {
+  const current = getOwn(state.branches, name);
+  if (current !== undefined && sameBranch(current, branch)) {
+    return state;
+  }
+  return { ...state, branches: withEntry(state.branches, name, checkBranch(state.config, name, branch)) };
+}
+
+function sameBranch(a: Branch, b: Branch): boolean {
+  return (
+    a.phase === b.phase &&
+    a.token === b.token &&
+    a.deferCount === b.deferCount &&
+    a.retryCount === b.retryCount &&
+    a.availableAtMs === b.availableAtMs &&
+    a.retested === b.retested &&
+    a.untested === b.untested
+  );
+}
+
+/** Asserts what every stored branch keeps; returns `branch`. */
+function checkBranch(config: Config, name: string, branch: Branch): Branch {
+  const label = () => `branch ${describeValue(name)}: ${describeValue(branch)}`;
+  assert((branch.token !== null) === isActive(branch.phase), () => `${label()}: a token iff an active phase`);
+  assert(
+    branch.deferCount >= 0 && branch.deferCount <= config.deferCountMax,
+    () => `${label()}: deferCount must be in [0, deferCountMax ${config.deferCountMax}]`,
+  );
+  assert(
+    branch.phase === "waiting" || (branch.deferCount === 0 && branch.availableAtMs === 0),
+    () => `${label()}: only a waiting branch has defers pending`,
+  );
+  assert(branch.retryCount >= 0 && branch.retested >= 0, () => `${label()}: counts must not be negative`);
+  assert(
+    !branch.untested || !isFinished(branch.phase),
+    () => `${label()}: a merged or failed branch has nothing left to re-test`,
+  );
+  return branch;
+}
+
+/**
+ * Asserts the gate's invariant on a changed state: at most one branch is active, and a branch is active iff
+ * it is the lease's recorded holder with the lease's token; the branch count stays within its bound.
+ */
+function checkState(state: State): void {
+  const entries = Object.entries(state.branches);
+  assert(
+    entries.length <= state.config.branchCountMax,
+    () => `${entries.length} branches exceed branchCountMax`,
+  );
+  const active = entries.filter(([, branch]) => isActive(branch.phase));
+  const { holder: leaseHolder, token } = state.lease;
+  assert(
+    active.length === (leaseHolder === null ? 0 : 1) &&
+      active.every(([name, branch]) => name === leaseHolder && branch.token === token),
+    () =>
+      `the active branches ${describeValue(active.map(([name]) => name))} must be the lease holder ${describeValue(leaseHolder)}`,
+  );
+}
+
+function assertFlag(name: string, value: boolean): void {
+  assert(typeof value === "boolean", () => `${name} must be a boolean, got ${describeValue(value)}`);
+}
+
+/** The step from `before` to `after` (the same object when nothing changed), checked when it changed. */
+function step(before: State, after: State, result: Result): Step {
+  if (after !== before) {
+    assert(after.lease.token >= before.lease.token, "fencing tokens must never decrease");
+    checkState(after);
+  }
+  return { state: after, effects: NO_EFFECTS, result };
+}
