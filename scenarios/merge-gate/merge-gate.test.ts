@@ -1,0 +1,143 @@
+import {
+  checkDeterminism,
+  exploreVariant,
+  RandomChooser,
+  renderTimeline,
+  runSeed,
+  runWorld,
+  type Scenario,
+} from "@interleave/sim";
+import { describe, expect, it } from "vitest";
+import scenario from "./merge-gate.js";
+import { branchTree, initialRepo, repository, treeGreen } from "./repository.js";
+
+const variant = (name: string) => {
+  const v = scenario.variants.find((x) => x.name === name);
+  if (v === undefined) throw new Error(`no variant ${name}`);
+  return v;
+};
+const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
+const tag = (x: unknown) => (x as { _tag: string })._tag;
+
+describe("merge-gate (seeds 001, 004)", () => {
+  it("declares the six variants of the issue with their expectations", () => {
+    expect(scenario.variants.map((v) => [v.name, v.expect])).toEqual([
+      ["blind-merge", "violation"],
+      ["gate", "pass"],
+      ["stale-reclaim-without-fencing", "violation"],
+      ["gate-with-fencing", "pass"],
+      ["redrive", "pass"],
+      ["task-deps", "pass"],
+    ]);
+  });
+
+  for (const v of scenario.variants) {
+    it(`determinism self-check: ${v.name} gives the same fingerprint twice for the same seed`, () => {
+      for (const seed of SEEDS.slice(0, 3)) {
+        const { first, second } = checkDeterminism(scenario as Scenario, v, seed);
+        expect(second).toBe(first);
+      }
+    });
+  }
+
+  for (const name of ["blind-merge", "stale-reclaim-without-fencing"]) {
+    it(`finds the ${name} violation within the default budget on every seed tried`, () => {
+      for (const seed of SEEDS) {
+        const r = exploreVariant(scenario, variant(name), { seed });
+        expect(r.verdict, `seed ${seed}`).toBe("violation");
+      }
+    });
+  }
+
+  it("stale-reclaim-without-fencing: the stalled pipeline merges after another reclaimed the lease", () => {
+    const r = exploreVariant(scenario, variant("stale-reclaim-without-fencing"), { seed: 1 });
+    const events = r.counterexample!.events;
+    expect(events.some((e) => e.op === "pause")).toBe(true);
+    const reclaim = events.find(
+      (e) => e.op === "tx" && e.key === "gate" && JSON.stringify(e.result).includes('"reclaimed":"stale"'),
+    );
+    expect(reclaim).toBeDefined();
+    const lastMerge = events
+      .filter((e) => e.op === "tx" && e.key === "repo" && tag(e.input) === "Merge")
+      .at(-1)!;
+    expect(lastMerge.step).toBeGreaterThan(reclaim!.step);
+    expect(renderTimeline(r.counterexample!, { width: 200 })).toContain("⏸ paused");
+  });
+
+  for (const name of ["gate", "gate-with-fencing", "redrive", "task-deps"]) {
+    it(`${name} passes 1,000 schedules`, () => {
+      const r = exploreVariant(scenario, variant(name), { seed: 20_261_122, runs: 1_000 });
+      expect(r.property).toBeNull();
+      expect(r.schedules).toBe(1_000);
+    });
+  }
+
+  it("redrive exercises the redrive points: a PR already merged, a caught-up branch passing without a re-test, an owed re-test", () => {
+    const seen = { alreadyMerged: 0, passWithoutRetestAfterCrash: 0, retestOwed: 0 };
+    for (let i = 0; i < 300; i++) {
+      const r = runWorld(variant("redrive").build, new RandomChooser(runSeed(3, i)), { record: true });
+      let crashed = false;
+      for (const e of r.events!) {
+        if (e.op === "crash") crashed = true;
+        if (e.op !== "tx" || e.key !== "gate") continue;
+        const result = e.result as { _tag: string; retested?: boolean };
+        if (result._tag === "AlreadyMerged") seen.alreadyMerged++;
+        if (crashed && result._tag === "Pass" && result.retested === false)
+          seen.passWithoutRetestAfterCrash++;
+        // premergeRebaseAlways: a redrive of a branch that owes a re-test rebases (a no-op), then re-tests.
+        const input = e.input as { _tag: string; outcome?: string };
+        if (input._tag === "Rebased" && input.outcome === "noop" && result._tag === "Retest")
+          seen.retestOwed++;
+      }
+    }
+    expect(seen.alreadyMerged).toBeGreaterThan(0);
+    expect(seen.passWithoutRetestAfterCrash).toBeGreaterThan(0);
+    expect(seen.retestOwed).toBeGreaterThan(0);
+  });
+
+  it("task-deps: feat/b is claimed only after feat/a merged; the feat/c ↔ feat/d cycle is reported Blocked and the run ends", () => {
+    const r = runWorld(variant("task-deps").build, new RandomChooser(7), { record: true });
+    expect(r.endReason).toBe("finished");
+    const txs = r.events!.filter((e) => e.op === "tx");
+    const blocked = txs.find((e) => tag(e.result) === "Blocked");
+    expect(blocked?.result).toMatchObject({ _tag: "Blocked", cycle: ["feat/d", "feat/c"] });
+    const aDone = txs.findIndex(
+      (e) => e.key === "stages" && JSON.stringify(e.input) === '{"task":"feat/a","stage":"done"}',
+    );
+    const bClaimed = txs.findIndex(
+      (e) =>
+        e.key === "queue" &&
+        JSON.stringify(e.result).includes('"task":"feat/b"') &&
+        tag(e.result) === "Claimed",
+    );
+    expect(aDone).toBeGreaterThanOrEqual(0);
+    expect(bClaimed).toBeGreaterThan(aDone);
+    expect(
+      txs.some(
+        (e) =>
+          e.key === "queue" &&
+          JSON.stringify(e.result).includes('"task":"feat/c"') &&
+          tag(e.result) === "Claimed",
+      ),
+    ).toBe(false);
+  });
+
+  it("the repository model: rebase conflicts on a shared file, CI is red for a semantic pair, fencing refuses old tokens", () => {
+    let s = initialRepo({ a: ["x.py"], b: ["y.py"], c: ["x.py"] }, [["a", "b"]], true);
+    s = repository.transition(s, { _tag: "Merge", branch: "a", token: 1 }).state;
+    expect(repository.transition(s, { _tag: "Rebase", branch: "c", token: 1 }).result).toEqual({
+      _tag: "Conflict",
+      files: ["x.py"],
+    });
+    const rebased = repository.transition(s, { _tag: "Rebase", branch: "b", token: 2 });
+    expect(rebased.result).toEqual({ _tag: "Rebased", base: 1 });
+    expect(treeGreen(rebased.state, branchTree(rebased.state, "b"))).toBe(false);
+    expect(repository.transition(rebased.state, { _tag: "Merge", branch: "c", token: 1 }).result).toEqual({
+      _tag: "StaleToken",
+      token: 1,
+      fence: 2,
+    });
+    const revised = repository.transition(rebased.state, { _tag: "Revise", branch: "b" }).state;
+    expect(treeGreen(revised, branchTree(revised, "b"))).toBe(true);
+  });
+});
