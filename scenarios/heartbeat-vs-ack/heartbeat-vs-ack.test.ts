@@ -1,13 +1,10 @@
 import { ClaimQueue } from "@interleave/core";
-import { checkDeterminism, exploreVariant, renderTimeline, replaySeed, type Scenario } from "@interleave/sim";
+import { exploreVariant, renderTimeline, replaySeed, type Scenario } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
+import { itIsDeterministic, variantOf } from "../testing.js";
 import scenario, { params, reconcileQueue } from "./heartbeat-vs-ack.js";
 
-const variant = (name: string) => {
-  const v = scenario.variants.find((x) => x.name === name);
-  if (v === undefined) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = (name: string) => variantOf(scenario as Scenario, name);
 const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 
 describe("heartbeat-vs-ack (seed 002)", () => {
@@ -20,14 +17,7 @@ describe("heartbeat-vs-ack (seed 002)", () => {
     ]);
   });
 
-  for (const v of scenario.variants) {
-    it(`determinism self-check: ${v.name} gives the same fingerprint twice for the same seed`, () => {
-      for (const seed of SEEDS.slice(0, 4)) {
-        const { first, second } = checkDeterminism(scenario as Scenario, v, seed);
-        expect(second).toBe(first);
-      }
-    });
-  }
+  itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 4));
 
   for (const name of ["updated-at-guard", "retry-without-recheck"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {

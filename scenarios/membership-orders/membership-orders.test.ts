@@ -1,6 +1,5 @@
 import { InvalidConfigError, Mailbox } from "@interleave/core";
 import {
-  checkDeterminism,
   exploreVariant,
   RandomChooser,
   renderTimeline,
@@ -9,6 +8,7 @@ import {
   type Scenario,
 } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
+import { itIsDeterministic, variantOf } from "../testing.js";
 import { cluster } from "./cluster.js";
 import scenario, {
   buildWorld,
@@ -17,11 +17,7 @@ import scenario, {
   params,
 } from "./membership-orders.js";
 
-const variant = (name: string) => {
-  const v = scenario.variants.find((x) => x.name === name);
-  if (v === undefined) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = (name: string) => variantOf(scenario as Scenario, name);
 const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 const txTag = (input: unknown) => (input as { _tag: string })._tag;
 
@@ -37,14 +33,7 @@ describe("membership-orders (seed 003)", () => {
     ]);
   });
 
-  for (const v of scenario.variants) {
-    it(`determinism self-check: ${v.name} gives the same fingerprint twice for the same seed`, () => {
-      for (const seed of SEEDS.slice(0, 4)) {
-        const { first, second } = checkDeterminism(scenario as Scenario, v, seed);
-        expect(second).toBe(first);
-      }
-    });
-  }
+  itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 4));
 
   for (const name of [
     "pool-without-mailbox",

@@ -1,5 +1,4 @@
 import {
-  checkDeterminism,
   exploreVariant,
   RandomChooser,
   renderTimeline,
@@ -8,14 +7,11 @@ import {
   type Scenario,
 } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
+import { itIsDeterministic, variantOf } from "../testing.js";
 import { initialMr, mergeRequest } from "./merge-request.js";
 import scenario from "./sync-vs-reset.js";
 
-const variant = (name: string) => {
-  const v = scenario.variants.find((x) => x.name === name);
-  if (v === undefined) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = (name: string) => variantOf(scenario as Scenario, name);
 const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 const tag = (x: unknown) => (x as { _tag: string })._tag;
 
@@ -30,14 +26,7 @@ describe("sync-vs-reset (seed 000)", () => {
     ]);
   });
 
-  for (const v of scenario.variants) {
-    it(`determinism self-check: ${v.name} gives the same fingerprint twice for the same seed`, () => {
-      for (const seed of SEEDS.slice(0, 4)) {
-        const { first, second } = checkDeterminism(scenario as Scenario, v, seed);
-        expect(second).toBe(first);
-      }
-    });
-  }
+  itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 4));
 
   for (const name of ["legacy-ttl", "coordinator-no-entry-check", "coordinator-entry-check", "flag-off"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {

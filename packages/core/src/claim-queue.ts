@@ -9,6 +9,7 @@ import {
   assertName,
   assertTime,
   assertToken,
+  cappedDoublingMs,
   configInteger,
   describeValue,
   NO_EFFECTS,
@@ -242,19 +243,7 @@ export function initial(config: Config): State {
  * @throws `AssertionError` when `attemptCount` is not an integer `>= 1`.
  */
 export function backoffMs(config: Config, attemptCount: number): number {
-  assert(
-    Number.isSafeInteger(attemptCount) && attemptCount >= 1,
-    () => `attemptCount must be an integer >= 1, got ${describeValue(attemptCount)}`,
-  );
-  const { retryBackoffBaseMs: baseMs, retryBackoffCapMs: capMs } = config;
-  const doublings = attemptCount - 1;
-  if (baseMs === 0) {
-    return 0;
-  }
-  if (doublings >= 53) {
-    return capMs; // baseMs >= 1, so baseMs * 2^53 already exceeds any safe-integer cap
-  }
-  return Math.min(capMs, baseMs * 2 ** doublings);
+  return cappedDoublingMs(config.retryBackoffBaseMs, config.retryBackoffCapMs, attemptCount, "attemptCount");
 }
 
 /** Whether `item` has a claim that is live at `atMs`: `claim !== null && atMs < claim.claimedUntilMs`. */

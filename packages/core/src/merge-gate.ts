@@ -10,6 +10,7 @@ import {
   addMs,
   assertName,
   assertTime,
+  cappedDoublingMs,
   configInteger,
   describeValue,
   NO_EFFECTS,
@@ -306,19 +307,7 @@ export function initial(config: Config): State {
  * @throws `AssertionError` when `deferCount` is not an integer `>= 1`.
  */
 export function backoffMs(config: Config, deferCount: number): number {
-  assert(
-    Number.isSafeInteger(deferCount) && deferCount >= 1,
-    () => `deferCount must be an integer >= 1, got ${describeValue(deferCount)}`,
-  );
-  const { deferBackoffBaseMs: baseMs, deferBackoffCapMs: capMs } = config;
-  const doublings = deferCount - 1;
-  if (baseMs === 0) {
-    return 0;
-  }
-  if (doublings >= 53) {
-    return capMs; // baseMs >= 1, so baseMs * 2^53 already exceeds any safe-integer cap
-  }
-  return Math.min(capMs, baseMs * 2 ** doublings);
+  return cappedDoublingMs(config.deferBackoffBaseMs, config.deferBackoffCapMs, deferCount, "deferCount");
 }
 
 /**

@@ -5,6 +5,7 @@
 import { Mailbox } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "./support.js";
 
 type State = Mailbox.State;
 type Event = Mailbox.Event;
@@ -161,16 +162,6 @@ class EventSource {
     }
     return { key: "a", orderId: "never-submitted" };
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
 }
 
 /** One applied event, with the (deep-frozen) state before and after it. */

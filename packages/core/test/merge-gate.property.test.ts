@@ -8,6 +8,7 @@
 import { MergeGate } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "./support.js";
 
 type State = MergeGate.State;
 type Event = MergeGate.Event;
@@ -87,16 +88,6 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   premergeRebaseAlways: fc.boolean(),
   branchCountMax: fc.integer({ min: 1, max: 3 }),
 });
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
-}
 
 /** The tag `Advance` stands for now: what the recorded holder's phase waits for; Enter when nobody holds. */
 function advanced(state: State): Event["_tag"] {

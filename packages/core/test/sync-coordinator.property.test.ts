@@ -6,6 +6,7 @@
 import { SyncCoordinator } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "./support.js";
 
 type State = SyncCoordinator.State;
 type Event = SyncCoordinator.Event;
@@ -68,16 +69,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const ops = fc.array(op, { maxLength: 60, size: "max" });
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
-}
 
 /** One applied event, with the (deep-frozen) state before and after it. */
 interface Observation {

@@ -66,3 +66,20 @@ export function unknownEvent(event: never): never {
   const tag: unknown = (event as { readonly _tag?: unknown } | null)?._tag;
   throw new AssertionError(`unknown event _tag: ${describeValue(tag)}`);
 }
+
+/**
+ * `min(capMs, baseMs * 2^(n - 1))` for the `n`-th consecutive retry or defer (`n >= 1`): with base 1000 and
+ * cap 8000, 1000, 2000, 4000, 8000, 8000, ... Never overflows, whatever `n`. `what` names `n` in the error.
+ *
+ * @throws `AssertionError` when `n` is not an integer `>= 1`.
+ */
+export function cappedDoublingMs(baseMs: number, capMs: number, n: number, what: string): number {
+  assert(Number.isSafeInteger(n) && n >= 1, () => `${what} must be an integer >= 1, got ${describeValue(n)}`);
+  if (baseMs === 0) {
+    return 0;
+  }
+  if (n - 1 >= 53) {
+    return capMs; // baseMs >= 1, so baseMs * 2^53 already exceeds any safe-integer cap
+  }
+  return Math.min(capMs, baseMs * 2 ** (n - 1));
+}
