@@ -9,7 +9,7 @@
  *   --no-peer   skip the fast-check comparison
  */
 import { parseArgs } from "node:util";
-import { exploreVariant, type Scenario } from "@interleave/sim";
+import { exploreVariant, PCT_DEPTH_DEFAULT, type Scenario } from "@interleave/sim";
 import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 
@@ -55,24 +55,27 @@ function benchScenario(scenario: Scenario) {
         "steps/s": Math.round(r.steps / (ms / 1000)),
       });
     } else {
-      const schedules: number[] = [];
-      const millis: number[] = [];
-      let found = 0;
-      for (const seed of SEEDS) {
-        const t0 = performance.now();
-        const r = exploreVariant(scenario, variant, { seed });
-        millis.push(performance.now() - t0);
-        schedules.push(r.schedules);
-        if (r.verdict === "violation") found++;
+      for (const strategy of ["random", "pct"] as const) {
+        const schedules: number[] = [];
+        const millis: number[] = [];
+        let found = 0;
+        for (const seed of SEEDS) {
+          const t0 = performance.now();
+          const r = exploreVariant(scenario, variant, { seed, strategy });
+          millis.push(performance.now() - t0);
+          schedules.push(r.schedules);
+          if (r.verdict === "violation") found++;
+        }
+        rows.push({
+          scenario: scenario.name,
+          variant: variant.name,
+          strategy: strategy === "pct" ? `pct(d=${PCT_DEPTH_DEFAULT})` : strategy,
+          verdict: `violation on ${found}/${SEEDS.length} seeds`,
+          "median schedules to violation": median(schedules),
+          "median ms to violation": Number(median(millis).toFixed(1)),
+          "max schedules": Math.max(...schedules),
+        });
       }
-      rows.push({
-        scenario: scenario.name,
-        variant: variant.name,
-        verdict: `violation on ${found}/${SEEDS.length} seeds`,
-        "median schedules to violation": median(schedules),
-        "median ms to violation": Number(median(millis).toFixed(1)),
-        "max schedules": Math.max(...schedules),
-      });
     }
   }
   return rows;

@@ -3,13 +3,55 @@
  * time) is spent, then turn the counterexample into a trace by re-running its decisions with recording on.
  * Also: replay by seed or by trace, and the determinism self-check.
  */
-import { type Chooser, mix32, RandomChooser, ReplayChooser, ReplayDivergence } from "./chooser.js";
+import {
+  type Chooser,
+  mix32,
+  PctChooser,
+  RandomChooser,
+  ReplayChooser,
+  ReplayDivergence,
+} from "./chooser.js";
 import type { Scenario, ScenarioVariant } from "./scenario.js";
 import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "./trace.js";
 import { type RunResult, runWorld } from "./world.js";
 
-export type Strategy = "random";
-export const STRATEGIES: readonly Strategy[] = ["random"];
+export type Strategy = "random" | "pct";
+export const STRATEGIES: readonly Strategy[] = ["random", "pct"];
+
+/** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
+export const PCT_DEPTH_DEFAULT = 3;
+
+/** How each run of an exploration (or a replay by seed) chooses: the strategy and its parameters. */
+export interface StrategySpec {
+  readonly strategy: Strategy;
+  /** `pct` only: the bug depth `d` (default {@link PCT_DEPTH_DEFAULT}). */
+  readonly pctDepth?: number;
+}
+
+/**
+ * PCT's step estimate `k` for `variant`: the steps of one random run (seed 0). Picks happen only at steps, so
+ * this bounds the picks of a run whose length does not depend much on the schedule (the theorem needs `k` at
+ * least the run's length; a pilot's pick count alone underestimates it, because PCT runs one process long
+ * while others wait, and each of those steps is a pick). A function of the variant alone, so a PCT run is
+ * fully described by its seed and depth.
+ */
+export function pctSteps(variant: ScenarioVariant): number {
+  const pilot = runWorld(variant.build, new RandomChooser(0));
+  return Math.max(1, pilot.steps);
+}
+
+/** A chooser factory for `spec` on `variant`: `seed` → the chooser of the run with that seed. */
+export function chooserFactory(variant: ScenarioVariant, spec: StrategySpec): (seed: number) => Chooser {
+  if (spec.strategy === "random") return (seed) => new RandomChooser(seed);
+  const depth = spec.pctDepth ?? PCT_DEPTH_DEFAULT;
+  const steps = pctSteps(variant);
+  return (seed) => new PctChooser(seed, { depth, steps });
+}
+
+/** The strategy as written in traces and tables: `random`, or `pct(d=3)`. */
+export function strategyLabel(spec: StrategySpec): string {
+  return spec.strategy === "pct" ? `pct(d=${spec.pctDepth ?? PCT_DEPTH_DEFAULT})` : spec.strategy;
+}
 
 export interface ExploreOptions {
   /** Schedules to run (default: the scenario's `runs`). A `violation` stops the variant early. */
@@ -18,7 +60,10 @@ export interface ExploreOptions {
   readonly seed: number;
   /** Stop after this much wall-clock time (ms) even if runs remain. */
   readonly timeBudgetMs?: number;
+  /** Default `random`. */
   readonly strategy?: Strategy;
+  /** `pct` only: the bug depth (default {@link PCT_DEPTH_DEFAULT}). */
+  readonly pctDepth?: number;
 }
 
 export interface VariantResult {
@@ -37,7 +82,8 @@ export interface VariantResult {
   readonly elapsedMs: number;
   /** The failing run's seed for a violation, else the base seed. */
   readonly seed: number;
-  readonly strategy: Strategy;
+  /** The strategy as in {@link strategyLabel}. */
+  readonly strategy: string;
   readonly counterexample: Trace | null;
 }
 
@@ -51,7 +97,7 @@ export function runSeed(base: number, i: number): number {
 }
 
 /**
- * Explore one variant with the random strategy. Returns its verdict; for a violation, a recorded trace of the
+ * Explore one variant with the chosen strategy (random by default; `pct`). Returns its verdict; for a violation, a recorded trace of the
  * first failing schedule. Throws if re-running the failing decisions does not reproduce the violation
  * (nondeterminism in the scenario: a clock, `Math.random`, or shared mutable state outside the world).
  */
@@ -66,11 +112,17 @@ export function exploreVariant(
     options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeBudgetMs;
   let steps = 0;
   let schedules = 0;
+  const spec: StrategySpec =
+    options.pctDepth === undefined
+      ? { strategy: options.strategy ?? "random" }
+      : { strategy: options.strategy ?? "random", pctDepth: options.pctDepth };
+  const chooserFor = chooserFactory(variant, spec);
+  const label = strategyLabel(spec);
   for (let i = 0; i < runs; i++) {
     const seed = runSeed(options.seed, i);
     let run: RunResult;
     try {
-      run = runWorld(variant.build, new RandomChooser(seed));
+      run = runWorld(variant.build, chooserFor(seed));
     } catch (error) {
       throw new Error(
         `${scenario.name}/${variant.name} threw in the run with seed ${seed} (replay: --variant ${variant.name} --seed ${seed}): ${(error as Error).message}`,
@@ -80,7 +132,7 @@ export function exploreVariant(
     schedules++;
     steps += run.steps;
     if (run.violation !== null) {
-      const counterexample = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions));
+      const counterexample = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions), label);
       if (counterexample.violation?.property !== run.violation.property) {
         throw new Error(
           `nondeterminism in ${scenario.name}/${variant.name} seed ${seed}: re-running the recorded decisions gave ${
@@ -98,11 +150,12 @@ export function exploreVariant(
         started,
         seed,
         counterexample,
+        label,
       );
     }
     if (performance.now() > deadline) break;
   }
-  return result(scenario, variant, "pass", null, schedules, steps, started, options.seed, null);
+  return result(scenario, variant, "pass", null, schedules, steps, started, options.seed, null, label);
 }
 
 function result(
@@ -115,6 +168,7 @@ function result(
   started: number,
   seed: number,
   counterexample: Trace | null,
+  strategy: string,
 ): VariantResult {
   return {
     scenario: scenario.name,
@@ -127,23 +181,24 @@ function result(
     steps,
     elapsedMs: Math.round(performance.now() - started),
     seed,
-    strategy: "random",
+    strategy,
     counterexample,
   };
 }
 
-/** Run `variant` under `chooser` with recording on and package the run as a trace. */
+/** Run `variant` under `chooser` with recording on and package the run as a trace (`strategy` as labelled). */
 export function recordRun(
   scenario: Scenario,
   variant: ScenarioVariant,
   seed: number,
   chooser: Chooser,
+  strategy = "random",
 ): Trace {
   const run = runWorld(variant.build, chooser, { record: true });
-  return toTrace(scenario.name, variant.name, seed, run);
+  return toTrace(scenario.name, variant.name, seed, run, strategy);
 }
 
-function toTrace(scenario: string, variant: string, seed: number, run: RunResult): Trace {
+function toTrace(scenario: string, variant: string, seed: number, run: RunResult, strategy: string): Trace {
   const events = run.events ?? [];
   return {
     format: TRACE_FORMAT,
@@ -151,7 +206,7 @@ function toTrace(scenario: string, variant: string, seed: number, run: RunResult
     scenario,
     variant,
     seed,
-    strategy: "random",
+    strategy,
     processes: run.processes,
     decisions: run.decisions,
     events,
@@ -162,9 +217,14 @@ function toTrace(scenario: string, variant: string, seed: number, run: RunResult
   };
 }
 
-/** Re-run seed `seed` of `variant` with the random strategy, recorded. */
-export function replaySeed(scenario: Scenario, variant: ScenarioVariant, seed: number): Trace {
-  return recordRun(scenario, variant, seed, new RandomChooser(seed));
+/** Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. */
+export function replaySeed(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  seed: number,
+  spec: StrategySpec = { strategy: "random" },
+): Trace {
+  return recordRun(scenario, variant, seed, chooserFactory(variant, spec)(seed), strategyLabel(spec));
 }
 
 export type ReplayOutcome =
@@ -179,7 +239,13 @@ export type ReplayOutcome =
  */
 export function replayTrace(scenario: Scenario, variant: ScenarioVariant, trace: Trace): ReplayOutcome {
   try {
-    const again = recordRun(scenario, variant, trace.seed, new ReplayChooser(trace.decisions));
+    const again = recordRun(
+      scenario,
+      variant,
+      trace.seed,
+      new ReplayChooser(trace.decisions),
+      trace.strategy,
+    );
     return again.fingerprint === trace.fingerprint
       ? { _tag: "Reproduced", trace: again }
       : { _tag: "Changed", trace: again, expected: trace.fingerprint };

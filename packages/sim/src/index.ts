@@ -7,6 +7,8 @@ export {
   type Chooser,
   type Decision,
   type DecisionRequest,
+  PctChooser,
+  type PctOptions,
   RandomChooser,
   ReplayChooser,
   ReplayDivergence,
@@ -16,8 +18,11 @@ export { type Change, diff } from "./diff.js";
 export { constant, type Distribution, uniform, weighted } from "./distribution.js";
 export {
   checkDeterminism,
+  chooserFactory,
   type ExploreOptions,
   exploreVariant,
+  PCT_DEPTH_DEFAULT,
+  pctSteps,
   type ReplayOutcome,
   recordRun,
   replaySeed,
@@ -25,6 +30,8 @@ export {
   runSeed,
   STRATEGIES,
   type Strategy,
+  type StrategySpec,
+  strategyLabel,
   type VariantResult,
 } from "./explore.js";
 export {

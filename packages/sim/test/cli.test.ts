@@ -70,6 +70,30 @@ describe("interleave CLI", () => {
     expect(out).toContain("expected pass, got violation");
   });
 
+  it("explore --strategy pct names the strategy and prints replay commands that rerun it", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = await cli(
+      ["explore", "lost-update", "--strategy", "pct", "--pct-depth", "2", "--seed", "5"],
+      cwd,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("strategy pct(d=2)");
+    const command = r.stdout.match(
+      /replay (lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed \d+)/,
+    );
+    expect(command).not.toBeNull();
+    const again = await cli(["replay", ...command![1]!.split(" ")], cwd);
+    expect(again.code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours (CI=true turns them on)
+    expect(again.stdout.replace(/\x1b\[[0-9;]*m/g, "")).toContain(
+      "✗ property violated: every increment is counted",
+    );
+    const json = JSON.parse(
+      (await cli(["explore", "lost-update", "--strategy", "pct", "--seed", "5", "--json"], cwd)).stdout,
+    );
+    expect(json.strategy).toBe("pct(d=3)");
+  });
+
   it("replay of a written trace prints the same timeline every time, with the violation and a legend", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
     const doc = JSON.parse(

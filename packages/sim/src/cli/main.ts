@@ -13,10 +13,13 @@ import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import {
   exploreVariant,
+  PCT_DEPTH_DEFAULT,
   replaySeed,
   replayTrace,
   STRATEGIES,
   type Strategy,
+  type StrategySpec,
+  strategyLabel,
   type VariantResult,
 } from "../explore.js";
 import { findRegistry, loadScenarios } from "../registry.js";
@@ -45,6 +48,7 @@ export interface CliOptions {
 interface ExploreFlags {
   variant?: string;
   strategy: Strategy;
+  pctDepth?: number;
   runs?: number;
   seed?: number;
   timeBudgetMs?: number;
@@ -56,6 +60,8 @@ interface ExploreFlags {
 interface ReplayFlags {
   variant?: string;
   seed?: number;
+  strategy: Strategy;
+  pctDepth?: number;
   json?: boolean;
   all?: boolean;
   scenarios?: string;
@@ -99,6 +105,11 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .argument("[scenario]", "only this scenario")
     .option("--variant <id>", "only this variant (needs a scenario)")
     .addOption(new Option("--strategy <name>", "exploration strategy").choices(STRATEGIES).default("random"))
+    .option(
+      "--pct-depth <d>",
+      `bug depth targeted by --strategy pct (default ${PCT_DEPTH_DEFAULT})`,
+      parsePositive("--pct-depth"),
+    )
     .option("--runs <n>", "schedules per variant (default: the scenario's budget)", parsePositive("--runs"))
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
@@ -115,6 +126,16 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .argument("<trace-or-scenario>", "a trace .json file, or a scenario id (then --variant and --seed)")
     .option("--variant <id>", "variant id (with a scenario id)")
     .option("--seed <seed>", "run seed, uint32 (with a scenario id)", parseSeed)
+    .addOption(
+      new Option("--strategy <name>", "the strategy that ran the seed (with a scenario id)")
+        .choices(STRATEGIES)
+        .default("random"),
+    )
+    .option(
+      "--pct-depth <d>",
+      "the bug depth of a pct run (with --strategy pct)",
+      parsePositive("--pct-depth"),
+    )
     .option("--json", "print the trace JSON instead of the timeline")
     .option("--all", "also show repeated steps that changed nothing")
     .addOption(scenariosOption())
@@ -177,6 +198,7 @@ async function explore(
     const result = exploreVariant(scenario, variant, {
       seed,
       strategy: flags.strategy,
+      ...(flags.pctDepth === undefined ? {} : { pctDepth: flags.pctDepth }),
       ...(flags.runs === undefined ? {} : { runs: flags.runs }),
       ...(flags.timeBudgetMs === undefined ? {} : { timeBudgetMs: flags.timeBudgetMs }),
     });
@@ -197,7 +219,7 @@ async function explore(
     const doc = {
       version: 1,
       seed,
-      strategy: flags.strategy,
+      strategy: strategyLabel(specOf(flags)),
       results: rows.map(({ result: r, tracePath }) => ({
         scenario: r.scenario,
         variant: r.variant,
@@ -219,18 +241,36 @@ async function explore(
       ...(name === undefined ? [] : [name]),
       ...(flags.variant === undefined ? [] : ["--variant", flags.variant]),
       ...(flags.runs === undefined ? [] : ["--runs", String(flags.runs)]),
+      ...strategyArgs(specOf(flags)),
       "--seed",
       String(seed),
     ].join(" ");
-    io.stdout(renderResults(rows, seed, flags.strategy, rerun, `${prefix} replay`));
+    io.stdout(renderResults(rows, seed, specOf(flags), rerun, `${prefix} replay`));
   }
   return ok ? 0 : 1;
+}
+
+/** The strategy spec of the CLI flags. */
+function specOf(flags: { strategy: Strategy; pctDepth?: number }): StrategySpec {
+  return flags.strategy === "pct" && flags.pctDepth !== undefined
+    ? { strategy: "pct", pctDepth: flags.pctDepth }
+    : { strategy: flags.strategy };
+}
+
+/** The flags that select `spec` again on a command line (none for random). */
+function strategyArgs(spec: StrategySpec): string[] {
+  if (spec.strategy === "random") return [];
+  return [
+    "--strategy",
+    spec.strategy,
+    ...(spec.pctDepth === undefined ? [] : ["--pct-depth", String(spec.pctDepth)]),
+  ];
 }
 
 function renderResults(
   rows: readonly { result: VariantResult; tracePath: string | null }[],
   seed: number,
-  strategy: Strategy,
+  spec: StrategySpec,
   rerun: string,
   replay: string,
 ): string {
@@ -266,7 +306,7 @@ function renderResults(
     ]);
   }
   const lines = [
-    `${pc.bold("interleave explore")} · strategy ${strategy} · base seed ${seed}`,
+    `${pc.bold("interleave explore")} · strategy ${strategyLabel(spec)} · base seed ${seed}`,
     table.toString(),
   ];
   const counterexamples = rows.filter((r) => r.tracePath !== null);
@@ -275,7 +315,11 @@ function renderResults(
     for (const { result: r, tracePath } of counterexamples) {
       lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
       lines.push(`    ${replay} ${tracePath}`);
-      lines.push(pc.dim(`    ${replay} ${r.scenario} --variant ${r.variant} --seed ${r.seed}`));
+      lines.push(
+        pc.dim(
+          `    ${[replay, r.scenario, "--variant", r.variant, ...strategyArgs(spec), "--seed", String(r.seed)].join(" ")}`,
+        ),
+      );
     }
   }
   const wrong = rows.filter((r) => r.result.verdict !== r.result.expect);
@@ -330,7 +374,7 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
   }
   const all = await scenariosFor(flags, io, options);
   const { scenario, variant } = findVariant(all, target, flags.variant);
-  const trace = replaySeed(scenario, variant, flags.seed);
+  const trace = replaySeed(scenario, variant, flags.seed, specOf(flags));
   io.stdout(
     flags.json === true
       ? `${JSON.stringify(trace, null, 2)}\n`
