@@ -22,7 +22,7 @@ describe("heartbeat-vs-ack (seed 002)", () => {
   for (const name of ["updated-at-guard", "retry-without-recheck"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
-        const r = exploreVariant(scenario, variant(name), { seed });
+        const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
         expect(r.verdict, `seed ${seed}`).toBe("violation");
         expect(r.schedules).toBeLessThanOrEqual(scenario.runs);
       }
@@ -30,7 +30,7 @@ describe("heartbeat-vs-ack (seed 002)", () => {
   }
 
   it("updated-at-guard: the violated property is liveness, and the timeline shows the heartbeat bump and the silent ack", () => {
-    const r = exploreVariant(scenario, variant("updated-at-guard"), { seed: 7 });
+    const r = exploreVariant(scenario, variant("updated-at-guard"), { seed: 7, shrink: false });
     expect(r.property).toBe("every enqueued scope is acked or dead-lettered within 240 s");
     const trace = r.counterexample!;
     const bump = trace.events.find(
@@ -53,7 +53,7 @@ describe("heartbeat-vs-ack (seed 002)", () => {
   });
 
   it("retry-without-recheck: a worker stalled past its lease mutates the item another worker re-claimed", () => {
-    const r = exploreVariant(scenario, variant("retry-without-recheck"), { seed: 1 });
+    const r = exploreVariant(scenario, variant("retry-without-recheck"), { seed: 1, shrink: false });
     expect(r.property).toBe("a claimed item is only mutated by its current holder");
     const events = r.counterexample!.events;
     const last = events.filter((e) => e.op === "tx").at(-1)!;

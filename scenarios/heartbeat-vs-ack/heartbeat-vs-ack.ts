@@ -159,18 +159,20 @@ export const reconcileQueue = {
 
 type Queue = StoreRef<QueueState, QueueEvent, QueueResult>;
 
-function* producer(queue: Queue) {
-  for (const { scope } of params.scopes) {
-    yield* sleep(params.enqueueGapMs, "enqueue gap");
+type Params = typeof params;
+
+function* producer(queue: Queue, p: Params) {
+  for (const { scope } of p.scopes) {
+    yield* sleep(p.enqueueGapMs, "enqueue gap");
     yield* txAt(queue)((atMs) => ({ _tag: "Enqueue", scope, atMs }));
   }
-  yield* sleep(params.reenqueue.afterMs, "re-enqueue after");
-  yield* txAt(queue)((atMs) => ({ _tag: "Enqueue", scope: params.reenqueue.scope, atMs }));
+  yield* sleep(p.reenqueue.afterMs, "re-enqueue after");
+  yield* txAt(queue)((atMs) => ({ _tag: "Enqueue", scope: p.reenqueue.scope, atMs }));
 }
 
-function* heartbeat(queue: Queue, claim: ClaimQueue.Granted) {
+function* heartbeat(queue: Queue, p: Params, claim: ClaimQueue.Granted) {
   for (;;) {
-    yield* sleep(params.queue.heartbeatIntervalMs);
+    yield* sleep(p.queue.heartbeatIntervalMs);
     const r = yield* txAt(queue)((atMs) => ({
       _tag: "Heartbeat",
       scope: claim.scope,
@@ -184,22 +186,22 @@ function* heartbeat(queue: Queue, claim: ClaimQueue.Granted) {
   }
 }
 
-function* worker(queue: Queue, options: Options, index: number, ctx: ProcessContext) {
+function* worker(queue: Queue, p: Params, options: Options, index: number, ctx: ProcessContext) {
   for (;;) {
     const r = yield* txAt(queue)((atMs) => ({ _tag: "Claim", holder: ctx.name, batchSize: 1, atMs }));
     if (r._tag !== "Claimed" || r.claims.length === 0) {
-      yield* sleep(params.pollIntervalMs);
+      yield* sleep(p.pollIntervalMs);
       continue;
     }
-    for (const claim of r.claims) yield* handle(queue, options, index, claim);
+    for (const claim of r.claims) yield* handle(queue, p, options, index, claim);
   }
 }
 
-function* handle(queue: Queue, options: Options, index: number, claim: ClaimQueue.Granted) {
-  const hb = yield* spawn(`heartbeat-${index}`, () => heartbeat(queue, claim));
-  const workload = params.scopes.find((s) => s.scope === claim.scope);
+function* handle(queue: Queue, p: Params, options: Options, index: number, claim: ClaimQueue.Granted) {
+  const hb = yield* spawn(`heartbeat-${index}`, () => heartbeat(queue, p, claim));
+  const workload = p.scopes.find((s) => s.scope === claim.scope);
   yield* sleep(workload?.processingMs ?? 1_000, "processing");
-  const { ok, retryable, permanent } = params.outcomeWeights;
+  const { ok, retryable, permanent } = p.outcomeWeights;
   const outcome = options.handlerErrors
     ? yield* choose("outcome", ["ok", "retryable", "permanent"], [ok, retryable, permanent])
     : "ok";
@@ -248,6 +250,10 @@ function mutatedByNonHolder(view: View, queue: Queue): boolean {
 
 export default defineScenario<typeof params, Options>({
   name: "heartbeat-vs-ack",
+  // Random sampling finds every violation variant here fastest (docs/benchmarks.md); exhaustive search
+  // verifies each pass variant with at most 2 non-default decision(s) per schedule in ≈ 0.9 s.
+  strategy: "random",
+  exhaustive: { deviations: 2 },
   source: "shared/seeds/002_402edf55850632f4.txt",
   description:
     "Workers claim scopes, heartbeat every 5 s while processing, then ack; a producer enqueues scopes, one of them again while it may be claimed.",
@@ -276,9 +282,9 @@ export default defineScenario<typeof params, Options>({
   },
   build(world, p, options) {
     const queue: Queue = world.store("queue", reconcileQueue, ClaimQueue.initial(p.queue));
-    world.process("producer", () => producer(queue));
+    world.process("producer", () => producer(queue, p));
     for (let i = 1; i <= p.workers; i++) {
-      world.process(`worker-${i}`, (ctx) => worker(queue, options, i, ctx), { faults: true });
+      world.process(`worker-${i}`, (ctx) => worker(queue, p, options, i, ctx), { faults: true });
     }
     if (options.pauses) world.faults({ pause: p.pause });
     const allDone = (view: View) =>

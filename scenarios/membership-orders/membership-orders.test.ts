@@ -43,14 +43,14 @@ describe("membership-orders (seed 003)", () => {
   ]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
-        const r = exploreVariant(scenario, variant(name), { seed });
+        const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
         expect(r.verdict, `seed ${seed}`).toBe("violation");
       }
     });
   }
 
   it("pool-without-mailbox: two orders of one stack are handled at once", () => {
-    const r = exploreVariant(scenario, variant("pool-without-mailbox"), { seed: 1 });
+    const r = exploreVariant(scenario, variant("pool-without-mailbox"), { seed: 1, shrink: false });
     expect(r.property).toBe("at most one order of a stack is in flight");
     const dispatches = r
       .counterexample!.events.filter((e) => e.op === "tx" && txTag(e.input) === "Submit")
@@ -61,7 +61,7 @@ describe("membership-orders (seed 003)", () => {
   });
 
   it("cancel-without-successor: the stack is left with the cancelled snapshot's partial state", () => {
-    const r = exploreVariant(scenario, variant("cancel-without-successor"), { seed: 1 });
+    const r = exploreVariant(scenario, variant("cancel-without-successor"), { seed: 1, shrink: false });
     expect(r.property).toBe(
       "when a stack's last order has completed, the cluster holds that order's desired state",
     );
@@ -75,7 +75,7 @@ describe("membership-orders (seed 003)", () => {
   });
 
   it("no-cancel-check: a cancelled ExistingStack creates an object after the stack's Delete superseded it", () => {
-    const r = exploreVariant(scenario, variant("no-cancel-check"), { seed: 1 });
+    const r = exploreVariant(scenario, variant("no-cancel-check"), { seed: 1, shrink: false });
     expect(r.property).toBe("nothing is created for a stack after its Delete began");
     const events = r.counterexample!.events;
     const last = events.filter((e) => e.op === "tx").at(-1)!;
@@ -88,7 +88,7 @@ describe("membership-orders (seed 003)", () => {
   });
 
   it("captured-ctx: a handler no order superseded gives up, having read another order's cancelled context", () => {
-    const r = exploreVariant(scenario, variant("captured-ctx"), { seed: 5 });
+    const r = exploreVariant(scenario, variant("captured-ctx"), { seed: 5, shrink: false });
     expect(r.verdict).toBe("violation");
     const events = r.counterexample!.events;
     const cancelledIds = new Set(

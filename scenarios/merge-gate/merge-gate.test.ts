@@ -32,14 +32,14 @@ describe("merge-gate (seeds 001, 004)", () => {
   for (const name of ["blind-merge", "stale-reclaim-without-fencing"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
-        const r = exploreVariant(scenario, variant(name), { seed });
+        const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
         expect(r.verdict, `seed ${seed}`).toBe("violation");
       }
     });
   }
 
   it("stale-reclaim-without-fencing: the stalled pipeline merges after another reclaimed the lease", () => {
-    const r = exploreVariant(scenario, variant("stale-reclaim-without-fencing"), { seed: 1 });
+    const r = exploreVariant(scenario, variant("stale-reclaim-without-fencing"), { seed: 1, shrink: false });
     const events = r.counterexample!.events;
     expect(events.some((e) => e.op === "pause")).toBe(true);
     const reclaim = events.find(

@@ -26,20 +26,66 @@ export interface DecisionRequest {
   readonly count: number;
   readonly weights?: readonly number[] | undefined;
   readonly options?: readonly string[] | undefined;
+  /**
+   * Systematic strategies only (filled when the chooser sets `wantsCandidates`): the indices worth trying, in
+   * the order to try them — for a delay, its distribution's finite support under exhaustive search (see
+   * `Distribution.exhaustive`); absent means every index.
+   */
+  readonly candidates?: readonly number[] | undefined;
+  /** `pick` only: the index of the option that took the previous step, when it is still enabled (so choosing another is a preemption). */
+  readonly current?: number | undefined;
+}
+
+/**
+ * What one step touched, for partial-order reduction: the store key it read (`write: false`, e.g. an `until`
+ * over one key) or changed (`write: true`), or `key: null` for a step whose reach is unknown or global (an
+ * `until` predicate, a fault, carried-out effects, a kill, a process ending). Two steps are independent when
+ * both have keys, and the keys differ or neither writes.
+ */
+export interface Footprint {
+  readonly key: string | null;
+  readonly write: boolean;
+}
+
+/** Whether two steps commute (see {@link Footprint}). */
+export function independent(a: Footprint, b: Footprint): boolean {
+  if (a.key === null || b.key === null) return false;
+  return a.key !== b.key || (!a.write && !b.write);
 }
 
 /** The single source of nondeterminism of a run. `choose` returns an index in `[0, request.count)`. */
 export interface Chooser {
   choose(request: DecisionRequest): number;
+  /** Set by systematic strategies: the world then fills `candidates` and `current` in requests. */
+  readonly wantsCandidates?: boolean;
+  /**
+   * Called by the world after every step with what the step touched, and with `"time"` when the clock moves
+   * (no process was enabled). Systematic strategies use it for sleep sets.
+   */
+  observe?(event: Footprint | "time"): void;
+  /**
+   * Called by the world before every step with the process about to step, also when it was the only one
+   * enabled (no decision). Systematic strategies may throw here to abandon a redundant run.
+   */
+  stepping?(process: string): void;
 }
 
 /** Raised by {@link ReplayChooser} when the code under replay asks for a different decision than recorded. */
 export class ReplayDivergence extends Error {
   readonly decisionIndex: number;
-  constructor(decisionIndex: number, message: string) {
+  /** The label the trace recorded at `decisionIndex` (null when the trace had no more decisions). */
+  readonly expectedLabel: string | null;
+  /** The label the run asked for instead. */
+  readonly foundLabel: string;
+  /** The world step (and virtual time, ms) at which the run asked; set by the world, -1 until then. */
+  step = -1;
+  t = -1;
+  constructor(decisionIndex: number, message: string, expectedLabel: string | null = null, foundLabel = "") {
     super(message);
     this.name = "ReplayDivergence";
     this.decisionIndex = decisionIndex;
+    this.expectedLabel = expectedLabel;
+    this.foundLabel = foundLabel;
   }
 }
 
@@ -93,12 +139,16 @@ export class ReplayChooser implements Chooser {
       throw new ReplayDivergence(
         i,
         `the trace has ${this.decisions.length} decisions but the run asked for decision #${i} ("${request.label}", ${request.count} options)`,
+        null,
+        request.label,
       );
     }
     if (d.label !== request.label || d.count !== request.count) {
       throw new ReplayDivergence(
         i,
         `decision #${i}: the trace recorded "${d.label}" with ${d.count} options, the run asked for "${request.label}" with ${request.count} options`,
+        d.label,
+        request.label,
       );
     }
     this.index = i + 1;

@@ -11,21 +11,37 @@ import {
   ReplayChooser,
   ReplayDivergence,
 } from "./chooser.js";
-import type { Scenario, ScenarioVariant } from "./scenario.js";
-import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "./trace.js";
-import { type RunResult, runWorld } from "./world.js";
+import { type ExhaustiveBounds, exhaustiveSearch } from "./exhaustive.js";
+import { recordRun } from "./record.js";
+import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "./scenario.js";
+import { shrinkTrace } from "./shrink.js";
 
-export type Strategy = "random" | "pct";
-export const STRATEGIES: readonly Strategy[] = ["random", "pct"];
+export { recordRun } from "./record.js";
+
+import { formatValue } from "./timeline.js";
+import type { Trace } from "./trace.js";
+import { type Build, type RunResult, runWorld } from "./world.js";
+
+export type { Strategy } from "./scenario.js";
+export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
 
 /** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
 export const PCT_DEPTH_DEFAULT = 3;
+
+/** Default bounds of `exhaustive` when neither the scenario nor the caller sets them. */
+export const EXHAUSTIVE_DEFAULTS: Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">> = {
+  depth: Number.POSITIVE_INFINITY,
+  preemptions: Number.POSITIVE_INFINITY,
+  deviations: 2,
+};
 
 /** How each run of an exploration (or a replay by seed) chooses: the strategy and its parameters. */
 export interface StrategySpec {
   readonly strategy: Strategy;
   /** `pct` only: the bug depth `d` (default {@link PCT_DEPTH_DEFAULT}). */
   readonly pctDepth?: number;
+  /** `exhaustive` only: its bounds (default: the scenario's, else {@link EXHAUSTIVE_DEFAULTS}). */
+  readonly bounds?: Partial<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">>;
 }
 
 /**
@@ -40,30 +56,101 @@ export function pctSteps(variant: ScenarioVariant): number {
   return Math.max(1, pilot.steps);
 }
 
-/** A chooser factory for `spec` on `variant`: `seed` → the chooser of the run with that seed. */
+/**
+ * A chooser factory for `spec` on `variant`: `seed` → the chooser of the run with that seed. Only the seeded
+ * strategies have one; `exhaustive` is a search over runs (see {@link exhaustiveSearch}), not a chooser per seed.
+ */
 export function chooserFactory(variant: ScenarioVariant, spec: StrategySpec): (seed: number) => Chooser {
   if (spec.strategy === "random") return (seed) => new RandomChooser(seed);
+  if (spec.strategy === "exhaustive")
+    throw new InputError(
+      "the exhaustive strategy has no seeds: replay its counterexample from the trace file",
+    );
   const depth = spec.pctDepth ?? PCT_DEPTH_DEFAULT;
   const steps = pctSteps(variant);
   return (seed) => new PctChooser(seed, { depth, steps });
 }
 
-/** The strategy as written in traces and tables: `random`, or `pct(d=3)`. */
-export function strategyLabel(spec: StrategySpec): string {
-  return spec.strategy === "pct" ? `pct(d=${spec.pctDepth ?? PCT_DEPTH_DEFAULT})` : spec.strategy;
+/** The exhaustive bounds `spec` asks for on `scenario` (caller's, else the scenario's, else the defaults). */
+export function exhaustiveBounds(
+  scenario: Scenario,
+  spec: StrategySpec,
+): Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">> {
+  return { ...EXHAUSTIVE_DEFAULTS, ...scenario.exhaustive, ...spec.bounds };
+}
+
+/** Bounds as people read them: `deviations ≤ 2` (unbounded ones are left out; `unbounded` if all are). */
+export function describeBounds(
+  bounds: Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">,
+): string {
+  const parts: string[] = [];
+  if (bounds.depth !== Number.POSITIVE_INFINITY) parts.push(`depth ≤ ${bounds.depth}`);
+  if ((bounds.deviations ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
+    parts.push(`deviations ≤ ${bounds.deviations}`);
+  if ((bounds.preemptions ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
+    parts.push(`preemptions ≤ ${bounds.preemptions}`);
+  return parts.length === 0 ? "unbounded" : parts.join(", ");
+}
+
+/** The strategy as written in traces and tables: `random`, `pct(d=3)`, `exhaustive(deviations ≤ 2)`. */
+export function strategyLabel(spec: StrategySpec, scenario?: Scenario): string {
+  if (spec.strategy === "pct") return `pct(d=${spec.pctDepth ?? PCT_DEPTH_DEFAULT})`;
+  if (spec.strategy === "exhaustive") {
+    const bounds =
+      scenario === undefined ? { ...EXHAUSTIVE_DEFAULTS, ...spec.bounds } : exhaustiveBounds(scenario, spec);
+    return `exhaustive(${describeBounds(bounds)})`;
+  }
+  return spec.strategy;
+}
+
+/** A part of an exploration, for `--shard i/n` and worker threads: `index` (0-based) of `count`. */
+export interface Partition {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface ExploreOptions {
-  /** Schedules to run (default: the scenario's `runs`). A `violation` stops the variant early. */
+  /** Schedules to run (default: the scenario's `runs`). A `violation` stops the variant early. Seeded strategies only. */
   readonly runs?: number;
   /** Base seed (uint32); run `i` uses seed `runSeed(seed, i)`: run 0 the base seed itself. */
   readonly seed: number;
-  /** Stop after this much wall-clock time (ms) even if runs remain. */
+  /** Stop after this much wall-clock time (ms) even if runs remain (exhaustive: the search is then incomplete). */
   readonly timeBudgetMs?: number;
-  /** Default `random`. */
+  /** Default: the scenario's default strategy (`Scenario.strategy`). */
   readonly strategy?: Strategy;
   /** `pct` only: the bug depth (default {@link PCT_DEPTH_DEFAULT}). */
   readonly pctDepth?: number;
+  /** `exhaustive` only: bounds overriding the scenario's. */
+  readonly bounds?: StrategySpec["bounds"];
+  /** Swarm testing: every run draws its own fault plan (see `RunOptions.swarm`). Default: the scenario's. */
+  readonly swarm?: boolean;
+  /**
+   * Only this part: for seeded strategies the runs `i` with `i mod count = index`; for exhaustive the shard
+   * `index` of the search tree. The union of the parts is the whole exploration.
+   */
+  readonly partition?: Partition;
+  /** Shrink a counterexample before returning it (default true). */
+  readonly shrink?: boolean;
+  /**
+   * Seeded strategies with a partition: stop before run `i` when this returns a run index below `i` (another
+   * worker found an earlier violation). Lets parallel workers return the same first violation as one thread.
+   */
+  readonly stopBefore?: () => number;
+}
+
+/** What an exhaustive search covered (null for seeded strategies). */
+export interface Coverage {
+  /** The bounds, as in {@link describeBounds}. */
+  readonly bounds: string;
+  /** The whole bounded tree was explored: a `pass` means "verified within bounds". */
+  readonly complete: boolean;
+  /** Why an incomplete search stopped. */
+  readonly stoppedBy: "time" | "schedules" | "violation" | "cancelled" | null;
+  /** Runs cut by sleep sets (redundant reorderings). */
+  readonly pruned: number;
+  readonly sleepSets: boolean;
+  /** Which bounds actually cut the tree (the others were never reached). */
+  readonly cutBy: readonly ("depth" | "deviations" | "preemptions")[];
 }
 
 export interface VariantResult {
@@ -75,16 +162,23 @@ export interface VariantResult {
   readonly property: string | null;
   /** Schedules (runs) executed. */
   readonly schedules: number;
-  /** Distinct states visited; null for the random strategy, which does not count them. */
+  /** Distinct states visited; null for the strategies here, which do not count them (see `checkStateSpace`). */
   readonly states: number | null;
   /** Total steps over all schedules. */
   readonly steps: number;
   readonly elapsedMs: number;
-  /** The failing run's seed for a violation, else the base seed. */
+  /** The failing run's seed for a violation, else the base seed (exhaustive: the base seed). */
   readonly seed: number;
+  /** Index of the failing run among the exploration's runs (seeded strategies), else null. */
+  readonly runIndex: number | null;
   /** The strategy as in {@link strategyLabel}. */
   readonly strategy: string;
+  /** Exhaustive only: what was covered. */
+  readonly coverage: Coverage | null;
+  /** The counterexample as printed and written: shrunk unless shrinking was off. */
   readonly counterexample: Trace | null;
+  /** The counterexample as found, before shrinking (null when not shrunk). */
+  readonly original: Trace | null;
 }
 
 /**
@@ -97,32 +191,34 @@ export function runSeed(base: number, i: number): number {
 }
 
 /**
- * Explore one variant with the chosen strategy (random by default; `pct`). Returns its verdict; for a violation, a recorded trace of the
- * first failing schedule. Throws if re-running the failing decisions does not reproduce the violation
- * (nondeterminism in the scenario: a clock, `Math.random`, or shared mutable state outside the world).
+ * Explore one variant with the chosen strategy (default: the scenario's). Returns its verdict; for a
+ * violation, a recorded trace of the first failing schedule, shrunk (the original kept beside it). Throws if
+ * re-running the failing decisions does not reproduce the violation (nondeterminism in the scenario: a
+ * clock, `Math.random`, or shared mutable state outside the world), or if a process throws.
  */
 export function exploreVariant(
   scenario: Scenario,
   variant: ScenarioVariant,
   options: ExploreOptions,
 ): VariantResult {
+  const spec = specOf(scenario, options);
+  const swarm = options.swarm ?? scenario.swarm;
+  if (spec.strategy === "exhaustive") return exploreExhaustive(scenario, variant, options, spec, swarm);
   const runs = options.runs ?? scenario.runs;
   const started = performance.now();
   const deadline =
     options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeBudgetMs;
   let steps = 0;
   let schedules = 0;
-  const spec: StrategySpec =
-    options.pctDepth === undefined
-      ? { strategy: options.strategy ?? "random" }
-      : { strategy: options.strategy ?? "random", pctDepth: options.pctDepth };
   const chooserFor = chooserFactory(variant, spec);
-  const label = strategyLabel(spec);
-  for (let i = 0; i < runs; i++) {
+  const label = strategyLabel(spec, scenario);
+  const part = options.partition ?? { index: 0, count: 1 };
+  for (let i = part.index; i < runs; i += part.count) {
+    if (options.stopBefore !== undefined && options.stopBefore() < i) break;
     const seed = runSeed(options.seed, i);
     let run: RunResult;
     try {
-      run = runWorld(variant.build, chooserFor(seed));
+      run = runWorld(variant.build, chooserFor(seed), { swarm });
     } catch (error) {
       throw new Error(
         `${scenario.name}/${variant.name} threw in the run with seed ${seed} (replay: --variant ${variant.name} --seed ${seed}): ${(error as Error).message}`,
@@ -132,89 +228,151 @@ export function exploreVariant(
     schedules++;
     steps += run.steps;
     if (run.violation !== null) {
-      const counterexample = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions), label);
-      if (counterexample.violation?.property !== run.violation.property) {
-        throw new Error(
-          `nondeterminism in ${scenario.name}/${variant.name} seed ${seed}: re-running the recorded decisions gave ${
-            counterexample.violation?.property ?? "no violation"
-          } instead of "${run.violation.property}"`,
-        );
-      }
-      return result(
-        scenario,
-        variant,
-        "violation",
-        counterexample.violation.property,
+      const found = counterexampleOf(scenario, variant, seed, run, label, swarm, options.shrink ?? true);
+      return finish(started, {
+        ...base(scenario, variant, label),
+        verdict: "violation",
+        property: run.violation.property,
         schedules,
         steps,
-        started,
         seed,
-        counterexample,
-        label,
-      );
+        runIndex: i,
+        ...found,
+      });
     }
     if (performance.now() > deadline) break;
   }
-  return result(scenario, variant, "pass", null, schedules, steps, started, options.seed, null, label);
+  return finish(started, {
+    ...base(scenario, variant, label),
+    schedules,
+    steps,
+    seed: options.seed,
+  });
 }
 
-function result(
+/** The strategy spec of `options` on `scenario` (its default strategy when none is given). */
+export function specOf(
+  scenario: Scenario,
+  options: Pick<ExploreOptions, "strategy" | "pctDepth" | "bounds">,
+): StrategySpec {
+  const strategy = options.strategy ?? scenario.strategy;
+  return {
+    strategy,
+    ...(strategy === "pct" && options.pctDepth !== undefined ? { pctDepth: options.pctDepth } : {}),
+    ...(strategy === "exhaustive" && options.bounds !== undefined ? { bounds: options.bounds } : {}),
+  };
+}
+
+function exploreExhaustive(
   scenario: Scenario,
   variant: ScenarioVariant,
-  verdict: "violation" | "pass",
-  property: string | null,
-  schedules: number,
-  steps: number,
-  started: number,
-  seed: number,
-  counterexample: Trace | null,
-  strategy: string,
+  options: ExploreOptions,
+  spec: StrategySpec,
+  swarm: boolean,
 ): VariantResult {
+  const started = performance.now();
+  const bounds = exhaustiveBounds(scenario, spec);
+  const label = strategyLabel(spec, scenario);
+  const build: Build = variant.build;
+  const r = exhaustiveSearch(
+    build,
+    {
+      ...bounds,
+      ...(options.timeBudgetMs === undefined ? {} : { timeBudgetMs: options.timeBudgetMs }),
+      ...(options.stopBefore === undefined ? {} : { shouldStop: () => options.stopBefore!() < NO_VIOLATION }),
+    },
+    options.partition ?? null,
+    { swarm },
+  );
+  const cutBy: ("depth" | "deviations" | "preemptions")[] = [];
+  if (r.depthBound) cutBy.push("depth");
+  if (r.deviationBound) cutBy.push("deviations");
+  if (r.preemptionBound) cutBy.push("preemptions");
+  const coverage: Coverage = {
+    bounds: describeBounds(bounds),
+    complete: r.complete,
+    stoppedBy: r.stoppedBy,
+    pruned: r.pruned,
+    sleepSets: r.sleepSets,
+    cutBy,
+  };
+  const common = {
+    ...base(scenario, variant, label),
+    schedules: r.schedules,
+    steps: r.steps,
+    seed: options.seed,
+    coverage,
+  };
+  if (r.violation === null || r.violation.violation === null) return finish(started, common);
+  const found = counterexampleOf(
+    scenario,
+    variant,
+    options.seed,
+    r.violation,
+    label,
+    swarm,
+    options.shrink ?? true,
+  );
+  return finish(started, {
+    ...common,
+    verdict: "violation",
+    property: r.violation.violation.property,
+    ...found,
+  });
+}
+
+function base(scenario: Scenario, variant: ScenarioVariant, strategy: string) {
   return {
     scenario: scenario.name,
     variant: variant.name,
     expect: variant.expect,
-    verdict,
-    property,
-    schedules,
+    verdict: "pass" as "violation" | "pass",
+    property: null as string | null,
     states: null,
-    steps,
-    elapsedMs: Math.round(performance.now() - started),
-    seed,
+    elapsedMs: 0,
+    runIndex: null as number | null,
     strategy,
-    counterexample,
+    coverage: null as Coverage | null,
+    counterexample: null as Trace | null,
+    original: null as Trace | null,
   };
 }
 
-/** Run `variant` under `chooser` with recording on and package the run as a trace (`strategy` as labelled). */
-export function recordRun(
+/** What `ExploreOptions.stopBefore` returns while no worker has found a violation. */
+export const NO_VIOLATION = 0x7fff_ffff;
+
+/** Candidate runs the shrinker may spend on a counterexample found by `explore`. */
+export const EXPLORE_SHRINK_RUNS = 500;
+
+function finish(started: number, r: VariantResult): VariantResult {
+  return { ...r, elapsedMs: Math.round(performance.now() - started) };
+}
+
+/** Record the failing run as a trace (checking it reproduces), then shrink it. */
+function counterexampleOf(
   scenario: Scenario,
   variant: ScenarioVariant,
   seed: number,
-  chooser: Chooser,
-  strategy = "random",
-): Trace {
-  const run = runWorld(variant.build, chooser, { record: true });
-  return toTrace(scenario.name, variant.name, seed, run, strategy);
-}
-
-function toTrace(scenario: string, variant: string, seed: number, run: RunResult, strategy: string): Trace {
-  const events = run.events ?? [];
-  return {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    scenario,
-    variant,
-    seed,
-    strategy,
-    processes: run.processes,
-    decisions: run.decisions,
-    events,
-    violation: run.violation,
-    steps: run.steps,
-    endMs: run.endMs,
-    fingerprint: fingerprint(events),
-  };
+  run: RunResult,
+  label: string,
+  swarm: boolean,
+  shrink: boolean,
+): { counterexample: Trace; original: Trace | null } {
+  const original = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions), label, { swarm });
+  if (original.violation?.property !== run.violation?.property) {
+    throw new Error(
+      `nondeterminism in ${scenario.name}/${variant.name} seed ${seed}: re-running the recorded decisions gave ${
+        original.violation?.property ?? "no violation"
+      } instead of "${run.violation?.property}"`,
+    );
+  }
+  if (!shrink) return { counterexample: original, original: null };
+  // A run budget, not a time budget: the written trace must not depend on the machine's speed.
+  const shrunk = shrinkTrace(scenario, variant, original, {
+    runsMax: EXPLORE_SHRINK_RUNS,
+    timeBudgetMs: Number.POSITIVE_INFINITY,
+  });
+  return { counterexample: shrunk.trace, original };
 }
 
 /** Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. */
@@ -223,38 +381,175 @@ export function replaySeed(
   variant: ScenarioVariant,
   seed: number,
   spec: StrategySpec = { strategy: "random" },
+  options: { readonly swarm?: boolean } = {},
 ): Trace {
-  return recordRun(scenario, variant, seed, chooserFactory(variant, spec)(seed), strategyLabel(spec));
+  return recordRun(
+    scenario,
+    variant,
+    seed,
+    chooserFactory(variant, spec)(seed),
+    strategyLabel(spec, scenario),
+    options,
+  );
+}
+
+/**
+ * Where a replay left the recorded schedule: the code asked for a decision the trace does not hold there, or
+ * ended the run with recorded decisions unused.
+ */
+export interface ReplayDivergenceReport {
+  /** The world step, and virtual time in ms, at which the code asked (unused decisions: where the run ended). */
+  readonly step: number;
+  readonly t: number;
+  /** 0-based index into the trace's decisions. */
+  readonly decisionIndex: number;
+  /** The label the trace recorded at `decisionIndex`; null when the trace holds no more decisions. */
+  readonly expectedLabel: string | null;
+  /** The label the code asked for; {@link END_OF_RUN} when the run ended before using every recorded decision. */
+  readonly foundLabel: string;
+  /** One sentence saying all of the above. */
+  readonly message: string;
+}
+
+/** `foundLabel` of a divergence where the run ended while the trace still held decisions. */
+export const END_OF_RUN = "end of run";
+
+/** The first event where a replayed run's log departs from the recorded one (both summarised on one line). */
+export interface EventDifference {
+  /** 0-based position in the event logs. */
+  readonly index: number;
+  /** Step and virtual time (ms) of the event found (of the expected one when the current run's log ended). */
+  readonly step: number;
+  readonly t: number;
+  /** The recorded event (`process: op [key] input → result`); null when the recorded log ended first. */
+  readonly expected: string | null;
+  /** The event the current code produced there; null when the current run's log ended first. */
+  readonly found: string | null;
+  /** The event fields that differ (`input`, `result`, `changes`, …); empty when one log ended first. */
+  readonly fields: readonly string[];
 }
 
 export type ReplayOutcome =
   | { readonly _tag: "Reproduced"; readonly trace: Trace }
-  | { readonly _tag: "Changed"; readonly trace: Trace; readonly expected: string }
-  | { readonly _tag: "Diverged"; readonly decisionIndex: number; readonly message: string };
+  | {
+      readonly _tag: "Changed";
+      readonly trace: Trace;
+      /** The recorded fingerprint (`trace.fingerprint` is the current run's). */
+      readonly expected: string;
+      /** Null only when the logs are equal and the recorded fingerprint was altered. */
+      readonly firstDifference: EventDifference | null;
+    }
+  | ({ readonly _tag: "Diverged" } & ReplayDivergenceReport);
 
 /**
- * Feed a trace's decisions back into the current code. `Reproduced`: same fingerprint, the very run.
- * `Changed`: the decisions still fit but the run differs (the code changed what a step does).
- * `Diverged`: the code asked for a different decision at `decisionIndex` (the schedule no longer applies).
+ * Feed a trace's decisions back into the current code (with the trace's `params` and swarm mode); it never
+ * silently runs a different schedule:
+ * - `Reproduced`: every decision fit and was used, and the fingerprint is the same: the very run. The
+ *   returned trace is the re-recorded one, with the original's `params` and `shrunk`.
+ * - `Diverged`: the code asked for a decision whose label or option count differs from the recorded one, or
+ *   for more decisions than the trace holds (`expectedLabel` null), or ended the run with recorded decisions
+ *   unused (`foundLabel` {@link END_OF_RUN}, `step`/`t` where it ended). The replay stops there; decisions
+ *   are matched by position and label, so a decision the code added or removed is reported, not realigned.
+ * - `Changed`: every decision fit and was used but the run differs (the code changed what a step does);
+ *   `firstDifference` is the first event that differs. The current run counts as not reproduced.
  */
 export function replayTrace(scenario: Scenario, variant: ScenarioVariant, trace: Trace): ReplayOutcome {
+  const chooser = new ReplayChooser(trace.decisions);
+  let again: Trace;
   try {
-    const again = recordRun(
+    again = recordRun(
       scenario,
-      variant,
+      trace.params === undefined ? variant : { ...variant, build: variant.buildWith(trace.params) },
       trace.seed,
-      new ReplayChooser(trace.decisions),
+      chooser,
       trace.strategy,
+      { swarm: trace.swarm === true },
     );
-    return again.fingerprint === trace.fingerprint
-      ? { _tag: "Reproduced", trace: again }
-      : { _tag: "Changed", trace: again, expected: trace.fingerprint };
   } catch (error) {
-    if (error instanceof ReplayDivergence) {
-      return { _tag: "Diverged", decisionIndex: error.decisionIndex, message: error.message };
-    }
-    throw error;
+    if (!(error instanceof ReplayDivergence)) throw error;
+    const { step, t, decisionIndex, expectedLabel, foundLabel, message } = error;
+    return { _tag: "Diverged", step, t, decisionIndex, expectedLabel, foundLabel, message };
   }
+  if (trace.params !== undefined) again = { ...again, params: trace.params };
+  const used = chooser.consumed;
+  const unused = trace.decisions[used];
+  if (unused !== undefined) {
+    return {
+      _tag: "Diverged",
+      step: again.steps,
+      t: again.endMs,
+      decisionIndex: used,
+      expectedLabel: unused.label,
+      foundLabel: END_OF_RUN,
+      message: `the run ended at step ${again.steps} (t=${again.endMs}ms) after ${used} of the trace's ${trace.decisions.length} decisions; decision #${used} ("${unused.label}") was never asked for`,
+    };
+  }
+  if (again.fingerprint === trace.fingerprint) {
+    return {
+      _tag: "Reproduced",
+      trace: trace.shrunk === undefined ? again : { ...again, shrunk: trace.shrunk },
+    };
+  }
+  return {
+    _tag: "Changed",
+    trace: again,
+    expected: trace.fingerprint,
+    firstDifference: firstEventDifference(trace.events, again.events),
+  };
+}
+
+type RecordedEvent = Trace["events"][number];
+
+/** The first position where two event logs differ (key order ignored), or null when they are equal. */
+function firstEventDifference(
+  expected: readonly RecordedEvent[],
+  found: readonly RecordedEvent[],
+): EventDifference | null {
+  for (let i = 0; i < Math.max(expected.length, found.length); i++) {
+    const e = expected[i];
+    const f = found[i];
+    if (e !== undefined && f !== undefined && stableJson(e) === stableJson(f)) continue;
+    const at = (f ?? e)!;
+    const fields =
+      e === undefined || f === undefined
+        ? []
+        : [...new Set([...Object.keys(e), ...Object.keys(f)] as (keyof RecordedEvent)[])].filter(
+            (k) => stableJson(e[k]) !== stableJson(f[k]),
+          );
+    return {
+      index: i,
+      step: at.step,
+      t: at.t,
+      expected: e === undefined ? null : describeEvent(e),
+      found: f === undefined ? null : describeEvent(f),
+      fields,
+    };
+  }
+  return null;
+}
+
+const EVENT_SUMMARY_CHARS_MAX = 200;
+
+/** One line: `process: op [key] input → result`, cut to {@link EVENT_SUMMARY_CHARS_MAX} characters. */
+function describeEvent(e: RecordedEvent): string {
+  const text = [
+    `${e.process}: ${e.op}`,
+    e.key === undefined ? "" : ` [${e.key}]`,
+    e.input === undefined ? "" : ` ${formatValue(e.input)}`,
+    e.result === undefined ? "" : ` → ${formatValue(e.result)}`,
+  ].join("");
+  return text.length <= EVENT_SUMMARY_CHARS_MAX ? text : `${text.slice(0, EVENT_SUMMARY_CHARS_MAX - 1)}…`;
+}
+
+/** JSON with object keys sorted, so that logs read from a file compare equal to freshly recorded ones. */
+function stableJson(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
 }
 
 /**

@@ -7,6 +7,8 @@ export {
   type Chooser,
   type Decision,
   type DecisionRequest,
+  type Footprint,
+  independent,
   PctChooser,
   type PctOptions,
   RandomChooser,
@@ -15,14 +17,36 @@ export {
 } from "./chooser.js";
 export { type CliIo, main as runCli, parseSeed } from "./cli/main.js";
 export { type Change, diff } from "./diff.js";
-export { constant, type Distribution, uniform, weighted } from "./distribution.js";
 export {
+  constant,
+  type Distribution,
+  type ExhaustiveSupport,
+  supportIndices,
+  uniform,
+  weighted,
+} from "./distribution.js";
+export {
+  type ExhaustiveBounds,
+  type ExhaustiveResult,
+  exhaustiveSearch,
+  type Shard,
+} from "./exhaustive.js";
+export {
+  type Coverage,
   checkDeterminism,
   chooserFactory,
+  describeBounds,
+  END_OF_RUN,
+  type EventDifference,
+  EXHAUSTIVE_DEFAULTS,
+  EXPLORE_SHRINK_RUNS,
   type ExploreOptions,
+  exhaustiveBounds,
   exploreVariant,
+  type Partition,
   PCT_DEPTH_DEFAULT,
   pctSteps,
+  type ReplayDivergenceReport,
   type ReplayOutcome,
   recordRun,
   replaySeed,
@@ -31,9 +55,25 @@ export {
   STRATEGIES,
   type Strategy,
   type StrategySpec,
+  specOf,
   strategyLabel,
   type VariantResult,
 } from "./explore.js";
+export {
+  type AssertScenarioOptions,
+  assertScenario,
+  DECISION_STREAM_LENGTH_MAX_DEFAULT,
+  DECISION_VALUE_RANGE,
+  type DecisionStreamOptions,
+  decisionIndex,
+  decisionStream,
+  FAST_CHECK_SHRINK_RUNS_MAX_DEFAULT,
+  type ScenarioCase,
+  type ScenarioCheck,
+  type ScenarioPropertyOptions,
+  StreamChooser,
+  scenarioProperty,
+} from "./fast-check.js";
 export {
   type AnyStoreRef,
   choose,
@@ -54,6 +94,7 @@ export {
   until,
   type View,
 } from "./ops.js";
+export { WorkerPool } from "./parallel.js";
 export { findRegistry, loadScenarios } from "./registry.js";
 export {
   defineScenario,
@@ -63,9 +104,17 @@ export {
   InputError,
   type Scenario,
   type ScenarioDefinition,
+  type ScenarioExhaustiveBounds,
   type ScenarioVariant,
   type VariantDefinition,
 } from "./scenario.js";
+export {
+  SHRINK_RUNS_MAX_DEFAULT,
+  SHRINK_TIME_BUDGET_MS_DEFAULT,
+  type ShrinkOptions,
+  type ShrinkResult,
+  shrinkTrace,
+} from "./shrink.js";
 export { formatTime, formatValue, renderTimeline, type TimelineOptions } from "./timeline.js";
 export { fingerprint, readTrace, TRACE_FORMAT, TRACE_VERSION, type Trace, writeTrace } from "./trace.js";
 export {
@@ -76,6 +125,7 @@ export {
   type RunResult,
   runWorld,
   type StoreOptions,
+  SWARM_RATES,
   type TraceEvent,
   type Violation,
   type WorldBuilder,

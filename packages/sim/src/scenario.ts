@@ -30,7 +30,26 @@ export interface ScenarioDefinition<P, O> {
   readonly params: P;
   readonly variants: Readonly<Record<string, VariantDefinition<O>>>;
   readonly runs?: number;
+  /**
+   * The strategy `explore` uses when none is asked for (default `random`): the one that finds this
+   * scenario's races fastest in the benchmarks (docs/benchmarks.md).
+   */
+  readonly strategy?: Strategy;
+  /** Bounds of the exhaustive strategy for this scenario (default: deviations ≤ 2, nothing else bounded). */
+  readonly exhaustive?: ScenarioExhaustiveBounds;
+  /** Swarm testing by default: every run draws its own fault plan (see `RunOptions.swarm`). Default false. */
+  readonly swarm?: boolean;
   readonly build: (world: WorldBuilder, params: P, options: O) => void;
+}
+
+/** The strategies a scenario can name as its default. */
+export type Strategy = "random" | "pct" | "exhaustive";
+
+/** Exhaustive-search bounds a scenario declares (see `ExhaustiveBounds`); `Infinity` = not bounded. */
+export interface ScenarioExhaustiveBounds {
+  readonly depth?: number;
+  readonly deviations?: number;
+  readonly preemptions?: number;
 }
 
 /** A scenario with its types erased, as the explorer and CLI handle it. */
@@ -41,13 +60,23 @@ export interface Scenario {
   readonly runs: number;
   readonly params: unknown;
   readonly variants: readonly ScenarioVariant[];
+  /** Default strategy of `explore` for this scenario. */
+  readonly strategy: Strategy;
+  readonly exhaustive: ScenarioExhaustiveBounds;
+  readonly swarm: boolean;
 }
 
 export interface ScenarioVariant {
   readonly name: string;
   readonly expect: Expectation;
   readonly why: string;
+  /** The variant's world with the scenario's declared `params`. */
   readonly build: Build;
+  /**
+   * The variant's world with other parameters (same shape as the scenario's `params`; e.g. drawn by a
+   * fast-check arbitrary). Traces of such runs carry the `params` so that replay rebuilds the same world.
+   */
+  readonly buildWith: (params: unknown) => Build;
 }
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -75,11 +104,26 @@ export function defineScenario<P, O>(definition: ScenarioDefinition<P, O>): Scen
   assert(entries.length > 0, `scenario "${name}" declares no variants`);
   const runs = definition.runs ?? RUNS_DEFAULT;
   assert(Number.isInteger(runs) && runs >= 1, `scenario "${name}": runs must be a positive integer`);
+  const strategy = definition.strategy ?? "random";
+  assert(
+    strategy === "random" || strategy === "pct" || strategy === "exhaustive",
+    `scenario "${name}": strategy must be "random", "pct" or "exhaustive", got ${JSON.stringify(strategy)}`,
+  );
+  const exhaustive = definition.exhaustive ?? {};
+  for (const [bound, v] of Object.entries(exhaustive)) {
+    assert(
+      v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && v >= 0),
+      `scenario "${name}": exhaustive.${bound} must be a non-negative integer or Infinity, got ${v}`,
+    );
+  }
   return {
     name,
     source: definition.source,
     description: definition.description,
     runs,
+    strategy,
+    exhaustive,
+    swarm: definition.swarm ?? false,
     params: definition.params,
     variants: entries.map(([id, v]) => {
       assert(KEBAB.test(id), `scenario "${name}": variant id "${id}" must be kebab-case`);
@@ -92,6 +136,8 @@ export function defineScenario<P, O>(definition: ScenarioDefinition<P, O>): Scen
         expect: v.expect,
         why: v.why,
         build: (world: WorldBuilder) => definition.build(world, definition.params, v.options),
+        buildWith: (params: unknown) => (world: WorldBuilder) =>
+          definition.build(world, params as P, v.options),
       };
     }),
   };

@@ -29,6 +29,22 @@ export interface Trace {
   readonly steps: number;
   readonly endMs: number;
   readonly fingerprint: string;
+  /**
+   * The scenario parameters the run used, when they differ from the scenario's declared `params` (runs driven
+   * by a fast-check arbitrary); replay rebuilds the world with them. Absent: the declared params.
+   */
+  readonly params?: unknown;
+  /** The run drew its own fault plan first (swarm testing); replay must run with swarm on too. */
+  readonly swarm?: true;
+  /**
+   * Present when this trace is a shrunk counterexample (see `shrinkTrace`): the decision and step counts of
+   * the trace it was shrunk from, and the candidate runs the shrinker executed (its budget spent).
+   */
+  readonly shrunk?: {
+    readonly originalDecisions: number;
+    readonly originalSteps: number;
+    readonly attempts: number;
+  };
 }
 
 const decisionSchema = z.object({
@@ -74,6 +90,15 @@ const traceSchema = z.object({
   steps: z.number().int().min(0),
   endMs: z.number().int().min(0),
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  params: z.unknown().optional(),
+  swarm: z.literal(true).optional(),
+  shrunk: z
+    .object({
+      originalDecisions: z.number().int().min(0),
+      originalSteps: z.number().int().min(0),
+      attempts: z.number().int().min(0),
+    })
+    .optional(),
 });
 
 /** SHA-256 (hex) of the event log: equal fingerprints mean the same run, step for step. */

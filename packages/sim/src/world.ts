@@ -15,9 +15,9 @@
  * transition would. Handlers typically spawn processes (`io.spawn`) or flip in-memory flags.
  */
 import { assert } from "@interleave/core";
-import type { Chooser, Decision, DecisionRequest } from "./chooser.js";
+import { type Chooser, type Decision, type DecisionRequest, ReplayDivergence } from "./chooser.js";
 import { type Change, diff } from "./diff.js";
-import { type Distribution, isDistribution } from "./distribution.js";
+import { type Distribution, isDistribution, supportIndices } from "./distribution.js";
 import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "./ops.js";
 
 /**
@@ -124,7 +124,17 @@ export interface RunOptions {
   readonly record?: boolean;
   /** Bound on steps per run; reaching it ends the run as `steps`. Default 100,000. */
   readonly stepsMax?: number;
+  /**
+   * Swarm testing (Groce, Zhang, Eide, Chen & Regehr, "Swarm Testing", ISSTA 2012): before the first step the
+   * run draws its own fault plan from the scenario's — each fault kind on or off, and its rate scaled by ¼,
+   * 1 or 4 (capped so the rates sum to at most 1). The draws are decisions (`swarm <kind>`, `swarm <kind> rate`),
+   * so a swarm run replays like any other, but only with `swarm` on again.
+   */
+  readonly swarm?: boolean;
 }
+
+/** The rate factors a swarm run draws from for each enabled fault kind. */
+export const SWARM_RATES = [0.25, 1, 4] as const;
 
 export interface RunResult {
   readonly decisions: readonly Decision[];
@@ -229,6 +239,13 @@ class World implements View {
   private nextId = 0;
   private violation: Violation | null = null;
   private readonly stepsMax: number;
+  /** The process that took the last step (for `current` in pick requests). */
+  private lastStepped: ProcState | null = null;
+  /** What the step in progress touched (reported to `chooser.observe`). */
+  private stepKey: string | null = null;
+  private stepGlobal = false;
+  private readonly systematic: boolean;
+  private readonly swarm: boolean;
 
   constructor(
     private readonly chooser: Chooser,
@@ -236,6 +253,8 @@ class World implements View {
   ) {
     this.events = options.record === true ? [] : null;
     this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
+    this.swarm = options.swarm === true;
+    this.systematic = chooser.wantsCandidates === true;
   }
 
   get<S>(ref: StoreRef<S, never, unknown>): S {
@@ -310,6 +329,7 @@ class World implements View {
       this.nodes.push(node);
       node.root = this.createProcess(s.name, s.body, node);
     }
+    if (this.swarm) this.drawSwarmPlan();
     for (const p of [...this.procs]) this.startProcess(p);
     this.checkProperties();
     const endReason = this.violation === null ? this.loop() : "violation";
@@ -338,17 +358,36 @@ class World implements View {
           return "horizon";
         }
         this.now = next;
+        this.chooser.observe?.("time");
         this.wakeDue();
         continue;
       }
-      const proc =
-        enabled.length === 1
-          ? enabled[0]!
-          : enabled[
-              this.decide({ label: "pick", count: enabled.length, options: enabled.map((p) => p.name) })
-            ]!;
+      let proc: ProcState;
+      if (enabled.length === 1) proc = enabled[0]!;
+      else {
+        const options = enabled.map((p) => p.name);
+        const current = this.lastStepped === null ? -1 : enabled.indexOf(this.lastStepped);
+        proc =
+          enabled[
+            this.decide(
+              current >= 0 && this.systematic
+                ? { label: "pick", count: enabled.length, options, current }
+                : { label: "pick", count: enabled.length, options },
+            )
+          ]!;
+      }
+      this.chooser.stepping?.(proc.name);
       this.steps++;
-      if (!this.injectFault(proc)) this.step(proc);
+      this.stepKey = null;
+      this.stepGlobal = false;
+      if (this.injectFault(proc)) this.stepGlobal = true;
+      else this.step(proc);
+      this.lastStepped = proc;
+      this.chooser.observe?.(
+        this.stepGlobal || this.stepKey === null
+          ? { key: null, write: true }
+          : { key: this.stepKey, write: true },
+      );
       if (this.checkProperties()) return "violation";
       if (this.finishPredicate?.(this) === true) {
         if (this.failOverdueLiveness(this.now, "finished")) return "violation";
@@ -360,7 +399,16 @@ class World implements View {
   // ---- decisions -------------------------------------------------------------------------------------
 
   private decide(request: DecisionRequest): number {
-    const choice = this.chooser.choose(request);
+    let choice: number;
+    try {
+      choice = this.chooser.choose(request);
+    } catch (error) {
+      if (error instanceof ReplayDivergence) {
+        error.step = this.steps;
+        error.t = this.now;
+      }
+      throw error;
+    }
     assert(
       Number.isInteger(choice) && choice >= 0 && choice < request.count,
       `chooser returned ${choice} for "${request.label}" with ${request.count} options`,
@@ -382,7 +430,30 @@ class World implements View {
       return delay;
     }
     if (delay.values.length === 1) return delay.values[0]!;
-    return delay.values[this.decide({ label, count: delay.values.length, weights: delay.weights })]!;
+    return delay.values[
+      this.decide(
+        this.systematic
+          ? {
+              label,
+              count: delay.values.length,
+              weights: delay.weights,
+              candidates: supportIndices(delay, this.now, this.deadlines()),
+            }
+          : { label, count: delay.values.length, weights: delay.weights },
+      )
+    ]!;
+  }
+
+  /** Absolute times (ms) at which something is due: pending wake-ups, restarts, pause ends, liveness deadlines. */
+  private deadlines(): number[] {
+    const out: number[] = [];
+    for (const p of this.procs) {
+      if (p.done && p.pending === null) continue;
+      if (p.pending?.kind === "wake" || p.pending?.kind === "restart") out.push(p.readyAtMs);
+      if (p.node.pausedUntilMs > this.now) out.push(p.node.pausedUntilMs);
+    }
+    for (const e of this.eventually) if (!e.satisfied) out.push(e.withinMs);
+    return out;
   }
 
   // ---- processes -------------------------------------------------------------------------------------
@@ -471,6 +542,7 @@ class World implements View {
         case "kill": {
           const target = this.procs.find((q) => q.id === op.handle.id);
           if (target !== undefined && !target.done) {
+            this.stepGlobal = true;
             this.killTree(target);
             this.compact();
             if (this.events !== null)
@@ -508,6 +580,9 @@ class World implements View {
   }
 
   private finish(p: ProcState): void {
+    // Killing children reaches other processes. (Ending a top-level process changes `view.finished`, which
+    // only `until` predicates read, and their steps are already treated as touching everything.)
+    if (p.children.some((c) => !c.done)) this.stepGlobal = true;
     p.done = true;
     p.pending = null;
     p.gen = null;
@@ -584,6 +659,7 @@ class World implements View {
     );
     p.pending = null;
     if (pending.kind === "until") {
+      this.stepGlobal = true;
       this.advance(p, undefined);
       return;
     }
@@ -593,6 +669,7 @@ class World implements View {
         ? (pending.event as (nowMs: number) => unknown)(this.now)
         : pending.event;
     const before = this.states[ref.index];
+    this.stepKey = ref.key;
     const out = ref.machine.transition(before, event);
     this.states[ref.index] = out.state;
     this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
@@ -619,6 +696,7 @@ class World implements View {
     by: ProcState,
   ): void {
     const handler = this.effectHandlers[ref.index];
+    this.stepGlobal = true;
     assert(
       handler !== undefined,
       `store "${ref.key}" returned effects but was declared without an effects handler`,
@@ -650,6 +728,37 @@ class World implements View {
   }
 
   // ---- faults ----------------------------------------------------------------------------------------
+
+  /** Swarm testing: replace the plan by one drawn for this run (see {@link RunOptions.swarm}). */
+  private drawSwarmPlan(): void {
+    const drawn: { pause?: FaultPlan["pause"]; crash?: FaultPlan["crash"] } = {};
+    for (const kind of ["pause", "crash"] as const) {
+      const f = this.plan[kind];
+      if (f === undefined || f.countMax === 0 || f.probability === 0) continue;
+      const on = this.decide({ label: `swarm ${kind}`, count: 2, options: ["off", "on"] }) === 1;
+      if (!on) continue;
+      const factor =
+        SWARM_RATES[
+          this.decide({
+            label: `swarm ${kind} rate`,
+            count: SWARM_RATES.length,
+            options: SWARM_RATES.map((r) => `×${r}`),
+          })
+        ]!;
+      drawn[kind] = { ...f, probability: f.probability * factor } as never;
+    }
+    const total = (drawn.pause?.probability ?? 0) + (drawn.crash?.probability ?? 0);
+    if (total > 1) {
+      for (const kind of ["pause", "crash"] as const) {
+        const f = drawn[kind];
+        if (f !== undefined) drawn[kind] = { ...f, probability: f.probability / total } as never;
+      }
+    }
+    this.plan = {
+      ...(drawn.pause === undefined ? {} : { pause: drawn.pause }),
+      ...(drawn.crash === undefined ? {} : { crash: drawn.crash }),
+    };
+  }
 
   /** Maybe inject a fault instead of stepping `p`; returns true when one was injected. */
   private injectFault(p: ProcState): boolean {

@@ -41,11 +41,16 @@ describe("interleave CLI", () => {
         "states",
         "elapsedMs",
         "seed",
+        "strategy",
+        "coverage",
         "trace",
+        "originalTrace",
       ].sort(),
     );
     expect(bad.property).toBe("every increment is counted");
     expect(existsSync(join(cwd, bad.trace))).toBe(true);
+    expect(existsSync(join(cwd, bad.originalTrace))).toBe(true);
+    expect(bad.strategy).toBe("random");
     expect(good).toMatchObject({ schedules: 200, property: null, trace: null });
   });
 
@@ -77,7 +82,7 @@ describe("interleave CLI", () => {
       cwd,
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("strategy pct(d=2)");
+    expect(r.stdout).toContain("pct(d=2)");
     const command = r.stdout.match(
       /replay (lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed \d+)/,
     );
@@ -91,7 +96,7 @@ describe("interleave CLI", () => {
     const json = JSON.parse(
       (await cli(["explore", "lost-update", "--strategy", "pct", "--seed", "5", "--json"], cwd)).stdout,
     );
-    expect(json.strategy).toBe("pct(d=3)");
+    expect(json.results[0].strategy).toBe("pct(d=3)");
   });
 
   it("replay of a written trace prints the same timeline every time, with the violation and a legend", async () => {
@@ -108,13 +113,56 @@ describe("interleave CLI", () => {
     expect(a.stdout).toContain("property violated");
     expect(a.stdout).toContain("deadline passed: every increment is counted");
     expect(a.stdout).toContain("Legend");
+    // the written trace is the shrunk one; the seed reruns the original, written beside it
     const bySeed = await cli(
       ["replay", "lost-update", "--variant", "read-then-write", "--seed", String(doc.results[0].seed)],
       cwd,
     );
-    expect(bySeed.stdout).toBe(a.stdout);
+    expect(bySeed.stdout).toBe((await cli(["replay", doc.results[0].originalTrace], cwd)).stdout);
     const json = await cli(["replay", trace, "--json"], cwd);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(join(cwd, trace), "utf8")));
+  });
+
+  it("--workers 2 gives the single thread's verdicts and first failing run; --shard parts add up", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const registry = join(import.meta.dirname, "registry-fixture.ts");
+    const run = async (...extra: string[]) =>
+      JSON.parse(
+        (
+          await cli(
+            ["explore", "--scenarios", registry, "--seed", "9", "--no-shrink", "--json", ...extra],
+            cwd,
+          )
+        ).stdout,
+      ).results as { variant: string; verdict: string; seed: number; schedules: number }[];
+    const one = await run();
+    const two = await run("--workers", "2");
+    expect(two.map((r) => [r.variant, r.verdict, r.seed])).toEqual(
+      one.map((r) => [r.variant, r.verdict, r.seed]),
+    );
+    expect(two[1]!.schedules).toBe(one[1]!.schedules); // the pass variant: every run, once
+    const shards = [await run("--shard", "1/2"), await run("--shard", "2/2")];
+    expect(shards[0]![1]!.schedules + shards[1]![1]!.schedules).toBe(one[1]!.schedules);
+    const ex = await run("--strategy", "exhaustive", "--workers", "2");
+    expect(ex.map((r) => r.verdict)).toEqual(["violation", "pass"]);
+  }, 60_000);
+
+  it("explore --strategy exhaustive says what was verified, within which bounds", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = await cli(
+      ["explore", "lost-update", "--strategy", "exhaustive", "--deviations", "inf", "--seed", "1"],
+      cwd,
+    );
+    expect(r.code).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours (CI=true turns them on)
+    const out = r.stdout.replace(/\x1b\[[0-9;]*m/g, "");
+    expect(out).toMatch(
+      /lost-update \/ atomic-increment: verified within bounds \(unbounded; no bound was reached: every schedule\): \d+ schedules/,
+    );
+    expect(out).toMatch(/traces\/lost-update\.read-then-write\.exhaustive\.json/);
+    const bad = await cli(["explore", "--shard", "3/2"], cwd);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('malformed --shard "3/2"');
   });
 
   it("reports a trace that no longer fits the code", async () => {

@@ -86,7 +86,7 @@ describe("PctChooser (Burckhardt et al., ASPLOS 2010)", () => {
 
   it("finds a depth-2 bug with probability at least 1/(n·k), where random scheduling is far below it", () => {
     const build = lostUpdateBug(20);
-    const variant = { name: "v", expect: "violation" as const, why: "", build };
+    const variant = { name: "v", expect: "violation" as const, why: "", build, buildWith: () => build };
     const k = pctSteps(variant);
     const bound = 1 / (2 * k);
     const rate = pctRate(build, 2, k, 4_000);

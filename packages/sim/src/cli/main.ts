@@ -12,16 +12,22 @@ import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import {
+  END_OF_RUN,
+  type EventDifference,
+  EXHAUSTIVE_DEFAULTS,
+  type ExploreOptions,
   exploreVariant,
+  type Partition,
   PCT_DEPTH_DEFAULT,
+  type ReplayDivergenceReport,
   replaySeed,
   replayTrace,
   STRATEGIES,
   type Strategy,
   type StrategySpec,
-  strategyLabel,
   type VariantResult,
 } from "../explore.js";
+import { WorkerPool } from "../parallel.js";
 import { findRegistry, loadScenarios } from "../registry.js";
 import { findScenario, findVariant, InputError, type Scenario } from "../scenario.js";
 import { renderTimeline } from "../timeline.js";
@@ -47,8 +53,15 @@ export interface CliOptions {
 
 interface ExploreFlags {
   variant?: string;
-  strategy: Strategy;
+  strategy?: Strategy;
   pctDepth?: number;
+  depth?: number;
+  deviations?: number;
+  preemptions?: number;
+  swarm?: boolean;
+  shrink: boolean;
+  workers?: number;
+  shard?: Partition;
   runs?: number;
   seed?: number;
   timeBudgetMs?: number;
@@ -64,6 +77,7 @@ interface ReplayFlags {
   pctDepth?: number;
   json?: boolean;
   all?: boolean;
+  showCurrent?: boolean;
   scenarios?: string;
 }
 
@@ -75,6 +89,30 @@ export function parseSeed(text: string): number {
     throw new InputError(`malformed seed "${text}": expected an integer from 0 to 4294967295`);
   }
   return n;
+}
+
+/** Parse `--shard i/n` (1-based i, as CI matrices count) into a 0-based partition. */
+export function parseShard(text: string): Partition {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const i = m === null ? Number.NaN : Number(m[1]);
+  const n = m === null ? Number.NaN : Number(m[2]);
+  if (!(Number.isSafeInteger(i) && Number.isSafeInteger(n) && n >= 1 && i >= 1 && i <= n)) {
+    throw new InputError(`malformed --shard "${text}": expected i/n with 1 ≤ i ≤ n, e.g. 2/4`);
+  }
+  return { index: i - 1, count: n };
+}
+
+/** A bound: a non-negative integer, or `inf` / `unbounded`. */
+function parseBound(name: string) {
+  return (text: string): number => {
+    const t = text.trim().toLowerCase();
+    if (t === "inf" || t === "infinity" || t === "unbounded") return Number.POSITIVE_INFINITY;
+    const n = Number(t);
+    if (!/^\d+$/.test(t) || !Number.isSafeInteger(n)) {
+      throw new InputError(`${name} must be a non-negative integer or "inf", got "${text}"`);
+    }
+    return n;
+  };
 }
 
 function parsePositive(name: string) {
@@ -104,11 +142,39 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .description("explore every scenario variant (or the selected ones) and print the results table")
     .argument("[scenario]", "only this scenario")
     .option("--variant <id>", "only this variant (needs a scenario)")
-    .addOption(new Option("--strategy <name>", "exploration strategy").choices(STRATEGIES).default("random"))
+    .addOption(
+      new Option("--strategy <name>", "exploration strategy (default: each scenario's own)").choices(
+        STRATEGIES,
+      ),
+    )
     .option(
       "--pct-depth <d>",
       `bug depth targeted by --strategy pct (default ${PCT_DEPTH_DEFAULT})`,
       parsePositive("--pct-depth"),
+    )
+    .option(
+      "--depth <n>",
+      "exhaustive: decisions that branch per schedule (default: the scenario's, else unbounded)",
+      parseBound("--depth"),
+    )
+    .option(
+      "--deviations <n>",
+      `exhaustive: non-default decisions per schedule (default: the scenario's, else ${EXHAUSTIVE_DEFAULTS.deviations})`,
+      parseBound("--deviations"),
+    )
+    .option(
+      "--preemptions <n>",
+      "exhaustive: preemptions per schedule (default: the scenario's, else unbounded)",
+      parseBound("--preemptions"),
+    )
+    .option("--swarm", "swarm testing: every run draws its own fault plan (default: the scenario's)")
+    .option("--no-swarm", "no swarm testing, even where the scenario asks for it")
+    .option("--no-shrink", "print and write counterexamples as found, without shrinking")
+    .option("--workers <k>", "explore on k worker threads", parsePositive("--workers"))
+    .option(
+      "--shard <i/n>",
+      "explore only part i of n (runs, or subtrees of the exhaustive search)",
+      parseShard,
     )
     .option("--runs <n>", "schedules per variant (default: the scenario's budget)", parsePositive("--runs"))
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
@@ -138,6 +204,7 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     )
     .option("--json", "print the trace JSON instead of the timeline")
     .option("--all", "also show repeated steps that changed nothing")
+    .option("--show-current", "when a trace no longer reproduces, also show what the current code does")
     .addOption(scenariosOption())
     .action(async (target: string, flags: ReplayFlags) => {
       exitCode = await replay(target, flags, io, options);
@@ -181,7 +248,8 @@ async function explore(
   io: CliIo,
   options: CliOptions,
 ): Promise<number> {
-  const all = await scenariosFor(flags, io, options);
+  const registry = registryPath(flags, io, options);
+  const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   if (flags.variant !== undefined && name === undefined)
     throw new InputError("--variant needs a scenario id");
   const selected = name === undefined ? all : [findScenario(all, name)];
@@ -192,35 +260,46 @@ async function explore(
   );
   if (name !== undefined && flags.variant !== undefined && targets.length === 0)
     findVariant(all, name, flags.variant);
+  if (flags.workers !== undefined && flags.workers > 1 && registry === null) {
+    throw new InputError("--workers needs a scenario registry module (--scenarios <module>)");
+  }
   const seed = flags.seed ?? randomInt(0, 0xffffffff);
-  const rows: { result: VariantResult; tracePath: string | null }[] = [];
-  for (const { scenario, variant } of targets) {
-    const result = exploreVariant(scenario, variant, {
-      seed,
-      strategy: flags.strategy,
-      ...(flags.pctDepth === undefined ? {} : { pctDepth: flags.pctDepth }),
-      ...(flags.runs === undefined ? {} : { runs: flags.runs }),
-      ...(flags.timeBudgetMs === undefined ? {} : { timeBudgetMs: flags.timeBudgetMs }),
-    });
-    const tracePath =
-      result.counterexample === null
-        ? null
-        : displayPath(
-            io.cwd,
-            writeTrace(
-              resolve(io.cwd, flags.tracesDir, `${scenario.name}.${variant.name}.seed-${result.seed}.json`),
-              result.counterexample,
-            ),
-          );
-    rows.push({ result, tracePath });
+  const bounds = boundsOf(flags);
+  const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
+  const rows: Row[] = [];
+  try {
+    for (const { scenario, variant } of targets) {
+      const exploreOptions: ExploreOptions = {
+        seed,
+        shrink: flags.shrink,
+        ...(flags.strategy === undefined ? {} : { strategy: flags.strategy }),
+        ...(flags.pctDepth === undefined ? {} : { pctDepth: flags.pctDepth }),
+        ...(bounds === undefined ? {} : { bounds }),
+        ...(flags.swarm === undefined ? {} : { swarm: flags.swarm }),
+        ...(flags.shard === undefined ? {} : { partition: flags.shard }),
+        ...(flags.runs === undefined ? {} : { runs: flags.runs }),
+        ...(flags.timeBudgetMs === undefined ? {} : { timeBudgetMs: flags.timeBudgetMs }),
+      };
+      const result =
+        pool === null
+          ? exploreVariant(scenario, variant, exploreOptions)
+          : await pool.explore(registry!, scenario.name, variant.name, exploreOptions);
+      rows.push({
+        result,
+        ...writeCounterexample(result, flags, io),
+        defaulted: flags.strategy === undefined,
+      });
+    }
+  } finally {
+    await pool?.close();
   }
   const ok = rows.every((r) => r.result.verdict === r.result.expect);
   if (flags.json === true) {
     const doc = {
       version: 1,
       seed,
-      strategy: strategyLabel(specOf(flags)),
-      results: rows.map(({ result: r, tracePath }) => ({
+      ...(flags.shard === undefined ? {} : { shard: `${flags.shard.index + 1}/${flags.shard.count}` }),
+      results: rows.map(({ result: r, tracePath, originalPath }) => ({
         scenario: r.scenario,
         variant: r.variant,
         expect: r.expect,
@@ -230,10 +309,13 @@ async function explore(
         states: r.states,
         elapsedMs: r.elapsedMs,
         seed: r.seed,
+        strategy: r.strategy,
+        coverage: r.coverage,
         trace: tracePath,
+        originalTrace: originalPath,
       })),
     };
-    io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(doc, (_k, v) => (v === Number.POSITIVE_INFINITY ? "unbounded" : v), 2)}\n`);
   } else {
     const prefix = io.invokedAs ?? "pnpm";
     const rerun = [
@@ -241,20 +323,81 @@ async function explore(
       ...(name === undefined ? [] : [name]),
       ...(flags.variant === undefined ? [] : ["--variant", flags.variant]),
       ...(flags.runs === undefined ? [] : ["--runs", String(flags.runs)]),
-      ...strategyArgs(specOf(flags)),
+      ...(flags.strategy === undefined ? [] : strategyArgs(specOfFlags(flags))),
+      ...boundArgs(flags),
+      ...(flags.swarm === undefined ? [] : [flags.swarm ? "--swarm" : "--no-swarm"]),
+      ...(flags.shard === undefined ? [] : ["--shard", `${flags.shard.index + 1}/${flags.shard.count}`]),
       "--seed",
       String(seed),
     ].join(" ");
-    io.stdout(renderResults(rows, seed, specOf(flags), rerun, `${prefix} replay`));
+    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`));
   }
   return ok ? 0 : 1;
 }
 
-/** The strategy spec of the CLI flags. */
-function specOf(flags: { strategy: Strategy; pctDepth?: number }): StrategySpec {
-  return flags.strategy === "pct" && flags.pctDepth !== undefined
+interface Row {
+  readonly result: VariantResult;
+  readonly tracePath: string | null;
+  readonly originalPath: string | null;
+  /** The strategy was the scenario's default (no --strategy). */
+  readonly defaulted: boolean;
+}
+
+/** Write a result's counterexample (shrunk) and, beside it, the original as found. */
+function writeCounterexample(
+  result: VariantResult,
+  flags: ExploreFlags,
+  io: CliIo,
+): { tracePath: string | null; originalPath: string | null } {
+  if (result.counterexample === null) return { tracePath: null, originalPath: null };
+  const exhaustive = result.strategy.startsWith("exhaustive");
+  const stem = `${result.scenario}.${result.variant}.${exhaustive ? "exhaustive" : `seed-${result.seed}`}`;
+  const tracePath = writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.json`), result.counterexample);
+  const originalPath =
+    result.original === null
+      ? null
+      : writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.original.json`), result.original);
+  return {
+    tracePath: displayPath(io.cwd, tracePath),
+    originalPath: originalPath === null ? null : displayPath(io.cwd, originalPath),
+  };
+}
+
+/** The exhaustive bounds given on the command line, if any. */
+function boundsOf(flags: ExploreFlags): ExploreOptions["bounds"] {
+  if (flags.depth === undefined && flags.deviations === undefined && flags.preemptions === undefined)
+    return undefined;
+  return {
+    ...(flags.depth === undefined ? {} : { depth: flags.depth }),
+    ...(flags.deviations === undefined ? {} : { deviations: flags.deviations }),
+    ...(flags.preemptions === undefined ? {} : { preemptions: flags.preemptions }),
+  };
+}
+
+function boundArgs(flags: ExploreFlags): string[] {
+  const show = (n: number) => (n === Number.POSITIVE_INFINITY ? "inf" : String(n));
+  return [
+    ...(flags.depth === undefined ? [] : ["--depth", show(flags.depth)]),
+    ...(flags.deviations === undefined ? [] : ["--deviations", show(flags.deviations)]),
+    ...(flags.preemptions === undefined ? [] : ["--preemptions", show(flags.preemptions)]),
+  ];
+}
+
+/** The registry module to load, or null when the caller injected scenarios (tests). */
+function registryPath(flags: { scenarios?: string }, io: CliIo, options: CliOptions): string | null {
+  if (options.scenarios !== undefined && flags.scenarios === undefined) return null;
+  const path = flags.scenarios === undefined ? findRegistry(io.cwd) : resolve(io.cwd, flags.scenarios);
+  if (path === null)
+    throw new InputError(`no scenarios/index.ts found from ${io.cwd} upwards; pass --scenarios <module>`);
+  return path;
+}
+
+/** The strategy spec of the CLI flags (random when none is given). */
+function specOfFlags(flags: { strategy?: Strategy; pctDepth?: number }): StrategySpec {
+  const strategy = flags.strategy ?? "random";
+  return strategy === "pct" && flags.pctDepth !== undefined
     ? { strategy: "pct", pctDepth: flags.pctDepth }
-    : { strategy: flags.strategy };
+    : { strategy };
 }
 
 /** The flags that select `spec` again on a command line (none for random). */
@@ -267,13 +410,13 @@ function strategyArgs(spec: StrategySpec): string[] {
   ];
 }
 
-function renderResults(
-  rows: readonly { result: VariantResult; tracePath: string | null }[],
-  seed: number,
-  spec: StrategySpec,
-  rerun: string,
-  replay: string,
-): string {
+/** Replay flags for a seeded result's strategy label (`random`, `pct(d=3)`). */
+function replayArgsOf(label: string): string[] {
+  const pct = /^pct\(d=(\d+)\)$/.exec(label);
+  return pct === null ? [] : ["--strategy", "pct", "--pct-depth", pct[1]!];
+}
+
+function renderResults(rows: readonly Row[], seed: number, rerun: string, replay: string): string {
   const table = new Table({
     head: [
       "scenario",
@@ -281,16 +424,17 @@ function renderResults(
       "expect",
       "verdict",
       "property violated",
+      "strategy",
       "schedules",
       "states",
       "elapsed",
       "seed",
     ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, null, 48, null, null, null, null],
+    colWidths: [null, null, null, null, 40, 22, null, null, null, null],
     wordWrap: true,
     style: { head: [], border: [] },
   });
-  for (const { result: r } of rows) {
+  for (const { result: r, defaulted } of rows) {
     const asExpected = r.verdict === r.expect;
     const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${r.verdict}`;
     table.push([
@@ -299,27 +443,47 @@ function renderResults(
       r.expect,
       verdict,
       r.property ?? pc.dim("—"),
+      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
       String(r.schedules),
       r.states === null ? pc.dim("—") : String(r.states),
       `${(r.elapsedMs / 1000).toFixed(2)}s`,
-      String(r.seed),
+      r.coverage === null ? String(r.seed) : pc.dim("—"),
     ]);
   }
-  const lines = [
-    `${pc.bold("interleave explore")} · strategy ${strategyLabel(spec)} · base seed ${seed}`,
-    table.toString(),
-  ];
+  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table.toString()];
+  const searched = rows.filter((r) => r.result.coverage !== null && r.result.verdict === "pass");
+  if (searched.length > 0) {
+    lines.push(pc.bold("Exhaustive search:"));
+    for (const { result: r } of searched) {
+      const c = r.coverage!;
+      const pruned = c.sleepSets
+        ? `, ${c.pruned} more cut by sleep sets`
+        : ", sleep sets off (bounded search)";
+      lines.push(
+        c.complete
+          ? `  ${r.scenario} / ${r.variant}: verified within bounds (${c.bounds}${c.cutBy.length === 0 ? "; no bound was reached: every schedule" : `; cut by ${c.cutBy.join(", ")}`}): ${r.schedules} schedules${pruned}`
+          : pc.yellow(
+              `  ${r.scenario} / ${r.variant}: NOT verified: the search stopped (${c.stoppedBy}) after ${r.schedules} schedules within ${c.bounds}`,
+            ),
+      );
+    }
+  }
   const counterexamples = rows.filter((r) => r.tracePath !== null);
   if (counterexamples.length > 0) {
     lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
-    for (const { result: r, tracePath } of counterexamples) {
+    for (const { result: r, tracePath, originalPath } of counterexamples) {
+      const shrunk = r.counterexample?.shrunk;
       lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
-      lines.push(`    ${replay} ${tracePath}`);
       lines.push(
-        pc.dim(
-          `    ${[replay, r.scenario, "--variant", r.variant, ...strategyArgs(spec), "--seed", String(r.seed)].join(" ")}`,
-        ),
+        `    ${replay} ${tracePath}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
       );
+      if (originalPath !== null) lines.push(pc.dim(`    original, as found: ${replay} ${originalPath}`));
+      if (r.coverage === null && r.counterexample?.swarm !== true)
+        lines.push(
+          pc.dim(
+            `    the original by seed: ${[replay, r.scenario, "--variant", r.variant, ...replayArgsOf(r.strategy), "--seed", String(r.seed)].join(" ")}`,
+          ),
+        );
     }
   }
   const wrong = rows.filter((r) => r.result.verdict !== r.result.expect);
@@ -330,7 +494,7 @@ function renderResults(
           `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
             .map(
               (r) =>
-                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${r.result.verdict})`,
+                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${r.result.verdict}${r.result.coverage === null ? "" : ` within ${r.result.coverage.bounds}`})`,
             )
             .join("; ")}`,
         ),
@@ -339,6 +503,13 @@ function renderResults(
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * `replay`: a trace file replays its recorded decisions and checks the fingerprint; a scenario id with
+ * `--variant` and `--seed` reruns that seed. Exit 0 when the trace reproduces (or the seed ran); 1 when it
+ * diverged (one block on stderr naming the step, time and decision; `--json`: `{ reproduced: false,
+ * divergence }` on stdout; no timeline) or changed (the first differing event on stderr; the current run's
+ * timeline, or with `--json` its trace, only with `--show-current`).
+ */
 async function replay(target: string, flags: ReplayFlags, io: CliIo, options: CliOptions): Promise<number> {
   const isFile = target.endsWith(".json") || existsSync(resolve(io.cwd, target));
   if (isFile) {
@@ -349,23 +520,38 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
     const all = await scenariosFor(flags, io, options);
     const { scenario, variant } = findVariant(all, trace.scenario, trace.variant);
     const outcome = replayTrace(scenario, variant, trace);
+    const which = `${target} (${trace.scenario}/${trace.variant}, seed ${trace.seed})`;
     if (outcome._tag === "Diverged") {
-      io.stderr(
-        `interleave: ${target} no longer applies to ${trace.scenario}/${trace.variant}: ${outcome.message}. The code changed the schedule's shape; re-explore to get a fresh counterexample.\n`,
-      );
+      const { _tag, ...divergence } = outcome;
+      io.stderr(divergenceBlock(which, trace.decisions.length, divergence));
+      if (flags.json === true) io.stdout(`${JSON.stringify({ reproduced: false, divergence }, null, 2)}\n`);
       return 1;
     }
     if (outcome._tag === "Changed") {
+      const show = flags.showCurrent === true;
       io.stderr(
-        `interleave: ${target} replays, but the run differs from the recorded one (fingerprint ${outcome.trace.fingerprint.slice(0, 12)} ≠ ${outcome.expected.slice(0, 12)}); showing what the current code does.\n`,
+        changedBlock(which, outcome.expected, outcome.trace.fingerprint, outcome.firstDifference, show),
       );
+      if (flags.json === true) {
+        const changed = {
+          expectedFingerprint: outcome.expected,
+          foundFingerprint: outcome.trace.fingerprint,
+          firstDifference: outcome.firstDifference,
+        };
+        io.stdout(
+          `${JSON.stringify({ reproduced: false, changed, ...(show ? { trace: outcome.trace } : {}) }, null, 2)}\n`,
+        );
+      } else if (show) {
+        io.stdout(`${renderTimeline(outcome.trace, { all: flags.all === true, ...widthOf(io) })}\n`);
+      }
+      return 1;
     }
     io.stdout(
       flags.json === true
         ? `${JSON.stringify(outcome.trace, null, 2)}\n`
         : `${renderTimeline(outcome.trace, { all: flags.all === true, ...widthOf(io) })}\n`,
     );
-    return outcome._tag === "Reproduced" ? 0 : 1;
+    return 0;
   }
   if (flags.variant === undefined || flags.seed === undefined) {
     throw new InputError(
@@ -374,13 +560,64 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
   }
   const all = await scenariosFor(flags, io, options);
   const { scenario, variant } = findVariant(all, target, flags.variant);
-  const trace = replaySeed(scenario, variant, flags.seed, specOf(flags));
+  const trace = replaySeed(scenario, variant, flags.seed, specOfFlags(flags), { swarm: scenario.swarm });
   io.stdout(
     flags.json === true
       ? `${JSON.stringify(trace, null, 2)}\n`
       : `${renderTimeline(trace, { all: flags.all === true, ...widthOf(io) })}\n`,
   );
   return 0;
+}
+
+/** The stderr block of a replay that diverged: which trace, where (step, time, decision), both labels. */
+function divergenceBlock(which: string, recorded: number, d: ReplayDivergenceReport): string {
+  const expected =
+    d.expectedLabel === null
+      ? `the trace expected no more decisions (it holds ${recorded})`
+      : `the trace expected "${d.expectedLabel}"`;
+  const found =
+    d.foundLabel === END_OF_RUN
+      ? "the code ended the run"
+      : d.foundLabel === d.expectedLabel
+        ? `the code asked for "${d.foundLabel}" with a different number of options`
+        : `the code asked for "${d.foundLabel}"`;
+  return [
+    `interleave: ${which} no longer applies to the current code: ${d.message}.`,
+    `  diverged at step ${d.step} (t=${d.t}ms), decision #${d.decisionIndex}: ${expected}, ${found}`,
+    "  The replay stopped there: the code changed the schedule's shape. Re-explore to get a fresh counterexample.",
+    "",
+  ].join("\n");
+}
+
+/** The stderr block of a replay whose decisions fit but whose run differs: the first differing event. */
+function changedBlock(
+  which: string,
+  expected: string,
+  found: string,
+  diff: EventDifference | null,
+  showing: boolean,
+): string {
+  const lines = [
+    `interleave: ${which} replays, but the run differs from the recorded one (fingerprint ${found.slice(0, 12)} ≠ ${expected.slice(0, 12)}).`,
+  ];
+  if (diff === null) {
+    lines.push("  The event logs are equal: the trace's recorded fingerprint was altered.");
+  } else {
+    lines.push(
+      `  first difference at step ${diff.step} (t=${diff.t}ms), event #${diff.index}${
+        diff.fields.length === 0 ? "" : ` (${diff.fields.join(", ")} differ)`
+      }:`,
+      `    expected: ${diff.expected ?? "(the recorded run had ended)"}`,
+      `    found:    ${diff.found ?? "(the current run had ended)"}`,
+    );
+  }
+  lines.push(
+    showing
+      ? "  The current code's run follows (--show-current)."
+      : "  Run again with --show-current to see the current code's timeline.",
+    "",
+  );
+  return lines.join("\n");
 }
 
 /** `path` relative to `cwd` when it lies below it, else absolute. */

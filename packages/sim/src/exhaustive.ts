@@ -1,0 +1,380 @@
+/**
+ * Exhaustive search: stateless depth-first enumeration of every schedule of a world within bounds, with
+ * dynamic partial-order reduction by sleep sets (Godefroid, "Partial-Order Methods for the Verification of
+ * Concurrent Systems", LNCS 1032, 1996; as used stateless by VeriSoft and CHESS). Each schedule is a fresh
+ * run of the world driven by a {@link DfsChooser} that replays the current path of the search tree and then
+ * extends it; after a run the search backtracks to the deepest decision with an untried alternative.
+ *
+ * What is enumerated: every decision of a run — which process steps next (`pick`), each delay over its
+ * distribution's finite support (`Distribution.exhaustive`), each fault and `choose` — up to these bounds:
+ * - `depth`: only the first `depth` decisions of a schedule branch; later decisions take their default, the
+ *   first alternative (for a pick: the process that stepped last if it can go on, else the first enabled
+ *   one; for a delay: the smallest value in its support; for a fault: none; for `choose`: the first option).
+ * - `deviations`: at most this many decisions per schedule differ from their default — delay-bounded
+ *   scheduling (Emmi, Qadeer & Rakamarić, POPL 2011) extended from picks to every decision. The search runs
+ *   with 0, 1, … up to the bound deviations in turn (iterative deepening), so the counterexample it finds
+ *   first is one with the fewest deviations.
+ * - `preemptions`: at most this many picks per schedule switch away from the process that stepped last
+ *   while it could still go on (context bounding, Musuvathi & Qadeer, PLDI 2007).
+ * - time (`timeBudgetMs`) and `schedulesMax`: the search stops and says it is incomplete.
+ *
+ * Sleep sets: once the subtree of a pick's option `a` is explored, `a` is put to sleep in its later
+ * siblings' subtrees, and stays asleep until a step that does not commute with `a`'s step runs (steps on
+ * different store keys commute; see `Footprint`). A pick where every enabled process sleeps ends the run:
+ * every continuation is the reordering of one already explored. Sleep sets alone keep every reachable state
+ * (Godefroid 1996, Theorem 6.2), so invariants are checked on all of them. Combined with a finite preemption
+ * or deviation bound they are not sound (the explored equivalent of a pruned schedule may need more
+ * preemptions: Coons, Musuvathi & McKinley, OOPSLA 2013), so such a bound turns them off.
+ *
+ * Assumption behind the reduction: processes share nothing but the store, and observer state kept in local
+ * code (ledgers that properties read) does not depend on the relative order of steps on different keys.
+ * Steps that reach further (effects, kills, a top-level process ending, `until` predicates, faults) are
+ * treated as touching everything.
+ */
+import { type Chooser, type DecisionRequest, type Footprint, independent, mix32 } from "./chooser.js";
+import { type Build, type RunResult, runWorld } from "./world.js";
+
+/** Bounds of an exhaustive search. */
+export interface ExhaustiveBounds {
+  /** Decisions that branch per schedule (≥ 0); later decisions take their first alternative. */
+  readonly depth: number;
+  /** Preemptions per schedule (≥ 0), or `Infinity` (default) for no bound; a finite bound turns sleep sets off. */
+  readonly preemptions?: number;
+  /** Non-default decisions per schedule (≥ 0), or `Infinity` (default); a finite bound turns sleep sets off. */
+  readonly deviations?: number;
+  /** Wall-clock budget (ms); the search stops, incomplete, when it is spent. */
+  readonly timeBudgetMs?: number;
+  /** Stop, incomplete, after this many schedules. */
+  readonly schedulesMax?: number;
+  /** Checked between schedules: stop, incomplete, when it returns true (another worker found a violation). */
+  readonly shouldStop?: () => boolean;
+  /** Called with every schedule run to its end that this shard owns (tests: compare shards' unions). */
+  readonly onSchedule?: (run: RunResult) => void;
+  /** Partial-order reduction by sleep sets (default true; ignored with a finite preemption bound). */
+  readonly sleepSets?: boolean;
+}
+
+/** A disjoint part of the search tree: shard `index` (0-based) of `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** What an exhaustive search did. */
+export interface ExhaustiveResult {
+  /** The first violating schedule in depth-first order (its decisions), or null. */
+  readonly violation: RunResult | null;
+  /** Schedules run to their end (a violation, the workload finishing, the horizon …). */
+  readonly schedules: number;
+  /** Runs cut short because every enabled process slept (redundant reorderings). */
+  readonly pruned: number;
+  /** Total steps over all runs. */
+  readonly steps: number;
+  /** True when the whole bounded tree (of this shard) was explored. */
+  readonly complete: boolean;
+  /** Why an incomplete search stopped. */
+  readonly stoppedBy: "time" | "schedules" | "violation" | "cancelled" | null;
+  /** Whether some schedule had more decisions than `depth` (the depth bound cut the tree). */
+  readonly depthBound: boolean;
+  /** Whether the preemption bound cut some alternative. */
+  readonly preemptionBound: boolean;
+  /** Whether the deviation bound cut some alternative. */
+  readonly deviationBound: boolean;
+  /** Deviations of the violating schedule (with a finite deviation bound), else null. */
+  readonly violationDeviations: number | null;
+  /** Whether sleep sets were on. */
+  readonly sleepSets: boolean;
+  readonly elapsedMs: number;
+}
+
+/** Thrown inside a run to end it early: every enabled process sleeps (the run is a redundant reordering). */
+class SleepBlocked extends Error {}
+
+interface Node {
+  readonly label: string;
+  readonly count: number;
+  /** Alternatives (decision indices) in the order they are explored. */
+  readonly alts: readonly number[];
+  /** Position in `alts` of the alternative being explored. */
+  k: number;
+  /** Picks: option names, the sleep set inherited on entry, and each explored alternative's footprint. */
+  readonly names: readonly string[] | null;
+  readonly sleepIn: ReadonlyMap<string, Footprint> | null;
+  readonly footprints: (Footprint | undefined)[];
+  /** Position of this node among the branching nodes of its path (1-based), 0 if it does not branch. */
+  readonly branchLevel: number;
+  /** At the shard split level: which alternatives belong to other shards. */
+  readonly foreign: readonly boolean[] | null;
+}
+
+/** Shard split level: the tree is divided among shards at this branching level. */
+const SHARD_LEVEL = 3;
+
+/**
+ * The chooser of one run of the search: replays `stack` (the current path), then extends it. It is the
+ * search's private machinery; use {@link exhaustiveSearch}.
+ */
+class DfsChooser implements Chooser {
+  readonly wantsCandidates = true;
+  private i = 0;
+  private sleep = new Map<string, Footprint>();
+  private preemptions = 0;
+  deviations = 0;
+  private branchLevel = 0;
+  private picked: { node: Node; k: number } | null = null;
+  /** Alternatives the depth or preemption bound removed in this run. */
+  depthCut = false;
+  preemptionCut = false;
+  deviationCut = false;
+  /**
+   * The run entered another shard's subtree: it still runs (one schedule, no branching below) so that the
+   * footprints above the split are observed exactly as in an unsharded search, but it is not counted.
+   */
+  foreign = false;
+
+  constructor(
+    private readonly stack: Node[],
+    private readonly bounds: { depth: number; preemptions: number; deviations: number },
+    private readonly useSleep: boolean,
+    private readonly shard: Shard | null,
+    private readonly path: number[],
+  ) {}
+
+  choose(request: DecisionRequest): number {
+    const i = this.i++;
+    let node = this.stack[i];
+    if (node === undefined) {
+      node = this.create(i, request);
+      this.stack.push(node);
+    } else if (node.label !== request.label || node.count !== request.count) {
+      throw new Error(
+        `nondeterminism: decision #${i} was "${node.label}" (${node.count} options) when the search first ran this path, now "${request.label}" (${request.count} options)`,
+      );
+    }
+    const choice = node.alts[node.k]!;
+    if (node.branchLevel > 0) {
+      this.branchLevel = node.branchLevel;
+      this.path.push(node.k);
+    }
+    if (node.foreign?.[node.k] === true) this.foreign = true;
+    if (node.k > 0) this.deviations++;
+    if (node.names !== null) {
+      const next = new Map(node.sleepIn ?? []);
+      if (this.useSleep) {
+        for (let j = 0; j < node.k; j++) {
+          const fp = node.footprints[j];
+          // An alternative explored by another shard has no observed footprint here: not put to sleep.
+          if (fp !== undefined) next.set(node.names[node.alts[j]!]!, fp);
+        }
+      }
+      this.sleep = next;
+      this.picked = { node, k: node.k };
+      if (request.current !== undefined && choice !== request.current) this.preemptions++;
+    }
+    return choice;
+  }
+
+  /** A process that sleeps may not step, even when it is the only one enabled: the run is redundant. */
+  stepping(process: string): void {
+    if (this.sleep.has(process)) throw new SleepBlocked();
+  }
+
+  observe(event: Footprint | "time"): void {
+    if (event === "time") {
+      this.sleep.clear();
+      this.picked = null;
+      return;
+    }
+    if (this.picked !== null) {
+      const { node, k } = this.picked;
+      const seen = node.footprints[k];
+      // The same step from the same state has the same footprint; keep the conservative one if not.
+      node.footprints[k] =
+        seen === undefined || (seen.key === event.key && seen.write === event.write)
+          ? event
+          : { key: null, write: true };
+      this.picked = null;
+    }
+    if (this.sleep.size > 0) {
+      for (const [name, fp] of this.sleep) if (!independent(fp, event)) this.sleep.delete(name);
+    }
+  }
+
+  private create(i: number, request: DecisionRequest): Node {
+    const beyond = i >= this.bounds.depth;
+    let alts: number[];
+    let sleepIn: Map<string, Footprint> | null = null;
+    const names = request.label === "pick" && request.options !== undefined ? request.options : null;
+    if (names !== null) {
+      sleepIn = new Map(this.sleep);
+      const current = request.current;
+      const order =
+        current === undefined
+          ? names.map((_, j) => j)
+          : [current, ...names.map((_, j) => j).filter((j) => j !== current)];
+      alts = order.filter((j) => !this.sleep.has(names[j]!));
+      if (current !== undefined && this.preemptions >= this.bounds.preemptions) {
+        const before = alts.length;
+        alts = alts.filter((j) => j === current);
+        if (alts.length < before) this.preemptionCut = true;
+      }
+      if (alts.length === 0) throw new SleepBlocked();
+    } else {
+      alts = [...(request.candidates ?? Array.from({ length: request.count }, (_, j) => j))];
+    }
+    if ((beyond || this.foreign) && alts.length > 1) {
+      alts = alts.slice(0, 1);
+      if (!this.foreign) this.depthCut = true;
+    }
+    if (alts.length > 1 && this.deviations >= this.bounds.deviations) {
+      alts = alts.slice(0, 1);
+      this.deviationCut = true;
+    }
+    const branchLevel = alts.length > 1 ? this.branchLevel + 1 : 0;
+    const shard = this.shard;
+    const foreign =
+      shard !== null && branchLevel === SHARD_LEVEL
+        ? alts.map((_, k) => shardOf([...this.path, k], shard.count) !== shard.index)
+        : null;
+    return {
+      label: request.label,
+      count: request.count,
+      alts,
+      k: 0,
+      names,
+      sleepIn,
+      footprints: [],
+      branchLevel,
+      foreign,
+    };
+  }
+}
+
+/** The shard (0-based, of `count`) that owns the subtree reached by alternative positions `path`. */
+function shardOf(path: readonly number[], count: number): number {
+  let h = 0x811c9dc5;
+  for (const k of path) h = mix32((h ^ (k + 1)) >>> 0);
+  return h % count;
+}
+
+/**
+ * Explore every schedule of `build` within `bounds` (see the module comment), depth-first, stopping at the
+ * first violation. With `shard`, only that part of the tree: the shards of one search are disjoint and their
+ * union covers the whole tree (the runs above the split level are shared and counted by their owner only).
+ * Throws if the world is nondeterministic (a decision differs when its path is replayed) or a process throws.
+ */
+export function exhaustiveSearch(
+  build: Build,
+  bounds: ExhaustiveBounds,
+  shard: Shard | null = null,
+  runOptions: { readonly swarm?: boolean } = {},
+): ExhaustiveResult {
+  const { depth } = bounds;
+  if (!(depth === Number.POSITIVE_INFINITY || (Number.isInteger(depth) && depth >= 0)))
+    throw new RangeError(`exhaustive: depth must be a non-negative integer or Infinity, got ${depth}`);
+  const preemptions = checkBound("preemptions", bounds.preemptions);
+  const deviations = checkBound("deviations", bounds.deviations);
+  if (
+    shard !== null &&
+    !(Number.isInteger(shard.count) && shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)
+  )
+    throw new RangeError(`exhaustive: shard ${shard.index}/${shard.count} is not a valid shard`);
+  const unbounded = preemptions === Number.POSITIVE_INFINITY && deviations === Number.POSITIVE_INFINITY;
+  const useSleep = (bounds.sleepSets ?? true) && unbounded;
+  const started = performance.now();
+  const deadline =
+    bounds.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + bounds.timeBudgetMs;
+  const totals = {
+    schedules: 0,
+    pruned: 0,
+    steps: 0,
+    depthBound: false,
+    preemptionBound: false,
+    deviationBound: false,
+  };
+  let violation: RunResult | null = null;
+  let violationDeviations: number | null = null;
+  let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
+  const schedulesMax = bounds.schedulesMax ?? Number.POSITIVE_INFINITY;
+  // iterative deepening over the deviation budget: 0, 1, …, deviations (a single pass when unbounded)
+  const last = deviations === Number.POSITIVE_INFINITY ? 0 : deviations;
+  for (let budget = 0; budget <= last && stoppedBy === null; budget++) {
+    const full = {
+      depth,
+      preemptions,
+      deviations: deviations === Number.POSITIVE_INFINITY ? deviations : budget,
+    };
+    const stack: Node[] = [];
+    totals.deviationBound = false;
+    for (;;) {
+      const path: number[] = [];
+      const chooser = new DfsChooser(stack, full, useSleep, shard, path);
+      let run: RunResult | null = null;
+      try {
+        run = runWorld(build, chooser, runOptions);
+      } catch (error) {
+        if (!(error instanceof SleepBlocked)) throw error;
+      }
+      totals.depthBound ||= chooser.depthCut;
+      totals.preemptionBound ||= chooser.preemptionCut;
+      totals.deviationBound ||= chooser.deviationCut;
+      // A run that ends above the shard split level belongs to one shard only. With iterative deepening,
+      // a schedule with fewer deviations than the budget was counted in an earlier pass.
+      const owned =
+        !chooser.foreign &&
+        (shard === null || path.length >= SHARD_LEVEL || shardOf(path, shard.count) === shard.index);
+      const fresh = deviations === Number.POSITIVE_INFINITY || chooser.deviations === budget;
+      if (run !== null) {
+        if (owned && fresh) {
+          bounds.onSchedule?.(run);
+          totals.schedules++;
+          totals.steps += run.steps;
+          if (run.violation !== null) {
+            violation = run;
+            violationDeviations = deviations === Number.POSITIVE_INFINITY ? null : chooser.deviations;
+            stoppedBy = "violation";
+            break;
+          }
+        }
+      } else if (owned && fresh) {
+        totals.pruned++;
+      }
+      // backtrack to the deepest decision with an untried alternative
+      let top = stack.length - 1;
+      while (top >= 0 && stack[top]!.k + 1 >= stack[top]!.alts.length) top--;
+      if (top < 0) break;
+      stack.length = top + 1;
+      stack[top]!.k++;
+      if (performance.now() > deadline) {
+        stoppedBy = "time";
+        break;
+      }
+      if (totals.schedules >= schedulesMax) {
+        stoppedBy = "schedules";
+        break;
+      }
+      if (bounds.shouldStop?.() === true) {
+        stoppedBy = "cancelled";
+        break;
+      }
+    }
+    // no alternative was cut by the budget: a larger budget explores nothing new
+    if (!totals.deviationBound) break;
+  }
+  return {
+    violation,
+    ...totals,
+    complete: stoppedBy === null,
+    stoppedBy,
+    violationDeviations,
+    sleepSets: useSleep,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+function checkBound(name: string, value: number | undefined): number {
+  const v = value ?? Number.POSITIVE_INFINITY;
+  if (!(v === Number.POSITIVE_INFINITY || (Number.isInteger(v) && v >= 0)))
+    throw new RangeError(`exhaustive: ${name} must be a non-negative integer or Infinity, got ${value}`);
+  return v;
+}

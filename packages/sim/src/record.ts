@@ -1,0 +1,44 @@
+/**
+ * Recording: re-run a schedule with the event log on and package it as a versioned trace.
+ */
+import type { Chooser } from "./chooser.js";
+import type { Scenario, ScenarioVariant } from "./scenario.js";
+import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "./trace.js";
+import { type RunResult, runWorld } from "./world.js";
+
+/**
+ * Run `variant` under `chooser` with recording on and package the run as a trace (`strategy` as labelled).
+ * `options.swarm` must match the run being recorded (a swarm run draws its fault plan first).
+ */
+export function recordRun(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  seed: number,
+  chooser: Chooser,
+  strategy = "random",
+  options: { readonly swarm?: boolean } = {},
+): Trace {
+  const swarm = options.swarm === true;
+  const run = runWorld(variant.build, chooser, { record: true, swarm });
+  const trace = toTrace(scenario.name, variant.name, seed, run, strategy);
+  return swarm ? { ...trace, swarm: true } : trace;
+}
+
+function toTrace(scenario: string, variant: string, seed: number, run: RunResult, strategy: string): Trace {
+  const events = run.events ?? [];
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    scenario,
+    variant,
+    seed,
+    strategy,
+    processes: run.processes,
+    decisions: run.decisions,
+    events,
+    violation: run.violation,
+    steps: run.steps,
+    endMs: run.endMs,
+    fingerprint: fingerprint(events),
+  };
+}
