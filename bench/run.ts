@@ -1,22 +1,28 @@
 /**
- * `pnpm bench`: exploration throughput and time-to-first-violation of the shipped scenarios, plus the
- * side-by-side comparison with fast-check's scheduler on a shared race model (bench/peer/). Never part of
- * `pnpm test`; results are recorded in docs/benchmarks.md with the command that produced them.
+ * `pnpm bench`: how fast each strategy finds the shipped scenarios' races, how long exhaustive search takes to
+ * verify their fixed variants, side-by-side comparisons with fast-check's scheduler on shared race models
+ * (bench/peer/), explicit-state throughput (bench/statespace.ts), and the speed-up of worker threads. Never
+ * part of `pnpm test`; results are recorded in docs/benchmarks.md with the command that produced them.
  *
- * Usage: pnpm bench [--quick] [--scenario NAME] [--no-peer]
- *   --quick     fewer runs, for a smoke check
+ * Usage: pnpm bench [--quick] [--scenario NAME] [--only SECTION] [--no-peer]
+ *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
- *   --no-peer   skip the fast-check comparison
+ *   --only      one section (repeatable): strategies, exhaustive, peer, statespace, workers
+ *   --no-peer   skip the fast-check comparisons
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { exploreVariant, PCT_DEPTH_DEFAULT, type Scenario } from "@interleave/sim";
+import { exploreVariant, type Scenario, type Strategy, strategyLabel, WorkerPool } from "@interleave/sim";
 import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
+import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";
 
+const SECTIONS = ["strategies", "exhaustive", "peer", "statespace", "workers"] as const;
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     scenario: { type: "string", multiple: true },
+    only: { type: "string", multiple: true },
     "no-peer": { type: "boolean", default: false },
   },
 });
@@ -28,8 +34,17 @@ for (const name of selected) {
     process.exit(2);
   }
 }
+for (const section of args.only ?? []) {
+  if (!(SECTIONS as readonly string[]).includes(section)) {
+    console.error(`unknown section "${section}"; known: ${SECTIONS.join(", ")}`);
+    process.exit(2);
+  }
+}
+const run = (section: (typeof SECTIONS)[number]) =>
+  (args.only === undefined || args.only.includes(section)) && !(section === "peer" && args["no-peer"]);
 const SEEDS = Array.from({ length: quick ? 5 : 20 }, (_, i) => i + 1);
 const PASS_RUNS = quick ? 1_000 : 10_000;
+const chosen = scenarios.filter((s) => selected.includes(s.name));
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,56 +52,82 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function benchScenario(scenario: Scenario) {
+/** Schedules and ms to the first violation (no shrinking: finding, plus recording the trace). */
+function toViolation(scenario: Scenario, variantName: string, strategy: Strategy) {
+  const variant = scenario.variants.find((v) => v.name === variantName)!;
+  // exhaustive search has no seed: one search, deterministic
+  const seeds = strategy === "exhaustive" ? [1] : SEEDS;
+  const schedules: number[] = [];
+  const millis: number[] = [];
+  let found = 0;
+  for (const seed of seeds) {
+    const t0 = performance.now();
+    const r = exploreVariant(scenario, variant, { seed, strategy, shrink: false });
+    millis.push(performance.now() - t0);
+    schedules.push(r.schedules);
+    if (r.verdict === "violation") found++;
+  }
+  return {
+    scenario: scenario.name,
+    variant: variantName,
+    strategy: strategyLabel({ strategy }, scenario) + (strategy === scenario.strategy ? " (default)" : ""),
+    verdict:
+      strategy === "exhaustive"
+        ? found === 1
+          ? "violation"
+          : "none within bounds"
+        : `violation on ${found}/${seeds.length} seeds`,
+    "median schedules to violation": median(schedules),
+    "median ms to violation": Number(median(millis).toFixed(1)),
+    "max schedules": Math.max(...schedules),
+  };
+}
+
+function benchStrategies(scenario: Scenario) {
   const rows: Record<string, string | number>[] = [];
   for (const variant of scenario.variants) {
     if (variant.expect === "pass") {
-      exploreVariant(scenario, variant, { seed: 0, runs: 200 }); // warm-up
+      exploreVariant(scenario, variant, { seed: 0, runs: 200, strategy: "random" }); // warm-up
       const t0 = performance.now();
-      const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS });
+      const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS, strategy: "random" });
       const ms = performance.now() - t0;
       rows.push({
         scenario: scenario.name,
         variant: variant.name,
-        verdict: r.verdict,
-        schedules: r.schedules,
-        steps: r.steps,
+        strategy: "random",
+        verdict: `${r.verdict}, ${r.schedules} schedules`,
         "schedules/s": Math.round(r.schedules / (ms / 1000)),
         "steps/s": Math.round(r.steps / (ms / 1000)),
       });
     } else {
-      for (const strategy of ["random", "pct"] as const) {
-        const schedules: number[] = [];
-        const millis: number[] = [];
-        let found = 0;
-        for (const seed of SEEDS) {
-          const t0 = performance.now();
-          const r = exploreVariant(scenario, variant, { seed, strategy });
-          millis.push(performance.now() - t0);
-          schedules.push(r.schedules);
-          if (r.verdict === "violation") found++;
-        }
-        rows.push({
-          scenario: scenario.name,
-          variant: variant.name,
-          strategy: strategy === "pct" ? `pct(d=${PCT_DEPTH_DEFAULT})` : strategy,
-          verdict: `violation on ${found}/${SEEDS.length} seeds`,
-          "median schedules to violation": median(schedules),
-          "median ms to violation": Number(median(millis).toFixed(1)),
-          "max schedules": Math.max(...schedules),
-        });
-      }
+      for (const strategy of ["random", "pct", "exhaustive"] as const)
+        rows.push(toViolation(scenario, variant.name, strategy));
     }
   }
   return rows;
 }
 
-console.log(
-  `interleave bench · node ${process.version} · ${quick ? "quick" : "full"} · seeds ${SEEDS[0]}..${SEEDS.at(-1)}`,
-);
-for (const scenario of scenarios)
-  if (selected.includes(scenario.name)) console.table(benchScenario(scenario));
-if (args["no-peer"]) process.exit(0);
+/** Exhaustive verification of every pass variant within the scenario's declared bounds. */
+function benchExhaustive(scenario: Scenario) {
+  return scenario.variants
+    .filter((v) => v.expect === "pass")
+    .map((variant) => {
+      const t0 = performance.now();
+      const r = exploreVariant(scenario, variant, { seed: 1, strategy: "exhaustive" });
+      const ms = performance.now() - t0;
+      return {
+        scenario: scenario.name,
+        variant: variant.name,
+        bounds: r.coverage?.bounds ?? "",
+        verdict: r.verdict,
+        complete: r.coverage?.complete ?? false,
+        "cut by": r.coverage?.cutBy.join(", ") || "nothing",
+        schedules: r.schedules,
+        "pruned by sleep sets": r.coverage?.sleepSets ? r.coverage.pruned : "off",
+        seconds: Number((ms / 1000).toFixed(2)),
+      };
+    });
+}
 
 /** interleave ÷ fast-check for throughput; fast-check ÷ interleave for time (both: > 1 means interleave is ahead). */
 function ratios(rows: readonly PeerFigures[]) {
@@ -103,22 +144,122 @@ function ratios(rows: readonly PeerFigures[]) {
   };
 }
 
-console.log("Side by side with fast-check's scheduler (bench/peer/lost-update.ts), same process:");
-const shallow = await benchLostUpdate({
-  writers: 3,
-  increments: 2,
-  passRuns: quick ? 2_000 : 20_000,
-  budgetRuns: 2_000,
-});
-console.table(shallow);
-console.table([ratios(shallow)]);
-const deep = await benchLostUpdate({
-  writers: 2,
-  increments: 1,
-  prefix: 10,
-  passRuns: quick ? 2_000 : 20_000,
-  budgetRuns: 100_000,
-  seeds: quick ? 20 : 100,
-});
-console.table(deep);
-console.table([ratios(deep)]);
+/**
+ * The machine's own ceiling for two threads: the same fixed CPU-bound loop once on this thread, then on two
+ * worker threads at once. On a VM whose two vCPUs share a physical core, this is well below 2.
+ */
+async function twoThreadCeiling() {
+  const loop = "let x = 0; for (let i = 0; i < 6e8; i++) x = (x + i) % 7;";
+  let t0 = performance.now();
+  new Function(loop)();
+  const one = performance.now() - t0;
+  const { Worker } = await import("node:worker_threads");
+  t0 = performance.now();
+  await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(`${loop} require("node:worker_threads").parentPort.postMessage(x);`, {
+            eval: true,
+          });
+          w.once("message", () => void w.terminate().then(() => resolve()));
+          w.once("error", reject);
+        }),
+    ),
+  );
+  const two = performance.now() - t0;
+  return {
+    "same loop, 1 thread s": Number((one / 1000).toFixed(2)),
+    "twice, on 2 threads s": Number((two / 1000).toFixed(2)),
+    "ceiling speed-up": Number(((2 * one) / two).toFixed(2)),
+  };
+}
+
+/** Single thread vs `--workers 2` on the same exploration (worker start-up and registry loading included). */
+async function benchWorkers() {
+  const registry = fileURLToPath(new URL("../scenarios/index.ts", import.meta.url));
+  const cases = [
+    { scenario: "membership-orders", variant: "mailbox-supersede", runs: quick ? 2_000 : 10_000 },
+    { scenario: "sync-vs-reset", variant: "serial", runs: quick ? 5_000 : 40_000 },
+  ];
+  const rows: Record<string, string | number | boolean>[] = [];
+  for (const c of cases) {
+    const scenario = scenarios.find((s) => s.name === c.scenario)!;
+    const variant = scenario.variants.find((v) => v.name === c.variant)!;
+    exploreVariant(scenario, variant, { seed: 0, runs: 200 }); // warm-up
+    let t0 = performance.now();
+    const one = exploreVariant(scenario, variant, { seed: 1, runs: c.runs });
+    const single = performance.now() - t0;
+    t0 = performance.now();
+    const pool = new WorkerPool(2);
+    // start-up: each worker loads tsx and the scenario registry, and warms up like the single thread did
+    await pool.explore(registry, c.scenario, c.variant, { seed: 0, runs: 400 });
+    const startup = performance.now() - t0;
+    t0 = performance.now();
+    const two = await pool.explore(registry, c.scenario, c.variant, { seed: 1, runs: c.runs });
+    const parallel = performance.now() - t0;
+    await pool.close();
+    rows.push({
+      exploration: `${c.scenario}/${c.variant}, ${c.runs} schedules`,
+      "1 thread s": Number((single / 1000).toFixed(2)),
+      "--workers 2 s": Number((parallel / 1000).toFixed(2)),
+      "speed-up": Number((single / parallel).toFixed(2)),
+      "worker start-up s (once per explore)": Number((startup / 1000).toFixed(2)),
+      "speed-up incl. start-up": Number((single / (parallel + startup)).toFixed(2)),
+      "same verdict": one.verdict === two.verdict && one.schedules === two.schedules,
+    });
+  }
+  return rows;
+}
+
+console.log(
+  `interleave bench · node ${process.version} · ${quick ? "quick" : "full"} · seeds ${SEEDS[0]}..${SEEDS.at(-1)}`,
+);
+if (run("strategies")) {
+  console.log(
+    "Schedules and ms to the first violation (random/pct: median over seeds; exhaustive: one search):",
+  );
+  for (const scenario of chosen) console.table(benchStrategies(scenario));
+}
+if (run("exhaustive")) {
+  console.log("Exhaustive verification of the pass variants within each scenario's bounds:");
+  console.table(chosen.flatMap(benchExhaustive));
+}
+if (run("peer")) {
+  console.log("Side by side with fast-check's scheduler (bench/peer/lost-update.ts), same process:");
+  const shallow = await benchLostUpdate({
+    writers: 3,
+    increments: 2,
+    passRuns: quick ? 2_000 : 20_000,
+    budgetRuns: 2_000,
+  });
+  console.table(shallow);
+  console.table([ratios(shallow)]);
+  const deep = await benchLostUpdate({
+    writers: 2,
+    increments: 1,
+    prefix: 10,
+    passRuns: quick ? 2_000 : 20_000,
+    budgetRuns: 100_000,
+    seeds: quick ? 20 : 100,
+  });
+  console.table(deep);
+  console.table([ratios(deep)]);
+  console.log(
+    "sync-vs-reset coordinator-entry-check vs fc.scheduler (bench/peer/sync-vs-reset.ts), same process:",
+  );
+  console.table(
+    await benchSyncVsResetPeer({ seeds: SEEDS, budgetRuns: 100_000, passRuns: quick ? 500 : 2_000 }),
+  );
+}
+if (run("statespace")) {
+  const { benchStateSpace } = await import("./statespace.js");
+  console.log("Explicit-state breadth-first checking (bench/statespace.ts), one core:");
+  console.table(await benchStateSpace({ quick }));
+}
+if (run("workers")) {
+  console.log("Worker threads (--workers 2) against one thread, same exploration:");
+  console.table(await benchWorkers());
+  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop):");
+  console.table([await twoThreadCeiling()]);
+}

@@ -339,12 +339,12 @@ function ownedItem(state: State, event: OwnerEvent): OwnedItem | undefined {
 }
 
 function assertError(error: string): void {
-  assert(typeof error === "string", `error must be a string, got ${describeValue(error)}`);
+  assert(typeof error === "string", () => `error must be a string, got ${describeValue(error)}`);
 }
 
 /** Asserts the invariants every stored item keeps; called on each item a transition writes. */
 function assertItem(item: Item, config: Config): Item {
-  assert(item.eventCount >= 1, `item ${item.scope}: eventCount ${item.eventCount} must be >= 1`);
+  assert(item.eventCount >= 1, () => `item ${item.scope}: eventCount ${item.eventCount} must be >= 1`);
   assert(
     item.attemptCount >= 0 && item.attemptCount < config.maxAttempts,
     () =>
@@ -374,7 +374,7 @@ function enqueue(state: State, scope: string, atMs: number): Step {
   }
   const { itemCountMax } = state.config;
   const itemCount = Object.keys(state.items).length;
-  assert(itemCount <= itemCountMax, `item count ${itemCount} exceeds itemCountMax ${itemCountMax}`);
+  assert(itemCount <= itemCountMax, () => `item count ${itemCount} exceeds itemCountMax ${itemCountMax}`);
   if (itemCount === itemCountMax) {
     return unchanged(state, { _tag: "QueueFull", scope, itemCountMax });
   }

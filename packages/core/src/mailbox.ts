@@ -713,7 +713,7 @@ function submitBypass(state: State, order: Order): Step {
 function submitIdleKey(state: State, order: Order, key: string): Step {
   const { keyCountMax } = state.config;
   const keyCount = Object.keys(state.keys).length;
-  assert(keyCount <= keyCountMax, `${keyCount} keys have work, above keyCountMax ${keyCountMax}`);
+  assert(keyCount <= keyCountMax, () => `${keyCount} keys have work, above keyCountMax ${keyCountMax}`);
   if (keyCount === keyCountMax) {
     return unchanged(state, { _tag: "Rejected", orderId: order.id, reason: "key-limit" });
   }

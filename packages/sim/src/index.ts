@@ -75,6 +75,23 @@ export {
   scenarioProperty,
 } from "./fast-check.js";
 export {
+  CLAIM_QUEUE_LARGE,
+  type ClaimQueueInput,
+  type ClaimQueueModelOptions,
+  type ClaimQueueModelState,
+  claimQueueModel,
+  type HeldClaim,
+  LEASE_LARGE,
+  type LeaseBelief,
+  type LeaseInput,
+  type LeaseModelOptions,
+  type LeaseModelState,
+  leaseModel,
+  type RenderedStep,
+  type ShippedModel,
+  STATE_SPACE_MODELS,
+} from "./models.js";
+export {
   type AnyStoreRef,
   choose,
   type EventOf,
@@ -115,6 +132,29 @@ export {
   type ShrinkResult,
   shrinkTrace,
 } from "./shrink.js";
+export {
+  type CachedStep,
+  type CheckBounded,
+  type CheckOptions,
+  type CheckResult,
+  type CheckStats,
+  type CheckVerified,
+  type CheckViolation,
+  canonicalKey,
+  checkStateSpace,
+  describeInput,
+  describeState,
+  expectStateSpaceVerified,
+  type FingerprintBuilder,
+  type Fingerprinted,
+  formatCounterexample,
+  MACHINE_CACHE_SLOTS_DEFAULT,
+  MAX_STATES_DEFAULT,
+  MachineCache,
+  type PathStep,
+  type StateInvariant,
+  type StateSpaceModel,
+} from "./statespace.js";
 export { formatTime, formatValue, renderTimeline, type TimelineOptions } from "./timeline.js";
 export { fingerprint, readTrace, TRACE_FORMAT, TRACE_VERSION, type Trace, writeTrace } from "./trace.js";
 export {

@@ -35,7 +35,7 @@ export function configInteger(machine: string, config: unknown, field: string, m
 
 /** Asserts that `atMs` is a non-negative safe integer (ms); time enters the core only this way. */
 export function assertTime(atMs: number): void {
-  assert(Number.isSafeInteger(atMs) && atMs >= 0, `atMs must be a non-negative integer, got ${atMs}`);
+  assert(Number.isSafeInteger(atMs) && atMs >= 0, () => `atMs must be a non-negative integer, got ${atMs}`);
 }
 
 /** Asserts that `value` (named `name` in the message) is a non-empty string. */
@@ -54,7 +54,7 @@ export function assertToken(token: number): void {
 /** Asserts that `atMs + durationMs` stays a safe integer and returns it. */
 export function addMs(atMs: number, durationMs: number): number {
   const sumMs = atMs + durationMs;
-  assert(Number.isSafeInteger(sumMs), `time overflow: ${atMs} + ${durationMs} is not a safe integer`);
+  assert(Number.isSafeInteger(sumMs), () => `time overflow: ${atMs} + ${durationMs} is not a safe integer`);
   return sumMs;
 }
 

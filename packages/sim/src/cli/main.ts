@@ -32,6 +32,7 @@ import { findRegistry, loadScenarios } from "../registry.js";
 import { findScenario, findVariant, InputError, type Scenario } from "../scenario.js";
 import { renderTimeline } from "../timeline.js";
 import { readTrace, writeTrace } from "../trace.js";
+import { registerCheck } from "./check.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -209,6 +210,10 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .action(async (target: string, flags: ReplayFlags) => {
       exitCode = await replay(target, flags, io, options);
     });
+
+  registerCheck(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync([...argv], { from: "user" });

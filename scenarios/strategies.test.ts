@@ -1,0 +1,51 @@
+/**
+ * Every shipped scenario under each systematic strategy: the verdict must equal the variant's `expect`.
+ * - pct (seeded): violation variants are found within the scenario's budget; pass variants pass 300 runs.
+ * - exhaustive, with the bounds each scenario declares: pass variants are verified (the search completes) and
+ *   violation variants are found — except sync-vs-reset `coordinator-entry-check`, whose race needs four
+ *   non-default decisions (push B's gap, a failed first sync, the drained reset's pickup landing on B's start,
+ *   and a pick at that instant), beyond the two the scenario's bound allows. `--deviations 4` finds it, after
+ *   175,512 schedules (~43 s on the project's machine, docs/benchmarks.md) — too long for the test suite, so
+ *   the test states the limit at the declared bound rather than hiding it.
+ */
+import { exploreVariant } from "@interleave/sim";
+import { describe, expect, it } from "vitest";
+import scenarios from "./index.js";
+
+const beyondExhaustiveBounds = new Set(["sync-vs-reset/coordinator-entry-check"]);
+
+describe("pct over the shipped scenarios", () => {
+  for (const scenario of scenarios) {
+    for (const variant of scenario.variants) {
+      it(`${scenario.name}/${variant.name}: ${variant.expect}`, () => {
+        const r = exploreVariant(scenario, variant, {
+          seed: 7,
+          strategy: "pct",
+          shrink: false,
+          ...(variant.expect === "pass" ? { runs: 300 } : {}),
+        });
+        expect(r.verdict).toBe(variant.expect);
+      }, 60_000);
+    }
+  }
+});
+
+describe("exhaustive search over the shipped scenarios, within each scenario's bounds", () => {
+  for (const scenario of scenarios) {
+    for (const variant of scenario.variants) {
+      const id = `${scenario.name}/${variant.name}`;
+      const limit = beyondExhaustiveBounds.has(id);
+      it(`${id}: ${limit ? "no violation within the bounds (a known limit)" : variant.expect}`, () => {
+        const r = exploreVariant(scenario, variant, { seed: 1, strategy: "exhaustive", shrink: false });
+        expect(r.coverage).not.toBeNull();
+        if (limit) {
+          expect(r.verdict).toBe("pass");
+          expect(r.coverage?.complete).toBe(true);
+          return;
+        }
+        expect(r.verdict).toBe(variant.expect);
+        if (variant.expect === "pass") expect(r.coverage?.complete).toBe(true);
+      }, 60_000);
+    }
+  }
+});
