@@ -8,7 +8,7 @@
  *   175,512 schedules (~43 s on the project's machine, docs/benchmarks.md) — too long for the test suite, so
  *   the test states the limit at the declared bound rather than hiding it.
  */
-import { exploreVariant } from "@interleave/sim";
+import { exploreVariant, replayTrace } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
 import scenarios from "./index.js";
 
@@ -45,6 +45,24 @@ describe("exhaustive search over the shipped scenarios, within each scenario's b
         }
         expect(r.verdict).toBe(variant.expect);
         if (variant.expect === "pass") expect(r.coverage?.complete).toBe(true);
+      }, 60_000);
+    }
+  }
+});
+
+describe("shrinking and durable replay over the shipped scenarios", () => {
+  for (const scenario of scenarios) {
+    for (const variant of scenario.variants.filter((v) => v.expect === "violation")) {
+      it(`${scenario.name}/${variant.name}: the shrunk counterexample is no larger and replays`, () => {
+        const r = exploreVariant(scenario, variant, { seed: 11 });
+        const shrunk = r.counterexample!;
+        const original = r.original!;
+        expect(shrunk.violation?.property).toBe(original.violation?.property);
+        expect(shrunk.steps).toBeLessThanOrEqual(original.steps);
+        expect(shrunk.decisions.length).toBeLessThanOrEqual(original.decisions.length);
+        expect(shrunk.shrunk?.originalSteps).toBe(original.steps);
+        expect(replayTrace(scenario, variant, shrunk)._tag).toBe("Reproduced");
+        expect(replayTrace(scenario, variant, original)._tag).toBe("Reproduced");
       }, 60_000);
     }
   }

@@ -3,6 +3,8 @@
  * @interleave/core machines; the explorer runs them under many schedules, checks properties in virtual time,
  * and records every counterexample as a replayable trace.
  */
+
+export { type AssertVariantOptions, assertVariant } from "./assert-variant.js";
 export {
   type Chooser,
   type Decision,
