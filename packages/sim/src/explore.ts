@@ -110,7 +110,10 @@ export interface Partition {
 }
 
 export interface ExploreOptions {
-  /** Schedules to run (default: the scenario's `runs`). A `violation` stops the variant early. Seeded strategies only. */
+  /**
+   * Schedules to run (default: the scenario's `runs`). A `violation` stops the variant early. Exhaustive: a cap
+   * on schedules (none by default); reaching it leaves the search incomplete.
+   */
   readonly runs?: number;
   /** Base seed (uint32); run `i` uses seed `runSeed(seed, i)`: run 0 the base seed itself. */
   readonly seed: number;
@@ -279,6 +282,7 @@ function exploreExhaustive(
     {
       ...bounds,
       ...(options.timeBudgetMs === undefined ? {} : { timeBudgetMs: options.timeBudgetMs }),
+      ...(options.runs === undefined ? {} : { schedulesMax: options.runs }),
       ...(options.stopBefore === undefined ? {} : { shouldStop: () => options.stopBefore!() < NO_VIOLATION }),
     },
     options.partition ?? null,

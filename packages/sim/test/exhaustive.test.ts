@@ -239,6 +239,18 @@ describe("exploreVariant with the exhaustive strategy", () => {
     expect(ok.coverage).toMatchObject({ complete: true, bounds: "unbounded", sleepSets: true });
   });
 
+  it("--runs caps an exhaustive search, which then says it is incomplete", () => {
+    const good = lostUpdate.variants[1]!;
+    const r = exploreVariant(lostUpdate, good, {
+      seed: 1,
+      strategy: "exhaustive",
+      bounds: { deviations: Number.POSITIVE_INFINITY },
+      runs: 2,
+    });
+    expect(r.schedules).toBe(2);
+    expect(r.coverage).toMatchObject({ complete: false, stoppedBy: "schedules" });
+  });
+
   it("uses the scenario's default strategy and bounds", () => {
     const scenario = defineScenario({
       name: "lost-update-exhaustive",
