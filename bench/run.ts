@@ -7,7 +7,8 @@
  * Usage: pnpm bench [--quick] [--scenario NAME] [--only SECTION] [--no-peer]
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
- *   --only      one section (repeatable): strategies, exhaustive, peer, statespace, workers
+ *   --only      one section (repeatable): strategies, exhaustive, peer, statespace, workers, redis-lease,
+ *               redis-queue (the Redis ones start their own redis-server on a free loopback port)
  *   --no-peer   skip the fast-check comparisons
  */
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,15 @@ import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";
 
-const SECTIONS = ["strategies", "exhaustive", "peer", "statespace", "workers"] as const;
+const SECTIONS = [
+  "strategies",
+  "exhaustive",
+  "peer",
+  "statespace",
+  "workers",
+  "redis-lease",
+  "redis-queue",
+] as const;
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
@@ -262,4 +271,18 @@ if (run("workers")) {
   console.table(await benchWorkers());
   console.log("The machine's ceiling for two threads (a fixed CPU-bound loop):");
   console.table([await twoThreadCeiling()]);
+}
+if (run("redis-lease")) {
+  const { benchLease } = await import("./redis-lease.js");
+  console.log(
+    "Redis: LeaseManager vs redlock, acquire+release cycles (bench/redis-lease.ts), same private Redis:",
+  );
+  console.table(await benchLease({ quick }));
+}
+if (run("redis-queue")) {
+  const { benchQueue } = await import("./redis-queue.js");
+  console.log(
+    "Redis: ClaimQueue + Worker vs BullMQ, claim→ack cycles (bench/redis-queue.ts), same private Redis:",
+  );
+  console.table(await benchQueue({ quick }));
 }

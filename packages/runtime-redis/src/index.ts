@@ -1,5 +1,43 @@
 /**
- * @interleave/runtime-redis — the production runtime for @interleave/core on Redis. The same `transition`
- * functions the simulator explored run here, applied atomically per key with the Redis server's clock.
+ * @interleave/runtime-redis — the production runtime for @interleave/core on Redis. The same transitions the
+ * simulator explored run here as Lua scripts, one per event, applied atomically per key at the Redis server's
+ * clock (`TIME`) and proven equal to the core by model-based conformance tests.
  */
+
+export {
+  type ClaimedItem,
+  type ClaimOutcome,
+  ClaimQueue,
+  ClaimQueueConfigMismatchError,
+  ClaimQueueNotInitializedError,
+  type ClaimQueueOptions,
+  type Counts,
+  PAYLOAD_BYTES_MAX_DEFAULT,
+  PayloadTooLargeError,
+  type Timed,
+} from "./claim-queue.js";
+export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./effect-lease.js";
+export { ClaimQueueService, claimQueueLayer, runWorker } from "./effect-worker.js";
 export { REDIS_SERVER_MISSING } from "./errors.js";
+export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced.js";
+export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./keys.js";
+export {
+  LeaseBusyError,
+  type LeaseCommand,
+  type LeaseGrant,
+  LeaseLostError,
+  LeaseManager,
+  type LeaseManagerConfig,
+  type TimedLeaseResult,
+} from "./lease.js";
+export { CorruptValueError } from "./redis-script.js";
+export {
+  type Handler,
+  type HandlerOutcome,
+  OwnedNotDeletedError,
+  Worker,
+  type WorkerLogger,
+  type WorkerOptions,
+  type WorkerRecord,
+  type WorkItem,
+} from "./worker.js";

@@ -1,0 +1,137 @@
+// Decoding of what the claim-queue scripts store and reply: item hashes and dead-letter records back into the
+// core's `ClaimQueue.Item` / `DeadLetter` shapes (for snapshots and the conformance tests), and script replies
+// into the core's `ClaimQueue.Result`. Anything that is not what the scripts write is a CorruptValueError.
+
+import type { ClaimQueue } from "@interleave/core";
+import { CorruptValueError } from "./redis-script.js";
+
+/** An integer field of a stored hash, or a {@link CorruptValueError} naming the key and field. */
+function intField(key: string, fields: Readonly<Record<string, string>>, field: string): number {
+  const raw = fields[field];
+  if (raw === undefined || !/^-?\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new CorruptValueError(key, `field ${field} is not an integer: ${JSON.stringify(raw ?? null)}`);
+  }
+  return Number(raw);
+}
+
+/** A stored item: the core's item plus the runtime's payload (`null` when none was given). */
+export interface StoredItem {
+  readonly item: ClaimQueue.Item;
+  readonly payload: string | null;
+}
+
+/**
+ * Decodes the item hash at `key` (the `HGETALL` object) for `scope` into the core's `Item` (see the layout in
+ * `lua/cq-common.lua`).
+ *
+ * @throws {@link CorruptValueError} when a field is missing or malformed.
+ */
+export function decodeItem(key: string, scope: string, fields: Readonly<Record<string, string>>): StoredItem {
+  const w = fields.w;
+  if (w !== "0" && w !== "1") {
+    throw new CorruptValueError(key, `field w is not 0 or 1: ${JSON.stringify(w ?? null)}`);
+  }
+  let claim: ClaimQueue.Claim | null = null;
+  if (fields.h !== undefined) {
+    if (fields.h === "") throw new CorruptValueError(key, "field h (holder) is empty");
+    claim = {
+      holder: fields.h,
+      token: intField(key, fields, "t"),
+      claimedAtMs: intField(key, fields, "c"),
+      claimedUntilMs: intField(key, fields, "x"),
+    };
+  } else if (fields.t !== undefined || fields.c !== undefined || fields.x !== undefined) {
+    throw new CorruptValueError(key, "claim fields without a holder");
+  }
+  return {
+    item: {
+      scope,
+      eventCount: intField(key, fields, "e"),
+      enqueuedAtMs: intField(key, fields, "q"),
+      updatedAtMs: intField(key, fields, "u"),
+      attemptCount: intField(key, fields, "a"),
+      notBeforeMs: intField(key, fields, "n"),
+      claim,
+      enqueuedWhileClaimed: w === "1",
+      lastError: fields.l ?? null,
+    },
+    payload: fields.p ?? null,
+  };
+}
+
+/**
+ * Decodes a dead-letter record `"attemptCount:atMs:lastError"` stored in hash `key` under `scope`.
+ *
+ * @throws {@link CorruptValueError} when it does not have that shape.
+ */
+export function decodeDeadLetter(key: string, scope: string, raw: string): ClaimQueue.DeadLetter {
+  const match = /^(\d{1,16}):(\d{1,16}):/.exec(raw);
+  if (match === null) {
+    throw new CorruptValueError(
+      key,
+      `dead letter of ${JSON.stringify(scope)} is malformed: ${JSON.stringify(raw)}`,
+    );
+  }
+  return {
+    scope,
+    attemptCount: Number(match[1]),
+    atMs: Number(match[2]),
+    lastError: raw.slice(match[0].length),
+  };
+}
+
+/** Reads reply element `index` as a safe integer, or throws naming the script. */
+export function replyInt(reply: readonly unknown[], index: number, script: string): number {
+  const value = reply[index];
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new Error(
+      `claim-queue script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected an integer`,
+    );
+  }
+  return value;
+}
+
+/** Reads reply element `index` as a string, or throws naming the script. */
+export function replyString(reply: readonly unknown[], index: number, script: string): string {
+  const value = reply[index];
+  if (typeof value !== "string") {
+    throw new Error(
+      `claim-queue script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected a string`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Decodes the reply of `cq-owner.lua` (after the `atMs` and the tag checks for `NoConfig` / `Corrupt` done by
+ * the caller) into the core's result for `scope`.
+ */
+export function decodeOwnerResult(reply: readonly unknown[], scope: string): ClaimQueue.Result {
+  const tag = replyString(reply, 1, "cq-owner");
+  switch (tag) {
+    case "Renewed":
+      return { _tag: "Renewed", scope, claimedUntilMs: replyInt(reply, 2, "cq-owner") };
+    case "Acked":
+      return {
+        _tag: "Acked",
+        owned: replyInt(reply, 2, "cq-owner") === 1,
+        deleted: replyInt(reply, 3, "cq-owner") === 1,
+        requeued: replyInt(reply, 4, "cq-owner") === 1,
+      };
+    case "Retried":
+      return {
+        _tag: "Retried",
+        scope,
+        attemptCount: replyInt(reply, 2, "cq-owner"),
+        notBeforeMs: replyInt(reply, 3, "cq-owner"),
+      };
+    case "DeadLettered":
+      return { _tag: "DeadLettered", scope, attemptCount: replyInt(reply, 2, "cq-owner") };
+    case "Released":
+      return { _tag: "Released", scope };
+    case "NotOwner":
+      return { _tag: "NotOwner", scope };
+    default:
+      throw new Error(`claim-queue script cq-owner: unknown reply tag ${JSON.stringify(tag)}`);
+  }
+}

@@ -1,0 +1,425 @@
+// The claim queue on Redis (issue 7): the core's ClaimQueue transitions (packages/core/src/claim-queue.ts,
+// modelled on seed 002) applied atomically, one Lua script per event, with the Redis server's clock. The
+// conformance tests (test/claim-queue.conformance.test.ts) prove every result and the full state equal to
+// the core's. Promise API; `Worker` (worker.ts) runs handlers over it.
+
+import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import type { Redis } from "ioredis";
+import {
+  decodeDeadLetter,
+  decodeItem,
+  decodeOwnerResult,
+  replyInt,
+  replyString,
+  type StoredItem,
+} from "./claim-queue-codec.js";
+import { defineClaimQueueScripts, runClaimQueueScript } from "./claim-queue-script.js";
+import { taggedKey, validateName, validatePrefix } from "./keys.js";
+import { CorruptValueError } from "./redis-script.js";
+
+/** Default bound on an enqueued payload, in bytes of UTF-8. */
+export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
+
+/**
+ * Options of {@link ClaimQueue.open}.
+ *
+ * - `name`: the queue's name, inside the hash tag (no `{` `}`).
+ * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`; stored in Redis on first
+ *   open, and every later open must give the same values).
+ * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
+ * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
+ */
+export interface ClaimQueueOptions {
+  readonly name: string;
+  readonly config: Core.Config;
+  readonly prefix?: string;
+  readonly payloadBytesMax?: number;
+}
+
+/** A result with the server time (ms since the epoch, from Redis `TIME`) at which the script applied it. */
+export interface Timed<R> {
+  readonly atMs: number;
+  readonly result: R;
+}
+
+/** A claim handed to a holder: the core's `Granted` plus the item's latest payload (`null` if none). */
+export interface ClaimedItem extends Core.Granted {
+  readonly payload: string | null;
+}
+
+/**
+ * What `claim` returns: the core's result (`Claimed`, grants in claim order), the same grants with their
+ * payloads, and the malformed items the claim found and moved aside (each a {@link CorruptValueError}).
+ */
+export interface ClaimOutcome extends Timed<Extract<Core.Result, { _tag: "Claimed" }>> {
+  readonly items: readonly ClaimedItem[];
+  readonly corrupt: readonly CorruptValueError[];
+}
+
+/**
+ * Item counts per state at the server time `atMs`: `ready` (claimable now, including expired claims),
+ * `delayed` (in retry backoff), `claimed` (live claims), `expired` (claims past their validity still indexed
+ * as claimed; also counted in `ready`), `deadLettered`, `corrupt` (moved aside).
+ */
+export interface Counts {
+  readonly atMs: number;
+  readonly ready: number;
+  readonly delayed: number;
+  readonly claimed: number;
+  readonly expired: number;
+  readonly deadLettered: number;
+  readonly corrupt: number;
+}
+
+/** The config stored in Redis for a queue differs from the one this client was given. */
+export class ClaimQueueConfigMismatchError extends Error {
+  override readonly name = "ClaimQueueConfigMismatchError";
+  constructor(
+    /** The queue's config key. */
+    readonly key: string,
+    /** The first differing field. */
+    readonly field: string,
+    /** The stored value (`null` when absent). */
+    readonly stored: string | null,
+    /** The value this client was given. */
+    readonly given: string,
+  ) {
+    super(
+      `claim queue config at ${JSON.stringify(key)}: ${field} is ${stored ?? "absent"} in Redis but ${given} was given; ` +
+        "every client of a queue must use the same config",
+    );
+  }
+}
+
+/** The queue's config hash is gone (e.g. the data was flushed): the scripts refuse to act without it. */
+export class ClaimQueueNotInitializedError extends Error {
+  override readonly name = "ClaimQueueNotInitializedError";
+  constructor(readonly key: string) {
+    super(
+      `claim queue config ${JSON.stringify(key)} is missing in Redis; open the queue again (ClaimQueue.open)`,
+    );
+  }
+}
+
+/** An enqueued payload exceeds `payloadBytesMax`; nothing was stored. */
+export class PayloadTooLargeError extends Error {
+  override readonly name = "PayloadTooLargeError";
+  constructor(
+    readonly scope: string,
+    readonly bytes: number,
+    readonly payloadBytesMax: number,
+  ) {
+    super(
+      `payload of scope ${JSON.stringify(scope)} is ${bytes} bytes, above payloadBytesMax ${payloadBytesMax}`,
+    );
+  }
+}
+
+const CONFIG_FIELDS = [
+  "leaseTtlMs",
+  "heartbeatIntervalMs",
+  "maxAttempts",
+  "retryBackoffBaseMs",
+  "retryBackoffCapMs",
+  "claimBatchSizeMax",
+  "itemCountMax",
+] as const;
+
+type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
+
+/**
+ * A claim queue stored in Redis under `${prefix}:{${name}}:…`. Every method is one script call applying the
+ * core's transition atomically with the server's time, and returns the core's `Result` with that `atMs`.
+ * Operating outcomes (`NotOwner`, `QueueFull`, `Acked{owned:false}`) are results; errors are thrown only for
+ * bad arguments, corrupt stored values, a missing config, or a failed connection.
+ *
+ * @example
+ * const queue = await ClaimQueue.open(redis, { name: "reconcile", config });
+ * await queue.enqueue("deployment-42", JSON.stringify({ reason: "push" }));
+ * const { items } = await queue.claim("worker-a", 10);
+ * for (const item of items) await queue.ack(item.scope, item.token);
+ */
+export class ClaimQueue {
+  /** The validated core config. */
+  readonly config: Core.Config;
+  /** The key prefix. */
+  readonly prefix: string;
+  /** The queue name. */
+  readonly name: string;
+  /** The largest accepted payload, in UTF-8 bytes. */
+  readonly payloadBytesMax: number;
+  /** `${prefix}:{${name}}` — every key of this queue starts with it. */
+  readonly base: string;
+  private readonly keys: {
+    readonly config: string;
+    readonly ready: string;
+    readonly claimed: string;
+    readonly token: string;
+    readonly dead: string;
+    readonly corrupt: string;
+  };
+
+  private constructor(
+    /** The client the scripts run on. */
+    readonly redis: Redis,
+    options: ClaimQueueOptions,
+  ) {
+    this.config = Core.initial(options.config).config;
+    this.prefix = validatePrefix("ClaimQueue", options.prefix);
+    this.name = validateName("queue name", options.name, true);
+    const max = options.payloadBytesMax ?? PAYLOAD_BYTES_MAX_DEFAULT;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new InvalidConfigError(
+        "payloadBytesMax",
+        `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
+      );
+    }
+    this.payloadBytesMax = max;
+    this.base = taggedKey(this.prefix, "queue name", this.name, "").slice(0, -1);
+    this.keys = {
+      config: `${this.base}:config`,
+      ready: `${this.base}:ready`,
+      claimed: `${this.base}:claimed`,
+      token: `${this.base}:token`,
+      dead: `${this.base}:dead`,
+      corrupt: `${this.base}:corrupt`,
+    };
+    defineClaimQueueScripts(redis);
+  }
+
+  /**
+   * Opens the queue `options.name` on `redis`: validates the config (the core's `initial`), stores it in Redis
+   * when the queue is new, or checks it against the stored one.
+   *
+   * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
+   *   {@link ClaimQueueConfigMismatchError} when Redis holds a different config for this queue.
+   */
+  static async open(redis: Redis, options: ClaimQueueOptions): Promise<ClaimQueue> {
+    const queue = new ClaimQueue(redis, options);
+    const args = CONFIG_FIELDS.flatMap((field) => [field, String(queue.config[field])]);
+    const reply = await runClaimQueueScript(redis, "interleaveCqInit", [queue.keys.config], args);
+    if (reply[0] === "Mismatch") {
+      throw new ClaimQueueConfigMismatchError(
+        queue.keys.config,
+        String(reply[1]),
+        typeof reply[2] === "string" ? reply[2] : null,
+        String(reply[3]),
+      );
+    }
+    return queue;
+  }
+
+  /** The Redis key of the item hash of `scope`. */
+  itemKey(scope: string): string {
+    return `${this.base}:item:${scope}`;
+  }
+
+  /**
+   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; `undefined` keeps the
+   * stored one). Result `Enqueued{merged}` or `QueueFull`.
+   *
+   * @throws {@link PayloadTooLargeError} when `payload` exceeds `payloadBytesMax` (nothing stored);
+   *   `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored item is malformed.
+   */
+  async enqueue(scope: string, payload?: string): Promise<Timed<Core.Result>> {
+    validateName("scope", scope, false);
+    if (payload !== undefined) {
+      const bytes = Buffer.byteLength(payload, "utf8");
+      if (bytes > this.payloadBytesMax) throw new PayloadTooLargeError(scope, bytes, this.payloadBytesMax);
+    }
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqEnqueue",
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.itemKey(scope)],
+      [this.base, scope, payload === undefined ? "0" : "1", payload ?? ""],
+    );
+    const atMs = this.checkReply(reply, "cq-enqueue", scope);
+    const tag = replyString(reply, 1, "cq-enqueue");
+    if (tag === "QueueFull") {
+      return { atMs, result: { _tag: "QueueFull", scope, itemCountMax: replyInt(reply, 2, "cq-enqueue") } };
+    }
+    if (tag !== "Enqueued") throw new Error(`claim-queue script cq-enqueue: unknown reply tag ${tag}`);
+    return { atMs, result: { _tag: "Enqueued", scope, merged: replyInt(reply, 2, "cq-enqueue") === 1 } };
+  }
+
+  /**
+   * The core's Claim: `holder` takes up to `batchSize` claimable items (order `notBeforeMs`, `enqueuedAtMs`,
+   * `scope`), each with a fresh fencing token and a claim valid until `claimedUntilMs` (server ms). Malformed
+   * items met on the way are moved aside (to `${base}:corrupt:<scope>`, never deleted) and returned in
+   * `corrupt`.
+   *
+   * @throws `InvalidNameError` for a bad holder; `RangeError` when `batchSize` is not an integer in
+   *   `[1, claimBatchSizeMax]`.
+   */
+  async claim(holder: string, batchSize: number): Promise<ClaimOutcome> {
+    validateName("holder", holder, false);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > this.config.claimBatchSizeMax) {
+      throw new RangeError(
+        `batchSize must be an integer in [1, ${this.config.claimBatchSizeMax}], got ${String(batchSize)}`,
+      );
+    }
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqClaim",
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token],
+      [this.base, holder, batchSize],
+    );
+    const atMs = this.checkReply(reply, "cq-claim", "");
+    const n = replyInt(reply, 2, "cq-claim");
+    const items: ClaimedItem[] = [];
+    let i = 3;
+    for (let k = 0; k < n; k++, i += 7) {
+      const payload = reply[i + 6];
+      items.push({
+        scope: replyString(reply, i, "cq-claim"),
+        token: replyInt(reply, i + 1, "cq-claim"),
+        claimedUntilMs: replyInt(reply, i + 2, "cq-claim"),
+        attemptCount: replyInt(reply, i + 3, "cq-claim"),
+        updatedAtMs: replyInt(reply, i + 4, "cq-claim"),
+        reclaimed: replyInt(reply, i + 5, "cq-claim") === 1,
+        payload: typeof payload === "string" ? payload : null,
+      });
+    }
+    const m = replyInt(reply, i, "cq-claim");
+    const corrupt: CorruptValueError[] = [];
+    for (let k = 0, j = i + 1; k < m; k++, j += 2) {
+      const scope = replyString(reply, j, "cq-claim");
+      corrupt.push(
+        new CorruptValueError(
+          this.itemKey(scope),
+          `${replyString(reply, j + 1, "cq-claim")} (moved aside to ${this.base}:corrupt:${scope})`,
+        ),
+      );
+    }
+    const claims = items.map(({ payload: _payload, ...granted }) => granted);
+    return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
+  }
+
+  /** The core's Heartbeat: `Renewed{claimedUntilMs}` for the owner of `token`, else `NotOwner`. */
+  heartbeat(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Heartbeat", scope, token, "");
+  }
+
+  /**
+   * The core's Ack: deletes the item when `token` owns it (`{owned: true, deleted: true, requeued}`; requeued
+   * when an Enqueue arrived during the claim), else `{owned: false, deleted: false}`.
+   */
+  ack(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Ack", scope, token, "");
+  }
+
+  /**
+   * The core's Retry: `Retried{attemptCount, notBeforeMs}` (capped exponential backoff, the core's
+   * `backoffMs`), `DeadLettered` at `maxAttempts`, or `NotOwner`.
+   */
+  retry(scope: string, token: number, error: string): Promise<Timed<Core.Result>> {
+    return this.owner("Retry", scope, token, error);
+  }
+
+  /** The core's Fail: `DeadLettered` for the owner, else `NotOwner`. */
+  fail(scope: string, token: number, error: string): Promise<Timed<Core.Result>> {
+    return this.owner("Fail", scope, token, error);
+  }
+
+  /** The core's Release (graceful shutdown, no attempt counted): `Released` for the owner, else `NotOwner`. */
+  release(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Release", scope, token, "");
+  }
+
+  /** Item counts per state at the server's time (see {@link Counts}). */
+  async counts(): Promise<Counts> {
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqCounts",
+      [this.keys.ready, this.keys.claimed, this.keys.dead, this.keys.corrupt],
+      [],
+    );
+    const at = (i: number) => replyInt(reply, i, "cq-counts");
+    return {
+      atMs: at(0),
+      ready: at(1),
+      delayed: at(2),
+      claimed: at(3),
+      expired: at(4),
+      deadLettered: at(5),
+      corrupt: at(6),
+    };
+  }
+
+  /**
+   * The whole queue read back as the core's `State` (plus each item's payload), for tests and debugging. Not
+   * atomic with concurrent writers (it reads the indexes, then each item); O(items + dead letters).
+   *
+   * @throws {@link CorruptValueError} for a malformed item, dead letter or token, or an index entry without
+   *   its item hash.
+   */
+  async snapshot(): Promise<{
+    readonly state: Core.State;
+    readonly payloads: Readonly<Record<string, string>>;
+  }> {
+    const [ready, claimed, token, dead] = await Promise.all([
+      this.redis.zrange(this.keys.ready, "0", "-1"),
+      this.redis.zrange(this.keys.claimed, "0", "-1"),
+      this.redis.get(this.keys.token),
+      this.redis.hgetall(this.keys.dead),
+    ]);
+    const scopes = [...ready.map((member) => member.slice(17)), ...claimed];
+    const stored = await Promise.all(
+      scopes.map(async (scope): Promise<StoredItem> => {
+        const key = this.itemKey(scope);
+        const fields = await this.redis.hgetall(key);
+        if (Object.keys(fields).length === 0) throw new CorruptValueError(key, "indexed but missing");
+        return decodeItem(key, scope, fields);
+      }),
+    );
+    const items: Record<string, Core.Item> = {};
+    const payloads: Record<string, string> = {};
+    for (const { item, payload } of stored) {
+      Object.defineProperty(items, item.scope, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (payload !== null) payloads[item.scope] = payload;
+    }
+    const deadLetters: Record<string, Core.DeadLetter> = {};
+    for (const [scope, raw] of Object.entries(dead)) {
+      deadLetters[scope] = decodeDeadLetter(this.keys.dead, scope, raw);
+    }
+    if (token !== null && !/^\d{1,16}$/.test(token)) {
+      throw new CorruptValueError(this.keys.token, `not an integer: ${JSON.stringify(token)}`);
+    }
+    return {
+      state: { config: this.config, items, deadLetters, nextToken: token === null ? 1 : Number(token) + 1 },
+      payloads,
+    };
+  }
+
+  private async owner(
+    event: OwnerEvent,
+    scope: string,
+    token: number,
+    error: string,
+  ): Promise<Timed<Core.Result>> {
+    validateName("scope", scope, false);
+    if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
+    if (typeof error !== "string") throw new TypeError(`error must be a string, got ${typeof error}`);
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqOwner",
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.dead, this.itemKey(scope)],
+      [this.base, event, scope, token, error],
+    );
+    const atMs = this.checkReply(reply, "cq-owner", scope);
+    return { atMs, result: decodeOwnerResult(reply, scope) };
+  }
+
+  /** The reply's `atMs`, after turning `NoConfig` and `Corrupt` replies into their errors. */
+  private checkReply(reply: readonly unknown[], script: string, scope: string): number {
+    const atMs = replyInt(reply, 0, script);
+    if (reply[1] === "NoConfig") throw new ClaimQueueNotInitializedError(this.keys.config);
+    if (reply[1] === "Corrupt") throw new CorruptValueError(this.itemKey(scope), String(reply[2]));
+    return atMs;
+  }
+}

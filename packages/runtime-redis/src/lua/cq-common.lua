@@ -1,0 +1,121 @@
+-- cq-common.lua: shared pieces of the claim-queue scripts (prepended to every cq-*.lua by the loader in
+-- claim-queue-script.ts; not a command by itself). Mirrors packages/core/src/claim-queue.ts.
+--
+-- Layout of one queue (all keys share the hash tag {queue}, so one queue lives in one cluster slot):
+--   <base>:config        hash   the core Config fields, written once by cq-init
+--   <base>:ready         zset   unclaimed items and items whose claim expired, score notBeforeMs,
+--                               member = 16-digit zero-padded enqueuedAtMs .. ":" .. scope, so ZRANGEBYSCORE
+--                               gives the core's claim order (notBeforeMs, enqueuedAtMs, scope)
+--   <base>:claimed       zset   claimed items, score claimedUntilMs, member scope
+--   <base>:token         string the last fencing token granted (INCR); the core's nextToken is this + 1
+--   <base>:dead          hash   scope -> "attemptCount:atMs:lastError" (the core's deadLetters)
+--   <base>:item:<scope>  hash   e eventCount, q enqueuedAtMs, u updatedAtMs, a attemptCount, n notBeforeMs,
+--                               w enqueuedWhileClaimed (0|1), l lastError (absent = null), p payload (absent =
+--                               none), and while claimed: h holder, t token, c claimedAtMs, x claimedUntilMs
+--   <base>:corrupt       set    scopes whose item hash was malformed; the hash moved to <base>:corrupt:<scope>
+-- Every item is in exactly one of ready and claimed, so the item count is ZCARD ready + ZCARD claimed.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Integers (up to 2^53) as decimal strings, never in exponent notation.
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+local function pad16(s)
+  return string.rep('0', 16 - #s) .. s
+end
+
+local function ready_member(q, scope)
+  return pad16(q) .. ':' .. scope
+end
+
+-- Reads the config hash: a table of numbers, or nil when the queue has no config.
+local function read_config(key)
+  local v = redis.call('HMGET', key, 'leaseTtlMs', 'heartbeatIntervalMs', 'maxAttempts', 'retryBackoffBaseMs',
+    'retryBackoffCapMs', 'claimBatchSizeMax', 'itemCountMax')
+  if not v[1] then return nil end
+  return {
+    leaseTtlMs = tonumber(v[1]), heartbeatIntervalMs = tonumber(v[2]), maxAttempts = tonumber(v[3]),
+    retryBackoffBaseMs = tonumber(v[4]), retryBackoffCapMs = tonumber(v[5]),
+    claimBatchSizeMax = tonumber(v[6]), itemCountMax = tonumber(v[7]),
+  }
+end
+
+local function is_int(s)
+  return type(s) == 'string' and string.match(s, '^%-?%d+$') ~= nil and #s <= 16
+end
+
+-- Reads and validates an item hash. Returns item, nil; or nil, nil when absent; or nil, reason when malformed.
+local function read_item(key)
+  local v = redis.call('HGETALL', key)
+  if #v == 0 then return nil, nil end
+  local f = {}
+  for i = 1, #v, 2 do f[v[i]] = v[i + 1] end
+  for _, name in ipairs({'e', 'q', 'u', 'a', 'n'}) do
+    if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
+  end
+  if f.w ~= '0' and f.w ~= '1' then return nil, 'field w is not 0 or 1: ' .. tostring(f.w) end
+  if f.h ~= nil then
+    if f.h == '' then return nil, 'field h (holder) is empty' end
+    for _, name in ipairs({'t', 'c', 'x'}) do
+      if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
+    end
+  elseif f.t ~= nil or f.c ~= nil or f.x ~= nil then
+    return nil, 'claim fields without a holder'
+  end
+  local item = {
+    e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = f.w,
+    l = f.l, p = f.p, h = f.h,
+  }
+  if f.h ~= nil then
+    item.t = tonumber(f.t); item.c = tonumber(f.c); item.x = tonumber(f.x)
+  end
+  return item, nil
+end
+
+-- Moves a malformed item aside: out of the indexes, its hash renamed to <base>:corrupt:<scope>.
+local function move_aside(base, scope, item_key)
+  redis.call('ZREM', base .. ':claimed', scope)
+  local q = redis.call('HGET', item_key, 'q')
+  if is_int(q) then
+    redis.call('ZREM', base .. ':ready', ready_member(q, scope))
+  else
+    -- Rare path (the enqueue time itself is unreadable): find the member by scope.
+    local members = redis.call('ZRANGE', base .. ':ready', 0, -1)
+    for _, m in ipairs(members) do
+      if string.sub(m, 18) == scope then redis.call('ZREM', base .. ':ready', m) end
+    end
+  end
+  redis.call('RENAME', item_key, base .. ':corrupt:' .. scope)
+  redis.call('SADD', base .. ':corrupt', scope)
+end
+
+-- Removes an item from both indexes.
+local function unindex(base, scope, item)
+  redis.call('ZREM', base .. ':claimed', scope)
+  redis.call('ZREM', base .. ':ready', ready_member(item.q, scope))
+end
+
+-- Replaces the finished item by a fresh successor (an Enqueue arrived during its claim) or deletes it.
+-- The successor keeps the latest payload. Returns 1 when a successor was inserted, else 0.
+local function finish_item(base, scope, item_key, item, at)
+  unindex(base, scope, item)
+  if item.w == '1' then
+    local s = fmt(at)
+    redis.call('HDEL', item_key, 'h', 't', 'c', 'x', 'l')
+    redis.call('HSET', item_key, 'e', '1', 'q', s, 'u', s, 'a', '0', 'n', s, 'w', '0')
+    redis.call('ZADD', base .. ':ready', at, ready_member(s, scope))
+    return 1
+  end
+  redis.call('DEL', item_key)
+  return 0
+end
+
+-- Whether `token` (a string from ARGV) owns the item: it is claimed with that very token.
+local function owns(item, token)
+  return item ~= nil and item.h ~= nil and item.t == tonumber(token)
+end

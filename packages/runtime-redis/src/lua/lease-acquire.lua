@@ -1,0 +1,58 @@
+--[[
+  lease-acquire: the core's Lease.transition for an Acquire event, atomically, at the server's time.
+  Same-holder re-acquire while valid is idempotent (same token, expiry moved); a free, released or expired
+  lease gets token + 1 (reclaimed = 1 when a different holder's expired grant is taken over).
+
+  KEYS[1]  the lease hash `<prefix>:{<name>}:lease`; fields `holder` (absent when free), `token` (integer,
+           the last grant's fencing token), `expiresAtMs` (integer ms, server time). Never expires in Redis:
+           the token must survive so that it keeps increasing.
+  ARGV[1]  leaseTtlMs: positive integer, ms
+  ARGV[2]  holder: non-empty string
+
+  Reply (flat array; atMs = the server time in ms this transition used):
+    {"Granted", atMs, token, expiresAtMs, reclaimed (0|1)}
+    {"Busy", atMs, holder, expiresAtMs}
+    {"CORRUPT", key, problem}   the stored value is not what the runtime writes; nothing changed
+]]
+local key = KEYS[1]
+local ttl = tonumber(ARGV[1])
+local caller = ARGV[2]
+
+local now = redis.call('TIME')
+local atMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+local function int(v)
+  if type(v) ~= 'string' or not string.match(v, '^%-?%d+$') or #v > 16 then return nil end
+  return tonumber(v)
+end
+-- One read on the hot path: HMGET (pcall: a key of another type answers an error, reported as CORRUPT).
+local f = redis.pcall('HMGET', key, 'holder', 'token', 'expiresAtMs')
+if f.err then
+  return {'CORRUPT', key, 'the key holds a ' .. redis.call('TYPE', key).ok .. ', expected a hash'}
+end
+local holder, token, expiresAtMs = false, 0, 0
+if f[1] or f[2] or f[3] or redis.call('EXISTS', key) == 1 then
+  holder = f[1]
+  token = int(f[2])
+  expiresAtMs = int(f[3])
+  if token == nil then return {'CORRUPT', key, 'token is not an integer: ' .. tostring(f[2])} end
+  if expiresAtMs == nil then return {'CORRUPT', key, 'expiresAtMs is not an integer: ' .. tostring(f[3])} end
+  if holder == '' then return {'CORRUPT', key, 'holder is empty'} end
+end
+
+local newExpiresAtMs = atMs + ttl
+if holder and atMs < expiresAtMs then
+  if holder ~= caller then
+    return {'Busy', atMs, holder, expiresAtMs}
+  end
+  if newExpiresAtMs ~= expiresAtMs then
+    redis.call('HSET', key, 'expiresAtMs', string.format('%d', newExpiresAtMs))
+  end
+  return {'Granted', atMs, token, newExpiresAtMs, 0}
+end
+local newToken = token + 1
+local reclaimed = 0
+if holder and holder ~= caller then reclaimed = 1 end
+redis.call('HSET', key, 'holder', caller, 'token', string.format('%d', newToken),
+  'expiresAtMs', string.format('%d', newExpiresAtMs))
+return {'Granted', atMs, newToken, newExpiresAtMs, reclaimed}

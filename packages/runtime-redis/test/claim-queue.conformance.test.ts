@@ -1,0 +1,141 @@
+// Conformance of the Redis claim queue to the core machine (DESIGN.md "Redis runtime"): fast-check generates
+// command sequences (Enqueue, Claim, Heartbeat, Ack, Retry, Fail, Release and real sleeps so claims expire and
+// backoffs pass) over small scope and holder alphabets with current, stale and unknown tokens; each command
+// runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's `transition`, and the results
+// and the full state read back from Redis must be deep-equal to the core's after every command.
+
+import { ClaimQueue as Core } from "@interleave/core";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+
+const CONFIG: Core.Config = {
+  leaseTtlMs: 8,
+  heartbeatIntervalMs: 2,
+  maxAttempts: 3,
+  retryBackoffBaseMs: 2,
+  retryBackoffCapMs: 5,
+  claimBatchSizeMax: 3,
+  itemCountMax: 3,
+};
+
+const scope = fc.constantFrom("a", "b", "c", "d:x");
+const holder = fc.constantFrom("w1", "w2");
+/** "current": the token of the scope's current claim in the model (when claimed); a number: that token. */
+const token = fc.oneof(fc.constant("current" as const), fc.integer({ min: 0, max: 8 }));
+const error = fc.constantFrom("e1", "boom: with colons: 2");
+
+type Command =
+  | { readonly _tag: "Enqueue"; readonly scope: string }
+  | { readonly _tag: "Claim"; readonly holder: string; readonly batchSize: number }
+  | {
+      readonly _tag: "Heartbeat" | "Ack" | "Release";
+      readonly scope: string;
+      readonly token: "current" | number;
+    }
+  | {
+      readonly _tag: "Retry" | "Fail";
+      readonly scope: string;
+      readonly token: "current" | number;
+      readonly error: string;
+    }
+  | { readonly _tag: "Sleep"; readonly ms: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ _tag: fc.constant("Enqueue" as const), scope }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      _tag: fc.constant("Claim" as const),
+      holder,
+      batchSize: fc.integer({ min: 1, max: CONFIG.claimBatchSizeMax }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      _tag: fc.constantFrom("Heartbeat" as const, "Ack" as const, "Release" as const),
+      scope,
+      token,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ _tag: fc.constantFrom("Retry" as const, "Fail" as const), scope, token, error }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ _tag: fc.constant("Sleep" as const), ms: fc.integer({ min: 0, max: 12 }) }),
+  },
+);
+
+describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () => {
+  let redis: TestRedis;
+  let runs = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("gives every command the core's result and leaves the core's state, after every command", async () => {
+    const client = redis.client();
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { maxLength: 30 }), async (commands) => {
+        runs += 1;
+        const queue = await ClaimQueue.open(client, { name: `conf-${runs}`, config: CONFIG });
+        let model = Core.initial(CONFIG);
+        expect((await queue.snapshot()).state).toEqual(model);
+        let lastAtMs = 0;
+        for (const cmd of commands) {
+          if (cmd._tag === "Sleep") {
+            await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+            continue;
+          }
+          const { atMs, result, event } = await apply(queue, model, cmd);
+          expect(atMs).toBeGreaterThanOrEqual(lastAtMs);
+          lastAtMs = atMs;
+          const step = Core.transition(model, { ...event, atMs } as Core.Event);
+          expect(result).toEqual(step.result);
+          model = step.state;
+          expect((await queue.snapshot()).state).toEqual(model);
+        }
+      }),
+      { numRuns: 250 },
+    );
+    expect(runs).toBeGreaterThanOrEqual(250);
+  });
+});
+
+/** Runs `cmd` on Redis; returns the core event it stands for (without its time), the result and `atMs`. */
+async function apply(
+  queue: ClaimQueue,
+  model: Core.State,
+  cmd: Exclude<Command, { _tag: "Sleep" }>,
+): Promise<{ atMs: number; result: Core.Result; event: Omit<Core.Event, "atMs"> }> {
+  switch (cmd._tag) {
+    case "Enqueue":
+      return { ...(await queue.enqueue(cmd.scope)), event: cmd };
+    case "Claim":
+      return { ...(await queue.claim(cmd.holder, cmd.batchSize)), event: cmd };
+    default: {
+      const t =
+        cmd.token === "current" ? (model.items[cmd.scope]?.claim?.token ?? model.nextToken) : cmd.token;
+      const event = { ...cmd, token: t };
+      switch (cmd._tag) {
+        case "Heartbeat":
+          return { ...(await queue.heartbeat(cmd.scope, t)), event };
+        case "Ack":
+          return { ...(await queue.ack(cmd.scope, t)), event };
+        case "Release":
+          return { ...(await queue.release(cmd.scope, t)), event };
+        case "Retry":
+          return { ...(await queue.retry(cmd.scope, t, cmd.error)), event };
+        case "Fail":
+          return { ...(await queue.fail(cmd.scope, t, cmd.error)), event };
+      }
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// The Redis claim queue's runtime-only behaviour, beyond the core's transitions (those are in the
+// conformance test): config stored once and checked, payloads (bound, latest wins, kept by a successor),
+// malformed items moved aside with a typed error, counts per state, prefix isolation, a flushed config.
+
+import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ClaimQueue,
+  ClaimQueueConfigMismatchError,
+  ClaimQueueNotInitializedError,
+  PayloadTooLargeError,
+} from "../src/claim-queue.js";
+import { CorruptValueError } from "../src/redis-script.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+
+const CONFIG: Core.Config = {
+  leaseTtlMs: 30_000,
+  heartbeatIntervalMs: 10_000,
+  maxAttempts: 3,
+  retryBackoffBaseMs: 60_000,
+  retryBackoffCapMs: 120_000,
+  claimBatchSizeMax: 10,
+  itemCountMax: 100,
+};
+
+describe("ClaimQueue on Redis", () => {
+  let redis: TestRedis;
+  let n = 0;
+  const open = (extra: Partial<Parameters<typeof ClaimQueue.open>[1]> = {}) =>
+    ClaimQueue.open(redis.client(), { name: `q${++n}`, config: CONFIG, ...extra });
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("stores its config once and rejects a client with a different config", async () => {
+    const q = await open();
+    await expect(ClaimQueue.open(redis.client(), { name: q.name, config: CONFIG })).resolves.toBeInstanceOf(
+      ClaimQueue,
+    );
+    const err = await ClaimQueue.open(redis.client(), {
+      name: q.name,
+      config: { ...CONFIG, maxAttempts: 4 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError);
+    expect((err as ClaimQueueConfigMismatchError).field).toBe("maxAttempts");
+  });
+
+  it("rejects an invalid config with the core's InvalidConfigError naming the field", async () => {
+    const err = await open({ config: { ...CONFIG, heartbeatIntervalMs: CONFIG.leaseTtlMs } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    expect((err as InvalidConfigError).field).toBe("heartbeatIntervalMs");
+  });
+
+  it("keys live under the prefix and the queue's hash tag; prefixes isolate tenants", async () => {
+    const a = await open({ prefix: "tenant-a", name: "shared" });
+    const b = await open({ prefix: "tenant-b", name: "shared" });
+    expect(a.itemKey("s")).toBe("tenant-a:{shared}:item:s");
+    await a.enqueue("s");
+    expect((await b.claim("w", 1)).items).toEqual([]);
+    expect((await a.claim("w", 1)).items.map((i) => i.scope)).toEqual(["s"]);
+  });
+
+  it("rejects a payload above payloadBytesMax with a typed error and stores nothing", async () => {
+    const q = await open({ payloadBytesMax: 8 });
+    await expect(q.enqueue("s", "ü".repeat(5))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect((await q.snapshot()).state.items).toEqual({});
+    await q.enqueue("s", "12345678");
+    expect((await q.snapshot()).payloads).toEqual({ s: "12345678" });
+  });
+
+  it("hands the latest payload to the claim, and an enqueue during the claim survives the ack with its payload", async () => {
+    const q = await open();
+    await q.enqueue("s", "v1");
+    await q.enqueue("s", "v2");
+    const [first] = (await q.claim("w", 1)).items;
+    expect(first?.payload).toBe("v2");
+    await q.enqueue("s", "v3");
+    const acked = await q.ack("s", first!.token);
+    expect(acked.result).toEqual({ _tag: "Acked", owned: true, deleted: true, requeued: true });
+    const [second] = (await q.claim("w", 1)).items;
+    expect(second).toMatchObject({ scope: "s", payload: "v3", attemptCount: 0 });
+    expect(second!.token).toBeGreaterThan(first!.token);
+  });
+
+  it("moves a malformed item aside at claim with a CorruptValueError and keeps claiming the others", async () => {
+    const q = await open();
+    await q.enqueue("bad");
+    await q.enqueue("good");
+    await q.redis.hset(q.itemKey("bad"), "a", "not-a-number");
+    const outcome = await q.claim("w", 2);
+    expect(outcome.items.map((i) => i.scope)).toEqual(["good"]);
+    expect(outcome.corrupt).toHaveLength(1);
+    expect(outcome.corrupt[0]).toBeInstanceOf(CorruptValueError);
+    expect(outcome.corrupt[0]?.key).toBe(q.itemKey("bad"));
+    expect(await q.redis.hget(`${q.base}:corrupt:bad`, "a")).toBe("not-a-number");
+    expect(await q.redis.exists(q.itemKey("bad"))).toBe(0);
+    expect((await q.counts()).corrupt).toBe(1);
+    // Owner events on a malformed item throw and change nothing.
+    await q.enqueue("bad2");
+    const [item] = (await q.claim("w", 1)).items;
+    await q.redis.hset(q.itemKey("bad2"), "t", "x");
+    await expect(q.ack("bad2", item!.token)).rejects.toBeInstanceOf(CorruptValueError);
+    expect(await q.redis.hget(q.itemKey("bad2"), "t")).toBe("x");
+  });
+
+  it("counts items per state", async () => {
+    const q = await open();
+    for (const s of ["a", "b", "c", "d"]) await q.enqueue(s);
+    const { items } = await q.claim("w", 3);
+    await q.retry(items[0]!.scope, items[0]!.token, "later");
+    await q.fail(items[1]!.scope, items[1]!.token, "never");
+    expect(await q.counts()).toMatchObject({
+      ready: 1,
+      delayed: 1,
+      claimed: 1,
+      expired: 0,
+      deadLettered: 1,
+      corrupt: 0,
+    });
+  });
+
+  it("refuses to act when the config was flushed, with a typed error", async () => {
+    const q = await open();
+    await q.redis.del(`${q.base}:config`);
+    await expect(q.enqueue("s")).rejects.toBeInstanceOf(ClaimQueueNotInitializedError);
+  });
+
+  it("rejects a batchSize outside [1, claimBatchSizeMax]", async () => {
+    const q = await open();
+    await expect(q.claim("w", 0)).rejects.toBeInstanceOf(RangeError);
+    await expect(q.claim("w", CONFIG.claimBatchSizeMax + 1)).rejects.toBeInstanceOf(RangeError);
+  });
+});

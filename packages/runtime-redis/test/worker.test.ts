@@ -1,0 +1,304 @@
+// The Worker over the Redis claim queue: concurrency, heartbeats that keep a long handler's claim, a stalled
+// handler that loses its claim (signal aborted, late ack rejected, another worker completes the item),
+// retry with the core's backoff and dead-lettering, graceful close, seed 002's owned-but-not-deleted hook,
+// and a malformed item surfaced to a hook while the loop keeps running.
+
+import type { ClaimQueue as Core } from "@interleave/core";
+import { Effect } from "effect";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue.js";
+import { ClaimQueueService, runWorker } from "../src/effect-worker.js";
+import type { CorruptValueError } from "../src/redis-script.js";
+import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/worker.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+
+const CONFIG: Core.Config = {
+  leaseTtlMs: 400,
+  heartbeatIntervalMs: 50,
+  maxAttempts: 3,
+  retryBackoffBaseMs: 10,
+  retryBackoffCapMs: 20,
+  claimBatchSizeMax: 8,
+  itemCountMax: 1000,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves when `check()` holds, polling every 5 ms (no deadline: the test timeout bounds it). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await sleep(5);
+}
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+
+describe("Worker", () => {
+  let redis: TestRedis;
+  let n = 0;
+  const workers: Worker[] = [];
+  const open = (config: Partial<Core.Config> = {}) =>
+    ClaimQueue.open(redis.client(), { name: `w${++n}`, config: { ...CONFIG, ...config } });
+  const track = (w: Worker) => {
+    workers.push(w);
+    return w;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.close(0)));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("runs handlers up to its concurrency and acks every item", async () => {
+    const q = await open();
+    for (let i = 0; i < 20; i++) await q.enqueue(`s${i}`);
+    let active = 0;
+    let maxActive = 0;
+    let fourRunning!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      fourRunning = resolve;
+    });
+    const done: string[] = [];
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          if (active === 4) fourRunning();
+          await gate;
+          active -= 1;
+          done.push(item.scope);
+          return "ok";
+        },
+        { holder: "w", concurrency: 4, pollEveryMs: 5 },
+      ),
+    );
+    await until(() => done.length === 20);
+    expect(maxActive).toBe(4);
+    await until(async () => (await q.snapshot()).state.items.s19 === undefined);
+    expect(await q.counts()).toMatchObject({ ready: 0, delayed: 0, claimed: 0, deadLettered: 0 });
+  });
+
+  it("heartbeats keep a handler's claim past leaseTtlMs: no one else claims it, its signal stays quiet", async () => {
+    const q = await open({ leaseTtlMs: 150, heartbeatIntervalMs: 30 });
+    await q.enqueue("long");
+    const records: WorkerRecord[] = [];
+    let signalAborted = false;
+    track(
+      new Worker(
+        q,
+        async (_item, signal) => {
+          await sleep(700);
+          signalAborted = signal.aborted;
+          return "ok";
+        },
+        { holder: "a", pollEveryMs: 5, onRecord: (r) => records.push(r) },
+      ),
+    );
+    const other: WorkerRecord[] = [];
+    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord: (r) => other.push(r) }));
+    await until(() => records.some((r) => r.kind === "ack"));
+    expect(signalAborted).toBe(false);
+    expect(records.filter((r) => r.kind === "heartbeat").length).toBeGreaterThan(0);
+    expect(records.find((r) => r.kind === "ack")?.result).toMatchObject({ owned: true, deleted: true });
+    expect(other.filter((r) => r.kind === "claim")).toEqual([]);
+  });
+
+  it("a stalled handler loses its claim: its signal aborts, its late ack is rejected, another worker completes the item", async () => {
+    const q = await open({ leaseTtlMs: 150, heartbeatIntervalMs: 30 });
+    await q.enqueue("stuck");
+    const records: WorkerRecord[] = [];
+    let reasonSeen: unknown;
+    const onRecord = (r: WorkerRecord) => records.push(r);
+    track(
+      new Worker(
+        q,
+        async (_item, signal) => {
+          await aborted(signal); // stands for a handler stuck on a never-resolving call
+          reasonSeen = signal.reason;
+          await until(() => records.some((r) => r.holder === "b" && r.kind === "ack"));
+          return "ok";
+        },
+        { holder: "a", heartbeatEveryMs: null, pollEveryMs: 5, onRecord },
+      ),
+    );
+    await until(() => records.some((r) => r.kind === "claim"));
+    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord }));
+    await until(() => records.some((r) => r.holder === "a" && r.kind === "ack"));
+    expect(String(reasonSeen)).toMatch(/lost/);
+    const claims = records.filter((r) => r.kind === "claim");
+    expect(claims.map((r) => r.holder)).toEqual(["a", "b"]);
+    expect(claims[1]!.token).toBeGreaterThan(claims[0]!.token);
+    expect(records.find((r) => r.holder === "b" && r.kind === "ack")?.result).toMatchObject({ owned: true });
+    expect(records.find((r) => r.holder === "a" && r.kind === "ack")?.result).toEqual({
+      _tag: "Acked",
+      owned: false,
+      deleted: false,
+      requeued: false,
+    });
+  });
+
+  it("retries with the core's capped backoff, then dead-letters at maxAttempts; fail and throw are handled", async () => {
+    const q = await open();
+    await q.enqueue("flaky");
+    await q.enqueue("doomed");
+    await q.enqueue("throws");
+    const records: WorkerRecord[] = [];
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          if (item.scope === "doomed") return { fail: "permanent" };
+          if (item.scope === "throws") throw new Error("kaboom");
+          return { retry: `attempt ${item.attemptCount}` };
+        },
+        { holder: "w", concurrency: 3, pollEveryMs: 2, onRecord: (r) => records.push(r) },
+      ),
+    );
+    await until(async () => (await q.counts()).deadLettered === 3);
+    const flaky = records.filter((r) => r.scope === "flaky" && r.kind === "retry");
+    expect(flaky.map((r) => r.result)).toEqual([
+      { _tag: "Retried", scope: "flaky", attemptCount: 1, notBeforeMs: flaky[0]!.atMs + 10 },
+      { _tag: "Retried", scope: "flaky", attemptCount: 2, notBeforeMs: flaky[1]!.atMs + 20 },
+      { _tag: "DeadLettered", scope: "flaky", attemptCount: 3 },
+    ]);
+    const { state } = await q.snapshot();
+    expect(state.deadLetters.doomed).toMatchObject({ attemptCount: 1, lastError: "permanent" });
+    expect(state.deadLetters.throws).toMatchObject({ attemptCount: 3, lastError: "kaboom" });
+    expect(state.deadLetters.flaky).toMatchObject({ attemptCount: 3, lastError: "attempt 2" });
+  });
+
+  it("close() waits for a handler that finishes, then gives back the claims still held", async () => {
+    const q = await open();
+    await q.enqueue("quick");
+    await q.enqueue("slow");
+    const records: WorkerRecord[] = [];
+    let finishQuick!: () => void;
+    const quickGate = new Promise<void>((resolve) => {
+      finishQuick = resolve;
+    });
+    let slowSignal: AbortSignal | undefined;
+    const w = new Worker(
+      q,
+      async (item, signal) => {
+        if (item.scope === "quick") {
+          await quickGate;
+          return "ok";
+        }
+        slowSignal = signal;
+        await new Promise(() => {}); // never resolves
+        return "ok";
+      },
+      { holder: "w", concurrency: 2, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+    );
+    await until(() => w.activeCount === 2);
+    const closing = w.close(300);
+    await sleep(20);
+    expect(slowSignal?.aborted).toBe(false); // still waiting, nothing aborted
+    finishQuick();
+    await closing;
+    expect(records.find((r) => r.scope === "quick" && r.kind === "ack")?.result).toMatchObject({
+      owned: true,
+    });
+    expect(records.find((r) => r.scope === "slow" && r.kind === "release")?.result).toEqual({
+      _tag: "Released",
+      scope: "slow",
+    });
+    expect(slowSignal?.aborted).toBe(true);
+    const { state } = await q.snapshot();
+    expect(state.items.slow).toMatchObject({ claim: null, attemptCount: 0 });
+    expect(await q.counts()).toMatchObject({ ready: 1, claimed: 0 });
+  });
+
+  it("surfaces owned && !deleted as OwnedNotDeletedError to the hook and the logger, and keeps running", async () => {
+    const q = await open();
+    const realAck = q.ack.bind(q);
+    let first = true;
+    q.ack = async (scope, token) => {
+      const timed = await realAck(scope, token);
+      if (!first) return timed;
+      first = false;
+      return { atMs: timed.atMs, result: { _tag: "Acked", owned: true, deleted: false, requeued: false } };
+    };
+    await q.enqueue("x");
+    await q.enqueue("y");
+    const errors: OwnedNotDeletedError[] = [];
+    const logged: string[] = [];
+    const done: string[] = [];
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          done.push(item.scope);
+          return "ok";
+        },
+        {
+          holder: "w",
+          pollEveryMs: 5,
+          onOwnedNotDeleted: (e) => errors.push(e),
+          logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
+        },
+      ),
+    );
+    await until(() => done.length === 2 && errors.length === 1);
+    expect(errors[0]?.name).toBe("OwnedNotDeletedError");
+    expect(logged.some((m) => /owned=true, deleted=false/.test(m))).toBe(true);
+  });
+
+  it("a malformed item found by claim reaches onCorrupt, is moved aside, and the loop keeps running", async () => {
+    const q = await open();
+    await q.enqueue("bad");
+    await q.enqueue("good");
+    await q.redis.hset(q.itemKey("bad"), "e", "{}");
+    const corrupt: CorruptValueError[] = [];
+    const done: string[] = [];
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          done.push(item.scope);
+          return "ok";
+        },
+        { holder: "w", pollEveryMs: 5, onCorrupt: (e) => corrupt.push(e) },
+      ),
+    );
+    await until(() => done.includes("good") && corrupt.length === 1);
+    expect(corrupt[0]?.key).toBe(q.itemKey("bad"));
+    expect(await q.redis.exists(`${q.base}:corrupt:bad`)).toBe(1);
+    await q.enqueue("later");
+    await until(() => done.includes("later"));
+  });
+
+  it("Effect API: runWorker interrupts the handler's fiber when its claim is lost, and closes with its scope", async () => {
+    const q = await open({ leaseTtlMs: 150, heartbeatIntervalMs: 30 });
+    await q.enqueue("e");
+    let interrupted = false;
+    const records: WorkerRecord[] = [];
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          yield* runWorker(
+            () =>
+              Effect.never.pipe(
+                Effect.onInterrupt(() =>
+                  Effect.sync(() => {
+                    interrupted = true;
+                  }),
+                ),
+              ),
+            { holder: "fx", heartbeatEveryMs: null, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+          );
+          yield* Effect.promise(() => until(() => interrupted));
+        }),
+      ).pipe(Effect.provideService(ClaimQueueService, q)),
+    );
+    expect(interrupted).toBe(true);
+    // Nobody took the expired claim over, so (as in the core) its token still owns the item: the retry counts.
+    expect(records.find((r) => r.kind === "retry")?.result).toMatchObject({
+      _tag: "Retried",
+      attemptCount: 1,
+    });
+  });
+});
