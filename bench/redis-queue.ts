@@ -5,16 +5,45 @@
  * concurrency 1, 16 and 64. Per level and system: N jobs are enqueued first (not timed), then a worker starts
  * and the clock runs until the N-th job is acknowledged. Throughput = N / that time; latency per job = from
  * the handler's invocation to the worker observing the ack (ours: the ack reply; BullMQ: the `completed`
- * event), p50 and p99. Each system gets a fresh queue; the two alternate per level, one run each.
+ * event), p50 and p99. Each system gets a fresh queue; the two alternate per level, one run each. The ceiling
+ * row per level is `redis-benchmark` EVALSHA of a trivial script (`return 1`) on the same server with as many
+ * connections (`-c`) as the level's concurrency; our Worker spends one script per job in steady state (the
+ * combined ack + claim-next script), so "ours / ceiling" = our jobs/s over that rate.
  *
  * Usage: `tsx --conditions=source bench/redis-queue.ts [--quick]`, or `benchQueue({ quick })` from bench/run.ts.
  */
+import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker as BullWorker, Queue } from "bullmq";
 import { ClaimQueue } from "../packages/runtime-redis/src/claim-queue.js";
 import { Worker } from "../packages/runtime-redis/src/worker.js";
 import { startRedis, type TestRedis } from "../packages/runtime-redis/test/support/redis.js";
+
+/** `redis-benchmark -p <port> -c <clients> -n <n> -q EVALSHA <sha> 0` → requests per second. */
+function evalshaCeiling(redis: TestRedis, sha: string, clients: number, n: number): number {
+  const out = execFileSync(
+    "redis-benchmark",
+    [
+      "-h",
+      redis.host,
+      "-p",
+      String(redis.port),
+      "-c",
+      String(clients),
+      "-n",
+      String(n),
+      "-q",
+      "EVALSHA",
+      sha,
+      "0",
+    ],
+    { encoding: "utf8" },
+  );
+  const match = /([\d.]+) requests per second/.exec(out);
+  if (match === null) throw new Error(`cannot parse redis-benchmark output: ${out}`);
+  return Number(match[1]);
+}
 
 /** One row of the queue benchmark. */
 export interface QueueBenchRow {
@@ -156,9 +185,20 @@ export async function benchQueue({ quick }: { readonly quick: boolean }): Promis
   const redis = await startRedis();
   const rows: QueueBenchRow[] = [];
   try {
+    const admin = redis.client();
+    const sha = String(await admin.script("LOAD", "return 1"));
     for (const concurrency of CONCURRENCY) {
       rows.push(await runOurs(redis, `ours-${concurrency}`, concurrency, jobs));
       rows.push(await runBull(redis, `bull-${concurrency}`, concurrency, jobs));
+      const ceiling = evalshaCeiling(redis, sha, concurrency, quick ? 20_000 : 100_000);
+      rows.push({
+        system: "redis-benchmark EVALSHA (ceiling)",
+        concurrency,
+        jobs: quick ? 20_000 : 100_000,
+        "jobs/s": Math.round(ceiling),
+        "p50 ms": Number.NaN,
+        "p99 ms": Number.NaN,
+      });
     }
   } finally {
     await redis.stop();
@@ -172,8 +212,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const concurrency of CONCURRENCY) {
     const ours = rows.find((r) => r.system.startsWith("interleave") && r.concurrency === concurrency)!;
     const bull = rows.find((r) => r.system.startsWith("BullMQ") && r.concurrency === concurrency)!;
+    const ceiling = rows.find(
+      (r) => r.system.startsWith("redis-benchmark") && r.concurrency === concurrency,
+    )!;
     console.log(
-      `concurrency ${concurrency}: throughput ratio ours/BullMQ = ${(ours["jobs/s"] / bull["jobs/s"]).toFixed(2)}`,
+      `concurrency ${concurrency}: throughput ratio ours/BullMQ = ${(ours["jobs/s"] / bull["jobs/s"]).toFixed(2)}, ` +
+        `ours/ceiling EVALSHA = ${((100 * ours["jobs/s"]) / ceiling["jobs/s"]).toFixed(1)}%`,
     );
   }
   process.exit(0);

@@ -2,7 +2,7 @@
 // fallback). Each `src/lua/cq-<event>.lua` file is prefixed with the shared `cq-common.lua` (time, layout
 // and item decoding), so one script per transition stays one EVALSHA.
 
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { scriptSource } from "./redis-script.js";
 
 /** The claim-queue commands: name on the client, script file, number of KEYS. */
@@ -11,14 +11,16 @@ const SCRIPTS = {
   interleaveCqEnqueue: { file: "cq-enqueue", keys: 4, common: true },
   interleaveCqClaim: { file: "cq-claim", keys: 4, common: true },
   interleaveCqOwner: { file: "cq-owner", keys: 5, common: true },
+  interleaveCqAckClaim: { file: "cq-ack-claim", keys: 5, common: true },
   interleaveCqCounts: { file: "cq-counts", keys: 4, common: false },
+  interleaveCqSnapshot: { file: "cq-snapshot", keys: 4, common: false },
 } as const;
 
 /** The name of one claim-queue command. */
 export type ClaimQueueCommand = keyof typeof SCRIPTS;
 
 /** Registers the claim-queue scripts on `redis` unless they already are (several queues may share a client). */
-export function defineClaimQueueScripts(redis: Redis): void {
+export function defineClaimQueueScripts(redis: Redis | Cluster): void {
   const commands = redis as unknown as Record<string, unknown>;
   for (const [name, spec] of Object.entries(SCRIPTS)) {
     if (typeof commands[name] !== "function") {
@@ -38,7 +40,7 @@ export function defineClaimQueueScripts(redis: Redis): void {
  *   reply is not an array.
  */
 export async function runClaimQueueScript(
-  redis: Redis,
+  redis: Redis | Cluster,
   name: ClaimQueueCommand,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -4,7 +4,7 @@
 // the core's. Promise API; `Worker` (worker.ts) runs handlers over it.
 
 import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import {
   decodeDeadLetter,
   decodeItem,
@@ -139,7 +139,7 @@ type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
  * const { items } = await queue.claim("worker-a", 10);
  * for (const item of items) await queue.ack(item.scope, item.token);
  */
-export class ClaimQueue {
+export class ClaimQueue<R extends Redis | Cluster = Redis> {
   /** The validated core config. */
   readonly config: Core.Config;
   /** The key prefix. */
@@ -161,7 +161,7 @@ export class ClaimQueue {
 
   private constructor(
     /** The client the scripts run on. */
-    readonly redis: Redis,
+    readonly redis: R,
     options: ClaimQueueOptions,
   ) {
     this.config = Core.initial(options.config).config;
@@ -194,7 +194,10 @@ export class ClaimQueue {
    * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
    *   {@link ClaimQueueConfigMismatchError} when Redis holds a different config for this queue.
    */
-  static async open(redis: Redis, options: ClaimQueueOptions): Promise<ClaimQueue> {
+  static async open<R extends Redis | Cluster = Redis>(
+    redis: R,
+    options: ClaimQueueOptions,
+  ): Promise<ClaimQueue<R>> {
     const queue = new ClaimQueue(redis, options);
     const args = CONFIG_FIELDS.flatMap((field) => [field, String(queue.config[field])]);
     const reply = await runClaimQueueScript(redis, "interleaveCqInit", [queue.keys.config], args);
@@ -252,12 +255,7 @@ export class ClaimQueue {
    *   `[1, claimBatchSizeMax]`.
    */
   async claim(holder: string, batchSize: number): Promise<ClaimOutcome> {
-    validateName("holder", holder, false);
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > this.config.claimBatchSizeMax) {
-      throw new RangeError(
-        `batchSize must be an integer in [1, ${this.config.claimBatchSizeMax}], got ${String(batchSize)}`,
-      );
-    }
+    this.checkClaimArgs(holder, batchSize);
     const reply = await runClaimQueueScript(
       this.redis,
       "interleaveCqClaim",
@@ -265,33 +263,87 @@ export class ClaimQueue {
       [this.base, holder, batchSize],
     );
     const atMs = this.checkReply(reply, "cq-claim", "");
-    const n = replyInt(reply, 2, "cq-claim");
+    return this.decodeClaimed(reply, 1, atMs, "cq-claim");
+  }
+
+  /**
+   * The core's Ack of `scope` by `token`, then the core's Claim of up to `batchSize` items for `holder`, applied
+   * in sequence atomically at one server time `atMs` (one script call: the Worker's "ack, then take the next
+   * item" path). `ack` equals what {@link ack} would return and `claim` what {@link claim} would return if
+   * called right after it at the same `atMs`; the claim may grant `scope` again when the ack requeued it.
+   *
+   * @throws as {@link ack} and {@link claim}; when it throws (bad arguments, a corrupt item at `scope`, a
+   *   missing config) neither the Ack nor the Claim was applied.
+   */
+  async ackAndClaim(
+    scope: string,
+    token: number,
+    holder: string,
+    batchSize: number,
+  ): Promise<{ readonly ack: Timed<Core.Result>; readonly claim: ClaimOutcome }> {
+    validateName("scope", scope, false);
+    if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
+    this.checkClaimArgs(holder, batchSize);
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqAckClaim",
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token, this.itemKey(scope)],
+      [this.base, scope, token, holder, batchSize],
+    );
+    const atMs = this.checkReply(reply, "cq-ack-claim", scope);
+    const ack: Core.Result = {
+      _tag: "Acked",
+      owned: replyInt(reply, 2, "cq-ack-claim") === 1,
+      deleted: replyInt(reply, 3, "cq-ack-claim") === 1,
+      requeued: replyInt(reply, 4, "cq-ack-claim") === 1,
+    };
+    return { ack: { atMs, result: ack }, claim: this.decodeClaimed(reply, 5, atMs, "cq-ack-claim") };
+  }
+
+  private checkClaimArgs(holder: string, batchSize: number): void {
+    validateName("holder", holder, false);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > this.config.claimBatchSizeMax) {
+      throw new RangeError(
+        `batchSize must be an integer in [1, ${this.config.claimBatchSizeMax}], got ${String(batchSize)}`,
+      );
+    }
+  }
+
+  /** Decodes the `"Claimed", n, grants…, m, corrupt…` part of a reply starting at `reply[at]`. */
+  private decodeClaimed(reply: readonly unknown[], at: number, atMs: number, script: string): ClaimOutcome {
+    if (reply[at] !== "Claimed") {
+      throw new Error(
+        `claim-queue script ${script}: reply[${at}] is ${JSON.stringify(reply[at])}, expected "Claimed"`,
+      );
+    }
+    const n = replyInt(reply, at + 1, script);
     const items: ClaimedItem[] = [];
-    let i = 3;
+    const claims: Core.Granted[] = [];
+    let i = at + 2;
     for (let k = 0; k < n; k++, i += 7) {
       const payload = reply[i + 6];
-      items.push({
-        scope: replyString(reply, i, "cq-claim"),
-        token: replyInt(reply, i + 1, "cq-claim"),
-        claimedUntilMs: replyInt(reply, i + 2, "cq-claim"),
-        attemptCount: replyInt(reply, i + 3, "cq-claim"),
-        updatedAtMs: replyInt(reply, i + 4, "cq-claim"),
-        reclaimed: replyInt(reply, i + 5, "cq-claim") === 1,
-        payload: typeof payload === "string" ? payload : null,
-      });
+      const granted: Core.Granted = {
+        scope: replyString(reply, i, script),
+        token: replyInt(reply, i + 1, script),
+        claimedUntilMs: replyInt(reply, i + 2, script),
+        attemptCount: replyInt(reply, i + 3, script),
+        updatedAtMs: replyInt(reply, i + 4, script),
+        reclaimed: replyInt(reply, i + 5, script) === 1,
+      };
+      claims.push(granted);
+      items.push({ ...granted, payload: typeof payload === "string" ? payload : null });
     }
-    const m = replyInt(reply, i, "cq-claim");
+    const m = replyInt(reply, i, script);
     const corrupt: CorruptValueError[] = [];
     for (let k = 0, j = i + 1; k < m; k++, j += 2) {
-      const scope = replyString(reply, j, "cq-claim");
+      const scope = replyString(reply, j, script);
       corrupt.push(
         new CorruptValueError(
           this.itemKey(scope),
-          `${replyString(reply, j + 1, "cq-claim")} (moved aside to ${this.base}:corrupt:${scope})`,
+          `${replyString(reply, j + 1, script)} (moved aside to ${this.base}:corrupt:${scope})`,
         ),
       );
     }
-    const claims = items.map(({ payload: _payload, ...granted }) => granted);
     return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
   }
 
@@ -357,21 +409,29 @@ export class ClaimQueue {
     readonly state: Core.State;
     readonly payloads: Readonly<Record<string, string>>;
   }> {
-    const [ready, claimed, token, dead] = await Promise.all([
-      this.redis.zrange(this.keys.ready, "0", "-1"),
-      this.redis.zrange(this.keys.claimed, "0", "-1"),
-      this.redis.get(this.keys.token),
-      this.redis.hgetall(this.keys.dead),
-    ]);
-    const scopes = [...ready.map((member) => member.slice(17)), ...claimed];
-    const stored = await Promise.all(
-      scopes.map(async (scope): Promise<StoredItem> => {
-        const key = this.itemKey(scope);
-        const fields = await this.redis.hgetall(key);
-        if (Object.keys(fields).length === 0) throw new CorruptValueError(key, "indexed but missing");
-        return decodeItem(key, scope, fields);
-      }),
+    // One script reads everything, so a snapshot taken while workers run is a consistent state.
+    const reply = await runClaimQueueScript(
+      this.redis,
+      "interleaveCqSnapshot",
+      [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead],
+      [this.base],
     );
+    const [ready, claimed, rawToken, rawDead, rawItems] = reply as [
+      string[],
+      string[],
+      string | null,
+      string[],
+      string[][],
+    ];
+    const token = typeof rawToken === "string" ? rawToken : null;
+    const dead = pairs(rawDead);
+    const scopes = [...ready.map((member) => member.slice(17)), ...claimed];
+    const stored = scopes.map((scope, i): StoredItem => {
+      const key = this.itemKey(scope);
+      const fields = pairs(rawItems[i] ?? []);
+      if (Object.keys(fields).length === 0) throw new CorruptValueError(key, "indexed but missing");
+      return decodeItem(key, scope, fields);
+    });
     const items: Record<string, Core.Item> = {};
     const payloads: Record<string, string> = {};
     for (const { item, payload } of stored) {
@@ -422,4 +482,11 @@ export class ClaimQueue {
     if (reply[1] === "Corrupt") throw new CorruptValueError(this.itemKey(scope), String(reply[2]));
     return atMs;
   }
+}
+
+/** A flat `[field, value, …]` reply as an object (no prototype keys: fields are data). */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
 }

@@ -4,7 +4,7 @@
 // `FencedResource.transition` atomically; test/fenced.test.ts proves it equal to the core.
 
 import { AssertionError, type FencedResource } from "@interleave/core";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { taggedKey, validatePrefix } from "./keys.js";
 import { parseStoredInt } from "./lease.js";
 import { CorruptValueError, defineScripts, replyInt, runScript } from "./redis-script.js";
@@ -30,12 +30,13 @@ const SCRIPTS = { interleaveFencedWrite: { file: "fenced-write", numberOfKeys: 1
  *   if (r._tag === "StaleToken") throw new Error("a newer holder took over");
  * });
  */
-export class RedisFencedResource {
-  readonly redis: Redis;
+export class RedisFencedResource<R extends Redis | Cluster = Redis> {
+  /** The client: an ioredis `Redis`, or a `Cluster` (each resource lives in one slot). */
+  readonly redis: R;
   readonly prefix: string;
 
   /** @throws core `InvalidConfigError` (field `"prefix"`) for a bad prefix. */
-  constructor(redis: Redis, config: { readonly prefix?: string } = {}) {
+  constructor(redis: R, config: { readonly prefix?: string } = {}) {
     this.prefix = validatePrefix("FencedResource", config.prefix);
     this.redis = redis;
     defineScripts(redis, SCRIPTS);

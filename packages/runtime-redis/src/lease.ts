@@ -6,7 +6,7 @@
 
 import { performance } from "node:perf_hooks";
 import { AssertionError, InvalidConfigError, Lease } from "@interleave/core";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { taggedKey, validateName, validatePrefix } from "./keys.js";
 import { CorruptValueError, defineScripts, replyInt, runScript } from "./redis-script.js";
 
@@ -105,8 +105,9 @@ const SCRIPTS = {
  *   return buildReport({ signal, fencingToken: grant.token });
  * });
  */
-export class LeaseManager {
-  readonly redis: Redis;
+export class LeaseManager<R extends Redis | Cluster = Redis> {
+  /** The client the scripts run on: an ioredis `Redis`, or a `Cluster` (each lease name lives in one slot). */
+  readonly redis: R;
   readonly prefix: string;
   readonly leaseTtlMs: number;
   readonly renewEveryMs: number;
@@ -119,7 +120,7 @@ export class LeaseManager {
    *   `renewEveryMs` is not a positive integer below `leaseTtlMs`, `safetyMarginMs` is not an integer >= 0
    *   with `renewEveryMs + safetyMarginMs < leaseTtlMs`, or `prefix` is not a valid prefix.
    */
-  constructor(redis: Redis, config: LeaseManagerConfig) {
+  constructor(redis: R, config: LeaseManagerConfig) {
     this.initialState = Lease.initial({ leaseTtlMs: config?.leaseTtlMs });
     this.leaseTtlMs = this.initialState.config.leaseTtlMs;
     this.prefix = validatePrefix("LeaseManager", config.prefix);

@@ -4,7 +4,7 @@
 // restart). Also the decoding of replies every script shares: the `CORRUPT` reply and its typed error.
 
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 
 /**
  * A value found in Redis that the runtime did not write (wrong key type, a field that is not an integer,
@@ -51,7 +51,7 @@ export function scriptSource(file: string): string {
  * a command of that name is already there (so several managers can share one client). Call
  * {@link runScript} to run one.
  */
-export function defineScripts(redis: Redis, specs: Readonly<Record<string, ScriptSpec>>): void {
+export function defineScripts(redis: Redis | Cluster, specs: Readonly<Record<string, ScriptSpec>>): void {
   const commands = redis as unknown as Record<string, unknown>;
   for (const [command, spec] of Object.entries(specs)) {
     if (typeof commands[command] !== "function") {
@@ -68,7 +68,7 @@ export function defineScripts(redis: Redis, specs: Readonly<Record<string, Scrip
  *   the command fails (connection lost, script error).
  */
 export async function runScript(
-  redis: Redis,
+  redis: Redis | Cluster,
   command: string,
   keys: readonly string[],
   args: readonly (string | number)[],

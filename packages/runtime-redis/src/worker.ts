@@ -5,7 +5,8 @@
 // OwnedNotDeletedError through a hook and the logger, and the loop keeps running.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import type { ClaimedItem, ClaimQueue } from "./claim-queue.js";
+import type { Cluster, Redis } from "ioredis";
+import type { ClaimedItem, ClaimOutcome, ClaimQueue, Timed } from "./claim-queue.js";
 import type { CorruptValueError } from "./redis-script.js";
 
 /** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at maxAttempts); `{ fail }` dead-letters. */
@@ -114,7 +115,7 @@ function positiveInteger(name: string, value: number): number {
  * // ... on SIGTERM:
  * await worker.close();
  */
-export class Worker {
+export class Worker<R extends Redis | Cluster = Redis> {
   readonly holder: string;
   readonly concurrency: number;
   readonly batchSize: number;
@@ -128,7 +129,7 @@ export class Worker {
   private closed: Promise<void> | null = null;
 
   constructor(
-    readonly queue: ClaimQueue,
+    readonly queue: ClaimQueue<R>,
     private readonly handler: Handler,
     private readonly options: WorkerOptions,
   ) {
@@ -231,25 +232,30 @@ export class Worker {
         await this.pause(this.pollEveryMs);
         continue;
       }
-      for (const corrupt of outcome.corrupt) {
-        this.options.logger?.error(`claim queue ${this.queue.name}: ${corrupt.message}`, corrupt);
-        this.hook(() => this.options.onCorrupt?.(corrupt));
-      }
-      for (const granted of outcome.items) {
-        const item: WorkItem = { ...granted, holder: this.holder };
-        this.record({
-          holder: this.holder,
-          kind: "claim",
-          scope: item.scope,
-          token: item.token,
-          atMs: outcome.atMs,
-          result: outcome.result,
-        });
-        this.start(item, sentAt + (item.claimedUntilMs - outcome.atMs));
-      }
+      this.startClaimed(outcome, sentAt);
       if (outcome.items.length === 0 && !this.closing) {
         await this.pause(this.pollEveryMs);
       }
+    }
+  }
+
+  /** Reports the claim's malformed items, records its grants and starts their handlers. */
+  private startClaimed(outcome: ClaimOutcome, sentAt: number): void {
+    for (const corrupt of outcome.corrupt) {
+      this.options.logger?.error(`claim queue ${this.queue.name}: ${corrupt.message}`, corrupt);
+      this.hook(() => this.options.onCorrupt?.(corrupt));
+    }
+    for (const granted of outcome.items) {
+      const item: WorkItem = { ...granted, holder: this.holder };
+      this.record({
+        holder: this.holder,
+        kind: "claim",
+        scope: item.scope,
+        token: item.token,
+        atMs: outcome.atMs,
+        result: outcome.result,
+      });
+      this.start(item, sentAt + (item.claimedUntilMs - outcome.atMs));
     }
   }
 
@@ -300,8 +306,31 @@ export class Worker {
       stopTimers,
       done: this.runHandler(item, controller.signal).then(async (outcome) => {
         stopTimers();
-        if (!running.released) await this.settle(item, outcome, lose);
+        const next = running.released ? undefined : await this.settle(item, outcome, lose);
         this.running.delete(item.token);
+        if (next !== undefined && next.outcome.items.length > 0) {
+          if (this.closing) {
+            // The worker started closing while the ack was in flight: give the new claims back at once.
+            await Promise.all(
+              next.outcome.items.map((granted) => {
+                const claimed: WorkItem = { ...granted, holder: this.holder };
+                this.record({
+                  holder: this.holder,
+                  kind: "claim",
+                  scope: claimed.scope,
+                  token: claimed.token,
+                  atMs: next.outcome.atMs,
+                  result: next.outcome.result,
+                });
+                return this.call("release", claimed, () => this.queue.release(claimed.scope, claimed.token));
+              }),
+            );
+          } else {
+            // The claimed item takes this one's slot: the loop has nothing new to do.
+            this.startClaimed(next.outcome, next.sentAt);
+            return;
+          }
+        }
         this.wake();
       }),
     };
@@ -324,15 +353,43 @@ export class Worker {
     }
   }
 
-  /** Acks, retries or fails the item by its claim token. */
+  /**
+   * Acks, retries or fails the item by its claim token. An ack also claims the next item for this slot in the
+   * same script (`ackAndClaim`) unless the worker is closing or `queue.ack` was replaced on the instance (an
+   * instrumented queue keeps its own ack); the claim, if any, is returned with the time it was sent.
+   */
   private async settle(
     item: WorkItem,
     outcome: HandlerOutcome,
     lose: (reason: string) => void,
-  ): Promise<void> {
+  ): Promise<{ readonly outcome: ClaimOutcome; readonly sentAt: number } | undefined> {
     if (outcome === "ok") {
-      const timed = await this.call("ack", item, () => this.queue.ack(item.scope, item.token));
-      if (timed?.result._tag !== "Acked") return;
+      let next: { readonly outcome: ClaimOutcome; readonly sentAt: number } | undefined;
+      let timed: Timed<Core.Result> | undefined;
+      if (!this.closing && !Object.hasOwn(this.queue, "ack")) {
+        const sentAt = performance.now();
+        let both: Awaited<ReturnType<ClaimQueue["ackAndClaim"]>> | undefined;
+        try {
+          both = await this.queue.ackAndClaim(item.scope, item.token, this.holder, 1);
+        } catch (error) {
+          this.reportError(error);
+        }
+        if (both !== undefined) {
+          timed = both.ack;
+          this.record({
+            holder: this.holder,
+            kind: "ack",
+            scope: item.scope,
+            token: item.token,
+            atMs: timed.atMs,
+            result: timed.result,
+          });
+          next = { outcome: both.claim, sentAt };
+        }
+      } else {
+        timed = await this.call("ack", item, () => this.queue.ack(item.scope, item.token));
+      }
+      if (timed?.result._tag !== "Acked") return next;
       if (timed.result.owned && !timed.result.deleted) {
         const error = new OwnedNotDeletedError(item.scope, item.token);
         this.options.logger?.error(error.message, error);
@@ -340,7 +397,7 @@ export class Worker {
       } else if (!timed.result.owned) {
         lose("the ack found another claim (owned=false)");
       }
-      return;
+      return next;
     }
     const timed =
       "retry" in outcome
@@ -348,6 +405,7 @@ export class Worker {
         : await this.call("fail", item, () => this.queue.fail(item.scope, item.token, outcome.fail));
     if (timed?.result._tag === "NotOwner")
       lose(`the ${"retry" in outcome ? "retry" : "fail"} found another claim`);
+    return undefined;
   }
 
   /** Runs one queue call for `item`, records it, and reports (not throws) a failure. */

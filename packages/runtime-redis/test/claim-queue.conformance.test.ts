@@ -1,6 +1,6 @@
 // Conformance of the Redis claim queue to the core machine (DESIGN.md "Redis runtime"): fast-check generates
-// command sequences (Enqueue, Claim, Heartbeat, Ack, Retry, Fail, Release and real sleeps so claims expire and
-// backoffs pass) over small scope and holder alphabets with current, stale and unknown tokens; each command
+// command sequences (Enqueue, Claim, Heartbeat, Ack, Retry, Fail, Release, the Worker's combined AckAndClaim —
+// the core's Ack then Claim at one time — and real sleeps so claims expire and backoffs pass) over small scope and holder alphabets with current, stale and unknown tokens; each command
 // runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's `transition`, and the results
 // and the full state read back from Redis must be deep-equal to the core's after every command.
 
@@ -40,6 +40,13 @@ type Command =
       readonly token: "current" | number;
       readonly error: string;
     }
+  | {
+      readonly _tag: "AckAndClaim";
+      readonly scope: string;
+      readonly token: "current" | number;
+      readonly holder: string;
+      readonly batchSize: number;
+    }
   | { readonly _tag: "Sleep"; readonly ms: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -63,6 +70,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.record({ _tag: fc.constantFrom("Retry" as const, "Fail" as const), scope, token, error }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      _tag: fc.constant("AckAndClaim" as const),
+      scope,
+      token,
+      holder,
+      batchSize: fc.integer({ min: 1, max: CONFIG.claimBatchSizeMax }),
+    }),
   },
   {
     weight: 2,
@@ -94,6 +111,26 @@ describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () =>
             await new Promise((resolve) => setTimeout(resolve, cmd.ms));
             continue;
           }
+          if (cmd._tag === "AckAndClaim") {
+            const t =
+              cmd.token === "current" ? (model.items[cmd.scope]?.claim?.token ?? model.nextToken) : cmd.token;
+            const { ack, claim } = await queue.ackAndClaim(cmd.scope, t, cmd.holder, cmd.batchSize);
+            expect(claim.atMs).toBe(ack.atMs);
+            expect(ack.atMs).toBeGreaterThanOrEqual(lastAtMs);
+            lastAtMs = ack.atMs;
+            const acked = Core.transition(model, { _tag: "Ack", scope: cmd.scope, token: t, atMs: ack.atMs });
+            expect(ack.result).toEqual(acked.result);
+            const claimed = Core.transition(acked.state, {
+              _tag: "Claim",
+              holder: cmd.holder,
+              batchSize: cmd.batchSize,
+              atMs: ack.atMs,
+            });
+            expect(claim.result).toEqual(claimed.result);
+            model = claimed.state;
+            expect((await queue.snapshot()).state).toEqual(model);
+            continue;
+          }
           const { atMs, result, event } = await apply(queue, model, cmd);
           expect(atMs).toBeGreaterThanOrEqual(lastAtMs);
           lastAtMs = atMs;
@@ -113,7 +150,7 @@ describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () =>
 async function apply(
   queue: ClaimQueue,
   model: Core.State,
-  cmd: Exclude<Command, { _tag: "Sleep" }>,
+  cmd: Exclude<Command, { _tag: "Sleep" | "AckAndClaim" }>,
 ): Promise<{ atMs: number; result: Core.Result; event: Omit<Core.Event, "atMs"> }> {
   switch (cmd._tag) {
     case "Enqueue":

@@ -119,3 +119,62 @@ end
 local function owns(item, token)
   return item ~= nil and item.h ~= nil and item.t == tonumber(token)
 end
+
+-- The core's Claim of up to `batch` items for `holder` at time `at` (batch already validated): appends
+-- "Claimed", n, (scope, token, claimedUntilMs, attemptCount, updatedAtMs, reclaimed 0|1, payload or false) * n,
+-- m, (scope, reason) * m to `out` and returns it (the m pairs are malformed items moved aside).
+local function claim_items(out, ready_key, claimed_key, token_key, config, base, holder, batch, at)
+  -- Expired claims (claimedUntilMs <= atMs) compete again by their claim order.
+  local expired = redis.call('ZRANGEBYSCORE', claimed_key, '-inf', at)
+  local corrupt = {}
+  for _, scope in ipairs(expired) do
+    local key = base .. ':item:' .. scope
+    local item, bad = read_item(key)
+    redis.call('ZREM', claimed_key, scope)
+    if bad then
+      move_aside(base, scope, key)
+      corrupt[#corrupt + 1] = scope; corrupt[#corrupt + 1] = bad
+    elseif item ~= nil then
+      redis.call('ZADD', ready_key, item.n, ready_member(item.q, scope))
+    end
+  end
+  local head = #out + 1
+  out[head] = 'Claimed'; out[head + 1] = 0
+  local granted = 0
+  local until_ms = at + config.leaseTtlMs
+  local s = fmt(at)
+  local su = fmt(until_ms)
+  while granted < batch do
+    local members = redis.call('ZRANGEBYSCORE', ready_key, '-inf', at, 'LIMIT', 0, batch - granted)
+    if #members == 0 then break end
+    for _, m in ipairs(members) do
+      local scope = string.sub(m, 18)
+      local key = base .. ':item:' .. scope
+      local item, bad = read_item(key)
+      if bad or item == nil then
+        if item == nil and not bad then
+          redis.call('ZREM', ready_key, m)
+          bad = 'indexed in ready but the item hash is missing'
+        else
+          redis.call('ZREM', ready_key, m)
+          move_aside(base, scope, key)
+        end
+        corrupt[#corrupt + 1] = scope; corrupt[#corrupt + 1] = bad
+      else
+        local token = redis.call('INCR', token_key)
+        redis.call('HSET', key, 'u', s, 'h', holder, 't', fmt(token), 'c', s, 'x', su, 'w', '0')
+        redis.call('ZREM', ready_key, m)
+        redis.call('ZADD', claimed_key, until_ms, scope)
+        local reclaimed = 0
+        if item.h ~= nil then reclaimed = 1 end
+        out[#out + 1] = scope; out[#out + 1] = token; out[#out + 1] = until_ms; out[#out + 1] = item.a
+        out[#out + 1] = at; out[#out + 1] = reclaimed; out[#out + 1] = item.p or false
+        granted = granted + 1
+      end
+    end
+  end
+  out[head + 1] = granted
+  out[#out + 1] = #corrupt / 2
+  for _, v in ipairs(corrupt) do out[#out + 1] = v end
+  return out
+end

@@ -1,0 +1,27 @@
+-- cq-ack-claim.lua: the core's Ack of one item then the core's Claim, applied in sequence atomically at one
+-- server time (the Worker's "ack, then take the next item" path: one EVALSHA instead of two). The Ack part is
+-- cq-owner.lua's Ack (same `owns` / `finish_item`), the Claim part is cq-claim.lua's (`claim_items`), so the
+-- results equal the core's `transition(transition(s, Ack@at), Claim@at)`.
+-- KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:token
+-- KEYS[5] <base>:item:<scope>
+-- ARGV[1] base  ARGV[2] scope  ARGV[3] token (integer)  ARGV[4] holder
+-- ARGV[5] batchSize (integer in [1, claimBatchSizeMax])
+-- Returns {atMs, "Acked", owned, deleted, requeued, "Claimed", n, (scope, token, claimedUntilMs, attemptCount,
+--          updatedAtMs, reclaimed 0|1, payload or nil) * n, m, (scope, reason) * m}
+--         | {atMs, "NoConfig"} | {atMs, "BadBatchSize", claimBatchSizeMax} | {atMs, "Corrupt", reason}
+--         (the last three change nothing: neither the Ack nor the Claim is applied)
+local at = now_ms()
+local config = read_config(KEYS[1])
+if config == nil then return {at, 'NoConfig'} end
+local batch = tonumber(ARGV[5])
+if batch == nil or batch < 1 or batch > config.claimBatchSizeMax or batch ~= math.floor(batch) then
+  return {at, 'BadBatchSize', config.claimBatchSizeMax}
+end
+local base = ARGV[1]
+local item, bad = read_item(KEYS[5])
+if bad then return {at, 'Corrupt', bad} end
+local out = {at, 'Acked', 0, 0, 0}
+if owns(item, ARGV[3]) then
+  out[3] = 1; out[4] = 1; out[5] = finish_item(base, ARGV[2], KEYS[5], item, at)
+end
+return claim_items(out, KEYS[2], KEYS[3], KEYS[4], config, base, ARGV[4], batch, at)
