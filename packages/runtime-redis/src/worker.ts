@@ -123,6 +123,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
   readonly pollEveryMs: number;
   readonly closeTimeoutMs: number;
   private readonly running = new Map<number, Running>();
+  private nextRunId = 0;
   private closing = false;
   private wakeUp: (() => void) | null = null;
   private readonly loopDone: Promise<void>;
@@ -261,7 +262,13 @@ export class Worker<R extends Redis | Cluster = Redis> {
 
   /** Runs the handler of `item`, whose claim is valid until `deadline` on the local monotonic clock. */
   private start(item: WorkItem, deadline: number): void {
+    // Keyed by a per-worker id, not the claim token: tokens restart at 1 when Redis loses its data, and a
+    // handler from before such a restart must not collide with a new claim.
+    const id = this.nextRunId++;
     const controller = new AbortController();
+    // Set once the handler has returned: a heartbeat reply arriving later must not re-arm the validity timer
+    // (it would abort the signal of a claim already settled and report a false "claim lost").
+    let settled = false;
     let validity: ReturnType<typeof setTimeout> | undefined;
     let heartbeats: ReturnType<typeof setInterval> | undefined;
     const lose = (reason: string) => {
@@ -272,6 +279,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
       this.hook(() => this.options.onClaimLost?.(item, reason));
     };
     const armValidity = (at: number) => {
+      if (settled) return;
       clearTimeout(validity);
       validity = setTimeout(
         () => lose("its validity passed without a renewal"),
@@ -285,7 +293,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
         const sentAt = performance.now();
         void this.call("heartbeat", item, () => this.queue.heartbeat(item.scope, item.token)).then(
           (timed) => {
-            if (timed === undefined || controller.signal.aborted || running.released) return;
+            if (timed === undefined || settled || controller.signal.aborted || running.released) return;
             if (timed.result._tag === "Renewed") {
               armValidity(sentAt + (timed.result.claimedUntilMs - timed.atMs));
             } else {
@@ -305,9 +313,10 @@ export class Worker<R extends Redis | Cluster = Redis> {
       released: false,
       stopTimers,
       done: this.runHandler(item, controller.signal).then(async (outcome) => {
+        settled = true;
         stopTimers();
         const next = running.released ? undefined : await this.settle(item, outcome, lose);
-        this.running.delete(item.token);
+        this.running.delete(id);
         if (next !== undefined && next.outcome.items.length > 0) {
           if (this.closing) {
             // The worker started closing while the ack was in flight: give the new claims back at once.
@@ -334,7 +343,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
         this.wake();
       }),
     };
-    this.running.set(item.token, running);
+    this.running.set(id, running);
   }
 
   private async runHandler(item: WorkItem, signal: AbortSignal): Promise<HandlerOutcome> {
