@@ -3,33 +3,25 @@
 // and item decoding), so one script per transition stays one EVALSHA.
 
 import type { Cluster, Redis } from "ioredis";
-import { scriptSource } from "./redis-script.js";
+import { defineScripts, type ScriptSpec } from "./redis-script.js";
 
-/** The claim-queue commands: name on the client, script file, number of KEYS. */
+/** The claim-queue commands: name on the client, script file, number of KEYS, shared prelude. */
 const SCRIPTS = {
-  interleaveCqInit: { file: "cq-init", keys: 1, common: false },
-  interleaveCqEnqueue: { file: "cq-enqueue", keys: 4, common: true },
-  interleaveCqClaim: { file: "cq-claim", keys: 4, common: true },
-  interleaveCqOwner: { file: "cq-owner", keys: 5, common: true },
-  interleaveCqAckClaim: { file: "cq-ack-claim", keys: 5, common: true },
-  interleaveCqCounts: { file: "cq-counts", keys: 4, common: false },
-  interleaveCqSnapshot: { file: "cq-snapshot", keys: 4, common: false },
-} as const;
+  interleaveCqInit: { file: "cq-init", numberOfKeys: 1 },
+  interleaveCqEnqueue: { file: "cq-enqueue", numberOfKeys: 4, prelude: "cq-common" },
+  interleaveCqClaim: { file: "cq-claim", numberOfKeys: 4, prelude: "cq-common" },
+  interleaveCqOwner: { file: "cq-owner", numberOfKeys: 5, prelude: "cq-common" },
+  interleaveCqAckClaim: { file: "cq-ack-claim", numberOfKeys: 5, prelude: "cq-common" },
+  interleaveCqCounts: { file: "cq-counts", numberOfKeys: 4 },
+  interleaveCqSnapshot: { file: "cq-snapshot", numberOfKeys: 4 },
+} as const satisfies Readonly<Record<string, ScriptSpec>>;
 
 /** The name of one claim-queue command. */
 export type ClaimQueueCommand = keyof typeof SCRIPTS;
 
 /** Registers the claim-queue scripts on `redis` unless they already are (several queues may share a client). */
 export function defineClaimQueueScripts(redis: Redis | Cluster): void {
-  const commands = redis as unknown as Record<string, unknown>;
-  for (const [name, spec] of Object.entries(SCRIPTS)) {
-    if (typeof commands[name] !== "function") {
-      const lua = spec.common
-        ? `${scriptSource("cq-common")}\n${scriptSource(spec.file)}`
-        : scriptSource(spec.file);
-      redis.defineCommand(name, { lua, numberOfKeys: spec.keys });
-    }
-  }
+  defineScripts(redis, SCRIPTS);
 }
 
 /**

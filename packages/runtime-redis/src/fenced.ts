@@ -17,7 +17,9 @@ export class InvalidValueError extends Error {
   override readonly name = "InvalidValueError";
 }
 
-const SCRIPTS = { interleaveFencedWrite: { file: "fenced-write", numberOfKeys: 1 } } as const;
+const SCRIPTS = {
+  interleaveFencedWrite: { file: "fenced-write", numberOfKeys: 1, prelude: "lease-common" },
+} as const;
 
 /**
  * Fenced string values on Redis, one per resource name at `${prefix}:{${resource}}:fenced` (a hash with

@@ -88,9 +88,9 @@ export class LeaseLostError extends Error {
 }
 
 const SCRIPTS = {
-  interleaveLeaseAcquire: { file: "lease-acquire", numberOfKeys: 1 },
-  interleaveLeaseRenew: { file: "lease-renew", numberOfKeys: 1 },
-  interleaveLeaseRelease: { file: "lease-release", numberOfKeys: 1 },
+  interleaveLeaseAcquire: { file: "lease-acquire", numberOfKeys: 1, prelude: "lease-common" },
+  interleaveLeaseRenew: { file: "lease-renew", numberOfKeys: 1, prelude: "lease-common" },
+  interleaveLeaseRelease: { file: "lease-release", numberOfKeys: 1, prelude: "lease-common" },
 } as const;
 
 /**

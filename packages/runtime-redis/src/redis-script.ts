@@ -24,10 +24,15 @@ export class CorruptValueError extends Error {
   }
 }
 
-/** One script: its file in `src/lua/` (without `.lua`) and how many of its arguments are KEYS. */
+/**
+ * One script: its file in `src/lua/` (without `.lua`), how many of its arguments are KEYS, and optionally a
+ * shared file of Lua functions prepended to it (`lease-common`, `cq-common`), so that the script stays one
+ * EVALSHA.
+ */
 export interface ScriptSpec {
   readonly file: string;
   readonly numberOfKeys: number;
+  readonly prelude?: string;
 }
 
 const sources = new Map<string, string>();
@@ -55,7 +60,11 @@ export function defineScripts(redis: Redis | Cluster, specs: Readonly<Record<str
   const commands = redis as unknown as Record<string, unknown>;
   for (const [command, spec] of Object.entries(specs)) {
     if (typeof commands[command] !== "function") {
-      redis.defineCommand(command, { lua: scriptSource(spec.file), numberOfKeys: spec.numberOfKeys });
+      const lua =
+        spec.prelude === undefined
+          ? scriptSource(spec.file)
+          : `${scriptSource(spec.prelude)}\n${scriptSource(spec.file)}`;
+      redis.defineCommand(command, { lua, numberOfKeys: spec.numberOfKeys });
     }
   }
 }

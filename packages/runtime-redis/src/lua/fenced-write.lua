@@ -18,18 +18,12 @@ local key = KEYS[1]
 local op = ARGV[1]
 local token = tonumber(ARGV[2])
 
-local function int(v)
-  if type(v) ~= 'string' or not string.match(v, '^%-?%d+$') or #v > 16 then return nil end
-  return tonumber(v)
-end
-local f = redis.pcall('HMGET', key, 'highestToken', 'writeCount')
-if f.err then
-  return {'CORRUPT', key, 'the key holds a ' .. redis.call('TYPE', key).ok .. ', expected a hash'}
-end
+local f, corrupt, present = lease_read(key, {'highestToken', 'writeCount'})
+if corrupt then return corrupt end
 local highest, writeCount = 0, 0
-if f[1] or f[2] or redis.call('EXISTS', key) == 1 then
-  highest = int(f[1])
-  writeCount = int(f[2])
+if present then
+  highest = lease_int(f[1])
+  writeCount = lease_int(f[2])
   if highest == nil then return {'CORRUPT', key, 'highestToken is not an integer: ' .. tostring(f[1])} end
   if writeCount == nil or writeCount < 0 then
     return {'CORRUPT', key, 'writeCount is not a non-negative integer: ' .. tostring(f[2])}

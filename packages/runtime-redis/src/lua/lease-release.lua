@@ -16,27 +16,9 @@ local key = KEYS[1]
 local caller = ARGV[1]
 local callerToken = tonumber(ARGV[2])
 
-local now = redis.call('TIME')
-local atMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-
-local function int(v)
-  if type(v) ~= 'string' or not string.match(v, '^%-?%d+$') or #v > 16 then return nil end
-  return tonumber(v)
-end
--- One read on the hot path: HMGET (pcall: a key of another type answers an error, reported as CORRUPT).
-local f = redis.pcall('HMGET', key, 'holder', 'token', 'expiresAtMs')
-if f.err then
-  return {'CORRUPT', key, 'the key holds a ' .. redis.call('TYPE', key).ok .. ', expected a hash'}
-end
-local holder, token, expiresAtMs = false, 0, 0
-if f[1] or f[2] or f[3] or redis.call('EXISTS', key) == 1 then
-  holder = f[1]
-  token = int(f[2])
-  expiresAtMs = int(f[3])
-  if token == nil then return {'CORRUPT', key, 'token is not an integer: ' .. tostring(f[2])} end
-  if expiresAtMs == nil then return {'CORRUPT', key, 'expiresAtMs is not an integer: ' .. tostring(f[3])} end
-  if holder == '' then return {'CORRUPT', key, 'holder is empty'} end
-end
+local atMs = lease_now()
+local holder, token, expiresAtMs, corrupt = lease_state(key)
+if corrupt then return corrupt end
 
 if holder ~= caller or token ~= callerToken then
   return {'NotOwner', atMs, holder, token}
