@@ -17,6 +17,12 @@ export {
   type Timed,
 } from "./claim-queue.js";
 export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./effect-lease.js";
+export {
+  runResetEffect,
+  SyncCoordinatorService,
+  syncCodeOwnersEffect,
+  syncCoordinatorLayer,
+} from "./effect-sync.js";
 export { ClaimQueueService, claimQueueLayer, runWorker } from "./effect-worker.js";
 export { REDIS_SERVER_MISSING } from "./errors.js";
 export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced.js";
@@ -31,6 +37,19 @@ export {
   type TimedLeaseResult,
 } from "./lease.js";
 export { CorruptValueError } from "./redis-script.js";
+export {
+  RedisSyncCoordinator,
+  type ResetOrder,
+  type ResetRun,
+  type SyncCommand,
+  SyncCoordinatorConfigMismatchError,
+  SyncCoordinatorNotInitializedError,
+  type SyncCoordinatorOptions,
+  SyncOrderLostError,
+  type SyncOutcome,
+  SyncRejectedError,
+  type TimedStep,
+} from "./sync-coordinator.js";
 export {
   type Handler,
   type HandlerOutcome,

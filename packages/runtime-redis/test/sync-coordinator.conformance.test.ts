@@ -1,0 +1,101 @@
+// Conformance of the Redis SyncCoordinator to the core machine (DESIGN.md "Redis runtime"), property tests:
+// fast-check generates command sequences (StartSync, FinishSync, ScheduleReset, BeginReset, FinishReset, and
+// real sleeps so legacy markers expire) over a few MRs and ids, in each mode the core has (flag off, entry-check,
+// serial); each command runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's
+// `transition`, and the result, the effects and the full state read back from Redis (serial: with the
+// Mailbox rebuilt) must be deep-equal to the core's after every command. `mrCountMax` 2 over 3 MRs and a small
+// `pendingPerMrMax` reach the sweep, `mr-limit` and `pending-full`.
+
+import { SyncCoordinator as Core } from "@interleave/core";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+
+const BASE = { legacyTtlMs: 6, legacyResetDelayMs: 3, mrCountMax: 2, pendingPerMrMax: 2 };
+const MODES: readonly (readonly [string, Core.Config])[] = [
+  ["flag off (legacy)", { ...BASE, featureFlag: false, mode: "entry-check" }],
+  ["entry-check", { ...BASE, featureFlag: true, mode: "entry-check" }],
+  ["serial", { ...BASE, featureFlag: true, mode: "serial" }],
+];
+
+const mr = fc.constantFrom("!1", "!2", "mr:3");
+const syncId = fc.constantFrom("s1", "s2", "s3");
+const resetId = fc.constantFrom("r1", "r2", "r3");
+
+type Command = SyncCommand | { readonly _tag: "Sleep"; readonly ms: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ _tag: fc.constant("StartSync" as const), mr, syncId }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      _tag: fc.constant("FinishSync" as const),
+      mr,
+      syncId,
+      outcome: fc.constantFrom("ok" as const, "failed" as const),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      _tag: fc.constantFrom("ScheduleReset" as const, "BeginReset" as const, "FinishReset" as const),
+      mr,
+      resetId,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ _tag: fc.constant("Sleep" as const), ms: fc.integer({ min: 0, max: 10 }) }),
+  },
+);
+
+describe("SyncCoordinator on Redis conforms to the core SyncCoordinator (property)", () => {
+  let redis: TestRedis;
+  let runs = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  for (const [label, config] of MODES) {
+    it(`${label}: every command gives the core's result and effects and leaves the core's state`, async () => {
+      const client = redis.client();
+      let modeRuns = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { maxLength: 30 }), async (commands) => {
+          runs += 1;
+          modeRuns += 1;
+          const coordinator = await RedisSyncCoordinator.open(client, {
+            name: `conf-${runs}`,
+            config,
+            enqueueReset: () => {
+              throw new Error("apply() hands out no effect");
+            },
+          });
+          let model = Core.initial(config);
+          expect((await coordinator.snapshot()).state).toEqual(model);
+          let lastAtMs = 0;
+          for (const cmd of commands) {
+            if (cmd._tag === "Sleep") {
+              await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+              continue;
+            }
+            const { atMs, result, effects } = await coordinator.apply(cmd);
+            expect(atMs).toBeGreaterThanOrEqual(lastAtMs);
+            lastAtMs = atMs;
+            const step = Core.transition(model, { ...cmd, atMs } as Core.Event);
+            expect(result).toEqual(step.result);
+            expect(effects).toEqual(step.effects);
+            model = step.state;
+            expect((await coordinator.snapshot()).state).toEqual(model);
+          }
+        }),
+        { numRuns: 200 },
+      );
+      expect(modeRuns).toBeGreaterThanOrEqual(200);
+    }, 120_000);
+  }
+});

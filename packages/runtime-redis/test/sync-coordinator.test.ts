@@ -1,0 +1,324 @@
+// The Redis SyncCoordinator's Promise API: the seed-000 wrapper `syncCodeOwners` drains pending resets after a
+// sync that succeeds or throws; a reset scheduled during a sync is deferred and drained; the entry check
+// defers a reset worker that starts during a sync; the serial mode never runs a reset while a sync of the same
+// MR runs (two clients racing, intervals stamped with the server's `TIME`); bad input gets typed errors.
+
+import { type SyncCoordinator as Core, InvalidConfigError } from "@interleave/core";
+import { Effect, Exit, Layer } from "effect";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runResetEffect, SyncCoordinatorService, syncCodeOwnersEffect } from "../src/effect-sync.js";
+import { InvalidNameError } from "../src/keys.js";
+import { CorruptValueError } from "../src/redis-script.js";
+import {
+  RedisSyncCoordinator,
+  type ResetOrder,
+  SyncCoordinatorConfigMismatchError,
+  SyncCoordinatorNotInitializedError,
+} from "../src/sync-coordinator.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+
+const ENTRY_CHECK: Core.Config = {
+  featureFlag: true,
+  mode: "entry-check",
+  legacyTtlMs: 15_000,
+  legacyResetDelayMs: 10_000,
+  mrCountMax: 100,
+  pendingPerMrMax: 64,
+};
+const SERIAL: Core.Config = { ...ENTRY_CHECK, mode: "serial" };
+
+let redis: TestRedis;
+let names = 0;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+/** A coordinator whose released resets are recorded in `released`. */
+async function open(client: Redis, config: Core.Config) {
+  const released: ResetOrder[] = [];
+  names += 1;
+  const coordinator = await RedisSyncCoordinator.open(client, {
+    name: `sc-${names}`,
+    config,
+    enqueueReset: (reset) => {
+      released.push(reset);
+    },
+  });
+  return { coordinator, released };
+}
+
+describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
+  it("drains the resets scheduled during a sync when the sync succeeds", async () => {
+    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    let scheduled: Core.Result | undefined;
+    const outcome = await coordinator.syncCodeOwners("!42", async () => {
+      scheduled = (await coordinator.scheduleReset("!42", "push-2")).result;
+      expect(released).toEqual([]);
+    });
+    expect(scheduled).toEqual({ _tag: "ResetDeferred" });
+    expect(outcome.finished.result).toEqual({
+      _tag: "SyncFinished",
+      route: "coordinator",
+      drained: ["push-2"],
+    });
+    expect(released).toEqual([{ mr: "!42", resetId: "push-2", delayMs: 0, via: "EnqueueReset" }]);
+  });
+
+  it("drains the resets scheduled during a sync when the sync throws, then rethrows", async () => {
+    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    const boom = new Error("rules sync failed");
+    await expect(
+      coordinator.syncCodeOwners("!7", async () => {
+        await coordinator.scheduleReset("!7", "push-1");
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(released).toEqual([{ mr: "!7", resetId: "push-1", delayMs: 0, via: "EnqueueReset" }]);
+    const { state } = await coordinator.snapshot();
+    expect(state.mrs["!7"]?.syncs).toEqual([]);
+    expect(state.mrs["!7"]?.pendingResets).toEqual([]);
+    expect(state.mrs["!7"]?.scheduledResets).toEqual(["push-1"]);
+  });
+
+  it("entry check: a reset worker starting during a sync is deferred, drained, and runs after the sync", async () => {
+    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    expect((await coordinator.scheduleReset("!9", "push-3")).result).toEqual({
+      _tag: "ResetEnqueued",
+      delayMs: 0,
+    });
+    expect(released).toHaveLength(1);
+    const ran: string[] = [];
+    await coordinator.syncCodeOwners("!9", async () => {
+      const run = await coordinator.runReset("!9", "push-3", () => {
+        ran.push("reset during sync");
+      });
+      expect(run.ran).toBe(false);
+      expect(run.begun.result).toEqual({ _tag: "Deferred" });
+    });
+    expect(ran).toEqual([]);
+    expect(released).toHaveLength(2);
+    expect(released[1]).toEqual({ mr: "!9", resetId: "push-3", delayMs: 0, via: "EnqueueReset" });
+    const run = await coordinator.runReset("!9", "push-3", () => {
+      ran.push("reset after sync");
+    });
+    expect(run.ran).toBe(true);
+    expect(run.finished?.result).toEqual({ _tag: "ResetFinished" });
+    expect(ran).toEqual(["reset after sync"]);
+  });
+
+  it("runReset finishes the reset when its body throws, and rethrows", async () => {
+    const { coordinator } = await open(redis.client(), ENTRY_CHECK);
+    await coordinator.scheduleReset("!5", "push-9");
+    await expect(
+      coordinator.runReset("!5", "push-9", () => {
+        throw new Error("delete failed");
+      }),
+    ).rejects.toThrow("delete failed");
+    expect((await coordinator.snapshot()).state.mrs["!5"]?.scheduledResets).toEqual([]);
+  });
+});
+
+/** Server time in µs (Redis `TIME`), the clock of the history. */
+async function serverMicros(client: Redis): Promise<number> {
+  const [seconds, micros] = await client.time();
+  return Number(seconds) * 1_000_000 + Number(micros);
+}
+
+interface Interval {
+  readonly mr: string;
+  readonly kind: "sync" | "reset";
+  readonly id: string;
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+/** The pairs (sync, reset) of one MR whose execution intervals overlap. */
+function overlaps(history: readonly Interval[]): [Interval, Interval][] {
+  const out: [Interval, Interval][] = [];
+  for (const sync of history.filter((i) => i.kind === "sync")) {
+    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
+      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
+    }
+  }
+  return out;
+}
+
+describe("serial mode", () => {
+  it("the overlap checker flags a reset running inside a sync of its MR (and only of its MR)", () => {
+    const history: Interval[] = [
+      { mr: "!1", kind: "sync", id: "s", startUs: 10, endUs: 20 },
+      { mr: "!1", kind: "reset", id: "r", startUs: 19, endUs: 25 },
+      { mr: "!2", kind: "reset", id: "r", startUs: 12, endUs: 14 },
+      { mr: "!1", kind: "reset", id: "r2", startUs: 20, endUs: 30 },
+    ];
+    expect(overlaps(history).map(([, reset]) => `${reset.mr}/${reset.id}`)).toEqual(["!1/r"]);
+  });
+
+  it("two clients racing: no reset runs while a sync of its MR runs, and every reset runs once", async () => {
+    names += 1;
+    const name = `serial-race-${names}`;
+    const history: Interval[] = [];
+    const ranResets: string[] = [];
+    const clients = [redis.client(), redis.client()];
+    const clock = redis.client();
+    const coordinators: RedisSyncCoordinator[] = [];
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+    for (const client of clients) {
+      const coordinator: RedisSyncCoordinator = await RedisSyncCoordinator.open(client, {
+        name,
+        config: SERIAL,
+        pollIntervalMs: 2,
+        enqueueReset: async ({ mr, resetId, via }) => {
+          expect(via).toBe("RunReset");
+          await coordinator.runReset(mr, resetId, async () => {
+            const startUs = await serverMicros(clock);
+            await tick();
+            history.push({ mr, kind: "reset", id: resetId, startUs, endUs: await serverMicros(clock) });
+            ranResets.push(`${mr}/${resetId}`);
+          });
+        },
+      });
+      coordinators.push(coordinator);
+    }
+    const scheduled: string[] = [];
+    const work = coordinators.map(async (coordinator, c) => {
+      for (let i = 0; i < 24; i++) {
+        const mr = `!${i % 2}`;
+        if ((i + c) % 3 === 0) {
+          const resetId = `r-${c}-${i}`;
+          scheduled.push(`${mr}/${resetId}`);
+          await coordinator.scheduleReset(mr, resetId);
+        } else {
+          await coordinator.syncCodeOwners(mr, async () => {
+            const startUs = await serverMicros(clock);
+            await tick();
+            history.push({ mr, kind: "sync", id: `${c}-${i}`, startUs, endUs: await serverMicros(clock) });
+          });
+        }
+      }
+    });
+    await Promise.all(work);
+    expect(history.filter((i) => i.kind === "sync")).toHaveLength(32);
+    expect(overlaps(history)).toEqual([]);
+    expect([...ranResets].sort()).toEqual([...scheduled].sort());
+    const { state } = await coordinators[0]!.snapshot();
+    expect(state.serial?.keys).toEqual({});
+    expect(state.serial?.inFlightCount).toBe(0);
+  });
+});
+
+describe("Effect API", () => {
+  it("syncCodeOwnersEffect drains on a failed execute and fails with its error; runResetEffect runs the reset", async () => {
+    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    const layer = Layer.succeed(SyncCoordinatorService)(coordinator);
+    const failing = syncCodeOwnersEffect(
+      "!3",
+      Effect.gen(function* () {
+        yield* Effect.promise(() => coordinator.scheduleReset("!3", "push-4"));
+        return yield* Effect.fail("rules sync failed" as const);
+      }),
+    );
+    const exit = await Effect.runPromiseExit(Effect.provide(failing, layer));
+    expect(Exit.isFailure(exit) && JSON.stringify(exit.cause).includes("rules sync failed")).toBe(true);
+    expect(released).toEqual([{ mr: "!3", resetId: "push-4", delayMs: 0, via: "EnqueueReset" }]);
+    let ran = 0;
+    const run = await Effect.runPromise(
+      Effect.provide(
+        runResetEffect(
+          "!3",
+          "push-4",
+          Effect.sync(() => {
+            ran += 1;
+          }),
+        ),
+        layer,
+      ),
+    );
+    expect(run.ran).toBe(true);
+    expect(ran).toBe(1);
+    const ok = await Effect.runPromise(Effect.provide(syncCodeOwnersEffect("!3", Effect.void), layer));
+    expect(ok.finished.result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: [] });
+  });
+});
+
+describe("bad input", () => {
+  const enqueueReset = () => {};
+
+  it("rejects an invalid config, name, callback or poll interval with typed errors naming the problem", async () => {
+    const client = redis.client();
+    await expect(
+      RedisSyncCoordinator.open(client, {
+        name: "x",
+        config: { ...ENTRY_CHECK, legacyTtlMs: 0 },
+        enqueueReset,
+      }),
+    ).rejects.toThrow(InvalidConfigError);
+    await expect(
+      RedisSyncCoordinator.open(client, {
+        name: "x",
+        config: { ...ENTRY_CHECK, mode: "parallel" as "serial" },
+        enqueueReset,
+      }),
+    ).rejects.toThrow(/mode/);
+    await expect(
+      RedisSyncCoordinator.open(client, { name: "a{b}", config: ENTRY_CHECK, enqueueReset }),
+    ).rejects.toThrow(InvalidNameError);
+    await expect(
+      RedisSyncCoordinator.open(client, {
+        name: "x",
+        config: ENTRY_CHECK,
+        enqueueReset: undefined as unknown as () => void,
+      }),
+    ).rejects.toThrow(/enqueueReset/);
+    await expect(
+      RedisSyncCoordinator.open(client, { name: "x", config: ENTRY_CHECK, enqueueReset, pollIntervalMs: 0 }),
+    ).rejects.toThrow(/pollIntervalMs/);
+  });
+
+  it("rejects bad event arguments before touching Redis", async () => {
+    const { coordinator } = await open(redis.client(), ENTRY_CHECK);
+    await expect(coordinator.startSync("", "s1")).rejects.toThrow(InvalidNameError);
+    await expect(coordinator.scheduleReset("!1", "")).rejects.toThrow(/resetId/);
+    await expect(coordinator.finishSync("!1", "s1", "maybe" as "ok")).rejects.toThrow(/outcome/);
+    await expect(
+      coordinator.apply({ _tag: "Explode", mr: "!1" } as unknown as Parameters<typeof coordinator.apply>[0]),
+    ).rejects.toThrow(TypeError);
+    expect((await coordinator.snapshot()).state.mrs).toEqual({});
+  });
+
+  it("refuses a config different from the stored one", async () => {
+    const client = redis.client();
+    await RedisSyncCoordinator.open(client, { name: "mismatch", config: ENTRY_CHECK, enqueueReset });
+    await expect(
+      RedisSyncCoordinator.open(client, { name: "mismatch", config: SERIAL, enqueueReset }),
+    ).rejects.toThrow(SyncCoordinatorConfigMismatchError);
+  });
+
+  it("a malformed MR entry is a CorruptValueError and is never overwritten", async () => {
+    const client = redis.client();
+    const { coordinator } = await open(client, ENTRY_CHECK);
+    const key = `${coordinator.base}:mrs`;
+    for (const garbage of [
+      "not json",
+      '{"s":[1],"p":[],"d":[],"r":[],"u":"0"}',
+      '{"s":[],"p":[],"d":[],"r":[]}',
+    ]) {
+      await client.hset(key, "!1", garbage);
+      await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(CorruptValueError);
+      await expect(coordinator.scheduleReset("!1", "r1")).rejects.toThrow(CorruptValueError);
+      await expect(coordinator.snapshot()).rejects.toThrow(CorruptValueError);
+      expect(await client.hget(key, "!1")).toBe(garbage);
+    }
+  });
+
+  it("a missing config (flushed data) is a typed error, not a silent default", async () => {
+    const client = redis.client();
+    const { coordinator } = await open(client, ENTRY_CHECK);
+    await client.del(`${coordinator.base}:config`);
+    await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(SyncCoordinatorNotInitializedError);
+  });
+});
