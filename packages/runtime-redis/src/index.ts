@@ -17,6 +17,7 @@ export {
   type Timed,
 } from "./claim-queue.js";
 export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./effect-lease.js";
+export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./effect-mailbox.js";
 export {
   runResetEffect,
   SyncCoordinatorService,
@@ -36,6 +37,14 @@ export {
   type LeaseManagerConfig,
   type TimedLeaseResult,
 } from "./lease.js";
+export {
+  type DispatcherOptions,
+  KeyedMailbox,
+  type KeyedMailboxOptions,
+  MailboxConfigMismatchError,
+  type MailboxHandler,
+  type MailboxStep,
+} from "./mailbox.js";
 export { CorruptValueError } from "./redis-script.js";
 export {
   RedisSyncCoordinator,
