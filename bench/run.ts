@@ -8,7 +8,7 @@
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
  *   --only      one section (repeatable): strategies, exhaustive, peer, statespace, workers, redis-lease,
- *               redis-queue (the Redis ones start their own redis-server on a free loopback port)
+ *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port)
  *   --no-peer   skip the fast-check comparisons
  */
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,7 @@ const SECTIONS = [
   "workers",
   "redis-lease",
   "redis-queue",
+  "redis-mailbox",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -285,4 +286,11 @@ if (run("redis-queue")) {
     "Redis: ClaimQueue + Worker vs BullMQ, claim→ack cycles (bench/redis-queue.ts), same private Redis:",
   );
   console.table(await benchQueue({ quick }));
+}
+if (run("redis-mailbox")) {
+  const { benchMailbox } = await import("./redis-mailbox.js");
+  console.log(
+    "Redis: KeyedMailbox vs BullMQ dedup keepLastIfActive, orders/s with 4 processes (bench/redis-mailbox.ts), same private Redis:",
+  );
+  console.table(await benchMailbox({ quick }));
 }

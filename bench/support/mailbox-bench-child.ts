@@ -1,0 +1,144 @@
+// One instance of the mailbox benchmark (bench/redis-mailbox.ts), a separate Node process
+// (`node --import tsx --conditions=source bench/support/mailbox-bench-child.ts <spec JSON>`): it runs a consumer
+// with a trivial handler — interleave's KeyedMailbox dispatcher loop, or a BullMQ Worker — and, on the parent's
+// "go", submits its share of the orders (`orders` orders, order i on key `k-${(offset + i) % keys}`, at most
+// `window` submissions outstanding). IPC: child → parent `ready`, `submitted` {rejected}, `closed` {handled};
+// parent → child `go`, `close`.
+
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Mailbox as Core } from "@interleave/core";
+import { Worker as BullWorker, Queue } from "bullmq";
+import { KeyedMailbox } from "../../packages/runtime-redis/src/mailbox.js";
+import type { TestRedis } from "../../packages/runtime-redis/test/support/redis.js";
+
+type Redis = ReturnType<TestRedis["client"]>;
+// ioredis is a dependency of packages/runtime-redis, not of the root: resolve it from there.
+const { Redis } = createRequire(new URL("../../packages/runtime-redis/package.json", import.meta.url))(
+  "ioredis",
+) as { readonly Redis: new (url: string) => Redis };
+
+/** The spec of one bench instance (argv[2], JSON). */
+export interface MailboxBenchSpec {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** `ours-fifo`: every order runs, FIFO per key; `ours-coalesce`: keep in flight, coalesce pending;
+   * `bull-dedup`: BullMQ job per key with `deduplication: { id: key, keepLastIfActive: true }`. */
+  readonly system: "ours-fifo" | "ours-coalesce" | "bull-dedup";
+  readonly name: string;
+  readonly instance: string;
+  readonly keys: number;
+  readonly orders: number;
+  readonly offset: number;
+  readonly concurrency: number;
+  readonly window: number;
+}
+
+/** The mailbox config of the `ours-*` systems (`policy` per system); `pendingPerKeyMax` 1,000. */
+export function mailboxBenchConfig(system: MailboxBenchSpec["system"], instances: number): Core.Config {
+  return {
+    policy:
+      system === "ours-coalesce"
+        ? Core.policy({
+            name: "latest",
+            kinds: ["Set"],
+            neverCancel: [],
+            matrix: { Set: { Set: "coalesce" } },
+          })
+        : Core.fifoPolicy(["Set"]),
+    inFlightMax: 16 * instances,
+    pendingPerKeyMax: 1_000,
+    keylessPendingMax: 1,
+    keyCountMax: 2_000,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? "") as MailboxBenchSpec;
+  let handled = 0;
+  let rejected = 0;
+  const clients: Redis[] = [];
+  let submitOne: (i: number) => Promise<void>;
+  let close: () => Promise<void>;
+  if (spec.system === "bull-dedup") {
+    const connection = { host: spec.host, port: spec.port, maxRetriesPerRequest: null };
+    const queue = new Queue(spec.name, { connection });
+    const worker = new BullWorker(
+      spec.name,
+      async () => {
+        handled += 1;
+      },
+      { connection, concurrency: spec.concurrency },
+    );
+    await worker.waitUntilReady();
+    submitOne = async (i) => {
+      const key = `k-${(spec.offset + i) % spec.keys}`;
+      await queue.add(
+        "Set",
+        { seq: spec.offset + i },
+        {
+          deduplication: { id: key, keepLastIfActive: true },
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
+      );
+    };
+    close = async () => {
+      await worker.close();
+      await queue.close();
+    };
+  } else {
+    const client = new Redis(spec.url);
+    const subscriber = new Redis(spec.url);
+    clients.push(client, subscriber);
+    const mailbox = await KeyedMailbox.open(client, {
+      name: spec.name,
+      config: mailboxBenchConfig(spec.system, 4),
+      instance: spec.instance,
+      inFlightMax: spec.concurrency,
+    });
+    await mailbox.start(
+      async () => {
+        handled += 1;
+      },
+      { subscriber, pollMs: 5 },
+    );
+    submitOne = async (i) => {
+      const order = { id: `${spec.instance}-${i}`, key: `k-${(spec.offset + i) % spec.keys}`, kind: "Set" };
+      for (;;) {
+        const step = await mailbox.submit({ ...order, payload: { seq: spec.offset + i } });
+        if (step.result._tag !== "Rejected") return;
+        // The core's behaviour at the bound: the caller nacks and redelivers later.
+        rejected += 1;
+        await sleep(10);
+      }
+    };
+    close = async () => {
+      await mailbox.stop();
+      for (const c of clients) c.disconnect();
+    };
+  }
+  process.on("message", (msg: { readonly type?: string }) => {
+    if (msg.type === "go") {
+      void (async () => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: spec.window }, async () => {
+            while (next < spec.orders) await submitOne(next++);
+          }),
+        );
+        process.send?.({ type: "submitted", rejected });
+      })();
+    } else if (msg.type === "close") {
+      void close().finally(() => {
+        process.send?.({ type: "closed", handled }, () => process.exit(0));
+      });
+    }
+  });
+  process.send?.({ type: "ready" });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,217 @@
+// The Redis SyncCoordinator in serial mode across real processes (issue 8, "History check with several
+// processes … no reset executes during a sync in serial mode"): three service-instance processes
+// (support/sync-child.ts) run `syncCodeOwners` and `scheduleReset` on the same few MRs; every sync and reset
+// body records its interval in server time (Redis TIME). Checked: no reset of an MR overlaps a sync of that MR;
+// every scheduled reset runs exactly once; the coordinator ends empty. Then a process is SIGKILLed mid-sync:
+// serial mode has no lease per order, so the dead sync stays in flight and its MR stays blocked (the reset
+// scheduled behind it and a later sync stay queued) until an operator finishes the dead sync; that is the
+// documented limitation of RedisSyncCoordinator (a lease per order is the KeyedMailbox runtime's job).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SyncCoordinator as Core } from "@interleave/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
+
+const SERIAL: Core.Config = {
+  featureFlag: true,
+  mode: "serial",
+  legacyTtlMs: 15_000,
+  legacyResetDelayMs: 10_000,
+  mrCountMax: 100,
+  pendingPerMrMax: 64,
+};
+
+const CHILD = new URL("./support/sync-child.ts", import.meta.url);
+const children = new Set<ChildProcess>();
+let redis: TestRedis;
+let dir: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), "interleave-sync-"));
+});
+afterAll(async () => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface SyncProcess {
+  readonly ready: Promise<void>;
+  readonly done: Promise<void>;
+  go(): void;
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  records(): SyncChildRecord[];
+  kill(): void;
+}
+
+function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" | "url">): SyncProcess {
+  const recordsPath = join(dir, `${tag}.jsonl`);
+  const full: SyncChildSpec = { ...spec, url: redis.url, recordsPath };
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=source", CHILD.pathname, JSON.stringify(full)],
+    { stdio: ["ignore", "pipe", "pipe", "ipc"], cwd: new URL("..", import.meta.url).pathname },
+  );
+  children.add(child);
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? code)),
+  );
+  const settled = (type: string) => {
+    const p = new Promise<void>((resolve, reject) => {
+      child.on("message", (msg: { type?: string }) => {
+        if (msg.type === type) resolve();
+      });
+      void exited.then((how) =>
+        reject(new Error(`sync process ${tag} exited (${how}) before "${type}":\n${output}`)),
+      );
+    });
+    p.catch(() => {});
+    return p;
+  };
+  return {
+    ready: settled("ready"),
+    done: settled("done"),
+    go: () => child.send({ type: "go" }),
+    exited,
+    records: () => {
+      let text = "";
+      try {
+        text = readFileSync(recordsPath, "utf8");
+      } catch {
+        return [];
+      }
+      return text
+        .split("\n")
+        .filter((line) => line !== "")
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as SyncChildRecord];
+          } catch {
+            return []; // a line torn by SIGKILL
+          }
+        });
+    },
+    kill: () => child.kill("SIGKILL"),
+  };
+}
+
+type Interval = Extract<SyncChildRecord, { startUs: number }>;
+
+/** The (sync, reset) pairs of one MR whose execution intervals overlap. */
+function overlaps(history: readonly Interval[]): [Interval, Interval][] {
+  const out: [Interval, Interval][] = [];
+  for (const sync of history.filter((i) => i.kind === "sync")) {
+    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
+      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("serial mode across processes", () => {
+  it("no reset runs during a sync of its MR, every reset runs once, the coordinator ends empty", async () => {
+    const name = "processes-history";
+    const MRS = ["!1", "!2", "!3"];
+    const processes = [0, 1, 2].map((p) => {
+      const plan: SyncPlanStep[] = Array.from({ length: 30 }, (_, i) => {
+        const mr = MRS[(i + p) % MRS.length]!;
+        return (i + p) % 3 === 0
+          ? { op: "reset", mr, id: `r-${p}-${i}` }
+          : { op: "sync", mr, id: `s-${p}-${i}` };
+      });
+      return startSyncProcess(`history-${p}`, { name, config: SERIAL, plan });
+    });
+    await Promise.all(processes.map((p) => p.ready));
+    for (const p of processes) p.go();
+    await Promise.all(processes.map((p) => p.done));
+    const records = processes.flatMap((p) => p.records());
+    const intervals = records.filter((r): r is Interval => r.kind === "sync" || r.kind === "reset");
+    const scheduled = records.filter((r) => r.kind === "scheduled").map((r) => `${r.mr}/${r.id}`);
+    const ran = intervals.filter((r) => r.kind === "reset").map((r) => `${r.mr}/${r.id}`);
+    expect(intervals.filter((r) => r.kind === "sync")).toHaveLength(60);
+    expect(scheduled).toHaveLength(30);
+    expect(overlaps(intervals)).toEqual([]);
+    expect([...ran].sort()).toEqual([...scheduled].sort());
+    // Resets really ran in processes other than the one that scheduled them (the history spans processes).
+    const ranIn = processes.map(
+      (p) =>
+        new Set(
+          p
+            .records()
+            .filter((r) => r.kind === "reset")
+            .map((r) => r.id),
+        ),
+    );
+    expect(ranIn.some((set, p) => [...set].some((id) => !id.startsWith(`r-${p}-`)))).toBe(true);
+    const observer = await RedisSyncCoordinator.open(redis.client(), {
+      name,
+      config: SERIAL,
+      enqueueReset: () => {},
+    });
+    const { state } = await observer.snapshot();
+    expect(state.serial?.keys).toEqual({});
+    expect(state.serial?.inFlightCount).toBe(0);
+  }, 60_000);
+
+  it("SIGKILL mid-sync: no lease in serial mode, so the MR stays blocked until the dead sync is finished", async () => {
+    const name = "processes-kill";
+    const victim = startSyncProcess("victim", {
+      name,
+      config: SERIAL,
+      plan: [{ op: "sync", mr: "!9", id: "dead" }],
+      hangMr: "!9",
+    });
+    await victim.ready;
+    victim.go();
+    for (let i = 0; !victim.records().some((r) => r.kind === "sync-begin"); i++) {
+      if (i > 1500) throw new Error("the victim never began its sync");
+      await sleep(10);
+    }
+    victim.kill();
+    expect(await victim.exited).toBe("SIGKILL");
+
+    const released: ResetOrder[] = [];
+    const survivor = await RedisSyncCoordinator.open(redis.client(), {
+      name,
+      config: SERIAL,
+      enqueueReset: (reset) => {
+        released.push(reset);
+      },
+    });
+    // The dead process's sync is still in flight: a reset and a sync of !9 queue behind it, not dispatched.
+    const reset = await survivor.scheduleReset("!9", "after-kill");
+    expect(reset.result).toMatchObject({ _tag: "ResetQueued", running: false });
+    const sync = await survivor.apply({ _tag: "StartSync", mr: "!9", syncId: "later" });
+    expect(sync.result).toMatchObject({ _tag: "SyncStarted", running: false });
+    expect(released).toEqual([]);
+    const before = (await survivor.snapshot()).state.serial!;
+    const key = before.keys["!9"]!;
+    expect(key.inFlight?.order.kind).toBe("Sync");
+    const deadSyncId = String(key.inFlight!.order.payload);
+    expect(key.pending.map((o) => o.kind)).toEqual(["Reset", "Sync"]);
+    // Other MRs are not affected.
+    expect((await survivor.scheduleReset("!10", "free")).result).toMatchObject({ running: true });
+
+    // Nothing expires the dead order: after the polling period of many waiters, it is still in flight.
+    await sleep(200);
+    const still = (await survivor.snapshot()).state.serial!.keys["!9"]!;
+    expect(still.inFlight?.order.payload).toBe(deadSyncId);
+
+    // Recovery is an operator's FinishSync of the dead sync: the queued reset is released (RunReset).
+    const finished = await survivor.finishSync("!9", deadSyncId, "failed");
+    expect(finished.result._tag).toBe("SyncFinished");
+    expect(released.map((r) => [r.mr, r.resetId, r.via])).toContainEqual(["!9", "after-kill", "RunReset"]);
+  }, 60_000);
+});
