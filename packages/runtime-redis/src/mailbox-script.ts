@@ -13,6 +13,7 @@ const SCRIPTS = {
   interleaveMbShutdown: { file: "mb-shutdown", numberOfKeys: 2, prelude: "mb-common" },
   interleaveMbSnapshot: { file: "mb-snapshot", numberOfKeys: 2, prelude: "mb-common" },
   interleaveMbTake: { file: "mb-take", numberOfKeys: 2, prelude: "mb-common" },
+  interleaveMbHeld: { file: "mb-held", numberOfKeys: 2, prelude: "mb-common" },
   interleaveMbHeartbeat: { file: "mb-heartbeat", numberOfKeys: 2, prelude: "mb-common" },
   interleaveMbFinish: { file: "mb-finish", numberOfKeys: 2, prelude: "mb-common" },
 } as const satisfies Readonly<Record<string, ScriptSpec>>;

@@ -244,6 +244,7 @@ interface Running {
 /** One instance's dispatcher loop. */
 class Dispatcher {
   private readonly running = new Map<string, Running>();
+  private readonly undecodable = new Set<string>();
   private stopped = false;
   private abandoned = false;
   private timer: NodeJS.Timeout | undefined;
@@ -300,17 +301,29 @@ class Dispatcher {
 
   private async tick(): Promise<void> {
     await this.mailbox.run("interleaveMbFinish", ["", this.mailbox.instance, 0, "failed"]);
+    if (this.stopped) return;
+    // Take back what an earlier take handed this instance if its reply was lost (a dropped connection makes
+    // ioredis resend the command; the first run's orders are leased to us with no handler running).
+    const held = await this.mailbox.run("interleaveMbHeld", [this.mailbox.instance]);
+    if (Array.isArray(held[1])) this.launchAll(held[1] as unknown[][], true);
     const room = this.mailbox.localInFlightMax - this.running.size;
     if (room <= 0 || this.stopped) return;
     const reply = await this.mailbox.run("interleaveMbTake", [this.mailbox.instance, room]);
     if (!Array.isArray(reply[1])) return; // NoConfig: the mailbox was deleted; keep polling
-    const taken = reply[1] as unknown[][];
-    for (const [id, , rawOrder, token, cancelled] of taken) {
+    this.launchAll(reply[1] as unknown[][], false);
+  }
+
+  /** Launch handlers for taken (or taken-back) orders; `onlyNew` skips those already running or undecodable. */
+  private launchAll(orders: readonly unknown[][], onlyNew: boolean): void {
+    for (const [id, , rawOrder, token, cancelled] of orders) {
+      const orderId = String(id);
+      if (onlyNew && (this.running.has(orderId) || this.undecodable.has(orderId))) continue;
       try {
         const order = decodeOrder(`${this.mailbox.base}:orders`, rawOrder);
-        this.launch(String(id), order, token as number, cancelled === 1);
+        this.launch(orderId, order, token as number, cancelled === 1);
       } catch (error) {
-        // A malformed stored order is reported; its lease expires and the reaper completes it as failed.
+        // A malformed stored order is reported once; its lease expires and the reaper completes it as failed.
+        this.undecodable.add(orderId);
         this.report(error);
       }
     }
