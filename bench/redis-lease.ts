@@ -10,12 +10,12 @@
  *
  * Usage: `tsx --conditions=source bench/redis-lease.ts [--quick]`, or `benchLease({ quick })` from bench/run.ts.
  */
-import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { LeaseManager } from "../packages/runtime-redis/src/lease.js";
-import { startRedis, type TestRedis } from "../packages/runtime-redis/test/support/redis.js";
+import { startRedis } from "../packages/runtime-redis/test/support/redis.js";
+import { evalshaCeiling, median } from "./support/measure.js";
 
 interface RedlockLock {
   unlock(): Promise<void>;
@@ -50,37 +50,6 @@ async function cyclesPerSecond(loops: number, durationMs: number, cycle: (loop: 
     }),
   );
   return cycles / ((performance.now() - t0) / 1000);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** `redis-benchmark -p <port> -c <clients> -n <n> -q EVALSHA <sha> 0` → requests per second. */
-function evalshaCeiling(redis: TestRedis, sha: string, clients: number, n: number): number {
-  const out = execFileSync(
-    "redis-benchmark",
-    [
-      "-h",
-      redis.host,
-      "-p",
-      String(redis.port),
-      "-c",
-      String(clients),
-      "-n",
-      String(n),
-      "-q",
-      "EVALSHA",
-      sha,
-      "0",
-    ],
-    { encoding: "utf8" },
-  );
-  const match = /([\d.]+) requests per second/.exec(out);
-  if (match === null) throw new Error(`cannot parse redis-benchmark output: ${out}`);
-  return Number(match[1]);
 }
 
 /**

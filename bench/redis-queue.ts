@@ -12,38 +12,13 @@
  *
  * Usage: `tsx --conditions=source bench/redis-queue.ts [--quick]`, or `benchQueue({ quick })` from bench/run.ts.
  */
-import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker as BullWorker, Queue } from "bullmq";
 import { ClaimQueue } from "../packages/runtime-redis/src/claim-queue.js";
 import { Worker } from "../packages/runtime-redis/src/worker.js";
 import { startRedis, type TestRedis } from "../packages/runtime-redis/test/support/redis.js";
-
-/** `redis-benchmark -p <port> -c <clients> -n <n> -q EVALSHA <sha> 0` → requests per second. */
-function evalshaCeiling(redis: TestRedis, sha: string, clients: number, n: number): number {
-  const out = execFileSync(
-    "redis-benchmark",
-    [
-      "-h",
-      redis.host,
-      "-p",
-      String(redis.port),
-      "-c",
-      String(clients),
-      "-n",
-      String(n),
-      "-q",
-      "EVALSHA",
-      sha,
-      "0",
-    ],
-    { encoding: "utf8" },
-  );
-  const match = /([\d.]+) requests per second/.exec(out);
-  if (match === null) throw new Error(`cannot parse redis-benchmark output: ${out}`);
-  return Number(match[1]);
-}
+import { evalshaCeiling } from "./support/measure.js";
 
 /** One row of the queue benchmark. */
 export interface QueueBenchRow {

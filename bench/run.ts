@@ -17,6 +17,7 @@ import { exploreVariant, type Scenario, type Strategy, strategyLabel, WorkerPool
 import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";
+import { median } from "./support/measure.js";
 
 const SECTIONS = [
   "strategies",
@@ -55,12 +56,6 @@ const run = (section: (typeof SECTIONS)[number]) =>
 const SEEDS = Array.from({ length: quick ? 5 : 20 }, (_, i) => i + 1);
 const PASS_RUNS = quick ? 1_000 : 10_000;
 const chosen = scenarios.filter((s) => selected.includes(s.name));
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Schedules and ms to the first violation (no shrinking: finding, plus recording the trace). */
 function toViolation(scenario: Scenario, variantName: string, strategy: Strategy) {
