@@ -43,6 +43,7 @@ export {
   EXHAUSTIVE_DEFAULTS,
   EXPLORE_SHRINK_RUNS,
   type ExploreOptions,
+  type ExploreProgress,
   exhaustiveBounds,
   exploreVariant,
   type Partition,
@@ -115,6 +116,24 @@ export {
 } from "./ops.js";
 export { WorkerPool } from "./parallel.js";
 export { findRegistry, loadScenarios } from "./registry.js";
+export { escapeHtml, REPORT_GENERATOR, renderReport } from "./report/html.js";
+export {
+  escapeMermaid,
+  MERMAID_BODY_CHARS_MAX,
+  MERMAID_MESSAGES_MAX_DEFAULT,
+  type MermaidOptions,
+  mermaidBlock,
+  renderMermaid,
+} from "./report/mermaid.js";
+export {
+  type ReportRun,
+  type ReportStep,
+  rebuildStore,
+  replayStore,
+  reportRun,
+  reportRunOf,
+  type StoreSource,
+} from "./report/model.js";
 export {
   defineScenario,
   type Expectation,
@@ -167,6 +186,7 @@ export {
   type RunResult,
   runWorld,
   type StoreOptions,
+  type StoreSnapshots,
   SWARM_RATES,
   type TraceEvent,
   type Violation,

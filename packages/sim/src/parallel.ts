@@ -24,7 +24,24 @@ export interface WorkerTask {
   readonly options: Omit<ExploreOptions, "stopBefore">;
   /** Int32Array(1) over a SharedArrayBuffer: the lowest failing run index found so far (else 2³¹−1). */
   readonly control: SharedArrayBuffer;
+  /**
+   * Progress of every part, for {@link WorkerPool.explore}'s `onProgress`: an Int32Array over a
+   * SharedArrayBuffer holding, for part `w`, its schedules run at `2w` and 1 at `2w + 1` once it found a
+   * violation. This task writes only its own slot `slot`, with `Atomics.store`, after every schedule.
+   */
+  readonly progress?: { readonly buffer: SharedArrayBuffer; readonly slot: number };
 }
+
+/** What {@link WorkerPool.explore} reports while it waits: totals over all workers. */
+export interface PoolProgress {
+  /** Schedules run so far by all workers (the final report equals the result's `schedules`). */
+  readonly schedules: number;
+  /** Whether some worker has found a violation. */
+  readonly violation: boolean;
+}
+
+/** How often (ms) {@link WorkerPool.explore} reads the workers' progress counters. */
+export const PROGRESS_POLL_MS = 100;
 
 /** Lower the shared "first failing run" to `index` if it is lower (lock-free). */
 export function publishViolation(control: Int32Array, index: number): void {
@@ -70,12 +87,17 @@ export class WorkerPool {
    * CI matrix) is split further among the workers, so `--shard i/n --workers K` explores exactly shard i/n.
    * Combines the parts: the violation with the lowest run index (seeded) or the first reported (exhaustive),
    * schedules and steps summed, elapsed wall-clock time.
+   *
+   * `onProgress`, if given, is called every {@link PROGRESS_POLL_MS} ms while the workers run (from a timer
+   * that does not keep the process alive), and once more with the final totals before this resolves. The
+   * workers count their schedules in shared memory (no message per schedule); the results do not depend on it.
    */
   async explore(
     registry: string,
     scenario: string,
     variant: string,
-    options: Omit<ExploreOptions, "stopBefore">,
+    options: Omit<ExploreOptions, "stopBefore" | "onProgress">,
+    onProgress?: (progress: PoolProgress) => void,
   ): Promise<VariantResult> {
     const started = performance.now();
     const control = new SharedArrayBuffer(4);
@@ -85,12 +107,31 @@ export class WorkerPool {
       index: outer.index + outer.count * w,
       count: outer.count * this.size,
     }));
-    const results = await Promise.all(
-      parts.map((partition) =>
-        this.run({ registry, scenario, variant, options: { ...options, partition }, control }),
-      ),
-    );
-    return combine(results, started);
+    // functions cannot be posted to a worker
+    const { stopBefore: _stop, onProgress: _progress, ...plain } = options as ExploreOptions;
+    const buffer = onProgress === undefined ? null : new SharedArrayBuffer(8 * this.size);
+    const poll = buffer === null ? null : () => onProgress!(readProgress(new Int32Array(buffer), this.size));
+    const timer = poll === null ? null : setInterval(poll, PROGRESS_POLL_MS);
+    timer?.unref();
+    try {
+      const results = await Promise.all(
+        parts.map((partition, slot) =>
+          this.run({
+            registry,
+            scenario,
+            variant,
+            options: { ...plain, partition },
+            control,
+            ...(buffer === null ? {} : { progress: { buffer, slot } }),
+          }),
+        ),
+      );
+      if (timer !== null) clearInterval(timer);
+      poll?.();
+      return combine(results, started);
+    } finally {
+      if (timer !== null) clearInterval(timer);
+    }
   }
 
   async close(): Promise<void> {
@@ -128,6 +169,17 @@ export class WorkerPool {
     if (next !== undefined) next(worker);
     else this.idle.push(worker);
   }
+}
+
+/** Totals over the `parts` slots of a progress array (see `WorkerTask.progress`). */
+function readProgress(cells: Int32Array, parts: number): PoolProgress {
+  let schedules = 0;
+  let violation = false;
+  for (let w = 0; w < parts; w++) {
+    schedules += Atomics.load(cells, 2 * w);
+    violation ||= Atomics.load(cells, 2 * w + 1) !== 0;
+  }
+  return { schedules, violation };
 }
 
 /** Merge the workers' results of one variant (see {@link WorkerPool.explore}). */
@@ -169,9 +221,19 @@ export async function serveTask(task: WorkerTask): Promise<VariantResult> {
   }
   const { scenario, variant } = findVariant(await scenarios, task.scenario, task.variant);
   const control = new Int32Array(task.control);
+  const cells = task.progress === undefined ? null : new Int32Array(task.progress.buffer);
+  const slot = 2 * (task.progress?.slot ?? 0);
   const result = exploreVariant(scenario, variant, {
     ...task.options,
     stopBefore: () => Atomics.load(control, 0),
+    ...(cells === null
+      ? {}
+      : {
+          onProgress: ({ schedules, violation }) => {
+            Atomics.store(cells, slot, schedules);
+            if (violation) Atomics.store(cells, slot + 1, 1);
+          },
+        }),
   });
   if (result.verdict === "violation") publishViolation(control, result.runIndex ?? 0);
   return result;

@@ -103,8 +103,12 @@ function describe(e: TraceEvent): Line[] {
   return lines;
 }
 
-/** A key for "this step repeats an earlier no-op step of the same process" (idle polls). */
-function idleKey(e: TraceEvent): string | null {
+/**
+ * A key for "this step repeats an earlier no-op step of the same process" (idle polls): a `tx` that changed
+ * nothing gets `process|key|input|result`; any other event gets null (never hidden). Renderers hide an event
+ * whose key they have already seen (unless showing everything).
+ */
+export function idleKey(e: TraceEvent): string | null {
   if (e.op !== "tx" || (e.changes?.length ?? 0) > 0) return null;
   // The whole input (its time left out) and result: a Get of another object is not a repeat.
   return `${e.process}|${e.key}|${formatValue(e.input)}|${formatValue(e.result)}`;

@@ -131,6 +131,22 @@ export interface RunOptions {
    * so a swarm run replays like any other, but only with `swarm` on again.
    */
   readonly swarm?: boolean;
+  /**
+   * With `record`: also keep the store's full state — every key's initial state, and after each `tx` the whole
+   * new state of its key (`RunResult.store`), for the HTML report. Costs one reference per `tx`; no copies.
+   */
+  readonly snapshots?: boolean;
+}
+
+/**
+ * The store over a recorded run (`RunOptions.snapshots`): each key's state before the first step, and for each
+ * event of the log (same index) the whole state of the `tx`'s key after it (`undefined` for other events).
+ */
+export interface StoreSnapshots {
+  /** Store keys in declaration order. */
+  readonly keys: readonly string[];
+  readonly initial: Readonly<Record<string, unknown>>;
+  readonly after: readonly unknown[];
 }
 
 /** The rate factors a swarm run draws from for each enabled fault kind. */
@@ -145,6 +161,8 @@ export interface RunResult {
   readonly events: readonly TraceEvent[] | null;
   /** Names of all top-level and spawned processes in order of first appearance (timeline columns). */
   readonly processes: readonly string[];
+  /** The store's states over the run, with `record` and `snapshots` on; else null. */
+  readonly store: StoreSnapshots | null;
 }
 
 /** Check a fault plan: probabilities in [0, 1] summing to at most 1, integer budgets ≥ 0. Throws naming the field. */
@@ -231,6 +249,7 @@ class World implements View {
   }[] = [];
   private readonly decisions: Decision[] = [];
   private readonly events: TraceEvent[] | null;
+  private readonly snapshots: { initial: Record<string, unknown>; after: unknown[] } | null;
   private readonly processNames: string[] = [];
   private plan: FaultPlan = {};
   private horizonMs = HORIZON_DEFAULT_MS;
@@ -252,6 +271,8 @@ class World implements View {
     options: RunOptions,
   ) {
     this.events = options.record === true ? [] : null;
+    this.snapshots =
+      options.record === true && options.snapshots === true ? { initial: {}, after: [] } : null;
     this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
     this.swarm = options.swarm === true;
     this.systematic = chooser.wantsCandidates === true;
@@ -329,6 +350,8 @@ class World implements View {
       this.nodes.push(node);
       node.root = this.createProcess(s.name, s.body, node);
     }
+    if (this.snapshots !== null)
+      for (const ref of this.refs) this.snapshots.initial[ref.key] = this.states[ref.index];
     if (this.swarm) this.drawSwarmPlan();
     for (const p of [...this.procs]) this.startProcess(p);
     this.checkProperties();
@@ -341,6 +364,14 @@ class World implements View {
       endReason,
       events: this.events,
       processes: this.processNames,
+      store:
+        this.snapshots === null
+          ? null
+          : {
+              keys: this.refs.map((r) => r.key),
+              initial: this.snapshots.initial,
+              after: this.snapshots.after,
+            },
     };
   }
 
@@ -684,6 +715,7 @@ class World implements View {
         changes: diff(before, out.state),
       };
       this.record(effects.length === 0 ? entry : { ...entry, effects: [...effects] });
+      if (this.snapshots !== null) this.snapshots.after[this.events.length - 1] = out.state;
     }
     this.advance(p, out.result);
     if (effects.length > 0) this.carryOut(ref, effects, p);

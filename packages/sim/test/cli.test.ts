@@ -45,6 +45,8 @@ describe("interleave CLI", () => {
         "coverage",
         "trace",
         "originalTrace",
+        "report",
+        "mermaid",
       ].sort(),
     );
     expect(bad.property).toBe("every increment is counted");

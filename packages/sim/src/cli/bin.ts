@@ -15,6 +15,7 @@ try {
     cwd: process.env.INIT_CWD ?? process.cwd(),
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     invokedAs: invokedAs(),
+    progress: process.stdout.isTTY && process.stderr.isTTY ? process.stderr : undefined,
   });
 } catch (error) {
   // A scenario or machine threw (a bug in the model, or a core assert): say where, with the stack below.

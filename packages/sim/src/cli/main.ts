@@ -1,12 +1,14 @@
 /**
  * The `interleave` command line: `explore` runs every scenario variant (or the selected ones) and prints the
- * results table; `replay` prints a counterexample as a timeline. Exit codes: 0 every verdict equals its
- * variant's `expect` (explore) / the trace reproduced (replay); 1 a verdict differs / the trace no longer
- * reproduces; 2 bad input (one line on stderr, nothing written); 3 a scenario threw (bin.ts prints where: the
- * scenario, variant and run seed, and the stack).
+ * results table (with `--html` / `--mermaid` it also writes each counterexample's report / diagram); `replay`
+ * prints a counterexample as a timeline (or a Mermaid diagram); `report` writes a trace's HTML report
+ * (./report.ts); `check` runs the explicit-state checker (./check.ts). Exit codes: 0 every verdict equals its
+ * variant's `expect` (explore) / the trace reproduced (replay) / the report was written; 1 a verdict differs /
+ * the trace no longer reproduces; 2 bad input (one line on stderr, nothing written); 3 a scenario threw
+ * (bin.ts prints where: the scenario, variant and run seed, and the stack).
  */
 import { randomInt } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
@@ -29,10 +31,14 @@ import {
 } from "../explore.js";
 import { WorkerPool } from "../parallel.js";
 import { findRegistry, loadScenarios } from "../registry.js";
+import { renderReport } from "../report/html.js";
+import { mermaidBlock, renderMermaid } from "../report/mermaid.js";
 import { findScenario, findVariant, InputError, type Scenario } from "../scenario.js";
 import { renderTimeline } from "../timeline.js";
 import { readTrace, writeTrace } from "../trace.js";
 import { registerCheck } from "./check.js";
+import { ExploreProgressBar, type ProgressStream, runsInPart } from "./progress.js";
+import { type ReportTarget, registerReport, reportPathOf, reportRunsOf, writeReportFile } from "./report.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -45,6 +51,8 @@ export interface CliIo {
    * → `npx -y pnpm@10 replay …`, `"interleave"` → `interleave replay …`. Default `"pnpm"`.
    */
   readonly invokedAs?: string | undefined;
+  /** Where `explore` draws its progress bar: stderr when both stdout and stderr are terminals, else none. */
+  readonly progress?: ProgressStream | undefined;
 }
 
 export interface CliOptions {
@@ -67,6 +75,10 @@ interface ExploreFlags {
   seed?: number;
   timeBudgetMs?: number;
   json?: boolean;
+  /** False with `--no-progress`. */
+  progress: boolean;
+  html?: boolean;
+  mermaid?: boolean;
   tracesDir: string;
   scenarios?: string;
 }
@@ -79,6 +91,7 @@ interface ReplayFlags {
   json?: boolean;
   all?: boolean;
   showCurrent?: boolean;
+  mermaid?: boolean;
   scenarios?: string;
 }
 
@@ -181,6 +194,9 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
+    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--html", "also write each counterexample's HTML report beside its trace (<stem>.html)")
+    .option("--mermaid", "also write each counterexample as a Mermaid sequence diagram (<stem>.mmd)")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .addOption(scenariosOption())
     .action(async (scenarioName: string | undefined, flags: ExploreFlags) => {
@@ -206,6 +222,10 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     .option("--json", "print the trace JSON instead of the timeline")
     .option("--all", "also show repeated steps that changed nothing")
     .option("--show-current", "when a trace no longer reproduces, also show what the current code does")
+    .option(
+      "--mermaid",
+      "print the run as a Mermaid sequence diagram (a ```mermaid block) instead of the timeline",
+    )
     .addOption(scenariosOption())
     .action(async (target: string, flags: ReplayFlags) => {
       exitCode = await replay(target, flags, io, options);
@@ -214,6 +234,14 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
   registerCheck(program, io, (code) => {
     exitCode = code;
   });
+  registerReport(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    options.scenarios,
+  );
 
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -272,8 +300,20 @@ async function explore(
   const bounds = boundsOf(flags);
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
   const rows: Row[] = [];
+  const progress = new ExploreProgressBar({
+    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    variants: targets.length,
+    timeBudgetMs: flags.timeBudgetMs,
+  });
   try {
     for (const { scenario, variant } of targets) {
+      const runs = flags.runs ?? scenario.runs;
+      const seeded = (flags.strategy ?? scenario.strategy) !== "exhaustive";
+      progress.startVariant(
+        `${scenario.name}/${variant.name}`,
+        seeded ? runsInPart(runs, flags.shard) : null,
+      );
+      const onProgress = (p: { schedules: number; violation: boolean }) => progress.update(p);
       const exploreOptions: ExploreOptions = {
         seed,
         shrink: flags.shrink,
@@ -287,15 +327,17 @@ async function explore(
       };
       const result =
         pool === null
-          ? exploreVariant(scenario, variant, exploreOptions)
-          : await pool.explore(registry!, scenario.name, variant.name, exploreOptions);
+          ? exploreVariant(scenario, variant, { ...exploreOptions, onProgress })
+          : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
+      progress.finishVariant(result.verdict);
       rows.push({
         result,
-        ...writeCounterexample(result, flags, io),
+        ...writeCounterexample(result, { scenario, variant }, flags, io),
         defaulted: flags.strategy === undefined,
       });
     }
   } finally {
+    progress.stop();
     await pool?.close();
   }
   const ok = rows.every((r) => r.result.verdict === r.result.expect);
@@ -304,7 +346,7 @@ async function explore(
       version: 1,
       seed,
       ...(flags.shard === undefined ? {} : { shard: `${flags.shard.index + 1}/${flags.shard.count}` }),
-      results: rows.map(({ result: r, tracePath, originalPath }) => ({
+      results: rows.map(({ result: r, tracePath, originalPath, reportPath, mermaidPath }) => ({
         scenario: r.scenario,
         variant: r.variant,
         expect: r.expect,
@@ -318,11 +360,15 @@ async function explore(
         coverage: r.coverage,
         trace: tracePath,
         originalTrace: originalPath,
+        report: reportPath,
+        mermaid: mermaidPath,
       })),
     };
     io.stdout(`${JSON.stringify(doc, (_k, v) => (v === Number.POSITIVE_INFINITY ? "unbounded" : v), 2)}\n`);
   } else {
     const prefix = io.invokedAs ?? "pnpm";
+    // A registry given on the command line must be given again to replay (from any directory).
+    const registryArgs = flags.scenarios === undefined ? [] : ["--scenarios", flags.scenarios];
     const rerun = [
       `${prefix} explore`,
       ...(name === undefined ? [] : [name]),
@@ -334,8 +380,9 @@ async function explore(
       ...(flags.shard === undefined ? [] : ["--shard", `${flags.shard.index + 1}/${flags.shard.count}`]),
       "--seed",
       String(seed),
+      ...registryArgs,
     ].join(" ");
-    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`));
+    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" ")));
   }
   return ok ? 0 : 1;
 }
@@ -344,17 +391,26 @@ interface Row {
   readonly result: VariantResult;
   readonly tracePath: string | null;
   readonly originalPath: string | null;
+  /** `--html`: the counterexample's report, beside its trace. */
+  readonly reportPath: string | null;
+  /** `--mermaid`: its Mermaid diagram, beside its trace. */
+  readonly mermaidPath: string | null;
   /** The strategy was the scenario's default (no --strategy). */
   readonly defaulted: boolean;
 }
 
-/** Write a result's counterexample (shrunk) and, beside it, the original as found. */
+/**
+ * Write a result's counterexample (shrunk) and, beside it, the original as found; with `--html` the report of
+ * both (`<stem>.html`), with `--mermaid` the shrunk one's diagram (`<stem>.mmd`). Paths as displayed.
+ */
 function writeCounterexample(
   result: VariantResult,
+  target: ReportTarget,
   flags: ExploreFlags,
   io: CliIo,
-): { tracePath: string | null; originalPath: string | null } {
-  if (result.counterexample === null) return { tracePath: null, originalPath: null };
+): Omit<Row, "result" | "defaulted"> {
+  const none = { tracePath: null, originalPath: null, reportPath: null, mermaidPath: null };
+  if (result.counterexample === null) return none;
   const exhaustive = result.strategy.startsWith("exhaustive");
   const stem = `${result.scenario}.${result.variant}.${exhaustive ? "exhaustive" : `seed-${result.seed}`}`;
   const tracePath = writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.json`), result.counterexample);
@@ -362,9 +418,29 @@ function writeCounterexample(
     result.original === null
       ? null
       : writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.original.json`), result.original);
+  let reportPath: string | null = null;
+  if (flags.html === true) {
+    reportPath = reportPathOf(tracePath);
+    const runs = reportRunsOf(
+      target,
+      { trace: result.counterexample, file: displayPath(io.cwd, tracePath) },
+      result.original === null || originalPath === null
+        ? null
+        : { trace: result.original, file: displayPath(io.cwd, originalPath) },
+    );
+    writeReportFile(reportPath, renderReport(runs));
+  }
+  let mermaidPath: string | null = null;
+  if (flags.mermaid === true) {
+    mermaidPath = tracePath.replace(/\.json$/, ".mmd");
+    writeFileSync(mermaidPath, renderMermaid(result.counterexample));
+  }
+  const shown = (path: string | null) => (path === null ? null : displayPath(io.cwd, path));
   return {
-    tracePath: displayPath(io.cwd, tracePath),
-    originalPath: originalPath === null ? null : displayPath(io.cwd, originalPath),
+    tracePath: shown(tracePath),
+    originalPath: shown(originalPath),
+    reportPath: shown(reportPath),
+    mermaidPath: shown(mermaidPath),
   };
 }
 
@@ -421,7 +497,14 @@ function replayArgsOf(label: string): string[] {
   return pct === null ? [] : ["--strategy", "pct", "--pct-depth", pct[1]!];
 }
 
-function renderResults(rows: readonly Row[], seed: number, rerun: string, replay: string): string {
+function renderResults(
+  rows: readonly Row[],
+  seed: number,
+  rerun: string,
+  replay: string,
+  registry: string,
+): string {
+  const withRegistry = (command: string) => (registry === "" ? command : `${command} ${registry}`);
   const table = new Table({
     head: [
       "scenario",
@@ -476,17 +559,20 @@ function renderResults(rows: readonly Row[], seed: number, rerun: string, replay
   const counterexamples = rows.filter((r) => r.tracePath !== null);
   if (counterexamples.length > 0) {
     lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
-    for (const { result: r, tracePath, originalPath } of counterexamples) {
+    for (const { result: r, tracePath, originalPath, reportPath, mermaidPath } of counterexamples) {
       const shrunk = r.counterexample?.shrunk;
       lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
       lines.push(
-        `    ${replay} ${tracePath}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
+        `    ${withRegistry(`${replay} ${tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
       );
-      if (originalPath !== null) lines.push(pc.dim(`    original, as found: ${replay} ${originalPath}`));
+      if (originalPath !== null)
+        lines.push(pc.dim(`    original, as found: ${withRegistry(`${replay} ${originalPath}`)}`));
+      if (reportPath !== null) lines.push(`    report: ${reportPath}  ${pc.dim("(open in a browser)")}`);
+      if (mermaidPath !== null) lines.push(`    mermaid: ${mermaidPath}`);
       if (r.coverage === null && r.counterexample?.swarm !== true)
         lines.push(
           pc.dim(
-            `    the original by seed: ${[replay, r.scenario, "--variant", r.variant, ...replayArgsOf(r.strategy), "--seed", String(r.seed)].join(" ")}`,
+            `    the original by seed: ${withRegistry([replay, r.scenario, "--variant", r.variant, ...replayArgsOf(r.strategy), "--seed", String(r.seed)].join(" "))}`,
           ),
         );
     }
@@ -554,7 +640,9 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
     io.stdout(
       flags.json === true
         ? `${JSON.stringify(outcome.trace, null, 2)}\n`
-        : `${renderTimeline(outcome.trace, { all: flags.all === true, ...widthOf(io) })}\n`,
+        : flags.mermaid === true
+          ? mermaidBlock(outcome.trace)
+          : `${renderTimeline(outcome.trace, { all: flags.all === true, ...widthOf(io) })}\n`,
     );
     return 0;
   }
@@ -569,7 +657,9 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
   io.stdout(
     flags.json === true
       ? `${JSON.stringify(trace, null, 2)}\n`
-      : `${renderTimeline(trace, { all: flags.all === true, ...widthOf(io) })}\n`,
+      : flags.mermaid === true
+        ? mermaidBlock(trace)
+        : `${renderTimeline(trace, { all: flags.all === true, ...widthOf(io) })}\n`,
   );
   return 0;
 }

@@ -1,0 +1,197 @@
+/**
+ * `interleave report <trace.json>`: write the trace's HTML counterexample report (one self-contained file,
+ * see ../report/html.ts), or with `--mermaid` print its Mermaid sequence diagram. Exit codes: 0 written or
+ * printed; 2 bad input — a missing, corrupt or foreign trace file, a damaged `.original.json` beside it, a
+ * `--out` that is an existing file but not an interleave report (without `--force`), or an explicit
+ * `--scenarios` module that does not load: one line on stderr, and nothing is written.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import { findRegistry, loadScenarios } from "../registry.js";
+import { eventsOf, REPORT_GENERATOR, renderReport } from "../report/html.js";
+import { mermaidBlock } from "../report/mermaid.js";
+import { type ReportRun, reportRunOf } from "../report/model.js";
+import { InputError, type Scenario } from "../scenario.js";
+import { readTrace, type Trace } from "../trace.js";
+
+/** Where `report` reads and writes; the CLI's `CliIo` satisfies it. */
+export interface ReportIo {
+  readonly stdout: (text: string) => void;
+  readonly cwd: string;
+}
+
+interface ReportFlags {
+  out?: string;
+  mermaid?: boolean;
+  original: boolean;
+  force?: boolean;
+  scenarios?: string;
+}
+
+/** Whether `path` names an original counterexample as explore writes it (`x.original.json`, `x.original.1.json`). */
+export function isOriginalPath(path: string): boolean {
+  return /\.original(\.\d+)?\.json$/.test(path);
+}
+
+/**
+ * The trace explore writes beside `path` as the original of a shrunk counterexample: `x.json` →
+ * `x.original.json`, and for a numbered sibling `x.1.json` → `x.original.1.json`. Null for an original itself.
+ */
+export function originalPathOf(path: string): string | null {
+  if (!path.endsWith(".json") || isOriginalPath(path)) return null;
+  const numbered = /^(.*)\.(\d+)\.json$/.exec(path);
+  return numbered === null
+    ? path.replace(/\.json$/, ".original.json")
+    : `${numbered[1]}.original.${numbered[2]}.json`;
+}
+
+/** The default report path of a trace: `x.json` → `x.html` (beside it). */
+export function reportPathOf(tracePath: string): string {
+  return tracePath.endsWith(".json") ? tracePath.replace(/\.json$/, ".html") : `${tracePath}.html`;
+}
+
+/**
+ * Write `html` to `path` (creating directories) through a temporary file and a rename, so a failure never
+ * leaves half a report. An existing file is replaced only when it is an interleave report (its generator
+ * meta tag) or `force` is set; otherwise throws {@link InputError} and writes nothing.
+ */
+export function writeReportFile(path: string, html: string, force = false): void {
+  if (existsSync(path) && !force) {
+    let head = "";
+    try {
+      head = readFileSync(path, "utf8").slice(0, 2000);
+    } catch (error) {
+      throw new InputError(
+        `cannot read ${path} to check it: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
+    }
+    if (!head.includes(`<meta name="generator" content="${REPORT_GENERATOR}">`)) {
+      throw new InputError(`${path} exists and is not an interleave report; pass --force to replace it`);
+    }
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new InputError(
+      `cannot create the directory of ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  const temporary = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, html, { flag: "w" });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new InputError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+}
+
+/** Scenario lookup for a report: the scenario and variant of `trace`, or why its store cannot be replayed. */
+export type ReportTarget =
+  | { readonly scenario: Scenario; readonly variant: Scenario["variants"][number] }
+  | { readonly reason: string };
+
+/** Find `trace`'s scenario and variant in `scenarios`, or say why not. */
+export function targetOf(scenarios: readonly Scenario[] | string, trace: Trace): ReportTarget {
+  if (typeof scenarios === "string") return { reason: scenarios };
+  const scenario = scenarios.find((s) => s.name === trace.scenario);
+  if (scenario === undefined) return { reason: `the registry has no scenario "${trace.scenario}"` };
+  const variant = scenario.variants.find((v) => v.name === trace.variant);
+  if (variant === undefined)
+    return { reason: `scenario "${trace.scenario}" has no variant "${trace.variant}" any more` };
+  return { scenario, variant };
+}
+
+/**
+ * The report runs of a counterexample: `trace` (titled "shrunk counterexample" when it was shrunk, else
+ * "run"), then `original` when given ("original, as found").
+ */
+export function reportRunsOf(
+  target: ReportTarget,
+  trace: { readonly trace: Trace; readonly file: string | null },
+  original: { readonly trace: Trace; readonly file: string | null } | null,
+): ReportRun[] {
+  const isOriginal = trace.file !== null && isOriginalPath(trace.file);
+  const title =
+    trace.trace.shrunk !== undefined ? "shrunk counterexample" : isOriginal ? "original, as found" : "run";
+  const runs = [reportRunOf(trace.trace, title, target, trace.file)];
+  if (original !== null) runs.push(reportRunOf(original.trace, "original, as found", target, original.file));
+  return runs;
+}
+
+/**
+ * Adds the `report` command to `program` (see the module comment). `scenarios` replaces the registry (tests);
+ * `setExitCode` receives 0 when the command has run (a thrown `InputError` becomes 2 in the caller).
+ */
+export function registerReport(
+  program: Command,
+  io: ReportIo,
+  setExitCode: (code: number) => void,
+  scenarios?: readonly Scenario[],
+): Command {
+  return program
+    .command("report")
+    .description("write a counterexample's HTML report (one self-contained file), or print it as Mermaid")
+    .argument("<trace.json>", "a trace file written by explore or replay --json")
+    .option("--out <file.html>", "where to write the report (default: beside the trace, same name, .html)")
+    .option("--mermaid", "print a Mermaid sequence diagram (a ```mermaid block) instead of writing HTML")
+    .option("--no-original", "leave out the original counterexample (<stem>.original.json beside the trace)")
+    .option("--force", "replace --out even when it is not an interleave report")
+    .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
+    .action(async (file: string, flags: ReportFlags) => {
+      const path = resolve(io.cwd, file);
+      const trace = readTrace(path);
+      if (flags.mermaid === true) {
+        io.stdout(mermaidBlock(trace));
+        setExitCode(0);
+        return;
+      }
+      const originalPath = flags.original ? originalPathOf(path) : null;
+      const original = originalPath !== null && existsSync(originalPath) ? readTrace(originalPath) : null;
+      if (original !== null && (original.scenario !== trace.scenario || original.variant !== trace.variant)) {
+        throw new InputError(
+          `${originalPath} is a trace of ${original.scenario}/${original.variant}, not of ${trace.scenario}/${trace.variant}; pass --no-original to leave it out`,
+        );
+      }
+      const target = targetOf(await registryFor(flags, io, scenarios), trace);
+      const out = flags.out === undefined ? reportPathOf(path) : resolve(io.cwd, flags.out);
+      if (out === path || out === originalPath)
+        throw new InputError(`--out ${flags.out} would overwrite a trace file`);
+      const runs = reportRunsOf(
+        target,
+        { trace, file: file },
+        original === null ? null : { trace: original, file: originalPath },
+      );
+      writeReportFile(out, renderReport(runs), flags.force === true);
+      const lines = [
+        `report written: ${out}`,
+        `  ${runs.map((r) => `${r.title} (${eventsOf(r)} events)`).join(" · ")}`,
+        "reason" in target ? `  store states rebuilt from the trace: ${target.reason}` : "",
+        "  open it in a browser; ← → step through it, v jumps to the violation",
+      ];
+      io.stdout(`${lines.filter((l) => l !== "").join("\n")}\n`);
+      setExitCode(0);
+    });
+}
+
+/**
+ * The scenarios to replay against, or a sentence saying why there are none. An explicit `--scenarios` that
+ * fails to load is an error (exit 2); a registry found from the cwd that fails only makes the report rebuild
+ * its store states from the trace.
+ */
+async function registryFor(
+  flags: ReportFlags,
+  io: ReportIo,
+  injected: readonly Scenario[] | undefined,
+): Promise<readonly Scenario[] | string> {
+  if (injected !== undefined && flags.scenarios === undefined) return injected;
+  if (flags.scenarios !== undefined) return loadScenarios(resolve(io.cwd, flags.scenarios));
+  const found = findRegistry(io.cwd);
+  if (found === null) return `no scenario registry (scenarios/index.ts) found from ${io.cwd} upwards`;
+  try {
+    return await loadScenarios(found);
+  } catch (error) {
+    return `the scenario registry ${found} did not load: ${(error as Error).message}`;
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * The data of the HTML counterexample report: one {@link ReportRun} per trace shown (the shrunk counterexample
+ * first, the original as found second). A run lists every step in execution order with its process, input,
+ * result, changes and effects, the store's whole state after each step, the lanes (processes, then store keys)
+ * and where the violated property failed. Everything here is plain JSON, embedded in the report page.
+ *
+ * The store's states come from replaying the trace through its scenario ({@link replayStore}): exact. When
+ * that is impossible (scenario unknown to the registry, or the current code no longer reproduces the trace),
+ * they are rebuilt from the `changes` the trace recorded ({@link rebuildStore}): only the fields the run
+ * changed are known, and the report says so.
+ */
+import { ReplayChooser, ReplayDivergence } from "../chooser.js";
+import type { Scenario, ScenarioVariant } from "../scenario.js";
+import { formatValue, idleKey } from "../timeline.js";
+import { fingerprint, type Trace } from "../trace.js";
+import { runWorld, type StoreSnapshots, type TraceEvent } from "../world.js";
+
+/** One row of the report: a recorded event, or the synthetic last row of an `eventually` deadline. */
+export interface ReportStep {
+  /** Position in the run's rows (0-based); the slider's value. */
+  readonly index: number;
+  /** The world step that produced it (several events can share a step: a tx and the effects it spawned). */
+  readonly step: number;
+  /** Virtual time in ms since the run started. */
+  readonly t: number;
+  readonly process: string;
+  readonly op: TraceEvent["op"] | "deadline";
+  /** Store key of a `tx`. */
+  readonly key?: string;
+  /** One-line summaries (see `formatValue`), for the swimlane. */
+  readonly summary: string;
+  readonly resultSummary?: string;
+  readonly input?: unknown;
+  readonly result?: unknown;
+  readonly changes?: TraceEvent["changes"];
+  readonly effects?: readonly unknown[];
+  /** An injected fault: pause, crash or restart. */
+  readonly fault: boolean;
+  /** The violated property failed at this row. */
+  readonly violation: boolean;
+  /** Repeats an earlier step of its process that changed nothing (an idle poll; see `idleKey`). */
+  readonly idle: boolean;
+}
+
+/** How the store's states in a report were obtained. */
+export type StoreSource =
+  | { readonly _tag: "Replayed" }
+  | { readonly _tag: "Rebuilt"; readonly reason: string; readonly partial: true };
+
+/** One trace as the report shows it. */
+export interface ReportRun {
+  /** Tab label: "shrunk counterexample", "original, as found" or "run". */
+  readonly title: string;
+  readonly scenario: string;
+  readonly variant: string;
+  readonly seed: number;
+  readonly strategy: string;
+  readonly fingerprint: string;
+  readonly decisions: number;
+  readonly endMs: number;
+  readonly swarm: boolean;
+  readonly params: unknown;
+  readonly shrunk: NonNullable<Trace["shrunk"]> | null;
+  readonly violation: Trace["violation"];
+  /** Row index where the violation is marked, or null. */
+  readonly violationIndex: number | null;
+  /** Process lanes (in `trace.processes` order), then store-key lanes. */
+  readonly processes: readonly string[];
+  readonly keys: readonly string[];
+  readonly steps: readonly ReportStep[];
+  /**
+   * Per store key, its states as `[rowIndex, state]` pairs in row order: `-1` is the initial state, and a pair
+   * appears only where the state changed. The state at row `i` is the last pair with `rowIndex ≤ i`.
+   */
+  readonly states: Readonly<Record<string, readonly (readonly [number, unknown])[]>>;
+  readonly storeSource: StoreSource;
+  /** Trace file the run was read from, for display. */
+  readonly file: string | null;
+}
+
+const SUMMARY_CHARS_MAX = 160;
+
+function cap(text: string): string {
+  return text.length <= SUMMARY_CHARS_MAX ? text : `${text.slice(0, SUMMARY_CHARS_MAX - 1)}…`;
+}
+
+/**
+ * Replay `trace` through `variant` (with its params and swarm mode) recording the store's states. Returns
+ * them when the run reproduces the trace exactly (same decisions used, same fingerprint); otherwise the
+ * reason it could not (a sentence), and the report falls back to {@link rebuildStore}.
+ */
+export function replayStore(
+  variant: ScenarioVariant,
+  trace: Trace,
+): { readonly store: StoreSnapshots } | { readonly reason: string } {
+  const chooser = new ReplayChooser(trace.decisions);
+  const build = trace.params === undefined ? variant.build : variant.buildWith(trace.params);
+  let run: ReturnType<typeof runWorld>;
+  try {
+    run = runWorld(build, chooser, { record: true, snapshots: true, swarm: trace.swarm === true });
+  } catch (error) {
+    if (error instanceof ReplayDivergence)
+      return { reason: `the current code no longer replays this trace (${error.message})` };
+    return { reason: `replaying the trace threw: ${(error as Error).message}` };
+  }
+  if (chooser.consumed !== trace.decisions.length)
+    return {
+      reason: `the current code ended the run after ${chooser.consumed} of the trace's ${trace.decisions.length} decisions`,
+    };
+  if (fingerprint(run.events ?? []) !== trace.fingerprint)
+    return { reason: "the current code's run differs from the recorded one (fingerprint changed)" };
+  return { store: run.store! };
+}
+
+/**
+ * The store's states rebuilt from the trace alone. A change's `before` is the value at its path just before
+ * it; where no earlier change touched that path, a parent or a child of it, that value has been there since the
+ * start, so it goes into the initial state (children changed earlier keep their own first `before`; a path
+ * first created by a change is known to be absent initially). Then every `tx` applies its `changes` in order.
+ * Fields the run never changed are unknown (absent), and a step that changed more fields than a trace
+ * records (64) may be incomplete.
+ */
+export function rebuildStore(trace: Trace): StoreSnapshots {
+  const keys: string[] = [];
+  const initial: Record<string, unknown> = {};
+  const changed = new Map<string, Set<string>>();
+  const absent = new Map<string, Set<string>>();
+  for (const e of trace.events) {
+    if (e.op !== "tx" || e.key === undefined) continue;
+    if (!keys.includes(e.key)) {
+      keys.push(e.key);
+      changed.set(e.key, new Set());
+      absent.set(e.key, new Set());
+    }
+    const seen = changed.get(e.key)!;
+    const gone = absent.get(e.key)!;
+    for (const c of e.changes ?? []) {
+      if (!coveredBy(c.path, seen)) {
+        if (c.before === undefined) gone.add(c.path);
+        else
+          initial[e.key] = setPath(
+            initial[e.key],
+            c.path,
+            mergeInitial(getPath(initial[e.key], c.path), c.before, c.path, gone),
+          );
+      }
+      seen.add(c.path);
+    }
+  }
+  const current: Record<string, unknown> = { ...initial };
+  const after: unknown[] = [];
+  trace.events.forEach((e, i) => {
+    if (e.op !== "tx" || e.key === undefined) return;
+    let state = current[e.key];
+    for (const c of e.changes ?? []) state = setPath(state, c.path, c.after);
+    current[e.key] = state;
+    after[i] = state;
+  });
+  return { keys, initial, after };
+}
+
+/** Whether `path` or one of its ancestors is in `paths` (its value is then determined by earlier changes). */
+function coveredBy(path: string, paths: ReadonlySet<string>): boolean {
+  if (paths.has(path) || paths.has("")) return true;
+  for (let i = path.indexOf("."); i >= 0; i = path.indexOf(".", i + 1))
+    if (paths.has(path.slice(0, i))) return true;
+  return false;
+}
+
+/**
+ * The initial value at `path` given `before` (its value just before a later change) and `known` (initial values
+ * of children already taken from their own first changes, which win), leaving out children known to be absent.
+ */
+function mergeInitial(known: unknown, before: unknown, path: string, absent: ReadonlySet<string>): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isRecord(before)) return known === undefined ? before : known;
+  const out: Record<string, unknown> = isRecord(known) ? { ...known } : {};
+  for (const [k, v] of Object.entries(before)) {
+    const child = path === "" ? k : `${path}.${k}`;
+    if (absent.has(child)) continue;
+    out[k] = mergeInitial(out[k], v, child, absent);
+  }
+  return out;
+}
+
+/** `value` with `path` (dot-separated record keys; "" is the whole value) set to `to`, or removed when undefined. */
+function setPath(value: unknown, path: string, to: unknown): unknown {
+  if (path === "") return to;
+  const [head, ...rest] = path.split(".") as [string, ...string[]];
+  const record =
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? { ...(value as Record<string, unknown>) }
+      : {};
+  const next = rest.length === 0 ? to : setPath(record[head], rest.join("."), to);
+  if (next === undefined) delete record[head];
+  else record[head] = next;
+  return record;
+}
+
+/** The value at `path` ("" is the whole value), undefined when absent. */
+function getPath(value: unknown, path: string): unknown {
+  if (path === "") return value;
+  let v = value;
+  for (const k of path.split(".")) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * The report data of one trace. `store` gives the states (from {@link replayStore}, else
+ * {@link rebuildStore}); `rebuiltBecause` says why they were rebuilt, if they were.
+ */
+export function reportRun(
+  trace: Trace,
+  options: {
+    readonly title: string;
+    readonly store: StoreSnapshots;
+    readonly rebuiltBecause?: string;
+    readonly file?: string | null;
+  },
+): ReportRun {
+  const { store } = options;
+  const violation = trace.violation;
+  // As on the terminal timeline: the last tx of the violating step (else the last event up to it).
+  const breaking =
+    violation?.kind !== "always"
+      ? -1
+      : ((i) => (i >= 0 ? i : lastIndex(trace.events, (e) => e.step <= violation.step)))(
+          lastIndex(trace.events, (e) => e.op === "tx" && e.step === violation.step),
+        );
+  const seen = new Set<string>();
+  const idle = trace.events.map((e, index) => {
+    const key = idleKey(e);
+    if (key === null || index === breaking) return false;
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  });
+  const steps: ReportStep[] = trace.events.map((e, index) => ({
+    index,
+    step: e.step,
+    t: e.t,
+    process: e.process,
+    op: e.op,
+    ...(e.key === undefined ? {} : { key: e.key }),
+    summary: cap(summaryOf(e)),
+    ...(e.op === "tx" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
+    ...(e.input === undefined ? {} : { input: e.input }),
+    ...(e.result === undefined ? {} : { result: e.result }),
+    ...(e.changes === undefined ? {} : { changes: e.changes }),
+    ...(e.effects === undefined ? {} : { effects: e.effects }),
+    fault: e.op === "pause" || e.op === "crash" || e.op === "restart",
+    violation: index === breaking,
+    idle: idle[index]!,
+  }));
+  let violationIndex: number | null = breaking >= 0 ? breaking : null;
+  if (violation !== null && violationIndex === null) {
+    // An `eventually` deadline (or an invariant broken before any step): a last row of its own.
+    violationIndex = steps.length;
+    steps.push({
+      index: steps.length,
+      step: violation.step,
+      t: violation.t,
+      process: trace.processes[0] ?? "",
+      op: "deadline",
+      summary: cap(
+        violation.kind === "eventually"
+          ? `deadline passed: ${violation.property}`
+          : `violated: ${violation.property}`,
+      ),
+      fault: false,
+      violation: true,
+      idle: false,
+    });
+  }
+  const states: Record<string, [number, unknown][]> = {};
+  for (const key of store.keys) states[key] = [[-1, store.initial[key]]];
+  trace.events.forEach((e, i) => {
+    if (e.op !== "tx" || e.key === undefined || !(i in store.after)) return;
+    const list = states[e.key];
+    if (list === undefined) return;
+    const next = store.after[i];
+    const last = list[list.length - 1]![1];
+    if (next !== last && JSON.stringify(next) !== JSON.stringify(last)) list.push([i, next]);
+  });
+  return {
+    title: options.title,
+    scenario: trace.scenario,
+    variant: trace.variant,
+    seed: trace.seed,
+    strategy: trace.strategy,
+    fingerprint: trace.fingerprint,
+    decisions: trace.decisions.length,
+    endMs: trace.endMs,
+    swarm: trace.swarm === true,
+    params: trace.params ?? null,
+    shrunk: trace.shrunk ?? null,
+    violation,
+    violationIndex,
+    processes: trace.processes,
+    keys: store.keys,
+    steps,
+    states,
+    storeSource:
+      options.rebuiltBecause === undefined
+        ? { _tag: "Replayed" }
+        : { _tag: "Rebuilt", reason: options.rebuiltBecause, partial: true },
+    file: options.file ?? null,
+  };
+}
+
+/**
+ * The report run of `trace`, its store replayed through `scenario`/`variant` when given and reproducing,
+ * else rebuilt from the trace (with the reason shown in the report).
+ */
+export function reportRunOf(
+  trace: Trace,
+  title: string,
+  target: { readonly scenario: Scenario; readonly variant: ScenarioVariant } | { readonly reason: string },
+  file: string | null = null,
+): ReportRun {
+  const replayed = "reason" in target ? target : replayStore(target.variant, trace);
+  return "store" in replayed
+    ? reportRun(trace, { title, store: replayed.store, file })
+    : reportRun(trace, { title, store: rebuildStore(trace), rebuiltBecause: replayed.reason, file });
+}
+
+function summaryOf(e: TraceEvent): string {
+  switch (e.op) {
+    case "tx":
+      return formatValue(e.input, 0, e.process);
+    case "note":
+      return `${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`;
+    case "sleep": {
+      const { label, ms } = e.input as { label: string; ms: number };
+      return `${label} ${ms}ms`;
+    }
+    case "pause":
+      return `paused ${(e.input as { ms: number }).ms}ms`;
+    case "crash":
+      return `crashed, restart in ${(e.input as { restartInMs: number }).restartInMs}ms`;
+    case "restart":
+      return "restarted from its entry";
+    case "spawn":
+      return `spawn ${(e.input as { name: string }).name}`;
+    case "kill":
+      return `stop ${(e.input as { name: string }).name}`;
+  }
+}
+
+function lastIndex<T>(xs: readonly T[], p: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (p(xs[i]!)) return i;
+  return -1;
+}
