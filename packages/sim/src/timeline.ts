@@ -114,6 +114,42 @@ export function idleKey(e: TraceEvent): string | null {
   return `${e.process}|${e.key}|${formatValue(e.input)}|${formatValue(e.result)}`;
 }
 
+/** The `tx` at which an `always` violation broke: the last `tx` of the violating step (none for `eventually`). */
+export function breakingEvent(trace: Trace): TraceEvent | undefined {
+  const violation = trace.violation;
+  if (violation?.kind !== "always") return undefined;
+  return findLast(trace.events, (e) => e.op === "tx" && e.step === violation.step);
+}
+
+/**
+ * Which events a rendering shows (timeline, Mermaid, HTML report): every event, except that a repeated idle
+ * poll (see {@link idleKey}) after its first occurrence is folded away unless `all`. The breaking event is
+ * always shown. `shown[i]` is for `trace.events[i]`; `hidden` counts the folded ones.
+ */
+export function foldIdle(
+  trace: Trace,
+  all = false,
+): {
+  readonly shown: readonly boolean[];
+  readonly hidden: number;
+  readonly breaking: TraceEvent | undefined;
+} {
+  const breaking = breakingEvent(trace);
+  const seen = new Set<string>();
+  let hidden = 0;
+  const shown = trace.events.map((e) => {
+    const key = idleKey(e);
+    if (key === null || all || e === breaking) return true;
+    if (seen.has(key)) {
+      hidden++;
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+  return { shown, hidden, breaking };
+}
+
 const TIME_WIDTH = 10;
 
 /** Split `text` (no ANSI codes) into pieces of at most `width` characters, preferring spaces. */
@@ -152,13 +188,8 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
     `${"─".repeat(TIME_WIDTH)}┼${"─".repeat(Math.min(width - TIME_WIDTH - 1, laneWidth * processes.length + 1))}`,
   ];
   out.push(...header);
-  const seen = new Set<string>();
-  let hidden = 0;
+  const { shown, hidden, breaking } = foldIdle(trace, options.all === true);
   let lastTime = -1;
-  const breaking =
-    violation?.kind === "always"
-      ? findLast(trace.events, (e) => e.op === "tx" && e.step === violation.step)
-      : undefined;
   const emit = (
     t: number | null,
     index: number,
@@ -184,15 +215,8 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
       }
     }
   };
-  for (const e of trace.events) {
-    const key = idleKey(e);
-    if (key !== null && options.all !== true && e !== breaking) {
-      if (seen.has(key)) {
-        hidden++;
-        continue;
-      }
-      seen.add(key);
-    }
+  for (const [i, e] of trace.events.entries()) {
+    if (!shown[i]) continue;
     emit(e.t === lastTime ? null : e.t, lane.get(e.process) ?? 0, describe(e));
     lastTime = e.t;
     if (e === breaking && violation !== null) {

@@ -13,7 +13,7 @@
  * parse; the output depends only on the trace (same trace, same text).
  */
 import { InputError } from "../scenario.js";
-import { formatTime, formatValue, idleKey } from "../timeline.js";
+import { foldIdle, formatTime, formatValue } from "../timeline.js";
 import type { Trace } from "../trace.js";
 import type { TraceEvent } from "../world.js";
 
@@ -119,11 +119,6 @@ function chars(lines: readonly string[]): number {
   let n = 0;
   for (const line of lines) n += line.length + 1;
   return n;
-}
-
-function findLast<T>(xs: readonly T[], p: (x: T) => boolean): T | undefined {
-  for (let i = xs.length - 1; i >= 0; i--) if (p(xs[i]!)) return xs[i];
-  return undefined;
 }
 
 /** Participant ids: `p<i>` for processes, `k<i>` for store keys (safe whatever the names are). */
@@ -256,24 +251,8 @@ export function renderMermaid(trace: Trace, options: MermaidOptions = {}): strin
   }
 
   const violation = trace.violation;
-  const breaking =
-    violation?.kind === "always"
-      ? findLast(trace.events, (e) => e.op === "tx" && e.step === violation.step)
-      : undefined;
-  const seen = new Set<string>();
-  let hidden = 0;
-  const visible: TraceEvent[] = [];
-  for (const e of trace.events) {
-    const key = idleKey(e);
-    if (key !== null && options.all !== true && e !== breaking) {
-      if (seen.has(key)) {
-        hidden++;
-        continue;
-      }
-      seen.add(key);
-    }
-    visible.push(e);
-  }
+  const { shown, hidden, breaking } = foldIdle(trace, options.all === true);
+  const visible = trace.events.filter((_, i) => shown[i]);
 
   /** One event's statements: a time note when the time changed, the event, and the violation after it. */
   const eventGroup = (e: TraceEvent, lastTime: number): Group => {

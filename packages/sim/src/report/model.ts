@@ -11,7 +11,7 @@
  */
 import { ReplayChooser, ReplayDivergence } from "../chooser.js";
 import type { Scenario, ScenarioVariant } from "../scenario.js";
-import { formatValue, idleKey } from "../timeline.js";
+import { foldIdle, formatValue } from "../timeline.js";
 import { fingerprint, type Trace } from "../trace.js";
 import { runWorld, type StoreSnapshots, type TraceEvent } from "../world.js";
 
@@ -224,21 +224,16 @@ export function reportRun(
 ): ReportRun {
   const { store } = options;
   const violation = trace.violation;
-  // As on the terminal timeline: the last tx of the violating step (else the last event up to it).
+  // As on the terminal timeline: the last tx of the violating step (else the last event up to it), and the
+  // same repeated idle polls folded.
+  const folded = foldIdle(trace);
   const breaking =
     violation?.kind !== "always"
       ? -1
-      : ((i) => (i >= 0 ? i : lastIndex(trace.events, (e) => e.step <= violation.step)))(
-          lastIndex(trace.events, (e) => e.op === "tx" && e.step === violation.step),
-        );
-  const seen = new Set<string>();
-  const idle = trace.events.map((e, index) => {
-    const key = idleKey(e);
-    if (key === null || index === breaking) return false;
-    if (seen.has(key)) return true;
-    seen.add(key);
-    return false;
-  });
+      : folded.breaking !== undefined
+        ? trace.events.indexOf(folded.breaking)
+        : lastIndex(trace.events, (e) => e.step <= violation.step);
+  const idle = folded.shown.map((shown, index) => !shown && index !== breaking);
   const steps: ReportStep[] = trace.events.map((e, index) => ({
     index,
     step: e.step,
