@@ -12,6 +12,7 @@ import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import scenarios from "../../../scenarios/index.js";
 import {
+  escapeHtml,
   exploreVariant,
   REPORT_GENERATOR,
   rebuildStore,
@@ -166,6 +167,9 @@ describe("report page", () => {
     );
     expect(firstRun).toContain(`✗ violated here: ${trace.violation!.property}`);
     expect(html.match(/role="tab" /g)).toHaveLength(2);
+    // What the variant models and why it is expected to fail, from the registry.
+    expect(html).toContain(`expects violation: ${escapeHtml(variant.why)}`);
+    expect(html).toContain(escapeHtml(scenario.description));
     // Self-contained: no external scripts, styles, images or fonts.
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|url\(|@import|https?:\/\//);
     const data = JSON.parse(
@@ -286,7 +290,9 @@ describe("interleave report", () => {
     expect(r.stdout).toContain(
       'store states rebuilt from the trace: the registry has no scenario "someone-elses-race"',
     );
-    expect(readFileSync(join(cwd, "other.html"), "utf8")).toContain("store states rebuilt from the trace");
+    const other = readFileSync(join(cwd, "other.html"), "utf8");
+    expect(other).toContain("store states rebuilt from the trace");
+    expect(other).not.toContain('class="about"');
   });
 
   it("--mermaid prints a sequence diagram and writes nothing; replay --mermaid prints the same", async () => {

@@ -190,7 +190,12 @@ function renderRun(run: ReportRun, i: number): string {
     idle === 0
       ? ""
       : `<label class="idle-toggle"><input type="checkbox" class="hide-idle" checked> hide ${idle} repeated idle step${idle === 1 ? "" : "s"} (polls that changed nothing)</label>`;
+  const about =
+    run.about === null
+      ? ""
+      : `<p class="about">${escapeHtml(run.about.description)} <span class="dim">· models ${escapeHtml(run.about.source)} · variant <strong>${escapeHtml(run.variant)}</strong> expects ${run.about.expect}: ${escapeHtml(run.about.why)}</span></p>`;
   return `<section class="run${idle === 0 ? "" : " hiding-idle"}" id="run-${i}" role="tabpanel" aria-labelledby="tab-${i}" data-run="${i}"${i === 0 ? "" : " hidden"}>
+  ${about}
   ${banner}
   <p class="facts dim">${facts.join(" · ")} · ${source}</p>
   <div class="controls">

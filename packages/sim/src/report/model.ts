@@ -76,6 +76,16 @@ export interface ReportRun {
   readonly storeSource: StoreSource;
   /** Trace file the run was read from, for display. */
   readonly file: string | null;
+  /**
+   * From the scenario registry, when the trace's scenario is in it: the scenario's description and source
+   * (the incident it models), and the variant's expected verdict and why.
+   */
+  readonly about: {
+    readonly description: string;
+    readonly source: string;
+    readonly expect: "violation" | "pass";
+    readonly why: string;
+  } | null;
 }
 
 const SUMMARY_CHARS_MAX = 160;
@@ -220,6 +230,7 @@ export function reportRun(
     readonly store: StoreSnapshots;
     readonly rebuiltBecause?: string;
     readonly file?: string | null;
+    readonly about?: ReportRun["about"];
   },
 ): ReportRun {
   const { store } = options;
@@ -304,6 +315,7 @@ export function reportRun(
         ? { _tag: "Replayed" }
         : { _tag: "Rebuilt", reason: options.rebuiltBecause, partial: true },
     file: options.file ?? null,
+    about: options.about ?? null,
   };
 }
 
@@ -318,9 +330,18 @@ export function reportRunOf(
   file: string | null = null,
 ): ReportRun {
   const replayed = "reason" in target ? target : replayStore(target.variant, trace);
+  const about =
+    "reason" in target
+      ? null
+      : {
+          description: target.scenario.description,
+          source: target.scenario.source,
+          expect: target.variant.expect,
+          why: target.variant.why,
+        };
   return "store" in replayed
-    ? reportRun(trace, { title, store: replayed.store, file })
-    : reportRun(trace, { title, store: rebuildStore(trace), rebuiltBecause: replayed.reason, file });
+    ? reportRun(trace, { title, store: replayed.store, file, about })
+    : reportRun(trace, { title, store: rebuildStore(trace), rebuiltBecause: replayed.reason, file, about });
 }
 
 function summaryOf(e: TraceEvent): string {
