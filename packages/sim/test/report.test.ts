@@ -303,6 +303,10 @@ describe("interleave report", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^```mermaid\n[\s\S]*sequenceDiagram[\s\S]*\n```\n$/);
     expect(readdirSync(join(cwd, "traces")).sort()).toEqual(files);
+    const both = await cli(["report", trace, "--mermaid", "--out", "x.html"], cwd, [lostUpdate]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--mermaid prints the diagram on stdout/);
+    expect(existsSync(join(cwd, "x.html"))).toBe(false);
     const replayed = await cli(["replay", trace, "--mermaid"], cwd, [lostUpdate]);
     expect(replayed.code).toBe(0);
     expect(replayed.stdout).toBe(r.stdout);

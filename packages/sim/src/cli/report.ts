@@ -143,6 +143,10 @@ export function registerReport(
       const path = resolve(io.cwd, file);
       const trace = readTrace(path);
       if (flags.mermaid === true) {
+        if (flags.out !== undefined)
+          throw new InputError(
+            "--out names the HTML report's file; --mermaid prints the diagram on stdout (redirect it: > diagram.md)",
+          );
         io.stdout(mermaidBlock(trace));
         setExitCode(0);
         return;
