@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli, type Scenario } from "../src/index.js";
 import { lostUpdate } from "./fixtures.js";
@@ -123,6 +124,21 @@ describe("interleave CLI", () => {
     expect(bySeed.stdout).toBe((await cli(["replay", doc.results[0].originalTrace], cwd)).stdout);
     const json = await cli(["replay", trace, "--json"], cwd);
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(join(cwd, trace), "utf8")));
+  });
+
+  it("with --scenarios, every printed replay and re-run command carries it (they work from any directory)", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const registry = join(import.meta.dirname, "registry-fixture.ts");
+    const r = await cli(["explore", "lost-update", "--scenarios", registry, "--seed", "1"], cwd);
+    expect(r.code).toBe(0);
+    const out = stripVTControlCharacters(r.stdout);
+    const commands = out.split("\n").filter((l) => /pnpm (replay|explore) /.test(l));
+    expect(commands.length).toBe(4); // shrunk, original, original by seed, re-run
+    for (const line of commands) expect(line).toContain(`--scenarios ${registry}`);
+    const trace = /pnpm replay (\S+\.seed-\d+\.json)/.exec(out)![1]!;
+    const elsewhere = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const replayed = await cli(["replay", join(cwd, trace), "--scenarios", registry], elsewhere);
+    expect(replayed.code).toBe(0);
   });
 
   it("--workers 2 gives the single thread's verdicts and first failing run; --shard parts add up", async () => {
