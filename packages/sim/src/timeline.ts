@@ -49,6 +49,34 @@ export function formatValue(value: unknown, depth = 0, omit?: string): string {
   return body === "" ? tag : depth === 0 ? `${tag} ${body}` : `${tag}{${body}}`;
 }
 
+/**
+ * One event as words, without an icon: a `tx`'s input (fields equal to its process's name left out), a note's
+ * text and data, `label Nms` for a drawn delay, `paused Nms`, `crashed, restart in Nms`, `restarted from its
+ * entry`, `spawn name`, `stop name`. Shared by the timeline, the Mermaid diagram and the HTML report.
+ */
+export function eventText(e: TraceEvent): string {
+  switch (e.op) {
+    case "tx":
+      return formatValue(e.input, 0, e.process);
+    case "note":
+      return `${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`;
+    case "sleep": {
+      const { label, ms } = e.input as { label: string; ms: number };
+      return `${label} ${ms}ms`;
+    }
+    case "pause":
+      return `paused ${(e.input as { ms: number }).ms}ms`;
+    case "crash":
+      return `crashed, restart in ${(e.input as { restartInMs: number }).restartInMs}ms`;
+    case "restart":
+      return "restarted from its entry";
+    case "spawn":
+      return `spawn ${(e.input as { name: string }).name}`;
+    case "kill":
+      return `stop ${(e.input as { name: string }).name}`;
+  }
+}
+
 interface Line {
   readonly text: string;
   readonly paint?: (s: string) => string;
@@ -71,33 +99,25 @@ function describe(e: TraceEvent): Line[] {
       break;
     }
     case "note":
-      lines.push({
-        text: `~ ${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`,
-        paint: pc.yellow,
-      });
+      lines.push({ text: `~ ${eventText(e)}`, paint: pc.yellow });
       break;
-    case "sleep": {
-      const { label, ms } = e.input as { label: string; ms: number };
-      lines.push({ text: `… ${label} ${ms}ms`, paint: pc.dim });
+    case "sleep":
+      lines.push({ text: `… ${eventText(e)}`, paint: pc.dim });
       break;
-    }
     case "pause":
-      lines.push({ text: `⏸ paused ${(e.input as { ms: number }).ms}ms`, paint: pc.magenta });
+      lines.push({ text: `⏸ ${eventText(e)}`, paint: pc.magenta });
       break;
     case "crash":
-      lines.push({
-        text: `✖ crashed, restart in ${(e.input as { restartInMs: number }).restartInMs}ms`,
-        paint: pc.magenta,
-      });
+      lines.push({ text: `✖ ${eventText(e)}`, paint: pc.magenta });
       break;
     case "restart":
-      lines.push({ text: "↻ restarted from its entry", paint: pc.magenta });
+      lines.push({ text: `↻ ${eventText(e)}`, paint: pc.magenta });
       break;
     case "spawn":
-      lines.push({ text: `+ spawn ${(e.input as { name: string }).name}`, paint: pc.dim });
+      lines.push({ text: `+ ${eventText(e)}`, paint: pc.dim });
       break;
     case "kill":
-      lines.push({ text: `- stop ${(e.input as { name: string }).name}`, paint: pc.dim });
+      lines.push({ text: `- ${eventText(e)}`, paint: pc.dim });
       break;
   }
   return lines;

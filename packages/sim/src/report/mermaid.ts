@@ -13,7 +13,7 @@
  * parse; the output depends only on the trace (same trace, same text).
  */
 import { InputError } from "../scenario.js";
-import { foldIdle, formatTime, formatValue } from "../timeline.js";
+import { eventText, foldIdle, formatTime, formatValue } from "../timeline.js";
 import type { Trace } from "../trace.js";
 import type { TraceEvent } from "../world.js";
 
@@ -186,32 +186,20 @@ function describe(g: Group, e: TraceEvent, ids: Participants): void {
       if (lines.length > 0) statement(g, `Note right of ${k}: ${lines.join("<br/>")}`);
       break;
     }
-    case "note": {
-      const data = e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`;
-      statement(g, `Note over ${p}: ${escapeMermaid(`~ ${String(e.input)}${data}`)}`);
+    case "note":
+      statement(g, `Note over ${p}: ${escapeMermaid(`~ ${eventText(e)}`)}`);
       break;
-    }
-    case "sleep": {
-      const { label, ms } = e.input as { label: string; ms: number };
-      statement(g, `Note over ${p}: ${escapeMermaid(`… ${label} ${ms}ms`)}`);
+    case "sleep":
+      statement(g, `Note over ${p}: ${escapeMermaid(`… ${eventText(e)}`)}`);
       break;
-    }
     case "pause":
-      highlighted(
-        g,
-        FAULT_RECT,
-        `Note over ${p}: ${escapeMermaid(`‖ paused ${(e.input as { ms: number }).ms}ms`)}`,
-      );
+      highlighted(g, FAULT_RECT, `Note over ${p}: ${escapeMermaid(`‖ ${eventText(e)}`)}`);
       break;
     case "crash":
-      highlighted(
-        g,
-        FAULT_RECT,
-        `Note over ${p}: ${escapeMermaid(`✖ crashed, restart in ${(e.input as { restartInMs: number }).restartInMs}ms`)}`,
-      );
+      highlighted(g, FAULT_RECT, `Note over ${p}: ${escapeMermaid(`✖ ${eventText(e)}`)}`);
       break;
     case "restart":
-      highlighted(g, FAULT_RECT, `Note over ${p}: ↻ restarted from its entry`);
+      highlighted(g, FAULT_RECT, `Note over ${p}: ${escapeMermaid(`↻ ${eventText(e)}`)}`);
       break;
     case "spawn":
     case "kill": {

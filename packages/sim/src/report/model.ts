@@ -11,7 +11,7 @@
  */
 import { ReplayChooser, ReplayDivergence } from "../chooser.js";
 import type { Scenario, ScenarioVariant } from "../scenario.js";
-import { foldIdle, formatValue } from "../timeline.js";
+import { eventText, foldIdle, formatValue } from "../timeline.js";
 import { fingerprint, type Trace } from "../trace.js";
 import { runWorld, type StoreSnapshots, type TraceEvent } from "../world.js";
 
@@ -252,7 +252,7 @@ export function reportRun(
     process: e.process,
     op: e.op,
     ...(e.key === undefined ? {} : { key: e.key }),
-    summary: cap(summaryOf(e)),
+    summary: cap(eventText(e)),
     ...(e.op === "tx" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
     ...(e.input === undefined ? {} : { input: e.input }),
     ...(e.result === undefined ? {} : { result: e.result }),
@@ -342,29 +342,6 @@ export function reportRunOf(
   return "store" in replayed
     ? reportRun(trace, { title, store: replayed.store, file, about })
     : reportRun(trace, { title, store: rebuildStore(trace), rebuiltBecause: replayed.reason, file, about });
-}
-
-function summaryOf(e: TraceEvent): string {
-  switch (e.op) {
-    case "tx":
-      return formatValue(e.input, 0, e.process);
-    case "note":
-      return `${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`;
-    case "sleep": {
-      const { label, ms } = e.input as { label: string; ms: number };
-      return `${label} ${ms}ms`;
-    }
-    case "pause":
-      return `paused ${(e.input as { ms: number }).ms}ms`;
-    case "crash":
-      return `crashed, restart in ${(e.input as { restartInMs: number }).restartInMs}ms`;
-    case "restart":
-      return "restarted from its entry";
-    case "spawn":
-      return `spawn ${(e.input as { name: string }).name}`;
-    case "kill":
-      return `stop ${(e.input as { name: string }).name}`;
-  }
 }
 
 function lastIndex<T>(xs: readonly T[], p: (x: T) => boolean): number {
