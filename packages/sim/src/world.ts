@@ -391,6 +391,10 @@ class World implements View {
         this.now = next;
         this.chooser.observe?.("time");
         this.wakeDue();
+        // Code run on wake-up (up to each process's next yield) can end a process or change what properties
+        // read: check them, and finishWhen, as after a step.
+        const ended = this.afterChange();
+        if (ended !== null) return ended;
         continue;
       }
       let proc: ProcState;
@@ -419,12 +423,22 @@ class World implements View {
           ? { key: null, write: true }
           : { key: this.stepKey, write: true },
       );
-      if (this.checkProperties()) return "violation";
-      if (this.finishPredicate?.(this) === true) {
-        if (this.failOverdueLiveness(this.now, "finished")) return "violation";
-        return "finished";
-      }
+      const ended = this.afterChange();
+      if (ended !== null) return ended;
     }
+  }
+
+  /**
+   * After anything that may change what properties read (a step, or processes woken up): check the
+   * properties, then `finishWhen`. Returns why the run ends, or null when it goes on.
+   */
+  private afterChange(): "violation" | "finished" | null {
+    if (this.checkProperties()) return "violation";
+    if (this.finishPredicate?.(this) === true) {
+      if (this.failOverdueLiveness(this.now, "finished")) return "violation";
+      return "finished";
+    }
+    return null;
   }
 
   // ---- decisions -------------------------------------------------------------------------------------

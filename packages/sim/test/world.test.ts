@@ -150,6 +150,36 @@ describe("runWorld", () => {
     expect(runWorld(build(50), new RandomChooser(1)).violation).toBeNull();
   });
 
+  it("sees a process that ends right after a sleep as finished: eventually and finishWhen hold (issue 17, no false alarm)", () => {
+    const build = (w: WorldBuilder) => {
+      w.process("p", function* () {
+        yield* sleep(1_000, "nap");
+      });
+      const done = (v: { finished(name: string): boolean }) => v.finished("p");
+      w.eventually("p finishes within 10 s", done, { withinMs: 10_000 });
+      w.finishWhen(done);
+    };
+    const r = runWorld(build, new RandomChooser(1));
+    expect(r.violation).toBeNull();
+    expect([r.endReason, r.endMs]).toEqual(["finished", 1_000]);
+  });
+
+  it("checks `always` after code run on wake-up, even when no step follows it", () => {
+    let flag = false;
+    const build = (w: WorldBuilder) => {
+      flag = false;
+      w.process("p", function* () {
+        yield* sleep(1_000, "nap");
+        flag = true;
+        yield* sleep(60_000, "long nap");
+      });
+      w.always("the flag stays down", () => !flag);
+      w.horizon(30_000);
+    };
+    const r = runWorld(build, new RandomChooser(1));
+    expect(r.violation).toMatchObject({ property: "the flag stays down", kind: "always", t: 1_000 });
+  });
+
   it("ends at the horizon and when finishWhen holds", () => {
     const forever = (w: WorldBuilder) => {
       const c = w.store("c", counter, 0);
