@@ -61,6 +61,25 @@ describe("merge-gate (seeds 001, 004)", () => {
     });
   }
 
+  it("issue 17: redrive from base seed 3530409179 passes through schedule 4,412 (run seed 1404542995), where the red tree used to merge", () => {
+    // Before the fix: "main is always green" broke at schedule 4,412 — feat/a red at its retry cap → Failed →
+    // crash → the reaper's requeue → the failed branch started over and passed "rebase was a no-op".
+    expect(runSeed(3_530_409_179, 4_411)).toBe(1_404_542_995);
+    const run = runWorld(variant("redrive").build, new RandomChooser(1_404_542_995), { record: true });
+    expect(run.violation).toBeNull();
+    const gateTx = run.events!.filter((e) => e.op === "tx" && e.key === "gate");
+    const failed = gateTx.findIndex((e) => tag(e.result) === "Failed");
+    expect(failed).toBeGreaterThanOrEqual(0);
+    const after = gateTx
+      .slice(failed + 1)
+      .filter((e) => (e.input as { branch?: string }).branch === "feat/a");
+    // The redrive of the failed branch is asked for a re-test before anything passes it.
+    const firstVerdict = after.find((e) => ["Retest", "Pass"].includes(tag(e.result)));
+    expect(firstVerdict === undefined || tag(firstVerdict.result) === "Retest").toBe(true);
+    const r = exploreVariant(scenario, variant("redrive"), { seed: 3_530_409_179, runs: 4_412 });
+    expect([r.verdict, r.schedules]).toEqual(["pass", 4_412]);
+  });
+
   it("redrive exercises the redrive points: a PR already merged, a caught-up branch passing without a re-test, an owed re-test", () => {
     const seen = { alreadyMerged: 0, passWithoutRetestAfterCrash: 0, retestOwed: 0 };
     for (let i = 0; i < 300; i++) {

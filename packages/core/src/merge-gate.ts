@@ -81,7 +81,10 @@ export type Phase =
  *   it), an `Abort` (the reaper's requeue), a `DeferCapped` and a rollback — the pipeline may crash between
  *   the gate's `RolledBack` and the developer's revision, and its redrive must not find a red tree
  *   "up-to-date" and pass it — so the redrive's `Check` re-tests the branch even though it is no longer
- *   behind main. Cleared only by a green `Retested`, and when the branch merges or fails.
+ *   behind main. Cleared only by a green `Retested`, and when the branch merges. A `Failed` branch keeps it
+ *   too, and so does the fresh start of a failed branch that Enters again: the pipeline may crash between the
+ *   gate's `Failed` and recording it, and the reaper's redrive must not pass the red tree as "up-to-date"
+ *   (issue 17: without this, `Failed` cleared it and that redrive merged a branch never re-tested green).
  */
 export interface Branch {
   readonly phase: Phase;
@@ -100,7 +103,15 @@ export interface Branch {
  * - `leaseCorrupt`: the lease record is unreadable (the seed's JSON parse error); the next Enter reclaims it.
  * - `branches`: per branch name, at most `branchCountMax` entries. An entry is created by the first Enter of
  *   a branch (other events store nothing for an unknown branch). When a new branch Enters at the bound, the
- *   entries in phase `merged` or `failed` are pruned first; if none is, the Enter is `Rejected`.
+ *   entries in phase `merged`, and those in phase `failed` that are not `untested`, are pruned first; if none
+ *   is, the Enter is `Rejected` (a failed branch whose tree was red is kept, so it cannot come back untested).
+ *
+ * The promise the gate exists for (seeds 004 and 001; model-checked by `merge-gate` in
+ * scenarios/merge-gate/merge-gate.model.ts): a branch is passed only as a tree that was re-tested green against
+ * the main it merges into — or, when the gate never asked to change it and never saw it red, the tree the
+ * pipeline validated, already up to date with main. Whatever the order of crashes, redrives, reaper releases,
+ * reclaims, defers, rollbacks and failures, once the gate asks to rebase a branch or sees its re-test red, it
+ * answers `Retest` rather than `Pass` until a green `Retested` reports (the `untested` flag of {@link Branch}).
  *
  * Invariant (asserted after every change): at most one branch is in an active phase (`checking`,
  * `rebasing`, `testing`, `passed`), and a branch is in an active phase iff it is the lease's recorded
@@ -364,9 +375,9 @@ export function isBusy(state: State, atMs: number): boolean {
  * - CorruptLease: `Corrupted`; `leaseCorrupt` is set.
  *
  * Every attempt end (merged, rolled-back, failed) clears the branch's token, `deferCount` and
- * `availableAtMs` (and `untested` when it merged or failed; see {@link Branch}); a grant clears `deferCount`
+ * `availableAtMs` (and `untested` when it merged; see {@link Branch}); a grant clears `deferCount`
  * and `availableAtMs`. An Enter of a branch in phase `merged`
- * or `failed` starts it over with fresh counters, as if it had been pruned. A release by the holder also
+ * or `failed` starts it over with fresh counters (a failed one keeps `untested`). A release by the holder also
  * clears `leaseCorrupt` (the seed's release deletes the record, readable or not); a Merged or Abort by
  * another branch leaves a corrupt record alone (unlike the seed, which cannot tell whose it is). Check,
  * Rebased and Retested trust the recorded holder even while the record is corrupt or expired.
@@ -437,7 +448,13 @@ export function transition(state: State, event: Event): Step {
 
 function enter(state: State, name: string, atMs: number): Step {
   const existing = getOwn(state.branches, name);
-  const branch = existing === undefined || isFinished(existing.phase) ? NEW_BRANCH : existing;
+  // A finished branch starts over with fresh counters, but a failed one keeps `untested`: its tree was red.
+  const branch =
+    existing === undefined
+      ? NEW_BRANCH
+      : isFinished(existing.phase)
+        ? { ...NEW_BRANCH, untested: existing.untested }
+        : existing;
   const busyHolder = holder(state, atMs);
   if (atMs < branch.availableAtMs && busyHolder !== null && busyHolder !== name) {
     const { availableAtMs, deferCount } = branch;
@@ -698,6 +715,11 @@ function isFinished(phase: Phase): boolean {
   return phase === "merged" || phase === "failed";
 }
 
+/** A branch the gate may forget: merged, or failed with nothing left to re-test (see {@link Branch}). */
+function prunable(branch: Branch): boolean {
+  return isFinished(branch.phase) && !branch.untested;
+}
+
 /**
  * `name`'s branch when it is in `phase` and still the recorded holder of the lease with its token (valid
  * or expired); `undefined` otherwise.
@@ -714,12 +736,12 @@ function activeBranch(state: State, name: string, phase: Phase): ActiveBranch | 
 }
 
 /**
- * `branch` at the end of its attempt in `phase`: no token, no defers pending. A finished branch (merged,
- * failed) has nothing left to re-test; a rolled-back one keeps `untested` (an Abort may be the reaper's
- * requeue of a crashed pipeline, whose redrive must still re-test).
+ * `branch` at the end of its attempt in `phase`: no token, no defers pending. A merged branch has nothing left
+ * to re-test; a rolled-back or failed one keeps `untested` (an Abort may be the reaper's requeue of a crashed
+ * pipeline, and a pipeline may crash right after `Failed`: the redrive must still re-test).
  */
 function ended(branch: Branch, phase: "merged" | "rolled-back" | "failed"): Branch {
-  const untested = isFinished(phase) ? false : branch.untested;
+  const untested = phase === "merged" ? false : branch.untested;
   return { ...branch, phase, token: null, deferCount: 0, availableAtMs: 0, untested };
 }
 
@@ -747,7 +769,7 @@ function revoke(state: State, previous: string): State {
 
 /**
  * Room for a new branch: `state` while fewer than `branchCountMax` are tracked; at the bound, `state` without
- * its `merged` and `failed` entries; `undefined` when none of those exists.
+ * its prunable entries (merged, or failed and not `untested`); `undefined` when none of those exists.
  */
 function admit(state: State): State | undefined {
   const { branchCountMax } = state.config;
@@ -759,7 +781,7 @@ function admit(state: State): State | undefined {
   if (entries.length < branchCountMax) {
     return state;
   }
-  const kept = entries.filter(([, branch]) => !isFinished(branch.phase));
+  const kept = entries.filter(([, branch]) => !prunable(branch));
   if (kept.length === entries.length) {
     return undefined;
   }
@@ -802,8 +824,8 @@ function checkBranch(config: Config, name: string, branch: Branch): Branch {
   );
   assert(branch.retryCount >= 0 && branch.retested >= 0, () => `${label()}: counts must not be negative`);
   assert(
-    !branch.untested || !isFinished(branch.phase),
-    () => `${label()}: a merged or failed branch has nothing left to re-test`,
+    !branch.untested || branch.phase !== "merged",
+    () => `${label()}: a merged branch has nothing left to re-test`,
   );
   return branch;
 }

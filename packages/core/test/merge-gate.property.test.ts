@@ -199,8 +199,8 @@ function nextOwing(owing: ReadonlySet<string>, event: Event, result: Result): Re
     return owing;
   }
   const next = new Set(owing);
-  if (event._tag === "Merged" || result._tag === "AlreadyMerged" || result._tag === "Failed") {
-    next.delete(branch); // finished: nothing left to re-test
+  if (event._tag === "Merged" || result._tag === "AlreadyMerged") {
+    next.delete(branch); // merged: nothing left to re-test (a Failed branch still owes one: issue 17)
   } else if (event._tag === "Rebased" && event.outcome === "clean") {
     next.add(branch);
   } else if (event._tag === "Check" && event.behind && result._tag === "Rebase") {

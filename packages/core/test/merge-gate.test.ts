@@ -571,6 +571,44 @@ describe("MergeGate", () => {
       const done = run(crashed, merged("feature/A", 1));
       expect(branchOf(done, "feature/A")).toMatchObject({ phase: "merged", untested: false });
     });
+
+    it("issue 17 redrive seed 3530409179: a red re-test capped at Failed, a crash and the reaper's requeue never pass the red tree", () => {
+      // merge-gate/redrive, run seed 1404542995: feat/a's re-test is red at its last developer retry →
+      // Failed → the worker crashes before recording it → the reaper requeues → Enter starts the failed branch
+      // over → Check (behind: false, the rebase was pushed) → Rebase (always-rebase) → Rebased noop.
+      const failed = run(
+        start({ developerRetryMax: 1, premergeRebaseAlways: true }),
+        ...gate("feat/a", 20_000),
+        rebased("feat/a", "clean", 21_000),
+      );
+      const red = apply(failed, retested("feat/a", false, 25_000));
+      expect(red.result).toEqual({ _tag: "Failed", reason: "red", retryCount: 1 });
+      expect(branchOf(red.state, "feat/a")).toMatchObject({ phase: "failed", untested: true });
+      const again = apply(red.state, enter("feat/a", 26_000));
+      expect(again.result).toEqual({ _tag: "Acquired", token: 2, reclaimed: "no" });
+      expect(branchOf(again.state, "feat/a")).toMatchObject({
+        phase: "checking",
+        retryCount: 0,
+        retested: 0,
+        untested: true,
+      });
+      const checked = apply(again.state, check("feat/a", 26_000, false, false));
+      expect(checked.result).toEqual({ _tag: "Rebase", token: 2 });
+      // Before the fix: Pass { retested: false, reason: "rebase was a no-op" } — the red tree merged.
+      expect(apply(checked.state, rebased("feat/a", "noop", 26_000)).result).toEqual({
+        _tag: "Retest",
+        token: 2,
+      });
+      // Without always-rebase the Check itself asks for the re-test.
+      const plain = run(
+        start({ developerRetryMax: 1, premergeRebaseAlways: false }),
+        ...gate("feat/a"),
+        rebased("feat/a", "clean", 1),
+        retested("feat/a", false, 2),
+        enter("feat/a", 3),
+      );
+      expect(apply(plain, check("feat/a", 3, false, false)).result).toEqual({ _tag: "Retest", token: 2 });
+    });
   });
 
   describe("defers", () => {
@@ -666,12 +704,13 @@ describe("MergeGate", () => {
       const { state, result } = apply(again, retested("feature/B", false, 12));
       expect(result).toEqual({ _tag: "Failed", reason: "red", retryCount: 2 });
       expect(state.lease.holder).toBeNull();
+      // Its tree was red: it stays untested (issue 17), so a redrive cannot pass it without a green re-test.
       expect(branchOf(state, "feature/B")).toMatchObject({
         phase: "failed",
         token: null,
         retryCount: 2,
         retested: 1,
-        untested: false,
+        untested: true,
       });
       const strict = run(start({ developerRetryMax: 1 }), ...gate("feature/B"));
       expect(apply(strict, rebased("feature/B", "conflict")).result).toEqual({
@@ -782,7 +821,7 @@ describe("MergeGate", () => {
       expect(apply(full, enter("b", 1)).result).toMatchObject({ _tag: "Defer" });
     });
 
-    it("prunes merged and failed branches when a new branch needs their room", () => {
+    it("prunes merged branches and failed ones that owe no re-test when a new branch needs their room", () => {
       const full = run(
         start({ branchCountMax: 3, developerRetryMax: 1 }),
         enter("a"),
@@ -792,8 +831,21 @@ describe("MergeGate", () => {
         enter("c"),
         enter("d"), // defers behind c, but fits: a and b are pruned
       );
-      expect(Object.keys(full.branches).sort()).toEqual(["c", "d"]);
+      // b failed on a rebase conflict while behind: it owes a re-test, so it is kept; a (merged) is pruned.
+      expect(Object.keys(full.branches).sort()).toEqual(["b", "c", "d"]);
+      expect(branchOf(full, "b")).toMatchObject({ phase: "failed", untested: true });
       expect(branchOf(full, "d")).toMatchObject({ phase: "waiting", deferCount: 1 });
+      // A failed branch that owes nothing (a conflict while not behind) is pruned like a merged one.
+      const owesNothing = run(
+        start({ branchCountMax: 3, developerRetryMax: 1, premergeRebaseAlways: true }),
+        enter("a"),
+        merged("a"),
+        ...gate("b", 0, false),
+        rebased("b", "conflict"),
+        enter("c"),
+        enter("d"),
+      );
+      expect(Object.keys(owesNothing.branches).sort()).toEqual(["c", "d"]);
       const kept = run(start({ branchCountMax: 2 }), enter("a"), enter("b"), abort("b"));
       expect(apply(kept, enter("c")).result).toEqual({ _tag: "Rejected", reason: "branch-limit" });
     });
