@@ -6,6 +6,14 @@
 
 export { type AssertVariantOptions, assertVariant } from "./assert-variant.js";
 export {
+  type CheckedModel,
+  defineModel,
+  isCheckedModel,
+  type ModelCheck,
+  type ModelDefinition,
+  type RenderedStep,
+} from "./checked-model.js";
+export {
   type Chooser,
   type Decision,
   type DecisionRequest,
@@ -78,23 +86,6 @@ export {
   scenarioProperty,
 } from "./fast-check.js";
 export {
-  CLAIM_QUEUE_LARGE,
-  type ClaimQueueInput,
-  type ClaimQueueModelOptions,
-  type ClaimQueueModelState,
-  claimQueueModel,
-  type HeldClaim,
-  LEASE_LARGE,
-  type LeaseBelief,
-  type LeaseInput,
-  type LeaseModelOptions,
-  type LeaseModelState,
-  leaseModel,
-  type RenderedStep,
-  type ShippedModel,
-  STATE_SPACE_MODELS,
-} from "./models.js";
-export {
   type AnyStoreRef,
   choose,
   type EventOf,
@@ -115,7 +106,7 @@ export {
   type View,
 } from "./ops.js";
 export { WorkerPool } from "./parallel.js";
-export { findRegistry, loadScenarios } from "./registry.js";
+export { findModelRegistry, findRegistry, loadModels, loadScenarios } from "./registry.js";
 export { escapeHtml, REPORT_GENERATOR, renderReport } from "./report/html.js";
 export {
   escapeMermaid,

@@ -1,8 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { AssertionError, Lease } from "@interleave/core";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
+import { type CheckedModel, defineModel } from "../src/checked-model.js";
 import { registerCheck } from "../src/cli/check.js";
-import { claimQueueModel, leaseModel, STATE_SPACE_MODELS } from "../src/models.js";
 import { InputError } from "../src/scenario.js";
 import {
   canonicalKey,
@@ -38,38 +39,6 @@ function grid(
   };
 }
 
-/**
- * Plain BFS over structural keys (canonicalKey, no fingerprints, no cache): the distinct-state count and
- * the depth of the first violating state, to compare the checker against.
- */
-function bruteForce<S, I>(model: StateSpaceModel<S, I>): { states: number; violationDepth: number | null } {
-  const initials = (Array.isArray(model.initial) ? model.initial : [model.initial]) as S[];
-  const seen = new Set<string>();
-  let level: S[] = [];
-  const visit = (s: S, into: S[]) => {
-    const k = canonicalKey(s);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    into.push(s);
-    return model.invariants.some((inv) => !inv.holds(s));
-  };
-  for (const s of initials) if (visit(s, level)) return { states: seen.size, violationDepth: 0 };
-  for (let depth = 1; level.length > 0; depth++) {
-    const next: S[] = [];
-    for (const s of level) {
-      for (const input of model.inputs(s)) {
-        const t = model.next(s, input);
-        if (t !== null && visit(t, next)) return { states: seen.size, violationDepth: depth };
-      }
-    }
-    level = next;
-  }
-  return { states: seen.size, violationDepth: null };
-}
-
-const SMALL_LEASE = { holders: 2, horizonMs: 8_000, grantsMax: 4 };
-const SMALL_QUEUE = { horizonMs: 4_000, claimsMax: 3, enqueuesMax: 2 };
-
 describe("checkStateSpace", () => {
   it("counts every distinct state of a grid exactly, whatever the key (number, string, structural)", () => {
     for (const key of ["number", "string", "default"] as const) {
@@ -93,7 +62,6 @@ describe("checkStateSpace", () => {
     expect(r.path.map((s) => s.input)).toEqual(["right", "right", "up", "up"]);
     expect(r.path.at(-1)?.state).toEqual({ x: 2, y: 2 });
     expect(r.depth).toBe(4);
-    expect(bruteForce(model).violationDepth).toBe(4);
   });
 
   it("reports an initial state that breaks an invariant with an empty path", () => {
@@ -172,8 +140,9 @@ describe("checkStateSpace", () => {
   });
 
   it("is deterministic: two checks give the same figures and the same counterexample", () => {
-    const a = checkStateSpace(leaseModel({ ...SMALL_LEASE, release: "unguarded" }));
-    const b = checkStateSpace(leaseModel({ ...SMALL_LEASE, release: "unguarded" }));
+    const model = () => grid(30, { key: "string", bad: (x, y) => x === 20 && y === 7 });
+    const a = checkStateSpace(model());
+    const b = checkStateSpace(model());
     const strip = ({ elapsedMs: _e, statesPerSecond: _s, ...rest }: typeof a) => JSON.stringify(rest);
     expect(strip(a)).toBe(strip(b));
   });
@@ -224,15 +193,6 @@ describe("MachineCache", () => {
     expect([cache.misses, cache.hits]).toEqual([1, 1]);
   });
 
-  it("gives the same state space with a one-slot cache (evictions are sound)", () => {
-    const big = checkStateSpace(leaseModel(SMALL_LEASE));
-    const tiny = checkStateSpace(leaseModel({ ...SMALL_LEASE, cacheSlots: 1 }));
-    expect([tiny.states, tiny.transitions, tiny.depth]).toEqual([big.states, big.transitions, big.depth]);
-    const queue = checkStateSpace(claimQueueModel(SMALL_QUEUE));
-    const queueTiny = checkStateSpace(claimQueueModel({ ...SMALL_QUEUE, cacheSlots: 1 }));
-    expect([queueTiny.states, queueTiny.transitions]).toEqual([queue.states, queue.transitions]);
-  });
-
   it("rejects a slot count that is not a power of two", () => {
     expect(() => new MachineCache(Lease.transition, leaseFingerprint, { slots: 1_000 })).toThrow(
       "MachineCache slots must be a power of two from 1 to 2^26, got 1000",
@@ -240,116 +200,9 @@ describe("MachineCache", () => {
   });
 });
 
-describe("the lease model", () => {
-  it("keeps its invariants; the distinct states equal a structural BFS's", () => {
-    const r = expectStateSpaceVerified(leaseModel(SMALL_LEASE));
-    expect(r.states).toBe(bruteForce(leaseModel(SMALL_LEASE)).states);
-    expect(r.states).toBe(2_181);
-  });
-
-  it("unguarded release: a holder whose lease expired frees its successor's, in 6 inputs (shortest)", () => {
-    const model = leaseModel({ ...SMALL_LEASE, release: "unguarded" });
-    const r = checkStateSpace(model);
-    if (r._tag !== "Violation") throw new Error(`expected a violation, got ${r._tag}`);
-    expect(r.invariant).toBe("a holder's live lease is the grant the lease records");
-    expect(r.path.map((s) => s.input)).toEqual([
-      "Acquire h1",
-      "tick +1000ms",
-      "tick +1000ms",
-      "tick +1000ms",
-      "Acquire h2",
-      "Release h1",
-    ]);
-    expect(bruteForce(leaseModel({ ...SMALL_LEASE, release: "unguarded" })).violationDepth).toBe(6);
-    expect(r.path.at(-1)?.state.lease.state).toMatchObject({ holder: null, token: 2 });
-  });
-
-  it("unguarded release, checked for two live holders only: the stale release lets both hold, in 7 inputs", () => {
-    const model = leaseModel({ ...SMALL_LEASE, release: "unguarded" });
-    const r = checkStateSpace({
-      ...model,
-      invariants: model.invariants.filter((i) => i.name === "at most one holder has a live lease"),
-    });
-    expect(r._tag === "Violation" && r.path.map((s) => s.input).slice(-3)).toEqual([
-      "Acquire h2",
-      "Release h1",
-      "Acquire h1",
-    ]);
-    expect(r.depth).toBe(7);
-  });
-});
-
-describe("the claim-queue model (seed 002)", () => {
-  it("keeps its invariants; the distinct states equal a structural BFS's", () => {
-    const r = expectStateSpaceVerified(claimQueueModel(SMALL_QUEUE));
-    expect(r.states).toBe(bruteForce(claimQueueModel(SMALL_QUEUE)).states);
-    expect(r.states).toBe(6_153);
-  });
-
-  it("two scopes: a worker whose claim was taken over acts on it, and the item is left alone", () => {
-    const options = { scopes: 2, horizonMs: 3_000, claimsMax: 2, enqueuesMax: 2 };
-    const r = expectStateSpaceVerified(claimQueueModel(options));
-    expect(r.states).toBe(9_436);
-    // Not vacuous: a stale claim (the item re-claimed by another worker) is reachable, in 6 inputs.
-    const model = claimQueueModel(options);
-    const stale = checkStateSpace({
-      ...model,
-      invariants: [
-        {
-          name: "no worker holds a claim taken over by another",
-          holds: (s) =>
-            s.held.every(
-              (c) => c === null || s.queue.state.items[c.scope === 0 ? "a" : "b"]?.claim?.token === c.token,
-            ),
-        },
-      ],
-    });
-    expect(stale._tag === "Violation" && stale.path.map((p) => p.input)).toEqual([
-      "Enqueue a",
-      "Claim w1",
-      "tick +1000ms",
-      "tick +1000ms",
-      "tick +1000ms",
-      "Claim w2",
-    ]);
-  });
-
-  it("updated-at-guard: the holder's ack keeps the item once updated_at moved, in 5 inputs (shortest)", () => {
-    const model = claimQueueModel({ ...SMALL_QUEUE, ack: "updated-at-guard" });
-    const r = checkStateSpace(model);
-    if (r._tag !== "Violation") throw new Error(`expected a violation, got ${r._tag}`);
-    expect(r.invariant).toBe("an ack by the holder deletes the item");
-    expect(r.path.map((s) => s.input)).toEqual([
-      "Enqueue a",
-      "Claim w1",
-      "tick +1000ms",
-      "Enqueue a",
-      "Ack w1",
-    ]);
-    expect(bruteForce(claimQueueModel({ ...SMALL_QUEUE, ack: "updated-at-guard" })).violationDepth).toBe(5);
-    const last = r.path.at(-1)!.state;
-    expect(last.queue.state.items.a?.claim?.holder).toBe("w1");
-    expect(last.held[0]).toBeNull();
-  });
-
-  it("AckSucceedsAfterHeartbeat: with the fix, heartbeats before the ack never stop it deleting", () => {
-    // The verified space includes Claim → tick → Heartbeat → Ack; this pins that path explicitly.
-    const model = claimQueueModel(SMALL_QUEUE);
-    const byLabel = (s: Parameters<typeof model.next>[0], label: string) => {
-      for (const input of model.inputs(s)) if (model.describe!(input) === label) return model.next(s, input)!;
-      throw new Error(`no input ${label}`);
-    };
-    let s = Array.isArray(model.initial) ? model.initial[0] : model.initial;
-    for (const label of ["Enqueue a", "Claim w1", "tick +1000ms", "Heartbeat w1", "Ack w1"])
-      s = byLabel(s, label);
-    expect(s.queue.state.items.a).toBeUndefined();
-    expect(s.broken).toBeNull();
-  });
-});
-
 describe("expectStateSpaceVerified", () => {
   it("throws the invariant and the shortest counterexample, one input per line", () => {
-    const model = leaseModel({ ...SMALL_LEASE, release: "unguarded" });
+    const model = grid(6, { bad: (x, y) => x === 2 && y === 3 });
     let message = "";
     try {
       expectStateSpaceVerified(model);
@@ -358,11 +211,11 @@ describe("expectStateSpaceVerified", () => {
     }
     const lines = message.split("\n");
     expect(lines[0]).toBe(
-      "state space of lease-unguarded-release: invariant violated: a holder's live lease is the grant the lease records (6 inputs)",
+      "state space of grid: invariant violated: the walk avoids the bad cells (5 inputs)",
     );
-    expect(lines).toHaveLength(8);
-    expect(lines[1]).toMatch(/^ {2}0\. initial {6,}now=0 lease=free \(token 0\)/);
-    expect(lines[7]).toMatch(/^ {2}6\. Release h1 +now=3000 lease=free \(token 2\) believed h1:- h2:2@6000$/);
+    expect(lines).toHaveLength(7);
+    expect(lines[1]).toBe('  0. initial  {"x":0,"y":0}');
+    expect(lines[6]).toBe('  5. up       {"x":2,"y":3}');
   });
 
   it("throws when a bound stops the check, unless bounds are allowed", () => {
@@ -385,8 +238,33 @@ describe("expectStateSpaceVerified", () => {
   });
 });
 
+/** The directory the CLI tests run `check` from (registries on disk). */
+const FIXTURES = fileURLToPath(new URL("./support/check-registry", import.meta.url));
+
+/** Models for the CLI tests: a verified grid, a grid with a bad cell, a large grid that bounds can stop. */
+const CLI_MODELS: readonly CheckedModel[] = [
+  defineModel({
+    name: "grid",
+    machine: "Grid",
+    description: "a 20 × 20 grid walked right and up",
+    source: "test",
+    expect: "pass",
+    why: "no cell is bad",
+    build: () => grid(20),
+  }),
+  defineModel({
+    name: "grid-bad-cell",
+    machine: "Grid",
+    description: "a 6 × 6 grid with a bad cell at (2, 1)",
+    source: "test",
+    expect: "violation",
+    why: "the walk reaches the bad cell",
+    build: () => grid(6, { bad: (x, y) => x === 2 && y === 1 }),
+  }),
+];
+
 describe("interleave check (CLI)", () => {
-  async function check(args: string[]) {
+  async function check(args: string[], models: readonly CheckedModel[] | null = CLI_MODELS) {
     let stdout = "";
     let code = -1;
     const program = new Command("interleave").exitOverride().configureOutput({
@@ -394,7 +272,12 @@ describe("interleave check (CLI)", () => {
       writeErr: () => {},
       outputError: () => {},
     });
-    registerCheck(program, { stdout: (t) => (stdout += t) }, (c) => (code = c));
+    registerCheck(
+      program,
+      { stdout: (t) => (stdout += t), cwd: FIXTURES },
+      (c) => (code = c),
+      models ?? undefined,
+    );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours (CI=true turns them on)
     const plain = () => stdout.replace(/\x1b\[[0-9;]*m/g, "");
     try {
@@ -410,40 +293,41 @@ describe("interleave check (CLI)", () => {
   it("lists the models when none is given", async () => {
     const r = await check([]);
     expect(r.code).toBe(0);
-    for (const m of STATE_SPACE_MODELS) expect(r.stdout).toContain(m.name);
+    for (const m of CLI_MODELS) expect(r.stdout).toContain(m.name);
     expect(r.stdout).toContain("interleave check <model>... or --all");
+    expect(r.stdout).toMatch(/grid-bad-cell +Grid +violation +the walk reaches the bad cell/);
   });
 
-  it("prints the table and each violation's shortest counterexample; exit 0 when verdicts are as expected", async () => {
-    const r = await check(["lease-unguarded-release", "claim-queue-updated-at-guard"]);
+  it("prints the table, the verdict words and each violation's shortest counterexample; exit 0 when verdicts are as expected", async () => {
+    const r = await check(["--all"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("bytes/state");
-    expect(r.stdout).toContain("a holder's live lease is the grant the lease records (6 inputs)");
-    expect(r.stdout).toMatch(/5\. Ack w1 +now=1000/);
-    expect(r.stdout).toContain("2 model(s), every verdict as expected.");
+    expect(r.stdout).toContain("✓ pass (verified)");
+    expect(r.stdout).toContain(
+      "grid: verified — every state within its bounds (a 20 × 20 grid walked right and up): 400 distinct states, depth 38, no bound cut",
+    );
+    expect(r.stdout).toContain("grid-bad-cell: invariant violated: the walk avoids the bad cells (3 inputs)");
+    expect(r.stdout).toMatch(/3\. up +\{"x":2,"y":1\}/);
+    expect(r.stdout).toMatch(/2 model\(s\), every verdict as expected \(\d+\.\d\ds in all\)\./);
   });
 
-  it("--json prints one document with the figures and the rendered path", async () => {
-    const r = await check(["claim-queue-updated-at-guard", "--json"]);
+  it("--json prints one document with the verdict, its strength and the rendered path", async () => {
+    const r = await check(["grid-bad-cell", "grid", "--json"]);
     const doc = JSON.parse(r.stdout);
     expect(doc.version).toBe(1);
-    const [result] = doc.results;
-    expect(result).toMatchObject({
-      model: "claim-queue-updated-at-guard",
+    const [bad, good] = doc.results;
+    expect(bad).toMatchObject({
+      model: "grid-bad-cell",
+      machine: "Grid",
       expect: "violation",
       verdict: "violation",
-      invariant: "an ack by the holder deletes the item",
+      strength: null,
+      invariant: "the walk avoids the bad cells",
       bound: null,
     });
-    expect(result.path.map((s: { input: string }) => s.input)).toEqual([
-      "initial",
-      "Enqueue a",
-      "Claim w1",
-      "tick +1000ms",
-      "Enqueue a",
-      "Ack w1",
-    ]);
-    expect(Object.keys(result)).toEqual(
+    expect(bad.path.map((s: { input: string }) => s.input)).toEqual(["initial", "right", "right", "up"]);
+    expect(good).toMatchObject({ verdict: "pass", strength: "verified", states: 400, bound: null });
+    expect(Object.keys(good)).toEqual(
       expect.arrayContaining([
         "states",
         "transitions",
@@ -455,25 +339,42 @@ describe("interleave check (CLI)", () => {
     );
   });
 
-  it("a bound that stops a check is an unexpected verdict (exit 1) and its message is printed", async () => {
-    const r = await check(["lease", "--max-states", "1000"]);
+  it("a bound that stops a check gives a bounded pass, an unexpected verdict (exit 1), and its message", async () => {
+    const r = await check(["grid", "--max-states", "100"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("lease: stopped after storing 1,000 states (maxStates); raise --max-states");
-    expect(r.stdout).toContain("expected pass, got bounded");
-    const shallow = await check(["lease-unguarded-release", "--max-depth", "3"]);
+    expect(r.stdout).toContain("✗ pass (bounded)");
+    expect(r.stdout).toContain(
+      "grid: bounded, not verified — stopped after storing 100 states (maxStates); raise --max-states or shrink the model; no invariant failed in the 100 states explored",
+    );
+    expect(r.stdout).toContain("expected pass, got pass (bounded)");
+    const json = JSON.parse((await check(["grid", "--max-states", "100", "--json"])).stdout);
+    expect(json.results[0]).toMatchObject({ verdict: "pass", strength: "bounded", bound: "maxStates" });
+    const shallow = await check(["grid-bad-cell", "--max-depth", "2"]);
     expect(shallow.code).toBe(1);
-    expect(shallow.stdout).toContain("stopped at depth 3 (maxDepth)");
+    expect(shallow.stdout).toContain("stopped at depth 2 (maxDepth)");
   });
 
-  it("bad input: an unknown model names the known ones; a malformed count is refused", async () => {
+  it("loads the model registry named by --models, or the nearest scenarios/models.ts", async () => {
+    const named = await check(["--models", "registry-models.ts"], null);
+    expect(named.code).toBe(0);
+    expect(named.stdout).toContain("corner");
+    const found = await check([], null);
+    expect(found.stdout).toContain("fixture-model");
+  });
+
+  it("bad input: an unknown model names the known ones; a malformed count is refused; a bad registry is named", async () => {
     const r = await check(["nope"]);
     expect(r.code).toBe(2);
-    expect(r.error).toBe(
-      `unknown model "nope" (models: ${STATE_SPACE_MODELS.map((m) => m.name).join(", ")})`,
-    );
-    const bad = await check(["lease", "--max-states", "many"]);
+    expect(r.error).toBe('unknown model "nope" (models: grid, grid-bad-cell)');
+    const bad = await check(["grid", "--max-states", "many"]);
     expect([bad.code, bad.error]).toEqual([2, '--max-states must be a positive integer, got "many"']);
-    const both = await check(["lease", "--all"]);
+    const both = await check(["grid", "--all"]);
     expect(both.error).toBe("give model names or --all, not both");
+    const missing = await check(["--models", "no-such.ts"], null);
+    expect(missing.error).toBe(`model registry ${FIXTURES}/no-such.ts does not exist`);
+    const wrong = await check(["--models", "not-models.ts"], null);
+    expect(wrong.error).toBe(
+      `${FIXTURES}/not-models.ts must default-export an array of models made with defineModel`,
+    );
   });
 });

@@ -1,20 +1,26 @@
 /**
- * `interleave check [models...]`: explicit-state breadth-first checking of the shipped models
- * (../models.ts) from the command line. Prints a table (model, expect, verdict, states, transitions, depth,
- * states/s, bytes/state, elapsed) and, for each violation, its shortest counterexample one input per line.
- * Exit codes: 0 every verdict equals its model's `expect`; 1 otherwise (a bound that stopped a check counts
- * as unexpected); 2 bad input (an unknown model, a malformed number).
+ * `interleave check [models...]`: explicit-state breadth-first checking of the registered models (a module
+ * whose default export is an array of `defineModel` results: `--models <module>`, default the nearest
+ * `scenarios/models.ts`) from the command line. Prints a table (model, machine, expect, verdict, states,
+ * transitions, depth, states/s, bytes/state, elapsed) and, for each violation, its shortest counterexample one
+ * input per line. A pass is `verified` (every state within the model's stated bounds was explored) or
+ * `bounded` (a `--max-states`, `--max-depth` or `--time-budget-ms` bound stopped the search first).
+ * Exit codes: 0 every verdict equals its model's `expect` (a `bounded` pass counts as unexpected: it verified
+ * nothing); 1 otherwise; 2 bad input (an unknown model, a malformed number, a registry that cannot be loaded).
  */
+import { resolve } from "node:path";
 import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
-import { type ShippedModel, STATE_SPACE_MODELS } from "../models.js";
+import type { CheckedModel, ModelCheck } from "../checked-model.js";
+import { findModelRegistry, loadModels } from "../registry.js";
 import { InputError } from "../scenario.js";
 import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace.js";
 
-/** Where `check` writes; the CLI's `CliIo` satisfies it. */
+/** Where `check` writes and the directory it resolves `--models` and finds the default registry from. */
 export interface CheckIo {
   readonly stdout: (text: string) => void;
+  readonly cwd?: string;
 }
 
 interface CheckFlags {
@@ -23,10 +29,17 @@ interface CheckFlags {
   maxDepth?: number;
   timeBudgetMs?: number;
   json?: boolean;
+  models?: string;
 }
 
-/** A verdict of `check`: `pass` (verified), `violation`, or `bounded` (a bound stopped the search). */
-export type CheckVerdict = "pass" | "violation" | "bounded";
+/** A verdict of `check`: `pass` (no invariant failed in the states explored) or `violation`. */
+export type CheckVerdict = "pass" | "violation";
+
+/**
+ * How strong a `check` pass is: `verified` — the search was complete, every state within the model's stated
+ * finite parameters; `bounded` — a bound of the check (`maxStates`, `maxDepth`, time) stopped it first.
+ */
+export type CheckStrength = "verified" | "bounded";
 
 function parseCount(name: string, min: number) {
   return (text: string): number => {
@@ -42,25 +55,25 @@ function parseCount(name: string, min: number) {
 
 /**
  * Adds the `check` command to `program`. `setExitCode` receives the exit code when the command has run
- * (0, 1 or 2 as above; the caller's own error handling turns a thrown `InputError` into 2). `models`
- * replaces the shipped list (tests).
+ * (0, 1 or 2 as above; the caller's own error handling turns a thrown `InputError` into 2). `models`, when
+ * given, replaces the registry (tests) unless `--models` names one.
  *
- * Without a model name it lists the models (name, expect, description) unless `--all` is given; an
+ * Without a model name it lists the models (name, machine, expect, description) unless `--all` is given; an
  * unknown name throws `InputError` naming the known ones.
  *
  * @example
  * registerCheck(program, io, (code) => { exitCode = code; });
- * // interleave check claim-queue-updated-at-guard --max-states 1000000
+ * // interleave check merge-gate-failed-redrive --max-states 1000000
  */
 export function registerCheck(
   program: Command,
   io: CheckIo,
   setExitCode: (code: number) => void,
-  models: readonly ShippedModel[] = STATE_SPACE_MODELS,
+  models?: readonly CheckedModel[],
 ): Command {
   return program
     .command("check")
-    .description("check shipped state-machine models breadth-first over every input sequence")
+    .description("model-check the registered state-machine models breadth-first over every input sequence")
     .argument("[models...]", "models to check (none: list them)")
     .option("--all", "check every model")
     .addOption(
@@ -79,12 +92,26 @@ export function registerCheck(
       ),
     )
     .option("--json", "print one JSON document instead of the table")
-    .action((names: string[], flags: CheckFlags) => {
-      setExitCode(check(names, flags, io, models));
+    .option("--models <module>", "model registry module (default: nearest scenarios/models.ts)")
+    .action(async (names: string[], flags: CheckFlags) => {
+      setExitCode(check(names, flags, io, await registry(flags, io, models)));
     });
 }
 
-function select(names: readonly string[], flags: CheckFlags, models: readonly ShippedModel[]) {
+async function registry(
+  flags: CheckFlags,
+  io: CheckIo,
+  injected: readonly CheckedModel[] | undefined,
+): Promise<readonly CheckedModel[]> {
+  if (injected !== undefined && flags.models === undefined) return injected;
+  const cwd = io.cwd ?? process.cwd();
+  const path = flags.models === undefined ? findModelRegistry(cwd) : resolve(cwd, flags.models);
+  if (path === null)
+    throw new InputError(`no scenarios/models.ts found from ${cwd} upwards; pass --models <module>`);
+  return loadModels(path);
+}
+
+function select(names: readonly string[], flags: CheckFlags, models: readonly CheckedModel[]) {
   if (flags.all === true) {
     if (names.length > 0) throw new InputError("give model names or --all, not both");
     return models;
@@ -92,13 +119,43 @@ function select(names: readonly string[], flags: CheckFlags, models: readonly Sh
   return names.map((name) => {
     const model = models.find((m) => m.name === name);
     if (model === undefined) {
-      throw new InputError(`unknown model "${name}" (models: ${models.map((m) => m.name).join(", ")})`);
+      throw new InputError(
+        `unknown model "${name}" (models: ${models.map((m) => m.name).join(", ") || "none"})`,
+      );
     }
     return model;
   });
 }
 
-function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models: readonly ShippedModel[]) {
+interface Row extends ModelCheck {
+  readonly model: CheckedModel;
+}
+
+function verdictOf(r: Row): CheckVerdict {
+  return r.result._tag === "Violation" ? "violation" : "pass";
+}
+
+function strengthOf(r: Row): CheckStrength | null {
+  return r.result._tag === "Verified" ? "verified" : r.result._tag === "Bounded" ? "bounded" : null;
+}
+
+/** As expected: a violation for a `violation` model; a verified pass for a `pass` model. */
+function asExpected(r: Row): boolean {
+  return r.model.expect === "violation" ? verdictOf(r) === "violation" : strengthOf(r) === "verified";
+}
+
+/** The verdict as the table and the summary say it: `violation`, `pass (verified)`, `pass (bounded)`. */
+function verdictWords(r: Row): string {
+  const strength = strengthOf(r);
+  return strength === null ? "violation" : `pass (${strength})`;
+}
+
+function check(
+  names: readonly string[],
+  flags: CheckFlags,
+  io: CheckIo,
+  models: readonly CheckedModel[],
+): number {
   const selected = select(names, flags, models);
   if (selected.length === 0) {
     io.stdout(renderList(models, flags.json === true));
@@ -109,17 +166,19 @@ function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models:
     ...(flags.maxDepth === undefined ? {} : { maxDepth: flags.maxDepth }),
     ...(flags.timeBudgetMs === undefined ? {} : { timeBudgetMs: flags.timeBudgetMs }),
   };
-  const rows = selected.map((model) => ({ model, ...model.check(options) }));
-  const verdictOf = (r: (typeof rows)[number]): CheckVerdict =>
-    r.result._tag === "Verified" ? "pass" : r.result._tag === "Violation" ? "violation" : "bounded";
-  const wrong = rows.filter((r) => verdictOf(r) !== r.model.expect);
+  const started = performance.now();
+  const rows: Row[] = selected.map((model) => ({ model, ...model.check(options) }));
+  const totalMs = Math.round(performance.now() - started);
+  const wrong = rows.filter((r) => !asExpected(r));
   if (flags.json === true) {
     const results = rows.map((r) => {
       const res = r.result;
       return {
         model: r.model.name,
+        machine: r.model.machine,
         expect: r.model.expect,
         verdict: verdictOf(r),
+        strength: strengthOf(r),
         invariant: res._tag === "Violation" ? res.invariant : null,
         bound: res._tag === "Bounded" ? res.reason : null,
         message: res._tag === "Bounded" ? res.message : null,
@@ -133,12 +192,13 @@ function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models:
         path: r.path,
       };
     });
-    io.stdout(`${JSON.stringify({ version: 1, results }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ version: 1, elapsedMs: totalMs, results }, null, 2)}\n`);
     return wrong.length === 0 ? 0 : 1;
   }
   const table = new Table({
     head: [
       "model",
+      "machine",
       "expect",
       "verdict",
       "invariant violated / bound",
@@ -149,17 +209,17 @@ function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models:
       "bytes/state",
       "elapsed",
     ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, 44, null, null, null, null, null, null],
+    colWidths: [null, 16, null, null, 40, null, null, null, null, null, null],
     wordWrap: true,
     style: { head: [], border: [] },
   });
   for (const r of rows) {
     const res = r.result;
-    const verdict = verdictOf(r);
     table.push([
       r.model.name,
+      r.model.machine,
       r.model.expect,
-      `${verdict === r.model.expect ? pc.green("✓") : pc.red("✗")} ${verdict}`,
+      `${asExpected(r) ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
       res._tag === "Violation" ? res.invariant : res._tag === "Bounded" ? res.reason : pc.dim("—"),
       res.states.toLocaleString("en"),
       res.transitions.toLocaleString("en"),
@@ -174,15 +234,29 @@ function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models:
     table.toString(),
   ];
   for (const r of rows) {
+    const res = r.result;
     if (r.counterexample !== null) lines.push(`${pc.bold(r.model.name)}: ${r.counterexample}`);
-    if (r.result._tag === "Bounded") lines.push(`${pc.bold(r.model.name)}: ${r.result.message}`);
+    if (res._tag === "Bounded")
+      lines.push(
+        pc.yellow(
+          `${pc.bold(r.model.name)}: bounded, not verified — ${res.message}; no invariant failed in the ${res.states.toLocaleString("en")} states explored`,
+        ),
+      );
+    if (res._tag === "Verified")
+      lines.push(
+        pc.dim(
+          `${r.model.name}: verified — every state within its bounds (${r.model.description}): ${res.states.toLocaleString("en")} distinct states, depth ${res.depth}, no bound cut`,
+        ),
+      );
   }
   lines.push(
     wrong.length === 0
-      ? pc.green(`${rows.length} model(s), every verdict as expected.`)
+      ? pc.green(
+          `${rows.length} model(s), every verdict as expected (${(totalMs / 1000).toFixed(2)}s in all).`,
+        )
       : pc.red(
           `${wrong.length} of ${rows.length} model(s) got an unexpected verdict: ${wrong
-            .map((r) => `${r.model.name} (expected ${r.model.expect}, got ${verdictOf(r)})`)
+            .map((r) => `${r.model.name} (expected ${r.model.expect}, got ${verdictWords(r)})`)
             .join("; ")}`,
         ),
   );
@@ -190,20 +264,25 @@ function check(names: readonly string[], flags: CheckFlags, io: CheckIo, models:
   return wrong.length === 0 ? 0 : 1;
 }
 
-function renderList(models: readonly ShippedModel[], json: boolean): string {
+function renderList(models: readonly CheckedModel[], json: boolean): string {
   if (json) {
     const list = models.map((m) => ({
       model: m.name,
+      machine: m.machine,
       expect: m.expect,
       description: m.description,
+      why: m.why,
       source: m.source,
     }));
     return `${JSON.stringify({ version: 1, models: list }, null, 2)}\n`;
   }
-  const width = Math.max(...models.map((m) => m.name.length));
+  const width = Math.max(0, ...models.map((m) => m.name.length));
+  const machineWidth = Math.max(0, ...models.map((m) => m.machine.length));
   return [
     "Models (interleave check <model>... or --all):",
-    ...models.map((m) => `  ${m.name.padEnd(width)}  ${m.expect.padEnd(9)}  ${m.description}`),
+    ...models.map(
+      (m) => `  ${m.name.padEnd(width)}  ${m.machine.padEnd(machineWidth)}  ${m.expect.padEnd(9)}  ${m.why}`,
+    ),
     "",
   ].join("\n");
 }

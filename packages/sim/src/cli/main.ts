@@ -13,6 +13,7 @@ import { relative, resolve } from "node:path";
 import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
+import type { CheckedModel } from "../checked-model.js";
 import {
   END_OF_RUN,
   type EventDifference,
@@ -58,6 +59,8 @@ export interface CliIo {
 export interface CliOptions {
   /** Use these scenarios instead of loading a registry module (tests). */
   readonly scenarios?: readonly Scenario[];
+  /** Use these models for `check` instead of loading a model registry module (tests). */
+  readonly models?: readonly CheckedModel[];
 }
 
 interface ExploreFlags {
@@ -231,9 +234,14 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
       exitCode = await replay(target, flags, io, options);
     });
 
-  registerCheck(program, io, (code) => {
-    exitCode = code;
-  });
+  registerCheck(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    options.models,
+  );
   registerReport(
     program,
     io,

@@ -1,253 +1,25 @@
 /**
- * State-space models of the core machines for the breadth-first checker (./statespace.ts): a `Lease`
- * shared by N holders and a `ClaimQueue` (seed 002) worked by W workers, each over a discrete clock, with a
- * buggy variant of each (a holder-unaware release; the seed's `updated_at`-guarded ack) whose shortest
- * counterexample the checker finds. Each model keeps, next to the machine state, what its holders or
- * workers believe (the token and expiry they were told) and ghost fields for properties of a transition.
+ * Explicit-state model of the core `ClaimQueue` (seed 002, ../../shared/seeds/002_402edf55850632f4.txt): S
+ * scopes worked by W workers over a discrete clock. The fixed queue (`claim-queue`) is verified; the seed's two
+ * buggy behaviours are model variants that reach the queue through this scenario's `reconcileQueue` (the
+ * statements of the code before the fixes) and are found with their shortest counterexamples:
+ * `claim-queue-updated-at-guard` (the ack guarded by `updated_at`, bumped by the worker's own heartbeat) and
+ * `claim-queue-retry-without-recheck` (Retry / AckPermanentlyFailed resolve ownership in a snapshot, then
+ * mutate by id). Each model keeps, next to the queue, the claim each worker believes it holds and ghost fields
+ * for the properties of a transition.
  */
-import { ClaimQueue, Lease } from "@interleave/core";
-import type { CheckOptions, CheckResult, StateSpaceModel } from "./statespace.js";
+import { ClaimQueue } from "@interleave/core";
 import {
   type CachedStep,
   canonicalKey,
-  checkStateSpace,
-  describeState,
+  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
-  formatCounterexample,
   MachineCache,
-} from "./statespace.js";
-
-// --- lease ---------------------------------------------------------------------------------------------
-
-/** What a holder was told by its last Granted / Renewed: its fencing token and the expiry (ms). */
-export interface LeaseBelief {
-  readonly token: number;
-  readonly untilMs: number;
-}
-
-/**
- * State of {@link leaseModel}: the `Lease`, the clock (`nowMs`), each holder's belief (`null` when it
- * holds nothing), and `broken`, the name of a transition property the last input broke (a ghost field).
- */
-export interface LeaseModelState {
-  /** The lease and its fingerprint, from the model's {@link MachineCache}; `lease.state` is the lease. */
-  readonly lease: Fingerprinted<Lease.State>;
-  readonly nowMs: number;
-  readonly beliefs: readonly (LeaseBelief | null)[];
-  readonly broken: string | null;
-}
-
-/** An input of {@link leaseModel}: advance the clock, or a holder (index) acquires, renews or releases. */
-export type LeaseInput =
-  | { readonly op: "tick" }
-  | { readonly op: "acquire" | "renew" | "release"; readonly holder: number };
-
-/** Size and variant of {@link leaseModel}; every duration is integer ms. */
-export interface LeaseModelOptions {
-  /** Holders `h1..hN`. Default 3. */
-  readonly holders?: number;
-  /** The lease's `leaseTtlMs`. Default 3,000. */
-  readonly leaseTtlMs?: number;
-  /** One `tick` advances the clock by this much. Default 1,000. */
-  readonly stepMs?: number;
-  /** The clock stops here (no `tick` beyond). Default 12,000. */
-  readonly horizonMs?: number;
-  /** Grants allowed (fencing tokens 1..grantsMax); an Acquire granting beyond is not enabled. Default 6. */
-  readonly grantsMax?: number;
-  /**
-   * `holder-aware` (the core `Release`: holder and token must match) or `unguarded`: a release deletes
-   * whatever grant is current, like a Redis `DEL` without a compare — the classic bug where a holder whose
-   * lease expired frees its successor's lease. Default `holder-aware`.
-   */
-  readonly release?: "holder-aware" | "unguarded";
-  /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
-  readonly cacheSlots?: number;
-  /** The model's name in reports. Default `lease`, or `lease-unguarded-release`. */
-  readonly name?: string;
-}
-
-const LEASE_ONE_HOLDER = "at most one holder has a live lease";
-const LEASE_FENCING = "fencing tokens strictly increase per grant";
-const LEASE_BACKED = "a holder's live lease is the grant the lease records";
-
-/**
- * N holders × acquire / renew / release on one `Lease`, with a `tick` that advances the clock by `stepMs`
- * up to `horizonMs`. A holder renews and releases with the token it was granted; it forgets its grant when
- * it releases or a renewal is refused. Invariants: "at most one holder has a live lease" (live = its
- * belief's expiry is after now), "a holder's live lease is the grant the lease records" (same holder and
- * token), and "fencing tokens strictly increase per grant" (each new grant's token is above every earlier
- * one; checked on the transition through the ghost field `broken`).
- *
- * Size: the defaults give 95,047 states; `{ holders: 2, horizonMs: 8_000, grantsMax: 4 }` 2,181 (tests);
- * {@link LEASE_LARGE} 1,134,299 (the benchmark). Lease transitions go through a {@link MachineCache}.
- * `release: "unguarded"` breaks "a holder's live lease is the grant the lease records" after
- * `leaseTtlMs / stepMs + 3` inputs (acquire, ticks to expiry, the successor's acquire, the stale release),
- * and "at most one holder has a live lease" one input later (the stale holder acquires again).
- *
- * @throws `RangeError` naming a size that is not a positive integer; `InvalidConfigError` (from the
- *   core) for a bad `leaseTtlMs`.
- */
-export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<LeaseModelState, LeaseInput> {
-  const holders = sizeOption(options.holders, 3, "holders");
-  const stepMs = sizeOption(options.stepMs, 1_000, "stepMs");
-  const horizonMs = sizeOption(options.horizonMs, 12_000, "horizonMs");
-  const grantsMax = sizeOption(options.grantsMax, 6, "grantsMax");
-  const unguarded = (options.release ?? "holder-aware") === "unguarded";
-  const leases = new MachineCache(
-    Lease.transition,
-    (l: Lease.State, into) => {
-      if (l.holder === null) into.int(-1);
-      else into.string(l.holder);
-      into.int(l.token);
-      into.int(l.expiresAtMs);
-    },
-    options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
-  );
-  const initialLease = leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 }));
-  /** Cache code of an event: op (0 acquire, 1 renew, 2 release, 3 unguarded release), holder, token, time. */
-  const code = (op: number, h: number, token: number, atMs: number) =>
-    ((((atMs / stepMs) | 0) * (grantsMax + 2) + token) * holders + h) * 4 + op;
-  const names = Array.from({ length: holders }, (_, i) => `h${i + 1}`);
-  const alphabet: LeaseInput[] = [{ op: "tick" }];
-  for (const op of ["acquire", "renew", "release"] as const) {
-    for (let holder = 0; holder < holders; holder++) alphabet.push({ op, holder });
-  }
-  const withBelief = (s: LeaseModelState, h: number, belief: LeaseBelief | null) => {
-    const beliefs = s.beliefs.slice();
-    beliefs[h] = belief;
-    return beliefs;
-  };
-
-  const next = (s: LeaseModelState, input: LeaseInput): LeaseModelState | null => {
-    if (input.op === "tick") {
-      const nowMs = s.nowMs + stepMs;
-      return nowMs > horizonMs ? null : { lease: s.lease, nowMs, beliefs: s.beliefs, broken: null };
-    }
-    const h = input.holder;
-    const holder = names[h]!;
-    const belief = s.beliefs[h]!;
-    const atMs = s.nowMs;
-    const lease = s.lease.state;
-    if (input.op === "acquire") {
-      const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
-      const r = step.result;
-      if (r._tag !== "Granted") {
-        return step.unchanged ? s : { lease: step.next, nowMs: atMs, beliefs: s.beliefs, broken: null };
-      }
-      if (r.token > grantsMax) return null;
-      const wasValid = lease.holder === holder && atMs < lease.expiresAtMs;
-      const fenced = wasValid ? r.token === lease.token : r.token > lease.token;
-      if (step.unchanged && belief?.token === r.token && belief.untilMs === r.expiresAtMs) return s;
-      return {
-        lease: step.unchanged ? s.lease : step.next,
-        nowMs: s.nowMs,
-        beliefs: withBelief(s, h, { token: r.token, untilMs: r.expiresAtMs }),
-        broken: fenced ? null : LEASE_FENCING,
-      };
-    }
-    if (belief === null) return null;
-    if (input.op === "renew") {
-      const token = belief.token;
-      const step = leases.step(s.lease, code(1, h, token, atMs), () => ({
-        _tag: "Renew",
-        holder,
-        token,
-        atMs,
-      }));
-      const r = step.result;
-      const told = r._tag === "Renewed" ? { token: belief.token, untilMs: r.expiresAtMs } : null;
-      if (step.unchanged && told?.untilMs === belief.untilMs) return s;
-      return {
-        lease: step.unchanged ? s.lease : step.next,
-        nowMs: s.nowMs,
-        beliefs: withBelief(s, h, told),
-        broken: null,
-      };
-    }
-    // release: the holder is done with its grant, whatever the lease answers.
-    const currentHolder = lease.holder;
-    const step =
-      unguarded && currentHolder !== null
-        ? leases.step(s.lease, code(3, 0, 0, atMs), () => ({
-            _tag: "Release",
-            holder: currentHolder,
-            token: lease.token,
-            atMs,
-          }))
-        : leases.step(s.lease, code(2, h, belief.token, atMs), () => ({
-            _tag: "Release",
-            holder,
-            token: belief.token,
-            atMs,
-          }));
-    return {
-      lease: step.unchanged ? s.lease : step.next,
-      nowMs: s.nowMs,
-      beliefs: withBelief(s, h, null),
-      broken: null,
-    };
-  };
-
-  return {
-    name: options.name ?? (unguarded ? "lease-unguarded-release" : "lease"),
-    initial: {
-      lease: initialLease,
-      nowMs: 0,
-      beliefs: Array.from({ length: holders }, () => null),
-      broken: null,
-    },
-    inputs: () => alphabet,
-    next,
-    invariants: [
-      {
-        name: LEASE_ONE_HOLDER,
-        holds: (s) => {
-          let live = 0;
-          for (const b of s.beliefs) if (b !== null && b.untilMs > s.nowMs) live++;
-          return live <= 1;
-        },
-      },
-      {
-        name: LEASE_BACKED,
-        holds: (s) =>
-          s.beliefs.every(
-            (b, h) =>
-              b === null ||
-              b.untilMs <= s.nowMs ||
-              (s.lease.state.holder === names[h] && s.lease.state.token === b.token),
-          ),
-      },
-      { name: LEASE_FENCING, holds: (s) => s.broken !== LEASE_FENCING },
-    ],
-    fingerprint: (s, into) => {
-      into.int(s.lease.hi);
-      into.int(s.lease.lo);
-      into.int(s.nowMs);
-      into.int(s.broken === null ? 0 : 1);
-      for (const b of s.beliefs) {
-        if (b === null) into.int(-1);
-        else {
-          into.int(b.token);
-          into.int(b.untilMs);
-        }
-      }
-    },
-    describe: (input) =>
-      input.op === "tick" ? `tick +${stepMs}ms` : `${cap(input.op)} ${names[input.holder]}`,
-    describeState: (s) => {
-      const l = s.lease.state;
-      const lease =
-        l.holder === null ? `free (token ${l.token})` : `${l.holder} token ${l.token} until ${l.expiresAtMs}`;
-      const beliefs = s.beliefs
-        .map((b, h) => `${names[h]}:${b === null ? "-" : `${b.token}@${b.untilMs}`}`)
-        .join(" ");
-      return `now=${s.nowMs} lease=${lease} believed ${beliefs}`;
-    },
-  };
-}
-
-// --- claim queue ---------------------------------------------------------------------------------------
+  type StateSpaceModel,
+} from "@interleave/sim";
+import { capitalize, sizeOption } from "../model-options.js";
+import { type QueueEvent, reconcileQueue } from "./heartbeat-vs-ack.js";
 
 /**
  * What a worker was told by its last Claim / Renewed: the scope (index), its claim token, the claim's
@@ -258,6 +30,11 @@ export interface HeldClaim {
   readonly token: number;
   readonly untilMs: number;
   readonly claimedUpdatedAtMs: number;
+  /**
+   * `retry: "snapshot-then-mutate"` only: the ownership the worker read in its snapshot step (`true` / `false`),
+   * `null` before it read it. Always `null` with `retry: "recheck"`.
+   */
+  readonly snapshot: boolean | null;
 }
 
 /**
@@ -281,7 +58,7 @@ export type ClaimQueueInput =
   | { readonly op: "tick" }
   | { readonly op: "enqueue"; readonly scope: number }
   | {
-      readonly op: "claim" | "heartbeat" | "ack" | "retry" | "fail" | "release";
+      readonly op: "claim" | "heartbeat" | "ack" | "retry" | "fail" | "release" | "snapshot";
       readonly worker: number;
     };
 
@@ -316,9 +93,18 @@ export interface ClaimQueueModelOptions {
    * Default `ownership`.
    */
   readonly ack?: "ownership" | "updated-at-guard";
+  /**
+   * `recheck` (the core Retry / Fail: ownership checked in the transition that mutates, the fix) or
+   * `snapshot-then-mutate` (seed 002's review finding: the worker first reads ownership in a step of its own —
+   * input `Snapshot w` — and then retries or fails the item by id, trusting that snapshot). Default `recheck`.
+   */
+  readonly retry?: "recheck" | "snapshot-then-mutate";
   /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
   readonly cacheSlots?: number;
-  /** The model's name in reports. Default `claim-queue`, or `claim-queue-updated-at-guard`. */
+  /**
+   * The model's name in reports. Default `claim-queue`, `claim-queue-updated-at-guard` or
+   * `claim-queue-retry-without-recheck`.
+   */
   readonly name?: string;
 }
 
@@ -345,7 +131,10 @@ const CQ_FENCING = "fencing tokens strictly increase per grant";
  * (tests); {@link CLAIM_QUEUE_LARGE} 1,072,396 (the benchmark). Queue transitions go through a
  * {@link MachineCache}. `ack: "updated-at-guard"` breaks "an ack by the holder deletes the item" after 5
  * inputs: Enqueue a, Claim w1, tick, then anything that moves `updated_at` during the claim (Enqueue a, or
- * the seed's own Heartbeat w1), then Ack w1.
+ * the seed's own Heartbeat w1), then Ack w1. `retry: "snapshot-then-mutate"` breaks "an ack, retry, fail or
+ * release by a non-holder leaves the item alone" after 8 inputs: Enqueue a, Claim w1, Snapshot w1, ticks past
+ * the lease, Claim w2, Retry w1 (w1's retry by id releases w2's claim). Both buggy statements are this
+ * scenario's `reconcileQueue` (`AckIfUnchanged`, `RetryById`, `FailById`), not copies.
  *
  * @throws `RangeError` naming a size that is not a positive integer (or more than 26 scopes);
  *   `InvalidConfigError` (from the core) for a bad queue config, e.g. `heartbeatIntervalMs` not below
@@ -362,6 +151,7 @@ export function claimQueueModel(
   const claimsMax = sizeOption(options.claimsMax, 4, "claimsMax");
   const enqueuesMax = sizeOption(options.enqueuesMax, 3, "enqueuesMax");
   const guardedAck = (options.ack ?? "ownership") === "updated-at-guard";
+  const snapshotRetry = (options.retry ?? "recheck") === "snapshot-then-mutate";
   const queue0 = ClaimQueue.initial({
     leaseTtlMs: 3_000,
     heartbeatIntervalMs: 1_000,
@@ -388,31 +178,60 @@ export function claimQueueModel(
   for (const op of ["claim", "heartbeat", "ack", "retry", "fail", "release"] as const) {
     for (let worker = 0; worker < workers; worker++) alphabet.push({ op, worker });
   }
+  if (snapshotRetry)
+    for (let worker = 0; worker < workers; worker++) alphabet.push({ op: "snapshot", worker });
   const withHeld = (s: ClaimQueueModelState, w: number, claim: HeldClaim | null) => {
     const held = s.held.slice();
     held[w] = claim;
     return held;
   };
 
-  /** The worker is done with `claim` (Ack, Retry, Fail, Release); checks the step's ownership properties. */
+  /** A step of the scenario's `reconcileQueue` (the pre-fix statements), uncached: only buggy variants take it. */
+  const buggy = (
+    from: Fingerprinted<ClaimQueue.State>,
+    event: QueueEvent,
+  ): CachedStep<ClaimQueue.State, unknown> => {
+    const t = reconcileQueue.transition(from.state, event);
+    const unchanged = t.state === from.state;
+    return { next: unchanged ? from : queues.wrap(t.state), result: t.result, unchanged };
+  };
+
+  /**
+   * The worker is done with `claim` (Ack, Retry, Fail, Release); checks the step's ownership properties. `null`
+   * when the step is not enabled (a snapshot variant's Retry or Fail before the worker read its snapshot).
+   */
   const finish = (
     s: ClaimQueueModelState,
     w: number,
     claim: HeldClaim,
     op: "ack" | "retry" | "fail" | "release",
-  ): ClaimQueueModelState => {
+  ): ClaimQueueModelState | null => {
     const scope = scopes[claim.scope]!;
     const { token } = claim;
     const atMs = s.nowMs;
     const before = s.queue.state.items[scope];
     const owned = before?.claim?.token === token;
-    let step: CachedStep<ClaimQueue.State, ClaimQueue.Result>;
-    if (guardedAck && op === "ack" && owned && before!.updatedAtMs > claim.claimedUpdatedAtMs) {
-      step = {
-        next: s.queue,
-        result: { _tag: "Acked", owned: true, deleted: false, requeued: false },
-        unchanged: true,
-      };
+    let step: CachedStep<ClaimQueue.State, unknown>;
+    if (guardedAck && op === "ack") {
+      step = buggy(s.queue, {
+        _tag: "AckIfUnchanged",
+        scope,
+        token,
+        claimedUpdatedAtMs: claim.claimedUpdatedAtMs,
+        atMs,
+      });
+    } else if (snapshotRetry && (op === "retry" || op === "fail")) {
+      if (claim.snapshot === null) return null;
+      // The snapshot said the claim was gone: the worker gives up without a mutation.
+      step = claim.snapshot
+        ? buggy(s.queue, {
+            _tag: op === "retry" ? "RetryById" : "FailById",
+            scope,
+            token,
+            error: "error",
+            atMs,
+          })
+        : { next: s.queue, result: { _tag: "NotOwner", scope }, unchanged: true };
     } else {
       step = queues.step(s.queue, code(op, 0, claim.scope, token, atMs), () =>
         ownerEvent(op, scope, token, atMs),
@@ -485,6 +304,7 @@ export function claimQueueModel(
             token: g.token,
             untilMs: g.claimedUntilMs,
             claimedUpdatedAtMs: g.updatedAtMs,
+            snapshot: null,
           }),
           pending: s.pending & ~(1 << scope),
           broken: g.token >= s.queue.state.nextToken ? null : CQ_FENCING,
@@ -494,6 +314,12 @@ export function claimQueueModel(
         const w = input.worker;
         const claim = s.held[w]!;
         if (claim === null) return null;
+        if (input.op === "snapshot") {
+          if (!snapshotRetry || claim.snapshot !== null) return null;
+          // The snapshot CTE: `SELECT id WHERE id = $1 AND claimed_by = me`, in a step of its own.
+          const owned = s.queue.state.items[scopes[claim.scope]!]?.claim?.token === claim.token;
+          return { ...s, held: withHeld(s, w, { ...claim, snapshot: owned }), broken: null };
+        }
         if (input.op !== "heartbeat") return finish(s, w, claim, input.op);
         const scope = scopes[claim.scope]!;
         const token = claim.token;
@@ -519,7 +345,13 @@ export function claimQueueModel(
   };
 
   return {
-    name: options.name ?? (guardedAck ? "claim-queue-updated-at-guard" : "claim-queue"),
+    name:
+      options.name ??
+      (guardedAck
+        ? "claim-queue-updated-at-guard"
+        : snapshotRetry
+          ? "claim-queue-retry-without-recheck"
+          : "claim-queue"),
     initial: {
       queue: queues.wrap(queue0),
       nowMs: 0,
@@ -571,13 +403,14 @@ export function claimQueueModel(
           into.int(c.token);
           into.int(c.untilMs);
           into.int(c.claimedUpdatedAtMs);
+          into.int(c.snapshot === null ? -1 : c.snapshot ? 1 : 0);
         }
       }
     },
     describe: (input) => {
       if (input.op === "tick") return `tick +${stepMs}ms`;
       if (input.op === "enqueue") return `Enqueue ${scopes[input.scope]}`;
-      return `${cap(input.op)} ${names[input.worker]}`;
+      return `${capitalize(input.op)} ${names[input.worker]}`;
     },
     describeState: (s) => {
       const items = scopes.map((scope) => {
@@ -657,9 +490,6 @@ function ownerEvent(
   }
 }
 
-/** {@link leaseModel} with over a million distinct states (1,134,299): the benchmark's lease instance. */
-export const LEASE_LARGE: LeaseModelOptions = { horizonMs: 18_000, grantsMax: 7, name: "lease-large" };
-
 /**
  * {@link claimQueueModel} with over a million distinct states (1,072,396): one scope, three workers, the
  * clock to 7 s, 4 claims and 4 enqueues. The benchmark's claim-queue instance.
@@ -673,124 +503,38 @@ export const CLAIM_QUEUE_LARGE: ClaimQueueModelOptions = {
   name: "claim-queue-large",
 };
 
-// --- the shipped models ----------------------------------------------------------------------------------
+const SOURCE = "shared/seeds/002_402edf55850632f4.txt";
 
-/** One step of a shipped model's counterexample, rendered: the input and a one-line state summary. */
-export interface RenderedStep {
-  readonly input: string;
-  readonly state: string;
-}
+/** The fixed queue (seed 002's fix and the review's re-check): every invariant in every state. */
+export const claimQueueChecked = defineModel({
+  name: "claim-queue",
+  machine: "ClaimQueue",
+  description:
+    "1 scope, 2 workers: Enqueue, Claim, Heartbeat, Ack, Retry, Fail, Release in any order; 1 s ticks to 6 s; TTL 3 s; 4 claims; 3 enqueues",
+  source: SOURCE,
+  expect: "pass",
+  why: "one live claim per item; only the holder mutates it; the holder's ack deletes it; no enqueue is lost; tokens increase",
+  build: () => claimQueueModel(),
+});
 
-/**
- * A model the CLI (`interleave check`) and the benchmark run: its name, what it shows, the source it
- * models, and the verdict it must get (`pass`: the checker verifies it; `violation`: it finds a
- * counterexample).
- */
-export interface ShippedModel {
-  readonly name: string;
-  readonly description: string;
-  readonly source: string;
-  readonly expect: "violation" | "pass";
-  /**
-   * Builds the model afresh and checks it. `path` is the rendered counterexample of a `Violation` (the
-   * initial state first, with input `initial`), `counterexample` the same as text (see
-   * `formatCounterexample`); both `null` otherwise.
-   */
-  check(options?: CheckOptions): {
-    readonly result: CheckResult<unknown>;
-    readonly path: readonly RenderedStep[] | null;
-    readonly counterexample: string | null;
-  };
-}
+/** Seed 002's pre-fix ack: found in 5 inputs. */
+export const claimQueueUpdatedAtGuardChecked = defineModel({
+  name: "claim-queue-updated-at-guard",
+  machine: "ClaimQueue",
+  description: "the same with seed 002's pre-fix ack, guarded by updated_at",
+  source: SOURCE,
+  expect: "violation",
+  why: "the worker's own heartbeat moves updated_at, so its ack answers owned=true, deleted=false",
+  build: () => claimQueueModel({ ack: "updated-at-guard" }),
+});
 
-function shipped<S, I>(
-  name: string,
-  meta: Omit<ShippedModel, "check" | "name">,
-  build: () => StateSpaceModel<S, I>,
-): ShippedModel {
-  return {
-    name,
-    ...meta,
-    check(options) {
-      const model = build();
-      const result = checkStateSpace(model, options);
-      if (result._tag !== "Violation") return { result, path: null, counterexample: null };
-      const path = [
-        { input: "initial", state: describeState(model, result.initial) },
-        ...result.path.map((step) => ({ input: step.input, state: describeState(model, step.state) })),
-      ];
-      return { result, path, counterexample: formatCounterexample(model, result) };
-    },
-  };
-}
-
-const SEED_002 = "shared/seeds/002_402edf55850632f4.txt";
-const KLEPPMANN = "Kleppmann 2016, How to do distributed locking (fencing tokens)";
-
-/** The models `interleave check` knows, in the order it lists them. */
-export const STATE_SPACE_MODELS: readonly ShippedModel[] = [
-  shipped(
-    "lease",
-    {
-      description: "3 holders acquire/renew/release one Lease; 1 s ticks to 12 s, TTL 3 s, 6 grants",
-      source: KLEPPMANN,
-      expect: "pass",
-    },
-    () => leaseModel(),
-  ),
-  shipped(
-    "lease-unguarded-release",
-    {
-      description: "the same with a release that frees whatever grant is current (DEL without compare)",
-      source: KLEPPMANN,
-      expect: "violation",
-    },
-    () => leaseModel({ release: "unguarded" }),
-  ),
-  shipped(
-    "claim-queue",
-    {
-      description: "1 scope, 2 workers on one ClaimQueue; 1 s ticks to 6 s, TTL 3 s, 4 claims, 3 enqueues",
-      source: SEED_002,
-      expect: "pass",
-    },
-    () => claimQueueModel(),
-  ),
-  shipped(
-    "claim-queue-updated-at-guard",
-    {
-      description: "the same with seed 002's pre-fix ack, guarded by updated_at",
-      source: SEED_002,
-      expect: "violation",
-    },
-    () => claimQueueModel({ ack: "updated-at-guard" }),
-  ),
-  shipped(
-    "lease-large",
-    {
-      description: "lease with ticks to 18 s and 7 grants: 1.13 million states",
-      source: KLEPPMANN,
-      expect: "pass",
-    },
-    () => leaseModel(LEASE_LARGE),
-  ),
-  shipped(
-    "claim-queue-large",
-    {
-      description: "1 scope, 3 workers; ticks to 7 s, 4 claims, 4 enqueues: 1.07 million states",
-      source: SEED_002,
-      expect: "pass",
-    },
-    () => claimQueueModel(CLAIM_QUEUE_LARGE),
-  ),
-];
-
-function sizeOption(value: number | undefined, fallback: number, name: string): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name} must be a positive integer, got ${n}`);
-  return n;
-}
-
-function cap(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
+/** The review's finding on seed 002's fix: ownership read in a snapshot, mutation by id later. */
+export const claimQueueRetryWithoutRecheckChecked = defineModel({
+  name: "claim-queue-retry-without-recheck",
+  machine: "ClaimQueue",
+  description: "the same with Retry / Fail that trust an ownership snapshot read in an earlier step",
+  source: SOURCE,
+  expect: "violation",
+  why: "a worker stalled past its lease retries by id and releases the claim of the worker that re-claimed the item",
+  build: () => claimQueueModel({ retry: "snapshot-then-mutate" }),
+});

@@ -1,0 +1,267 @@
+/**
+ * Explicit-state model of the core `Lease` (seed 004's merge lease: acquire, stale reclaim after expiry,
+ * holder-aware release; with fencing tokens, Kleppmann 2016): N holders acquire, renew and release one lease
+ * over a discrete clock. The fixed lease (`lease`) is verified; `lease-unguarded-release` — a release that frees
+ * whatever grant is current, the bug seed 004's holder-aware `release_merge_lease` exists to prevent — is found
+ * with its shortest counterexample. Each model keeps, next to the lease, what its holders believe (the token and
+ * expiry they were told) and a ghost field for the transition property "fencing tokens strictly increase".
+ */
+import { Lease } from "@interleave/core";
+import { defineModel, type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim";
+import { capitalize, sizeOption } from "../model-options.js";
+
+/** What a holder was told by its last Granted / Renewed: its fencing token and the expiry (ms). */
+export interface LeaseBelief {
+  readonly token: number;
+  readonly untilMs: number;
+}
+
+/**
+ * State of {@link leaseModel}: the `Lease`, the clock (`nowMs`), each holder's belief (`null` when it
+ * holds nothing), and `broken`, the name of a transition property the last input broke (a ghost field).
+ */
+export interface LeaseModelState {
+  /** The lease and its fingerprint, from the model's {@link MachineCache}; `lease.state` is the lease. */
+  readonly lease: Fingerprinted<Lease.State>;
+  readonly nowMs: number;
+  readonly beliefs: readonly (LeaseBelief | null)[];
+  readonly broken: string | null;
+}
+
+/** An input of {@link leaseModel}: advance the clock, or a holder (index) acquires, renews or releases. */
+export type LeaseInput =
+  | { readonly op: "tick" }
+  | { readonly op: "acquire" | "renew" | "release"; readonly holder: number };
+
+/** Size and variant of {@link leaseModel}; every duration is integer ms. */
+export interface LeaseModelOptions {
+  /** Holders `h1..hN`. Default 3. */
+  readonly holders?: number;
+  /** The lease's `leaseTtlMs`. Default 3,000. */
+  readonly leaseTtlMs?: number;
+  /** One `tick` advances the clock by this much. Default 1,000. */
+  readonly stepMs?: number;
+  /** The clock stops here (no `tick` beyond). Default 12,000. */
+  readonly horizonMs?: number;
+  /** Grants allowed (fencing tokens 1..grantsMax); an Acquire granting beyond is not enabled. Default 6. */
+  readonly grantsMax?: number;
+  /**
+   * `holder-aware` (the core `Release`: holder and token must match) or `unguarded`: a release deletes
+   * whatever grant is current, like a Redis `DEL` without a compare — the classic bug where a holder whose
+   * lease expired frees its successor's lease. Default `holder-aware`.
+   */
+  readonly release?: "holder-aware" | "unguarded";
+  /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
+  readonly cacheSlots?: number;
+  /** The model's name in reports. Default `lease`, or `lease-unguarded-release`. */
+  readonly name?: string;
+}
+
+const LEASE_ONE_HOLDER = "at most one holder has a live lease";
+const LEASE_FENCING = "fencing tokens strictly increase per grant";
+const LEASE_BACKED = "a holder's live lease is the grant the lease records";
+
+/**
+ * N holders × acquire / renew / release on one `Lease`, with a `tick` that advances the clock by `stepMs`
+ * up to `horizonMs`. A holder renews and releases with the token it was granted; it forgets its grant when
+ * it releases or a renewal is refused. Invariants: "at most one holder has a live lease" (live = its
+ * belief's expiry is after now), "a holder's live lease is the grant the lease records" (same holder and
+ * token), and "fencing tokens strictly increase per grant" (each new grant's token is above every earlier
+ * one; checked on the transition through the ghost field `broken`).
+ *
+ * Size: the defaults give 95,047 states; `{ holders: 2, horizonMs: 8_000, grantsMax: 4 }` 2,181 (tests);
+ * {@link LEASE_LARGE} 1,134,299 (the benchmark). Lease transitions go through a {@link MachineCache}.
+ * `release: "unguarded"` breaks "a holder's live lease is the grant the lease records" after
+ * `leaseTtlMs / stepMs + 3` inputs (acquire, ticks to expiry, the successor's acquire, the stale release),
+ * and "at most one holder has a live lease" one input later (the stale holder acquires again).
+ *
+ * @throws `RangeError` naming a size that is not a positive integer; `InvalidConfigError` (from the
+ *   core) for a bad `leaseTtlMs`.
+ */
+export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<LeaseModelState, LeaseInput> {
+  const holders = sizeOption(options.holders, 3, "holders");
+  const stepMs = sizeOption(options.stepMs, 1_000, "stepMs");
+  const horizonMs = sizeOption(options.horizonMs, 12_000, "horizonMs");
+  const grantsMax = sizeOption(options.grantsMax, 6, "grantsMax");
+  const unguarded = (options.release ?? "holder-aware") === "unguarded";
+  const leases = new MachineCache(
+    Lease.transition,
+    (l: Lease.State, into) => {
+      if (l.holder === null) into.int(-1);
+      else into.string(l.holder);
+      into.int(l.token);
+      into.int(l.expiresAtMs);
+    },
+    options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
+  );
+  const initialLease = leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 }));
+  /** Cache code of an event: op (0 acquire, 1 renew, 2 release, 3 unguarded release), holder, token, time. */
+  const code = (op: number, h: number, token: number, atMs: number) =>
+    ((((atMs / stepMs) | 0) * (grantsMax + 2) + token) * holders + h) * 4 + op;
+  const names = Array.from({ length: holders }, (_, i) => `h${i + 1}`);
+  const alphabet: LeaseInput[] = [{ op: "tick" }];
+  for (const op of ["acquire", "renew", "release"] as const) {
+    for (let holder = 0; holder < holders; holder++) alphabet.push({ op, holder });
+  }
+  const withBelief = (s: LeaseModelState, h: number, belief: LeaseBelief | null) => {
+    const beliefs = s.beliefs.slice();
+    beliefs[h] = belief;
+    return beliefs;
+  };
+
+  const next = (s: LeaseModelState, input: LeaseInput): LeaseModelState | null => {
+    if (input.op === "tick") {
+      const nowMs = s.nowMs + stepMs;
+      return nowMs > horizonMs ? null : { lease: s.lease, nowMs, beliefs: s.beliefs, broken: null };
+    }
+    const h = input.holder;
+    const holder = names[h]!;
+    const belief = s.beliefs[h]!;
+    const atMs = s.nowMs;
+    const lease = s.lease.state;
+    if (input.op === "acquire") {
+      const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
+      const r = step.result;
+      if (r._tag !== "Granted") {
+        return step.unchanged ? s : { lease: step.next, nowMs: atMs, beliefs: s.beliefs, broken: null };
+      }
+      if (r.token > grantsMax) return null;
+      const wasValid = lease.holder === holder && atMs < lease.expiresAtMs;
+      const fenced = wasValid ? r.token === lease.token : r.token > lease.token;
+      if (step.unchanged && belief?.token === r.token && belief.untilMs === r.expiresAtMs) return s;
+      return {
+        lease: step.unchanged ? s.lease : step.next,
+        nowMs: s.nowMs,
+        beliefs: withBelief(s, h, { token: r.token, untilMs: r.expiresAtMs }),
+        broken: fenced ? null : LEASE_FENCING,
+      };
+    }
+    if (belief === null) return null;
+    if (input.op === "renew") {
+      const token = belief.token;
+      const step = leases.step(s.lease, code(1, h, token, atMs), () => ({
+        _tag: "Renew",
+        holder,
+        token,
+        atMs,
+      }));
+      const r = step.result;
+      const told = r._tag === "Renewed" ? { token: belief.token, untilMs: r.expiresAtMs } : null;
+      if (step.unchanged && told?.untilMs === belief.untilMs) return s;
+      return {
+        lease: step.unchanged ? s.lease : step.next,
+        nowMs: s.nowMs,
+        beliefs: withBelief(s, h, told),
+        broken: null,
+      };
+    }
+    // release: the holder is done with its grant, whatever the lease answers.
+    const currentHolder = lease.holder;
+    const step =
+      unguarded && currentHolder !== null
+        ? leases.step(s.lease, code(3, 0, 0, atMs), () => ({
+            _tag: "Release",
+            holder: currentHolder,
+            token: lease.token,
+            atMs,
+          }))
+        : leases.step(s.lease, code(2, h, belief.token, atMs), () => ({
+            _tag: "Release",
+            holder,
+            token: belief.token,
+            atMs,
+          }));
+    return {
+      lease: step.unchanged ? s.lease : step.next,
+      nowMs: s.nowMs,
+      beliefs: withBelief(s, h, null),
+      broken: null,
+    };
+  };
+
+  return {
+    name: options.name ?? (unguarded ? "lease-unguarded-release" : "lease"),
+    initial: {
+      lease: initialLease,
+      nowMs: 0,
+      beliefs: Array.from({ length: holders }, () => null),
+      broken: null,
+    },
+    inputs: () => alphabet,
+    next,
+    invariants: [
+      {
+        name: LEASE_ONE_HOLDER,
+        holds: (s) => {
+          let live = 0;
+          for (const b of s.beliefs) if (b !== null && b.untilMs > s.nowMs) live++;
+          return live <= 1;
+        },
+      },
+      {
+        name: LEASE_BACKED,
+        holds: (s) =>
+          s.beliefs.every(
+            (b, h) =>
+              b === null ||
+              b.untilMs <= s.nowMs ||
+              (s.lease.state.holder === names[h] && s.lease.state.token === b.token),
+          ),
+      },
+      { name: LEASE_FENCING, holds: (s) => s.broken !== LEASE_FENCING },
+    ],
+    fingerprint: (s, into) => {
+      into.int(s.lease.hi);
+      into.int(s.lease.lo);
+      into.int(s.nowMs);
+      into.int(s.broken === null ? 0 : 1);
+      for (const b of s.beliefs) {
+        if (b === null) into.int(-1);
+        else {
+          into.int(b.token);
+          into.int(b.untilMs);
+        }
+      }
+    },
+    describe: (input) =>
+      input.op === "tick" ? `tick +${stepMs}ms` : `${capitalize(input.op)} ${names[input.holder]}`,
+    describeState: (s) => {
+      const l = s.lease.state;
+      const lease =
+        l.holder === null ? `free (token ${l.token})` : `${l.holder} token ${l.token} until ${l.expiresAtMs}`;
+      const beliefs = s.beliefs
+        .map((b, h) => `${names[h]}:${b === null ? "-" : `${b.token}@${b.untilMs}`}`)
+        .join(" ");
+      return `now=${s.nowMs} lease=${lease} believed ${beliefs}`;
+    },
+  };
+}
+
+/** {@link leaseModel} with over a million distinct states (1,134,299): the benchmark's lease instance. */
+export const LEASE_LARGE: LeaseModelOptions = { horizonMs: 18_000, grantsMax: 7, name: "lease-large" };
+
+const SOURCE =
+  "shared/seeds/004_1b9ac3a108b9e833.txt (merge_gate.py's lease); Kleppmann 2016 (fencing tokens)";
+
+/** The fixed lease: every invariant in every state. */
+export const leaseChecked = defineModel({
+  name: "lease",
+  machine: "Lease",
+  description:
+    "3 holders acquire, renew (heartbeat) and release one lease in any order; 1 s ticks to 12 s; TTL 3 s; 6 grants",
+  source: SOURCE,
+  expect: "pass",
+  why: "at most one holder has a live lease, it is the grant the lease records, and fencing tokens strictly increase",
+  build: () => leaseModel(),
+});
+
+/** The release without a holder check (a `DEL` without compare): found in 6 inputs. */
+export const leaseUnguardedReleaseChecked = defineModel({
+  name: "lease-unguarded-release",
+  machine: "Lease",
+  description: "the same with a release that frees whatever grant is current (DEL without compare)",
+  source: SOURCE,
+  expect: "violation",
+  why: "a holder whose lease expired releases its successor's lease (what seed 004's holder-aware release prevents)",
+  build: () => leaseModel({ release: "unguarded" }),
+});
