@@ -1,10 +1,16 @@
 /**
  * A test-runner-friendly assertion over one scenario variant with any strategy (vitest, Jest, node:test):
  * explore it, and throw an Error that says what went wrong — and how to replay it — when the verdict is not
- * the expected one.
+ * the expected one, or a pass is weaker than the test requires.
  */
 import { resolve } from "node:path";
-import { type ExploreOptions, exploreVariant, type VariantResult } from "./explore.js";
+import {
+  describeStrength,
+  type ExploreOptions,
+  exploreVariant,
+  type Strength,
+  type VariantResult,
+} from "./explore.js";
 import { findVariant, type Scenario } from "./scenario.js";
 import { writeTrace } from "./trace.js";
 
@@ -16,21 +22,32 @@ export interface AssertVariantOptions extends Omit<ExploreOptions, "seed" | "sto
   readonly expect?: "violation" | "pass";
   /** Where an unexpected counterexample's trace is written (default `traces`, relative to the cwd). */
   readonly tracesDir?: string;
-  /** Exhaustive only: accept a `pass` from a search that a time budget stopped (default false). */
+  /**
+   * The weakest pass accepted: `verified` (an exhaustive search complete and cut by nothing), `bounded`
+   * (complete up to a stated bound, or verified) or `sampled` (anything). Default: `bounded` for the exhaustive
+   * strategy — a search stopped before it completed any bound proved nothing — and `sampled` for the seeded
+   * ones.
+   */
+  readonly require?: Strength;
+  /** Exhaustive only: the same as `require: "sampled"` — accept a search stopped before any bound completed. */
   readonly allowIncomplete?: boolean;
 }
 
+const RANK: Readonly<Record<Strength, number>> = { sampled: 0, bounded: 1, verified: 2 };
+
 /**
  * Explore `scenario`'s variant `variantName` (with the scenario's default strategy unless `options.strategy`
- * is set) and return the result when its verdict is the expected one. Otherwise throw an Error naming the
- * scenario, variant, strategy, verdict and violated property; for an unexpected counterexample the (shrunk)
- * trace is written under `tracesDir` first and the message ends with the command that replays it
- * (`pnpm replay <path>`). An exhaustive `pass` whose search did not complete also throws, unless
- * `allowIncomplete` — it verified nothing.
+ * is set) and return the result when its verdict is the expected one, with `strength` and `bound` saying what
+ * a pass means. Otherwise throw an Error naming the scenario, variant, strategy, verdict and violated property;
+ * for an unexpected counterexample the (shrunk) trace is written under `tracesDir` first and the message ends
+ * with the command that replays it (`pnpm replay <path>`). A pass weaker than `require` also throws, saying
+ * what the search did (e.g. `sampled — the exhaustive search stopped (time) after 12 schedules before
+ * completing any bound`).
  *
  * @example
  * it("serial mode never lets a reset run during a sync", () => {
- *   assertVariant(syncVsReset, "serial", { strategy: "exhaustive" });
+ *   const r = assertVariant(syncVsReset, "serial", { strategy: "exhaustive" });
+ *   // r.strength: "verified" | "bounded"; r.bound: e.g. "≤ 3 deviations"
  * });
  */
 export function assertVariant(
@@ -39,21 +56,26 @@ export function assertVariant(
   options: AssertVariantOptions = {},
 ): VariantResult {
   const { variant } = findVariant([scenario], scenario.name, variantName);
-  const { expect: wanted = variant.expect, tracesDir = "traces", allowIncomplete = false, ...rest } = options;
+  const {
+    expect: wanted = variant.expect,
+    tracesDir = "traces",
+    allowIncomplete = false,
+    require: required,
+    ...rest
+  } = options;
   const r = exploreVariant(scenario, variant, { seed: 1, ...rest });
   const id = `${scenario.name}/${variant.name} (${r.strategy})`;
   if (r.verdict === wanted) {
-    if (r.verdict === "pass" && r.coverage !== null && !r.coverage.complete && !allowIncomplete) {
+    const least = required ?? (r.coverage !== null && !allowIncomplete ? "bounded" : "sampled");
+    if (r.strength !== null && RANK[r.strength] < RANK[least]) {
       throw new Error(
-        `${id}: not verified — the search stopped (${r.coverage.stoppedBy}) after ${r.schedules} schedules within ${r.coverage.bounds}; raise the time budget or pass allowIncomplete`,
+        `${id}: the pass is weaker than required (${least}): ${describeStrength(r)}; raise the time budget${r.coverage === null ? " or use the exhaustive strategy" : ""}, or lower \`require\``,
       );
     }
     return r;
   }
   if (r.counterexample === null) {
-    const within =
-      r.coverage === null ? `${r.schedules} schedules` : `${r.coverage.bounds}, ${r.schedules} schedules`;
-    throw new Error(`${id}: expected a violation, found none (${within}, base seed ${r.seed})`);
+    throw new Error(`${id}: expected a violation, found none (${describeStrength(r)})`);
   }
   const stem = `${scenario.name}.${variant.name}.${r.coverage === null ? `seed-${r.seed}` : "exhaustive"}`;
   const path = writeTrace(resolve(tracesDir, `${stem}.json`), r.counterexample);

@@ -17,6 +17,14 @@
  * - `preemptions`: at most this many picks per schedule switch away from the process that stepped last
  *   while it could still go on (context bounding, Musuvathi & Qadeer, PLDI 2007).
  * - time (`timeBudgetMs`) and `schedulesMax`: the search stops and says it is incomplete.
+ * - `deepen`: with no finite deviation bound, the deviation budget is raised 0, 1, 2, … by itself until a level
+ *   cuts nothing (the whole tree is explored: complete) or the time budget ends; the result names the deepest
+ *   level completed.
+ *
+ * Other cuts the result reports: a delay enumerated over a reduced support (`crossings`, `bounds` or an explicit
+ * list smaller than the distribution's values: `delayBound`) and a run that hit the world's step bound
+ * (`stepsBound`). A search is a complete one — every schedule within the world's own parameters — only when it
+ * was not stopped and nothing cut it.
  *
  * Sleep sets: once the subtree of a pick's option `a` is explored, `a` is put to sleep in its later
  * siblings' subtrees, and stays asleep until a step that does not commute with `a`'s step runs (steps on
@@ -52,6 +60,12 @@ export interface ExhaustiveBounds {
   readonly onSchedule?: (run: RunResult) => void;
   /** Partial-order reduction by sleep sets (default true; ignored with a finite preemption bound). */
   readonly sleepSets?: boolean;
+  /**
+   * Raise the deviation budget 0, 1, 2, … by itself (default false). With `deviations` finite it stops there
+   * (as without `deepen`); with `deviations` `Infinity` it goes on until a level cuts nothing or the time
+   * budget ends. Each level is a bounded search, so sleep sets are off.
+   */
+  readonly deepen?: boolean;
 }
 
 /** A disjoint part of the search tree: shard `index` (0-based) of `count`. */
@@ -82,6 +96,20 @@ export interface ExhaustiveResult {
   readonly deviationBound: boolean;
   /** Deviations of the violating schedule (with a finite deviation bound), else null. */
   readonly violationDeviations: number | null;
+  /**
+   * With a deviation budget (finite, or `deepen`): the largest budget whose level was explored to its end
+   * (every schedule with at most that many deviations), or null when none was (or the search was unbounded).
+   */
+  readonly deepestComplete: number | null;
+  /**
+   * Schedules run (by this shard) up to the end of each completed level of the deviation budget: entry `k` counts
+   * every schedule with at most `k` deviations. Empty without a deviation budget.
+   */
+  readonly levelSchedules: readonly number[];
+  /** Whether some delay was enumerated over fewer values than its distribution has (a reduced support). */
+  readonly delayBound: boolean;
+  /** Whether some run ended at the world's step bound (`stepsMax`) instead of its own end. */
+  readonly stepsBound: boolean;
   /** Whether sleep sets were on. */
   readonly sleepSets: boolean;
   readonly elapsedMs: number;
@@ -126,6 +154,8 @@ class DfsChooser implements Chooser {
   depthCut = false;
   preemptionCut = false;
   deviationCut = false;
+  /** A delay was enumerated over fewer values than its distribution has. */
+  delayCut = false;
   /**
    * The run entered another shard's subtree: it still runs (one schedule, no branching below) so that the
    * footprints above the split are observed exactly as in an unsharded search, but it is not counted.
@@ -221,6 +251,7 @@ class DfsChooser implements Chooser {
       if (alts.length === 0) throw new SleepBlocked();
     } else {
       alts = [...(request.candidates ?? Array.from({ length: request.count }, (_, j) => j))];
+      if (alts.length < request.count) this.delayCut = true;
     }
     if ((beyond || this.foreign) && alts.length > 1) {
       alts = alts.slice(0, 1);
@@ -279,7 +310,10 @@ export function exhaustiveSearch(
     !(Number.isInteger(shard.count) && shard.count >= 1 && shard.index >= 0 && shard.index < shard.count)
   )
     throw new RangeError(`exhaustive: shard ${shard.index}/${shard.count} is not a valid shard`);
-  const unbounded = preemptions === Number.POSITIVE_INFINITY && deviations === Number.POSITIVE_INFINITY;
+  const deepen = bounds.deepen === true;
+  // A deviation budget: a finite bound, or one raised by itself (`deepen`).
+  const budgeted = deviations !== Number.POSITIVE_INFINITY || deepen;
+  const unbounded = preemptions === Number.POSITIVE_INFINITY && !budgeted;
   const useSleep = (bounds.sleepSets ?? true) && unbounded;
   const started = performance.now();
   const deadline =
@@ -291,18 +325,23 @@ export function exhaustiveSearch(
     depthBound: false,
     preemptionBound: false,
     deviationBound: false,
+    delayBound: false,
+    stepsBound: false,
   };
   let violation: RunResult | null = null;
   let violationDeviations: number | null = null;
+  let deepestComplete: number | null = null;
+  const levelSchedules: number[] = [];
   let stoppedBy: ExhaustiveResult["stoppedBy"] = null;
   const schedulesMax = bounds.schedulesMax ?? Number.POSITIVE_INFINITY;
-  // iterative deepening over the deviation budget: 0, 1, …, deviations (a single pass when unbounded)
-  const last = deviations === Number.POSITIVE_INFINITY ? 0 : deviations;
+  // iterative deepening over the deviation budget: 0, 1, …, deviations (with `deepen` and no finite bound:
+  // until a level cuts nothing); a single pass when there is no budget
+  const last = budgeted ? deviations : 0;
   for (let budget = 0; budget <= last && stoppedBy === null; budget++) {
     const full = {
       depth,
       preemptions,
-      deviations: deviations === Number.POSITIVE_INFINITY ? deviations : budget,
+      deviations: budgeted ? budget : deviations,
     };
     const stack: Node[] = [];
     totals.deviationBound = false;
@@ -318,12 +357,14 @@ export function exhaustiveSearch(
       totals.depthBound ||= chooser.depthCut;
       totals.preemptionBound ||= chooser.preemptionCut;
       totals.deviationBound ||= chooser.deviationCut;
+      totals.delayBound ||= chooser.delayCut;
+      totals.stepsBound ||= run?.endReason === "steps";
       // A run that ends above the shard split level belongs to one shard only. With iterative deepening,
       // a schedule with fewer deviations than the budget was counted in an earlier pass.
       const owned =
         !chooser.foreign &&
         (shard === null || path.length >= SHARD_LEVEL || shardOf(path, shard.count) === shard.index);
-      const fresh = deviations === Number.POSITIVE_INFINITY || chooser.deviations === budget;
+      const fresh = !budgeted || chooser.deviations === budget;
       if (run !== null) {
         if (owned && fresh) {
           bounds.onSchedule?.(run);
@@ -331,7 +372,7 @@ export function exhaustiveSearch(
           totals.steps += run.steps;
           if (run.violation !== null) {
             violation = run;
-            violationDeviations = deviations === Number.POSITIVE_INFINITY ? null : chooser.deviations;
+            violationDeviations = budgeted ? chooser.deviations : null;
             stoppedBy = "violation";
             break;
           }
@@ -358,6 +399,10 @@ export function exhaustiveSearch(
         break;
       }
     }
+    if (stoppedBy === null && budgeted) {
+      deepestComplete = budget;
+      levelSchedules.push(totals.schedules);
+    }
     // no alternative was cut by the budget: a larger budget explores nothing new
     if (!totals.deviationBound) break;
   }
@@ -367,6 +412,8 @@ export function exhaustiveSearch(
     complete: stoppedBy === null,
     stoppedBy,
     violationDeviations,
+    deepestComplete,
+    levelSchedules,
     sleepSets: useSleep,
     elapsedMs: Math.round(performance.now() - started),
   };

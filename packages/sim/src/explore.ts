@@ -28,12 +28,25 @@ export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
 /** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
 export const PCT_DEPTH_DEFAULT = 3;
 
-/** Default bounds of `exhaustive` when neither the scenario nor the caller sets them. */
+/**
+ * Default bounds of `exhaustive` when neither the scenario nor the caller sets them: nothing bounded — the
+ * deviation budget deepens by itself (0, 1, 2, …) until the search is complete or its time budget
+ * ({@link EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT}) ends.
+ */
 export const EXHAUSTIVE_DEFAULTS: Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">> = {
   depth: Number.POSITIVE_INFINITY,
   preemptions: Number.POSITIVE_INFINITY,
-  deviations: 2,
+  deviations: Number.POSITIVE_INFINITY,
 };
+
+/**
+ * Wall-clock budget (ms) per variant of a self-deepening exhaustive search (no deviation bound given by the
+ * caller or the scenario) when the caller gives no `timeBudgetMs`: 10 s.
+ */
+export const EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT = 10_000;
+
+/** How strong a `pass` is (DESIGN.md "Verdicts and what backs them"); a violation has none. */
+export type Strength = "verified" | "bounded" | "sampled";
 
 /** How each run of an exploration (or a replay by seed) chooses: the strategy and its parameters. */
 export interface StrategySpec {
@@ -71,22 +84,32 @@ export function chooserFactory(variant: ScenarioVariant, spec: StrategySpec): (s
   return (seed) => new PctChooser(seed, { depth, steps });
 }
 
-/** The exhaustive bounds `spec` asks for on `scenario` (caller's, else the scenario's, else the defaults). */
+/**
+ * The exhaustive bounds `spec` asks for on `scenario` (caller's, else the scenario's, else the defaults), and
+ * `deepen`: true when neither the caller nor the scenario bounds the deviations, so the search raises the
+ * deviation budget by itself.
+ */
 export function exhaustiveBounds(
   scenario: Scenario,
   spec: StrategySpec,
-): Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">> {
-  return { ...EXHAUSTIVE_DEFAULTS, ...scenario.exhaustive, ...spec.bounds };
+): Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations" | "deepen">> {
+  const merged = { ...EXHAUSTIVE_DEFAULTS, ...scenario.exhaustive, ...spec.bounds };
+  const deepen = spec.bounds?.deviations === undefined && scenario.exhaustive.deviations === undefined;
+  return { ...merged, deepen };
 }
 
-/** Bounds as people read them: `deviations ≤ 2` (unbounded ones are left out; `unbounded` if all are). */
+/**
+ * Bounds as people read them: `deviations ≤ 2`, `deepening` (the deviation budget raised by itself); unbounded ones are left out;
+ * `unbounded` if all are.
+ */
 export function describeBounds(
-  bounds: Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">,
+  bounds: Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations" | "deepen">,
 ): string {
   const parts: string[] = [];
   if (bounds.depth !== Number.POSITIVE_INFINITY) parts.push(`depth ≤ ${bounds.depth}`);
   if ((bounds.deviations ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
     parts.push(`deviations ≤ ${bounds.deviations}`);
+  else if (bounds.deepen === true) parts.push("deepening");
   if ((bounds.preemptions ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
     parts.push(`preemptions ≤ ${bounds.preemptions}`);
   return parts.length === 0 ? "unbounded" : parts.join(", ");
@@ -97,7 +120,9 @@ export function strategyLabel(spec: StrategySpec, scenario?: Scenario): string {
   if (spec.strategy === "pct") return `pct(d=${spec.pctDepth ?? PCT_DEPTH_DEFAULT})`;
   if (spec.strategy === "exhaustive") {
     const bounds =
-      scenario === undefined ? { ...EXHAUSTIVE_DEFAULTS, ...spec.bounds } : exhaustiveBounds(scenario, spec);
+      scenario === undefined
+        ? { ...EXHAUSTIVE_DEFAULTS, ...spec.bounds, deepen: spec.bounds?.deviations === undefined }
+        : exhaustiveBounds(scenario, spec);
     return `exhaustive(${describeBounds(bounds)})`;
   }
   return spec.strategy;
@@ -157,19 +182,41 @@ export interface ExploreProgress {
   readonly violation: boolean;
 }
 
+/** A cut of an exhaustive search: what left schedules out (see {@link Coverage.cutBy}). */
+export type Cut = "depth" | "deviations" | "preemptions" | "delays" | "steps";
+
 /** What an exhaustive search covered (null for seeded strategies). */
 export interface Coverage {
-  /** The bounds, as in {@link describeBounds}. */
+  /** The bounds asked for, as in {@link describeBounds}. */
   readonly bounds: string;
-  /** The whole bounded tree was explored: a `pass` means "verified within bounds". */
+  /**
+   * The search ran to its end (no time budget, schedule cap or cancellation stopped it). With nothing in
+   * `cutBy` that is every schedule within the scenario's own parameters: a `pass` is `verified`.
+   */
   readonly complete: boolean;
   /** Why an incomplete search stopped. */
   readonly stoppedBy: "time" | "schedules" | "violation" | "cancelled" | null;
   /** Runs cut by sleep sets (redundant reorderings). */
   readonly pruned: number;
+  /** Whether sleep sets were on (they are off under any deviation or preemption bound, which makes them unsound). */
   readonly sleepSets: boolean;
-  /** Which bounds actually cut the tree (the others were never reached). */
-  readonly cutBy: readonly ("depth" | "deviations" | "preemptions")[];
+  /**
+   * What actually cut the tree: `depth`, `deviations`, `preemptions` (a bound that was reached), `delays` (a delay
+   * enumerated over its declared exhaustive support, fewer values than its distribution has) and `steps` (a run
+   * ended at the world's step bound).
+   */
+  readonly cutBy: readonly Cut[];
+  /** The bounds asked for as numbers (`Infinity`, written `"unbounded"` in JSON, when not bounded). */
+  readonly limits: { readonly depth: number; readonly deviations: number; readonly preemptions: number };
+  /** The deviation budget deepened by itself (no deviation bound was given). */
+  readonly deepen: boolean;
+  /**
+   * With a deviation budget: the largest number of deviations whose every schedule was explored, or null when
+   * no level completed (or there was no deviation budget).
+   */
+  readonly deepest: number | null;
+  /** Schedules with at most `k` deviations, for each completed level `k` (see `ExhaustiveResult.levelSchedules`). */
+  readonly levelSchedules: readonly number[];
 }
 
 export interface VariantResult {
@@ -177,6 +224,18 @@ export interface VariantResult {
   readonly variant: string;
   readonly expect: "violation" | "pass";
   readonly verdict: "violation" | "pass";
+  /**
+   * How strong a `pass` is (null for a violation): `verified` — an exhaustive search that was complete and cut by
+   * nothing (every schedule within the scenario's parameters); `bounded` — complete up to `bound` only;
+   * `sampled` — `schedules` schedules of a seeded strategy from `seed` (or an exhaustive search stopped before it
+   * completed any bound). See {@link describeStrength}.
+   */
+  readonly strength: Strength | null;
+  /**
+   * For a `bounded` pass, the bound within which the search was complete, as people read it: e.g.
+   * `≤ 3 deviations`, `≤ 2 deviations, delays at their declared exhaustive supports`. Null otherwise.
+   */
+  readonly bound: string | null;
   /** The violated property's sentence, or null. */
   readonly property: string | null;
   /** Schedules (runs) executed. */
@@ -296,11 +355,13 @@ function exploreExhaustive(
   const build: Build = variant.build;
   const onProgress = options.onProgress;
   const progress = { schedules: 0, steps: 0 };
+  const timeBudgetMs =
+    options.timeBudgetMs ?? (bounds.deepen ? EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT : undefined);
   const r = exhaustiveSearch(
     build,
     {
       ...bounds,
-      ...(options.timeBudgetMs === undefined ? {} : { timeBudgetMs: options.timeBudgetMs }),
+      ...(timeBudgetMs === undefined ? {} : { timeBudgetMs }),
       ...(options.runs === undefined ? {} : { schedulesMax: options.runs }),
       ...(options.stopBefore === undefined ? {} : { shouldStop: () => options.stopBefore!() < NO_VIOLATION }),
       ...(onProgress === undefined
@@ -316,10 +377,12 @@ function exploreExhaustive(
     options.partition ?? null,
     { swarm },
   );
-  const cutBy: ("depth" | "deviations" | "preemptions")[] = [];
+  const cutBy: Cut[] = [];
   if (r.depthBound) cutBy.push("depth");
   if (r.deviationBound) cutBy.push("deviations");
   if (r.preemptionBound) cutBy.push("preemptions");
+  if (r.delayBound) cutBy.push("delays");
+  if (r.stepsBound) cutBy.push("steps");
   const coverage: Coverage = {
     bounds: describeBounds(bounds),
     complete: r.complete,
@@ -327,6 +390,10 @@ function exploreExhaustive(
     pruned: r.pruned,
     sleepSets: r.sleepSets,
     cutBy,
+    limits: { depth: bounds.depth, deviations: bounds.deviations, preemptions: bounds.preemptions },
+    deepen: bounds.deepen,
+    deepest: r.deepestComplete,
+    levelSchedules: r.levelSchedules,
   };
   const common = {
     ...base(scenario, variant, label),
@@ -359,6 +426,8 @@ function base(scenario: Scenario, variant: ScenarioVariant, strategy: string) {
     variant: variant.name,
     expect: variant.expect,
     verdict: "pass" as "violation" | "pass",
+    strength: null as Strength | null,
+    bound: null as string | null,
     property: null as string | null,
     states: null,
     elapsedMs: 0,
@@ -377,7 +446,81 @@ export const NO_VIOLATION = 0x7fff_ffff;
 export const EXPLORE_SHRINK_RUNS = 500;
 
 function finish(started: number, r: VariantResult): VariantResult {
-  return { ...r, elapsedMs: Math.round(performance.now() - started) };
+  return { ...r, ...strengthOf(r), elapsedMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * The strength of `r`'s verdict and, for a `bounded` pass, its bound (see {@link VariantResult.strength}),
+ * from its verdict and coverage alone — so parts of a sharded search combine by recomputing it.
+ *
+ * - A violation: none. A seeded strategy's pass: `sampled`.
+ * - An exhaustive pass: `verified` when the search was complete and nothing cut it; else `bounded` by what it
+ *   completed — the deepest deviation level (when a deviation budget cut it or the time ran out in the next
+ *   level), and each other cut (depth, preemptions, reduced delay supports, the step bound); `sampled` when it
+ *   stopped before completing any bound.
+ */
+export function strengthOf(r: Pick<VariantResult, "verdict" | "coverage">): {
+  readonly strength: Strength | null;
+  readonly bound: string | null;
+} {
+  if (r.verdict === "violation") return { strength: null, bound: null };
+  const c = r.coverage;
+  if (c === null) return { strength: "sampled", bound: null };
+  if (c.complete && c.cutBy.length === 0) return { strength: "verified", bound: null };
+  const budgeted = c.deepen || c.limits.deviations !== Number.POSITIVE_INFINITY;
+  if (!c.complete && (!budgeted || c.deepest === null)) return { strength: "sampled", bound: null };
+  const parts: string[] = [];
+  if (budgeted && c.deepest !== null && (!c.complete || c.cutBy.includes("deviations")))
+    parts.push(`≤ ${c.deepest} deviation${c.deepest === 1 ? "" : "s"}`);
+  if (c.cutBy.includes("preemptions")) parts.push(`≤ ${c.limits.preemptions} preemptions`);
+  if (c.cutBy.includes("depth")) parts.push(`branching only in the first ${c.limits.depth} decisions`);
+  if (c.cutBy.includes("delays")) parts.push("delays at their declared exhaustive supports");
+  if (c.cutBy.includes("steps")) parts.push("runs cut at the step bound");
+  return { strength: "bounded", bound: parts.join(", ") };
+}
+
+/**
+ * One line saying what `r`'s verdict means, as the table, `assertVariant`, the soak and the report print it:
+ * - `verified — every schedule within the scenario's parameters: 437 schedules (12 more cut by sleep sets)`
+ * - `bounded — no violation with ≤ 3 deviations: 10,085 schedules; deeper not searched (sleep sets off: unsound
+ *   under a deviation bound)`
+ * - `sampled — 10,000 schedules of random from base seed 2026; other schedules not searched`
+ * - for a violation: `violation — <property>`.
+ */
+export function describeStrength(
+  r: Pick<
+    VariantResult,
+    "verdict" | "strength" | "bound" | "coverage" | "schedules" | "strategy" | "seed" | "property"
+  >,
+): string {
+  const n = (x: number) => x.toLocaleString("en");
+  if (r.verdict === "violation") return `violation — ${r.property ?? "a property failed"}`;
+  const c = r.coverage;
+  if (r.strength === "verified") {
+    const pruned = c?.sleepSets && c.pruned > 0 ? ` (${n(c.pruned)} more cut by sleep sets)` : "";
+    return `verified — every schedule within the scenario's parameters: ${n(r.schedules)} schedules${pruned}`;
+  }
+  if (r.strength === "bounded" && c !== null) {
+    // Complete: every schedule run is within the bound; stopped in a deeper level: those of the levels done.
+    const schedules = c.complete || c.deepest === null ? r.schedules : (c.levelSchedules[c.deepest] ?? 0);
+    const stopper =
+      c.stoppedBy === "time"
+        ? "the time budget ended"
+        : c.stoppedBy === "schedules"
+          ? "the schedule cap was reached"
+          : "the search was cancelled";
+    const deeper = c.complete
+      ? "other schedules not searched"
+      : `deeper not searched (${stopper} in the next level)`;
+    const boundCut = !c.complete || c.cutBy.includes("deviations") || c.cutBy.includes("preemptions");
+    const sleep =
+      c.sleepSets || !boundCut ? "" : "; sleep sets off (unsound under a deviation or preemption bound)";
+    const within = r.bound?.startsWith("≤") === true ? `with ${r.bound}` : `in any schedule with ${r.bound}`;
+    return `bounded — no violation ${within}: ${n(schedules)} schedules; ${deeper}${sleep}`;
+  }
+  if (c !== null)
+    return `sampled — the exhaustive search stopped (${c.stoppedBy ?? "early"}) after ${n(r.schedules)} schedules before completing any bound; nothing was proven beyond them`;
+  return `sampled — ${n(r.schedules)} schedules of ${r.strategy} from base seed ${r.seed}; other schedules not searched`;
 }
 
 /** Record the failing run as a trace (checking it reproduces), then shrink it. */

@@ -25,7 +25,8 @@ export {
   ReplayChooser,
   ReplayDivergence,
 } from "./chooser.js";
-export { type CliIo, main as runCli, parseSeed } from "./cli/main.js";
+export { parseSeed } from "./cli/common.js";
+export { type CliIo, main as runCli } from "./cli/main.js";
 export { type Change, diff } from "./diff.js";
 export {
   constant,
@@ -43,12 +44,15 @@ export {
 } from "./exhaustive.js";
 export {
   type Coverage,
+  type Cut,
   checkDeterminism,
   chooserFactory,
   describeBounds,
+  describeStrength,
   END_OF_RUN,
   type EventDifference,
   EXHAUSTIVE_DEFAULTS,
+  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   EXPLORE_SHRINK_RUNS,
   type ExploreOptions,
   type ExploreProgress,
@@ -66,8 +70,10 @@ export {
   STRATEGIES,
   type Strategy,
   type StrategySpec,
+  type Strength,
   specOf,
   strategyLabel,
+  strengthOf,
   type VariantResult,
 } from "./explore.js";
 export {

@@ -8,10 +8,12 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import {
+  type Coverage,
   type ExploreOptions,
   exploreVariant,
   NO_VIOLATION,
   type Partition,
+  strengthOf,
   type VariantResult,
 } from "./explore.js";
 import { findVariant, type Scenario } from "./scenario.js";
@@ -190,7 +192,16 @@ export function combine(results: readonly VariantResult[], started: number): Var
     .sort((a, b) => (a.runIndex ?? 0) - (b.runIndex ?? 0));
   const chosen = failing[0] ?? first;
   const stopped = results.map((r) => r.coverage?.stoppedBy).find((s) => s !== null && s !== undefined);
-  const coverage =
+  // The deepest deviation level every part completed, and the schedules of all parts up to it.
+  const deepests = results.map((r) => r.coverage?.deepest ?? null);
+  const deepest = deepests.some((d) => d === null) ? null : Math.min(...(deepests as number[]));
+  const levelSchedules =
+    deepest === null
+      ? []
+      : Array.from({ length: deepest + 1 }, (_, k) =>
+          results.reduce((n, r) => n + (r.coverage?.levelSchedules[k] ?? 0), 0),
+        );
+  const coverage: Coverage | null =
     first.coverage === null
       ? null
       : {
@@ -199,14 +210,17 @@ export function combine(results: readonly VariantResult[], started: number): Var
           stoppedBy: failing.length > 0 ? ("violation" as const) : (stopped ?? null),
           pruned: results.reduce((n, r) => n + (r.coverage?.pruned ?? 0), 0),
           cutBy: [...new Set(results.flatMap((r) => r.coverage?.cutBy ?? []))],
+          deepest,
+          levelSchedules,
         };
-  return {
+  const combined = {
     ...chosen,
     schedules: results.reduce((n, r) => n + r.schedules, 0),
     steps: results.reduce((n, r) => n + r.steps, 0),
     elapsedMs: Math.round(performance.now() - started),
     coverage,
   };
+  return { ...combined, ...strengthOf(combined) };
 }
 
 const registries = new Map<string, Promise<readonly Scenario[]>>();

@@ -41,13 +41,13 @@ function sectionOf(command: string): string {
 describe("docs/cli.md documents the CLI", () => {
   it("interleave --help lists the commands, and each has a ## or ### heading in docs/cli.md", async () => {
     const listed = await commands();
-    expect(listed).toEqual(expect.arrayContaining(["explore", "replay", "check", "report"]));
+    expect(listed).toEqual(expect.arrayContaining(["explore", "replay", "check", "report", "soak"]));
     for (const command of listed) {
       expect(cliDoc, `a heading for "${command}"`).toMatch(new RegExp(`^#{2,3} .*\\b${command}\\b`, "m"));
     }
   });
 
-  for (const command of ["explore", "replay", "check", "report"]) {
+  for (const command of ["explore", "replay", "check", "report", "soak"]) {
     it(`every long option of "interleave ${command} --help" appears in docs/cli.md's ${command} section`, async () => {
       const { code, text } = await help([command, "--help"]);
       expect(code).toBe(0);

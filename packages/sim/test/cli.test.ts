@@ -37,6 +37,8 @@ describe("interleave CLI", () => {
         "variant",
         "expect",
         "verdict",
+        "strength",
+        "bound",
         "property",
         "schedules",
         "states",
@@ -54,7 +56,14 @@ describe("interleave CLI", () => {
     expect(existsSync(join(cwd, bad.trace))).toBe(true);
     expect(existsSync(join(cwd, bad.originalTrace))).toBe(true);
     expect(bad.strategy).toBe("random");
-    expect(good).toMatchObject({ schedules: 200, property: null, trace: null });
+    expect(good).toMatchObject({
+      schedules: 200,
+      property: null,
+      trace: null,
+      strength: "sampled",
+      bound: null,
+    });
+    expect(bad).toMatchObject({ verdict: "violation", strength: null, bound: null });
   });
 
   it("explore prints the table with a ready-to-paste replay command, and exits 1 when a verdict is unexpected", async () => {
@@ -165,7 +174,7 @@ describe("interleave CLI", () => {
     expect(ex.map((r) => r.verdict)).toEqual(["violation", "pass"]);
   }, 60_000);
 
-  it("explore --strategy exhaustive says what was verified, within which bounds", async () => {
+  it("explore --strategy exhaustive says how strong its pass is, within which bound", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
     const r = await cli(
       ["explore", "lost-update", "--strategy", "exhaustive", "--deviations", "inf", "--seed", "1"],
@@ -174,9 +183,25 @@ describe("interleave CLI", () => {
     expect(r.code).toBe(0);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours (CI=true turns them on)
     const out = r.stdout.replace(/\x1b\[[0-9;]*m/g, "");
+    // Complete, with sleep sets; its start delays were searched at their crossings only: bounded, with that bound.
     expect(out).toMatch(
-      /lost-update \/ atomic-increment: verified within bounds \(unbounded; no bound was reached: every schedule\): \d+ schedules/,
+      /lost-update \/ atomic-increment: bounded — no violation in any schedule with delays at their declared exhaustive supports: \d+ schedules; other schedules not searched\n/,
     );
+    expect(out).toContain("✓ pass (bounded)");
+    // --json carries the word and the bound as fields; by default the deviation budget deepens by itself.
+    const json = await cli(
+      ["explore", "lost-update", "--strategy", "exhaustive", "--seed", "1", "--json"],
+      cwd,
+    );
+    const [, pass] = JSON.parse(json.stdout).results;
+    expect(pass).toMatchObject({
+      verdict: "pass",
+      strength: "bounded",
+      bound: "delays at their declared exhaustive supports",
+      strategy: "exhaustive(deepening)",
+      coverage: { deepen: true, complete: true, cutBy: ["delays"], limits: { deviations: "unbounded" } },
+    });
+    expect(pass.coverage.deepest).toBeGreaterThanOrEqual(1);
     expect(out).toMatch(/traces\/lost-update\.read-then-write\.exhaustive\.json/);
     const bad = await cli(["explore", "--shard", "3/2"], cwd);
     expect(bad.code).toBe(2);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  choose,
   defineScenario,
+  describeStrength,
   exhaustiveSearch,
   exploreVariant,
   RandomChooser,
@@ -227,7 +229,7 @@ describe("exploreVariant with the exhaustive strategy", () => {
     const [bad, good] = lostUpdate.variants;
     const r = exploreVariant(lostUpdate, bad!, { seed: 1, strategy: "exhaustive" });
     expect(r.verdict).toBe("violation");
-    expect(r.strategy).toBe("exhaustive(deviations ≤ 2)");
+    expect(r.strategy).toBe("exhaustive(deepening)");
     expect(r.coverage?.stoppedBy).toBe("violation");
     expect(replayTrace(lostUpdate, bad!, r.counterexample!)._tag).toBe("Reproduced");
     const ok = exploreVariant(lostUpdate, good!, {
@@ -237,6 +239,8 @@ describe("exploreVariant with the exhaustive strategy", () => {
     });
     expect(ok.verdict).toBe("pass");
     expect(ok.coverage).toMatchObject({ complete: true, bounds: "unbounded", sleepSets: true });
+    // Complete, but its start delays were searched at their crossings only: bounded, not verified.
+    expect([ok.strength, ok.bound]).toEqual(["bounded", "delays at their declared exhaustive supports"]);
   });
 
   it("--runs caps an exhaustive search, which then says it is incomplete", () => {
@@ -270,6 +274,100 @@ describe("exploreVariant with the exhaustive strategy", () => {
         strategy: "dfs" as never,
       }),
     ).toThrow();
+  });
+});
+
+/**
+ * Three switches, each flipped by its own process's `choose`; the property breaks only when all three are on:
+ * the race needs exactly three deviations from the default schedule (issue 17's third wrong verdict: a buggy
+ * variant "verified within bounds (deviations ≤ 2)").
+ */
+const threeSwitches = defineScenario({
+  name: "three-switches",
+  source: "test fixture",
+  description: "a race that needs three non-default decisions",
+  params: {},
+  variants: {
+    "all-three": { expect: "violation", why: "three switches on at once", options: { needed: 3 } },
+    never: { expect: "pass", why: "the property needs a fourth switch", options: { needed: 4 } },
+  },
+  build(world, _p, { needed }) {
+    const c: Counter = world.store("switches", counter, 0);
+    for (const name of ["a", "b", "c"])
+      world.process(name, function* () {
+        const on = yield* choose(`${name} on?`, ["off", "on"]);
+        if (on === "on") yield* tx(c, { _tag: "Increment" });
+      });
+    world.always("fewer switches are on than the race needs", (v) => v.get(c) < needed);
+  },
+});
+
+describe("honest verdicts: verified, bounded, sampled", () => {
+  const [allThree, never] = threeSwitches.variants;
+
+  it("a race needing three deviations: deviations ≤ 2 says bounded (never verified); deepening finds it", () => {
+    const cut = exploreVariant(threeSwitches, allThree!, {
+      seed: 1,
+      strategy: "exhaustive",
+      bounds: { deviations: 2 },
+    });
+    expect(cut.verdict).toBe("pass");
+    expect([cut.strength, cut.bound]).toEqual(["bounded", "≤ 2 deviations"]);
+    expect(cut.coverage).toMatchObject({
+      complete: true,
+      cutBy: ["deviations"],
+      deepest: 2,
+      sleepSets: false,
+    });
+    expect(describeStrength(cut)).toMatch(
+      /^bounded — no violation with ≤ 2 deviations: \d+ schedules; other schedules not searched; sleep sets off/,
+    );
+    const deep = exploreVariant(threeSwitches, allThree!, { seed: 1, strategy: "exhaustive", shrink: false });
+    expect(deep.verdict).toBe("violation");
+    expect(deep.strength).toBeNull();
+    expect(deep.coverage).toMatchObject({ deepen: true, deepest: 2, stoppedBy: "violation" });
+  });
+
+  it("deepening until nothing is cut: the pass is verified, and names the schedules", () => {
+    const r = exploreVariant(threeSwitches, never!, { seed: 1, strategy: "exhaustive" });
+    expect([r.verdict, r.strength, r.bound]).toEqual(["pass", "verified", null]);
+    expect(r.coverage).toMatchObject({ complete: true, cutBy: [], deepen: true, deepest: 5 });
+    // 2³ switch settings, times the orders of the increments (sleep sets off under the budget).
+    expect(r.coverage?.levelSchedules.at(-1)).toBe(r.schedules);
+    expect(describeStrength(r)).toBe(
+      `verified — every schedule within the scenario's parameters: ${r.schedules.toLocaleString("en")} schedules`,
+    );
+  });
+
+  it("a search stopped early is bounded by the deepest level it completed, or sampled when it completed none", () => {
+    // Level 0 (the default schedule) always completes; the cap stops the search in level 1.
+    const first = exploreVariant(threeSwitches, never!, { seed: 1, strategy: "exhaustive", runs: 1 });
+    expect([first.strength, first.bound, first.coverage?.deepest]).toEqual(["bounded", "≤ 0 deviations", 0]);
+    const some = exploreVariant(threeSwitches, never!, { seed: 1, strategy: "exhaustive", runs: 5 });
+    expect(some.coverage?.deepest).toBe(1);
+    expect([some.strength, some.bound]).toEqual(["bounded", "≤ 1 deviation"]);
+    expect(describeStrength(some)).toBe(
+      `bounded — no violation with ≤ 1 deviation: ${some.coverage?.levelSchedules[1]} schedules; deeper not searched (the schedule cap was reached in the next level); sleep sets off (unsound under a deviation or preemption bound)`,
+    );
+    // An unbounded search (one pass with sleep sets) stopped early completed no bound at all.
+    const none = exploreVariant(threeSwitches, never!, {
+      seed: 1,
+      strategy: "exhaustive",
+      bounds: { deviations: Number.POSITIVE_INFINITY },
+      runs: 1,
+    });
+    expect([none.strength, none.coverage?.deepest]).toEqual(["sampled", null]);
+    expect(describeStrength(none)).toBe(
+      "sampled — the exhaustive search stopped (schedules) after 1 schedules before completing any bound; nothing was proven beyond them",
+    );
+  });
+
+  it("seeded strategies are sampled: N schedules from the base seed", () => {
+    const r = exploreVariant(threeSwitches, never!, { seed: 7, runs: 50 });
+    expect([r.strength, r.bound]).toEqual(["sampled", null]);
+    expect(describeStrength(r)).toBe(
+      "sampled — 50 schedules of random from base seed 7; other schedules not searched",
+    );
   });
 });
 

@@ -53,3 +53,40 @@ export const lostUpdate = defineScenario({
     lostUpdateBuild(atomic, p.writers)(world);
   },
 });
+
+/**
+ * A lost update that needs a rare schedule, for `soak`: each writer starts at a millisecond drawn from 0…99, and
+ * increments lose a write only when both start at the same millisecond and their read and write interleave
+ * (about one run in 200). Its `spread-start` variant is a "fix" that is wrong, as merge-gate/redrive's was: a
+ * few dozen runs from one base seed miss it, a soak over several base seeds finds it.
+ */
+export const rareLostUpdate = defineScenario({
+  name: "rare-lost-update",
+  source: "test fixture",
+  description: "two writers increment one counter, starting at a random millisecond of 0…99",
+  params: { startSpreadMs: 99 },
+  runs: 50,
+  variants: {
+    "spread-start": {
+      expect: "pass",
+      why: "believed safe: the writers seldom start at the same millisecond (wrong, as a soak shows)",
+      options: { atomic: false },
+    },
+    "atomic-increment": { expect: "pass", why: "one transition", options: { atomic: true } },
+  },
+  build(world, { startSpreadMs }, { atomic }) {
+    const c: StoreRef<number, CounterEvent, CounterResult> = world.store("counter", counter, 0);
+    for (const name of ["writer-1", "writer-2"]) {
+      world.process(name, function* () {
+        yield* sleep(uniform(0, startSpreadMs, 1), "start");
+        if (atomic) {
+          yield* tx(c, { _tag: "Increment" });
+        } else {
+          const r = yield* tx(c, { _tag: "Read" });
+          yield* tx(c, { _tag: "Write", value: r.value + 1 });
+        }
+      });
+    }
+    world.eventually("every increment is counted", (v) => v.get(c) === 2, { withinMs: startSpreadMs + 100 });
+  },
+});

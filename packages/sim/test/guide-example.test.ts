@@ -92,8 +92,16 @@ describe("docs/authoring.md's worked example (examples/first-race)", () => {
     const tracesDir = mkdtempSync(join(tmpdir(), "interleave-guide-"));
     const found = assertVariant(s, "unfenced-write", { tracesDir });
     expect(found.property).toBe(namedProperty(guide));
-    const verified = assertVariant(s, "fenced-write", { strategy: "exhaustive", tracesDir });
-    expect(verified.coverage?.complete).toBe(true);
+    const searched = assertVariant(s, "fenced-write", { strategy: "exhaustive", tracesDir });
+    // The deepening completes; the delays at their "crossings" support make the pass bounded, as the guide says.
+    expect(searched.coverage?.complete).toBe(true);
+    expect([searched.strength, searched.bound]).toEqual([
+      "bounded",
+      "delays at their declared exhaustive supports",
+    ]);
+    expect(guide).toContain(
+      `with delays at their declared exhaustive supports: ${searched.schedules.toLocaleString("en")} schedules`,
+    );
     expect(() => assertVariant(s, "unfenced-write", { expect: "pass", tracesDir })).toThrow(
       /expected a pass, but "an older lease holder never overwrites a newer holder's report" was violated/,
     );

@@ -17,6 +17,7 @@ import {
   REPORT_GENERATOR,
   rebuildStore,
   renderReport,
+  replaySeed,
   replayStore,
   reportRun,
   reportRunOf,
@@ -177,6 +178,16 @@ describe("report page", () => {
     );
     expect(data.runs).toHaveLength(2);
     expect(data.runs[0].steps).toHaveLength(trace.events.length);
+  });
+
+  it("a run without a violation says it is one schedule, not a verdict (verified, bounded or sampled come from explore)", () => {
+    const variant = lostUpdate.variants.find((v) => v.name === "atomic-increment")!;
+    const trace = replaySeed(lostUpdate, variant, 3);
+    expect(trace.violation).toBeNull();
+    const html = renderReport([reportRunOf(trace, "a passing run", { scenario: lostUpdate, variant })]);
+    expect(html).toContain("No property was violated in this run.");
+    expect(html).toContain("One schedule is a sample of one: it says nothing about the others.");
+    expect(html).toContain("verified, bounded or sampled");
   });
 
   it("escapes hostile text in steps and data (no markup or script from a trace gets into the page)", () => {

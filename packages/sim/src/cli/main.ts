@@ -2,22 +2,24 @@
  * The `interleave` command line: `explore` runs every scenario variant (or the selected ones) and prints the
  * results table (with `--html` / `--mermaid` it also writes each counterexample's report / diagram); `replay`
  * prints a counterexample as a timeline (or a Mermaid diagram); `report` writes a trace's HTML report
- * (./report.ts); `check` runs the explicit-state checker (./check.ts). Exit codes: 0 every verdict equals its
+ * (./report.ts); `check` runs the explicit-state checker (./check.ts); `soak` runs every pass variant for many
+ * schedules across many base seeds (./soak.ts). Exit codes: 0 every verdict equals its
  * variant's `expect` (explore) / the trace reproduced (replay) / the report was written; 1 a verdict differs /
  * the trace no longer reproduces; 2 bad input (one line on stderr, nothing written); 3 a scenario threw
  * (bin.ts prints where: the scenario, variant and run seed, and the stack).
  */
 import { randomInt } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
 import type { CheckedModel } from "../checked-model.js";
 import {
+  describeStrength,
   END_OF_RUN,
   type EventDifference,
-  EXHAUSTIVE_DEFAULTS,
+  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   type ExploreOptions,
   exploreVariant,
   type Partition,
@@ -32,14 +34,15 @@ import {
 } from "../explore.js";
 import { WorkerPool } from "../parallel.js";
 import { findRegistry, loadScenarios } from "../registry.js";
-import { renderReport } from "../report/html.js";
-import { mermaidBlock, renderMermaid } from "../report/mermaid.js";
+import { mermaidBlock } from "../report/mermaid.js";
 import { findScenario, findVariant, InputError, type Scenario } from "../scenario.js";
 import { renderTimeline } from "../timeline.js";
-import { readTrace, writeTrace } from "../trace.js";
+import { readTrace } from "../trace.js";
 import { registerCheck } from "./check.js";
+import { parsePositive, parseSeed, registryPath, replayArgsOf, writeCounterexample } from "./common.js";
 import { ExploreProgressBar, type ProgressStream, runsInPart } from "./progress.js";
-import { type ReportTarget, registerReport, reportPathOf, reportRunsOf, writeReportFile } from "./report.js";
+import { registerReport } from "./report.js";
+import { registerSoak } from "./soak.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -98,16 +101,6 @@ interface ReplayFlags {
   scenarios?: string;
 }
 
-/** Parse a uint32 seed (decimal or 0x-hex); throws InputError otherwise. */
-export function parseSeed(text: string): number {
-  const t = text.trim();
-  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new InputError(`malformed seed "${text}": expected an integer from 0 to 4294967295`);
-  }
-  return n;
-}
-
 /** Parse `--shard i/n` (1-based i, as CI matrices count) into a 0-based partition. */
 export function parseShard(text: string): Partition {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
@@ -127,16 +120,6 @@ function parseBound(name: string) {
     const n = Number(t);
     if (!/^\d+$/.test(t) || !Number.isSafeInteger(n)) {
       throw new InputError(`${name} must be a non-negative integer or "inf", got "${text}"`);
-    }
-    return n;
-  };
-}
-
-function parsePositive(name: string) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InputError(`${name} must be a positive integer, got "${text}"`);
     }
     return n;
   };
@@ -176,7 +159,7 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     )
     .option(
       "--deviations <n>",
-      `exhaustive: non-default decisions per schedule (default: the scenario's, else ${EXHAUSTIVE_DEFAULTS.deviations})`,
+      `exhaustive: non-default decisions per schedule (default: the scenario's, else deepening 0, 1, 2, … until complete or the time budget, ${EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT / 1000} s per variant by default, ends)`,
       parseBound("--deviations"),
     )
     .option(
@@ -249,6 +232,14 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
       exitCode = code;
     },
     options.scenarios,
+  );
+  registerSoak(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    options,
   );
 
   try {
@@ -359,6 +350,8 @@ async function explore(
         variant: r.variant,
         expect: r.expect,
         verdict: r.verdict,
+        strength: r.strength,
+        bound: r.bound,
         property: r.property,
         schedules: r.schedules,
         states: r.states,
@@ -407,51 +400,6 @@ interface Row {
   readonly defaulted: boolean;
 }
 
-/**
- * Write a result's counterexample (shrunk) and, beside it, the original as found; with `--html` the report of
- * both (`<stem>.html`), with `--mermaid` the shrunk one's diagram (`<stem>.mmd`). Paths as displayed.
- */
-function writeCounterexample(
-  result: VariantResult,
-  target: ReportTarget,
-  flags: ExploreFlags,
-  io: CliIo,
-): Omit<Row, "result" | "defaulted"> {
-  const none = { tracePath: null, originalPath: null, reportPath: null, mermaidPath: null };
-  if (result.counterexample === null) return none;
-  const exhaustive = result.strategy.startsWith("exhaustive");
-  const stem = `${result.scenario}.${result.variant}.${exhaustive ? "exhaustive" : `seed-${result.seed}`}`;
-  const tracePath = writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.json`), result.counterexample);
-  const originalPath =
-    result.original === null
-      ? null
-      : writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.original.json`), result.original);
-  let reportPath: string | null = null;
-  if (flags.html === true) {
-    reportPath = reportPathOf(tracePath);
-    const runs = reportRunsOf(
-      target,
-      { trace: result.counterexample, file: displayPath(io.cwd, tracePath) },
-      result.original === null || originalPath === null
-        ? null
-        : { trace: result.original, file: displayPath(io.cwd, originalPath) },
-    );
-    writeReportFile(reportPath, renderReport(runs));
-  }
-  let mermaidPath: string | null = null;
-  if (flags.mermaid === true) {
-    mermaidPath = tracePath.replace(/\.json$/, ".mmd");
-    writeFileSync(mermaidPath, renderMermaid(result.counterexample));
-  }
-  const shown = (path: string | null) => (path === null ? null : displayPath(io.cwd, path));
-  return {
-    tracePath: shown(tracePath),
-    originalPath: shown(originalPath),
-    reportPath: shown(reportPath),
-    mermaidPath: shown(mermaidPath),
-  };
-}
-
 /** The exhaustive bounds given on the command line, if any. */
 function boundsOf(flags: ExploreFlags): ExploreOptions["bounds"] {
   if (flags.depth === undefined && flags.deviations === undefined && flags.preemptions === undefined)
@@ -472,15 +420,6 @@ function boundArgs(flags: ExploreFlags): string[] {
   ];
 }
 
-/** The registry module to load, or null when the caller injected scenarios (tests). */
-function registryPath(flags: { scenarios?: string }, io: CliIo, options: CliOptions): string | null {
-  if (options.scenarios !== undefined && flags.scenarios === undefined) return null;
-  const path = flags.scenarios === undefined ? findRegistry(io.cwd) : resolve(io.cwd, flags.scenarios);
-  if (path === null)
-    throw new InputError(`no scenarios/index.ts found from ${io.cwd} upwards; pass --scenarios <module>`);
-  return path;
-}
-
 /** The strategy spec of the CLI flags (random when none is given). */
 function specOfFlags(flags: { strategy?: Strategy; pctDepth?: number }): StrategySpec {
   const strategy = flags.strategy ?? "random";
@@ -497,12 +436,6 @@ function strategyArgs(spec: StrategySpec): string[] {
     spec.strategy,
     ...(spec.pctDepth === undefined ? [] : ["--pct-depth", String(spec.pctDepth)]),
   ];
-}
-
-/** Replay flags for a seeded result's strategy label (`random`, `pct(d=3)`). */
-function replayArgsOf(label: string): string[] {
-  const pct = /^pct\(d=(\d+)\)$/.exec(label);
-  return pct === null ? [] : ["--strategy", "pct", "--pct-depth", pct[1]!];
 }
 
 function renderResults(
@@ -532,7 +465,7 @@ function renderResults(
   });
   for (const { result: r, defaulted } of rows) {
     const asExpected = r.verdict === r.expect;
-    const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${r.verdict}`;
+    const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`;
     table.push([
       r.scenario,
       r.variant,
@@ -547,21 +480,12 @@ function renderResults(
     ]);
   }
   const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table.toString()];
-  const searched = rows.filter((r) => r.result.coverage !== null && r.result.verdict === "pass");
-  if (searched.length > 0) {
-    lines.push(pc.bold("Exhaustive search:"));
-    for (const { result: r } of searched) {
-      const c = r.coverage!;
-      const pruned = c.sleepSets
-        ? `, ${c.pruned} more cut by sleep sets`
-        : ", sleep sets off (bounded search)";
-      lines.push(
-        c.complete
-          ? `  ${r.scenario} / ${r.variant}: verified within bounds (${c.bounds}${c.cutBy.length === 0 ? "; no bound was reached: every schedule" : `; cut by ${c.cutBy.join(", ")}`}): ${r.schedules} schedules${pruned}`
-          : pc.yellow(
-              `  ${r.scenario} / ${r.variant}: NOT verified: the search stopped (${c.stoppedBy}) after ${r.schedules} schedules within ${c.bounds}`,
-            ),
-      );
+  const passes = rows.filter((r) => r.result.verdict === "pass");
+  if (passes.length > 0) {
+    lines.push(pc.bold("What each pass means:"));
+    for (const { result: r } of passes) {
+      const line = `  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`;
+      lines.push(r.strength === "verified" ? pc.green(line) : r.strength === "bounded" ? line : pc.dim(line));
     }
   }
   const counterexamples = rows.filter((r) => r.tracePath !== null);
@@ -593,13 +517,18 @@ function renderResults(
           `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
             .map(
               (r) =>
-                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${r.result.verdict}${r.result.coverage === null ? "" : ` within ${r.result.coverage.bounds}`})`,
+                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
             )
             .join("; ")}`,
         ),
   );
   lines.push(pc.dim(`Re-run exactly: ${rerun}`));
   return `${lines.join("\n")}\n`;
+}
+
+/** A verdict as the table says it: `violation`, or `pass (verified)` / `pass (bounded)` / `pass (sampled)`. */
+function verdictWords(r: VariantResult): string {
+  return r.strength === null ? r.verdict : `${r.verdict} (${r.strength})`;
 }
 
 /**
@@ -721,12 +650,6 @@ function changedBlock(
     "",
   );
   return lines.join("\n");
-}
-
-/** `path` relative to `cwd` when it lies below it, else absolute. */
-function displayPath(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel.startsWith("..") ? path : rel;
 }
 
 function widthOf(io: CliIo): { width?: number } {

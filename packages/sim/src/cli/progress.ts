@@ -1,5 +1,6 @@
 /**
- * The progress bar of `interleave explore` on a terminal: one line on stderr, drawn with cli-progress,
+ * The progress bar of `interleave explore` (and `interleave soak`) on a terminal: one line on stderr, drawn with
+ * cli-progress,
  *
  *   explore ▕████░░░░▏ 5/13 variants · sync-vs-reset/coordinator-entry-check · 1,234 schedules · 3,120/s · 2 violations so far · ≤ 4s left
  *
@@ -28,6 +29,8 @@ export interface ExploreProgressOptions {
   readonly stream: ProgressStream | undefined;
   /** Variants the command explores (the bar's total). */
   readonly variants: number;
+  /** The word the line starts with: the command drawing it (default `explore`; `soak` for `interleave soak`). */
+  readonly command?: string;
   /** `--time-budget-ms` (ms per variant): enables the "≤ … left" upper bound. */
   readonly timeBudgetMs?: number | undefined;
   /** Clock in ms (default `performance.now`); tests pass a fake one. */
@@ -47,6 +50,7 @@ export class ExploreProgressBar {
   private active: boolean;
   private readonly stream: ProgressStream | undefined;
   private readonly variants: number;
+  private readonly command: string;
   private readonly timeBudgetMs: number | undefined;
   private readonly now: () => number;
   private readonly delayMs: number;
@@ -66,6 +70,7 @@ export class ExploreProgressBar {
     this.stream = options.stream;
     this.active = options.stream?.isTTY === true;
     this.variants = options.variants;
+    this.command = options.command ?? "explore";
     this.timeBudgetMs = options.timeBudgetMs;
     this.now = options.now ?? (() => performance.now());
     this.delayMs = options.delayMs ?? PROGRESS_DELAY_MS;
@@ -146,7 +151,7 @@ export class ExploreProgressBar {
     const t = this.now();
     if (t - this.started < this.delayMs || t - this.drawnAt < this.intervalMs) return;
     this.drawnAt = t;
-    const payload: LinePayload = this.describe(t);
+    const payload: LinePayload = { ...this.describe(t), command: this.command };
     if (this.bar === null) {
       this.bar = new cliProgress.SingleBar({
         stream: this.stream!,
@@ -170,7 +175,7 @@ export class ExploreProgressBar {
   }
 }
 
-type LinePayload = ReturnType<ExploreProgressBar["describe"]>;
+type LinePayload = ReturnType<ExploreProgressBar["describe"]> & { readonly command: string };
 
 /** Shortest the variant's name is cut to before the line is cut at its end. */
 const NAME_CHARS_MIN = 16;
@@ -178,15 +183,15 @@ const NAME_CHARS_MIN = 16;
 /**
  * The line: bar, variants done/total, the variant's name, its figures; at most one character less than the
  * width. On a narrow terminal the name is shortened first (to {@link NAME_CHARS_MIN} characters at least),
- * then the bar goes, then the name and the word "explore" (and "in this variant"), and only then is the line
+ * then the bar goes, then the name and the command's word ("explore") (and "in this variant"), and only then is the line
  * cut at its end.
  */
 const formatLine: cliProgress.GenericFormatter = (options, params, payload: LinePayload) => {
   const width = Math.max(20, params.maxWidth - 1);
   const variants = `${params.value}/${params.total} variants`;
-  const { name, figures, short } = payload;
+  const { name, figures, short, command } = payload;
   const bar = `▕${cliProgress.Format.BarFormat(params.progress, options)}▏ `;
-  for (const head of [`explore ${bar}${variants}`, `explore ${variants}`]) {
+  for (const head of [`${command} ${bar}${variants}`, `${command} ${variants}`]) {
     const line = `${head} · ${name} · ${figures}`;
     if (line.length <= width) return line;
     const room = name.length - (line.length - width) - 1; // characters of the name kept before "…"

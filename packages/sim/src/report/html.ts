@@ -166,7 +166,7 @@ function renderRun(run: ReportRun, i: number): string {
   const v = run.violation;
   const banner =
     v === null
-      ? `<p class="banner ok">No property was violated in this run.</p>`
+      ? `<p class="banner ok">No property was violated in this run. <span class="dim">One schedule is a sample of one: it says nothing about the others. How strong a pass is — verified, bounded or sampled — is what <code>interleave explore</code> reports.</span></p>`
       : `<p class="banner bad" data-violation="${run.violationIndex ?? ""}"><strong>✗ property violated:</strong> ${escapeHtml(v.property)} <span class="dim">(${v.kind}; ${escapeHtml(v.message)}; step ${v.step}, t=${formatTime(v.t)})</span> <button type="button" class="jump">go to step ${run.violationIndex ?? "?"}</button></p>`;
   const source =
     run.storeSource._tag === "Replayed"

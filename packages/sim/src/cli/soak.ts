@@ -1,0 +1,555 @@
+/**
+ * `interleave soak [scenario]`: the long run before a release. Every `pass` variant (of every scenario, or of the
+ * one named) runs a large budget of schedules — 1,000,000 by default — spread over many base seeds (20 by
+ * default) derived from one root seed, because a fix that passes 10,000 runs from one base seed can still fail at
+ * run 4,412 from another (merge-gate/redrive did). A pass is only ever `sampled`: it says how many schedules of
+ * which strategy from which root seed, and that no other schedule was searched. A variant stops at its first
+ * violation, whose counterexample is written and replayed exactly as `explore` does; the others go on.
+ * Exit codes: 0 every pass variant passed; 1 a violation was found; 2 bad input (one line on stderr, nothing
+ * written); 3 a scenario threw (bin.ts prints where and the stack).
+ */
+import { randomInt } from "node:crypto";
+import Table from "cli-table3";
+import type { Command } from "commander";
+import pc from "picocolors";
+import {
+  type ExploreOptions,
+  exploreVariant,
+  runSeed,
+  strategyLabel,
+  type VariantResult,
+} from "../explore.js";
+import { WorkerPool } from "../parallel.js";
+import { loadScenarios } from "../registry.js";
+import { findScenario, findVariant, InputError, type Scenario, type ScenarioVariant } from "../scenario.js";
+import {
+  checkTracesDir,
+  parsePositive,
+  parseSeed,
+  registryPath,
+  replayArgsOf,
+  type WrittenCounterexample,
+  writeCounterexample,
+} from "./common.js";
+import { ExploreProgressBar, type ProgressStream } from "./progress.js";
+
+/** Schedules per pass variant when `--schedules` is not given. */
+export const SOAK_SCHEDULES_DEFAULT = 1_000_000;
+/** Base seeds the schedules are spread over when `--seeds` is not given. */
+export const SOAK_SEEDS_DEFAULT = 20;
+/** Most base seeds a soak takes (each is held, printed in `--json`, and explored in turn). */
+export const SOAK_SEEDS_MAX = 100_000;
+/**
+ * Mixed into the root seed for base seeds 1, 2, … ("soak" in ASCII), so that no base seed is one of base seed 0's
+ * own run seeds (`runSeed(root, i)`), whose schedules would then be run twice.
+ */
+export const SOAK_SEED_SALT = 0x736f616b;
+
+/** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
+export interface SoakIo {
+  readonly stdout: (text: string) => void;
+  readonly cwd: string;
+  /** The prefix of printed commands (`pnpm`, `npx -y pnpm@10`, `interleave`); default `pnpm`. */
+  readonly invokedAs?: string | undefined;
+  /** Where the progress bar is drawn (a terminal), else none. */
+  readonly progress?: ProgressStream | undefined;
+}
+
+/** The strategies a soak can run: the seeded ones (exhaustive search has no seeds to spread a budget over). */
+export type SoakStrategy = "random" | "pct";
+
+interface SoakFlags {
+  variant?: string;
+  schedules?: number;
+  seeds?: number;
+  seed?: number;
+  strategy?: SoakStrategy;
+  pctDepth?: number;
+  swarm?: boolean;
+  shrink: boolean;
+  workers?: number;
+  timeBudgetMs?: number;
+  json?: boolean;
+  /** False with `--no-progress`. */
+  progress: boolean;
+  tracesDir: string;
+  scenarios?: string;
+}
+
+/**
+ * Base seed `i` (0-based) of a soak from root seed `root` (uint32 → uint32): the root itself for `i = 0` (so a
+ * soak over one base seed runs exactly the runs of `explore --seed root --runs N`), then explore's run-seed hash
+ * of the salted root, `runSeed(root ^ SOAK_SEED_SALT, i)`. Deterministic: the same root gives the same seeds.
+ */
+export function baseSeedOf(root: number, i: number): number {
+  return i === 0 ? root >>> 0 : runSeed((root ^ SOAK_SEED_SALT) >>> 0, i);
+}
+
+/**
+ * Schedules base seed `i` of `seeds` runs when a variant soaks `total` schedules: ⌊total/seeds⌋, plus one for
+ * each of the first `total mod seeds` base seeds — so the first ones run ⌈total/seeds⌉ and the sum is `total`.
+ */
+export function schedulesOfSeed(total: number, seeds: number, i: number): number {
+  return Math.floor(total / seeds) + (i < total % seeds ? 1 : 0);
+}
+
+function parseStrategy(text: string): SoakStrategy {
+  if (text === "random" || text === "pct") return text;
+  if (text === "exhaustive") {
+    throw new InputError(
+      "--strategy exhaustive has no seeds: a soak runs random or pct (explore --strategy exhaustive searches exhaustively)",
+    );
+  }
+  throw new InputError(`--strategy must be random or pct, got "${text}"`);
+}
+
+/**
+ * Adds the `soak` command to `program`. `setExitCode` receives the exit code when the command has run (0 or 1 as
+ * above; the caller's own error handling turns a thrown `InputError` into 2, and bin.ts any other error into 3).
+ * `options.scenarios`, when given, replaces the registry (tests) unless `--scenarios` names one.
+ *
+ * @example
+ * registerSoak(program, io, (code) => { exitCode = code; }, options);
+ * // interleave soak merge-gate --schedules 200000 --seeds 10 --workers 2
+ */
+export function registerSoak(
+  program: Command,
+  io: SoakIo,
+  setExitCode: (code: number) => void,
+  options: { readonly scenarios?: readonly Scenario[] | undefined } = {},
+): Command {
+  return program
+    .command("soak")
+    .description("run every pass variant for many schedules across many base seeds (before a release)")
+    .argument("[scenario]", "only this scenario's pass variants")
+    .option("--variant <id>", "only this pass variant (needs a scenario)")
+    .option(
+      "--schedules <n>",
+      `schedules per variant, spread over the base seeds (default ${SOAK_SCHEDULES_DEFAULT})`,
+      parsePositive("--schedules"),
+    )
+    .option(
+      "--seeds <k>",
+      `base seeds per variant, derived from the root seed (default ${SOAK_SEEDS_DEFAULT})`,
+      parsePositive("--seeds"),
+    )
+    .option("--seed <seed>", "root seed, uint32 (default: random, printed)", parseSeed)
+    .option(
+      "--strategy <name>",
+      "random or pct (default: the scenario's when seeded, else random)",
+      parseStrategy,
+    )
+    .option("--pct-depth <d>", "bug depth targeted by pct (default 3)", parsePositive("--pct-depth"))
+    .option("--swarm", "swarm testing: every run draws its own fault plan (default: the scenario's)")
+    .option("--no-swarm", "no swarm testing, even where the scenario asks for it")
+    .option("--workers <k>", "soak each variant on k worker threads", parsePositive("--workers"))
+    .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
+    .option("--json", "print one JSON document instead of the table")
+    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-shrink", "write counterexamples as found, without shrinking")
+    .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
+    .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
+    .action(async (name: string | undefined, flags: SoakFlags) => {
+      setExitCode(await soak(name, flags, io, options));
+    });
+}
+
+interface Target {
+  readonly scenario: Scenario;
+  readonly variant: ScenarioVariant;
+}
+
+/** The pass variants to soak; throws InputError for a violation variant or a selection without pass variants. */
+function targetsOf(
+  all: readonly Scenario[],
+  name: string | undefined,
+  flags: SoakFlags,
+  prefix: string,
+): Target[] {
+  if (flags.variant !== undefined) {
+    if (name === undefined) throw new InputError("--variant needs a scenario id");
+    const target = findVariant(all, name, flags.variant);
+    if (target.variant.expect !== "pass") {
+      throw new InputError(
+        `soak runs pass variants; ${name}/${flags.variant} expects a violation: use ${prefix} explore ${name} --variant ${flags.variant}`,
+      );
+    }
+    return [target];
+  }
+  const selected = name === undefined ? all : [findScenario(all, name)];
+  const targets = selected.flatMap((scenario) =>
+    scenario.variants.filter((v) => v.expect === "pass").map((variant) => ({ scenario, variant })),
+  );
+  if (targets.length === 0) {
+    throw new InputError(
+      name === undefined
+        ? "the scenario registry has no pass variants to soak"
+        : `scenario "${name}" has no pass variants to soak (every variant expects a violation: use ${prefix} explore ${name})`,
+    );
+  }
+  return targets;
+}
+
+/** One variant's soak. */
+interface SoakRow extends WrittenCounterexample {
+  readonly scenario: Scenario;
+  readonly variant: ScenarioVariant;
+  readonly strategy: string;
+  /** The strategy is the scenario's own default (no `--strategy`). */
+  readonly defaulted: boolean;
+  /** The scenario's default is exhaustive, so it was soaked with random. */
+  readonly fallback: boolean;
+  readonly swarm: boolean;
+  /**
+   * Schedules run, all base seeds together; for a violation, those up to and including the failing run in run
+   * order (the count one thread gets, also with worker threads).
+   */
+  readonly schedules: number;
+  /** Base seeds started (all of them for a pass the time budget did not stop). */
+  readonly baseSeeds: number;
+  readonly elapsedMs: number;
+  /** What ended the variant before its planned schedules: a violation, the time budget, or nothing. */
+  readonly stoppedBy: "violation" | "time" | null;
+  /** The violation: the exploration of the base seed that found it, and that base seed's index. */
+  readonly found: { readonly result: VariantResult; readonly seedIndex: number } | null;
+}
+
+/** What one variant's soak runs with. */
+interface Plan {
+  readonly total: number;
+  readonly seeds: readonly number[];
+  readonly flags: SoakFlags;
+  readonly registry: string | null;
+  readonly pool: WorkerPool | null;
+  readonly progress: ExploreProgressBar;
+}
+
+async function soak(
+  name: string | undefined,
+  flags: SoakFlags,
+  io: SoakIo,
+  options: { readonly scenarios?: readonly Scenario[] | undefined },
+): Promise<number> {
+  const prefix = io.invokedAs ?? "pnpm";
+  const registry = registryPath(flags, io, options);
+  const all = registry === null ? options.scenarios! : await loadScenarios(registry);
+  const targets = targetsOf(all, name, flags, prefix);
+  const total = flags.schedules ?? SOAK_SCHEDULES_DEFAULT;
+  const count = flags.seeds ?? SOAK_SEEDS_DEFAULT;
+  if (count > SOAK_SEEDS_MAX) throw new InputError(`--seeds must be at most ${SOAK_SEEDS_MAX}, got ${count}`);
+  if (total < count) {
+    throw new InputError(
+      `--schedules (${total}) must be at least --seeds (${count}): every base seed runs at least one schedule`,
+    );
+  }
+  if (flags.workers !== undefined && flags.workers > 1 && registry === null) {
+    throw new InputError("--workers needs a scenario registry module (--scenarios <module>)");
+  }
+  checkTracesDir(io.cwd, flags.tracesDir);
+  const rootSeed = flags.seed ?? randomInt(0, 0xffffffff);
+  const seeds = Array.from({ length: count }, (_, i) => baseSeedOf(rootSeed, i));
+  const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
+  const progress = new ExploreProgressBar({
+    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    variants: targets.length,
+    timeBudgetMs: flags.timeBudgetMs,
+    command: "soak",
+  });
+  const rows: SoakRow[] = [];
+  try {
+    for (const target of targets) {
+      const row = await soakVariant(target, { total, seeds, flags, registry, pool, progress });
+      // written as soon as the variant ends, so a long soak that is stopped later keeps it
+      const written =
+        row.found === null ? NOTHING_WRITTEN : writeCounterexample(row.found.result, target, flags, io);
+      rows.push({ ...row, ...written });
+    }
+  } finally {
+    progress.stop();
+    await pool?.close();
+  }
+  const violated = rows.some((r) => r.found !== null);
+  if (flags.json === true) {
+    io.stdout(`${JSON.stringify(jsonDocument(rows, rootSeed, seeds, total), null, 2)}\n`);
+  } else {
+    const registryArgs = flags.scenarios === undefined ? [] : ["--scenarios", flags.scenarios];
+    const rerun = [
+      `${prefix} soak`,
+      ...(name === undefined ? [] : [name]),
+      ...(flags.variant === undefined ? [] : ["--variant", flags.variant]),
+      ...(flags.schedules === undefined ? [] : ["--schedules", String(flags.schedules)]),
+      ...(flags.seeds === undefined ? [] : ["--seeds", String(flags.seeds)]),
+      ...(flags.strategy === undefined ? [] : ["--strategy", flags.strategy]),
+      ...(flags.pctDepth === undefined ? [] : ["--pct-depth", String(flags.pctDepth)]),
+      ...(flags.swarm === undefined ? [] : [flags.swarm ? "--swarm" : "--no-swarm"]),
+      "--seed",
+      String(rootSeed),
+      ...registryArgs,
+    ].join(" ");
+    io.stdout(render(rows, { rootSeed, total, count, rerun, prefix, registryArgs, flags }));
+  }
+  return violated ? 1 : 0;
+}
+
+/** What a pass writes: nothing. */
+const NOTHING_WRITTEN: WrittenCounterexample = {
+  tracePath: null,
+  originalPath: null,
+  reportPath: null,
+  mermaidPath: null,
+};
+
+/**
+ * Soak one variant: its base seeds in order, each exploring its share of the schedules (on the pool's threads
+ * when there is one, which returns the first failing run in run order, as one thread would), until a violation,
+ * the time budget, or the last base seed. The first violation in (base seed, run) order is the one reported.
+ */
+async function soakVariant(
+  { scenario, variant }: Target,
+  plan: Plan,
+): Promise<Omit<SoakRow, keyof WrittenCounterexample>> {
+  const { flags, seeds, total, pool, progress } = plan;
+  const strategy: SoakStrategy =
+    flags.strategy ?? (scenario.strategy === "exhaustive" ? "random" : scenario.strategy);
+  const swarm = flags.swarm ?? scenario.swarm;
+  const started = performance.now();
+  const deadline = flags.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + flags.timeBudgetMs;
+  progress.startVariant(`${scenario.name}/${variant.name}`, total);
+  let schedules = 0;
+  let baseSeeds = 0;
+  let stoppedBy: SoakRow["stoppedBy"] = null;
+  let found: SoakRow["found"] = null;
+  for (let i = 0; i < seeds.length; i++) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      stoppedBy = "time";
+      break;
+    }
+    const runs = schedulesOfSeed(total, seeds.length, i);
+    const options: ExploreOptions = {
+      seed: seeds[i]!,
+      runs,
+      strategy,
+      swarm,
+      shrink: flags.shrink,
+      ...(strategy === "pct" && flags.pctDepth !== undefined ? { pctDepth: flags.pctDepth } : {}),
+      ...(left === Number.POSITIVE_INFINITY ? {} : { timeBudgetMs: left }),
+    };
+    const before = schedules;
+    const onProgress = (p: { readonly schedules: number; readonly violation: boolean }) =>
+      progress.update({ schedules: before + p.schedules, violation: p.violation });
+    const result =
+      pool === null
+        ? exploreVariant(scenario, variant, { ...options, onProgress })
+        : await pool.explore(plan.registry!, scenario.name, variant.name, options, onProgress);
+    baseSeeds++;
+    if (result.verdict === "violation") {
+      // up to the failing run in run order, as one thread counts (worker threads may have run a few past it)
+      schedules += (result.runIndex ?? result.schedules - 1) + 1;
+      found = { result, seedIndex: i };
+      stoppedBy = "violation";
+      break;
+    }
+    schedules += result.schedules;
+    if (result.schedules < runs) {
+      stoppedBy = "time";
+      break;
+    }
+  }
+  progress.finishVariant(found === null ? "pass" : "violation");
+  return {
+    scenario,
+    variant,
+    strategy: strategyLabel({
+      strategy,
+      ...(strategy === "pct" && flags.pctDepth !== undefined ? { pctDepth: flags.pctDepth } : {}),
+    }),
+    defaulted: flags.strategy === undefined && scenario.strategy !== "exhaustive",
+    fallback: flags.strategy === undefined && scenario.strategy === "exhaustive",
+    swarm,
+    schedules,
+    baseSeeds,
+    elapsedMs: Math.round(performance.now() - started),
+    stoppedBy,
+    found,
+  };
+}
+
+function jsonDocument(rows: readonly SoakRow[], rootSeed: number, seeds: readonly number[], total: number) {
+  return {
+    version: 1,
+    rootSeed,
+    schedules: total,
+    seeds,
+    results: rows.map((r) => {
+      const failing = r.found?.result ?? null;
+      return {
+        scenario: r.scenario.name,
+        variant: r.variant.name,
+        expect: r.variant.expect,
+        verdict: failing === null ? "pass" : "violation",
+        strength: failing === null ? "sampled" : null,
+        property: failing?.property ?? null,
+        schedules: r.schedules,
+        baseSeeds: r.baseSeeds,
+        strategy: r.strategy,
+        swarm: r.swarm,
+        elapsedMs: r.elapsedMs,
+        stoppedBy: r.stoppedBy,
+        seed: failing?.seed ?? null,
+        baseSeed: failing === null ? null : seeds[r.found!.seedIndex]!,
+        runIndex: failing?.runIndex ?? null,
+        trace: r.tracePath,
+        originalTrace: r.originalPath,
+      };
+    }),
+  };
+}
+
+interface RenderContext {
+  readonly rootSeed: number;
+  readonly total: number;
+  readonly count: number;
+  readonly rerun: string;
+  readonly prefix: string;
+  readonly registryArgs: readonly string[];
+  readonly flags: SoakFlags;
+}
+
+/** 1234567 → `1,234,567`. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** How the schedules are shared among the base seeds, for the header. */
+function shares(total: number, seeds: number): string {
+  const q = Math.floor(total / seeds);
+  const r = total % seeds;
+  if (r === 0) return `${count(q)} each`;
+  return `the first ${r} run ${count(q + 1)}, the other ${seeds - r} run ${count(q)}`;
+}
+
+function render(rows: readonly SoakRow[], ctx: RenderContext): string {
+  const { rootSeed, total, prefix, registryArgs } = ctx;
+  const withRegistry = (command: string) =>
+    registryArgs.length === 0 ? command : `${command} ${registryArgs.join(" ")}`;
+  const replay = `${prefix} replay`;
+  const table = new Table({
+    head: [
+      "scenario",
+      "variant",
+      "verdict",
+      "property violated",
+      "schedules",
+      "base seeds",
+      "strategy",
+      "schedules/s",
+      "elapsed",
+    ].map((h) => pc.bold(h)),
+    colWidths: [null, null, null, 40, null, null, 22, null, null],
+    wordWrap: true,
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    const failing = r.found?.result ?? null;
+    table.push([
+      r.scenario.name,
+      r.variant.name,
+      failing === null ? `${pc.green("✓")} pass (sampled)` : `${pc.red("✗")} violation`,
+      failing?.property ?? pc.dim("—"),
+      count(r.schedules),
+      r.baseSeeds === ctx.count ? String(r.baseSeeds) : `${r.baseSeeds} of ${ctx.count}`,
+      `${r.strategy}${r.defaulted ? pc.dim(" (default)") : ""}`,
+      r.elapsedMs === 0 ? pc.dim("—") : count(Math.round((r.schedules * 1000) / r.elapsedMs)),
+      `${(r.elapsedMs / 1000).toFixed(2)}s`,
+    ]);
+  }
+  const lines = [
+    `${pc.bold("interleave soak")} · root seed ${rootSeed} · ${count(total)} schedules per pass variant over ${ctx.count} base seeds (${shares(total, ctx.count)})`,
+    table.toString(),
+  ];
+  const passes = rows.filter((r) => r.found === null);
+  if (passes.length > 0) {
+    lines.push(pc.bold("What each pass means:"));
+    for (const r of passes) {
+      const of = `${r.strategy}${r.swarm ? " with swarm fault plans" : ""}`;
+      const cut =
+        r.stoppedBy === "time"
+          ? `; the time budget (${count(ctx.flags.timeBudgetMs!)} ms) stopped it before the ${count(total)} planned`
+          : "";
+      const line = `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`;
+      lines.push(r.stoppedBy === "time" ? pc.yellow(line) : pc.dim(line));
+    }
+  }
+  for (const r of rows.filter((x) => x.fallback)) {
+    lines.push(
+      pc.dim(
+        `  ${r.scenario.name}: its default strategy is exhaustive, which has no seeds; soaked with ${r.strategy}`,
+      ),
+    );
+  }
+  const counterexamples = rows.filter((r) => r.found !== null && r.tracePath !== null);
+  if (counterexamples.length > 0) {
+    lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
+    for (const r of counterexamples) {
+      const f = r.found!.result;
+      const shrunk = f.counterexample?.shrunk;
+      lines.push(`  ${f.scenario} / ${f.variant}: ${f.property}`);
+      lines.push(
+        `    ${withRegistry(`${replay} ${r.tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${f.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${f.counterexample!.decisions.length} decisions)`)}`,
+      );
+      if (r.originalPath !== null)
+        lines.push(pc.dim(`    original, as found: ${withRegistry(`${replay} ${r.originalPath}`)}`));
+      if (f.counterexample?.swarm !== true && !r.scenario.swarm)
+        lines.push(
+          pc.dim(
+            `    the original by seed: ${withRegistry([replay, f.scenario, "--variant", f.variant, ...replayArgsOf(f.strategy), "--seed", String(f.seed)].join(" "))}`,
+          ),
+        );
+      lines.push(pc.dim(refind(r, ctx)));
+    }
+  }
+  const violated = rows.filter((r) => r.found !== null);
+  lines.push(
+    violated.length === 0
+      ? pc.green(`${rows.length} pass variant(s) soaked, no violation found.`)
+      : pc.red(
+          `${violated.length} of ${rows.length} pass variant(s) violated a property: ${violated
+            .map((r) => `${r.scenario.name}/${r.variant.name}`)
+            .join(", ")}`,
+        ),
+  );
+  lines.push(pc.dim(`Re-run exactly: ${ctx.rerun}`));
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Where a violation was found, and the `explore` command that finds it again: the failing base seed as explore's
+ * base seed, with just enough runs to reach the failing one.
+ */
+function refind(r: SoakRow, ctx: RenderContext): string {
+  const f = r.found!.result;
+  const i = r.found!.seedIndex;
+  const baseSeed = baseSeedOf(ctx.rootSeed, i);
+  const run = f.runIndex ?? 0;
+  const strategyArgs =
+    f.strategy === "random"
+      ? r.scenario.strategy === "random"
+        ? []
+        : ["--strategy", "random"]
+      : replayArgsOf(f.strategy);
+  const explore = [
+    `${ctx.prefix} explore`,
+    f.scenario,
+    "--variant",
+    f.variant,
+    ...strategyArgs,
+    ...(ctx.flags.swarm === undefined ? [] : [ctx.flags.swarm ? "--swarm" : "--no-swarm"]),
+    "--seed",
+    String(baseSeed),
+    "--runs",
+    String(run + 1),
+    ...ctx.registryArgs,
+  ].join(" ");
+  return `    found by run ${count(run + 1)} of base seed ${baseSeed} (base seed ${i + 1} of ${ctx.count}); explore finds it again: ${explore}`;
+}
