@@ -7,7 +7,7 @@
  * Usage: pnpm bench [--quick] [--scenario NAME] [--only SECTION] [--no-peer]
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
- *   --only      one section (repeatable): strategies, exhaustive, peer, statespace, workers, redis-lease,
+ *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port)
  *   --no-peer   skip the fast-check comparisons
  */
@@ -22,6 +22,7 @@ import { median } from "./support/measure.js";
 const SECTIONS = [
   "strategies",
   "exhaustive",
+  "models",
   "peer",
   "statespace",
   "workers",
@@ -235,8 +236,29 @@ if (run("strategies")) {
   for (const scenario of chosen) console.table(benchStrategies(scenario));
 }
 if (run("exhaustive")) {
-  console.log("Exhaustive verification of the pass variants within each scenario's bounds:");
+  console.log(
+    "Exhaustive search of the pass variants, deepening within the default budget (10 s per variant):",
+  );
   console.table(chosen.flatMap(benchExhaustive));
+}
+if (run("models")) {
+  const { default: models } = await import("../scenarios/models.js");
+  console.log("interleave check --all: every registered model (scenarios/models.ts), one core:");
+  const rows = models.map((model) => {
+    const { result } = model.check();
+    return {
+      model: model.name,
+      machine: model.machine,
+      expect: model.expect,
+      verdict: result._tag,
+      states: result.states,
+      depth: result.depth,
+      "states/s": result.statesPerSecond,
+      seconds: Number((result.elapsedMs / 1000).toFixed(2)),
+    };
+  });
+  console.table(rows);
+  console.log(`total: ${rows.reduce((n, r) => n + r.seconds, 0).toFixed(1)} s over ${rows.length} models`);
 }
 if (run("peer")) {
   console.log("Side by side with fast-check's scheduler (bench/peer/lost-update.ts), same process:");
