@@ -10,6 +10,15 @@
 import { FencedResource, Lease } from "@interleave/core";
 import { defineModel, type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim";
 import { capitalize, sizeOption } from "../model-options.js";
+import {
+  acquireOutcome,
+  describeHolders,
+  fingerprintBeliefs,
+  fingerprintLease,
+  type LeaseBelief,
+  renewOutcome,
+  withBelief,
+} from "./lease.model.js";
 
 /**
  * The store of seed 004 (merge_gate.py's file lease guards `main`, and `main` takes any push): a write is
@@ -32,12 +41,6 @@ export const unfencedStore = {
   },
 };
 
-/** What a holder was told by its last Granted / Renewed: its fencing token and the expiry (ms). */
-export interface HolderBelief {
-  readonly token: number;
-  readonly untilMs: number;
-}
-
 /**
  * State of {@link fencedResourceModel}: the `Lease`, the resource (its value is the fencing token of the
  * write it last accepted, so it says whose write it kept), the clock (`nowMs`), each holder's belief (`null`
@@ -52,7 +55,7 @@ export interface FencedResourceModelState {
   /** The resource and its fingerprint, from the model's resource {@link MachineCache}. */
   readonly resource: Fingerprinted<FencedResource.State<number>>;
   readonly nowMs: number;
-  readonly beliefs: readonly (HolderBelief | null)[];
+  readonly beliefs: readonly (LeaseBelief | null)[];
   readonly seenToken: number;
   readonly broken: number;
 }
@@ -158,16 +161,7 @@ export function fencedResourceModel(
   const store = unfenced ? unfencedStore : FencedResource;
   const slots = options.cacheSlots ?? 1 << 14;
   const observe = options.observe;
-  const leases = new MachineCache(
-    Lease.transition,
-    (l: Lease.State, into) => {
-      if (l.holder === null) into.int(-1);
-      else into.string(l.holder);
-      into.int(l.token);
-      into.int(l.expiresAtMs);
-    },
-    { slots },
-  );
+  const leases = new MachineCache(Lease.transition, fingerprintLease, { slots });
   const resources = new MachineCache(
     (r: FencedResource.State<number>, e: FencedResource.Event<number>) => store.transition(r, e),
     (r: FencedResource.State<number>, into) => {
@@ -185,12 +179,6 @@ export function fencedResourceModel(
   for (const op of ["acquire", "renew", "release", "write", "fence"] as const) {
     for (let holder = 0; holder < holders; holder++) alphabet.push({ op, holder });
   }
-  const withBelief = (s: FencedResourceModelState, h: number, belief: HolderBelief | null) => {
-    const beliefs = s.beliefs.slice();
-    beliefs[h] = belief;
-    return beliefs;
-  };
-
   const leaseStep = (s: FencedResourceModelState, code: number, event: () => Lease.Event) => {
     const st = leases.step(s.lease, code, event);
     observe?.(event(), st.result);
@@ -214,19 +202,13 @@ export function fencedResourceModel(
         holder,
         atMs,
       }));
-      const r = st.result;
-      if (r._tag !== "Granted") {
-        return st.unchanged ? s : { ...s, lease: st.next, broken: 0 };
-      }
-      if (r.token > grantsMax) return null;
-      const renewed = lease.holder === holder && atMs < lease.expiresAtMs;
-      const increased = renewed ? r.token === lease.token : r.token > lease.token;
-      if (st.unchanged && belief?.token === r.token && belief.untilMs === r.expiresAtMs) return s;
+      const out = acquireOutcome(s.lease, st, holder, atMs, belief, grantsMax);
+      if (out === null || out === "same") return out === null ? null : s;
       return {
         ...s,
-        lease: st.unchanged ? s.lease : st.next,
-        beliefs: withBelief(s, h, { token: r.token, untilMs: r.expiresAtMs }),
-        broken: increased ? 0 : BROKEN_FENCING,
+        lease: out.lease,
+        beliefs: out.belief === undefined ? s.beliefs : withBelief(s.beliefs, h, out.belief),
+        broken: out.fresh ? 0 : BROKEN_FENCING,
       };
     }
     if (belief === null) return null;
@@ -239,15 +221,9 @@ export function fencedResourceModel(
         token,
         atMs,
       }));
-      const r = st.result;
-      const told = r._tag === "Renewed" ? { token, untilMs: r.expiresAtMs } : null;
-      if (st.unchanged && told?.untilMs === belief.untilMs) return s;
-      return {
-        ...s,
-        lease: st.unchanged ? s.lease : st.next,
-        beliefs: withBelief(s, h, told),
-        broken: 0,
-      };
+      const out = renewOutcome(s.lease, st, belief);
+      if (out === "same") return s;
+      return { ...s, lease: out.lease, beliefs: withBelief(s.beliefs, h, out.belief), broken: 0 };
     }
     // Write or Fence with the token the holder was granted, live or not.
     const before = s.resource.state;
@@ -295,25 +271,14 @@ export function fencedResourceModel(
       into.int(s.nowMs);
       into.int(s.seenToken);
       into.int(s.broken);
-      for (const b of s.beliefs) {
-        if (b === null) into.int(-1);
-        else {
-          into.int(b.token);
-          into.int(b.untilMs);
-        }
-      }
+      fingerprintBeliefs(s.beliefs, into);
     },
     describe: (input) =>
       input.op === "tick" ? `tick +${stepMs}ms` : `${capitalize(input.op)} ${names[input.holder]}`,
     describeState: (s) => {
-      const l = s.lease.state;
-      const lease =
-        l.holder === null ? `free (token ${l.token})` : `${l.holder} token ${l.token} until ${l.expiresAtMs}`;
+      const { lease, beliefs } = describeHolders(s.lease.state, s.beliefs, names);
       const r = s.resource.state;
       const resource = `highest ${r.highestToken}, value ${r.value ?? "-"}, ${r.writeCount} write(s)`;
-      const beliefs = s.beliefs
-        .map((b, h) => `${names[h]}:${b === null ? "-" : `${b.token}@${b.untilMs}`}`)
-        .join(" ");
       return `now=${s.nowMs} lease=${lease} resource=${resource} believed ${beliefs}`;
     },
   };

@@ -7,7 +7,14 @@
  * expiry they were told) and a ghost field for the transition property "fencing tokens strictly increase".
  */
 import { Lease } from "@interleave/core";
-import { defineModel, type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim";
+import {
+  type CachedStep,
+  defineModel,
+  type FingerprintBuilder,
+  type Fingerprinted,
+  MachineCache,
+  type StateSpaceModel,
+} from "@interleave/sim";
 import { capitalize, sizeOption } from "../model-options.js";
 
 /** What a holder was told by its last Granted / Renewed: its fencing token and the expiry (ms). */
@@ -15,6 +22,101 @@ export interface LeaseBelief {
   readonly token: number;
   readonly untilMs: number;
 }
+
+// --- lease holders: the pieces every model of holders around one Lease shares (this one, fenced-resource) ---
+
+/** Feeds a lease state's canonical key to `into` (holder, token, expiry): the fingerprint of its cache. */
+export function fingerprintLease(l: Lease.State, into: FingerprintBuilder): void {
+  if (l.holder === null) into.int(-1);
+  else into.string(l.holder);
+  into.int(l.token);
+  into.int(l.expiresAtMs);
+}
+
+/** Feeds each holder's belief to `into` (token and expiry; −1 for a holder that holds nothing). */
+export function fingerprintBeliefs(beliefs: readonly (LeaseBelief | null)[], into: FingerprintBuilder): void {
+  for (const b of beliefs) {
+    if (b === null) into.int(-1);
+    else {
+      into.int(b.token);
+      into.int(b.untilMs);
+    }
+  }
+}
+
+/** `beliefs` with holder `h`'s replaced by `belief` (a new array). */
+export function withBelief(
+  beliefs: readonly (LeaseBelief | null)[],
+  h: number,
+  belief: LeaseBelief | null,
+): readonly (LeaseBelief | null)[] {
+  const next = beliefs.slice();
+  next[h] = belief;
+  return next;
+}
+
+/** The lease and the beliefs as counterexamples print them: `lease=h2 token 2 until 6000 believed h1:- h2:2@6000`. */
+export function describeHolders(
+  l: Lease.State,
+  beliefs: readonly (LeaseBelief | null)[],
+  names: readonly string[],
+): { readonly lease: string; readonly beliefs: string } {
+  const lease =
+    l.holder === null ? `free (token ${l.token})` : `${l.holder} token ${l.token} until ${l.expiresAtMs}`;
+  return {
+    lease,
+    beliefs: beliefs.map((b, h) => `${names[h]}:${b === null ? "-" : `${b.token}@${b.untilMs}`}`).join(" "),
+  };
+}
+
+/**
+ * What holder `holder` (believing `belief`) learns from `step`, its Acquire at `atMs` on the lease `before`:
+ * `null` when the grant's token is beyond `grantsMax` (the input is not enabled); `"same"` when neither the
+ * lease nor the belief changes; otherwise the lease after the step, the new belief (`undefined`: unchanged, as
+ * after a refusal) and `fresh` — whether the grant's fencing token is above the previous grant's, or equal for
+ * the valid holder's own re-acquire ("fencing tokens strictly increase per grant").
+ */
+export function acquireOutcome(
+  from: Fingerprinted<Lease.State>,
+  step: CachedStep<Lease.State, Lease.Result>,
+  holder: string,
+  atMs: number,
+  belief: LeaseBelief | null,
+  grantsMax: number,
+):
+  | null
+  | "same"
+  | { readonly lease: Fingerprinted<Lease.State>; readonly belief?: LeaseBelief; readonly fresh: boolean } {
+  const r = step.result;
+  if (r._tag !== "Granted") return step.unchanged ? "same" : { lease: step.next, fresh: true };
+  if (r.token > grantsMax) return null;
+  const before = from.state;
+  const wasValid = before.holder === holder && atMs < before.expiresAtMs;
+  const fresh = wasValid ? r.token === before.token : r.token > before.token;
+  if (step.unchanged && belief?.token === r.token && belief.untilMs === r.expiresAtMs) return "same";
+  return {
+    lease: step.unchanged ? from : step.next,
+    belief: { token: r.token, untilMs: r.expiresAtMs },
+    fresh,
+  };
+}
+
+/**
+ * What a holder believing `belief` learns from `step`, its Renew: `"same"` when nothing changes; otherwise the
+ * lease after it and the new belief — the renewed expiry, or `null` when the renewal was refused (it forgets).
+ */
+export function renewOutcome(
+  from: Fingerprinted<Lease.State>,
+  step: CachedStep<Lease.State, Lease.Result>,
+  belief: LeaseBelief,
+): "same" | { readonly lease: Fingerprinted<Lease.State>; readonly belief: LeaseBelief | null } {
+  const r = step.result;
+  const told = r._tag === "Renewed" ? { token: belief.token, untilMs: r.expiresAtMs } : null;
+  if (step.unchanged && told?.untilMs === belief.untilMs) return "same";
+  return { lease: step.unchanged ? from : step.next, belief: told };
+}
+
+// --- the lease model -----------------------------------------------------------------------------------
 
 /**
  * State of {@link leaseModel}: the `Lease`, the clock (`nowMs`), each holder's belief (`null` when it
@@ -86,12 +188,7 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
   const unguarded = (options.release ?? "holder-aware") === "unguarded";
   const leases = new MachineCache(
     Lease.transition,
-    (l: Lease.State, into) => {
-      if (l.holder === null) into.int(-1);
-      else into.string(l.holder);
-      into.int(l.token);
-      into.int(l.expiresAtMs);
-    },
+    fingerprintLease,
     options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
   );
   const initialLease = leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 }));
@@ -103,11 +200,6 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
   for (const op of ["acquire", "renew", "release"] as const) {
     for (let holder = 0; holder < holders; holder++) alphabet.push({ op, holder });
   }
-  const withBelief = (s: LeaseModelState, h: number, belief: LeaseBelief | null) => {
-    const beliefs = s.beliefs.slice();
-    beliefs[h] = belief;
-    return beliefs;
-  };
 
   const next = (s: LeaseModelState, input: LeaseInput): LeaseModelState | null => {
     if (input.op === "tick") {
@@ -121,19 +213,13 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
     const lease = s.lease.state;
     if (input.op === "acquire") {
       const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
-      const r = step.result;
-      if (r._tag !== "Granted") {
-        return step.unchanged ? s : { lease: step.next, nowMs: atMs, beliefs: s.beliefs, broken: null };
-      }
-      if (r.token > grantsMax) return null;
-      const wasValid = lease.holder === holder && atMs < lease.expiresAtMs;
-      const fenced = wasValid ? r.token === lease.token : r.token > lease.token;
-      if (step.unchanged && belief?.token === r.token && belief.untilMs === r.expiresAtMs) return s;
+      const out = acquireOutcome(s.lease, step, holder, atMs, belief, grantsMax);
+      if (out === null || out === "same") return out === null ? null : s;
       return {
-        lease: step.unchanged ? s.lease : step.next,
+        lease: out.lease,
         nowMs: s.nowMs,
-        beliefs: withBelief(s, h, { token: r.token, untilMs: r.expiresAtMs }),
-        broken: fenced ? null : LEASE_FENCING,
+        beliefs: out.belief === undefined ? s.beliefs : withBelief(s.beliefs, h, out.belief),
+        broken: out.fresh ? null : LEASE_FENCING,
       };
     }
     if (belief === null) return null;
@@ -145,13 +231,12 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
         token,
         atMs,
       }));
-      const r = step.result;
-      const told = r._tag === "Renewed" ? { token: belief.token, untilMs: r.expiresAtMs } : null;
-      if (step.unchanged && told?.untilMs === belief.untilMs) return s;
+      const out = renewOutcome(s.lease, step, belief);
+      if (out === "same") return s;
       return {
-        lease: step.unchanged ? s.lease : step.next,
+        lease: out.lease,
         nowMs: s.nowMs,
-        beliefs: withBelief(s, h, told),
+        beliefs: withBelief(s.beliefs, h, out.belief),
         broken: null,
       };
     }
@@ -174,7 +259,7 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
     return {
       lease: step.unchanged ? s.lease : step.next,
       nowMs: s.nowMs,
-      beliefs: withBelief(s, h, null),
+      beliefs: withBelief(s.beliefs, h, null),
       broken: null,
     };
   };
@@ -215,23 +300,12 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
       into.int(s.lease.lo);
       into.int(s.nowMs);
       into.int(s.broken === null ? 0 : 1);
-      for (const b of s.beliefs) {
-        if (b === null) into.int(-1);
-        else {
-          into.int(b.token);
-          into.int(b.untilMs);
-        }
-      }
+      fingerprintBeliefs(s.beliefs, into);
     },
     describe: (input) =>
       input.op === "tick" ? `tick +${stepMs}ms` : `${capitalize(input.op)} ${names[input.holder]}`,
     describeState: (s) => {
-      const l = s.lease.state;
-      const lease =
-        l.holder === null ? `free (token ${l.token})` : `${l.holder} token ${l.token} until ${l.expiresAtMs}`;
-      const beliefs = s.beliefs
-        .map((b, h) => `${names[h]}:${b === null ? "-" : `${b.token}@${b.untilMs}`}`)
-        .join(" ");
+      const { lease, beliefs } = describeHolders(s.lease.state, s.beliefs, names);
       return `now=${s.nowMs} lease=${lease} believed ${beliefs}`;
     },
   };
