@@ -10,7 +10,7 @@ import {
   decisionStream,
   StreamChooser,
   scenarioProperty,
-} from "../src/fast-check.js";
+} from "../src/adapters/fast-check.js";
 import { defineScenario, InputError, readTrace, replayTrace, runWorld, tx } from "../src/index.js";
 import { counter, lostUpdate } from "./fixtures.js";
 

@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import scenarios from "../../../scenarios/index.js";
 import { defineScenario, exploreVariant, formatTime, note, type Trace, tx } from "../src/index.js";
-import { renderMermaid } from "../src/report/mermaid.js";
+import { renderMermaid } from "../src/view/mermaid.js";
 import { counter } from "./fixtures.js";
 import { launchChromium, testOutput } from "./support/chromium.js";
 

@@ -18,7 +18,7 @@ import {
   type TraceEvent,
   tx,
 } from "../src/index.js";
-import { escapeMermaid, mermaidBlock, renderMermaid } from "../src/report/mermaid.js";
+import { escapeMermaid, mermaidBlock, renderMermaid } from "../src/view/mermaid.js";
 import { counter } from "./fixtures.js";
 
 const heartbeat = scenarios.find((s) => s.name === "heartbeat-vs-ack")!;

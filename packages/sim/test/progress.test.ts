@@ -6,8 +6,8 @@ import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ExploreProgressBar, runsInPart } from "../src/cli/progress.js";
-import type { ExploreProgress } from "../src/explore.js";
 import { exploreVariant, findVariant, type VariantResult, WorkerPool } from "../src/index.js";
+import type { ExploreProgress } from "../src/search/explore.js";
 import { lostUpdate } from "./fixtures.js";
 
 const run = promisify(execFile);

@@ -20,7 +20,7 @@ import {
   uniform,
   writeTrace,
 } from "../src/index.js";
-import { shrinkTrace } from "../src/shrink.js";
+import { shrinkTrace } from "../src/search/shrink.js";
 import { type CounterEvent, type CounterResult, counter, lostUpdate } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;

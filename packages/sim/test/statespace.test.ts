@@ -2,9 +2,9 @@ import { fileURLToPath } from "node:url";
 import { AssertionError, Lease } from "@interleave/core";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { type CheckedModel, defineModel } from "../src/checked-model.js";
 import { registerCheck } from "../src/cli/check.js";
-import { InputError } from "../src/scenario.js";
+import { type CheckedModel, defineModel } from "../src/model/checked-model.js";
+import { InputError } from "../src/model/scenario.js";
 import {
   canonicalKey,
   checkStateSpace,
@@ -12,7 +12,7 @@ import {
   formatCounterexample,
   MachineCache,
   type StateSpaceModel,
-} from "../src/statespace.js";
+} from "../src/statespace/checker.js";
 
 /** An n × n grid walked by `right` and `up` from (0, 0); `bad` marks the states breaking the invariant. */
 function grid(

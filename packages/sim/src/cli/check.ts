@@ -12,10 +12,10 @@ import { resolve } from "node:path";
 import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
-import type { CheckedModel, ModelCheck } from "../checked-model.js";
-import { findModelRegistry, loadModels } from "../registry.js";
-import { InputError } from "../scenario.js";
-import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace.js";
+import { findModelRegistry, loadModels } from "../io/registry.js";
+import type { CheckedModel, ModelCheck } from "../model/checked-model.js";
+import { InputError } from "../model/scenario.js";
+import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace/checker.js";
 
 /** Where `check` writes and the directory it resolves `--models` and finds the default registry from. */
 export interface CheckIo {

@@ -5,12 +5,12 @@
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import type { VariantResult } from "../explore.js";
-import { findRegistry } from "../registry.js";
-import { renderReport } from "../report/html.js";
-import { renderMermaid } from "../report/mermaid.js";
-import { InputError, type Scenario } from "../scenario.js";
-import { writeTrace } from "../trace.js";
+import { findRegistry } from "../io/registry.js";
+import { InputError, type Scenario } from "../model/scenario.js";
+import type { VariantResult } from "../search/explore.js";
+import { writeTrace } from "../trace/trace.js";
+import { renderReport } from "../view/html.js";
+import { renderMermaid } from "../view/mermaid.js";
 import { type ReportTarget, reportPathOf, reportRunsOf, writeReportFile } from "./report.js";
 
 /** Parse a uint32 seed (decimal or 0x-hex); throws InputError otherwise. */

@@ -14,7 +14,10 @@ import { resolve } from "node:path";
 import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
 import pc from "picocolors";
-import type { CheckedModel } from "../checked-model.js";
+import { WorkerPool } from "../io/parallel.js";
+import { findRegistry, loadScenarios } from "../io/registry.js";
+import type { CheckedModel } from "../model/checked-model.js";
+import { findScenario, findVariant, InputError, type Scenario } from "../model/scenario.js";
 import {
   describeStrength,
   END_OF_RUN,
@@ -31,13 +34,10 @@ import {
   type Strategy,
   type StrategySpec,
   type VariantResult,
-} from "../explore.js";
-import { WorkerPool } from "../parallel.js";
-import { findRegistry, loadScenarios } from "../registry.js";
-import { mermaidBlock } from "../report/mermaid.js";
-import { findScenario, findVariant, InputError, type Scenario } from "../scenario.js";
-import { renderTimeline } from "../timeline.js";
-import { readTrace } from "../trace.js";
+} from "../search/explore.js";
+import { readTrace } from "../trace/trace.js";
+import { mermaidBlock } from "../view/mermaid.js";
+import { renderTimeline } from "../view/timeline.js";
 import { registerCheck } from "./check.js";
 import { parsePositive, parseSeed, registryPath, replayArgsOf, writeCounterexample } from "./common.js";
 import { ExploreProgressBar, type ProgressStream, runsInPart } from "./progress.js";

@@ -10,7 +10,7 @@
  * injectable clock), not from timers.
  */
 import cliProgress from "cli-progress";
-import type { Partition } from "../explore.js";
+import type { Partition } from "../search/explore.js";
 
 /** Where the bar is drawn: a terminal stream (`process.stderr`), or a fake one in tests. */
 export interface ProgressStream extends NodeJS.WritableStream {

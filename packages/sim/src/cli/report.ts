@@ -8,12 +8,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { findRegistry, loadScenarios } from "../registry.js";
-import { eventsOf, REPORT_GENERATOR, renderReport } from "../report/html.js";
-import { mermaidBlock } from "../report/mermaid.js";
-import { type ReportRun, reportRunOf } from "../report/model.js";
-import { InputError, type Scenario } from "../scenario.js";
-import { readTrace, type Trace } from "../trace.js";
+import { findRegistry, loadScenarios } from "../io/registry.js";
+import { InputError, type Scenario } from "../model/scenario.js";
+import { readTrace, type Trace } from "../trace/trace.js";
+import { eventsOf, REPORT_GENERATOR, renderReport } from "../view/html.js";
+import { mermaidBlock } from "../view/mermaid.js";
+import { type ReportRun, reportRunOf } from "../view/report-model.js";
 
 /** Where `report` reads and writes; the CLI's `CliIo` satisfies it. */
 export interface ReportIo {

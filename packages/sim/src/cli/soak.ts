@@ -12,16 +12,22 @@ import { randomInt } from "node:crypto";
 import Table from "cli-table3";
 import type { Command } from "commander";
 import pc from "picocolors";
+import { WorkerPool } from "../io/parallel.js";
+import { loadScenarios } from "../io/registry.js";
+import {
+  findScenario,
+  findVariant,
+  InputError,
+  type Scenario,
+  type ScenarioVariant,
+} from "../model/scenario.js";
 import {
   type ExploreOptions,
   exploreVariant,
   runSeed,
   strategyLabel,
   type VariantResult,
-} from "../explore.js";
-import { WorkerPool } from "../parallel.js";
-import { loadScenarios } from "../registry.js";
-import { findScenario, findVariant, InputError, type Scenario, type ScenarioVariant } from "../scenario.js";
+} from "../search/explore.js";
 import {
   checkTracesDir,
   parsePositive,

@@ -1,5 +1,5 @@
 /** A model registry named with `--models` in the `check` CLI tests. */
-import { defineModel } from "../../../src/checked-model.js";
+import { defineModel } from "../../../src/model/checked-model.js";
 import { counter } from "./counter.js";
 
 export default [

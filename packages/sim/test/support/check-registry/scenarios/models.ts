@@ -1,5 +1,5 @@
 /** The model registry `check` finds by walking up from the fixture directory (scenarios/models.ts). */
-import { defineModel } from "../../../../src/checked-model.js";
+import { defineModel } from "../../../../src/model/checked-model.js";
 import { counter } from "../counter.js";
 
 export default [

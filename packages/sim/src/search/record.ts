@@ -1,10 +1,11 @@
 /**
  * Recording: re-run a schedule with the event log on and package it as a versioned trace.
  */
-import type { Chooser } from "./chooser.js";
-import type { Scenario, ScenarioVariant } from "./scenario.js";
-import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "./trace.js";
-import { type RunResult, runWorld } from "./world.js";
+
+import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import { type RunResult, runWorld } from "../model/world.js";
+import type { Chooser } from "../strategy/chooser.js";
+import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../trace/trace.js";
 
 /**
  * Run `variant` under `chooser` with recording on and package the run as a trace (`strategy` as labelled).

@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type CheckedModel, isCheckedModel } from "./checked-model.js";
-import { InputError, type Scenario } from "./scenario.js";
+import { type CheckedModel, isCheckedModel } from "../model/checked-model.js";
+import { InputError, type Scenario } from "../model/scenario.js";
 
 const SCENARIO_CANDIDATES = ["scenarios/index.ts", "scenarios/index.js"];
 const MODEL_CANDIDATES = ["scenarios/models.ts", "scenarios/models.js"];

@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
-import type { Decision } from "./chooser.js";
-import { InputError } from "./scenario.js";
-import type { TraceEvent, Violation } from "./world.js";
+import { InputError } from "../model/scenario.js";
+import type { TraceEvent, Violation } from "../model/world.js";
+import type { Decision } from "../strategy/chooser.js";
 
 export const TRACE_FORMAT = "interleave-trace";
 export const TRACE_VERSION = 1;

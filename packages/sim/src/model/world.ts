@@ -15,7 +15,7 @@
  * transition would. Handlers typically spawn processes (`io.spawn`) or flip in-memory flags.
  */
 import { assert } from "@interleave/core";
-import { type Chooser, type Decision, type DecisionRequest, ReplayDivergence } from "./chooser.js";
+import { type Chooser, type Decision, type DecisionRequest, ReplayDivergence } from "../strategy/chooser.js";
 import { type Change, diff } from "./diff.js";
 import { type Distribution, isDistribution, supportIndices } from "./distribution.js";
 import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "./ops.js";

@@ -39,8 +39,15 @@
  * Steps that reach further (effects, kills, a top-level process ending, `until` predicates, faults) are
  * treated as touching everything.
  */
-import { type Chooser, type DecisionRequest, type Footprint, independent, mix32 } from "./chooser.js";
-import { type Build, type RunResult, runWorld } from "./world.js";
+
+import { type Build, type RunResult, runWorld } from "../model/world.js";
+import {
+  type Chooser,
+  type DecisionRequest,
+  type Footprint,
+  independent,
+  mix32,
+} from "../strategy/chooser.js";
 
 /** Bounds of an exhaustive search. */
 export interface ExhaustiveBounds {

@@ -9,11 +9,11 @@
 import { relative } from "node:path";
 import { assert } from "@interleave/core";
 import fc from "fast-check";
-import { type Chooser, type DecisionRequest, ReplayChooser } from "./chooser.js";
-import { recordRun } from "./explore.js";
-import { type Expectation, findVariant, type Scenario, type ScenarioVariant } from "./scenario.js";
-import { type Trace, writeTrace } from "./trace.js";
-import { type RunResult, runWorld } from "./world.js";
+import { type Expectation, findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
+import { type RunResult, runWorld } from "../model/world.js";
+import { recordRun } from "../search/explore.js";
+import { type Chooser, type DecisionRequest, ReplayChooser } from "../strategy/chooser.js";
+import { type Trace, writeTrace } from "../trace/trace.js";
 
 /**
  * Decision values are integers in `[0, DECISION_VALUE_RANGE)`. A value is read as a quantile: `v / 65536` of

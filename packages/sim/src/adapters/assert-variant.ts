@@ -4,15 +4,15 @@
  * the expected one, or a pass is weaker than the test requires.
  */
 import { resolve } from "node:path";
+import { findVariant, type Scenario } from "../model/scenario.js";
 import {
   describeStrength,
   type ExploreOptions,
   exploreVariant,
   type Strength,
   type VariantResult,
-} from "./explore.js";
-import { findVariant, type Scenario } from "./scenario.js";
-import { writeTrace } from "./trace.js";
+} from "../search/explore.js";
+import { writeTrace } from "../trace/trace.js";
 
 /** Options of {@link assertVariant}: those of `exploreVariant`, with defaults for a test. */
 export interface AssertVariantOptions extends Omit<ExploreOptions, "seed" | "stopBefore"> {

@@ -10,15 +10,15 @@
  * the navigation and the side panel from the embedded JSON.
  */
 import { readFileSync } from "node:fs";
-import { formatTime } from "../timeline.js";
-import type { ReportRun, ReportStep } from "./model.js";
+import type { ReportRun, ReportStep } from "./report-model.js";
+import { formatTime } from "./timeline.js";
 
 /** The `<meta name="generator">` of every report: `report` refuses to overwrite an HTML file without it. */
 export const REPORT_GENERATOR = "interleave report";
 
 const assets = new Map<string, string>();
 
-/** An asset file shipped beside this module (src/report/assets, copied to dist/report/assets by the build). */
+/** An asset file shipped beside this module (src/view/assets, copied to dist/view/assets by the build). */
 function asset(name: string): string {
   let text = assets.get(name);
   if (text === undefined) {

@@ -4,8 +4,8 @@
  * step, followed by a legend. Output depends only on the trace, so the same trace prints the same text.
  */
 import pc from "picocolors";
-import type { Trace } from "./trace.js";
-import type { TraceEvent } from "./world.js";
+import type { TraceEvent } from "../model/world.js";
+import type { Trace } from "../trace/trace.js";
 
 export interface TimelineOptions {
   /** Show steps that changed nothing and repeat an earlier one (hidden by default). */

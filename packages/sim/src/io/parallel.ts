@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { findVariant, type Scenario } from "../model/scenario.js";
 import {
   type Coverage,
   type ExploreOptions,
@@ -15,8 +16,7 @@ import {
   type Partition,
   strengthOf,
   type VariantResult,
-} from "./explore.js";
-import { findVariant, type Scenario } from "./scenario.js";
+} from "../search/explore.js";
 
 /** One job for a worker: a part of a variant, and the shared "first failing run" cell of that variant. */
 export interface WorkerTask {

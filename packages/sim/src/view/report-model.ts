@@ -9,11 +9,12 @@
  * they are rebuilt from the `changes` the trace recorded ({@link rebuildStore}): only the fields the run
  * changed are known, and the report says so.
  */
-import { ReplayChooser, ReplayDivergence } from "../chooser.js";
-import type { Scenario, ScenarioVariant } from "../scenario.js";
-import { eventText, foldIdle, formatValue } from "../timeline.js";
-import { fingerprint, type Trace } from "../trace.js";
-import { runWorld, type StoreSnapshots, type TraceEvent } from "../world.js";
+
+import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import { runWorld, type StoreSnapshots, type TraceEvent } from "../model/world.js";
+import { ReplayChooser, ReplayDivergence } from "../strategy/chooser.js";
+import { fingerprint, type Trace } from "../trace/trace.js";
+import { eventText, foldIdle, formatValue } from "./timeline.js";
 
 /** One row of the report: a recorded event, or the synthetic last row of an `eventually` deadline. */
 export interface ReportStep {

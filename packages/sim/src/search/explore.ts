@@ -3,6 +3,8 @@
  * time) is spent, then turn the counterexample into a trace by re-running its decisions with recording on.
  * Also: replay by seed or by trace, and the determinism self-check.
  */
+
+import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "../model/scenario.js";
 import {
   type Chooser,
   mix32,
@@ -10,19 +12,18 @@ import {
   RandomChooser,
   ReplayChooser,
   ReplayDivergence,
-} from "./chooser.js";
+} from "../strategy/chooser.js";
 import { type ExhaustiveBounds, exhaustiveSearch } from "./exhaustive.js";
 import { recordRun } from "./record.js";
-import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "./scenario.js";
 import { shrinkTrace } from "./shrink.js";
 
 export { recordRun } from "./record.js";
 
-import { formatValue } from "./timeline.js";
-import type { Trace } from "./trace.js";
-import { type Build, type RunResult, runWorld } from "./world.js";
+import { type Build, type RunResult, runWorld } from "../model/world.js";
+import type { Trace } from "../trace/trace.js";
+import { formatValue } from "../view/timeline.js";
 
-export type { Strategy } from "./scenario.js";
+export type { Strategy } from "../model/scenario.js";
 export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
 
 /** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */

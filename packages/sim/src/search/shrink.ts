@@ -4,12 +4,13 @@
  * Isolating Failure-Inducing Input", TSE 2002) over the run's decision stream, in the style of Hypothesis's
  * choice-sequence shrinking (MacIver and Donaldson, "Test-Case Reduction via Test-Case Generation", ECOOP 2020).
  */
-import type { Chooser, Decision, DecisionRequest } from "./chooser.js";
-import { ReplayChooser, ReplayDivergence } from "./chooser.js";
+
+import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import { type Build, type RunResult, runWorld } from "../model/world.js";
+import type { Chooser, Decision, DecisionRequest } from "../strategy/chooser.js";
+import { ReplayChooser, ReplayDivergence } from "../strategy/chooser.js";
+import type { Trace } from "../trace/trace.js";
 import { recordRun } from "./record.js";
-import type { Scenario, ScenarioVariant } from "./scenario.js";
-import type { Trace } from "./trace.js";
-import { type Build, type RunResult, runWorld } from "./world.js";
 
 /** Budget of one shrink. A time budget makes the result depend on machine speed; tests give `runsMax` alone. */
 export interface ShrinkOptions {

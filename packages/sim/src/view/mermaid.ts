@@ -12,10 +12,10 @@
  * All text is escaped with Mermaid's entity codes (`#59;` for `;`, …) and capped, so any scenario's strings
  * parse; the output depends only on the trace (same trace, same text).
  */
-import { InputError } from "../scenario.js";
-import { eventText, foldIdle, formatTime, formatValue } from "../timeline.js";
-import type { Trace } from "../trace.js";
-import type { TraceEvent } from "../world.js";
+import { InputError } from "../model/scenario.js";
+import type { TraceEvent } from "../model/world.js";
+import type { Trace } from "../trace/trace.js";
+import { eventText, foldIdle, formatTime, formatValue } from "./timeline.js";
 
 export interface MermaidOptions {
   /** Show repeated steps that changed nothing (idle polls), hidden by default as in the timeline. */

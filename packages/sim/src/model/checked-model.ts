@@ -6,7 +6,6 @@
  * race's models live beside its scenario and a user's models beside theirs.
  */
 import { assert } from "@interleave/core";
-import type { Expectation } from "./scenario.js";
 import {
   type CheckOptions,
   type CheckResult,
@@ -14,7 +13,8 @@ import {
   describeState,
   formatCounterexample,
   type StateSpaceModel,
-} from "./statespace.js";
+} from "../statespace/checker.js";
+import type { Expectation } from "./scenario.js";
 
 /**
  * Everything a checked model declares.
