@@ -20,6 +20,7 @@ export {
   StreamChooser,
   scenarioProperty,
 } from "./adapters/fast-check.js";
+export { expectStateSpaceVerified } from "./adapters/statespace.js";
 export { parseSeed } from "./cli/common.js";
 export { type CliIo, main as runCli } from "./cli/main.js";
 export { WorkerPool } from "./io/parallel.js";
@@ -61,6 +62,7 @@ export {
   until,
   type View,
 } from "./model/ops.js";
+export type { Strategy } from "./model/scenario.js";
 export {
   defineScenario,
   type Expectation,
@@ -73,60 +75,38 @@ export {
   type ScenarioVariant,
   type VariantDefinition,
 } from "./model/scenario.js";
+export { type FaultPlan, SWARM_RATES } from "./model/world/faults.js";
+export type {
+  Build,
+  EffectIo,
+  RunOptions,
+  RunResult,
+  StoreOptions,
+  StoreSnapshots,
+  TraceEvent,
+  Violation,
+  WorldBuilder,
+} from "./model/world/types.js";
+export { runWorld } from "./model/world/world.js";
+export { checkDeterminism } from "./replay/determinism.js";
 export {
-  type Build,
-  type EffectIo,
-  type FaultPlan,
-  type RunOptions,
-  type RunResult,
-  runWorld,
-  type StoreOptions,
-  type StoreSnapshots,
-  SWARM_RATES,
-  type TraceEvent,
-  type Violation,
-  type WorldBuilder,
-} from "./model/world.js";
-export {
-  type ExhaustiveBounds,
-  type ExhaustiveResult,
-  exhaustiveSearch,
-  type Shard,
-} from "./search/exhaustive.js";
-export {
-  type Coverage,
-  type Cut,
-  checkDeterminism,
-  chooserFactory,
-  describeBounds,
-  describeStrength,
   END_OF_RUN,
   type EventDifference,
-  EXHAUSTIVE_DEFAULTS,
-  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
-  EXPLORE_SHRINK_RUNS,
-  type ExploreOptions,
-  type ExploreProgress,
-  exhaustiveBounds,
-  exploreVariant,
-  type Partition,
-  PCT_DEPTH_DEFAULT,
-  pctSteps,
   type ReplayDivergenceReport,
   type ReplayOutcome,
-  recordRun,
   replaySeed,
   replayTrace,
+} from "./replay/replay.js";
+export { EXPLORE_SHRINK_RUNS } from "./search/counterexample.js";
+export { type ExhaustiveBounds, type ExhaustiveResult, exhaustiveSearch } from "./search/exhaustive.js";
+export {
+  type ExploreOptions,
+  type ExploreProgress,
+  exploreVariant,
+  type Partition,
   runSeed,
-  STRATEGIES,
-  type Strategy,
-  type StrategySpec,
-  type Strength,
-  specOf,
-  strategyLabel,
-  strengthOf,
-  type VariantResult,
 } from "./search/explore.js";
+export { recordRun } from "./search/record.js";
 export {
   SHRINK_RUNS_MAX_DEFAULT,
   SHRINK_TIME_BUDGET_MS_DEFAULT,
@@ -135,40 +115,58 @@ export {
   shrinkTrace,
 } from "./search/shrink.js";
 export {
+  type Coverage,
+  type Cut,
+  describeStrength,
+  type Strength,
+  strengthOf,
+  type VariantResult,
+} from "./search/verdict.js";
+export { canonicalKey } from "./statespace/canonical.js";
+export { checkStateSpace, describeInput, describeState, formatCounterexample } from "./statespace/checker.js";
+export type { FingerprintBuilder } from "./statespace/fingerprint.js";
+export {
   type CachedStep,
+  type Fingerprinted,
+  MACHINE_CACHE_SLOTS_DEFAULT,
+  MachineCache,
+} from "./statespace/machine-cache.js";
+export {
   type CheckBounded,
   type CheckOptions,
   type CheckResult,
   type CheckStats,
   type CheckVerified,
   type CheckViolation,
-  canonicalKey,
-  checkStateSpace,
-  describeInput,
-  describeState,
-  expectStateSpaceVerified,
-  type FingerprintBuilder,
-  type Fingerprinted,
-  formatCounterexample,
-  MACHINE_CACHE_SLOTS_DEFAULT,
   MAX_STATES_DEFAULT,
-  MachineCache,
   type PathStep,
   type StateInvariant,
   type StateSpaceModel,
-} from "./statespace/checker.js";
+} from "./statespace/model.js";
 export {
   type Chooser,
   type Decision,
   type DecisionRequest,
   type Footprint,
   independent,
-  PctChooser,
-  type PctOptions,
-  RandomChooser,
-  ReplayChooser,
-  ReplayDivergence,
 } from "./strategy/chooser.js";
+export type { Shard } from "./strategy/dfs.js";
+export { PctChooser, type PctOptions } from "./strategy/pct.js";
+export { RandomChooser } from "./strategy/random.js";
+export {
+  chooserFactory,
+  describeBounds,
+  EXHAUSTIVE_DEFAULTS,
+  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
+  exhaustiveBounds,
+  PCT_DEPTH_DEFAULT,
+  pctSteps,
+  STRATEGIES,
+  type StrategySpec,
+  specOf,
+  strategyLabel,
+} from "./strategy/registry.js";
+export { ReplayChooser, ReplayDivergence } from "./strategy/replay.js";
 export {
   fingerprint,
   readTrace,

@@ -2,17 +2,14 @@ import { fileURLToPath } from "node:url";
 import { AssertionError, Lease } from "@interleave/core";
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
+import { expectStateSpaceVerified } from "../src/adapters/statespace.js";
 import { registerCheck } from "../src/cli/check.js";
 import { type CheckedModel, defineModel } from "../src/model/checked-model.js";
 import { InputError } from "../src/model/scenario.js";
-import {
-  canonicalKey,
-  checkStateSpace,
-  expectStateSpaceVerified,
-  formatCounterexample,
-  MachineCache,
-  type StateSpaceModel,
-} from "../src/statespace/checker.js";
+import { canonicalKey } from "../src/statespace/canonical.js";
+import { checkStateSpace, formatCounterexample } from "../src/statespace/checker.js";
+import { MachineCache } from "../src/statespace/machine-cache.js";
+import type { StateSpaceModel } from "../src/statespace/model.js";
 
 /** An n × n grid walked by `right` and `up` from (0, 0); `bad` marks the states breaking the invariant. */
 function grid(

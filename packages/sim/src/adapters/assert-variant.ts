@@ -5,13 +5,8 @@
  */
 import { resolve } from "node:path";
 import { findVariant, type Scenario } from "../model/scenario.js";
-import {
-  describeStrength,
-  type ExploreOptions,
-  exploreVariant,
-  type Strength,
-  type VariantResult,
-} from "../search/explore.js";
+import { type ExploreOptions, exploreVariant } from "../search/explore.js";
+import { describeStrength, type Strength, type VariantResult } from "../search/verdict.js";
 import { writeTrace } from "../trace/trace.js";
 
 /** Options of {@link assertVariant}: those of `exploreVariant`, with defaults for a test. */

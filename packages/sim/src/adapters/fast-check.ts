@@ -10,9 +10,11 @@ import { relative } from "node:path";
 import { assert } from "@interleave/core";
 import fc from "fast-check";
 import { type Expectation, findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
-import { type RunResult, runWorld } from "../model/world.js";
-import { recordRun } from "../search/explore.js";
-import { type Chooser, type DecisionRequest, ReplayChooser } from "../strategy/chooser.js";
+import type { RunResult } from "../model/world/types.js";
+import { runWorld } from "../model/world/world.js";
+import { recordRun } from "../search/record.js";
+import type { Chooser, DecisionRequest } from "../strategy/chooser.js";
+import { ReplayChooser } from "../strategy/replay.js";
 import { type Trace, writeTrace } from "../trace/trace.js";
 
 /**

@@ -15,7 +15,7 @@ import pc from "picocolors";
 import { findModelRegistry, loadModels } from "../io/registry.js";
 import type { CheckedModel, ModelCheck } from "../model/checked-model.js";
 import { InputError } from "../model/scenario.js";
-import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace/checker.js";
+import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace/model.js";
 
 /** Where `check` writes and the directory it resolves `--models` and finds the default registry from. */
 export interface CheckIo {

@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, statSync, writeFileSync } from "node
 import { dirname, relative, resolve } from "node:path";
 import { findRegistry } from "../io/registry.js";
 import { InputError, type Scenario } from "../model/scenario.js";
-import type { VariantResult } from "../search/explore.js";
+import type { VariantResult } from "../search/verdict.js";
 import { writeTrace } from "../trace/trace.js";
 import { renderReport } from "../view/html.js";
 import { renderMermaid } from "../view/mermaid.js";

@@ -17,24 +17,22 @@ import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
 import { findRegistry, loadScenarios } from "../io/registry.js";
 import type { CheckedModel } from "../model/checked-model.js";
-import { findScenario, findVariant, InputError, type Scenario } from "../model/scenario.js";
+import { findScenario, findVariant, InputError, type Scenario, type Strategy } from "../model/scenario.js";
 import {
-  describeStrength,
   END_OF_RUN,
   type EventDifference,
-  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
-  type ExploreOptions,
-  exploreVariant,
-  type Partition,
-  PCT_DEPTH_DEFAULT,
   type ReplayDivergenceReport,
   replaySeed,
   replayTrace,
+} from "../replay/replay.js";
+import { type ExploreOptions, exploreVariant, type Partition } from "../search/explore.js";
+import { describeStrength, type VariantResult } from "../search/verdict.js";
+import {
+  EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
+  PCT_DEPTH_DEFAULT,
   STRATEGIES,
-  type Strategy,
   type StrategySpec,
-  type VariantResult,
-} from "../search/explore.js";
+} from "../strategy/registry.js";
 import { readTrace } from "../trace/trace.js";
 import { mermaidBlock } from "../view/mermaid.js";
 import { renderTimeline } from "../view/timeline.js";

@@ -21,13 +21,9 @@ import {
   type Scenario,
   type ScenarioVariant,
 } from "../model/scenario.js";
-import {
-  type ExploreOptions,
-  exploreVariant,
-  runSeed,
-  strategyLabel,
-  type VariantResult,
-} from "../search/explore.js";
+import { type ExploreOptions, exploreVariant, runSeed } from "../search/explore.js";
+import type { VariantResult } from "../search/verdict.js";
+import { strategyLabel } from "../strategy/registry.js";
 import {
   checkTracesDir,
   parsePositive,

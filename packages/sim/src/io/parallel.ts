@@ -8,15 +8,8 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { findVariant, type Scenario } from "../model/scenario.js";
-import {
-  type Coverage,
-  type ExploreOptions,
-  exploreVariant,
-  NO_VIOLATION,
-  type Partition,
-  strengthOf,
-  type VariantResult,
-} from "../search/explore.js";
+import { type ExploreOptions, exploreVariant, NO_VIOLATION, type Partition } from "../search/explore.js";
+import { type Coverage, strengthOf, type VariantResult } from "../search/verdict.js";
 
 /** One job for a worker: a part of a variant, and the shared "first failing run" cell of that variant. */
 export interface WorkerTask {

@@ -6,14 +6,8 @@
  * race's models live beside its scenario and a user's models beside theirs.
  */
 import { assert } from "@interleave/core";
-import {
-  type CheckOptions,
-  type CheckResult,
-  checkStateSpace,
-  describeState,
-  formatCounterexample,
-  type StateSpaceModel,
-} from "../statespace/checker.js";
+import { checkStateSpace, describeState, formatCounterexample } from "../statespace/checker.js";
+import type { CheckOptions, CheckResult, StateSpaceModel } from "../statespace/model.js";
 import type { Expectation } from "./scenario.js";
 
 /**

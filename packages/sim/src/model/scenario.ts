@@ -5,7 +5,7 @@
  * what the verdict is compared against.
  */
 import { assert } from "@interleave/core";
-import type { Build, WorldBuilder } from "./world.js";
+import type { Build, WorldBuilder } from "./world/types.js";
 
 export type Expectation = "violation" | "pass";
 

@@ -3,7 +3,8 @@
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
-import { type RunResult, runWorld } from "../model/world.js";
+import type { RunResult } from "../model/world/types.js";
+import { runWorld } from "../model/world/world.js";
 import type { Chooser } from "../strategy/chooser.js";
 import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../trace/trace.js";
 

@@ -6,9 +6,10 @@
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
-import { type Build, type RunResult, runWorld } from "../model/world.js";
+import type { Build, RunResult } from "../model/world/types.js";
+import { runWorld } from "../model/world/world.js";
 import type { Chooser, Decision, DecisionRequest } from "../strategy/chooser.js";
-import { ReplayChooser, ReplayDivergence } from "../strategy/chooser.js";
+import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import type { Trace } from "../trace/trace.js";
 import { recordRun } from "./record.js";
 

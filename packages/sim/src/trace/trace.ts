@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { InputError } from "../model/scenario.js";
-import type { TraceEvent, Violation } from "../model/world.js";
+import type { TraceEvent, Violation } from "../model/world/types.js";
 import type { Decision } from "../strategy/chooser.js";
 
 export const TRACE_FORMAT = "interleave-trace";

@@ -13,7 +13,7 @@
  * parse; the output depends only on the trace (same trace, same text).
  */
 import { InputError } from "../model/scenario.js";
-import type { TraceEvent } from "../model/world.js";
+import type { TraceEvent } from "../model/world/types.js";
 import type { Trace } from "../trace/trace.js";
 import { eventText, foldIdle, formatTime, formatValue } from "./timeline.js";
 

@@ -11,8 +11,9 @@
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
-import { runWorld, type StoreSnapshots, type TraceEvent } from "../model/world.js";
-import { ReplayChooser, ReplayDivergence } from "../strategy/chooser.js";
+import type { StoreSnapshots, TraceEvent } from "../model/world/types.js";
+import { runWorld } from "../model/world/world.js";
+import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import { fingerprint, type Trace } from "../trace/trace.js";
 import { eventText, foldIdle, formatValue } from "./timeline.js";
 

@@ -4,7 +4,7 @@
  * step, followed by a legend. Output depends only on the trace, so the same trace prints the same text.
  */
 import pc from "picocolors";
-import type { TraceEvent } from "../model/world.js";
+import type { TraceEvent } from "../model/world/types.js";
 import type { Trace } from "../trace/trace.js";
 
 export interface TimelineOptions {

@@ -1,5 +1,5 @@
 /** A counter model for the `check` CLI tests that load a model registry from disk. */
-import type { StateSpaceModel } from "../../../src/statespace/checker.js";
+import type { StateSpaceModel } from "../../../src/statespace/model.js";
 
 /** Counts from 0 to `max` by `+1` and `+2`; the invariant fails at `bad` (if given). */
 export function counter(max: number, bad?: number): StateSpaceModel<number, 1 | 2> {

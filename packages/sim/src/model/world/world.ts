@@ -1,0 +1,519 @@
+/**
+ * The world: a virtual clock (integer ms), a store of machine states, generator processes, a fault plan and
+ * properties, driven by one {@link Chooser}. `runWorld` is a pure function of (scenario build, decisions):
+ * every nondeterministic choice — which enabled process steps next, each drawn delay, each fault — goes
+ * through the chooser and is recorded, so the same decisions always give the same run.
+ *
+ * Scheduling model: a process step executes the process's pending shared operation (`tx`, or an `until`
+ * check) atomically, then runs the process's local code up to its next shared operation. Local operations
+ * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
+ * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
+ *
+ * Effects: a machine's `transition` may return effects (`Dispatch`, `Cancel`, …). The store's `effects`
+ * handler carries them out at the end of the same step — after the stepping process has run to its next
+ * shared operation, before any other process runs — as a runtime acting under the lock that applied the
+ * transition would. Handlers typically spawn processes (`io.spawn`) or flip in-memory flags.
+ *
+ * The parts read on their own: the process table and what is enabled (scheduler.ts), faults and swarm testing
+ * (faults.ts), properties (properties.ts) and recording (recorder.ts); this module drives them — the clock,
+ * decisions, a process's local code, steps and effects.
+ */
+import { assert } from "@interleave/core";
+import type { Chooser, DecisionRequest } from "../../strategy/chooser.js";
+import { ReplayDivergence } from "../../strategy/replay.js";
+import { diff } from "../diff.js";
+import { type Distribution, isDistribution, supportIndices } from "../distribution.js";
+import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "../ops.js";
+import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
+import { Properties } from "./properties.js";
+import { Recorder } from "./recorder.js";
+import { NODE_PROCESSES_MAX, type ProcState, Scheduler } from "./scheduler.js";
+import type { Build, EffectIo, RunOptions, RunResult, TraceEvent, Violation } from "./types.js";
+
+const HORIZON_DEFAULT_MS = 10 * 60_000;
+const STEPS_MAX_DEFAULT = 100_000;
+
+/** Run one world to its end under `chooser`. Throws if a process or machine throws (a scenario bug). */
+export function runWorld(build: Build, chooser: Chooser, options: RunOptions = {}): RunResult {
+  return new World(chooser, options).run(build);
+}
+
+class World implements View {
+  now = 0;
+  last: LastTx | null = null;
+  private readonly states: unknown[] = [];
+  private readonly refs: StoreRef<unknown, unknown, unknown>[] = [];
+  private readonly effectHandlers: (((effect: unknown, io: EffectIo) => void) | undefined)[] = [];
+  private readonly scheduler = new Scheduler();
+  private readonly properties = new Properties();
+  private readonly recorder: Recorder;
+  /** Shorthand for `recorder.events`: null when the run does not record its event log. */
+  private readonly events: TraceEvent[] | null;
+  private plan: FaultPlan = {};
+  private horizonMs = HORIZON_DEFAULT_MS;
+  private finishPredicate: ((view: View) => boolean) | null = null;
+  private steps = 0;
+  private violation: Violation | null = null;
+  private readonly stepsMax: number;
+  /** The process that took the last step (for `current` in pick requests). */
+  private lastStepped: ProcState | null = null;
+  /** What the step in progress touched (reported to `chooser.observe`). */
+  private stepKey: string | null = null;
+  private stepGlobal = false;
+  private readonly systematic: boolean;
+  private readonly swarm: boolean;
+
+  constructor(
+    private readonly chooser: Chooser,
+    options: RunOptions,
+  ) {
+    this.recorder = new Recorder(options);
+    this.events = this.recorder.events;
+    this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
+    this.swarm = options.swarm === true;
+    this.systematic = chooser.wantsCandidates === true;
+  }
+
+  get<S>(ref: StoreRef<S, never, unknown>): S {
+    return this.states[ref.index] as S;
+  }
+
+  finished(processName: string): boolean {
+    const node = this.scheduler.topLevel(processName);
+    assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
+    return node.root.done && node.root.pending === null;
+  }
+
+  run(build: Build): RunResult {
+    const starts: { name: string; body: ProcessBody; faultable: boolean }[] = [];
+    build({
+      store: (key, machine, initial, storeOptions) => {
+        assert(!this.refs.some((r) => r.key === key), `store key "${key}" is declared twice`);
+        this.effectHandlers.push(
+          storeOptions?.effects as ((effect: unknown, io: EffectIo) => void) | undefined,
+        );
+        const ref = { key, index: this.refs.length, machine } as unknown as StoreRef<
+          unknown,
+          unknown,
+          unknown
+        >;
+        this.refs.push(ref);
+        this.states.push(initial);
+        return ref as never;
+      },
+      process: (name, body, opts) => {
+        assert(!starts.some((s) => s.name === name), `process "${name}" is declared twice`);
+        starts.push({ name, body, faultable: opts?.faults === true });
+      },
+      faults: (plan) => {
+        validatePlan(plan);
+        this.plan = plan;
+      },
+      always: (name, predicate) => {
+        this.properties.addAlways(name, predicate);
+      },
+      eventually: (name, predicate, { withinMs }) => {
+        this.properties.addEventually(name, predicate, withinMs);
+      },
+      horizon: (ms) => {
+        assert(Number.isInteger(ms) && ms > 0, `horizon must be a positive integer number of ms, got ${ms}`);
+        this.horizonMs = ms;
+      },
+      finishWhen: (predicate) => {
+        this.finishPredicate = predicate;
+      },
+    });
+    this.properties.assertWithin(this.horizonMs);
+    for (const s of starts) {
+      this.scheduler.addNode(s.name, s.body, s.faultable, false, this.now);
+      this.recorder.process(s.name);
+    }
+    this.recorder.initial(
+      this.refs.map((r) => r.key),
+      this.states,
+    );
+    if (this.swarm) this.plan = drawSwarmPlan(this.plan, (request) => this.decide(request));
+    for (const p of [...this.scheduler.procs]) this.startProcess(p);
+    this.checkProperties();
+    const endReason = this.violation === null ? this.loop() : "violation";
+    return {
+      decisions: this.recorder.decisions,
+      violation: this.violation,
+      steps: this.steps,
+      endMs: this.now,
+      endReason,
+      events: this.events,
+      processes: this.recorder.processNames,
+      store: this.recorder.store(this.refs.map((r) => r.key)),
+    };
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------------------
+
+  private loop(): RunResult["endReason"] {
+    for (;;) {
+      if (this.steps >= this.stepsMax) return "steps";
+      const enabled = this.scheduler.enabled(this, this.now);
+      if (enabled.length === 0) {
+        const next = this.scheduler.nextWakeMs(this.now);
+        const limit = Math.min(next ?? Number.POSITIVE_INFINITY, this.horizonMs + 1);
+        if (this.failOverdueLiveness(limit, next === null ? "quiescent" : "deadline")) return "violation";
+        if (next === null) return "quiescent";
+        if (next > this.horizonMs) {
+          this.now = this.horizonMs;
+          return "horizon";
+        }
+        this.now = next;
+        this.chooser.observe?.("time");
+        this.wakeDue();
+        // Code run on wake-up (up to each process's next yield) can end a process or change what properties
+        // read: check them, and finishWhen, as after a step.
+        const ended = this.afterChange();
+        if (ended !== null) return ended;
+        continue;
+      }
+      let proc: ProcState;
+      if (enabled.length === 1) proc = enabled[0]!;
+      else {
+        const options = enabled.map((p) => p.name);
+        const current = this.lastStepped === null ? -1 : enabled.indexOf(this.lastStepped);
+        proc =
+          enabled[
+            this.decide(
+              current >= 0 && this.systematic
+                ? { label: "pick", count: enabled.length, options, current }
+                : { label: "pick", count: enabled.length, options },
+            )
+          ]!;
+      }
+      this.chooser.stepping?.(proc.name);
+      this.steps++;
+      this.stepKey = null;
+      this.stepGlobal = false;
+      if (this.injectFault(proc)) this.stepGlobal = true;
+      else this.step(proc);
+      this.lastStepped = proc;
+      this.chooser.observe?.(
+        this.stepGlobal || this.stepKey === null
+          ? { key: null, write: true }
+          : { key: this.stepKey, write: true },
+      );
+      const ended = this.afterChange();
+      if (ended !== null) return ended;
+    }
+  }
+
+  /**
+   * After anything that may change what properties read (a step, or processes woken up): check the
+   * properties, then `finishWhen`. Returns why the run ends, or null when it goes on.
+   */
+  private afterChange(): "violation" | "finished" | null {
+    if (this.checkProperties()) return "violation";
+    if (this.finishPredicate?.(this) === true) {
+      if (this.failOverdueLiveness(this.now, "finished")) return "violation";
+      return "finished";
+    }
+    return null;
+  }
+
+  private wakeDue(): void {
+    for (const p of [...this.scheduler.procs]) {
+      if (!this.scheduler.isDue(p, this.now)) continue;
+      if (p.pending!.kind === "wake") {
+        p.pending = null;
+        this.advance(p, this.now);
+      } else if (p.pending!.kind === "restart") {
+        p.pending = null;
+        p.done = false;
+        if (this.events !== null) this.record({ process: p.name, op: "restart" });
+        this.startProcess(p);
+      }
+    }
+  }
+
+  // ---- decisions -------------------------------------------------------------------------------------
+
+  private decide(request: DecisionRequest): number {
+    let choice: number;
+    try {
+      choice = this.chooser.choose(request);
+    } catch (error) {
+      if (error instanceof ReplayDivergence) {
+        error.step = this.steps;
+        error.t = this.now;
+      }
+      throw error;
+    }
+    assert(
+      Number.isInteger(choice) && choice >= 0 && choice < request.count,
+      `chooser returned ${choice} for "${request.label}" with ${request.count} options`,
+    );
+    this.recorder.decision(request, choice);
+    return choice;
+  }
+
+  private draw(delay: number | Distribution, label: string): number {
+    if (!isDistribution(delay)) {
+      assert(
+        Number.isInteger(delay) && delay >= 0,
+        `${label}: a delay must be a non-negative integer, got ${delay}`,
+      );
+      return delay;
+    }
+    if (delay.values.length === 1) return delay.values[0]!;
+    return delay.values[
+      this.decide(
+        this.systematic
+          ? {
+              label,
+              count: delay.values.length,
+              weights: delay.weights,
+              candidates: supportIndices(delay, this.now, this.deadlines()),
+            }
+          : { label, count: delay.values.length, weights: delay.weights },
+      )
+    ]!;
+  }
+
+  /** Absolute times (ms) at which something is due: pending wake-ups, restarts, pause ends, liveness deadlines. */
+  private deadlines(): number[] {
+    const out: number[] = [];
+    this.scheduler.deadlines(this.now, out);
+    this.properties.deadlines(out);
+    return out;
+  }
+
+  // ---- processes -------------------------------------------------------------------------------------
+
+  private startProcess(p: ProcState): void {
+    const ctx: ProcessContext = { name: p.name, now: () => this.now };
+    p.gen = p.body(ctx);
+    this.advance(p, undefined);
+  }
+
+  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end. */
+  private advance(p: ProcState, input: unknown): void {
+    let value = input;
+    for (;;) {
+      const gen = p.gen;
+      assert(gen !== null, `process ${p.name} has no generator`);
+      let r: IteratorResult<Op, void>;
+      try {
+        r = gen.next(value);
+      } catch (error) {
+        throw new Error(`process "${p.name}" threw at t=${this.now}ms: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      if (r.done === true) {
+        this.finish(p);
+        return;
+      }
+      const op = r.value;
+      switch (op.kind) {
+        case "tx":
+          p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
+          p.readyAtMs = this.now;
+          return;
+        case "until":
+          p.pending = { kind: "until", predicate: op.predicate };
+          p.readyAtMs = this.now;
+          return;
+        case "sleep": {
+          const ms = this.draw(op.delay, `${p.name}: ${op.label}`);
+          if (this.events !== null && isDistribution(op.delay) && op.delay.values.length > 1) {
+            this.record({ process: p.name, op: "sleep", input: { label: op.label, ms } });
+          }
+          if (ms === 0) {
+            value = 0;
+            continue;
+          }
+          p.pending = { kind: "wake" };
+          p.readyAtMs = this.now + ms;
+          return;
+        }
+        case "spawn": {
+          assert(
+            !this.scheduler.isLive(op.name),
+            `${p.name}: cannot spawn "${op.name}": a live process already has that name`,
+          );
+          const live = this.scheduler.liveOn(p.node);
+          assert(
+            live < NODE_PROCESSES_MAX,
+            `process "${p.node.name}" exceeds ${NODE_PROCESSES_MAX} live processes`,
+          );
+          const child = this.scheduler.create(op.name, op.body, p.node, this.now);
+          this.recorder.process(op.name);
+          p.children.push(child);
+          if (this.events !== null) this.record({ process: p.name, op: "spawn", input: { name: op.name } });
+          this.startProcess(child);
+          value = { name: child.name, id: child.id } satisfies ProcessHandle;
+          continue;
+        }
+        case "kill": {
+          const target = this.scheduler.byId(op.handle.id);
+          if (target !== undefined && !target.done) {
+            this.stepGlobal = true;
+            this.scheduler.killTree(target);
+            this.scheduler.compact();
+            if (this.events !== null)
+              this.record({ process: p.name, op: "kill", input: { name: target.name } });
+          }
+          value = undefined;
+          continue;
+        }
+        case "choose": {
+          assert(op.options.length > 0, `${p.name}: choose "${op.label}" needs at least one option`);
+          const i =
+            op.options.length === 1
+              ? 0
+              : this.decide({
+                  label: `${p.name}: ${op.label}`,
+                  count: op.options.length,
+                  options: op.options,
+                  weights: op.weights,
+                });
+          value = op.options[i];
+          continue;
+        }
+        case "note":
+          if (this.events !== null) {
+            this.record(
+              op.data === undefined
+                ? { process: p.name, op: "note", input: op.text }
+                : { process: p.name, op: "note", input: op.text, result: op.data },
+            );
+          }
+          value = undefined;
+          continue;
+      }
+    }
+  }
+
+  private finish(p: ProcState): void {
+    // Killing children reaches other processes. (Ending a top-level process changes `view.finished`, which
+    // only `until` predicates read, and their steps are already treated as touching everything.)
+    if (p.children.some((c) => !c.done)) this.stepGlobal = true;
+    p.done = true;
+    p.pending = null;
+    p.gen = null;
+    for (const c of p.children) if (!c.done) this.scheduler.killTree(c);
+    this.scheduler.compact();
+  }
+
+  private step(p: ProcState): void {
+    const pending = p.pending;
+    assert(
+      pending !== null && (pending.kind === "tx" || pending.kind === "until"),
+      `${p.name} is not enabled`,
+    );
+    p.pending = null;
+    if (pending.kind === "until") {
+      this.stepGlobal = true;
+      this.advance(p, undefined);
+      return;
+    }
+    const { ref } = pending;
+    const event =
+      typeof pending.event === "function"
+        ? (pending.event as (nowMs: number) => unknown)(this.now)
+        : pending.event;
+    const before = this.states[ref.index];
+    this.stepKey = ref.key;
+    const out = ref.machine.transition(before, event);
+    this.states[ref.index] = out.state;
+    this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
+    const effects = out.effects;
+    if (this.events !== null) {
+      const entry = {
+        process: p.name,
+        op: "tx" as const,
+        key: ref.key,
+        input: event,
+        result: out.result,
+        changes: diff(before, out.state),
+      };
+      this.record(effects.length === 0 ? entry : { ...entry, effects: [...effects] });
+      this.recorder.after(out.state);
+    }
+    this.advance(p, out.result);
+    if (effects.length > 0) this.carryOut(ref, effects, p);
+  }
+
+  /** Run the store's effects handler on each effect of a `tx`, at the end of the step that applied it. */
+  private carryOut(
+    ref: StoreRef<unknown, unknown, unknown>,
+    effects: readonly unknown[],
+    by: ProcState,
+  ): void {
+    const handler = this.effectHandlers[ref.index];
+    this.stepGlobal = true;
+    assert(
+      handler !== undefined,
+      `store "${ref.key}" returned effects but was declared without an effects handler`,
+    );
+    const io: EffectIo = {
+      view: this,
+      spawn: (name, body, options) => {
+        assert(
+          !this.scheduler.isLive(name),
+          `effects of "${ref.key}": cannot spawn "${name}": a live process already has that name`,
+        );
+        const node = this.scheduler.addNode(name, body, options?.faults === true, true, this.now);
+        this.recorder.process(name);
+        if (this.events !== null) this.record({ process: by.name, op: "spawn", input: { name } });
+        this.startProcess(node.root);
+        return { name, id: node.root.id };
+      },
+    };
+    for (const effect of effects) handler(effect, io);
+  }
+
+  // ---- faults ----------------------------------------------------------------------------------------
+
+  /** Maybe inject a fault instead of stepping `p`; returns true when one was injected. */
+  private injectFault(p: ProcState): boolean {
+    const node = p.node;
+    if (!node.faultable) return false;
+    const fault = chooseFault(
+      node,
+      this.plan,
+      (request) => this.decide(request),
+      (delay, label) => this.draw(delay, label),
+    );
+    if (fault === null) return false;
+    if (fault.kind === "pause") {
+      node.pauseCount++;
+      node.pausedUntilMs = this.now + fault.ms;
+      if (this.events !== null) this.record({ process: p.name, op: "pause", input: { ms: fault.ms } });
+      return true;
+    }
+    node.crashCount++;
+    this.scheduler.crash(node, this.now + fault.ms);
+    if (this.events !== null) this.record({ process: p.name, op: "crash", input: { restartInMs: fault.ms } });
+    return true;
+  }
+
+  // ---- properties and recording ------------------------------------------------------------------------
+
+  /** Check invariants and discharge liveness obligations after a change; true when a violation was found. */
+  private checkProperties(): boolean {
+    const violation = this.properties.check(this, this.steps, this.now);
+    if (violation === null) return false;
+    this.violation = violation;
+    return true;
+  }
+
+  /** Before time moves to `limitMs`, fail the first liveness property whose deadline falls before it. */
+  private failOverdueLiveness(limitMs: number, why: "quiescent" | "finished" | "deadline"): boolean {
+    const violation = this.properties.overdue(limitMs, why, this.steps, this.now);
+    if (violation === null) return false;
+    this.now = violation.t;
+    this.violation = violation;
+    return true;
+  }
+
+  private record(e: Omit<TraceEvent, "step" | "t">): void {
+    this.recorder.event(this.steps, this.now, e);
+  }
+}

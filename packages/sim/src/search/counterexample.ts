@@ -1,0 +1,37 @@
+/** Counterexamples: a failing run recorded as a trace (checking that it reproduces), then shrunk. */
+import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import type { RunResult } from "../model/world/types.js";
+import { ReplayChooser } from "../strategy/replay.js";
+import type { Trace } from "../trace/trace.js";
+import { recordRun } from "./record.js";
+import { shrinkTrace } from "./shrink.js";
+
+/** Candidate runs the shrinker may spend on a counterexample found by `explore`. */
+export const EXPLORE_SHRINK_RUNS = 500;
+
+/** Record the failing run as a trace (checking it reproduces), then shrink it. */
+export function counterexampleOf(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  seed: number,
+  run: RunResult,
+  label: string,
+  swarm: boolean,
+  shrink: boolean,
+): { counterexample: Trace; original: Trace | null } {
+  const original = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions), label, { swarm });
+  if (original.violation?.property !== run.violation?.property) {
+    throw new Error(
+      `nondeterminism in ${scenario.name}/${variant.name} seed ${seed}: re-running the recorded decisions gave ${
+        original.violation?.property ?? "no violation"
+      } instead of "${run.violation?.property}"`,
+    );
+  }
+  if (!shrink) return { counterexample: original, original: null };
+  // A run budget, not a time budget: the written trace must not depend on the machine's speed.
+  const shrunk = shrinkTrace(scenario, variant, original, {
+    runsMax: EXPLORE_SHRINK_RUNS,
+    timeBudgetMs: Number.POSITIVE_INFINITY,
+  });
+  return { counterexample: shrunk.trace, original };
+}

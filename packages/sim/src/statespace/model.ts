@@ -1,0 +1,135 @@
+/**
+ * The shape of an explicit-state model for {@link checkStateSpace} (states, inputs, a pure successor function,
+ * invariants, keys or fingerprints) and of a check's bounds and results.
+ */
+import type { FingerprintBuilder } from "./fingerprint.js";
+
+/**
+ * A model to check: states `S` (plain immutable data), inputs `I`, and a pure successor function. Usually
+ * `next` wraps a core machine's `transition(state, event)` and keeps whatever the model's "processes"
+ * believe (tokens they hold, the clock) next to the machine state.
+ *
+ * Determinism: `inputs(s)` must list the same inputs in the same order every time it is called with an
+ * equal `s`, and `next` must be a pure function; the checker re-executes the counterexample along the
+ * recorded input positions and asserts that it reaches the violating state again.
+ */
+export interface StateSpaceModel<S, I> {
+  /** kebab-case name shown in reports, e.g. `claim-queue`. */
+  readonly name: string;
+  /** The initial state, or several (each is depth 0). */
+  readonly initial: S | readonly S[];
+  /** The inputs to try at `state`, in a fixed order; may depend on `state`. At most 2^32 − 1 per state. */
+  inputs(state: S): Iterable<I>;
+  /**
+   * The successor of `state` under `input`, or `null` when `input` is not enabled at `state`. Pure. Return
+   * the very same object when nothing changed (core transitions do): the checker then skips the fingerprint.
+   */
+  next(state: S, input: I): S | null;
+  /** Safety properties checked on every state reached, named by sentences. */
+  readonly invariants: readonly StateInvariant<S>[];
+  /**
+   * A canonical key of `state`: equal states (as the model means it) must give equal keys, different states
+   * different keys. A string is hashed to a 64-bit fingerprint; a number must be a non-negative safe integer
+   * and is stored exactly (no collision possible). Default: {@link canonicalKey} (structural, slower).
+   */
+  key?(state: S): string | number;
+  /**
+   * The fastest way to key a state: feed its canonical key to `into` as integers and strings, e.g.
+   * `into.int(s.nowMs); into.int(queueId)`; nothing is allocated. Takes precedence over `key`. Equal states
+   * must feed equal sequences; the sequence is hashed to a 64-bit fingerprint like a string key.
+   */
+  fingerprint?(state: S, into: FingerprintBuilder): void;
+  /**
+   * A label of `input` for counterexamples, e.g. `Ack w1`. Default: a string input as is, else its
+   * {@link canonicalKey}.
+   */
+  describe?(input: I): string;
+  /** A one-line summary of `state` for counterexamples. Default: {@link canonicalKey}. */
+  describeState?(state: S): string;
+}
+
+/** An invariant: `holds(state)` must be `true` in every reachable state. `name` is a sentence. */
+export interface StateInvariant<S> {
+  readonly name: string;
+  holds(state: S): boolean;
+}
+
+/** Bounds of one check; each says what happens when it is hit (a {@link CheckBounded} result). */
+export interface CheckOptions {
+  /** Most distinct states stored (visited set and parent pointers). Default {@link MAX_STATES_DEFAULT}. */
+  readonly maxStates?: number;
+  /** Deepest level explored (inputs from an initial state). Default: unbounded. */
+  readonly maxDepth?: number;
+  /** Wall-clock budget in ms, checked every 1,024 expanded states. Default: unbounded. */
+  readonly timeBudgetMs?: number;
+  /**
+   * Called after each BFS level with the depth just completed, the states stored so far and the states
+   * of the next level (the frontier): for progress reports, or to sample memory while the frontier is
+   * live (the benchmark does).
+   */
+  readonly onLevel?: (progress: {
+    readonly depth: number;
+    readonly states: number;
+    readonly frontier: number;
+  }) => void;
+}
+
+/** Default bound on stored states: 5,000,000 (about 120 MB of visited set and parent pointers there). */
+export const MAX_STATES_DEFAULT = 5_000_000;
+
+/**
+ * Figures of every result.
+ *
+ * - `states`: distinct states stored (by fingerprint). `transitions`: enabled (state, input) pairs executed,
+ *   self-loops included. `depth`: deepest level reached (inputs from an initial state).
+ * - `elapsedMs`, `statesPerSecond`: wall clock of the whole check (distinct states / s).
+ * - `bytesPerState`: bytes allocated for the visited set and the parent pointers, divided by `states`
+ *   (the structures that grow with the state count: 8 bytes per fingerprint slot at a load of 3/8 to 3/4, 6
+ *   per parent pointer, arrays grown by doubling — about 17 to 33 bytes).
+ * - `frontierMax`: most states held as objects at once (two BFS levels); they are not counted in
+ *   `bytesPerState` because their size is the model's.
+ */
+export interface CheckStats {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly elapsedMs: number;
+  readonly statesPerSecond: number;
+  readonly bytesPerState: number;
+  readonly frontierMax: number;
+}
+
+/** Every state within the bounds was explored and every invariant held. */
+export interface CheckVerified extends CheckStats {
+  readonly _tag: "Verified";
+}
+
+/** One step of a counterexample: the input applied and the state it led to. */
+export interface PathStep<S> {
+  readonly input: string;
+  readonly state: S;
+}
+
+/**
+ * `invariant` does not hold in `path.at(-1)?.state ?? initial`. `path` is a shortest sequence of inputs from
+ * the initial state `initial` to a violating state (BFS order), empty when an initial state violates it.
+ */
+export interface CheckViolation<S> extends CheckStats {
+  readonly _tag: "Violation";
+  readonly invariant: string;
+  readonly initial: S;
+  readonly path: readonly PathStep<S>[];
+}
+
+/**
+ * A bound stopped the check before the state space was exhausted; no invariant failed in the states
+ * stored. `message` names the bound and how to raise it, e.g. `stopped after storing 5,000,000 states
+ * (maxStates); raise --max-states or shrink the model`.
+ */
+export interface CheckBounded extends CheckStats {
+  readonly _tag: "Bounded";
+  readonly reason: "maxStates" | "maxDepth" | "time";
+  readonly message: string;
+}
+
+export type CheckResult<S> = CheckVerified | CheckViolation<S> | CheckBounded;

@@ -1,0 +1,130 @@
+/**
+ * The registry of strategies: their names, their defaults, and how a {@link StrategySpec} becomes a chooser
+ * per seed (random, pct) or the bounds of a search (exhaustive), and a label for traces and tables. Add a
+ * strategy here, beside its chooser in this folder.
+ */
+import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "../model/scenario.js";
+import { runWorld } from "../model/world/world.js";
+import type { ExhaustiveBounds } from "../search/exhaustive.js";
+import type { Chooser } from "./chooser.js";
+import { PctChooser } from "./pct.js";
+import { RandomChooser } from "./random.js";
+
+export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
+
+/** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
+export const PCT_DEPTH_DEFAULT = 3;
+
+/**
+ * Default bounds of `exhaustive` when neither the scenario nor the caller sets them: nothing bounded — the
+ * deviation budget deepens by itself (0, 1, 2, …) until the search is complete or its time budget
+ * ({@link EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT}) ends.
+ */
+export const EXHAUSTIVE_DEFAULTS: Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">> = {
+  depth: Number.POSITIVE_INFINITY,
+  preemptions: Number.POSITIVE_INFINITY,
+  deviations: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Wall-clock budget (ms) per variant of a self-deepening exhaustive search (no deviation bound given by the
+ * caller or the scenario) when the caller gives no `timeBudgetMs`: 10 s.
+ */
+export const EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT = 10_000;
+
+/** How each run of an exploration (or a replay by seed) chooses: the strategy and its parameters. */
+export interface StrategySpec {
+  readonly strategy: Strategy;
+  /** `pct` only: the bug depth `d` (default {@link PCT_DEPTH_DEFAULT}). */
+  readonly pctDepth?: number;
+  /** `exhaustive` only: its bounds (default: the scenario's, else {@link EXHAUSTIVE_DEFAULTS}). */
+  readonly bounds?: Partial<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations">>;
+}
+
+/**
+ * PCT's step estimate `k` for `variant`: the steps of one random run (seed 0). Picks happen only at steps, so
+ * this bounds the picks of a run whose length does not depend much on the schedule (the theorem needs `k` at
+ * least the run's length; a pilot's pick count alone underestimates it, because PCT runs one process long
+ * while others wait, and each of those steps is a pick). A function of the variant alone, so a PCT run is
+ * fully described by its seed and depth.
+ */
+export function pctSteps(variant: ScenarioVariant): number {
+  const pilot = runWorld(variant.build, new RandomChooser(0));
+  return Math.max(1, pilot.steps);
+}
+
+/**
+ * A chooser factory for `spec` on `variant`: `seed` → the chooser of the run with that seed. Only the seeded
+ * strategies have one; `exhaustive` is a search over runs (see {@link exhaustiveSearch}), not a chooser per seed.
+ */
+export function chooserFactory(variant: ScenarioVariant, spec: StrategySpec): (seed: number) => Chooser {
+  if (spec.strategy === "random") return (seed) => new RandomChooser(seed);
+  if (spec.strategy === "exhaustive")
+    throw new InputError(
+      "the exhaustive strategy has no seeds: replay its counterexample from the trace file",
+    );
+  const depth = spec.pctDepth ?? PCT_DEPTH_DEFAULT;
+  const steps = pctSteps(variant);
+  return (seed) => new PctChooser(seed, { depth, steps });
+}
+
+/**
+ * The exhaustive bounds `spec` asks for on `scenario` (caller's, else the scenario's, else the defaults), and
+ * `deepen`: true when neither the caller nor the scenario bounds the deviations, so the search raises the
+ * deviation budget by itself.
+ */
+export function exhaustiveBounds(
+  scenario: Scenario,
+  spec: StrategySpec,
+): Required<Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations" | "deepen">> {
+  const merged = { ...EXHAUSTIVE_DEFAULTS, ...scenario.exhaustive, ...spec.bounds };
+  const deepen = spec.bounds?.deviations === undefined && scenario.exhaustive.deviations === undefined;
+  return { ...merged, deepen };
+}
+
+/**
+ * Bounds as people read them: `deviations ≤ 2`, `deepening` (the deviation budget raised by itself); unbounded ones are left out;
+ * `unbounded` if all are.
+ */
+export function describeBounds(
+  bounds: Pick<ExhaustiveBounds, "depth" | "preemptions" | "deviations" | "deepen">,
+): string {
+  const parts: string[] = [];
+  if (bounds.depth !== Number.POSITIVE_INFINITY) parts.push(`depth ≤ ${bounds.depth}`);
+  if ((bounds.deviations ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
+    parts.push(`deviations ≤ ${bounds.deviations}`);
+  else if (bounds.deepen === true) parts.push("deepening");
+  if ((bounds.preemptions ?? Number.POSITIVE_INFINITY) !== Number.POSITIVE_INFINITY)
+    parts.push(`preemptions ≤ ${bounds.preemptions}`);
+  return parts.length === 0 ? "unbounded" : parts.join(", ");
+}
+
+/** The strategy as written in traces and tables: `random`, `pct(d=3)`, `exhaustive(deviations ≤ 2)`. */
+export function strategyLabel(spec: StrategySpec, scenario?: Scenario): string {
+  if (spec.strategy === "pct") return `pct(d=${spec.pctDepth ?? PCT_DEPTH_DEFAULT})`;
+  if (spec.strategy === "exhaustive") {
+    const bounds =
+      scenario === undefined
+        ? { ...EXHAUSTIVE_DEFAULTS, ...spec.bounds, deepen: spec.bounds?.deviations === undefined }
+        : exhaustiveBounds(scenario, spec);
+    return `exhaustive(${describeBounds(bounds)})`;
+  }
+  return spec.strategy;
+}
+
+/** The strategy spec of `options` on `scenario` (its default strategy when none is given). */
+export function specOf(
+  scenario: Scenario,
+  options: {
+    readonly strategy?: Strategy;
+    readonly pctDepth?: number;
+    readonly bounds?: StrategySpec["bounds"];
+  },
+): StrategySpec {
+  const strategy = options.strategy ?? scenario.strategy;
+  return {
+    strategy,
+    ...(strategy === "pct" && options.pctDepth !== undefined ? { pctDepth: options.pctDepth } : {}),
+    ...(strategy === "exhaustive" && options.bounds !== undefined ? { bounds: options.bounds } : {}),
+  };
+}
