@@ -25,6 +25,7 @@ export { parseSeed } from "./cli/common.js";
 export { type CliIo, main as runCli } from "./cli/main.js";
 export { WorkerPool } from "./io/parallel.js";
 export { findModelRegistry, findRegistry, loadModels, loadScenarios } from "./io/registry.js";
+export { readTrace, writeTrace } from "./io/trace-file.js";
 export {
   type CheckedModel,
   defineModel,
@@ -167,14 +168,7 @@ export {
   strategyLabel,
 } from "./strategy/registry.js";
 export { ReplayChooser, ReplayDivergence } from "./strategy/replay.js";
-export {
-  fingerprint,
-  readTrace,
-  TRACE_FORMAT,
-  TRACE_VERSION,
-  type Trace,
-  writeTrace,
-} from "./trace/trace.js";
+export { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "./trace/format.js";
 export { escapeHtml, REPORT_GENERATOR, renderReport } from "./view/html.js";
 export {
   escapeMermaid,

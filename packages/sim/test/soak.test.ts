@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ExploreProgressBar } from "../src/cli/progress.js";
-import { baseSeedOf, SOAK_SEED_SALT, schedulesOfSeed } from "../src/cli/soak.js";
+import { baseSeedOf, SOAK_SEED_SALT, schedulesOfSeed } from "../src/cli/soak-seeds.js";
 import { defineScenario, runCli, runSeed, type Scenario, sleep } from "../src/index.js";
 import { lostUpdate, rareLostUpdate } from "./fixtures.js";
 

@@ -4,10 +4,10 @@
  * the expected one, or a pass is weaker than the test requires.
  */
 import { resolve } from "node:path";
+import { writeTrace } from "../io/trace-file.js";
 import { findVariant, type Scenario } from "../model/scenario.js";
 import { type ExploreOptions, exploreVariant } from "../search/explore.js";
 import { describeStrength, type Strength, type VariantResult } from "../search/verdict.js";
-import { writeTrace } from "../trace/trace.js";
 
 /** Options of {@link assertVariant}: those of `exploreVariant`, with defaults for a test. */
 export interface AssertVariantOptions extends Omit<ExploreOptions, "seed" | "stopBefore"> {

@@ -6,16 +6,16 @@
  * interleave trace.
  */
 
-import { relative } from "node:path";
 import { assert } from "@interleave/core";
 import fc from "fast-check";
+import { relativeToCwd, writeTrace } from "../io/trace-file.js";
 import { type Expectation, findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
 import type { RunResult } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import { recordRun } from "../search/record.js";
 import type { Chooser, DecisionRequest } from "../strategy/chooser.js";
 import { ReplayChooser } from "../strategy/replay.js";
-import { type Trace, writeTrace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 
 /**
  * Decision values are integers in `[0, DECISION_VALUE_RANGE)`. A value is read as a quantile: `v / 65536` of
@@ -350,7 +350,7 @@ export function assertScenario<P = unknown>(
     `${options.tracesDir ?? "traces"}/${scenario.name}.${variant.name}.fast-check.json`,
     trace,
   );
-  const tracePath = displayPath(written);
+  const tracePath = relativeToCwd(written);
   if (expect === "pass") {
     throw new Error(
       [
@@ -407,10 +407,4 @@ function safeJson(value: unknown): string {
 function summarize(stream: readonly number[]): string {
   const head = stream.slice(0, 32).join(",");
   return stream.length > 32 ? `[${head},…]` : `[${head}]`;
-}
-
-/** `path` relative to the working directory when it lies below it, else as given. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === "" || rel.startsWith("..") ? path : rel;
 }

@@ -1,14 +1,15 @@
 /**
- * What the commands that run scenarios share (`explore` in ./main.ts, `soak` in ./soak.ts): the parsers of their
- * numeric options, the scenario-registry lookup, the counterexample writer and the replay flags of a strategy.
+ * What the commands that run scenarios share (`explore` in ./explore.ts, `replay` in ./replay.ts, `soak` in ./soak.ts): the parsers of their
+ * numeric options, the scenario-registry lookup, the counterexample writer, the strategy of the flags and the replay flags of a strategy.
  * One copy each, so both commands read their options, name their files and print their replay commands alike.
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { findRegistry } from "../io/registry.js";
-import { InputError, type Scenario } from "../model/scenario.js";
+import { writeTrace } from "../io/trace-file.js";
+import { InputError, type Scenario, type Strategy } from "../model/scenario.js";
 import type { VariantResult } from "../search/verdict.js";
-import { writeTrace } from "../trace/trace.js";
+import type { StrategySpec } from "../strategy/registry.js";
 import { renderReport } from "../view/html.js";
 import { renderMermaid } from "../view/mermaid.js";
 import { type ReportTarget, reportPathOf, reportRunsOf, writeReportFile } from "./report.js";
@@ -151,4 +152,12 @@ export function replayArgsOf(label: string): string[] {
 export function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);
   return rel.startsWith("..") ? path : rel;
+}
+
+/** The strategy spec of the CLI flags (random when none is given). */
+export function specOfFlags(flags: { strategy?: Strategy; pctDepth?: number }): StrategySpec {
+  const strategy = flags.strategy ?? "random";
+  return strategy === "pct" && flags.pctDepth !== undefined
+    ? { strategy: "pct", pctDepth: flags.pctDepth }
+    : { strategy };
 }

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { findRegistry, loadScenarios } from "../io/registry.js";
+import { readTrace } from "../io/trace-file.js";
 import { InputError, type Scenario } from "../model/scenario.js";
-import { readTrace, type Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { eventsOf, REPORT_GENERATOR, renderReport } from "../view/html.js";
 import { mermaidBlock } from "../view/mermaid.js";
 import { type ReportRun, reportRunOf } from "../view/report-model.js";

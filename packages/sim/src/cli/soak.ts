@@ -9,9 +9,7 @@
  * written); 3 a scenario threw (bin.ts prints where and the stack).
  */
 import { randomInt } from "node:crypto";
-import Table from "cli-table3";
 import type { Command } from "commander";
-import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
 import { loadScenarios } from "../io/registry.js";
 import {
@@ -21,31 +19,27 @@ import {
   type Scenario,
   type ScenarioVariant,
 } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant, runSeed } from "../search/explore.js";
-import type { VariantResult } from "../search/verdict.js";
+import { type ExploreOptions, exploreVariant } from "../search/explore.js";
 import { strategyLabel } from "../strategy/registry.js";
 import {
   checkTracesDir,
   parsePositive,
   parseSeed,
   registryPath,
-  replayArgsOf,
   type WrittenCounterexample,
   writeCounterexample,
 } from "./common.js";
 import { ExploreProgressBar, type ProgressStream } from "./progress.js";
-
-/** Schedules per pass variant when `--schedules` is not given. */
-export const SOAK_SCHEDULES_DEFAULT = 1_000_000;
-/** Base seeds the schedules are spread over when `--seeds` is not given. */
-export const SOAK_SEEDS_DEFAULT = 20;
-/** Most base seeds a soak takes (each is held, printed in `--json`, and explored in turn). */
-export const SOAK_SEEDS_MAX = 100_000;
-/**
- * Mixed into the root seed for base seeds 1, 2, … ("soak" in ASCII), so that no base seed is one of base seed 0's
- * own run seeds (`runSeed(root, i)`), whose schedules would then be run twice.
- */
-export const SOAK_SEED_SALT = 0x736f616b;
+import { jsonDocument, render, type SoakRow } from "./soak-report.js";
+import {
+  baseSeedOf,
+  SOAK_SCHEDULES_DEFAULT,
+  SOAK_SEEDS_DEFAULT,
+  SOAK_SEEDS_MAX,
+  type SoakFlags,
+  type SoakStrategy,
+  schedulesOfSeed,
+} from "./soak-seeds.js";
 
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
 export interface SoakIo {
@@ -55,44 +49,6 @@ export interface SoakIo {
   readonly invokedAs?: string | undefined;
   /** Where the progress bar is drawn (a terminal), else none. */
   readonly progress?: ProgressStream | undefined;
-}
-
-/** The strategies a soak can run: the seeded ones (exhaustive search has no seeds to spread a budget over). */
-export type SoakStrategy = "random" | "pct";
-
-interface SoakFlags {
-  variant?: string;
-  schedules?: number;
-  seeds?: number;
-  seed?: number;
-  strategy?: SoakStrategy;
-  pctDepth?: number;
-  swarm?: boolean;
-  shrink: boolean;
-  workers?: number;
-  timeBudgetMs?: number;
-  json?: boolean;
-  /** False with `--no-progress`. */
-  progress: boolean;
-  tracesDir: string;
-  scenarios?: string;
-}
-
-/**
- * Base seed `i` (0-based) of a soak from root seed `root` (uint32 → uint32): the root itself for `i = 0` (so a
- * soak over one base seed runs exactly the runs of `explore --seed root --runs N`), then explore's run-seed hash
- * of the salted root, `runSeed(root ^ SOAK_SEED_SALT, i)`. Deterministic: the same root gives the same seeds.
- */
-export function baseSeedOf(root: number, i: number): number {
-  return i === 0 ? root >>> 0 : runSeed((root ^ SOAK_SEED_SALT) >>> 0, i);
-}
-
-/**
- * Schedules base seed `i` of `seeds` runs when a variant soaks `total` schedules: ⌊total/seeds⌋, plus one for
- * each of the first `total mod seeds` base seeds — so the first ones run ⌈total/seeds⌉ and the sum is `total`.
- */
-export function schedulesOfSeed(total: number, seeds: number, i: number): number {
-  return Math.floor(total / seeds) + (i < total % seeds ? 1 : 0);
 }
 
 function parseStrategy(text: string): SoakStrategy {
@@ -190,30 +146,6 @@ function targetsOf(
     );
   }
   return targets;
-}
-
-/** One variant's soak. */
-interface SoakRow extends WrittenCounterexample {
-  readonly scenario: Scenario;
-  readonly variant: ScenarioVariant;
-  readonly strategy: string;
-  /** The strategy is the scenario's own default (no `--strategy`). */
-  readonly defaulted: boolean;
-  /** The scenario's default is exhaustive, so it was soaked with random. */
-  readonly fallback: boolean;
-  readonly swarm: boolean;
-  /**
-   * Schedules run, all base seeds together; for a violation, those up to and including the failing run in run
-   * order (the count one thread gets, also with worker threads).
-   */
-  readonly schedules: number;
-  /** Base seeds started (all of them for a pass the time budget did not stop). */
-  readonly baseSeeds: number;
-  readonly elapsedMs: number;
-  /** What ended the variant before its planned schedules: a violation, the time budget, or nothing. */
-  readonly stoppedBy: "violation" | "time" | null;
-  /** The violation: the exploration of the base seed that found it, and that base seed's index. */
-  readonly found: { readonly result: VariantResult; readonly seedIndex: number } | null;
 }
 
 /** What one variant's soak runs with. */
@@ -375,183 +307,4 @@ async function soakVariant(
     stoppedBy,
     found,
   };
-}
-
-function jsonDocument(rows: readonly SoakRow[], rootSeed: number, seeds: readonly number[], total: number) {
-  return {
-    version: 1,
-    rootSeed,
-    schedules: total,
-    seeds,
-    results: rows.map((r) => {
-      const failing = r.found?.result ?? null;
-      return {
-        scenario: r.scenario.name,
-        variant: r.variant.name,
-        expect: r.variant.expect,
-        verdict: failing === null ? "pass" : "violation",
-        strength: failing === null ? "sampled" : null,
-        property: failing?.property ?? null,
-        schedules: r.schedules,
-        baseSeeds: r.baseSeeds,
-        strategy: r.strategy,
-        swarm: r.swarm,
-        elapsedMs: r.elapsedMs,
-        stoppedBy: r.stoppedBy,
-        seed: failing?.seed ?? null,
-        baseSeed: failing === null ? null : seeds[r.found!.seedIndex]!,
-        runIndex: failing?.runIndex ?? null,
-        trace: r.tracePath,
-        originalTrace: r.originalPath,
-      };
-    }),
-  };
-}
-
-interface RenderContext {
-  readonly rootSeed: number;
-  readonly total: number;
-  readonly count: number;
-  readonly rerun: string;
-  readonly prefix: string;
-  readonly registryArgs: readonly string[];
-  readonly flags: SoakFlags;
-}
-
-/** 1234567 → `1,234,567`. */
-function count(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-/** How the schedules are shared among the base seeds, for the header. */
-function shares(total: number, seeds: number): string {
-  const q = Math.floor(total / seeds);
-  const r = total % seeds;
-  if (r === 0) return `${count(q)} each`;
-  return `the first ${r} run ${count(q + 1)}, the other ${seeds - r} run ${count(q)}`;
-}
-
-function render(rows: readonly SoakRow[], ctx: RenderContext): string {
-  const { rootSeed, total, prefix, registryArgs } = ctx;
-  const withRegistry = (command: string) =>
-    registryArgs.length === 0 ? command : `${command} ${registryArgs.join(" ")}`;
-  const replay = `${prefix} replay`;
-  const table = new Table({
-    head: [
-      "scenario",
-      "variant",
-      "verdict",
-      "property violated",
-      "schedules",
-      "base seeds",
-      "strategy",
-      "schedules/s",
-      "elapsed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, 40, null, null, 22, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
-  });
-  for (const r of rows) {
-    const failing = r.found?.result ?? null;
-    table.push([
-      r.scenario.name,
-      r.variant.name,
-      failing === null ? `${pc.green("✓")} pass (sampled)` : `${pc.red("✗")} violation`,
-      failing?.property ?? pc.dim("—"),
-      count(r.schedules),
-      r.baseSeeds === ctx.count ? String(r.baseSeeds) : `${r.baseSeeds} of ${ctx.count}`,
-      `${r.strategy}${r.defaulted ? pc.dim(" (default)") : ""}`,
-      r.elapsedMs === 0 ? pc.dim("—") : count(Math.round((r.schedules * 1000) / r.elapsedMs)),
-      `${(r.elapsedMs / 1000).toFixed(2)}s`,
-    ]);
-  }
-  const lines = [
-    `${pc.bold("interleave soak")} · root seed ${rootSeed} · ${count(total)} schedules per pass variant over ${ctx.count} base seeds (${shares(total, ctx.count)})`,
-    table.toString(),
-  ];
-  const passes = rows.filter((r) => r.found === null);
-  if (passes.length > 0) {
-    lines.push(pc.bold("What each pass means:"));
-    for (const r of passes) {
-      const of = `${r.strategy}${r.swarm ? " with swarm fault plans" : ""}`;
-      const cut =
-        r.stoppedBy === "time"
-          ? `; the time budget (${count(ctx.flags.timeBudgetMs!)} ms) stopped it before the ${count(total)} planned`
-          : "";
-      const line = `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`;
-      lines.push(r.stoppedBy === "time" ? pc.yellow(line) : pc.dim(line));
-    }
-  }
-  for (const r of rows.filter((x) => x.fallback)) {
-    lines.push(
-      pc.dim(
-        `  ${r.scenario.name}: its default strategy is exhaustive, which has no seeds; soaked with ${r.strategy}`,
-      ),
-    );
-  }
-  const counterexamples = rows.filter((r) => r.found !== null && r.tracePath !== null);
-  if (counterexamples.length > 0) {
-    lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
-    for (const r of counterexamples) {
-      const f = r.found!.result;
-      const shrunk = f.counterexample?.shrunk;
-      lines.push(`  ${f.scenario} / ${f.variant}: ${f.property}`);
-      lines.push(
-        `    ${withRegistry(`${replay} ${r.tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${f.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${f.counterexample!.decisions.length} decisions)`)}`,
-      );
-      if (r.originalPath !== null)
-        lines.push(pc.dim(`    original, as found: ${withRegistry(`${replay} ${r.originalPath}`)}`));
-      if (f.counterexample?.swarm !== true && !r.scenario.swarm)
-        lines.push(
-          pc.dim(
-            `    the original by seed: ${withRegistry([replay, f.scenario, "--variant", f.variant, ...replayArgsOf(f.strategy), "--seed", String(f.seed)].join(" "))}`,
-          ),
-        );
-      lines.push(pc.dim(refind(r, ctx)));
-    }
-  }
-  const violated = rows.filter((r) => r.found !== null);
-  lines.push(
-    violated.length === 0
-      ? pc.green(`${rows.length} pass variant(s) soaked, no violation found.`)
-      : pc.red(
-          `${violated.length} of ${rows.length} pass variant(s) violated a property: ${violated
-            .map((r) => `${r.scenario.name}/${r.variant.name}`)
-            .join(", ")}`,
-        ),
-  );
-  lines.push(pc.dim(`Re-run exactly: ${ctx.rerun}`));
-  return `${lines.join("\n")}\n`;
-}
-
-/**
- * Where a violation was found, and the `explore` command that finds it again: the failing base seed as explore's
- * base seed, with just enough runs to reach the failing one.
- */
-function refind(r: SoakRow, ctx: RenderContext): string {
-  const f = r.found!.result;
-  const i = r.found!.seedIndex;
-  const baseSeed = baseSeedOf(ctx.rootSeed, i);
-  const run = f.runIndex ?? 0;
-  const strategyArgs =
-    f.strategy === "random"
-      ? r.scenario.strategy === "random"
-        ? []
-        : ["--strategy", "random"]
-      : replayArgsOf(f.strategy);
-  const explore = [
-    `${ctx.prefix} explore`,
-    f.scenario,
-    "--variant",
-    f.variant,
-    ...strategyArgs,
-    ...(ctx.flags.swarm === undefined ? [] : [ctx.flags.swarm ? "--swarm" : "--no-swarm"]),
-    "--seed",
-    String(baseSeed),
-    "--runs",
-    String(run + 1),
-    ...ctx.registryArgs,
-  ].join(" ");
-  return `    found by run ${count(run + 1)} of base seed ${baseSeed} (base seed ${i + 1} of ${ctx.count}); explore finds it again: ${explore}`;
 }

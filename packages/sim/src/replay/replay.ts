@@ -6,7 +6,7 @@ import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import { recordRun } from "../search/record.js";
 import { chooserFactory, type StrategySpec, strategyLabel } from "../strategy/registry.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { formatValue } from "../view/timeline.js";
 
 /** Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. */

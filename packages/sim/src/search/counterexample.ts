@@ -2,7 +2,7 @@
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import type { RunResult } from "../model/world/types.js";
 import { ReplayChooser } from "../strategy/replay.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { recordRun } from "./record.js";
 import { shrinkTrace } from "./shrink.js";
 

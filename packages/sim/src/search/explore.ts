@@ -17,7 +17,7 @@ import {
   specOf,
   strategyLabel,
 } from "../strategy/registry.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { counterexampleOf } from "./counterexample.js";
 import { exhaustiveSearch } from "./exhaustive.js";
 import { type Coverage, type Cut, type Strength, strengthOf, type VariantResult } from "./verdict.js";

@@ -6,7 +6,7 @@ import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import type { RunResult } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import type { Chooser } from "../strategy/chooser.js";
-import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../trace/trace.js";
+import { fingerprint, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../trace/format.js";
 
 /**
  * Run `variant` under `chooser` with recording on and package the run as a trace (`strategy` as labelled).

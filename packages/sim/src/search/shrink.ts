@@ -10,7 +10,7 @@ import type { Build, RunResult } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import type { Chooser, Decision, DecisionRequest } from "../strategy/chooser.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { recordRun } from "./record.js";
 
 /** Budget of one shrink. A time budget makes the result depend on machine speed; tests give `runsMax` alone. */

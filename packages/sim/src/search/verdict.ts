@@ -2,7 +2,7 @@
  * Verdicts and what backs them: the result of exploring one variant ({@link VariantResult}), what an
  * exhaustive search covered, and how strong a pass is (verified / bounded / sampled) in words.
  */
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 
 /** How strong a `pass` is (DESIGN.md "Verdicts and what backs them"); a violation has none. */
 export type Strength = "verified" | "bounded" | "sampled";

@@ -9,24 +9,12 @@
  * The swimlanes are rendered here, so the page reads without its script; the script (assets/report.js) adds
  * the navigation and the side panel from the embedded JSON.
  */
-import { readFileSync } from "node:fs";
+import { reportAsset as asset } from "../io/report-assets.js";
 import type { ReportRun, ReportStep } from "./report-model.js";
 import { formatTime } from "./timeline.js";
 
 /** The `<meta name="generator">` of every report: `report` refuses to overwrite an HTML file without it. */
 export const REPORT_GENERATOR = "interleave report";
-
-const assets = new Map<string, string>();
-
-/** An asset file shipped beside this module (src/view/assets, copied to dist/view/assets by the build). */
-function asset(name: string): string {
-  let text = assets.get(name);
-  if (text === undefined) {
-    text = readFileSync(new URL(`./assets/${name}`, import.meta.url), "utf8");
-    assets.set(name, text);
-  }
-  return text;
-}
 
 /** Escape text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {

@@ -14,7 +14,7 @@
  */
 import { InputError } from "../model/scenario.js";
 import type { TraceEvent } from "../model/world/types.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 import { eventText, foldIdle, formatTime, formatValue } from "./timeline.js";
 
 export interface MermaidOptions {

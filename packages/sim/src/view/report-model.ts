@@ -14,7 +14,7 @@ import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import type { StoreSnapshots, TraceEvent } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
-import { fingerprint, type Trace } from "../trace/trace.js";
+import { fingerprint, type Trace } from "../trace/format.js";
 import { eventText, foldIdle, formatValue } from "./timeline.js";
 
 /** One row of the report: a recorded event, or the synthetic last row of an `eventually` deadline. */

@@ -5,7 +5,7 @@
  */
 import pc from "picocolors";
 import type { TraceEvent } from "../model/world/types.js";
-import type { Trace } from "../trace/trace.js";
+import type { Trace } from "../trace/format.js";
 
 export interface TimelineOptions {
   /** Show steps that changed nothing and repeat an earlier one (hidden by default). */
