@@ -14,16 +14,16 @@
  * shared operation, before any other process runs — as a runtime acting under the lock that applied the
  * transition would. Handlers typically spawn processes (`io.spawn`) or flip in-memory flags.
  *
- * The parts read on their own: the process table and what is enabled (scheduler.ts), faults and swarm testing
+ * The parts read on their own: the process table and what is enabled (scheduler.ts), decisions and drawn delays (decisions.ts), faults and swarm testing
  * (faults.ts), properties (properties.ts) and recording (recorder.ts); this module drives them — the clock,
- * decisions, a process's local code, steps and effects.
+ * a process's local code, steps and effects (decisions go through decisions.ts).
  */
 import { assert } from "@interleave/core";
-import type { Chooser, DecisionRequest } from "../../strategy/chooser.js";
-import { ReplayDivergence } from "../../strategy/replay.js";
+import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
-import { type Distribution, isDistribution, supportIndices } from "../distribution.js";
+import { isDistribution } from "../distribution.js";
 import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "../ops.js";
+import { Decisions } from "./decisions.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
@@ -47,12 +47,14 @@ class World implements View {
   private readonly scheduler = new Scheduler();
   private readonly properties = new Properties();
   private readonly recorder: Recorder;
+  private readonly decisions: Decisions;
   /** Shorthand for `recorder.events`: null when the run does not record its event log. */
   private readonly events: TraceEvent[] | null;
   private plan: FaultPlan = {};
   private horizonMs = HORIZON_DEFAULT_MS;
   private finishPredicate: ((view: View) => boolean) | null = null;
-  private steps = 0;
+  /** Steps taken so far. */
+  steps = 0;
   private violation: Violation | null = null;
   private readonly stepsMax: number;
   /** The process that took the last step (for `current` in pick requests). */
@@ -69,6 +71,7 @@ class World implements View {
   ) {
     this.recorder = new Recorder(options);
     this.events = this.recorder.events;
+    this.decisions = new Decisions(chooser, this.recorder, this);
     this.stepsMax = options.stepsMax ?? STEPS_MAX_DEFAULT;
     this.swarm = options.swarm === true;
     this.systematic = chooser.wantsCandidates === true;
@@ -132,7 +135,7 @@ class World implements View {
       this.refs.map((r) => r.key),
       this.states,
     );
-    if (this.swarm) this.plan = drawSwarmPlan(this.plan, (request) => this.decide(request));
+    if (this.swarm) this.plan = drawSwarmPlan(this.plan, (request) => this.decisions.decide(request));
     for (const p of [...this.scheduler.procs]) this.startProcess(p);
     this.checkProperties();
     const endReason = this.violation === null ? this.loop() : "violation";
@@ -179,7 +182,7 @@ class World implements View {
         const current = this.lastStepped === null ? -1 : enabled.indexOf(this.lastStepped);
         proc =
           enabled[
-            this.decide(
+            this.decisions.decide(
               current >= 0 && this.systematic
                 ? { label: "pick", count: enabled.length, options, current }
                 : { label: "pick", count: enabled.length, options },
@@ -231,52 +234,8 @@ class World implements View {
     }
   }
 
-  // ---- decisions -------------------------------------------------------------------------------------
-
-  private decide(request: DecisionRequest): number {
-    let choice: number;
-    try {
-      choice = this.chooser.choose(request);
-    } catch (error) {
-      if (error instanceof ReplayDivergence) {
-        error.step = this.steps;
-        error.t = this.now;
-      }
-      throw error;
-    }
-    assert(
-      Number.isInteger(choice) && choice >= 0 && choice < request.count,
-      `chooser returned ${choice} for "${request.label}" with ${request.count} options`,
-    );
-    this.recorder.decision(request, choice);
-    return choice;
-  }
-
-  private draw(delay: number | Distribution, label: string): number {
-    if (!isDistribution(delay)) {
-      assert(
-        Number.isInteger(delay) && delay >= 0,
-        `${label}: a delay must be a non-negative integer, got ${delay}`,
-      );
-      return delay;
-    }
-    if (delay.values.length === 1) return delay.values[0]!;
-    return delay.values[
-      this.decide(
-        this.systematic
-          ? {
-              label,
-              count: delay.values.length,
-              weights: delay.weights,
-              candidates: supportIndices(delay, this.now, this.deadlines()),
-            }
-          : { label, count: delay.values.length, weights: delay.weights },
-      )
-    ]!;
-  }
-
   /** Absolute times (ms) at which something is due: pending wake-ups, restarts, pause ends, liveness deadlines. */
-  private deadlines(): number[] {
+  deadlines(): number[] {
     const out: number[] = [];
     this.scheduler.deadlines(this.now, out);
     this.properties.deadlines(out);
@@ -320,7 +279,7 @@ class World implements View {
           p.readyAtMs = this.now;
           return;
         case "sleep": {
-          const ms = this.draw(op.delay, `${p.name}: ${op.label}`);
+          const ms = this.decisions.draw(op.delay, `${p.name}: ${op.label}`);
           if (this.events !== null && isDistribution(op.delay) && op.delay.values.length > 1) {
             this.record({ process: p.name, op: "sleep", input: { label: op.label, ms } });
           }
@@ -367,7 +326,7 @@ class World implements View {
           const i =
             op.options.length === 1
               ? 0
-              : this.decide({
+              : this.decisions.decide({
                   label: `${p.name}: ${op.label}`,
                   count: op.options.length,
                   options: op.options,
@@ -478,8 +437,8 @@ class World implements View {
     const fault = chooseFault(
       node,
       this.plan,
-      (request) => this.decide(request),
-      (delay, label) => this.draw(delay, label),
+      (request) => this.decisions.decide(request),
+      (delay, label) => this.decisions.draw(delay, label),
     );
     if (fault === null) return false;
     if (fault.kind === "pause") {
