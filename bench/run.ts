@@ -13,7 +13,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { exploreVariant, type Scenario, type Strategy, strategyLabel, WorkerPool } from "@interleave/sim";
+import { exploreVariant, type Scenario, type Strategy } from "@interleave/sim";
+import { WorkerPool } from "@interleave/sim/cli";
+import { strategyLabel } from "@interleave/sim/strategies";
 import scenarios from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";

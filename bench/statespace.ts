@@ -14,7 +14,7 @@
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { type CheckResult, checkStateSpace, type StateSpaceModel } from "@interleave/sim";
+import { type CheckResult, checkStateSpace, type StateSpaceModel } from "@interleave/sim/statespace";
 import { CLAIM_QUEUE_LARGE, claimQueueModel } from "../scenarios/heartbeat-vs-ack/claim-queue.model.js";
 import { LEASE_LARGE, leaseModel } from "../scenarios/merge-gate/lease.model.js";
 

@@ -1,11 +1,6 @@
 /** Helpers shared by the scenarios' tests (imported by *.test.ts only). */
-import {
-  canonicalKey,
-  checkDeterminism,
-  type Scenario,
-  type ScenarioVariant,
-  type StateSpaceModel,
-} from "@interleave/sim";
+import { checkDeterminism, type Scenario, type ScenarioVariant } from "@interleave/sim";
+import { canonicalKey, type StateSpaceModel } from "@interleave/sim/statespace";
 import { expect, it } from "vitest";
 
 /** The variant `name` of `scenario`; throws naming it when there is none. */

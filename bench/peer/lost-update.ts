@@ -36,15 +36,14 @@ import { performance } from "node:perf_hooks";
 import {
   defineScenario,
   exploreVariant,
-  RandomChooser,
-  runSeed,
-  runWorld,
   type Scenario,
   type ScenarioVariant,
   type StoreRef,
   tx,
   type WorldBuilder,
 } from "@interleave/sim";
+import { runSeed, runWorld } from "@interleave/sim/search";
+import { RandomChooser } from "@interleave/sim/strategies";
 import fc from "fast-check";
 import { type CounterEvent, type CounterResult, counter } from "../../packages/sim/test/fixtures.js";
 

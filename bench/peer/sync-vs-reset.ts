@@ -64,15 +64,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { SyncCoordinator } from "@interleave/core";
-import {
-  type Distribution,
-  exploreVariant,
-  RandomChooser,
-  runSeed,
-  runWorld,
-  type Scenario,
-  type ScenarioVariant,
-} from "@interleave/sim";
+import { type Distribution, exploreVariant, type Scenario, type ScenarioVariant } from "@interleave/sim";
+import { runSeed, runWorld } from "@interleave/sim/search";
+import { RandomChooser } from "@interleave/sim/strategies";
 import fc from "fast-check";
 import {
   CODE_OWNER_RULES,

@@ -2,7 +2,8 @@
  * The claim-queue model of seed 002 (./claim-queue.model.ts): verified at small bounds; the pre-fix ack and the
  * review's snapshot-then-mutate retry found with their shortest counterexamples.
  */
-import { checkStateSpace, expectStateSpaceVerified } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import { claimQueueModel } from "./claim-queue.model.js";

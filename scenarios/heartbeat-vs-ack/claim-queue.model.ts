@@ -9,15 +9,15 @@
  * for the properties of a transition.
  */
 import { ClaimQueue } from "@interleave/core";
+import { defineModel } from "@interleave/sim";
 import {
   type CachedStep,
   canonicalKey,
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { capitalize, sizeOption } from "../model-options.js";
 import { type QueueEvent, reconcileQueue } from "./heartbeat-vs-ack.js";
 

@@ -1,5 +1,6 @@
 import { ClaimQueue } from "@interleave/core";
-import { exploreVariant, renderTimeline, replaySeed, type Scenario } from "@interleave/sim";
+import { exploreVariant, replaySeed, type Scenario } from "@interleave/sim";
+import { renderTimeline } from "@interleave/sim/view";
 import { describe, expect, it } from "vitest";
 import { itIsDeterministic, variantOf } from "../testing.js";
 import scenario, { params, reconcileQueue } from "./heartbeat-vs-ack.js";

@@ -5,7 +5,8 @@
  * cancelling cell fired), and mutants of the machine caught by the invariants.
  */
 import { Mailbox } from "@interleave/core";
-import { checkStateSpace, expectStateSpaceVerified, type StateSpaceModel } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace, type StateSpaceModel } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {

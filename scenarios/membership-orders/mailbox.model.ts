@@ -10,15 +10,14 @@
  * mailbox bug cannot hide behind its own state.
  */
 import { Mailbox } from "@interleave/core";
+import { type CheckedModel, defineModel } from "@interleave/sim";
 import {
   type CachedStep,
-  type CheckedModel,
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
 import { cancelWithoutSuccessorMailbox } from "./membership-orders.js";
 

@@ -4,7 +4,8 @@
  * the resource, which refuses it); seed 004's unfenced store found with the shortest stale-holder write.
  */
 import { FencedResource, type Lease } from "@interleave/core";
-import { checkStateSpace, expectStateSpaceVerified } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {

@@ -8,7 +8,8 @@
  * believes (its token and expiry) and ghost fields for the properties of a transition.
  */
 import { FencedResource, Lease } from "@interleave/core";
-import { defineModel, type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim";
+import { defineModel } from "@interleave/sim";
+import { type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim/statespace";
 import { capitalize, sizeOption } from "../model-options.js";
 import {
   acquireOutcome,

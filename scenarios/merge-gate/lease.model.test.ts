@@ -1,5 +1,6 @@
 /** The lease model (./lease.model.ts): verified at small bounds, and the unguarded release found shortest. */
-import { checkStateSpace, expectStateSpaceVerified } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import { leaseModel } from "./lease.model.js";

@@ -7,14 +7,14 @@
  * expiry they were told) and a ghost field for the transition property "fencing tokens strictly increase".
  */
 import { Lease } from "@interleave/core";
+import { defineModel } from "@interleave/sim";
 import {
   type CachedStep,
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { capitalize, sizeOption } from "../model-options.js";
 
 /** What a holder was told by its last Granted / Renewed: its fencing token and the expiry (ms). */

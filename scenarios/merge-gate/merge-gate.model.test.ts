@@ -4,7 +4,7 @@
  * with its shortest counterexample.
  */
 import type { MergeGate } from "@interleave/core";
-import { checkStateSpace } from "@interleave/sim";
+import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {

@@ -16,13 +16,13 @@
  * tree was red, and a crash plus the reaper's redrive merged it).
  */
 import { FencedResource, MergeGate } from "@interleave/core";
+import { defineModel } from "@interleave/sim";
 import {
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
 
 /**

@@ -5,7 +5,8 @@
  * pre-ORCH-026 claim and the gate without cycle detection found with their shortest counterexamples.
  */
 import { TaskDeps } from "@interleave/core";
-import { checkStateSpace, expectStateSpaceVerified, type StateSpaceModel } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace, type StateSpaceModel } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {

@@ -9,13 +9,13 @@
  * field for the properties of a transition.
  */
 import { TaskDeps } from "@interleave/core";
+import { defineModel } from "@interleave/sim";
 import {
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
 
 // ---- the buggy dependency gates (wrappers around the core; the core has no such modes) ------------------------

@@ -4,7 +4,8 @@
  * found with their shortest counterexamples; the checker's counts equal a structural BFS's on smaller instances.
  */
 import type { SyncCoordinator } from "@interleave/core";
-import { checkStateSpace, expectStateSpaceVerified } from "@interleave/sim";
+import { expectStateSpaceVerified } from "@interleave/sim";
+import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {

@@ -15,14 +15,13 @@
  * a step of its own, so a sync can start in between (the seed's race) — and then finishes the reset.
  */
 import { SyncCoordinator } from "@interleave/core";
+import { type CheckedModel, defineModel } from "@interleave/sim";
 import {
-  type CheckedModel,
-  defineModel,
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
   type StateSpaceModel,
-} from "@interleave/sim";
+} from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
 import { type LegacyState, legacyFlow, params, temporarilyUnapproved } from "./sync-vs-reset.js";
 

@@ -1,11 +1,7 @@
-import {
-  exploreVariant,
-  RandomChooser,
-  renderTimeline,
-  runSeed,
-  runWorld,
-  type Scenario,
-} from "@interleave/sim";
+import { exploreVariant, type Scenario } from "@interleave/sim";
+import { runSeed, runWorld } from "@interleave/sim/search";
+import { RandomChooser } from "@interleave/sim/strategies";
+import { renderTimeline } from "@interleave/sim/view";
 import { describe, expect, it } from "vitest";
 import { itIsDeterministic, variantOf } from "../testing.js";
 import { initialMr, mergeRequest } from "./merge-request.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RandomChooser, ReplayChooser, ReplayDivergence, runSeed } from "../src/index.js";
+import { runSeed } from "../src/search/index.js";
+import { RandomChooser, ReplayChooser, ReplayDivergence } from "../src/strategy/index.js";
 
 const pick = (c: RandomChooser, count = 2) => c.choose({ label: "x", count });
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
+import { runCli } from "../src/cli/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const cliDoc = readFileSync(join(root, "docs/cli.md"), "utf8");

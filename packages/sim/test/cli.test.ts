@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { runCli, type Scenario } from "../src/index.js";
+import { runCli } from "../src/cli/index.js";
+import type { Scenario } from "../src/index.js";
 import { lostUpdate } from "./fixtures.js";
 
 const scenarios: readonly Scenario[] = [lostUpdate];

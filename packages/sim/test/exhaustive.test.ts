@@ -3,22 +3,17 @@ import {
   choose,
   defineScenario,
   describeStrength,
-  exhaustiveSearch,
   exploreVariant,
-  RandomChooser,
-  ReplayChooser,
-  type RunResult,
-  recordRun,
   replayTrace,
-  runWorld,
   type StoreRef,
   sleep,
-  supportIndices,
   tx,
   uniform,
   type WorldBuilder,
   weighted,
 } from "../src/index.js";
+import { exhaustiveSearch, type RunResult, recordRun, runWorld } from "../src/search/index.js";
+import { RandomChooser, ReplayChooser, supportIndices } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter, lostUpdate, lostUpdateBuild } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;

@@ -11,7 +11,8 @@ import {
   StreamChooser,
   scenarioProperty,
 } from "../src/adapters/fast-check.js";
-import { defineScenario, InputError, readTrace, replayTrace, runWorld, tx } from "../src/index.js";
+import { defineScenario, InputError, readTrace, replayTrace, tx } from "../src/index.js";
+import { runWorld } from "../src/search/index.js";
 import { counter, lostUpdate } from "./fixtures.js";
 
 const dirs: string[] = [];

@@ -9,15 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  assertScenario,
-  assertVariant,
-  loadScenarios,
-  readTrace,
-  replayTrace,
-  runCli,
-  type Scenario,
-} from "../src/index.js";
+import { loadScenarios, runCli } from "../src/cli/index.js";
+import { assertScenario, assertVariant, readTrace, replayTrace, type Scenario } from "../src/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const example = join(root, "examples/first-race");

@@ -12,12 +12,12 @@ import {
   exploreVariant,
   InputError,
   note,
-  renderTimeline,
   sleep,
   type Trace,
   type TraceEvent,
   tx,
 } from "../src/index.js";
+import { renderTimeline } from "../src/view/index.js";
 import { escapeMermaid, mermaidBlock, renderMermaid } from "../src/view/mermaid.js";
 import { counter } from "./fixtures.js";
 

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  defineScenario,
-  exploreVariant,
-  PctChooser,
-  pctSteps,
-  RandomChooser,
-  runSeed,
-  runWorld,
-  type StoreRef,
-  tx,
-  type WorldBuilder,
-} from "../src/index.js";
+import { defineScenario, exploreVariant, type StoreRef, tx, type WorldBuilder } from "../src/index.js";
+import { runSeed, runWorld } from "../src/search/index.js";
+import { PctChooser, pctSteps, RandomChooser } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;

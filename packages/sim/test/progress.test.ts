@@ -5,8 +5,9 @@ import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { WorkerPool } from "../src/cli/index.js";
 import { ExploreProgressBar, runsInPart } from "../src/cli/progress.js";
-import { exploreVariant, findVariant, type VariantResult, WorkerPool } from "../src/index.js";
+import { exploreVariant, findVariant, type VariantResult } from "../src/index.js";
 import type { ExploreProgress } from "../src/search/explore.js";
 import { lostUpdate } from "./fixtures.js";
 

@@ -2,12 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/index.js";
 import {
-  type Chooser,
   defineScenario,
-  recordRun,
   replayTrace,
-  runCli,
   type Scenario,
   type StoreRef,
   sleep,
@@ -16,6 +14,8 @@ import {
   uniform,
   writeTrace,
 } from "../src/index.js";
+import { recordRun } from "../src/search/index.js";
+import type { Chooser } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter } from "./fixtures.js";
 
 /** How the "current code" differs from the code that recorded the trace. */

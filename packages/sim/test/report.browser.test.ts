@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
+import { runCli } from "../src/cli/index.js";
 import { launchChromium, testOutput } from "./support/chromium.js";
 
 const root = resolve(import.meta.dirname, "../../..");

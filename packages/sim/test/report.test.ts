@@ -11,20 +11,17 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import scenarios from "../../../scenarios/index.js";
+import { runCli } from "../src/cli/index.js";
+import { exploreVariant, replaySeed, type Scenario, type Trace } from "../src/index.js";
 import {
   escapeHtml,
-  exploreVariant,
   REPORT_GENERATOR,
   rebuildStore,
   renderReport,
-  replaySeed,
   replayStore,
   reportRun,
   reportRunOf,
-  runCli,
-  type Scenario,
-  type Trace,
-} from "../src/index.js";
+} from "../src/view/index.js";
 import { lostUpdate } from "./fixtures.js";
 
 function counterexample(scenarioName: string, variantName: string, seed: number) {

@@ -7,9 +7,7 @@ import { variantOf } from "../../../scenarios/testing.js";
 import {
   defineScenario,
   exploreVariant,
-  ReplayChooser,
   readTrace,
-  recordRun,
   replayTrace,
   type Scenario,
   type ScenarioVariant,
@@ -20,7 +18,9 @@ import {
   uniform,
   writeTrace,
 } from "../src/index.js";
+import { recordRun } from "../src/search/index.js";
 import { shrinkTrace } from "../src/search/shrink.js";
+import { ReplayChooser } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter, lostUpdate } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;

@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/index.js";
 import { ExploreProgressBar } from "../src/cli/progress.js";
 import { baseSeedOf, SOAK_SEED_SALT, schedulesOfSeed } from "../src/cli/soak-seeds.js";
-import { defineScenario, runCli, runSeed, type Scenario, sleep } from "../src/index.js";
+import { defineScenario, type Scenario, sleep } from "../src/index.js";
+import { runSeed } from "../src/search/index.js";
 import { lostUpdate, rareLostUpdate } from "./fixtures.js";
 
 const scenarios: readonly Scenario[] = [lostUpdate, rareLostUpdate];

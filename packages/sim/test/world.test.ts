@@ -2,14 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   choose,
   constant,
-  type Decision,
   defineScenario,
   exploreVariant,
   kill,
   note,
-  RandomChooser,
-  ReplayChooser,
-  runWorld,
   sleep,
   spawn,
   tx,
@@ -18,6 +14,8 @@ import {
   until,
   type WorldBuilder,
 } from "../src/index.js";
+import { runWorld } from "../src/search/index.js";
+import { type Decision, RandomChooser, ReplayChooser } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter, lostUpdateBuild } from "./fixtures.js";
 
 function findViolation(

@@ -17,8 +17,6 @@ import { registerReplay } from "./replay.js";
 import { registerReport } from "./report.js";
 import { registerSoak } from "./soak.js";
 
-export type { CliIo, CliOptions } from "./context.js";
-
 export async function main(argv: readonly string[], io: CliIo, options: CliOptions = {}): Promise<number> {
   let exitCode = 0;
   const program = new Command("interleave")

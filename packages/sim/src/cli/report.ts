@@ -1,6 +1,6 @@
 /**
  * `interleave report <trace.json>`: write the trace's HTML counterexample report (one self-contained file,
- * see ../report/html.ts), or with `--mermaid` print its Mermaid sequence diagram. Exit codes: 0 written or
+ * see ../view/html.ts), or with `--mermaid` print its Mermaid sequence diagram. Exit codes: 0 written or
  * printed; 2 bad input — a missing, corrupt or foreign trace file, a damaged `.original.json` beside it, a
  * `--out` that is an existing file but not an interleave report (without `--force`), or an explicit
  * `--scenarios` module that does not load: one line on stderr, and nothing is written.

@@ -1,0 +1,25 @@
+/**
+ * @interleave/sim/view — showing a trace to people: the terminal timeline, the self-contained HTML report
+ * (and the run model it is built from), and the Mermaid sequence diagram. Used by `interleave replay`,
+ * `report` and `explore --html/--mermaid`; import it to render traces in your own tools or tests.
+ */
+
+export { escapeHtml, REPORT_GENERATOR, renderReport } from "./html.js";
+export {
+  escapeMermaid,
+  MERMAID_BODY_CHARS_MAX,
+  MERMAID_MESSAGES_MAX_DEFAULT,
+  type MermaidOptions,
+  mermaidBlock,
+  renderMermaid,
+} from "./mermaid.js";
+export {
+  type ReportRun,
+  type ReportStep,
+  rebuildStore,
+  replayStore,
+  reportRun,
+  reportRunOf,
+  type StoreSource,
+} from "./report-model.js";
+export { formatTime, formatValue, renderTimeline, type TimelineOptions } from "./timeline.js";
