@@ -45,7 +45,6 @@ import {
 import { runSeed, runWorld } from "@interleave/sim/search";
 import { RandomChooser } from "@interleave/sim/strategies";
 import fc from "fast-check";
-import { type CounterEvent, type CounterResult, counter } from "../../packages/sim/test/fixtures.js";
 
 export interface PeerFigures {
   tool: "interleave" | "fast-check";
@@ -92,7 +91,21 @@ interface SeedOutcome {
 
 // ---- the model, interleave side -----------------------------------------------------------------------
 
-// The counter store is the simulator tests' own (packages/sim/test/fixtures.ts), so both measure one model.
+// The counter store: the same machine as the simulator tests' (packages/sim/test/fixtures.ts), kept here because
+// bench imports other packages through their entry points only.
+
+type CounterEvent =
+  | { readonly _tag: "Read" }
+  | { readonly _tag: "Write"; readonly value: number }
+  | { readonly _tag: "Increment" };
+type CounterResult = { readonly _tag: "Value"; readonly value: number };
+
+const counter = {
+  transition(state: number, event: CounterEvent) {
+    const next = event._tag === "Write" ? event.value : event._tag === "Increment" ? state + 1 : state;
+    return { state: next, effects: [] as never[], result: { _tag: "Value", value: next } as CounterResult };
+  },
+};
 
 export function lostUpdateScenario(writers: number, increments: number, prefix = 0): Scenario {
   return defineScenario({

@@ -2,7 +2,16 @@
  * Small worlds for the simulator's own tests: a counter store and the classic lost update, where a
  * read-then-write in two `tx` steps loses increments and a single-transition increment does not.
  */
-import { defineScenario, type StoreRef, sleep, tx, uniform, type WorldBuilder } from "../src/index.js";
+import {
+  defineScenario,
+  type Scenario,
+  type ScenarioVariant,
+  type StoreRef,
+  sleep,
+  tx,
+  uniform,
+  type WorldBuilder,
+} from "../src/index.js";
 
 export type CounterEvent =
   | { readonly _tag: "Read" }
@@ -90,3 +99,10 @@ export const rareLostUpdate = defineScenario({
     world.eventually("every increment is counted", (v) => v.get(c) === 2, { withinMs: startSpreadMs + 100 });
   },
 });
+
+/** The variant `name` of `scenario`; throws naming it when there is none. */
+export function variantOf(scenario: Scenario, name: string): ScenarioVariant {
+  const v = scenario.variants.find((x) => x.name === name);
+  if (v === undefined) throw new Error(`scenario ${scenario.name} has no variant ${name}`);
+  return v;
+}

@@ -2,8 +2,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import scenarios from "../../../scenarios/index.js";
-import { variantOf } from "../../../scenarios/testing.js";
 import {
   defineScenario,
   exploreVariant,
@@ -21,7 +19,7 @@ import {
 import { recordRun } from "../src/search/index.js";
 import { shrinkTrace } from "../src/search/shrink.js";
 import { ReplayChooser } from "../src/strategy/index.js";
-import { type CounterEvent, type CounterResult, counter, lostUpdate } from "./fixtures.js";
+import { type CounterEvent, type CounterResult, counter, lostUpdate, variantOf } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;
 
@@ -123,16 +121,6 @@ describe("shrinkTrace", () => {
       expect(delayMs(trace), `seed ${seed}`).toBeLessThan(delayMs(original));
     }
     expect(crashesBefore).toBeGreaterThan(0);
-  });
-
-  it("heartbeat-vs-ack: a random-strategy counterexample shrinks to fewer steps", () => {
-    const heartbeat = scenarios.find((s) => s.name === "heartbeat-vs-ack")!;
-    const variant = variantOf(heartbeat, "retry-without-recheck");
-    const original = counterexample(heartbeat, variant, 3);
-    const { trace } = shrinkTrace(heartbeat, variant, original, BUDGET);
-    expectSound(heartbeat, variant, original, trace);
-    expect(trace.steps).toBeLessThan(original.steps);
-    expect(trace.decisions.length).toBeLessThan(original.decisions.length);
   });
 
   it("is deterministic: the same trace and budget give the same shrunk trace", () => {
