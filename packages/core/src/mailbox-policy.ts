@@ -289,7 +289,7 @@ const NORMALISED_CELL =
 
 /**
  * Runs the checks of {@link policy} on an already-normalised policy (every cell a `Cell`, no shorthands),
- * e.g. one read back from JSON. {@link initial} calls it on `config.policy`.
+ * e.g. one read back from JSON. `Mailbox.initial` calls it on `config.policy`.
  *
  * @throws `InvalidConfigError` as {@link policy} does (same fields and messages).
  */
@@ -361,7 +361,7 @@ export function fifoPolicy(kinds: readonly string[], neverCancel: readonly strin
 }
 
 /**
- * Checks `config.policy` for {@link Mailbox.initial}: an object that passes {@link checkPolicy}. Errors are
+ * Checks `config.policy` for `Mailbox.initial`: an object that passes {@link checkPolicy}. Errors are
  * those of {@link checkPolicy} with `field` prefixed by `policy.` (e.g. `policy.matrix.DeletedStack.ExistingStack`),
  * or field `policy` when the value is not an object at all. Not re-exported as part of `Mailbox`.
  */
