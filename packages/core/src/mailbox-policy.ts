@@ -34,7 +34,7 @@ export type Action = "queue" | "cancel" | "cancel+coalesce" | "coalesce" | "drop
 /**
  * A supersession policy as written by hand; {@link policy} validates and normalises it.
  *
- * - `name`: names the policy in error messages (e.g. `"membership"`).
+ * - `name`: names the policy in error messages (e.g. `"teardown"`).
  * - `kinds`: the kinds the mailbox serialises per key; orders of any other kind bypass it.
  * - `neverCancel`: kinds whose in-flight orders always run to completion (teardowns; seed 003's
  *   DeletedStack). Shutdown still cancels them.
@@ -266,7 +266,7 @@ export function policyCell(p: Policy, inFlightKind: string, incomingKind: string
  *
  * @throws `InvalidConfigError` whose `field` is `name`, `kinds`, `neverCancel`, `matrix`, `matrix.<row>` or
  *   `matrix.<inFlight>.<incoming>`, and whose message names the policy and the cell, e.g.
- *   `Mailbox policy "membership": cell DeletedStack × ExistingStack is "cancel", but an in-flight DeletedStack is never cancelled`.
+ *   `Mailbox policy "teardown": cell Delete × Sync is "cancel", but an in-flight Delete is never cancelled`.
  * @example
  * const teardown = Mailbox.policy({
  *   name: "teardown", kinds: ["Sync", "Delete"], neverCancel: ["Delete"],
@@ -296,52 +296,6 @@ const NORMALISED_CELL =
 export function checkPolicy(p: Policy): void {
   validatePolicy(p, "", readCell, NORMALISED_CELL);
 }
-
-/**
- * Seed 003's membership policy. Kinds `ExistingStack`, `DeletedStack`, `EnabledStack`, `DisabledStack`;
- * an in-flight DeletedStack is never cancelled. Rows are the in-flight kind, columns the incoming one:
- *
- * | in flight ↓ / incoming → | Existing          | Deleted | Enabled | Disabled |
- * |--------------------------|-------------------|---------|---------|----------|
- * | Existing                 | cancel + coalesce | cancel  | queue   | queue    |
- * | Deleted                  | queue             | queue   | queue   | queue    |
- * | Enabled                  | queue             | cancel  | queue   | queue    |
- * | Disabled                 | queue             | cancel  | queue   | queue    |
- *
- * A fresher ExistingStack supersedes an in-flight one (the older snapshot is stale) and replaces pending
- * ones; a DeletedStack supersedes any non-Delete in flight (do not create what is about to be torn down).
- */
-export const membershipPolicy: Policy = policy({
-  name: "membership",
-  kinds: ["ExistingStack", "DeletedStack", "EnabledStack", "DisabledStack"],
-  neverCancel: ["DeletedStack"],
-  matrix: {
-    ExistingStack: {
-      ExistingStack: "cancel+coalesce",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    DeletedStack: {
-      ExistingStack: "queue",
-      DeletedStack: "queue",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    EnabledStack: {
-      ExistingStack: "queue",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    DisabledStack: {
-      ExistingStack: "queue",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-  },
-});
 
 /**
  * A policy that serialises `kinds` per key without superseding anything: every cell is `"queue"`.

@@ -14,7 +14,7 @@ import { checkConfigPolicy, type Policy, policyCell } from "./mailbox-policy.js"
 
 export type { Order } from "./mailbox-order.js";
 export type { Action, Cell, Policy, PolicySpec } from "./mailbox-policy.js";
-export { checkPolicy, fifoPolicy, membershipPolicy, policy } from "./mailbox-policy.js";
+export { checkPolicy, fifoPolicy, policy } from "./mailbox-policy.js";
 
 /**
  * Mailbox configuration, validated by {@link initial}. Every bound is a positive integer; what happens at
