@@ -78,6 +78,7 @@ export function releaseBy(state: State, name: string, atMs: number): State {
   return withLease(state, leaseReleased(state.lease, name, atMs), false);
 }
 
+/** `state` with `lease` and `leaseCorrupt` set; `state` itself when both are unchanged. */
 export function withLease(state: State, lease: Lease.State, leaseCorrupt: boolean): State {
   if (lease === state.lease && leaseCorrupt === state.leaseCorrupt) {
     return state;

@@ -128,10 +128,12 @@ export const NEW_BRANCH: Branch = {
 /** A branch in an active phase, with the token of the lease it holds. */
 export type ActiveBranch = Branch & { readonly token: number };
 
+/** Whether a branch in `phase` is in an attempt that holds the lease: checking, rebasing, testing or passed. */
 export function isActive(phase: Phase): boolean {
   return phase === "checking" || phase === "rebasing" || phase === "testing" || phase === "passed";
 }
 
+/** Whether a branch in `phase` has finished for good (merged or failed): its next Enter starts over. */
 export function isFinished(phase: Phase): boolean {
   return phase === "merged" || phase === "failed";
 }
@@ -166,6 +168,7 @@ export function ended(branch: Branch, phase: "merged" | "rolled-back" | "failed"
   return { ...branch, phase, token: null, deferCount: 0, availableAtMs: 0, untested };
 }
 
+/** `state` with `name`'s attempt ended in `phase` ({@link ended}). */
 export function endAttempt(
   state: State,
   name: string,
