@@ -20,6 +20,7 @@ import {
 } from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
 import { cancelWithoutSuccessorMailbox } from "./membership-orders.js";
+import { membershipPolicy } from "./policy.js";
 
 /**
  * The order kinds the model submits, by index: the seed's four stack kinds (0–3, serialised per stack by
@@ -121,7 +122,7 @@ export interface MailboxModelOptions {
   readonly keylessPendingMax?: number;
   readonly keyCountMax?: number;
   /**
-   * The supersession policy: `membership` (the core's `Mailbox.membershipPolicy`, seed 003's matrix), `fifo`
+   * The supersession policy: `membership` ({@link membershipPolicy} from ./policy.ts, seed 003's matrix), `fifo`
    * (`Mailbox.fifoPolicy` with DeletedStack never cancelled: the scenario's `mailbox-fifo`) or `dedupe`
    * ({@link DEDUPE_POLICY}: every cell form, drop and keep+coalesce included). Default `membership`.
    */
@@ -286,9 +287,9 @@ export function mailboxModel(
   const policyName = options.policy ?? "membership";
   const policy =
     policyName === "membership"
-      ? Mailbox.membershipPolicy
+      ? membershipPolicy
       : policyName === "fifo"
-        ? Mailbox.fifoPolicy(Mailbox.membershipPolicy.kinds, ["DeletedStack"])
+        ? Mailbox.fifoPolicy(membershipPolicy.kinds, ["DeletedStack"])
         : DEDUPE_POLICY;
   const pool = (options.routing ?? "mailbox") === "pool";
   const buggyMachine = (options.machine ?? "core") === "cancel-without-successor";
@@ -1023,7 +1024,7 @@ export const MAILBOX_DEDUPE_OPTIONS: MailboxModelOptions = {
 export const mailboxChecked = defineModel({
   name: "mailbox",
   machine: "Mailbox",
-  description: `${ENVIRONMENT}; a 3rd stack receives ExistingStack only (to reach keyCountMax); policy membership (Mailbox.membershipPolicy)`,
+  description: `${ENVIRONMENT}; a 3rd stack receives ExistingStack only (to reach keyCountMax); policy membership (membershipPolicy, ./policy.ts)`,
   source: SOURCE,
   expect: "pass",
   why: "one order in flight per stack, FIFO after coalescing, the global bound, Delete never cancelled, cancel only with a successor queued, bypass orders outside every key, no order lost",

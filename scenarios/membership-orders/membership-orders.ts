@@ -53,6 +53,7 @@ import {
   type ObjectName,
   objectOf,
 } from "./cluster.js";
+import { membershipPolicy } from "./policy.js";
 
 /** The membership order kinds of the seed. */
 export type Kind = "ExistingStack" | "DeletedStack" | "EnabledStack" | "DisabledStack";
@@ -166,9 +167,8 @@ export const cancelWithoutSuccessorMailbox = {
 };
 
 function initialMailbox(p: typeof params, options: Options): Mailbox.State {
-  const kinds = Mailbox.membershipPolicy.kinds;
-  const policy =
-    options.policy === "fifo" ? Mailbox.fifoPolicy(kinds, ["DeletedStack"]) : Mailbox.membershipPolicy;
+  const kinds = membershipPolicy.kinds;
+  const policy = options.policy === "fifo" ? Mailbox.fifoPolicy(kinds, ["DeletedStack"]) : membershipPolicy;
   return Mailbox.initial({ ...p.mailbox, policy });
 }
 
