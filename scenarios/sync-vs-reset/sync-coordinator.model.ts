@@ -24,7 +24,10 @@ import {
   type StateSpaceModel,
 } from "@interleave/sim";
 import { sizeOption } from "../model-options.js";
-import { type LegacyState, legacyFlow, params, temporarilyUnapproved } from "./sync-vs-reset.js";
+import * as EntryCheck from "./entry-check.js";
+import { type LegacyState, legacyFlow } from "./legacy.js";
+import type { Effect, Event, Result, Route } from "./protocol.js";
+import { params, temporarilyUnapproved } from "./sync-vs-reset.js";
 
 /**
  * What the caller knows of one sync, from the coordinator's results and effects: `idle` (not started, or its
@@ -51,8 +54,11 @@ export type ResetStage =
   | "finished"
   | "scheduling";
 
-/** The coordinator a model drives: the core's `SyncCoordinator.State`, or the scenario's legacy code. */
-export type FlowState = SyncCoordinator.State | LegacyState;
+/**
+ * The coordinator a model drives: the core's `SyncCoordinator.State` (serial), the seed's coordinator behind
+ * its flag (./entry-check.ts), or the scenario's legacy code (./legacy.ts).
+ */
+export type FlowState = SyncCoordinator.State | EntryCheck.State | LegacyState;
 
 /**
  * State of {@link syncCoordinatorModel}. Syncs and resets are indexed `mr * perMr + k` (MR `!1`, `!2`, …;
@@ -130,7 +136,7 @@ export interface SyncCoordinatorModelOptions {
    * the space), `pendingPerMrMax` 2. `legacy-code` always uses the scenario's timings.
    */
   readonly coordinator?: Partial<
-    Pick<SyncCoordinator.Config, "legacyTtlMs" | "legacyResetDelayMs" | "mrCountMax" | "pendingPerMrMax">
+    Pick<EntryCheck.Config, "legacyTtlMs" | "legacyResetDelayMs" | "mrCountMax" | "pendingPerMrMax">
   >;
   /** The invariants checked, by name. Default: the promises of the flow (see {@link promisesOf}). */
   readonly invariants?: readonly string[];
@@ -138,7 +144,7 @@ export interface SyncCoordinatorModelOptions {
    * Called with every coordinator step the model takes (cached or not): the event and its answer. For tests
    * (which results and effects a space reaches); the model itself never reads what it returns.
    */
-  readonly observe?: (event: SyncCoordinator.Event, step: CoordinatorStep) => void;
+  readonly observe?: (event: Event, step: CoordinatorStep) => void;
   /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
   readonly cacheSlots?: number;
   /** The model's name in reports. Default `sync-coordinator-<flow>`. */
@@ -250,18 +256,16 @@ const STRAY_TARGETS: ReadonlySet<ResetStage> = new Set(["pending", "queued", "fi
 const SCHEDULED: ReadonlySet<ResetStage> = new Set(["pending", "queued", "enqueued", "proceeded", "deleted"]);
 
 type ResetOp = "scheduleReset" | "beginReset" | "deleteApprovals" | "finishReset" | "strayBeginReset";
-type Event = SyncCoordinator.Event;
-type Effect = SyncCoordinator.Effect;
 /** A step of either coordinator: the next state, the effects and the result. */
 export interface CoordinatorStep {
   readonly state: FlowState;
   readonly effects: readonly Effect[];
-  readonly result: SyncCoordinator.Result;
+  readonly result: Result;
 }
 
 /** The coordinator a model drives, whichever flow it is. */
 interface Flow {
-  readonly route: SyncCoordinator.Route;
+  readonly route: Route;
   readonly initial: FlowState;
   transition(state: FlowState, event: Event): CoordinatorStep;
   fingerprint(state: FlowState, into: FingerprintBuilder): void;
@@ -316,16 +320,20 @@ export function syncCoordinatorModel(
   if (!Number.isSafeInteger(straysMax) || straysMax < 0) {
     throw new RangeError(`straysMax must be a non-negative integer, got ${straysMax}`);
   }
-  const config: SyncCoordinator.Config = {
+  const config: EntryCheck.Config = {
     legacyTtlMs: params.coordinator.legacyTtlMs,
     legacyResetDelayMs: params.coordinator.legacyResetDelayMs,
     mrCountMax: 1,
     pendingPerMrMax: 2,
     ...options.coordinator,
-    featureFlag: flowName === "entry-check" || flowName === "serial",
-    mode: flowName === "serial" ? "serial" : "entry-check",
+    featureFlag: flowName !== "flag-off" && flowName !== "legacy-code",
   };
-  const flow = flowName === "legacy-code" ? legacyCodeFlow(config) : coreFlow(config);
+  const flow =
+    flowName === "legacy-code"
+      ? legacyCodeFlow(config)
+      : flowName === "serial"
+        ? coreFlow(config)
+        : entryCheckFlow(config);
   const invariantNames = options.invariants ?? promisesOf(flowName);
   const mrs = Array.from({ length: mrCount }, (_, i) => `!${i + 1}`);
   const syncIds = Array.from({ length: syncsPerMr }, (_, i) => `s${i + 1}`);
@@ -791,11 +799,12 @@ export function syncCoordinatorModel(
 // ---------------------------------------------------------------------------------------------------------
 // The coordinators
 
-/** The core `SyncCoordinator` with `config`. */
-function coreFlow(config: SyncCoordinator.Config): Flow {
-  const initial = SyncCoordinator.initial(config);
+/** The core `SyncCoordinator` (serial) with `config`'s marker TTL and bounds. */
+function coreFlow(config: EntryCheck.Config): Flow {
+  const { legacyTtlMs, mrCountMax, pendingPerMrMax } = config;
+  const initial = SyncCoordinator.initial({ legacyTtlMs, mrCountMax, pendingPerMrMax });
   return {
-    route: !config.featureFlag ? "legacy" : config.mode === "serial" ? "serial" : "coordinator",
+    route: "serial",
     initial,
     transition: (state, event) => SyncCoordinator.transition(state as SyncCoordinator.State, event),
     fingerprint: (state, into) => fingerprintCoordinator(state as SyncCoordinator.State, into),
@@ -803,8 +812,20 @@ function coreFlow(config: SyncCoordinator.Config): Flow {
   };
 }
 
+/** The seed's coordinator behind its flag (./entry-check.ts) with `config`: the flag-off route or the entry check. */
+function entryCheckFlow(config: EntryCheck.Config): Flow {
+  const initial = EntryCheck.initial(config);
+  return {
+    route: EntryCheck.routeOf(config),
+    initial,
+    transition: (state, event) => EntryCheck.transition(state as EntryCheck.State, event),
+    fingerprint: (state, into) => fingerprintCoordinator(state as EntryCheck.State, into),
+    describe: (state) => describeCoordinator(state as EntryCheck.State),
+  };
+}
+
 /** The scenario's `legacyFlow` (the code before the seed's change); it has the scenario's timings only. */
-function legacyCodeFlow(config: SyncCoordinator.Config): Flow {
+function legacyCodeFlow(config: EntryCheck.Config): Flow {
   const { legacyTtlMs, legacyResetDelayMs } = params.coordinator;
   if (config.legacyTtlMs !== legacyTtlMs || config.legacyResetDelayMs !== legacyResetDelayMs) {
     throw new RangeError(
@@ -837,20 +858,21 @@ function intoIds(ids: readonly string[], into: FingerprintBuilder): void {
  * MR order, so the history-dependent insertion order of the records does not matter. The config is fixed per
  * model, so it is left out.
  */
-function fingerprintCoordinator(c: SyncCoordinator.State, into: FingerprintBuilder): void {
+function fingerprintCoordinator(c: SyncCoordinator.State | EntryCheck.State, into: FingerprintBuilder): void {
   const mrs = Object.keys(c.mrs).sort();
   into.int(mrs.length);
   for (const mr of mrs) {
     const e = c.mrs[mr]!;
     into.string(mr);
     into.int(e.unapprovedUntilMs);
-    intoIds(e.syncs, into);
-    intoIds(e.pendingResets, into);
+    // The serial coordinator keeps no sync or pending ids (its syncs are Mailbox orders): empty lists.
+    intoIds("syncs" in e ? e.syncs : [], into);
+    intoIds("pendingResets" in e ? e.pendingResets : [], into);
     intoIds(e.scheduledResets, into);
     intoIds(e.runningResets, into);
   }
-  const serial = c.serial;
-  if (serial === null) return;
+  if (!("mailbox" in c)) return;
+  const serial = c.mailbox;
   const keys = Object.keys(serial.keys).sort();
   into.int(keys.length);
   into.int(serial.inFlightCount);
@@ -868,18 +890,19 @@ function fingerprintCoordinator(c: SyncCoordinator.State, into: FingerprintBuild
   }
 }
 
-function describeCoordinator(c: SyncCoordinator.State): string {
+function describeCoordinator(c: SyncCoordinator.State | EntryCheck.State): string {
   const entries = Object.keys(c.mrs)
     .sort()
     .map((mr) => {
       const e = c.mrs[mr]!;
       const parts = [`until=${e.unapprovedUntilMs}`];
-      if (e.syncs.length > 0) parts.push(`syncs=${e.syncs.join(",")}`);
-      if (e.pendingResets.length > 0) parts.push(`pending=${e.pendingResets.join(",")}`);
+      if ("syncs" in e && e.syncs.length > 0) parts.push(`syncs=${e.syncs.join(",")}`);
+      if ("pendingResets" in e && e.pendingResets.length > 0)
+        parts.push(`pending=${e.pendingResets.join(",")}`);
       if (e.scheduledResets.length > 0) parts.push(`scheduled=${e.scheduledResets.join(",")}`);
       if (e.runningResets.length > 0) parts.push(`running=${e.runningResets.join(",")}`);
-      if (c.serial !== null && Object.hasOwn(c.serial.keys, mr)) {
-        const work = c.serial.keys[mr]!;
+      if ("mailbox" in c && Object.hasOwn(c.mailbox.keys, mr)) {
+        const work = c.mailbox.keys[mr]!;
         const orders = [work.inFlight?.order, ...work.pending].flatMap((o) =>
           o === undefined ? [] : [`${o.kind} ${String(o.payload)}`],
         );
