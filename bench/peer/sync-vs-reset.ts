@@ -1,23 +1,21 @@
 /**
  * Side-by-side benchmark on the deepest shipped race: seed 000's sync-vs-reset (`coordinator-entry-check`,
- * ../shared/seeds/000_a68bbd6ee7280424.txt), written a second time idiomatically with fast-check's scheduler
+ * ../shared/seeds/000_a68bbd6ee7280424.txt), run a second time under fast-check's scheduler
  * (`fc.scheduler()` inside `fc.asyncProperty`), so "schedules to the first violation" can be compared with
  * interleave's explorer on the real scenario (scenarios/sync-vs-reset/sync-vs-reset.ts). Follows
  * bench/peer/lost-update.ts: both tools in one process, each warmed up first, no shrinking timed.
  *
- * The fast-check port, per run: async functions `push-A` and `push-B` (each schedules a reset, then runs the
- * code-owner sync inline: StartSync → DeleteRules → the sync's duration → CreateRule × 2, 100 ms apart →
- * FinishSync, whose drained resets are enqueued), reset workers started by the coordinator's effects (after
- * the enqueue delay and a Sidekiq pickup delay: BeginReset entry check → ReadRules → DeleteApprovals →
- * FinishReset), and the `merge-check` observer (every 0.5–1.5 s). The shared state is the same: core
- * `SyncCoordinator` (or the scenario's exported `legacyFlow` for `legacy-ttl`) and the MR model imported
- * from scenarios/sync-vs-reset/merge-request.ts; every shared operation first awaits its own gate,
- * `s.schedule(Promise.resolve(label))`, and touches the state only once the scheduler releases it.
+ * Nothing of the race is written here: the port builds the scenario's own world (its exported `buildWorld`,
+ * `params` and `variants`) and drives its generator processes, its flows (the scenario's legacy and
+ * entry-check machines, core `SyncCoordinator`), its MR model and its properties with fast-check instead of
+ * interleave's world. What this file adds is the fast-check driving: every `tx` and `until` first awaits its
+ * own gate, `s.schedule(Promise.resolve(label))`, and touches the state only once the scheduler releases it;
+ * a virtual clock and timer queue; and the delays and choices as fast-check arbitraries.
  *
  * Why the two models explore the same race:
- * - Same processes and atomic steps. interleave: one `tx` (or `until`) per step, then the process's local
- *   code runs to its next shared operation; fast-check: one gate per `tx`/`until`, the transition is applied
- *   in the gate's continuation, and `s.waitIdle()` lets every continuation reach its next gate or sleep
+ * - Same processes and atomic steps: the scenario's generators, one `tx` (or `until`) per step, then the
+ *   process's local code runs to its next shared operation; fast-check: one gate per `tx`/`until`, the
+ *   transition is applied in the gate's continuation, and `s.waitIdle()` lets every continuation reach its next gate or sleep
  *   before the next release (its awaiter waits 50 microtask ticks between releases). `assertQuiet` checks,
  *   at every release and whenever the scheduler goes idle, that no process is still between a gate and its
  *   next operation, so a step really is "transition + local code" in both.
@@ -33,11 +31,10 @@
  *   for the 0.9/0.1 sync outcome), drawn independently like interleave's decisions. Neither is biased in
  *   fast-check: `constantFrom` draws `nextInt` over the indices, and a top-level `oneof` (depth 0) draws
  *   exactly by weight.
- * - Same properties, same moment. The port checks the scenario's four `always` sentences (imported helpers
- *   `halfBuilt`, `rulesApproved`, `temporarilyUnapproved`; `stranded` and the missed-reset check restated)
- *   after every step — at the next release or when the scheduler goes idle, never after a bare time jump —
- *   fails "every scheduled reset has run by 50 s" when the clock would pass 50 s (or nothing is left to run)
- *   first, and ends a run when the workload is done (the scenario's `finishWhen`).
+ * - Same properties, same moment. The port checks the scenario's own `always` properties, in the order it
+ *   declares them, after every step — at the next release or when the scheduler goes idle, never after a
+ *   bare time jump — fails its `eventually` ("every scheduled reset has run by 50 s") when the clock would
+ *   pass its deadline (or nothing is left to run) first, and ends a run at the scenario's `finishWhen`.
  * - Measured, not just intended: all five variants are ported, and the per-schedule violation rates,
  *   steps per run and end times agree (`syncVsResetViolationRates`, fast-check 4.10.2, 2026-11-22).
  *   `coordinator-entry-check` over 2 × 100,000 schedules per tool (seeds 2026 and 5): interleave 403
@@ -47,8 +44,10 @@
  *   down: 5,000 give 3 to 14 hits depending on the seed (the 0.16 % in docs/benchmarks.md is 8 of 5,000).
  *
  * Where they differ:
- * - Draws. The delays are part of fast-check's generated value: fixed-length arrays (101 merge-check
- *   intervals, 8 pickup delays) drawn up front, consumed in order (iid, so the same distribution as drawing
+ * - Draws. The delays are part of fast-check's generated value, mapped to the scenario's draws by their
+ *   labels ("push gap", "sync", "sync outcome" per push; "next merge check" and "pickup" in the order they
+ *   are drawn): fixed-length arrays (101 merge-check intervals, 8 pickup delays) drawn up front, consumed in
+ *   order (iid, so the same distribution as drawing
  *   each when needed). `fc.scheduler()` is the LAST argument of the property on purpose: fast-check 4.10's
  *   scheduler (like `fc.infiniteStream`) `clone()`s the run's random generator without advancing it, so an
  *   arbitrary drawn after it reuses the scheduler's random numbers (measured: with the scheduler first, its
@@ -63,33 +62,28 @@
  *   shrinking).
  */
 import { performance } from "node:perf_hooks";
-import { SyncCoordinator } from "@interleave/core";
 import {
+  type AnyStoreRef,
   type Distribution,
+  type EffectIo,
   exploreVariant,
+  type Op,
+  type ProcessBody,
+  type ProcessHandle,
   RandomChooser,
   runSeed,
   runWorld,
   type Scenario,
   type ScenarioVariant,
+  type View,
+  type WorldBuilder,
 } from "@interleave/sim";
 import fc from "fast-check";
-import {
-  CODE_OWNER_RULES,
-  halfBuilt,
-  initialMr,
-  type MrEvent,
-  type MrResult,
-  type MrState,
-  mergeRequest,
-  rulesApproved,
-} from "../../scenarios/sync-vs-reset/merge-request.js";
 import syncVsReset, {
-  type LegacyState,
-  legacyFlow,
+  buildWorld,
   type Options,
   params,
-  temporarilyUnapproved,
+  variants,
 } from "../../scenarios/sync-vs-reset/sync-vs-reset.js";
 
 /** The fast-check version this module runs against (fast-check's own `__version`), e.g. "4.10.2". */
@@ -98,53 +92,13 @@ export const FAST_CHECK_VERSION: string = fc.__version;
 /** The race the issue's target names: the deepest violation variant of sync-vs-reset. */
 export const DEEPEST_VARIANT = "coordinator-entry-check";
 
-/**
- * The scenario's variants, with the options its definition gives them (scenarios/sync-vs-reset/sync-vs-reset.ts;
- * `ScenarioVariant` does not expose options, so they are restated here and the names and expectations are
- * checked against the scenario when this module loads).
- */
-export const PORTED_VARIANTS: Readonly<Record<string, { expect: "violation" | "pass"; options: Options }>> = {
-  "legacy-ttl": {
-    expect: "violation",
-    options: { flow: "legacy", featureFlag: false, mode: "entry-check", entryCheck: true },
-  },
-  "coordinator-no-entry-check": {
-    expect: "violation",
-    options: { flow: "coordinator", featureFlag: true, mode: "entry-check", entryCheck: false },
-  },
-  "coordinator-entry-check": {
-    expect: "violation",
-    options: { flow: "coordinator", featureFlag: true, mode: "entry-check", entryCheck: true },
-  },
-  serial: {
-    expect: "pass",
-    options: { flow: "coordinator", featureFlag: true, mode: "serial", entryCheck: true },
-  },
-  "flag-off": {
-    expect: "violation",
-    options: { flow: "coordinator", featureFlag: false, mode: "entry-check", entryCheck: true },
-  },
-};
+/** The scenario's variants (its exported `variants`): each one's expectation and options. */
+export const PORTED_VARIANTS: Readonly<Record<string, { expect: "violation" | "pass"; options: Options }>> =
+  Object.fromEntries(
+    Object.entries(variants).map(([name, v]) => [name, { expect: v.expect, options: v.options }]),
+  );
 
 const SCENARIO = syncVsReset as Scenario;
-{
-  const declared = SCENARIO.variants.map((v) => `${v.name}:${v.expect}`).join(",");
-  const ported = Object.entries(PORTED_VARIANTS)
-    .map(([name, v]) => `${name}:${v.expect}`)
-    .join(",");
-  if (declared !== ported) {
-    throw new Error(
-      `bench/peer/sync-vs-reset: the scenario's variants (${declared}) are not ported (${ported})`,
-    );
-  }
-}
-
-// The scenario's property sentences, word for word.
-const MISSED_RESET = "no approval survives on a rule that a push should have reset (missed reset)";
-const HALF_BUILT = "the MR is never mergeable while its rules are half-built";
-const STRANDED = "pending resets are drained when a sync finishes, including when it fails";
-const RESET_WITHIN = `every scheduled reset runs within ${params.resetWithinMs / 1000} s`;
-const RESET_BY = `every scheduled reset has run by ${params.resetByMs / 1000} s`;
 
 // ---- the delays, as fast-check arbitraries -----------------------------------------------------------------
 
@@ -223,18 +177,6 @@ export class ModelError extends Error {}
 /** Thrown out of a gate once the run has stopped, so its process ends without touching the state. */
 class Stopped extends Error {}
 
-type FlowState = LegacyState | SyncCoordinator.State;
-type FlowMachine = {
-  transition(
-    state: FlowState,
-    event: SyncCoordinator.Event,
-  ): {
-    state: FlowState;
-    effects: readonly SyncCoordinator.Effect[];
-    result: SyncCoordinator.Result;
-  };
-};
-
 /** A process of the port: where it is, for {@link PortRun.assertQuiet}. */
 interface Proc {
   readonly name: string;
@@ -253,38 +195,85 @@ export interface PortOutcome {
   readonly endReason: "violation" | "finished" | "horizon";
 }
 
-/** Resets left pending although no sync of the MR is in progress (entry-check coordinator only). */
-function stranded(state: FlowState, mr: string): readonly string[] {
-  if (!("config" in state) || state.serial !== null) return [];
-  const entry = Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
-  if (entry === undefined || entry.syncs.length > 0) return [];
-  return entry.pendingResets;
+/** A store entry of the scenario's world: its machine, its state and its effects handler. */
+interface Store {
+  readonly ref: AnyStoreRef;
+  state: unknown;
+  readonly effects: ((effect: unknown, io: EffectIo) => void) | undefined;
+}
+
+type Predicate = (view: View) => boolean;
+
+/** What the scenario's `buildWorld` declared: stores, processes, properties, horizon and end condition. */
+interface Declared {
+  readonly stores: Store[];
+  readonly processes: { readonly name: string; readonly body: ProcessBody }[];
+  readonly always: { readonly name: string; readonly predicate: Predicate }[];
+  readonly eventually: { readonly name: string; readonly predicate: Predicate; readonly withinMs: number }[];
+  horizonMs: number;
+  finishWhen: Predicate | null;
+}
+
+/** Runs the scenario's `buildWorld` against a builder that records what it declares (no fault plan here). */
+function declare(p: typeof params, options: Options): Declared {
+  const d: Declared = {
+    stores: [],
+    processes: [],
+    always: [],
+    eventually: [],
+    horizonMs: 600_000,
+    finishWhen: null,
+  };
+  const builder = {
+    store(
+      key: string,
+      machine: AnyStoreRef["machine"],
+      initial: unknown,
+      opts?: { effects?: Store["effects"] },
+    ) {
+      const ref = { key, index: d.stores.length, machine };
+      d.stores.push({ ref, state: initial, effects: opts?.effects });
+      return ref;
+    },
+    process(name: string, body: ProcessBody) {
+      d.processes.push({ name, body });
+    },
+    faults() {
+      throw new ModelError("the port runs without a fault plan");
+    },
+    always(name: string, predicate: Predicate) {
+      d.always.push({ name, predicate });
+    },
+    eventually(name: string, predicate: Predicate, opts: { readonly withinMs: number }) {
+      d.eventually.push({ name, predicate, withinMs: opts.withinMs });
+    },
+    horizon(ms: number) {
+      d.horizonMs = ms;
+    },
+    finishWhen(predicate: Predicate) {
+      d.finishWhen = predicate;
+    },
+  };
+  buildWorld(builder as unknown as WorldBuilder, p, options);
+  if (d.eventually.length !== 1 || d.finishWhen === null) {
+    throw new ModelError("the port expects one eventually property and a finishWhen");
+  }
+  return d;
 }
 
 /**
- * One run of the race under a fast-check scheduler `s`, with the delays `draws`, for a variant's `options`.
- * A run is driven by {@link PortRun.run}; processes are async functions whose shared operations await gates.
+ * One run of the race under a fast-check scheduler `s`, with the delays `draws`, for a variant's `options`:
+ * the scenario's processes, driven by {@link PortRun.run}, each shared operation awaiting its gate.
  */
 class PortRun {
   private now = 0;
   private steps = 0;
-  private flowState: FlowState;
-  private readonly flow: FlowMachine;
-  private mrState: MrState = initialMr;
-  /** The last transition applied: which store, the event and the state after it (the scenario's `view.last`). */
-  private last: {
-    readonly key: "flow" | "merge-request";
-    readonly event: unknown;
-    readonly after: unknown;
-  } | null = null;
-  /** Reset id → virtual time it was scheduled, until it deleted approvals (the scenario's ledger). */
-  private readonly outstanding = new Map<string, number>();
-  /** Sync ids the serial queue has let run. */
-  private readonly runnable = new Set<string>();
-  private readonly waiters: { predicate: () => boolean; proc: Proc; wake: () => void }[] = [];
+  private readonly world: Declared;
+  /** The last `tx` applied (the scenario's `view.last`). */
+  private last: View["last"] = null;
+  private readonly waiters: { predicate: Predicate; proc: Proc; wake: () => void }[] = [];
   private timers: { atMs: number; proc: Proc; wake: () => void }[] = [];
   private readonly procs: Proc[] = [];
-  private readonly jobs = new Map<string, number>();
   private mergeChecksDrawn = 0;
   private pickupsDrawn = 0;
   /** A step ran since the properties were last checked. */
@@ -292,34 +281,36 @@ class PortRun {
   private violation: string | null = null;
   private endReason: PortOutcome["endReason"] | null = null;
   private error: unknown = null;
+  private readonly view: View;
 
   constructor(
     private readonly s: fc.Scheduler,
     private readonly draws: Draws,
-    private readonly options: Options,
+    options: Options,
     private readonly p: typeof params = params,
   ) {
-    if (options.flow === "legacy") {
-      this.flow = legacyFlow as FlowMachine;
-      this.flowState = { unapprovedUntilMs: {} };
-    } else {
-      this.flow = SyncCoordinator as FlowMachine;
-      this.flowState = SyncCoordinator.initial({
-        ...p.coordinator,
-        featureFlag: options.featureFlag,
-        mode: options.mode,
-      });
-    }
+    this.world = declare(p, options);
+    const run = this;
+    this.view = {
+      get now() {
+        return run.now;
+      },
+      get<S>(ref: { readonly index: number }): S {
+        return run.world.stores[ref.index]!.state as S;
+      },
+      get last() {
+        return run.last;
+      },
+      finished(name: string): boolean {
+        return run.procs.some((q) => q.name === name && q.status === "done");
+      },
+    };
   }
 
   /** Run to the end: a violation (liveness included), the workload done, or the horizon. */
   async run(): Promise<PortOutcome> {
-    this.start("push-A", (proc) => this.push(proc, "A", 0));
-    this.start("push-B", async (proc) => {
-      await this.sleep(proc, this.draws.pushGapMs);
-      await this.push(proc, "B", 1);
-    });
-    this.start("merge-check", (proc) => this.mergeCheck(proc));
+    for (const { name, body } of this.world.processes) this.start(name, body);
+    const deadline = this.world.eventually[0]!;
     for (;;) {
       await this.s.waitIdle(this.act);
       if (this.error !== null) throw this.error;
@@ -327,12 +318,12 @@ class PortRun {
       this.assertQuiet("the scheduler went idle");
       if (this.dirty && this.afterStep()) break;
       const next = this.timers.reduce<number | null>((m, t) => (m === null || t.atMs < m ? t.atMs : m), null);
-      // The scenario's `eventually` deadline: time may not pass resetByMs (nor stop) before the workload is done.
-      if (next === null || next > this.p.resetByMs) {
-        this.stop(RESET_BY);
+      // The scenario's `eventually` deadline: time may not pass it (nor stop) before the workload is done.
+      if (next === null || next > deadline.withinMs) {
+        this.stop(deadline.name);
         break;
       }
-      if (next > this.p.horizonMs) {
+      if (next > this.world.horizonMs) {
         this.endReason = "horizon";
         break;
       }
@@ -371,12 +362,12 @@ class PortRun {
   /** Check the properties, then the workload's end; true when the run stops. */
   private afterStep(): boolean {
     this.dirty = false;
-    const failed = this.failedProperty();
-    if (failed !== null) {
-      this.stop(failed);
+    const failed = this.world.always.find((property) => !property.predicate(this.view));
+    if (failed !== undefined) {
+      this.stop(failed.name);
       return true;
     }
-    if (this.done()) {
+    if (this.world.finishWhen!(this.view)) {
       this.endReason = "finished";
       return true;
     }
@@ -388,51 +379,18 @@ class PortRun {
     this.endReason = "violation";
   }
 
-  /** The first of the scenario's `always` properties that fails now, or null. */
-  private failedProperty(): string | null {
-    const last = this.last;
-    if (last !== null && last.key === "merge-request") {
-      const event = last.event as MrEvent;
-      if (
-        event._tag === "DeleteApprovals" &&
-        !Object.values((last.after as MrState).approvals).every((a) => a.afterPush >= event.push)
-      ) {
-        return MISSED_RESET;
-      }
-    }
-    if (
-      halfBuilt(this.mrState) &&
-      !temporarilyUnapproved(this.flowState, this.p.mr, this.now) &&
-      rulesApproved(this.mrState)
-    ) {
-      return HALF_BUILT;
-    }
-    if (stranded(this.flowState, this.p.mr).length > 0) return STRANDED;
-    for (const at of this.outstanding.values()) if (this.now - at > this.p.resetWithinMs) return RESET_WITHIN;
-    return null;
-  }
-
-  /** The scenario's `finishWhen`: both pushes done and every scheduled reset has deleted approvals. */
-  private done(): boolean {
-    return (
-      this.procs.some((q) => q.name === "push-A" && q.status === "done") &&
-      this.procs.some((q) => q.name === "push-B" && q.status === "done") &&
-      this.outstanding.size === 0
-    );
-  }
-
   /** No process may be between a released gate and its next operation (a step = transition + local code). */
   private assertQuiet(when: string): void {
     const busy = this.procs.find((q) => q.status === "running");
     if (busy !== undefined) throw new ModelError(`${when} while ${busy.name} was still running its step`);
   }
 
-  // ---- operations ------------------------------------------------------------------------------------
+  // ---- processes and their operations ----------------------------------------------------------------
 
-  private start(name: string, body: (proc: Proc) => Promise<void>): void {
+  private start(name: string, body: ProcessBody): ProcessHandle {
     const proc: Proc = { name, status: "running" };
     this.procs.push(proc);
-    body(proc).then(
+    this.drive(proc, body({ name, now: () => this.now })).then(
       () => {
         proc.status = "done";
       },
@@ -441,6 +399,70 @@ class PortRun {
         if (!(error instanceof Stopped)) this.error ??= error;
       },
     );
+    return { name, id: this.procs.length };
+  }
+
+  /** Runs a generator process, performing each operation it yields. */
+  private async drive(proc: Proc, body: Generator<Op, void, unknown>): Promise<void> {
+    let input: unknown;
+    for (;;) {
+      const next = body.next(input);
+      if (next.done === true) return;
+      input = await this.perform(proc, next.value);
+    }
+  }
+
+  private async perform(proc: Proc, op: Op): Promise<unknown> {
+    switch (op.kind) {
+      case "tx":
+        return this.tx(proc, op.ref, op.event, op.stamped === true);
+      case "sleep": {
+        const ms = typeof op.delay === "number" ? op.delay : this.draw(proc, op.label, op.delay);
+        await this.sleep(proc, ms);
+        return ms;
+      }
+      case "until":
+        return this.until(proc, op.predicate);
+      case "choose":
+        if (op.label !== "sync outcome") throw new ModelError(`no draw for choice "${op.label}"`);
+        return this.draws.syncOutcome[this.pushIndex(proc)];
+      case "note":
+        return undefined;
+      default:
+        throw new ModelError(`the port does not carry out "${op.kind}"`);
+    }
+  }
+
+  /** The draw for a `sleep` of `label` in `proc` (the scenario's labels; see the module comment). */
+  private draw(proc: Proc, label: string, d: Distribution): number {
+    let ms: number | undefined;
+    switch (label) {
+      case "push gap":
+        ms = this.draws.pushGapMs;
+        break;
+      case "sync":
+        ms = this.draws.syncDurationMs[this.pushIndex(proc)];
+        break;
+      case "next merge check":
+        ms = this.draws.mergeCheckEveryMs[this.mergeChecksDrawn++];
+        if (ms === undefined) throw new ModelError(`more than ${MERGE_CHECKS_MAX} merge checks in one run`);
+        break;
+      case "pickup":
+        ms = this.draws.pickupDelayMs[this.pickupsDrawn++];
+        if (ms === undefined) throw new ModelError(`more than ${RESET_JOBS_MAX} reset workers in one run`);
+        break;
+    }
+    if (ms === undefined || !d.values.includes(ms)) {
+      throw new ModelError(`no draw for sleep "${label}" of ${proc.name} (${d.describe})`);
+    }
+    return ms;
+  }
+
+  /** The push a `push-<name>` process runs: 0 for A, 1 for B. */
+  private pushIndex(proc: Proc): 0 | 1 {
+    const index = this.p.pushes.indexOf(proc.name.replace(/^push-/, ""));
+    if (index !== 0 && index !== 1) throw new ModelError(`${proc.name} is not a push`);
+    return index;
   }
 
   /** A scheduling point: wait for the scheduler to release this process's gate. */
@@ -451,27 +473,24 @@ class PortRun {
     proc.status = "running";
   }
 
-  /** One atomic step on the coordinator (`txAt`: the event is stamped with the time it executes). */
-  private async flowTx(
-    proc: Proc,
-    build: (atMs: number) => SyncCoordinator.Event,
-  ): Promise<SyncCoordinator.Result> {
-    await this.gate(proc, "flow");
-    const event = build(this.now);
-    const out = this.flow.transition(this.flowState, event);
-    this.flowState = out.state;
-    this.last = { key: "flow", event, after: out.state };
-    for (const effect of out.effects) this.carryOut(effect);
+  /**
+   * One atomic step on a store (`txAt`: the event is stamped with the time it executes); its effects are
+   * carried out by the scenario's handler, then `until` waiters whose predicate now holds wake.
+   */
+  private async tx(proc: Proc, ref: AnyStoreRef, build: unknown, stamped: boolean): Promise<unknown> {
+    await this.gate(proc, ref.key);
+    const store = this.world.stores[ref.index]!;
+    const event = stamped ? (build as (atMs: number) => unknown)(this.now) : build;
+    const before = store.state;
+    const out = ref.machine.transition(before, event);
+    store.state = out.state;
+    this.last = { process: proc.name, key: ref.key, event, result: out.result, before, after: out.state };
+    const io: EffectIo = { spawn: (name, body) => this.start(name, body), view: this.view };
+    for (const effect of out.effects ?? []) {
+      if (store.effects === undefined) throw new ModelError(`an effect of ${ref.key} has no handler`);
+      store.effects(effect, io);
+    }
     this.wakeWaiters();
-    return out.result;
-  }
-
-  /** One atomic step on the merge request's tables. */
-  private async mrTx(proc: Proc, event: MrEvent): Promise<MrResult> {
-    await this.gate(proc, event._tag);
-    const out = mergeRequest.transition(this.mrState, event);
-    this.mrState = out.state;
-    this.last = { key: "merge-request", event, after: out.state };
     return out.result;
   }
 
@@ -483,8 +502,8 @@ class PortRun {
   }
 
   /** interleave's `until`: wait for `predicate`, then a scheduling point. */
-  private async until(proc: Proc, predicate: () => boolean): Promise<void> {
-    if (!predicate()) {
+  private async until(proc: Proc, predicate: Predicate): Promise<void> {
+    if (!predicate(this.view)) {
       proc.status = "waiting";
       await new Promise<void>((wake) => this.waiters.push({ predicate, proc, wake }));
     }
@@ -494,78 +513,11 @@ class PortRun {
   private wakeWaiters(): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i]!;
-      if (w.predicate()) {
+      if (w.predicate(this.view)) {
         this.waiters.splice(i, 1);
         w.proc.status = "running";
         w.wake();
       }
-    }
-  }
-
-  /** The scenario's effects handler: RunSync lets a queued sync run; the others start a reset worker. */
-  private carryOut(effect: SyncCoordinator.Effect): void {
-    if (effect._tag === "RunSync") {
-      this.runnable.add(effect.syncId);
-      return;
-    }
-    const delayMs = effect._tag === "EnqueueReset" ? effect.delayMs : 0;
-    const n = (this.jobs.get(effect.resetId) ?? 0) + 1;
-    this.jobs.set(effect.resetId, n);
-    const name = n === 1 ? effect.resetId : `${effect.resetId} (${n})`;
-    const push = this.p.pushes.indexOf(effect.resetId.replace(/^reset-/, "")) + 1;
-    this.start(name, (proc) => this.resetWorker(proc, effect.resetId, push, delayMs));
-  }
-
-  // ---- processes -------------------------------------------------------------------------------------
-
-  /** One push's refresh service: schedule the approvals reset, then run the code-owner sync inline. */
-  private async push(proc: Proc, name: string, index: 0 | 1): Promise<void> {
-    const { mr } = this.p;
-    const resetId = `reset-${name}`;
-    const syncId = `sync-${name}`;
-    const scheduled = await this.flowTx(proc, (atMs) => ({ _tag: "ScheduleReset", mr, resetId, atMs }));
-    if (scheduled._tag !== "Rejected") this.outstanding.set(resetId, this.now);
-    const started = await this.flowTx(proc, (atMs) => ({ _tag: "StartSync", mr, syncId, atMs }));
-    if (started._tag === "SyncStarted" && !started.running) {
-      await this.until(proc, () => this.runnable.has(syncId));
-    }
-    const outcome = this.draws.syncOutcome[index];
-    if (outcome === "ok") {
-      await this.mrTx(proc, { _tag: "DeleteRules", sync: syncId });
-      await this.sleep(proc, this.draws.syncDurationMs[index]);
-      for (const [i, rule] of CODE_OWNER_RULES.entries()) {
-        if (i > 0) await this.sleep(proc, this.p.ruleCreateGapMs);
-        await this.mrTx(proc, { _tag: "CreateRule", rule, sync: syncId });
-      }
-    }
-    await this.flowTx(proc, (atMs) => ({ _tag: "FinishSync", mr, syncId, outcome, atMs }));
-  }
-
-  /** The reset-approvals worker: pickup delay, entry check, read the rules, delete what they cover. */
-  private async resetWorker(proc: Proc, resetId: string, push: number, delayMs: number): Promise<void> {
-    const { mr } = this.p;
-    if (delayMs > 0) await this.sleep(proc, delayMs);
-    const pickup = this.draws.pickupDelayMs[this.pickupsDrawn++];
-    if (pickup === undefined) throw new ModelError(`more than ${RESET_JOBS_MAX} reset workers in one run`);
-    await this.sleep(proc, pickup);
-    if (this.options.entryCheck) {
-      const entry = await this.flowTx(proc, (atMs) => ({ _tag: "BeginReset", mr, resetId, atMs }));
-      if (entry._tag === "Deferred") return;
-    }
-    const read = await this.mrTx(proc, { _tag: "ReadRules", reset: resetId });
-    const rules = read._tag === "Rules" ? read.rules : [];
-    await this.mrTx(proc, { _tag: "DeleteApprovals", rules, push, reset: resetId });
-    this.outstanding.delete(resetId);
-    await this.flowTx(proc, (atMs) => ({ _tag: "FinishReset", mr, resetId, atMs }));
-  }
-
-  /** A user or the merge train looking at the MR every 0.5–1.5 s. */
-  private async mergeCheck(proc: Proc): Promise<void> {
-    for (;;) {
-      const every = this.draws.mergeCheckEveryMs[this.mergeChecksDrawn++];
-      if (every === undefined) throw new ModelError(`more than ${MERGE_CHECKS_MAX} merge checks in one run`);
-      await this.sleep(proc, every);
-      await this.mrTx(proc, { _tag: "MergeCheck" });
     }
   }
 }

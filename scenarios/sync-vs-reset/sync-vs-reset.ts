@@ -304,6 +304,40 @@ function storeFlow(
   }
 }
 
+/**
+ * The variants by name, with what each models (`options`) and why it is expected to violate or pass. Exported
+ * so the peer benchmark port (bench/peer/sync-vs-reset.ts) runs the very same variants.
+ */
+export const variants: Readonly<
+  Record<string, { readonly expect: "violation" | "pass"; readonly why: string; readonly options: Options }>
+> = {
+  "legacy-ttl": {
+    expect: "violation",
+    why: "before the change: a 15 s TTL marker and a reset worker delayed 10 s, both guesses that the sync is done",
+    options: { flow: "legacy", featureFlag: false, entryCheck: true },
+  },
+  "coordinator-no-entry-check": {
+    expect: "violation",
+    why: "resets are deferred while a sync runs, but a sync can start between the reset's enqueue and its execution",
+    options: { flow: "entry-check", featureFlag: true, entryCheck: false },
+  },
+  "coordinator-entry-check": {
+    expect: "violation",
+    why: "the merged change: a sync can still start between the entry check and the deletion (the seed's Known limitations)",
+    options: { flow: "entry-check", featureFlag: true, entryCheck: true },
+  },
+  serial: {
+    expect: "pass",
+    why: "syncs and resets of one MR run strictly one after another through a per-MR queue (core Mailbox)",
+    options: { flow: "serial", featureFlag: true, entryCheck: true },
+  },
+  "flag-off": {
+    expect: "violation",
+    why: "the coordinator with deterministic_approval_rules_sync disabled: exactly the legacy code paths",
+    options: { flow: "entry-check", featureFlag: false, entryCheck: true },
+  },
+};
+
 export default defineScenario<typeof params, Options>({
   name: "sync-vs-reset",
   // Random sampling finds every violation variant here fastest (docs/benchmarks.md). Exhaustive search
@@ -313,32 +347,6 @@ export default defineScenario<typeof params, Options>({
   description:
     "Two rapid pushes on one MR: each schedules an approvals reset (read rules, delete approvals) and runs the code-owner sync (delete rules, recreate them).",
   params,
-  variants: {
-    "legacy-ttl": {
-      expect: "violation",
-      why: "before the change: a 15 s TTL marker and a reset worker delayed 10 s, both guesses that the sync is done",
-      options: { flow: "legacy", featureFlag: false, entryCheck: true },
-    },
-    "coordinator-no-entry-check": {
-      expect: "violation",
-      why: "resets are deferred while a sync runs, but a sync can start between the reset's enqueue and its execution",
-      options: { flow: "entry-check", featureFlag: true, entryCheck: false },
-    },
-    "coordinator-entry-check": {
-      expect: "violation",
-      why: "the merged change: a sync can still start between the entry check and the deletion (the seed's Known limitations)",
-      options: { flow: "entry-check", featureFlag: true, entryCheck: true },
-    },
-    serial: {
-      expect: "pass",
-      why: "syncs and resets of one MR run strictly one after another through a per-MR queue (core Mailbox)",
-      options: { flow: "serial", featureFlag: true, entryCheck: true },
-    },
-    "flag-off": {
-      expect: "violation",
-      why: "the coordinator with deterministic_approval_rules_sync disabled: exactly the legacy code paths",
-      options: { flow: "entry-check", featureFlag: false, entryCheck: true },
-    },
-  },
+  variants,
   build: buildWorld,
 });
