@@ -148,33 +148,30 @@ function eventOf(
 // Reference model
 
 /**
- * A reset's stage. Entry-check: `pending` → `enqueued` (EnqueueReset) → `running` (Proceed), and back to
- * `pending` (Deferred); `drain` is a pending reset released by the FinishSync being observed. Serial:
- * `queued` → `dispatched` (RunReset) → `running` (Proceed). `new` marks a reset scheduled in the step being
+ * A reset's stage (entry-check): `pending` → `enqueued` (EnqueueReset) → `running` (Proceed), and back to
+ * `pending` (Deferred); `drain` is a pending reset released by the FinishSync being observed. `new` marks a
+ * reset scheduled in the step being
  * observed, before its effects. Finished resets leave the model.
  */
-type Stage = "new" | "pending" | "drain" | "enqueued" | "queued" | "dispatched" | "running";
+type Stage = "new" | "pending" | "drain" | "enqueued" | "running";
 
 interface MrModel {
-  /** Syncs in progress (entry-check) or live Sync orders (serial), in arrival order → dispatched. */
+  /** Syncs in progress, in arrival order → may do their work (always true here). */
   readonly syncs: Map<string, boolean>;
   /** Scheduled, unfinished resets, in arrival order → stage. */
   readonly resets: Map<string, Stage>;
   /** Entry-check: pending reset ids, FIFO. */
   pending: string[];
-  /** Serial: live orders in arrival order; the head is the one in flight. */
-  readonly queue: { readonly kind: "Sync" | "Reset"; readonly id: string }[];
 }
 
-const emptyMr = (): MrModel => ({ syncs: new Map(), resets: new Map(), pending: [], queue: [] });
+const emptyMr = (): MrModel => ({ syncs: new Map(), resets: new Map(), pending: [] });
 
 function mrOf(state: State, mr: string): SyncCoordinator.MrState | undefined {
   return Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
 }
 
 /** Whether `entry` could be pruned at `atMs` (the sweep's rule, written out independently). */
-function prunable(state: State, mr: string, entry: SyncCoordinator.MrState, atMs: number): boolean {
-  expect(mr, "an MR of the state").toBe(Object.keys(state.mrs).find((key) => key === mr));
+function prunable(entry: SyncCoordinator.MrState, atMs: number): boolean {
   return entry.syncs.length === 0 && entry.scheduledResets.length === 0 && entry.unapprovedUntilMs <= atMs;
 }
 
@@ -209,7 +206,7 @@ class Model {
     return [...(this.mrs.get(mr)?.resets.keys() ?? [])];
   }
 
-  /** Whether the model has a sync of `mr` that may do its work (entry-check: any; serial: dispatched). */
+  /** Whether the model has a sync of `mr` in progress. */
   syncRunning(mr: string): boolean {
     return [...(this.mrs.get(mr)?.syncs.values() ?? [])].some((dispatched) => dispatched);
   }
@@ -259,7 +256,7 @@ class Model {
       expect(mrOf(before, event.mr), "mr-limit only for a new MR").toBeUndefined();
       expect(Object.keys(before.mrs)).toHaveLength(this.config.mrCountMax);
       for (const [mr, entry] of Object.entries(before.mrs)) {
-        expect(prunable(before, mr, entry, event.atMs), `mr-limit: ${mr} could not be swept`).toBe(false);
+        expect(prunable(entry, event.atMs), `mr-limit: ${mr} could not be swept`).toBe(false);
       }
       return;
     }
@@ -432,10 +429,9 @@ class Model {
       if ((entry?.pendingResets.length ?? 0) > 0) {
         expect(entry?.syncs.length, "pending resets only while a sync is in progress").toBeGreaterThan(0);
       }
-      expect(
-        SyncCoordinator.syncInProgress(after, mr),
-        "syncInProgress agrees with the model (serial: a dispatched sync)",
-      ).toBe(this.syncRunning(mr));
+      expect(SyncCoordinator.syncInProgress(after, mr), "syncInProgress agrees with the model").toBe(
+        this.syncRunning(mr),
+      );
       if (SyncCoordinator.syncInProgress(after, mr) || model.resets.size > 0 || model.syncs.size > 0) {
         expect(
           SyncCoordinator.isTemporarilyUnapproved(after, mr, atMs),

@@ -36,7 +36,6 @@ import {
 } from "@interleave/sim";
 import * as EntryCheck from "./entry-check.js";
 import * as Legacy from "./legacy.js";
-import { LEGACY_TIMINGS, type LegacyState, legacyFlow } from "./legacy.js";
 import {
   CODE_OWNER_RULES,
   halfBuilt,
@@ -89,7 +88,7 @@ export const params = {
   /** Sidekiq pickup delay of the reset worker, on top of the enqueue delay (never zero: a job is picked up, not run inline). */
   pickupDelayMs: uniform(100, 1_000, 100),
   coordinator: {
-    ...LEGACY_TIMINGS,
+    ...Legacy.LEGACY_TIMINGS,
     mrCountMax: 16,
     pendingPerMrMax: 8,
   },
@@ -106,11 +105,11 @@ export const params = {
 };
 
 /** The state of whichever flow a variant runs. */
-export type FlowState = LegacyState | EntryCheck.State | SyncCoordinator.State;
+export type FlowState = Legacy.LegacyState | EntryCheck.State | SyncCoordinator.State;
 type FlowRef = StoreRef<FlowState, Event, Result>;
 type MrRef = StoreRef<MrState, MrEvent, MrResult>;
 
-function isLegacy(state: FlowState): state is LegacyState {
+function isLegacy(state: FlowState): state is Legacy.LegacyState {
   return !("config" in state);
 }
 
@@ -292,7 +291,7 @@ function storeFlow(
   const { legacyTtlMs, mrCountMax, pendingPerMrMax } = p.coordinator;
   switch (options.flow) {
     case "legacy":
-      return world.store("flow", legacyFlow, legacyFlow.initial(), { effects }) as FlowRef;
+      return world.store("flow", Legacy.legacyFlow, Legacy.initial(), { effects }) as FlowRef;
     case "entry-check": {
       const initial = EntryCheck.initial({ ...p.coordinator, featureFlag: options.featureFlag });
       return world.store("flow", EntryCheck.entryCheckFlow, initial, { effects }) as FlowRef;

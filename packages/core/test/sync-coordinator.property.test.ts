@@ -136,25 +136,20 @@ function eventOf(
 // Reference model
 
 /**
- * A reset's stage. Entry-check: `pending` → `enqueued` (EnqueueReset) → `running` (Proceed), and back to
- * `pending` (Deferred); `drain` is a pending reset released by the FinishSync being observed. Serial:
- * `queued` → `dispatched` (RunReset) → `running` (Proceed). `new` marks a reset scheduled in the step being
- * observed, before its effects. Finished resets leave the model.
+ * A reset's stage: `queued` → `dispatched` (RunReset) → `running` (Proceed). Finished resets leave the model.
  */
-type Stage = "new" | "pending" | "drain" | "enqueued" | "queued" | "dispatched" | "running";
+type Stage = "queued" | "dispatched" | "running";
 
 interface MrModel {
   /** Live Sync orders, in arrival order → dispatched. */
   readonly syncs: Map<string, boolean>;
   /** Scheduled, unfinished resets, in arrival order → stage. */
   readonly resets: Map<string, Stage>;
-  /** Entry-check: pending reset ids, FIFO. */
-  pending: string[];
-  /** Serial: live orders in arrival order; the head is the one in flight. */
+  /** Live orders in arrival order; the head is the one in flight. */
   readonly queue: { readonly kind: "Sync" | "Reset"; readonly id: string }[];
 }
 
-const emptyMr = (): MrModel => ({ syncs: new Map(), resets: new Map(), pending: [], queue: [] });
+const emptyMr = (): MrModel => ({ syncs: new Map(), resets: new Map(), queue: [] });
 
 function mrOf(state: State, mr: string): SyncCoordinator.MrState | undefined {
   return Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
@@ -193,7 +188,7 @@ class Model {
     return [...(this.mrs.get(mr)?.resets.keys() ?? [])];
   }
 
-  /** Whether the model has a sync of `mr` that may do its work (entry-check: any; serial: dispatched). */
+  /** Whether the model has a sync of `mr` that may do its work (dispatched). */
   syncRunning(mr: string): boolean {
     return [...(this.mrs.get(mr)?.syncs.values() ?? [])].some((dispatched) => dispatched);
   }
@@ -355,9 +350,9 @@ class Model {
       const entry = mrOf(after, mr);
       const model = this.mrs.get(mr) ?? emptyMr();
       const stage = (wanted: Stage) => [...model.resets].filter(([, s]) => s === wanted).map(([id]) => id);
-      expect(entry?.scheduledResets ?? [], "conservation: scheduled = pending ∪ enqueued ∪ running").toEqual([
-        ...model.resets.keys(),
-      ]);
+      expect(entry?.scheduledResets ?? [], "conservation: scheduled = queued ∪ dispatched ∪ running").toEqual(
+        [...model.resets.keys()],
+      );
       expect(sorted(entry?.runningResets ?? []), "running resets").toEqual(sorted(stage("running")));
       expect(
         entry === undefined || !("syncs" in entry || "pendingResets" in entry),
