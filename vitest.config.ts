@@ -9,6 +9,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      "@interleave/core/kit": src("./packages/core/src/kit.ts"),
       "@interleave/core": src("./packages/core/src/index.ts"),
       "@interleave/sim/strategies": src("./packages/sim/src/strategy/index.ts"),
       "@interleave/sim/search": src("./packages/sim/src/search/index.ts"),

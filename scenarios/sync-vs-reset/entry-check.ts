@@ -19,7 +19,7 @@ import {
   NO_EFFECTS,
   withEntry,
   withoutEntry,
-} from "./checks.js";
+} from "@interleave/core/kit";
 import { legacyStep } from "./legacy.js";
 import type { Effect, Event, Step as FlowStep, Result, Route } from "./protocol.js";
 

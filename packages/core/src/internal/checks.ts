@@ -1,5 +1,5 @@
 // Validation helpers shared by the machines: config fields (thrown as InvalidConfigError) and event
-// fields (thrown through `assert`). Internal: not exported from the package entry point.
+// fields (thrown through `assert`). Exported to other machines through `@interleave/core/kit` (kit.ts).
 
 import { AssertionError, assert, InvalidConfigError } from "../assert.js";
 
