@@ -13,7 +13,7 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { LeaseManager } from "../packages/runtime-redis/src/lease.js";
+import { LeaseManager } from "../packages/runtime-redis/src/lease/lease.js";
 import { startRedis } from "../packages/runtime-redis/test/support/redis.js";
 import { evalshaCeiling, median } from "./support/measure.js";
 

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Mailbox as Core } from "@interleave/core";
 import { Worker as BullWorker, Queue } from "bullmq";
-import { KeyedMailbox } from "../../packages/runtime-redis/src/mailbox.js";
+import { KeyedMailbox } from "../../packages/runtime-redis/src/mailbox/mailbox.js";
 import type { TestRedis } from "../../packages/runtime-redis/test/support/redis.js";
 
 type Redis = ReturnType<TestRedis["client"]>;

@@ -15,19 +15,19 @@ export {
   PAYLOAD_BYTES_MAX_DEFAULT,
   PayloadTooLargeError,
   type Timed,
-} from "./claim-queue.js";
-export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./effect-lease.js";
-export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./effect-mailbox.js";
+} from "./claim-queue/claim-queue.js";
+export { ClaimQueueService, claimQueueLayer, runWorker } from "./claim-queue/claim-queue-effect.js";
 export {
-  runResetEffect,
-  SyncCoordinatorService,
-  syncCodeOwnersEffect,
-  syncCoordinatorLayer,
-} from "./effect-sync.js";
-export { ClaimQueueService, claimQueueLayer, runWorker } from "./effect-worker.js";
-export { REDIS_SERVER_MISSING } from "./errors.js";
-export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced.js";
-export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./keys.js";
+  type Handler,
+  type HandlerOutcome,
+  OwnedNotDeletedError,
+  Worker,
+  type WorkerLogger,
+  type WorkerOptions,
+  type WorkerRecord,
+  type WorkItem,
+} from "./claim-queue/worker.js";
+export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced/fenced.js";
 export {
   LeaseBusyError,
   type LeaseCommand,
@@ -36,7 +36,8 @@ export {
   LeaseManager,
   type LeaseManagerConfig,
   type TimedLeaseResult,
-} from "./lease.js";
+} from "./lease/lease.js";
+export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./lease/lease-effect.js";
 export {
   type DispatcherOptions,
   KeyedMailbox,
@@ -44,8 +45,11 @@ export {
   MailboxConfigMismatchError,
   type MailboxHandler,
   type MailboxStep,
-} from "./mailbox.js";
-export { CorruptValueError } from "./redis-script.js";
+} from "./mailbox/mailbox.js";
+export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
+export { REDIS_SERVER_MISSING } from "./shared/errors.js";
+export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./shared/keys.js";
+export { CorruptValueError } from "./shared/redis-script.js";
 export {
   RedisSyncCoordinator,
   type ResetOrder,
@@ -58,14 +62,10 @@ export {
   type SyncOutcome,
   SyncRejectedError,
   type TimedStep,
-} from "./sync-coordinator.js";
+} from "./sync-coordinator/sync-coordinator.js";
 export {
-  type Handler,
-  type HandlerOutcome,
-  OwnedNotDeletedError,
-  Worker,
-  type WorkerLogger,
-  type WorkerOptions,
-  type WorkerRecord,
-  type WorkItem,
-} from "./worker.js";
+  runResetEffect,
+  SyncCoordinatorService,
+  syncCodeOwnersEffect,
+  syncCoordinatorLayer,
+} from "./sync-coordinator/sync-effect.js";

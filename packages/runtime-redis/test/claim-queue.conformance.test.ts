@@ -7,7 +7,7 @@
 import { ClaimQueue as Core } from "@interleave/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {

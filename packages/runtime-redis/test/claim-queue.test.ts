@@ -9,8 +9,8 @@ import {
   ClaimQueueConfigMismatchError,
   ClaimQueueNotInitializedError,
   PayloadTooLargeError,
-} from "../src/claim-queue.js";
-import { CorruptValueError } from "../src/redis-script.js";
+} from "../src/claim-queue/claim-queue.js";
+import { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {

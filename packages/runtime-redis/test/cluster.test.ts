@@ -6,10 +6,10 @@
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { RedisFencedResource } from "../src/fenced.js";
-import { LeaseManager } from "../src/lease.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { LeaseManager } from "../src/lease/lease.js";
 import { startCluster, type TestCluster } from "./support/cluster.js";
 
 const CONFIG: Core.Config = {

@@ -4,9 +4,9 @@
 import { AssertionError, FencedResource } from "@interleave/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced.js";
-import { LeaseManager } from "../src/lease.js";
-import { CorruptValueError } from "../src/redis-script.js";
+import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced/fenced.js";
+import { LeaseManager } from "../src/lease/lease.js";
+import { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 type Command =

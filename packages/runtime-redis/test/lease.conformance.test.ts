@@ -6,7 +6,7 @@
 import { Lease } from "@interleave/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseManager } from "../src/lease.js";
+import { LeaseManager } from "../src/lease/lease.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const HOLDERS = ["a", "b", "c"] as const;

@@ -5,7 +5,7 @@
 
 import { Lease } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseManager } from "../src/lease.js";
+import { LeaseManager } from "../src/lease/lease.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG = { leaseTtlMs: 60_000, renewEveryMs: 10_000 };

@@ -4,10 +4,10 @@
 import { AssertionError, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { layer, withLeaseEffect } from "../src/effect-lease.js";
-import { InvalidNameError } from "../src/keys.js";
-import { LeaseBusyError, LeaseLostError, LeaseManager } from "../src/lease.js";
-import { CorruptValueError } from "../src/redis-script.js";
+import { LeaseBusyError, LeaseLostError, LeaseManager } from "../src/lease/lease.js";
+import { layer, withLeaseEffect } from "../src/lease/lease-effect.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -223,7 +223,9 @@ describe("LeaseManager", () => {
   });
 
   describe("Effect API", () => {
-    const run = <A, E>(effect: Effect.Effect<A, E, import("../src/effect-lease.js").LeaseManagerService>) =>
+    const run = <A, E>(
+      effect: Effect.Effect<A, E, import("../src/lease/lease-effect.js").LeaseManagerService>,
+    ) =>
       Effect.runPromiseExit(
         Effect.provide(effect, layer(redis.client(), { leaseTtlMs: 300, renewEveryMs: 50 })),
       );

@@ -7,7 +7,7 @@
 import { Mailbox as Core } from "@interleave/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyedMailbox, type MailboxStep } from "../src/mailbox.js";
+import { KeyedMailbox, type MailboxStep } from "../src/mailbox/mailbox.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {

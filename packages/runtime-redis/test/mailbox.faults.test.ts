@@ -7,8 +7,8 @@
 
 import type { Mailbox as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { RedisFencedResource } from "../src/fenced.js";
-import { KeyedMailbox } from "../src/mailbox.js";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { KeyedMailbox } from "../src/mailbox/mailbox.js";
 import {
   checkMailboxHistory,
   clusterResource,

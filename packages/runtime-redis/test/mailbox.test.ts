@@ -6,10 +6,14 @@
 import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyedMailboxLayer, runMailbox } from "../src/effect-mailbox.js";
-import { InvalidNameError } from "../src/keys.js";
-import { KeyedMailbox, type KeyedMailboxOptions, MailboxConfigMismatchError } from "../src/mailbox.js";
-import { CorruptValueError } from "../src/redis-script.js";
+import {
+  KeyedMailbox,
+  type KeyedMailboxOptions,
+  MailboxConfigMismatchError,
+} from "../src/mailbox/mailbox.js";
+import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {

@@ -9,7 +9,7 @@
 import { SyncCoordinator as Core } from "@interleave/core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator.js";
+import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator/sync-coordinator.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const BASE = { legacyTtlMs: 6, legacyResetDelayMs: 3, mrCountMax: 2, pendingPerMrMax: 2 };

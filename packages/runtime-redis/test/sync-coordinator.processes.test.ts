@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SyncCoordinator as Core } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator.js";
+import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
 

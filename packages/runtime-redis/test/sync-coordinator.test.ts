@@ -7,15 +7,19 @@ import { type SyncCoordinator as Core, InvalidConfigError } from "@interleave/co
 import { Effect, Exit, Layer } from "effect";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runResetEffect, SyncCoordinatorService, syncCodeOwnersEffect } from "../src/effect-sync.js";
-import { InvalidNameError } from "../src/keys.js";
-import { CorruptValueError } from "../src/redis-script.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { CorruptValueError } from "../src/shared/redis-script.js";
 import {
   RedisSyncCoordinator,
   type ResetOrder,
   SyncCoordinatorConfigMismatchError,
   SyncCoordinatorNotInitializedError,
-} from "../src/sync-coordinator.js";
+} from "../src/sync-coordinator/sync-coordinator.js";
+import {
+  runResetEffect,
+  SyncCoordinatorService,
+  syncCodeOwnersEffect,
+} from "../src/sync-coordinator/sync-effect.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const ENTRY_CHECK: Core.Config = {

@@ -8,9 +8,13 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClaimedItem, ClaimQueue, ClaimQueueNotInitializedError } from "../src/claim-queue.js";
-import { RedisFencedResource } from "../src/fenced.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import {
+  type ClaimedItem,
+  ClaimQueue,
+  ClaimQueueNotInitializedError,
+} from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 import {

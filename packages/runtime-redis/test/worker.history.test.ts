@@ -8,8 +8,8 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 

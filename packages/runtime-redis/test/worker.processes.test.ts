@@ -8,7 +8,7 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";

@@ -6,10 +6,10 @@
 import type { ClaimQueue as Core } from "@interleave/core";
 import { Effect } from "effect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { ClaimQueueService, runWorker } from "../src/effect-worker.js";
-import type { CorruptValueError } from "../src/redis-script.js";
-import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/worker.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { ClaimQueueService, runWorker } from "../src/claim-queue/claim-queue-effect.js";
+import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import type { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {

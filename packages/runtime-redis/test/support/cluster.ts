@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Cluster, Redis } from "ioredis";
-import { REDIS_SERVER_MISSING } from "../../src/errors.js";
+import { REDIS_SERVER_MISSING } from "../../src/shared/errors.js";
 import { freePort, hasRedisServer } from "./redis.js";
 
 const execFileAsync = promisify(execFile);

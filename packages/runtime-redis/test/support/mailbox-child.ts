@@ -10,8 +10,8 @@
 import { appendFileSync } from "node:fs";
 import type { Mailbox as Core } from "@interleave/core";
 import { Redis } from "ioredis";
-import { RedisFencedResource } from "../../src/fenced.js";
-import { KeyedMailbox } from "../../src/mailbox.js";
+import { RedisFencedResource } from "../../src/fenced/fenced.js";
+import { KeyedMailbox } from "../../src/mailbox/mailbox.js";
 import {
   type ClusterValue,
   clusterResource,

@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { REDIS_SERVER_MISSING } from "../../src/errors.js";
+import { REDIS_SERVER_MISSING } from "../../src/shared/errors.js";
 
 export interface RedisOptions {
   /** Turn the append-only file on (`appendfsync always`), for persistence tests. Default false. */

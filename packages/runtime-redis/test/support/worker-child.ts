@@ -7,9 +7,9 @@
 
 import { appendFileSync } from "node:fs";
 import { Redis } from "ioredis";
-import { ClaimQueue } from "../../src/claim-queue.js";
-import { RedisFencedResource } from "../../src/fenced.js";
-import { type HandlerOutcome, Worker } from "../../src/worker.js";
+import { ClaimQueue } from "../../src/claim-queue/claim-queue.js";
+import { type HandlerOutcome, Worker } from "../../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../../src/fenced/fenced.js";
 import type { ChildRecord, ChildSpec } from "./worker-process.js";
 
 const spec = JSON.parse(process.argv[2] ?? "") as ChildSpec;

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClaimQueue as Core, FencedResource } from "@interleave/core";
-import type { WorkerRecord } from "../../src/worker.js";
+import type { WorkerRecord } from "../../src/claim-queue/worker.js";
 
 /**
  * What the child's handler does with an item whose scope ends in the integer `i`:

@@ -3,7 +3,7 @@
 // and item decoding), so one script per transition stays one EVALSHA.
 
 import type { Cluster, Redis } from "ioredis";
-import { defineScripts, type ScriptSpec } from "./redis-script.js";
+import { defineScripts, type ScriptSpec } from "../shared/redis-script.js";
 
 /** The claim-queue commands: name on the client, script file, number of KEYS, shared prelude. */
 const SCRIPTS = {

@@ -6,8 +6,8 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import type { CorruptValueError } from "../shared/redis-script.js";
 import type { ClaimedItem, ClaimOutcome, ClaimQueue, Timed } from "./claim-queue.js";
-import type { CorruptValueError } from "./redis-script.js";
 
 /** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at maxAttempts); `{ fail }` dead-letters. */
 export type HandlerOutcome = "ok" | { readonly retry: string } | { readonly fail: string };

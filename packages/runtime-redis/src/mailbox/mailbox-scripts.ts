@@ -3,7 +3,7 @@
 // the core Mailbox's transitions), so one script per transition stays one EVALSHA.
 
 import type { Cluster, Redis } from "ioredis";
-import { defineScripts, runScript, type ScriptSpec } from "./redis-script.js";
+import { defineScripts, runScript, type ScriptSpec } from "../shared/redis-script.js";
 
 /** The mailbox commands: name on the client, script file, number of KEYS, shared prelude. */
 const SCRIPTS = {

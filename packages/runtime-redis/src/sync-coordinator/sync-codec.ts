@@ -4,7 +4,7 @@
 // write is a CorruptValueError.
 
 import { SyncCoordinator as Core, type Mailbox } from "@interleave/core";
-import { CorruptValueError } from "./redis-script.js";
+import { CorruptValueError } from "../shared/redis-script.js";
 
 type Kind = "Sync" | "Reset";
 

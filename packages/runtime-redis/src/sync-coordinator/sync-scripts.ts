@@ -3,7 +3,7 @@
 // config, MR entry layout, the serial Mailbox), so one script per transition stays one EVALSHA.
 
 import type { Cluster, Redis } from "ioredis";
-import { defineScripts, type ScriptSpec } from "./redis-script.js";
+import { defineScripts, type ScriptSpec } from "../shared/redis-script.js";
 
 /** The SyncCoordinator commands: name on the client, script file, number of KEYS, shared prelude. */
 const SCRIPTS = {

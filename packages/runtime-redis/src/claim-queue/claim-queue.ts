@@ -5,6 +5,8 @@
 
 import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
+import { CorruptValueError } from "../shared/redis-script.js";
 import {
   decodeDeadLetter,
   decodeItem,
@@ -13,9 +15,7 @@ import {
   replyString,
   type StoredItem,
 } from "./claim-queue-codec.js";
-import { defineClaimQueueScripts, runClaimQueueScript } from "./claim-queue-script.js";
-import { taggedKey, validateName, validatePrefix } from "./keys.js";
-import { CorruptValueError } from "./redis-script.js";
+import { defineClaimQueueScripts, runClaimQueueScript } from "./claim-queue-scripts.js";
 
 /** Default bound on an enqueued payload, in bytes of UTF-8. */
 export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;

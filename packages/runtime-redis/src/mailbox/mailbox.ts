@@ -7,9 +7,9 @@
 
 import { Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import { taggedKey, validateName, validatePrefix } from "./keys.js";
+import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
 import { decodeEffects, decodeOrder, decodeResult, decodeState, encodeOrder } from "./mailbox-codec.js";
-import { defineMailboxScripts, type MailboxCommand, runMailboxScript } from "./mailbox-script.js";
+import { defineMailboxScripts, type MailboxCommand, runMailboxScript } from "./mailbox-scripts.js";
 
 /** A transition's outcome on Redis: the server time of the script (ms, Redis `TIME`), result and effects. */
 export interface MailboxStep {

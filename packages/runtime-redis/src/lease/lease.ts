@@ -7,8 +7,8 @@
 import { performance } from "node:perf_hooks";
 import { AssertionError, InvalidConfigError, Lease } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import { taggedKey, validateName, validatePrefix } from "./keys.js";
-import { CorruptValueError, defineScripts, replyInt, runScript } from "./redis-script.js";
+import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
+import { CorruptValueError, defineScripts, replyInt, runScript } from "../shared/redis-script.js";
 
 /**
  * LeaseManager configuration.

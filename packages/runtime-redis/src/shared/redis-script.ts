@@ -45,7 +45,7 @@ const sources = new Map<string, string>();
 export function scriptSource(file: string): string {
   let source = sources.get(file);
   if (source === undefined) {
-    source = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), "utf8");
+    source = readFileSync(new URL(`../lua/${file}.lua`, import.meta.url), "utf8");
     sources.set(file, source);
   }
   return source;

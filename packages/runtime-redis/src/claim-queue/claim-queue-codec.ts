@@ -3,7 +3,7 @@
 // into the core's `ClaimQueue.Result`. Anything that is not what the scripts write is a CorruptValueError.
 
 import type { ClaimQueue } from "@interleave/core";
-import { CorruptValueError } from "./redis-script.js";
+import { CorruptValueError } from "../shared/redis-script.js";
 
 /** An integer field of a stored hash, or a {@link CorruptValueError} naming the key and field. */
 function intField(key: string, fields: Readonly<Record<string, string>>, field: string): number {

@@ -5,9 +5,9 @@
 
 import { AssertionError, type FencedResource } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import { taggedKey, validatePrefix } from "./keys.js";
-import { parseStoredInt } from "./lease.js";
-import { CorruptValueError, defineScripts, replyInt, runScript } from "./redis-script.js";
+import { parseStoredInt } from "../lease/lease.js";
+import { taggedKey, validatePrefix } from "../shared/keys.js";
+import { CorruptValueError, defineScripts, replyInt, runScript } from "../shared/redis-script.js";
 
 /** Largest value accepted by {@link RedisFencedResource.fencedWrite}, in bytes of UTF-8: a bound on what one write stores. */
 export const FENCED_VALUE_BYTES_MAX = 1024 * 1024;

@@ -8,10 +8,10 @@
 import { randomUUID } from "node:crypto";
 import { SyncCoordinator as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import { taggedKey, validateName, validatePrefix } from "./keys.js";
-import { CorruptValueError, replyInt, runScript } from "./redis-script.js";
+import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
+import { CorruptValueError, replyInt, runScript } from "../shared/redis-script.js";
 import { decodeMr, decodeState, decodeStep } from "./sync-codec.js";
-import { defineSyncScripts, EVENT_COMMANDS } from "./sync-script.js";
+import { defineSyncScripts, EVENT_COMMANDS } from "./sync-scripts.js";
 
 /**
  * A reset handed to the caller's `enqueueReset` callback: from an `EnqueueReset` effect (legacy and
