@@ -95,7 +95,7 @@ async function runOurs(
     {
       holder: "bench",
       concurrency,
-      pollEveryMs: 1,
+      pollIntervalMs: 1,
       onRecord: (r) => {
         if (r.kind !== "ack") return;
         latencies.push(performance.now() - (started.get(r.token) ?? Number.NaN));

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       async () => {
         handled += 1;
       },
-      { subscriber, pollMs: 5 },
+      { subscriber, pollIntervalMs: 5 },
     );
     submitOne = async (i) => {
       const order = { id: `${spec.instance}-${i}`, key: `k-${(spec.offset + i) % spec.keys}`, kind: "Set" };

@@ -8,8 +8,6 @@ export {
   type ClaimedItem,
   type ClaimOutcome,
   ClaimQueue,
-  ClaimQueueConfigMismatchError,
-  ClaimQueueNotInitializedError,
   type ClaimQueueOptions,
   type Counts,
   PAYLOAD_BYTES_MAX_DEFAULT,
@@ -27,6 +25,13 @@ export {
   type WorkerRecord,
   type WorkItem,
 } from "./claim-queue/worker.js";
+export {
+  ClaimQueueConfigMismatchError,
+  ClaimQueueNotInitializedError,
+  MailboxConfigMismatchError,
+  SyncCoordinatorConfigMismatchError,
+  SyncCoordinatorNotInitializedError,
+} from "./deprecated.js";
 export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced/fenced.js";
 export {
   LeaseBusyError,
@@ -42,21 +47,26 @@ export {
   type DispatcherOptions,
   KeyedMailbox,
   type KeyedMailboxOptions,
-  MailboxConfigMismatchError,
   type MailboxHandler,
   type MailboxStep,
 } from "./mailbox/mailbox.js";
 export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
-export { REDIS_SERVER_MISSING } from "./shared/errors.js";
+export {
+  ConfigMismatchError,
+  CorruptValueError,
+  ErrorCode,
+  errorCode,
+  type Machine,
+  NotInitializedError,
+  REDIS_SERVER_MISSING,
+  replyError,
+} from "./shared/errors.js";
 export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./shared/keys.js";
-export { CorruptValueError } from "./shared/redis-script.js";
 export {
   RedisSyncCoordinator,
   type ResetOrder,
   type ResetRun,
   type SyncCommand,
-  SyncCoordinatorConfigMismatchError,
-  SyncCoordinatorNotInitializedError,
   type SyncCoordinatorOptions,
   SyncOrderLostError,
   type SyncOutcome,

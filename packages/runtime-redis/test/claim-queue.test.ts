@@ -4,13 +4,9 @@
 
 import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ClaimQueue,
-  ClaimQueueConfigMismatchError,
-  ClaimQueueNotInitializedError,
-  PayloadTooLargeError,
-} from "../src/claim-queue/claim-queue.js";
-import { CorruptValueError } from "../src/shared/redis-script.js";
+import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
+import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
+import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
@@ -44,8 +40,10 @@ describe("ClaimQueue on Redis", () => {
       name: q.name,
       config: { ...CONFIG, maxAttempts: 4 },
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError);
-    expect((err as ClaimQueueConfigMismatchError).field).toBe("maxAttempts");
+    expect(err).toBeInstanceOf(ConfigMismatchError);
+    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError); // the deprecated name still matches
+    expect((err as ConfigMismatchError).machine).toBe("claim queue");
+    expect((err as ConfigMismatchError).field).toBe("maxAttempts");
   });
 
   it("rejects an invalid config with the core's InvalidConfigError naming the field", async () => {
@@ -127,7 +125,9 @@ describe("ClaimQueue on Redis", () => {
   it("refuses to act when the config was flushed, with a typed error", async () => {
     const q = await open();
     await q.redis.del(`${q.base}:config`);
+    await expect(q.enqueue("s")).rejects.toBeInstanceOf(NotInitializedError);
     await expect(q.enqueue("s")).rejects.toBeInstanceOf(ClaimQueueNotInitializedError);
+    await expect(q.enqueue("s")).rejects.toMatchObject({ machine: "claim queue" });
   });
 
   it("rejects a batchSize outside [1, claimBatchSizeMax]", async () => {

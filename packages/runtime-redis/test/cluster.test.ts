@@ -153,7 +153,7 @@ describe("the runtime on a three-master Redis Cluster", () => {
             handled[i]!.add(item.scope);
             return "ok";
           },
-          { holder: `worker-${i}`, concurrency: 4, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+          { holder: `worker-${i}`, concurrency: 4, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
         ),
     );
     try {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager } from "../src/lease/lease.js";
-import { CorruptValueError } from "../src/shared/redis-script.js";
+import { CorruptValueError } from "../src/shared/errors.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 type Command =
@@ -61,7 +61,7 @@ describe("RedisFencedResource", () => {
   });
 
   it("rejects the late write of a holder whose lease was taken over (Kleppmann's scenario)", async () => {
-    const leases = new LeaseManager(redis.client(), { leaseTtlMs: 40, renewEveryMs: 10 });
+    const leases = new LeaseManager(redis.client(), { leaseTtlMs: 40, heartbeatIntervalMs: 10 });
     const a = await leases.acquire("job", "worker-a");
     if (a._tag !== "Granted") throw new Error("expected Granted");
     await new Promise((r) => setTimeout(r, 60)); // worker-a pauses past its lease

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseManager } from "../src/lease/lease.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
-const CONFIG = { leaseTtlMs: 60_000, renewEveryMs: 10_000 };
+const CONFIG = { leaseTtlMs: 60_000, heartbeatIntervalMs: 10_000 };
 
 describe("lease faults: Redis restart with the append-only file on", () => {
   let redis: TestRedis;

@@ -6,14 +6,11 @@
 import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  KeyedMailbox,
-  type KeyedMailboxOptions,
-  MailboxConfigMismatchError,
-} from "../src/mailbox/mailbox.js";
+import { MailboxConfigMismatchError } from "../src/index.js";
+import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.js";
 import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
+import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
-import { CorruptValueError } from "../src/shared/redis-script.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {
@@ -229,9 +226,13 @@ describe("KeyedMailbox on Redis", () => {
     await expect(KeyedMailbox.open(client, { name: "a{b}", config: FIFO })).rejects.toThrow(InvalidNameError);
     runs += 1;
     const m = await KeyedMailbox.open(client, { name: `bad-${runs}`, config: FIFO });
-    await expect(
-      KeyedMailbox.open(client, { name: `bad-${runs}`, config: { ...FIFO, pendingPerKeyMax: 7 } }),
-    ).rejects.toThrow(MailboxConfigMismatchError);
+    const mismatch = KeyedMailbox.open(client, {
+      name: `bad-${runs}`,
+      config: { ...FIFO, pendingPerKeyMax: 7 },
+    });
+    await expect(mismatch).rejects.toThrow(ConfigMismatchError);
+    await expect(mismatch).rejects.toThrow(MailboxConfigMismatchError); // the deprecated name still matches
+    await expect(mismatch).rejects.toMatchObject({ machine: "keyed mailbox", field: "pendingPerKeyMax" });
     await expect(m.submit({ id: "", key: "k", kind: "Sync" })).rejects.toThrow(AssertionError);
     await expect(m.submit({ id: "o", key: "", kind: "Sync" })).rejects.toThrow(AssertionError);
     await expect(m.complete("k", "o", "bogus" as "done")).rejects.toThrow(AssertionError);

@@ -7,14 +7,10 @@ import { type SyncCoordinator as Core, InvalidConfigError } from "@interleave/co
 import { Effect, Exit, Layer } from "effect";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SyncCoordinatorConfigMismatchError, SyncCoordinatorNotInitializedError } from "../src/index.js";
+import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
-import { CorruptValueError } from "../src/shared/redis-script.js";
-import {
-  RedisSyncCoordinator,
-  type ResetOrder,
-  SyncCoordinatorConfigMismatchError,
-  SyncCoordinatorNotInitializedError,
-} from "../src/sync-coordinator/sync-coordinator.js";
+import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
 import {
   runResetEffect,
   SyncCoordinatorService,
@@ -297,9 +293,10 @@ describe("bad input", () => {
   it("refuses a config different from the stored one", async () => {
     const client = redis.client();
     await RedisSyncCoordinator.open(client, { name: "mismatch", config: ENTRY_CHECK, enqueueReset });
-    await expect(
-      RedisSyncCoordinator.open(client, { name: "mismatch", config: SERIAL, enqueueReset }),
-    ).rejects.toThrow(SyncCoordinatorConfigMismatchError);
+    const mismatch = RedisSyncCoordinator.open(client, { name: "mismatch", config: SERIAL, enqueueReset });
+    await expect(mismatch).rejects.toThrow(ConfigMismatchError);
+    await expect(mismatch).rejects.toThrow(SyncCoordinatorConfigMismatchError); // the deprecated name
+    await expect(mismatch).rejects.toMatchObject({ machine: "sync coordinator" });
   });
 
   it("a malformed MR entry is a CorruptValueError and is never overwritten", async () => {
@@ -323,6 +320,8 @@ describe("bad input", () => {
     const client = redis.client();
     const { coordinator } = await open(client, ENTRY_CHECK);
     await client.del(`${coordinator.base}:config`);
+    await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(NotInitializedError);
     await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(SyncCoordinatorNotInitializedError);
+    await expect(coordinator.startSync("!1", "s1")).rejects.toMatchObject({ machine: "sync coordinator" });
   });
 });

@@ -8,13 +8,10 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ClaimedItem,
-  ClaimQueue,
-  ClaimQueueNotInitializedError,
-} from "../src/claim-queue/claim-queue.js";
+import { type ClaimedItem, ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { NotInitializedError } from "../src/shared/errors.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 import {
@@ -67,8 +64,8 @@ function startProcesses(
         config: CONFIG,
         holder,
         concurrency: 4,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         behaviour: {},
         ...options,
       }),
@@ -135,7 +132,7 @@ describe("worker process faults", () => {
           rescued.push(item);
           return "ok";
         },
-        { holder: "rescuer", concurrency: 4, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+        { holder: "rescuer", concurrency: 4, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
       );
       await until(async () => rescued.length === 6 && (await p.empty()));
       await rescuer.close();
@@ -265,8 +262,8 @@ describe("worker process faults", () => {
         config: CONFIG,
         holder: "ahead",
         concurrency: 2,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         // Handlers outlive leaseTtlMs: only heartbeats keep their claims, so skew there would show.
         behaviour: { sleepMs: CONFIG.leaseTtlMs + 200 },
         clockSkew: { offsetMs: 3_600_000, driftPerCallMs: 1_000 },
@@ -277,8 +274,8 @@ describe("worker process faults", () => {
         config: CONFIG,
         holder: "behind",
         concurrency: 2,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         behaviour: { sleepMs: CONFIG.leaseTtlMs + 200 },
         clockSkew: { offsetMs: -3_600_000, driftPerCallMs: -1_000 },
       });
@@ -373,7 +370,7 @@ describe("worker process faults: Redis restarted without persistence", () => {
 
   // Documented behaviour: with the append-only file off, a restart loses the queue: its config, items, claims,
   // dead letters and token counter. The workers do not crash: they reconnect and report
-  // ClaimQueueNotInitializedError through onError until a client opens the queue again, then process what is
+  // NotInitializedError through onError until a client opens the queue again, then process what is
   // enqueued after the restart. The items enqueued before it and not acked are lost, and fencing tokens start
   // again at 1 (a fenced resource that saw higher tokens refuses them).
   it(
@@ -402,7 +399,7 @@ describe("worker process faults: Redis restarted without persistence", () => {
       await until(async () => {
         for (const [k, w] of processes.entries()) {
           const errors = ofKind(w.records().slice(marks[k]), "error");
-          if (!errors.some((e) => e.message.startsWith(ClaimQueueNotInitializedError.name))) return false;
+          if (!errors.some((e) => e.message.startsWith(NotInitializedError.name))) return false;
           if ((await w.activeCount()) > 0) return false;
         }
         return true;

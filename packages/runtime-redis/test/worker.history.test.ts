@@ -125,8 +125,8 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
         new Worker(workerQueues[k]!, handler(holder), {
           holder,
           concurrency: 4,
-          pollEveryMs: 2,
-          heartbeatEveryMs: holder === "c" ? null : CONFIG.heartbeatIntervalMs,
+          pollIntervalMs: 2,
+          heartbeatIntervalMs: holder === "c" ? null : CONFIG.heartbeatIntervalMs,
           onRecord,
         }),
     );

@@ -46,8 +46,8 @@ describe("several processes × several workers on one Redis", () => {
           config: CONFIG,
           holder,
           concurrency: 4,
-          pollEveryMs: 5,
-          heartbeatEveryMs: holder === "p3" ? null : CONFIG.heartbeatIntervalMs,
+          pollIntervalMs: 5,
+          heartbeatIntervalMs: holder === "p3" ? null : CONFIG.heartbeatIntervalMs,
           behaviour: {
             jitter: true,
             failEvery: 31,

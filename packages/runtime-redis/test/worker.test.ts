@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueService, runWorker } from "../src/claim-queue/claim-queue-effect.js";
 import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
-import type { CorruptValueError } from "../src/shared/redis-script.js";
+import type { CorruptValueError } from "../src/shared/errors.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
@@ -50,6 +50,20 @@ describe("Worker", () => {
     await redis?.stop();
   });
 
+  it("accepts the deprecated option names heartbeatEveryMs and pollEveryMs, and names them in errors", async () => {
+    const q = await open();
+    const old = track(
+      new Worker(q, async () => "ok", { holder: "old", heartbeatEveryMs: 7, pollEveryMs: 9 }),
+    );
+    expect([old.heartbeatIntervalMs, old.pollIntervalMs]).toEqual([7, 9]);
+    const none = track(new Worker(q, async () => "ok", { holder: "none", heartbeatIntervalMs: null }));
+    expect(none.heartbeatIntervalMs).toBeNull();
+    expect(() => new Worker(q, async () => "ok", { holder: "bad", pollEveryMs: 0 })).toThrow(/pollEveryMs/);
+    expect(() => new Worker(q, async () => "ok", { holder: "bad", pollIntervalMs: 0 })).toThrow(
+      /pollIntervalMs/,
+    );
+  });
+
   it("runs handlers up to its concurrency and acks every item", async () => {
     const q = await open();
     for (let i = 0; i < 20; i++) await q.enqueue(`s${i}`);
@@ -72,7 +86,7 @@ describe("Worker", () => {
           done.push(item.scope);
           return "ok";
         },
-        { holder: "w", concurrency: 4, pollEveryMs: 5 },
+        { holder: "w", concurrency: 4, pollIntervalMs: 5 },
       ),
     );
     await until(() => done.length === 20);
@@ -94,11 +108,13 @@ describe("Worker", () => {
           signalAborted = signal.aborted;
           return "ok";
         },
-        { holder: "a", pollEveryMs: 5, onRecord: (r) => records.push(r) },
+        { holder: "a", pollIntervalMs: 5, onRecord: (r) => records.push(r) },
       ),
     );
     const other: WorkerRecord[] = [];
-    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord: (r) => other.push(r) }));
+    track(
+      new Worker(q, async () => "ok", { holder: "b", pollIntervalMs: 5, onRecord: (r) => other.push(r) }),
+    );
     await until(() => records.some((r) => r.kind === "ack"));
     expect(signalAborted).toBe(false);
     expect(records.filter((r) => r.kind === "heartbeat").length).toBeGreaterThan(0);
@@ -121,11 +137,11 @@ describe("Worker", () => {
           await until(() => records.some((r) => r.holder === "b" && r.kind === "ack"));
           return "ok";
         },
-        { holder: "a", heartbeatEveryMs: null, pollEveryMs: 5, onRecord },
+        { holder: "a", heartbeatIntervalMs: null, pollIntervalMs: 5, onRecord },
       ),
     );
     await until(() => records.some((r) => r.kind === "claim"));
-    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord }));
+    track(new Worker(q, async () => "ok", { holder: "b", pollIntervalMs: 5, onRecord }));
     await until(() => records.some((r) => r.holder === "a" && r.kind === "ack"));
     expect(String(reasonSeen)).toMatch(/lost/);
     const claims = records.filter((r) => r.kind === "claim");
@@ -154,7 +170,7 @@ describe("Worker", () => {
           if (item.scope === "throws") throw new Error("kaboom");
           return { retry: `attempt ${item.attemptCount}` };
         },
-        { holder: "w", concurrency: 3, pollEveryMs: 2, onRecord: (r) => records.push(r) },
+        { holder: "w", concurrency: 3, pollIntervalMs: 2, onRecord: (r) => records.push(r) },
       ),
     );
     await until(async () => (await q.counts()).deadLettered === 3);
@@ -191,7 +207,7 @@ describe("Worker", () => {
         await new Promise(() => {}); // never resolves
         return "ok";
       },
-      { holder: "w", concurrency: 2, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+      { holder: "w", concurrency: 2, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
     );
     await until(() => w.activeCount === 2);
     const closing = w.close(300);
@@ -236,7 +252,7 @@ describe("Worker", () => {
         },
         {
           holder: "w",
-          pollEveryMs: 5,
+          pollIntervalMs: 5,
           onOwnedNotDeleted: (e) => errors.push(e),
           logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
         },
@@ -261,7 +277,7 @@ describe("Worker", () => {
           done.push(item.scope);
           return "ok";
         },
-        { holder: "w", pollEveryMs: 5, onCorrupt: (e) => corrupt.push(e) },
+        { holder: "w", pollIntervalMs: 5, onCorrupt: (e) => corrupt.push(e) },
       ),
     );
     await until(() => done.includes("good") && corrupt.length === 1);
@@ -288,7 +304,7 @@ describe("Worker", () => {
                   }),
                 ),
               ),
-            { holder: "fx", heartbeatEveryMs: null, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+            { holder: "fx", heartbeatIntervalMs: null, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
           );
           yield* Effect.promise(() => until(() => interrupted));
         }),

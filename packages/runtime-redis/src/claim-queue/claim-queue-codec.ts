@@ -3,15 +3,12 @@
 // into the core's `ClaimQueue.Result`. Anything that is not what the scripts write is a CorruptValueError.
 
 import type { ClaimQueue } from "@interleave/core";
-import { CorruptValueError } from "../shared/redis-script.js";
+import { CorruptValueError } from "../shared/errors.js";
+import { parseStoredInt, replyInt, replyString } from "../shared/redis-script.js";
 
 /** An integer field of a stored hash, or a {@link CorruptValueError} naming the key and field. */
 function intField(key: string, fields: Readonly<Record<string, string>>, field: string): number {
-  const raw = fields[field];
-  if (raw === undefined || !/^-?\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new CorruptValueError(key, `field ${field} is not an integer: ${JSON.stringify(raw ?? null)}`);
-  }
-  return Number(raw);
+  return parseStoredInt(key, `field ${field}`, fields[field]);
 }
 
 /** A stored item: the core's item plus the runtime's payload (`null` when none was given). */
@@ -22,7 +19,7 @@ export interface StoredItem {
 
 /**
  * Decodes the item hash at `key` (the `HGETALL` object) for `scope` into the core's `Item` (see the layout in
- * `lua/cq-common.lua`).
+ * `lua/includes/claimQueue.lua`).
  *
  * @throws {@link CorruptValueError} when a field is missing or malformed.
  */
@@ -80,58 +77,38 @@ export function decodeDeadLetter(key: string, scope: string, raw: string): Claim
   };
 }
 
-/** Reads reply element `index` as a safe integer, or throws naming the script. */
-export function replyInt(reply: readonly unknown[], index: number, script: string): number {
-  const value = reply[index];
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new Error(
-      `claim-queue script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected an integer`,
-    );
-  }
-  return value;
-}
-
-/** Reads reply element `index` as a string, or throws naming the script. */
-export function replyString(reply: readonly unknown[], index: number, script: string): string {
-  const value = reply[index];
-  if (typeof value !== "string") {
-    throw new Error(
-      `claim-queue script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected a string`,
-    );
-  }
-  return value;
-}
+const OWNER = "claimQueue-owner-5";
 
 /**
- * Decodes the reply of `cq-owner.lua` (after the `atMs` and the tag checks for `NoConfig` / `Corrupt` done by
+ * Decodes the reply of `claimQueue-owner-5.lua` (after the `atMs` and the tag checks for `NoConfig` / `Corrupt` done by
  * the caller) into the core's result for `scope`.
  */
 export function decodeOwnerResult(reply: readonly unknown[], scope: string): ClaimQueue.Result {
-  const tag = replyString(reply, 1, "cq-owner");
+  const tag = replyString(reply, 1, OWNER);
   switch (tag) {
     case "Renewed":
-      return { _tag: "Renewed", scope, claimedUntilMs: replyInt(reply, 2, "cq-owner") };
+      return { _tag: "Renewed", scope, claimedUntilMs: replyInt(reply, 2, OWNER) };
     case "Acked":
       return {
         _tag: "Acked",
-        owned: replyInt(reply, 2, "cq-owner") === 1,
-        deleted: replyInt(reply, 3, "cq-owner") === 1,
-        requeued: replyInt(reply, 4, "cq-owner") === 1,
+        owned: replyInt(reply, 2, OWNER) === 1,
+        deleted: replyInt(reply, 3, OWNER) === 1,
+        requeued: replyInt(reply, 4, OWNER) === 1,
       };
     case "Retried":
       return {
         _tag: "Retried",
         scope,
-        attemptCount: replyInt(reply, 2, "cq-owner"),
-        notBeforeMs: replyInt(reply, 3, "cq-owner"),
+        attemptCount: replyInt(reply, 2, OWNER),
+        notBeforeMs: replyInt(reply, 3, OWNER),
       };
     case "DeadLettered":
-      return { _tag: "DeadLettered", scope, attemptCount: replyInt(reply, 2, "cq-owner") };
+      return { _tag: "DeadLettered", scope, attemptCount: replyInt(reply, 2, OWNER) };
     case "Released":
       return { _tag: "Released", scope };
     case "NotOwner":
       return { _tag: "NotOwner", scope };
     default:
-      throw new Error(`claim-queue script cq-owner: unknown reply tag ${JSON.stringify(tag)}`);
+      throw new Error(`${OWNER}: unknown reply tag ${JSON.stringify(tag)}`);
   }
 }

@@ -3,8 +3,9 @@
 // interrupted when its claim is lost (the Worker's AbortSignal), and closing the scope closes the worker
 // gracefully (waits for handlers, then releases the claims still held).
 
-import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect";
+import { Context, Effect, type Layer, type Scope } from "effect";
 import type { Redis } from "ioredis";
+import { handlerEnd, openLayer, runner } from "../shared/effect.js";
 import { ClaimQueue, type ClaimQueueOptions } from "./claim-queue.js";
 import { type HandlerOutcome, Worker, type WorkerOptions, type WorkItem } from "./worker.js";
 
@@ -15,18 +16,13 @@ export class ClaimQueueService extends Context.Service<ClaimQueueService, ClaimQ
 
 /**
  * A layer providing {@link ClaimQueueService}: `ClaimQueue.open(redis, options)`. Fails to build with the
- * core's `InvalidConfigError`, `InvalidNameError` or `ClaimQueueConfigMismatchError` (see `ClaimQueue.open`).
+ * core's `InvalidConfigError`, `InvalidNameError` or `ConfigMismatchError` (see `ClaimQueue.open`).
  */
 export function claimQueueLayer(
   redis: Redis,
   options: ClaimQueueOptions,
 ): Layer.Layer<ClaimQueueService, Error> {
-  return Layer.effect(ClaimQueueService)(
-    Effect.tryPromise({
-      try: () => ClaimQueue.open(redis, options),
-      catch: (error): Error => (error instanceof Error ? error : new Error(String(error))),
-    }),
-  );
+  return openLayer(ClaimQueueService, () => ClaimQueue.open(redis, options));
 }
 
 /**
@@ -50,18 +46,15 @@ export function runWorker<E, R>(
 ): Effect.Effect<Worker, never, ClaimQueueService | R | Scope.Scope> {
   return Effect.gen(function* () {
     const queue = yield* ClaimQueueService;
-    const context = yield* Effect.context<R>();
-    const runExit = Effect.runPromiseExitWith(context);
+    const run = yield* runner<R>();
     return yield* Effect.acquireRelease(
       Effect.sync(
         () =>
           new Worker(
             queue,
             async (item, signal) => {
-              const exit = await runExit(handler(item), { signal });
-              if (Exit.isSuccess(exit)) return exit.value;
-              if (Cause.hasInterruptsOnly(exit.cause)) return { retry: "interrupted" };
-              return { retry: Cause.pretty(exit.cause) };
+              const end = handlerEnd(await run(handler(item), signal));
+              return end.ok ? end.value : { retry: end.why };
             },
             options,
           ),

@@ -5,17 +5,12 @@
 
 import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import { initConfig } from "../shared/config.js";
+import { CorruptValueError, checkReply, type Machine } from "../shared/errors.js";
 import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
-import { CorruptValueError } from "../shared/redis-script.js";
-import {
-  decodeDeadLetter,
-  decodeItem,
-  decodeOwnerResult,
-  replyInt,
-  replyString,
-  type StoredItem,
-} from "./claim-queue-codec.js";
-import { defineClaimQueueScripts, runClaimQueueScript } from "./claim-queue-scripts.js";
+import { replyInt, replyString } from "../shared/redis-script.js";
+import { decodeDeadLetter, decodeItem, decodeOwnerResult, type StoredItem } from "./claim-queue-codec.js";
+import { claimQueueScripts as scripts } from "./claim-queue-scripts.js";
 
 /** Default bound on an enqueued payload, in bytes of UTF-8. */
 export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
@@ -25,7 +20,8 @@ export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
  *
  * - `name`: the queue's name, inside the hash tag (no `{` `}`).
  * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`; stored in Redis on first
- *   open, and every later open must give the same values).
+ *   open, and every later open must give the same values). Its `leaseTtlMs` goes to Redis with every call that
+ *   grants or renews a claim, as for every machine of this runtime.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
  * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
  */
@@ -71,36 +67,6 @@ export interface Counts {
   readonly corrupt: number;
 }
 
-/** The config stored in Redis for a queue differs from the one this client was given. */
-export class ClaimQueueConfigMismatchError extends Error {
-  override readonly name = "ClaimQueueConfigMismatchError";
-  constructor(
-    /** The queue's config key. */
-    readonly key: string,
-    /** The first differing field. */
-    readonly field: string,
-    /** The stored value (`null` when absent). */
-    readonly stored: string | null,
-    /** The value this client was given. */
-    readonly given: string,
-  ) {
-    super(
-      `claim queue config at ${JSON.stringify(key)}: ${field} is ${stored ?? "absent"} in Redis but ${given} was given; ` +
-        "every client of a queue must use the same config",
-    );
-  }
-}
-
-/** The queue's config hash is gone (e.g. the data was flushed): the scripts refuse to act without it. */
-export class ClaimQueueNotInitializedError extends Error {
-  override readonly name = "ClaimQueueNotInitializedError";
-  constructor(readonly key: string) {
-    super(
-      `claim queue config ${JSON.stringify(key)} is missing in Redis; open the queue again (ClaimQueue.open)`,
-    );
-  }
-}
-
 /** An enqueued payload exceeds `payloadBytesMax`; nothing was stored. */
 export class PayloadTooLargeError extends Error {
   override readonly name = "PayloadTooLargeError";
@@ -114,6 +80,8 @@ export class PayloadTooLargeError extends Error {
     );
   }
 }
+
+const MACHINE: Machine = "claim queue";
 
 const CONFIG_FIELDS = [
   "leaseTtlMs",
@@ -184,7 +152,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       dead: `${this.base}:dead`,
       corrupt: `${this.base}:corrupt`,
     };
-    defineClaimQueueScripts(redis);
+    scripts.define(redis);
   }
 
   /**
@@ -192,23 +160,15 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    * when the queue is new, or checks it against the stored one.
    *
    * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
-   *   {@link ClaimQueueConfigMismatchError} when Redis holds a different config for this queue.
+   *   `ConfigMismatchError` (machine `"claim queue"`) when Redis holds a different config for this queue.
    */
   static async open<R extends Redis | Cluster = Redis>(
     redis: R,
     options: ClaimQueueOptions,
   ): Promise<ClaimQueue<R>> {
     const queue = new ClaimQueue(redis, options);
-    const args = CONFIG_FIELDS.flatMap((field) => [field, String(queue.config[field])]);
-    const reply = await runClaimQueueScript(redis, "interleaveCqInit", [queue.keys.config], args);
-    if (reply[0] === "Mismatch") {
-      throw new ClaimQueueConfigMismatchError(
-        queue.keys.config,
-        String(reply[1]),
-        typeof reply[2] === "string" ? reply[2] : null,
-        String(reply[3]),
-      );
-    }
+    const fields = CONFIG_FIELDS.map((field) => [field, String(queue.config[field])] as const);
+    await initConfig(redis, MACHINE, queue.keys.config, fields);
     return queue;
   }
 
@@ -230,19 +190,20 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       const bytes = Buffer.byteLength(payload, "utf8");
       if (bytes > this.payloadBytesMax) throw new PayloadTooLargeError(scope, bytes, this.payloadBytesMax);
     }
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqEnqueue",
+    const script = "claimQueue-enqueue-4";
+    const reply = await this.run(
+      script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.itemKey(scope)],
       [this.base, scope, payload === undefined ? "0" : "1", payload ?? ""],
+      scope,
     );
-    const atMs = this.checkReply(reply, "cq-enqueue", scope);
-    const tag = replyString(reply, 1, "cq-enqueue");
+    const atMs = replyInt(reply, 0, script);
+    const tag = replyString(reply, 1, script);
     if (tag === "QueueFull") {
-      return { atMs, result: { _tag: "QueueFull", scope, itemCountMax: replyInt(reply, 2, "cq-enqueue") } };
+      return { atMs, result: { _tag: "QueueFull", scope, itemCountMax: replyInt(reply, 2, script) } };
     }
-    if (tag !== "Enqueued") throw new Error(`claim-queue script cq-enqueue: unknown reply tag ${tag}`);
-    return { atMs, result: { _tag: "Enqueued", scope, merged: replyInt(reply, 2, "cq-enqueue") === 1 } };
+    if (tag !== "Enqueued") throw new Error(`${script}: unknown reply tag ${tag}`);
+    return { atMs, result: { _tag: "Enqueued", scope, merged: replyInt(reply, 2, script) === 1 } };
   }
 
   /**
@@ -256,14 +217,14 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    */
   async claim(holder: string, batchSize: number): Promise<ClaimOutcome> {
     this.checkClaimArgs(holder, batchSize);
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqClaim",
+    const script = "claimQueue-claim-4";
+    const reply = await this.run(
+      script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token],
-      [this.base, holder, batchSize],
+      [this.base, holder, batchSize, this.config.leaseTtlMs],
+      "",
     );
-    const atMs = this.checkReply(reply, "cq-claim", "");
-    return this.decodeClaimed(reply, 1, atMs, "cq-claim");
+    return this.decodeClaimed(reply, 1, replyInt(reply, 0, script), script);
   }
 
   /**
@@ -284,20 +245,21 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     validateName("scope", scope, false);
     if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
     this.checkClaimArgs(holder, batchSize);
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqAckClaim",
+    const script = "claimQueue-ackAndClaim-5";
+    const reply = await this.run(
+      script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token, this.itemKey(scope)],
-      [this.base, scope, token, holder, batchSize],
+      [this.base, scope, token, holder, batchSize, this.config.leaseTtlMs],
+      scope,
     );
-    const atMs = this.checkReply(reply, "cq-ack-claim", scope);
+    const atMs = replyInt(reply, 0, script);
     const ack: Core.Result = {
       _tag: "Acked",
-      owned: replyInt(reply, 2, "cq-ack-claim") === 1,
-      deleted: replyInt(reply, 3, "cq-ack-claim") === 1,
-      requeued: replyInt(reply, 4, "cq-ack-claim") === 1,
+      owned: replyInt(reply, 2, script) === 1,
+      deleted: replyInt(reply, 3, script) === 1,
+      requeued: replyInt(reply, 4, script) === 1,
     };
-    return { ack: { atMs, result: ack }, claim: this.decodeClaimed(reply, 5, atMs, "cq-ack-claim") };
+    return { ack: { atMs, result: ack }, claim: this.decodeClaimed(reply, 5, atMs, script) };
   }
 
   private checkClaimArgs(holder: string, batchSize: number): void {
@@ -312,9 +274,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
   /** Decodes the `"Claimed", n, grants…, m, corrupt…` part of a reply starting at `reply[at]`. */
   private decodeClaimed(reply: readonly unknown[], at: number, atMs: number, script: string): ClaimOutcome {
     if (reply[at] !== "Claimed") {
-      throw new Error(
-        `claim-queue script ${script}: reply[${at}] is ${JSON.stringify(reply[at])}, expected "Claimed"`,
-      );
+      throw new Error(`${script}: reply[${at}] is ${JSON.stringify(reply[at])}, expected "Claimed"`);
     }
     const n = replyInt(reply, at + 1, script);
     const items: ClaimedItem[] = [];
@@ -380,13 +340,10 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /** Item counts per state at the server's time (see {@link Counts}). */
   async counts(): Promise<Counts> {
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqCounts",
-      [this.keys.ready, this.keys.claimed, this.keys.dead, this.keys.corrupt],
-      [],
-    );
-    const at = (i: number) => replyInt(reply, i, "cq-counts");
+    const script = "claimQueue-counts-4";
+    const keys = [this.keys.ready, this.keys.claimed, this.keys.dead, this.keys.corrupt];
+    const reply = await scripts.run(this.redis, script, keys, []);
+    const at = (i: number) => replyInt(reply, i, script);
     return {
       atMs: at(0),
       ready: at(1),
@@ -410,12 +367,8 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     readonly payloads: Readonly<Record<string, string>>;
   }> {
     // One script reads everything, so a snapshot taken while workers run is a consistent state.
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqSnapshot",
-      [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead],
-      [this.base],
-    );
+    const keys = [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead];
+    const reply = await scripts.run(this.redis, "claimQueue-snapshot-4", keys, [this.base]);
     const [ready, claimed, rawToken, rawDead, rawItems] = reply as [
       string[],
       string[],
@@ -465,22 +418,29 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     validateName("scope", scope, false);
     if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
     if (typeof error !== "string") throw new TypeError(`error must be a string, got ${typeof error}`);
-    const reply = await runClaimQueueScript(
-      this.redis,
-      "interleaveCqOwner",
+    const script = "claimQueue-owner-5";
+    const reply = await this.run(
+      script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.dead, this.itemKey(scope)],
-      [this.base, event, scope, token, error],
+      [this.base, event, scope, token, error, this.config.leaseTtlMs],
+      scope,
     );
-    const atMs = this.checkReply(reply, "cq-owner", scope);
-    return { atMs, result: decodeOwnerResult(reply, scope) };
+    return { atMs: replyInt(reply, 0, script), result: decodeOwnerResult(reply, scope) };
   }
 
-  /** The reply's `atMs`, after turning `NoConfig` and `Corrupt` replies into their errors. */
-  private checkReply(reply: readonly unknown[], script: string, scope: string): number {
-    const atMs = replyInt(reply, 0, script);
-    if (reply[1] === "NoConfig") throw new ClaimQueueNotInitializedError(this.keys.config);
-    if (reply[1] === "Corrupt") throw new CorruptValueError(this.itemKey(scope), String(reply[2]));
-    return atMs;
+  /** Runs an event script; its error replies (`NoConfig`, `Corrupt` about `scope`'s item) become errors. */
+  private async run(
+    script: "claimQueue-enqueue-4" | "claimQueue-claim-4" | "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    scope: string,
+  ): Promise<unknown[]> {
+    const reply = await scripts.run(this.redis, script, keys, args);
+    return checkReply(reply, {
+      machine: MACHINE,
+      configKey: this.keys.config,
+      corruptKey: this.itemKey(scope),
+    });
   }
 }
 

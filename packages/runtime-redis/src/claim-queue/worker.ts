@@ -6,10 +6,11 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import type { CorruptValueError } from "../shared/redis-script.js";
+import type { CorruptValueError } from "../shared/errors.js";
+import { renamedOption } from "../shared/options.js";
 import type { ClaimedItem, ClaimOutcome, ClaimQueue, Timed } from "./claim-queue.js";
 
-/** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at maxAttempts); `{ fail }` dead-letters. */
+/** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at the queue's maxAttempts); `{ fail }` dead-letters. */
 export type HandlerOutcome = "ok" | { readonly retry: string } | { readonly fail: string };
 
 /** A claimed item handed to a handler: the grant (scope, fencing token, validity, attempts, payload) and the holder. */
@@ -58,9 +59,11 @@ export interface WorkerLogger {
  * - `holder`: this worker's name in claims (non-empty; unique per worker by convention).
  * - `concurrency`: handlers running at once, default 1.
  * - `batchSize`: most items per claim, default `min(concurrency, claimBatchSizeMax)`.
- * - `heartbeatEveryMs`: heartbeat period per claim in ms, default the queue's `heartbeatIntervalMs`;
- *   `null` sends none (fault drills and tests: the claim then lasts one `leaseTtlMs`).
- * - `pollEveryMs`: wait after a claim that found nothing, default 100 ms.
+ * - `heartbeatIntervalMs`: heartbeat period per claim in ms, default the queue's `heartbeatIntervalMs`;
+ *   `null` sends none (fault drills and tests: the claim then lasts one `leaseTtlMs`). `heartbeatEveryMs` is
+ *   its deprecated old name, still accepted.
+ * - `pollIntervalMs`: wait after a claim that found nothing, default 100 ms (deprecated old name
+ *   `pollEveryMs`, still accepted).
  * - `closeTimeoutMs`: how long `close()` waits for running handlers before giving their claims back, default
  *   10 000 ms.
  * - hooks: `onOwnedNotDeleted`, `onCorrupt` (a malformed item was moved aside), `onClaimLost` (a heartbeat or
@@ -71,7 +74,11 @@ export interface WorkerOptions {
   readonly holder: string;
   readonly concurrency?: number;
   readonly batchSize?: number;
+  readonly heartbeatIntervalMs?: number | null;
+  readonly pollIntervalMs?: number;
+  /** @deprecated use `heartbeatIntervalMs` (docs/deprecations.md). */
   readonly heartbeatEveryMs?: number | null;
+  /** @deprecated use `pollIntervalMs` (docs/deprecations.md). */
   readonly pollEveryMs?: number;
   readonly closeTimeoutMs?: number;
   readonly onOwnedNotDeleted?: (error: OwnedNotDeletedError) => void;
@@ -106,7 +113,7 @@ function positiveInteger(name: string, value: number): number {
  * handler that lost its claim cannot finish an item another worker now holds (its ack returns `owned: false`).
  *
  * @throws `RangeError` for a non-positive `concurrency`, `batchSize` (or above `claimBatchSizeMax`),
- *   `heartbeatEveryMs`, `pollEveryMs` or a negative `closeTimeoutMs`.
+ *   `heartbeatIntervalMs`, `pollIntervalMs` or a negative `closeTimeoutMs`.
  * @example
  * const worker = new Worker(queue, async (item, signal) => {
  *   await reconcile(item.scope, { signal, fencingToken: item.token });
@@ -119,8 +126,8 @@ export class Worker<R extends Redis | Cluster = Redis> {
   readonly holder: string;
   readonly concurrency: number;
   readonly batchSize: number;
-  readonly heartbeatEveryMs: number | null;
-  readonly pollEveryMs: number;
+  readonly heartbeatIntervalMs: number | null;
+  readonly pollIntervalMs: number;
   readonly closeTimeoutMs: number;
   private readonly running = new Map<number, Running>();
   private nextRunId = 0;
@@ -148,10 +155,11 @@ export class Worker<R extends Redis | Cluster = Redis> {
         `Worker option batchSize (${this.batchSize}) must be at most claimBatchSizeMax (${queue.config.claimBatchSizeMax})`,
       );
     }
-    const hb =
-      options.heartbeatEveryMs === undefined ? queue.config.heartbeatIntervalMs : options.heartbeatEveryMs;
-    this.heartbeatEveryMs = hb === null ? null : positiveInteger("heartbeatEveryMs", hb);
-    this.pollEveryMs = positiveInteger("pollEveryMs", options.pollEveryMs ?? 100);
+    const hb = renamedOption(options, "heartbeatIntervalMs", "heartbeatEveryMs");
+    const heartbeat = hb.value === undefined ? queue.config.heartbeatIntervalMs : hb.value;
+    this.heartbeatIntervalMs = heartbeat === null ? null : positiveInteger(hb.field, heartbeat);
+    const poll = renamedOption(options, "pollIntervalMs", "pollEveryMs");
+    this.pollIntervalMs = positiveInteger(poll.field, poll.value ?? 100);
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     if (!Number.isSafeInteger(this.closeTimeoutMs) || this.closeTimeoutMs < 0) {
       throw new RangeError(
@@ -221,7 +229,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
     while (!this.closing) {
       const free = this.concurrency - this.running.size;
       if (free <= 0) {
-        await this.pause(this.pollEveryMs);
+        await this.pause(this.pollIntervalMs);
         continue;
       }
       const sentAt = performance.now();
@@ -230,12 +238,12 @@ export class Worker<R extends Redis | Cluster = Redis> {
         outcome = await this.queue.claim(this.holder, Math.min(free, this.batchSize));
       } catch (error) {
         this.reportError(error);
-        await this.pause(this.pollEveryMs);
+        await this.pause(this.pollIntervalMs);
         continue;
       }
       this.startClaimed(outcome, sentAt);
       if (outcome.items.length === 0 && !this.closing) {
-        await this.pause(this.pollEveryMs);
+        await this.pause(this.pollIntervalMs);
       }
     }
   }
@@ -287,7 +295,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
       );
     };
     armValidity(deadline);
-    if (this.heartbeatEveryMs !== null) {
+    if (this.heartbeatIntervalMs !== null) {
       heartbeats = setInterval(() => {
         if (controller.signal.aborted) return;
         const sentAt = performance.now();
@@ -301,7 +309,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
             }
           },
         );
-      }, this.heartbeatEveryMs);
+      }, this.heartbeatIntervalMs);
     }
     const stopTimers = () => {
       clearTimeout(validity);

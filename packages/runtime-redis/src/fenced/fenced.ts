@@ -1,13 +1,13 @@
 // FencedResource on Redis: storage that refuses a write carrying a fencing token older than the highest it has
 // seen, so a holder paused past its lease cannot overwrite the work of the holder that took over (Kleppmann,
-// "How to do distributed locking", 2016). One Lua script (src/lua/fenced-write.lua) applies the core's
+// "How to do distributed locking", 2016). One Lua script (src/lua/fenced-write-1.lua) applies the core's
 // `FencedResource.transition` atomically; test/fenced.test.ts proves it equal to the core.
 
 import { AssertionError, type FencedResource } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import { parseStoredInt } from "../lease/lease.js";
+import { CorruptValueError } from "../shared/errors.js";
 import { taggedKey, validatePrefix } from "../shared/keys.js";
-import { CorruptValueError, defineScripts, replyInt, runScript } from "../shared/redis-script.js";
+import { parseStoredInt, replyInt, scriptSet } from "../shared/redis-script.js";
 
 /** Largest value accepted by {@link RedisFencedResource.fencedWrite}, in bytes of UTF-8: a bound on what one write stores. */
 export const FENCED_VALUE_BYTES_MAX = 1024 * 1024;
@@ -17,9 +17,7 @@ export class InvalidValueError extends Error {
   override readonly name = "InvalidValueError";
 }
 
-const SCRIPTS = {
-  interleaveFencedWrite: { file: "fenced-write", numberOfKeys: 1, prelude: "lease-common" },
-} as const;
+const scripts = scriptSet(["fenced-write-1"]);
 
 /**
  * Fenced string values on Redis, one per resource name at `${prefix}:{${resource}}:fenced` (a hash with
@@ -41,7 +39,7 @@ export class RedisFencedResource<R extends Redis | Cluster = Redis> {
   constructor(redis: R, config: { readonly prefix?: string } = {}) {
     this.prefix = validatePrefix("FencedResource", config.prefix);
     this.redis = redis;
-    defineScripts(redis, SCRIPTS);
+    scripts.define(redis);
   }
 
   /** The Redis key of `resource`. @throws `InvalidNameError`. */
@@ -106,8 +104,8 @@ export class RedisFencedResource<R extends Redis | Cluster = Redis> {
     if (typeof token !== "number" || !Number.isSafeInteger(token)) {
       throw new AssertionError(`token must be an integer, got ${JSON.stringify(token) ?? String(token)}`);
     }
-    const reply = await runScript(this.redis, "interleaveFencedWrite", [key], [op, token, value]);
-    const script = "fenced-write";
+    const script = "fenced-write-1";
+    const reply = await scripts.run(this.redis, script, [key], [op, token, value]);
     switch (reply[0]) {
       case "Accepted":
         return { _tag: "Accepted", token: replyInt(reply, 1, script) };
@@ -120,7 +118,7 @@ export class RedisFencedResource<R extends Redis | Cluster = Redis> {
           highestToken: replyInt(reply, 2, script),
         };
       default:
-        throw new Error(`fenced-write replied with unknown tag ${JSON.stringify(reply[0])}`);
+        throw new Error(`${script} replied with unknown tag ${JSON.stringify(reply[0])}`);
     }
   }
 }

@@ -4,6 +4,7 @@
 
 import { Context, Effect, Layer } from "effect";
 import type { Redis } from "ioredis";
+import { runner } from "../shared/effect.js";
 import { type LeaseGrant, LeaseLostError, LeaseManager, type LeaseManagerConfig } from "./lease.js";
 
 /** The `LeaseManager` as an Effect service. Provide it with {@link layer}. */
@@ -21,7 +22,7 @@ export function layer(redis: Redis, config: LeaseManagerConfig): Layer.Layer<Lea
 
 /**
  * Runs `handler(grant)` while holding lease `name` as `holder` (`LeaseManager.withLease`): acquired first,
- * renewed every `renewEveryMs`, released when the handler ends (a lost lease is not released). When the lease
+ * renewed every `heartbeatIntervalMs`, released when the handler ends (a lost lease is not released). When the lease
  * is lost the handler's fiber is interrupted and the effect fails with `LeaseLostError`; interrupting the
  * calling fiber interrupts the handler and releases the lease.
  *
@@ -41,12 +42,11 @@ export function withLeaseEffect<A, E, R>(
 ): Effect.Effect<A, E | Error, R | LeaseManagerService> {
   return Effect.gen(function* () {
     const manager = yield* LeaseManagerService;
-    const context = yield* Effect.context<R>();
-    const runExit = Effect.runPromiseExitWith(context);
+    const run = yield* runner<R>();
     const exit = yield* Effect.tryPromise({
       try: (outer) =>
         manager.withLease(name, holder, (signal, grant) =>
-          runExit(handler(grant), { signal: AbortSignal.any([signal, outer]) }),
+          run(handler(grant), AbortSignal.any([signal, outer])),
         ),
       catch: (error): Error =>
         error instanceof Error ? error : new LeaseLostError(name, 0, `unexpected rejection ${String(error)}`),

@@ -1,5 +1,5 @@
 // LeaseManager: the core `Lease` machine on Redis. Each Acquire / Renew / Release is one Lua script
-// (src/lua/lease-*.lua) that applies the core's transition atomically at the Redis server's time and is
+// (src/lua/lease-<command>-1.lua) that applies the core's transition atomically at the Redis server's time and is
 // proven equal to `Lease.transition` by test/lease.conformance.test.ts; `withLease` runs a handler under an
 // auto-renewed lease and aborts its `AbortSignal` when the lease is lost. Fencing tokens come from the lease
 // hash (Kleppmann, "How to do distributed locking", 2016): pair them with `FencedResource` (fenced.ts).
@@ -7,8 +7,13 @@
 import { performance } from "node:perf_hooks";
 import { AssertionError, InvalidConfigError, Lease } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import { CorruptValueError } from "../shared/errors.js";
 import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
-import { CorruptValueError, defineScripts, replyInt, runScript } from "../shared/redis-script.js";
+import { renamedOption } from "../shared/options.js";
+import { parseStoredInt, scriptSet } from "../shared/redis-script.js";
+import { decodeLeaseReply, type TimedLeaseResult } from "./lease-codec.js";
+
+export type { TimedLeaseResult };
 
 /**
  * LeaseManager configuration.
@@ -16,15 +21,19 @@ import { CorruptValueError, defineScripts, replyInt, runScript } from "../shared
  * - `prefix`: key prefix (tenant isolation), default `"interleave"`; the lease `name` lives at
  *   `${prefix}:{${name}}:lease`.
  * - `leaseTtlMs`: how long a grant or renewal stays valid, ms; positive integer.
- * - `renewEveryMs`: `withLease`'s heartbeat interval, ms; positive integer below `leaseTtlMs`; default
- *   `floor(leaseTtlMs / 3)`.
+ * - `heartbeatIntervalMs`: `withLease`'s heartbeat (renew) interval, ms; positive integer below `leaseTtlMs`;
+ *   default `floor(leaseTtlMs / 3)`. `renewEveryMs` is its deprecated old name, still accepted.
  * - `safetyMarginMs`: `withLease` treats the lease as lost this long before the server's expiry (clock drift
- *   and network delay), ms; integer >= 0 with `renewEveryMs + safetyMarginMs < leaseTtlMs`; default
- *   `min(floor(leaseTtlMs / 10), leaseTtlMs - renewEveryMs - 1)`.
+ *   and network delay), ms; integer >= 0 with `heartbeatIntervalMs + safetyMarginMs < leaseTtlMs`; default
+ *   `min(floor(leaseTtlMs / 10), leaseTtlMs - heartbeatIntervalMs - 1)`.
+ *
+ * The TTL goes to Redis with every Acquire and Renew (ARGV of the script), as for every machine of this runtime.
  */
 export interface LeaseManagerConfig {
   readonly prefix?: string;
   readonly leaseTtlMs: number;
+  readonly heartbeatIntervalMs?: number;
+  /** @deprecated use `heartbeatIntervalMs` (docs/deprecations.md). */
   readonly renewEveryMs?: number;
   readonly safetyMarginMs?: number;
 }
@@ -34,12 +43,6 @@ export type LeaseCommand =
   | { readonly _tag: "Acquire"; readonly holder: string }
   | { readonly _tag: "Renew"; readonly holder: string; readonly token: number }
   | { readonly _tag: "Release"; readonly holder: string; readonly token: number };
-
-/** A core `Lease.Result` with the server time (`atMs`, ms since the epoch by Redis `TIME`) the script used. */
-export interface TimedLeaseResult {
-  readonly atMs: number;
-  readonly result: Lease.Result;
-}
 
 /** What `withLease` hands its handler: the lease name, the holder and the grant's fencing token and expiry. */
 export interface LeaseGrant {
@@ -87,11 +90,7 @@ export class LeaseLostError extends Error {
   }
 }
 
-const SCRIPTS = {
-  interleaveLeaseAcquire: { file: "lease-acquire", numberOfKeys: 1, prelude: "lease-common" },
-  interleaveLeaseRenew: { file: "lease-renew", numberOfKeys: 1, prelude: "lease-common" },
-  interleaveLeaseRelease: { file: "lease-release", numberOfKeys: 1, prelude: "lease-common" },
-} as const;
+const scripts = scriptSet(["lease-acquire-1", "lease-renew-1", "lease-release-1"]);
 
 /**
  * Leases with fencing tokens on one Redis (or one cluster slot per lease name). Every operation is one
@@ -110,43 +109,45 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
   readonly redis: R;
   readonly prefix: string;
   readonly leaseTtlMs: number;
-  readonly renewEveryMs: number;
+  readonly heartbeatIntervalMs: number;
   readonly safetyMarginMs: number;
   /** The core state for the configured TTL; its `config` is what the scripts receive. */
   private readonly initialState: Lease.State;
 
   /**
    * @throws core `InvalidConfigError` naming the field when `leaseTtlMs` is not a positive integer,
-   *   `renewEveryMs` is not a positive integer below `leaseTtlMs`, `safetyMarginMs` is not an integer >= 0
-   *   with `renewEveryMs + safetyMarginMs < leaseTtlMs`, or `prefix` is not a valid prefix.
+   *   `heartbeatIntervalMs` is not a positive integer below `leaseTtlMs`, `safetyMarginMs` is not an integer
+   *   >= 0 with `heartbeatIntervalMs + safetyMarginMs < leaseTtlMs`, or `prefix` is not a valid prefix.
    */
   constructor(redis: R, config: LeaseManagerConfig) {
     this.initialState = Lease.initial({ leaseTtlMs: config?.leaseTtlMs });
     this.leaseTtlMs = this.initialState.config.leaseTtlMs;
     this.prefix = validatePrefix("LeaseManager", config.prefix);
-    const renewEveryMs = config.renewEveryMs ?? Math.floor(this.leaseTtlMs / 3);
-    if (!Number.isSafeInteger(renewEveryMs) || renewEveryMs < 1 || renewEveryMs >= this.leaseTtlMs) {
+    const heartbeat = renamedOption(config, "heartbeatIntervalMs", "renewEveryMs");
+    const field = heartbeat.field;
+    const interval = heartbeat.value ?? Math.floor(this.leaseTtlMs / 3);
+    if (!Number.isSafeInteger(interval) || interval < 1 || interval >= this.leaseTtlMs) {
       throw new InvalidConfigError(
-        "renewEveryMs",
-        `LeaseManager config: renewEveryMs (${String(renewEveryMs)}) must be a positive integer below leaseTtlMs (${this.leaseTtlMs})`,
+        field,
+        `LeaseManager config: ${field} (${String(interval)}) must be a positive integer below leaseTtlMs (${this.leaseTtlMs})`,
       );
     }
-    this.renewEveryMs = renewEveryMs;
+    this.heartbeatIntervalMs = interval;
     const safetyMarginMs =
-      config.safetyMarginMs ?? Math.min(Math.floor(this.leaseTtlMs / 10), this.leaseTtlMs - renewEveryMs - 1);
+      config.safetyMarginMs ?? Math.min(Math.floor(this.leaseTtlMs / 10), this.leaseTtlMs - interval - 1);
     if (
       !Number.isSafeInteger(safetyMarginMs) ||
       safetyMarginMs < 0 ||
-      renewEveryMs + safetyMarginMs >= this.leaseTtlMs
+      interval + safetyMarginMs >= this.leaseTtlMs
     ) {
       throw new InvalidConfigError(
         "safetyMarginMs",
-        `LeaseManager config: safetyMarginMs (${String(safetyMarginMs)}) must be an integer >= 0 with renewEveryMs + safetyMarginMs (${renewEveryMs} + ${String(safetyMarginMs)}) below leaseTtlMs (${this.leaseTtlMs})`,
+        `LeaseManager config: safetyMarginMs (${String(safetyMarginMs)}) must be an integer >= 0 with ${field} + safetyMarginMs (${interval} + ${String(safetyMarginMs)}) below leaseTtlMs (${this.leaseTtlMs})`,
       );
     }
     this.safetyMarginMs = safetyMarginMs;
     this.redis = redis;
-    defineScripts(redis, SCRIPTS);
+    scripts.define(redis);
   }
 
   /** The Redis key of lease `name`: `${prefix}:{${name}}:lease`. @throws `InvalidNameError`. */
@@ -199,22 +200,19 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
     const holder = validateName("holder", command.holder, false);
     switch (command._tag) {
       case "Acquire":
-        return decode(
-          await runScript(this.redis, "interleaveLeaseAcquire", [key], [this.leaseTtlMs, holder]),
+        return decodeLeaseReply(
+          await scripts.run(this.redis, "lease-acquire-1", [key], [this.leaseTtlMs, holder]),
         );
       case "Renew":
         assertToken(command.token);
-        return decode(
-          await runScript(
-            this.redis,
-            "interleaveLeaseRenew",
-            [key],
-            [this.leaseTtlMs, holder, command.token],
-          ),
+        return decodeLeaseReply(
+          await scripts.run(this.redis, "lease-renew-1", [key], [this.leaseTtlMs, holder, command.token]),
         );
       case "Release":
         assertToken(command.token);
-        return decode(await runScript(this.redis, "interleaveLeaseRelease", [key], [holder, command.token]));
+        return decodeLeaseReply(
+          await scripts.run(this.redis, "lease-release-1", [key], [holder, command.token]),
+        );
       default:
         throw new AssertionError(
           `unknown lease command _tag: ${JSON.stringify((command as { _tag?: unknown })._tag)}`,
@@ -244,7 +242,7 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * Runs `handler` while holding lease `name` as `holder`: acquires it, renews it every `renewEveryMs`, and
+   * Runs `handler` while holding lease `name` as `holder`: acquires it, renews it every `heartbeatIntervalMs`, and
    * releases it when the handler settles (holder-aware: a lost lease is not released). The handler receives
    * an `AbortSignal` and the grant (with its fencing token). The signal aborts, with a {@link LeaseLostError}
    * as `reason`, when a renew answers `NotOwner` or `Expired`, or when the local deadline passes without a
@@ -304,7 +302,7 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
     const schedule = () => {
       if (done || controller.signal.aborted) return;
       const untilDeadline = deadline - performance.now();
-      timer = setTimeout(() => void tick(), Math.max(0, Math.min(this.renewEveryMs, untilDeadline)));
+      timer = setTimeout(() => void tick(), Math.max(0, Math.min(this.heartbeatIntervalMs, untilDeadline)));
     };
     schedule();
     try {
@@ -322,60 +320,8 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
   }
 }
 
-/** Decodes a lease script's flat reply into the core result plus the server time it used. */
-function decode(reply: readonly unknown[]): TimedLeaseResult {
-  const tag = reply[0];
-  const script = `lease (${String(tag)})`;
-  const atMs = replyInt(reply, 1, script);
-  switch (tag) {
-    case "Granted":
-      return {
-        atMs,
-        result: {
-          _tag: "Granted",
-          token: replyInt(reply, 2, script),
-          expiresAtMs: replyInt(reply, 3, script),
-          reclaimed: replyInt(reply, 4, script) === 1,
-        },
-      };
-    case "Busy":
-      return {
-        atMs,
-        result: { _tag: "Busy", holder: String(reply[2]), expiresAtMs: replyInt(reply, 3, script) },
-      };
-    case "Renewed":
-      return { atMs, result: { _tag: "Renewed", expiresAtMs: replyInt(reply, 2, script) } };
-    case "Released":
-      return { atMs, result: { _tag: "Released" } };
-    case "NotOwner":
-      return {
-        atMs,
-        result: {
-          _tag: "NotOwner",
-          holder: reply[2] === null || reply[2] === undefined ? null : String(reply[2]),
-          token: replyInt(reply, 3, script),
-        },
-      };
-    case "Expired":
-      return { atMs, result: { _tag: "Expired", expiredAtMs: replyInt(reply, 2, script) } };
-    default:
-      throw new Error(`lease script replied with unknown tag ${JSON.stringify(tag)}`);
-  }
-}
-
 function assertToken(token: unknown): void {
   if (typeof token !== "number" || !Number.isSafeInteger(token)) {
     throw new AssertionError(`token must be an integer, got ${JSON.stringify(token) ?? String(token)}`);
   }
-}
-
-/** Parses an integer field read back from Redis; a missing or non-integer one is a `CorruptValueError`. */
-export function parseStoredInt(key: string, field: string, raw: string | null): number {
-  if (raw === null || !/^-?\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new CorruptValueError(
-      key,
-      `${field} is not an integer: ${raw === null ? "missing" : JSON.stringify(raw)}`,
-    );
-  }
-  return Number(raw);
 }

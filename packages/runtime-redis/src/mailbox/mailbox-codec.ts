@@ -2,7 +2,7 @@
 // (packages/core/src/mailbox.ts). Anything not as the scripts write it is a `CorruptValueError`.
 
 import type { Mailbox as Core } from "@interleave/core";
-import { CorruptValueError } from "../shared/redis-script.js";
+import { CorruptValueError } from "../shared/errors.js";
 
 /** Parses an order stored as JSON by `KeyedMailbox.submit`; `where` names the Redis key for errors. */
 export function decodeOrder(where: string, raw: unknown): Core.Order {

@@ -4,8 +4,9 @@
 // one emitted in another process) or its lease is lost. Closing the scope stops the loop gracefully.
 
 import type { Mailbox as Core } from "@interleave/core";
-import { Cause, Context, Effect, Exit, Layer, type Scope } from "effect";
+import { Context, Effect, type Layer, type Scope } from "effect";
 import type { Cluster, Redis } from "ioredis";
+import { handlerEnd, openLayer, runner, toError } from "../shared/effect.js";
 import { type DispatcherOptions, KeyedMailbox, type KeyedMailboxOptions } from "./mailbox.js";
 
 /** A `KeyedMailbox` as an Effect service. Provide it with {@link keyedMailboxLayer}. */
@@ -15,18 +16,13 @@ export class KeyedMailboxService extends Context.Service<KeyedMailboxService, Ke
 
 /**
  * A layer providing {@link KeyedMailboxService}: `KeyedMailbox.open(redis, options)`. Fails to build with
- * the core's `InvalidConfigError`, `InvalidNameError` or `MailboxConfigMismatchError` (see `open`).
+ * the core's `InvalidConfigError`, `InvalidNameError` or `ConfigMismatchError` (see `open`).
  */
 export function keyedMailboxLayer(
   redis: Redis | Cluster,
   options: KeyedMailboxOptions,
 ): Layer.Layer<KeyedMailboxService, Error> {
-  return Layer.effect(KeyedMailboxService)(
-    Effect.tryPromise({
-      try: () => KeyedMailbox.open(redis, options),
-      catch: (error): Error => (error instanceof Error ? error : new Error(String(error))),
-    }),
-  );
+  return openLayer(KeyedMailboxService, () => KeyedMailbox.open(redis, options));
 }
 
 /**
@@ -50,21 +46,17 @@ export function runMailbox<E, R>(
 ): Effect.Effect<KeyedMailbox, Error, KeyedMailboxService | R | Scope.Scope> {
   return Effect.gen(function* () {
     const mailbox = yield* KeyedMailboxService;
-    const context = yield* Effect.context<R>();
-    const runExit = Effect.runPromiseExitWith(context);
+    const run = yield* runner<R>();
     return yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
           await mailbox.start(async (order, signal) => {
-            const exit = await runExit(handler(order), { signal });
-            if (Exit.isSuccess(exit)) return;
-            throw Cause.hasInterruptsOnly(exit.cause)
-              ? new Error("interrupted")
-              : new Error(Cause.pretty(exit.cause));
+            const end = handlerEnd(await run(handler(order), signal));
+            if (!end.ok) throw new Error(end.why);
           }, options);
           return mailbox;
         },
-        catch: (error): Error => (error instanceof Error ? error : new Error(String(error))),
+        catch: toError,
       }),
       (m) => Effect.promise(() => m.stop()),
     );

@@ -1,5 +1,5 @@
 // The keyed mailbox on Redis (issue 8): the core Mailbox's transitions (packages/core/src/mailbox.ts, seed
-// 003) applied atomically, one Lua script per event (src/lua/mb-*.lua), shared by many service instances.
+// 003) applied atomically, one Lua script per event (src/lua/mailbox-*.lua), shared by many service instances.
 // Dispatch effects go to a shared dispatch list; each instance's dispatcher loop takes orders from it under a
 // lease (expiry + heartbeat, fencing token), runs the handler and completes the order; an expired lease is
 // completed as "failed" by any instance, so the next order of that key proceeds. Cancel effects reach the
@@ -7,9 +7,12 @@
 
 import { Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import { initConfig } from "../shared/config.js";
+import { checkReply, type Machine } from "../shared/errors.js";
 import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
+import { renamedOption } from "../shared/options.js";
 import { decodeEffects, decodeOrder, decodeResult, decodeState, encodeOrder } from "./mailbox-codec.js";
-import { defineMailboxScripts, type MailboxCommand, runMailboxScript } from "./mailbox-scripts.js";
+import { type MailboxScript, mailboxScripts as scripts } from "./mailbox-scripts.js";
 
 /** A transition's outcome on Redis: the server time of the script (ms, Redis `TIME`), result and effects. */
 export interface MailboxStep {
@@ -24,8 +27,8 @@ export interface MailboxStep {
  * - `name`: the mailbox's name, inside the hash tag (no `{` `}`).
  * - `config`: the core's `Mailbox.Config` (validated by the core's `initial`; stored on first open; every
  *   later open must give the same values). `config.inFlightMax` is the GLOBAL in-flight bound.
- * - `leaseTtlMs`: lease of a taken order, ms (default 10,000); `heartbeatIntervalMs` (default ttl / 3) must
- *   be below it.
+ * - `leaseTtlMs`: lease of a taken order, ms (default 10,000; stored with the config, so every instance uses
+ *   the same, and sent with every take and heartbeat); `heartbeatIntervalMs` (default ttl / 3) must be below it.
  * - `instance`: this instance's name (default a random one), recorded as the lease holder.
  * - `inFlightMax`: orders this instance runs at once (default `config.inFlightMax`).
  * - `prefix`: key prefix, default `"interleave"`.
@@ -42,11 +45,14 @@ export interface KeyedMailboxOptions {
 
 /**
  * Options of {@link KeyedMailbox.start}: `subscriber` a dedicated ioredis connection for pub/sub (Cancel
- * and wake-ups; without it the loop relies on polling and the heartbeat), `pollMs` the polling period
- * (default 25 ms), `onError` called with every error of the loop (default: ignored; the loop keeps running).
+ * and wake-ups; without it the loop relies on polling and the heartbeat), `pollIntervalMs` the polling period
+ * (default 25 ms; `pollMs` is its deprecated old name, still accepted), `onError` called with every error of
+ * the loop (default: ignored; the loop keeps running).
  */
 export interface DispatcherOptions {
   readonly subscriber?: Redis;
+  readonly pollIntervalMs?: number;
+  /** @deprecated use `pollIntervalMs` (docs/deprecations.md). */
   readonly pollMs?: number;
   readonly onError?: (error: unknown) => void;
 }
@@ -54,20 +60,12 @@ export interface DispatcherOptions {
 /** A handler of dispatched orders: resolves when done (outcome "done"), rejects ("failed"). */
 export type MailboxHandler = (order: Core.Order, signal: AbortSignal) => Promise<void>;
 
-/** The stored config differs from the one given to `open`. */
-export class MailboxConfigMismatchError extends Error {
-  override readonly name = "MailboxConfigMismatchError";
-  constructor(
-    readonly key: string,
-    readonly field: string,
-    readonly stored: string | null,
-    readonly given: string,
-  ) {
-    super(`mailbox config at ${key}: field ${field} is stored as ${stored} but ${given} was given`);
-  }
-}
+const MACHINE: Machine = "keyed mailbox";
 
 const CONFIG_FIELDS = ["inFlightMax", "pendingPerKeyMax", "keylessPendingMax", "keyCountMax"] as const;
+
+/** The state hash of an empty mailbox (layout in src/lua/includes/mailbox.lua). */
+const EMPTY_STATE = ["n", "sd", "wk", "seq"] as const;
 
 function positiveInt(field: string, value: unknown, fallback: number): number {
   const v = value === undefined ? fallback : value;
@@ -124,33 +122,30 @@ export class KeyedMailbox {
    * to Redis once, and checks it against the stored one later.
    *
    * @throws core `InvalidConfigError` for a bad config or option; `InvalidNameError` for a bad name;
-   *   {@link MailboxConfigMismatchError} when the stored config differs.
+   *   `ConfigMismatchError` (machine `"keyed mailbox"`) when the stored config differs.
    */
   static async open(redis: Redis | Cluster, options: KeyedMailboxOptions): Promise<KeyedMailbox> {
     const mailbox = new KeyedMailbox(redis, options);
-    defineMailboxScripts(redis);
-    const args = [
-      ...CONFIG_FIELDS.flatMap((field) => [field, String(mailbox.config[field])]),
-      "policy",
-      JSON.stringify(mailbox.config.policy),
-      "leaseTtlMs",
-      String(mailbox.leaseTtlMs),
+    scripts.define(redis);
+    const config = [
+      ...CONFIG_FIELDS.map((field) => [field, String(mailbox.config[field])] as const),
+      ["policy", JSON.stringify(mailbox.config.policy)] as const,
+      ["leaseTtlMs", String(mailbox.leaseTtlMs)] as const,
     ];
-    const reply = await runMailboxScript(redis, "interleaveMbInit", mailbox.keys, args);
-    if (reply[0] === "Mismatch") {
-      throw new MailboxConfigMismatchError(
-        mailbox.keys[0],
-        String(reply[1]),
-        typeof reply[2] === "string" ? reply[2] : null,
-        String(reply[3]),
-      );
-    }
+    const [configKey, stateKey] = mailbox.keys;
+    const empty = EMPTY_STATE.map((field) => [field, "0"] as const);
+    await initConfig(redis, MACHINE, configKey, config, { key: stateKey, empty });
     return mailbox;
   }
 
-  private async step(command: MailboxCommand, args: readonly (string | number)[]): Promise<MailboxStep> {
-    const reply = await runMailboxScript(this.redis, command, this.keys, [this.base, ...args]);
-    if (reply[1] === "NoConfig") throw new Error(`mailbox ${this.base} has no config (was it deleted?)`);
+  /**
+   * A core event: the script's result and effects at the server time.
+   *
+   * @throws `NotInitializedError` (machine `"keyed mailbox"`) when the config is gone; `CorruptValueError`.
+   */
+  private async step(script: MailboxScript, args: readonly (string | number)[]): Promise<MailboxStep> {
+    const reply = await this.run(script, args);
+    checkReply(reply, { machine: MACHINE, configKey: this.keys[0], corruptKey: this.keys[1] });
     const where = `${this.base}:orders`;
     return {
       atMs: reply[0] as number,
@@ -168,7 +163,7 @@ export class KeyedMailbox {
   async submit(order: Core.Order): Promise<MailboxStep> {
     // The core checks the order's shape; run it on an empty mailbox so bad input fails as it does there.
     Core.transition(Core.initial(this.config), { _tag: "Submit", order });
-    return this.step("interleaveMbSubmit", [
+    return this.step("mailbox-submit-2", [
       order.id,
       order.key === null ? "0" : "1",
       order.key ?? "",
@@ -184,17 +179,17 @@ export class KeyedMailbox {
     outcome: "done" | "failed" | "cancelled",
   ): Promise<MailboxStep> {
     Core.transition(Core.initial(this.config), { _tag: "Complete", key, orderId, outcome });
-    return this.step("interleaveMbComplete", [key === null ? "0" : "1", key ?? "", orderId, outcome]);
+    return this.step("mailbox-complete-2", [key === null ? "0" : "1", key ?? "", orderId, outcome]);
   }
 
   /** The core's Shutdown: cancels every in-flight order, hands back every pending one. */
   shutdown(): Promise<MailboxStep> {
-    return this.step("interleaveMbShutdown", []);
+    return this.step("mailbox-shutdown-2", []);
   }
 
   /** The core `State`, read in one script. @throws `CorruptValueError` for malformed stored values. */
   async snapshot(): Promise<Core.State> {
-    const reply = await runMailboxScript(this.redis, "interleaveMbSnapshot", this.keys, [this.base]);
+    const reply = await this.run("mailbox-snapshot-2", []);
     return decodeState(this.base, this.config, reply);
   }
 
@@ -227,9 +222,9 @@ export class KeyedMailbox {
     await loop?.stop(options.abandon === true);
   }
 
-  /** @internal runs a runtime script with this mailbox's keys. */
-  run(command: MailboxCommand, args: readonly (string | number)[]): Promise<unknown[]> {
-    return runMailboxScript(this.redis, command, this.keys, [this.base, ...args]);
+  /** @internal runs a runtime script with this mailbox's keys; only a `CORRUPT` reply throws. */
+  run(script: MailboxScript, args: readonly (string | number)[]): Promise<unknown[]> {
+    return scripts.run(this.redis, script, this.keys, [this.base, ...args]);
   }
 }
 
@@ -277,7 +272,10 @@ class Dispatcher {
       });
       await subscriber.subscribe(cancel, wake);
     }
-    this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 25);
+    this.timer = setInterval(
+      () => this.kick(),
+      renamedOption(this.options, "pollIntervalMs", "pollMs").value ?? 25,
+    );
     this.kick();
   }
 
@@ -300,15 +298,19 @@ class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    await this.mailbox.run("interleaveMbFinish", ["", this.mailbox.instance, 0, "failed"]);
+    await this.mailbox.run("mailbox-finish-2", ["", this.mailbox.instance, 0, "failed"]);
     if (this.stopped) return;
     // Take back what an earlier take handed this instance if its reply was lost (a dropped connection makes
     // ioredis resend the command; the first run's orders are leased to us with no handler running).
-    const held = await this.mailbox.run("interleaveMbHeld", [this.mailbox.instance]);
+    const held = await this.mailbox.run("mailbox-held-2", [this.mailbox.instance]);
     if (Array.isArray(held[1])) this.launchAll(held[1] as unknown[][], true);
     const room = this.mailbox.localInFlightMax - this.running.size;
     if (room <= 0 || this.stopped) return;
-    const reply = await this.mailbox.run("interleaveMbTake", [this.mailbox.instance, room]);
+    const reply = await this.mailbox.run("mailbox-take-2", [
+      this.mailbox.instance,
+      room,
+      this.mailbox.leaseTtlMs,
+    ]);
     if (!Array.isArray(reply[1])) return; // NoConfig: the mailbox was deleted; keep polling
     this.launchAll(reply[1] as unknown[][], false);
   }
@@ -336,7 +338,7 @@ class Dispatcher {
     this.running.set(id, entry);
     const beat = setInterval(() => {
       void this.mailbox
-        .run("interleaveMbHeartbeat", [id, this.mailbox.instance, token])
+        .run("mailbox-heartbeat-2", [id, this.mailbox.instance, token, this.mailbox.leaseTtlMs])
         .then((reply) => {
           if (reply[1] === "Lost" || reply[2] === 1)
             controller.abort(new Error(`order ${reply[1] === "Lost" ? "lease lost" : "cancelled"}`));
@@ -356,7 +358,7 @@ class Dispatcher {
       }
       if (this.abandoned) return;
       try {
-        await this.mailbox.run("interleaveMbFinish", [id, this.mailbox.instance, token, outcome]);
+        await this.mailbox.run("mailbox-finish-2", [id, this.mailbox.instance, token, outcome]);
       } catch (error) {
         this.report(error);
       }

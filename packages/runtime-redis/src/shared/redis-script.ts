@@ -1,99 +1,124 @@
-// The shared loader of the runtime's Lua scripts: each script is a file in `src/lua/` (copied to `dist/lua/`
-// by the build) with a header listing KEYS, ARGV and its reply; `defineScripts` registers them on an ioredis
-// client with `defineCommand` (EVALSHA, falling back to EVAL when the server lacks the script, e.g. after a
-// restart). Also the decoding of replies every script shares: the `CORRUPT` reply and its typed error.
+// The shared loader of the runtime's Lua scripts: each script is a file `src/lua/<machine>-<command>-<keys>.lua`
+// (BullMQ's naming; copied to `dist/lua/` by the build) with a header listing KEYS, ARGV and its reply, and
+// `--- @include` lines for the pieces shared in `src/lua/includes/`. `scriptSet` registers a machine's scripts on
+// an ioredis client with `defineCommand` (EVALSHA, falling back to EVAL when the server lacks the script, e.g.
+// after a restart) and runs them. Also the decoding every script shares: the `CORRUPT` reply, integer and
+// string reply elements, integer fields read back.
 
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
+import { CorruptValueError } from "./errors.js";
 
 /**
- * A value found in Redis that the runtime did not write (wrong key type, a field that is not an integer,
- * a missing field). The script that found it changed nothing; the runtime never overwrites such a value.
+ * The name of a script file in `src/lua/` without `.lua`, BullMQ's `<machine>-<command>-<numberOfKeys>`, e.g.
+ * `lease-acquire-1`: the number after the last `-` is how many of the script's arguments are KEYS.
  */
-export class CorruptValueError extends Error {
-  override readonly name = "CorruptValueError";
-  /** The Redis key holding the value. */
-  readonly key: string;
-  /** What was wrong, e.g. `token is not an integer: "abc"`. */
-  readonly problem: string;
-
-  constructor(key: string, problem: string) {
-    super(`corrupt value at Redis key ${JSON.stringify(key)}: ${problem}; nothing was changed`);
-    this.key = key;
-    this.problem = problem;
-  }
-}
-
-/**
- * One script: its file in `src/lua/` (without `.lua`), how many of its arguments are KEYS, and optionally a
- * shared file of Lua functions prepended to it (`lease-common`, `cq-common`), so that the script stays one
- * EVALSHA.
- */
-export interface ScriptSpec {
-  readonly file: string;
-  readonly numberOfKeys: number;
-  readonly prelude?: string;
-}
+export type ScriptFile = `${string}-${"0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9"}`;
 
 const sources = new Map<string, string>();
+const INCLUDE = /^--- @include "([A-Za-z0-9_/-]+)"[ \t]*$/gm;
 
-/**
- * The text of `src/lua/<file>.lua` (or `dist/lua/` when running the build), read once and cached.
- *
- * @throws the `fs` error when the file is missing (a build that did not copy `src/lua`).
- */
-export function scriptSource(file: string): string {
-  let source = sources.get(file);
+/** The raw text of `src/lua/<name>.lua` (or `dist/lua/` when running the build), read once and cached. */
+function luaFile(name: string): string {
+  let source = sources.get(name);
   if (source === undefined) {
-    source = readFileSync(new URL(`../lua/${file}.lua`, import.meta.url), "utf8");
-    sources.set(file, source);
+    source = readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), "utf8");
+    sources.set(name, source);
   }
   return source;
 }
 
 /**
- * Registers each script of `specs` on `redis` as a command named by its key (`redis.defineCommand`), unless
- * a command of that name is already there (so several managers can share one client). Call
- * {@link runScript} to run one.
+ * The text of the script `src/lua/<file>.lua` with its includes resolved: each line
+ * `--- @include "includes/<piece>"` is replaced by that piece (itself resolved the same way), and a piece
+ * already included earlier in the script is left out, so a shared function is defined once per script.
+ *
+ * @throws the `fs` error when a file is missing (a build that did not copy `src/lua`); an `Error` for an
+ *   include cycle.
  */
-export function defineScripts(redis: Redis | Cluster, specs: Readonly<Record<string, ScriptSpec>>): void {
-  const commands = redis as unknown as Record<string, unknown>;
-  for (const [command, spec] of Object.entries(specs)) {
-    if (typeof commands[command] !== "function") {
-      const lua =
-        spec.prelude === undefined
-          ? scriptSource(spec.file)
-          : `${scriptSource(spec.prelude)}\n${scriptSource(spec.file)}`;
-      redis.defineCommand(command, { lua, numberOfKeys: spec.numberOfKeys });
-    }
-  }
+export function scriptSource(file: string): string {
+  const seen = new Set<string>();
+  const resolve = (name: string, path: readonly string[]): string => {
+    if (path.includes(name)) throw new Error(`Lua include cycle: ${[...path, name].join(" -> ")}`);
+    return luaFile(name).replace(INCLUDE, (_line, piece: string) => {
+      if (seen.has(piece)) return "";
+      seen.add(piece);
+      return resolve(piece, [...path, name]);
+    });
+  };
+  return resolve(file, []);
+}
+
+/** How many KEYS script `file` takes: the number its name ends with. */
+export function numberOfKeys(file: ScriptFile): number {
+  const n = Number(file.slice(file.lastIndexOf("-") + 1));
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`Lua script name ${file} does not end with -<keys>`);
+  return n;
+}
+
+/** The ioredis command a script is registered as: `interleave:` is not a valid method name, so `interleave_<file>`. */
+function commandName(file: ScriptFile): string {
+  return `interleave_${file.replaceAll("-", "_")}`;
 }
 
 /**
- * Runs the command `command` registered by {@link defineScripts} with `keys` then `args` and returns its raw
- * reply (an array for every script of this package).
- *
- * @throws {@link CorruptValueError} when the reply is `["CORRUPT", key, problem]`; the ioredis error when
- *   the command fails (connection lost, script error).
+ * The scripts of one machine: {@link ScriptSet.define} registers them on a client, {@link ScriptSet.run}
+ * runs one. Every machine builds its set with {@link scriptSet}.
  */
-export async function runScript(
-  redis: Redis | Cluster,
-  command: string,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown[]> {
-  const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[command];
-  if (typeof fn !== "function") {
-    throw new Error(`Redis script command ${command} is not defined on this client (call defineScripts)`);
-  }
-  const reply = await fn.call(redis, ...keys, ...args);
-  if (!Array.isArray(reply)) {
-    throw new Error(`Redis script ${command} replied ${JSON.stringify(reply)}, expected an array`);
-  }
-  if (reply[0] === "CORRUPT") {
-    throw new CorruptValueError(String(reply[1]), String(reply[2]));
-  }
-  return reply;
+export interface ScriptSet<F extends ScriptFile> {
+  /**
+   * Registers each script on `redis` as a command (`redis.defineCommand`: EVALSHA, falling back to EVAL when
+   * the server lacks the script), unless a command of that name is already there (several machines may share
+   * one client).
+   */
+  define(redis: Redis | Cluster): void;
+  /**
+   * Runs script `file` with `keys` (as many as its name says) then `args`, and returns its raw reply (an
+   * array for every script of this package).
+   *
+   * @throws {@link CorruptValueError} when the reply is `["CORRUPT", key, problem]`; the ioredis error when
+   *   the command fails (connection lost, script error); an `Error` when the script was not defined on this
+   *   client, the number of keys is wrong or the reply is not an array.
+   */
+  run(
+    redis: Redis | Cluster,
+    file: F,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown[]>;
+}
+
+/** The {@link ScriptSet} of `files` (names of `src/lua/` scripts, see {@link ScriptFile}). */
+export function scriptSet<const F extends ScriptFile>(files: readonly F[]): ScriptSet<F> {
+  return {
+    define(redis) {
+      const commands = redis as unknown as Record<string, unknown>;
+      for (const file of files) {
+        const command = commandName(file);
+        if (typeof commands[command] !== "function") {
+          redis.defineCommand(command, { lua: scriptSource(file), numberOfKeys: numberOfKeys(file) });
+        }
+      }
+    },
+    async run(redis, file, keys, args) {
+      if (keys.length !== numberOfKeys(file)) {
+        throw new Error(`Redis script ${file} takes ${numberOfKeys(file)} keys, got ${keys.length}`);
+      }
+      const command = commandName(file);
+      const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
+        command
+      ];
+      if (typeof fn !== "function") {
+        throw new Error(`Redis script ${file} is not defined on this client (call define first)`);
+      }
+      const reply = await fn.call(redis, ...keys, ...args);
+      if (!Array.isArray(reply)) {
+        throw new Error(`Redis script ${file} replied ${JSON.stringify(reply)}, expected an array`);
+      }
+      if (reply[0] === "CORRUPT") throw new CorruptValueError(String(reply[1]), String(reply[2]));
+      return reply;
+    },
+  };
 }
 
 /** Reads an integer reply element (ioredis gives Lua numbers as JS numbers), asserting its type. */
@@ -105,4 +130,24 @@ export function replyInt(reply: readonly unknown[], index: number, script: strin
     );
   }
   return value;
+}
+
+/** Reads a string reply element, asserting its type. */
+export function replyString(reply: readonly unknown[], index: number, script: string): string {
+  const value = reply[index];
+  if (typeof value !== "string") {
+    throw new Error(`Redis script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected a string`);
+  }
+  return value;
+}
+
+/** Parses an integer field read back from Redis; a missing or non-integer one is a `CorruptValueError`. */
+export function parseStoredInt(key: string, field: string, raw: string | null | undefined): number {
+  if (raw == null || !/^-?\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new CorruptValueError(
+      key,
+      `${field} is not an integer: ${raw == null ? "missing" : JSON.stringify(raw)}`,
+    );
+  }
+  return Number(raw);
 }

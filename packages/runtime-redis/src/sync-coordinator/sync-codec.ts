@@ -1,10 +1,10 @@
-// Decoding of what the SyncCoordinator scripts store and reply (layout in lua/sc-common.lua): MR entries back
+// Decoding of what the SyncCoordinator scripts store and reply (layout in lua/includes/syncCoordinator.lua): MR entries back
 // into the core's `SyncCoordinator.State` (with the serial Mailbox rebuilt from each MR's in-flight and pending
 // orders), and event replies into the core's `Result` and `Effect`s. Anything that is not what the scripts
 // write is a CorruptValueError.
 
 import { SyncCoordinator as Core, type Mailbox } from "@interleave/core";
-import { CorruptValueError } from "../shared/redis-script.js";
+import { CorruptValueError } from "../shared/errors.js";
 
 type Kind = "Sync" | "Reset";
 

@@ -1,6 +1,6 @@
 // The SyncCoordinator on Redis (issue 8): the core's SyncCoordinator transitions (packages/core/src/
 // sync-coordinator.ts, modelled on seed 000: a reset of approvals that ran during the code-owner rules sync
-// read half-built rules) applied atomically, one Lua script per event (src/lua/sc-*.lua), at the Redis
+// read half-built rules) applied atomically, one Lua script per event (src/lua/syncCoordinator-*.lua), at the Redis
 // server's clock, so several service instances share one coordinator. test/sync-coordinator.conformance.test.ts
 // proves every result, effect and the full state equal to the core's. Promise API; `syncCodeOwners` is the
 // seed's `sync_code_owners!` wrapper (start → execute → finish → drain pending resets, also on throw).
@@ -8,10 +8,12 @@
 import { randomUUID } from "node:crypto";
 import { SyncCoordinator as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
+import { initConfig } from "../shared/config.js";
+import { checkReply, type Machine } from "../shared/errors.js";
 import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
-import { CorruptValueError, replyInt, runScript } from "../shared/redis-script.js";
+import { replyInt } from "../shared/redis-script.js";
 import { decodeMr, decodeState, decodeStep } from "./sync-codec.js";
-import { defineSyncScripts, EVENT_COMMANDS } from "./sync-scripts.js";
+import { EVENT_SCRIPTS, syncScripts as scripts } from "./sync-scripts.js";
 
 /**
  * A reset handed to the caller's `enqueueReset` callback: from an `EnqueueReset` effect (legacy and
@@ -67,30 +69,6 @@ export interface TimedStep {
   readonly effects: readonly Core.Effect[];
 }
 
-/** The config stored in Redis for a coordinator differs from the one this client was given. */
-export class SyncCoordinatorConfigMismatchError extends Error {
-  override readonly name = "SyncCoordinatorConfigMismatchError";
-  constructor(
-    readonly key: string,
-    readonly field: string,
-    readonly stored: string | null,
-    readonly given: string,
-  ) {
-    super(
-      `sync coordinator config at ${JSON.stringify(key)}: ${field} is ${stored ?? "absent"} in Redis but ${given} was given; ` +
-        "every client of a coordinator must use the same config",
-    );
-  }
-}
-
-/** The coordinator's config hash is gone (e.g. the data was flushed): the scripts refuse to act without it. */
-export class SyncCoordinatorNotInitializedError extends Error {
-  override readonly name = "SyncCoordinatorNotInitializedError";
-  constructor(readonly key: string) {
-    super(`sync coordinator config ${JSON.stringify(key)} is missing in Redis; open it again`);
-  }
-}
-
 /** `syncCodeOwners` could not start the sync: the core answered `Rejected` (`mr-limit` or `pending-full`). */
 export class SyncRejectedError extends Error {
   override readonly name = "SyncRejectedError";
@@ -132,6 +110,8 @@ export interface ResetRun {
   /** The FinishReset step, when it ran. */
   readonly finished: TimedStep | null;
 }
+
+const MACHINE: Machine = "sync coordinator";
 
 const CONFIG_FIELDS = ["legacyTtlMs", "legacyResetDelayMs", "mrCountMax", "pendingPerMrMax"] as const;
 
@@ -191,7 +171,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     this.pollIntervalMs = poll;
     this.base = taggedKey(this.prefix, "coordinator name", this.name, "sc");
     this.keys = { config: `${this.base}:config`, mrs: `${this.base}:mrs` };
-    defineSyncScripts(redis);
+    scripts.define(redis);
   }
 
   /**
@@ -199,8 +179,8 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
    * `initial`), stores the config in Redis when the coordinator is new, or checks it against the stored one.
    *
    * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
-   *   `TypeError` when `enqueueReset` is not a function; {@link SyncCoordinatorConfigMismatchError} when Redis
-   *   holds a different config for this coordinator.
+   *   `TypeError` when `enqueueReset` is not a function; `ConfigMismatchError` (machine `"sync coordinator"`)
+   *   when Redis holds a different config for this coordinator.
    */
   static async open<R extends Redis | Cluster = Redis>(
     redis: R,
@@ -208,22 +188,12 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
   ): Promise<RedisSyncCoordinator<R>> {
     const coordinator = new RedisSyncCoordinator(redis, options);
     const { config } = coordinator;
-    const args = [
-      "featureFlag",
-      config.featureFlag ? "1" : "0",
-      "mode",
-      config.mode,
-      ...CONFIG_FIELDS.flatMap((field) => [field, String(config[field])]),
+    const fields = [
+      ["featureFlag", config.featureFlag ? "1" : "0"] as const,
+      ["mode", config.mode] as const,
+      ...CONFIG_FIELDS.map((field) => [field, String(config[field])] as const),
     ];
-    const reply = await runScript(redis, "interleaveScInit", [coordinator.keys.config], args);
-    if (reply[0] === "Mismatch") {
-      throw new SyncCoordinatorConfigMismatchError(
-        coordinator.keys.config,
-        String(reply[1]),
-        typeof reply[2] === "string" ? reply[2] : null,
-        String(reply[3]),
-      );
-    }
+    await initConfig(redis, MACHINE, coordinator.keys.config, fields);
     return coordinator;
   }
 
@@ -235,10 +205,10 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
    * @throws `InvalidNameError` for an `mr` or id that is not a non-empty string of at most 1024 characters;
    *   `TypeError` for an unknown `_tag` or outcome; {@link CorruptValueError} when the MR's stored entry (or,
    *   when a new MR needs room, any entry) is malformed — nothing changed;
-   *   {@link SyncCoordinatorNotInitializedError} when the config is gone.
+   *   `NotInitializedError` (machine `"sync coordinator"`) when the config is gone.
    */
   async apply(command: SyncCommand): Promise<TimedStep> {
-    if (typeof command !== "object" || command === null || !Object.hasOwn(EVENT_COMMANDS, command._tag)) {
+    if (typeof command !== "object" || command === null || !Object.hasOwn(EVENT_SCRIPTS, command._tag)) {
       throw new TypeError(`unknown SyncCoordinator command ${JSON.stringify(command)}`);
     }
     const mr = validateName("mr", command.mr, false);
@@ -254,12 +224,10 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     } else {
       args.push(validateName("resetId", command.resetId, false));
     }
-    const script = EVENT_COMMANDS[command._tag];
-    const reply = await runScript(this.redis, script, [this.keys.config, this.keys.mrs], args);
-    const atMs = replyInt(reply, 0, script);
-    if (reply[1] === "NoConfig") throw new SyncCoordinatorNotInitializedError(this.keys.config);
-    if (reply[1] === "Corrupt") throw new CorruptValueError(this.keys.mrs, String(reply[2]));
-    return { atMs, ...decodeStep(reply, mr, script) };
+    const script = EVENT_SCRIPTS[command._tag];
+    const reply = await scripts.run(this.redis, script, [this.keys.config, this.keys.mrs], args);
+    checkReply(reply, { machine: MACHINE, configKey: this.keys.config, corruptKey: this.keys.mrs });
+    return { atMs: replyInt(reply, 0, script), ...decodeStep(reply, mr, script) };
   }
 
   /** StartSync of `syncId` for `mr`, effects handed out (see {@link apply}). */
@@ -357,8 +325,8 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
    * @throws {@link CorruptValueError} for a malformed MR entry.
    */
   async snapshot(): Promise<{ readonly atMs: number; readonly state: Core.State }> {
-    const reply = await runScript(this.redis, "interleaveScSnapshot", [this.keys.mrs], []);
-    const atMs = replyInt(reply, 0, "sc-snapshot");
+    const reply = await scripts.run(this.redis, "syncCoordinator-snapshot-1", [this.keys.mrs], []);
+    const atMs = replyInt(reply, 0, "syncCoordinator-snapshot-1");
     return { atMs, state: decodeState(this.config, this.keys.mrs, reply[1] as string[]) };
   }
 

@@ -3,8 +3,9 @@
 // execute → finish → drain, also when the execute effect fails or is interrupted) and `runResetEffect` (entry
 // check → fn → finish).
 
-import { Context, Effect, Exit, Layer } from "effect";
+import { Context, Effect, Exit, type Layer } from "effect";
 import type { Redis } from "ioredis";
+import { openLayer, runner, toError } from "../shared/effect.js";
 import {
   RedisSyncCoordinator,
   type ResetRun,
@@ -20,22 +21,13 @@ export class SyncCoordinatorService extends Context.Service<SyncCoordinatorServi
 /**
  * A layer providing {@link SyncCoordinatorService}: `RedisSyncCoordinator.open(redis, options)`. Fails to
  * build with the core's `InvalidConfigError`, `InvalidNameError`, a `TypeError` for a missing `enqueueReset`
- * or `SyncCoordinatorConfigMismatchError` (see `RedisSyncCoordinator.open`).
+ * or `ConfigMismatchError` (see `RedisSyncCoordinator.open`).
  */
 export function syncCoordinatorLayer(
   redis: Redis,
   options: SyncCoordinatorOptions,
 ): Layer.Layer<SyncCoordinatorService, Error> {
-  return Layer.effect(SyncCoordinatorService)(
-    Effect.tryPromise({
-      try: () => RedisSyncCoordinator.open(redis, options),
-      catch: toError,
-    }),
-  );
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  return openLayer(SyncCoordinatorService, () => RedisSyncCoordinator.open(redis, options));
 }
 
 /** Runs `effect` through a Promise-taking API: the promise rejects iff the effect did not succeed. */
@@ -44,14 +36,13 @@ function bridge<A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<{ readonly value: unknown; readonly exit: Exit.Exit<A, E> | undefined }, Error, R> {
   return Effect.gen(function* () {
-    const context = yield* Effect.context<R>();
-    const runExit = Effect.runPromiseExitWith(context);
+    const run = yield* runner<R>();
     let exit: Exit.Exit<A, E> | undefined;
     const value = yield* Effect.exit(
       Effect.tryPromise({
         try: (signal) =>
           body(async () => {
-            exit = await runExit(effect, { signal });
+            exit = await run(effect, signal);
             if (Exit.isFailure(exit)) throw new Error("the effect failed");
             return exit.value;
           }),

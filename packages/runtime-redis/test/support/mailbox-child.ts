@@ -130,7 +130,7 @@ async function handle(order: Core.Order, signal: AbortSignal): Promise<void> {
 
 await mailbox.start(handle, {
   subscriber,
-  pollMs: 10,
+  pollIntervalMs: 10,
   onError: (error) => record({ kind: "error", instance, message: message(error) }),
 });
 

@@ -111,8 +111,8 @@ const worker = new Worker(
   {
     holder,
     concurrency: spec.concurrency,
-    heartbeatEveryMs: spec.heartbeatEveryMs,
-    pollEveryMs: spec.pollEveryMs,
+    heartbeatIntervalMs: spec.heartbeatIntervalMs,
+    pollIntervalMs: spec.pollIntervalMs,
     closeTimeoutMs: 0,
     onRecord: (r) => record(r),
     onError: (error) => record({ kind: "error", holder, message: message(error) }),

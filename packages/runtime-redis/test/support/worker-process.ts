@@ -30,7 +30,7 @@ export interface Behaviour {
 
 /**
  * A worker process: Redis `url`, claim queue `queue` with `config`, Worker `holder` name, `concurrency`,
- * `heartbeatEveryMs` (`null`: none), `pollEveryMs`, the handler's `behaviour`, `recordsPath` (the JSON-lines
+ * `heartbeatIntervalMs` (`null`: none), `pollIntervalMs`, the handler's `behaviour`, `recordsPath` (the JSON-lines
  * file; `startWorkerProcess` fills it in), and an optional client clock skew (`Date.now` patched to
  * `real + offsetMs + driftPerCallMs × reads so far`).
  */
@@ -40,8 +40,8 @@ export interface ChildSpec {
   readonly config: Core.Config;
   readonly holder: string;
   readonly concurrency: number;
-  readonly heartbeatEveryMs: number | null;
-  readonly pollEveryMs: number;
+  readonly heartbeatIntervalMs: number | null;
+  readonly pollIntervalMs: number;
   readonly behaviour: Behaviour;
   readonly recordsPath: string;
   readonly clockSkew?: { readonly offsetMs: number; readonly driftPerCallMs: number };
