@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       "@interleave/core": src("./packages/core/src/index.ts"),
       "@interleave/sim": src("./packages/sim/src/index.ts"),
+      "@interleave/runtime-redis/testing": src("./packages/runtime-redis/src/testing/index.ts"),
       "@interleave/runtime-redis": src("./packages/runtime-redis/src/index.ts"),
       "@interleave/scenarios": src("./scenarios/index.ts"),
     },
