@@ -1,10 +1,11 @@
 // Conformance of the Redis SyncCoordinator to the core machine (DESIGN.md "Redis runtime"), property tests:
 // fast-check generates command sequences (StartSync, FinishSync, ScheduleReset, BeginReset, FinishReset, and
-// real sleeps so legacy markers expire) over a few MRs and ids, in each mode the core has (flag off, entry-check,
-// serial); each command runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's
-// `transition`, and the result, the effects and the full state read back from Redis (serial: with the
-// Mailbox rebuilt) must be deep-equal to the core's after every command. `mrCountMax` 2 over 3 MRs and a small
-// `pendingPerMrMax` reach the sweep, `mr-limit` and `pending-full`.
+// real sleeps so legacy markers expire) over a few MRs and ids, for the serial coordinator (the only one the
+// core and the runtime have; the config written with and without the deprecated serial fields); each command
+// runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's `transition`, and the result,
+// the effects and the full state read back from Redis (with the Mailbox rebuilt) must be deep-equal to the
+// core's after every command. `mrCountMax` 2 over 3 MRs and a small `pendingPerMrMax` reach the sweep,
+// `mr-limit` and `pending-full`.
 
 import { SyncCoordinator as Core } from "@interleave/core";
 import fc from "fast-check";
@@ -12,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator/sync-coordinator.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
-const BASE = { legacyTtlMs: 6, legacyResetDelayMs: 3, mrCountMax: 2, pendingPerMrMax: 2 };
+const BASE = { legacyTtlMs: 6, mrCountMax: 2, pendingPerMrMax: 2 };
 const MODES: readonly (readonly [string, Core.Config])[] = [
-  ["flag off (legacy)", { ...BASE, featureFlag: false, mode: "entry-check" }],
-  ["entry-check", { ...BASE, featureFlag: true, mode: "entry-check" }],
-  ["serial", { ...BASE, featureFlag: true, mode: "serial" }],
+  ["serial", BASE],
+  ["serial (deprecated fields)", { ...BASE, featureFlag: true, mode: "serial", legacyResetDelayMs: 3 }],
 ];
 
 const mr = fc.constantFrom("!1", "!2", "mr:3");

@@ -17,14 +17,7 @@ import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/s
 import { startRedis, type TestRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
 
-const SERIAL: Core.Config = {
-  featureFlag: true,
-  mode: "serial",
-  legacyTtlMs: 15_000,
-  legacyResetDelayMs: 10_000,
-  mrCountMax: 100,
-  pendingPerMrMax: 64,
-};
+const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
 const CHILD = new URL("./support/sync-child.ts", import.meta.url);
 const children = new Set<ChildProcess>();
@@ -161,8 +154,8 @@ describe("serial mode across processes", () => {
       enqueueReset: () => {},
     });
     const { state } = await observer.snapshot();
-    expect(state.serial?.keys).toEqual({});
-    expect(state.serial?.inFlightCount).toBe(0);
+    expect(state.mailbox.keys).toEqual({});
+    expect(state.mailbox.inFlightCount).toBe(0);
   }, 60_000);
 
   it("SIGKILL mid-sync: no lease in serial mode, so the MR stays blocked until the dead sync is finished", async () => {
@@ -196,7 +189,7 @@ describe("serial mode across processes", () => {
     const sync = await survivor.apply({ _tag: "StartSync", mr: "!9", syncId: "later" });
     expect(sync.result).toMatchObject({ _tag: "SyncStarted", running: false });
     expect(released).toEqual([]);
-    const before = (await survivor.snapshot()).state.serial!;
+    const before = (await survivor.snapshot()).state.mailbox;
     const key = before.keys["!9"]!;
     expect(key.inFlight?.order.kind).toBe("Sync");
     const deadSyncId = String(key.inFlight!.order.payload);
@@ -206,7 +199,7 @@ describe("serial mode across processes", () => {
 
     // Nothing expires the dead order: after the polling period of many waiters, it is still in flight.
     await sleep(200);
-    const still = (await survivor.snapshot()).state.serial!.keys["!9"]!;
+    const still = (await survivor.snapshot()).state.mailbox.keys["!9"]!;
     expect(still.inFlight?.order.payload).toBe(deadSyncId);
 
     // Recovery is an operator's FinishSync of the dead sync: the queued reset is released (RunReset).

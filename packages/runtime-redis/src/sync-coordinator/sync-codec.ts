@@ -1,14 +1,15 @@
-// Decoding of what the SyncCoordinator scripts store and reply (layout in lua/includes/syncCoordinator.lua): MR entries back
-// into the core's `SyncCoordinator.State` (with the serial Mailbox rebuilt from each MR's in-flight and pending
-// orders), and event replies into the core's `Result` and `Effect`s. Anything that is not what the scripts
-// write is a CorruptValueError.
+// Decoding of what the SyncCoordinator scripts store and reply (layout in lua/includes/syncCoordinator.lua):
+// MR entries back into the core's `SyncCoordinator.State` (with its per-MR Mailbox rebuilt from each MR's
+// in-flight and pending orders), and event replies into the core's `Result` and `Effect`s. Anything that is
+// not what the scripts write is a CorruptValueError.
 
 import { SyncCoordinator as Core, type Mailbox } from "@interleave/core";
 import { CorruptValueError } from "../shared/errors.js";
+import { replyInt as int, replyString as str } from "../shared/redis-script.js";
 
 type Kind = "Sync" | "Reset";
 
-/** One decoded MR entry: the core's `MrState` plus the MR's serial Mailbox work (in flight, pending FIFO). */
+/** One decoded MR entry: the core's `MrState` plus the MR's Mailbox work (in flight, pending FIFO). */
 export interface StoredMr {
   readonly mr: Core.MrState;
   readonly inFlight: readonly [Kind, string] | null;
@@ -55,10 +56,17 @@ export function decodeMr(key: string, mr: string, raw: string): StoredMr {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return bad("not a JSON object");
   const fields = value as Record<string, unknown>;
   const lists: Record<string, string[]> = {};
-  for (const name of ["s", "p", "d", "r"]) {
+  for (const name of ["d", "r"]) {
     const list = fields[name];
     if (!isIdList(list)) return bad(`field ${name} is not a list of ids`);
     lists[name] = asList(list);
+  }
+  // Entries written by earlier versions hold "s" and "p" too, always empty in the serial mode.
+  for (const name of ["s", "p"]) {
+    const list = fields[name];
+    if (list !== undefined && !(isIdList(list) && asList(list).length === 0)) {
+      return bad(`field ${name} is not an empty list (no racy mode here)`);
+    }
   }
   const u = fields.u;
   if (typeof u !== "string" || !/^\d{1,16}$/.test(u)) return bad("field u is not an integer string");
@@ -68,19 +76,13 @@ export function decodeMr(key: string, mr: string, raw: string): StoredMr {
   const pending = Array.isArray(q) ? q : isIdList(q) ? [] : bad("field q is not a list of orders");
   if (!pending.every(isOrder)) return bad("field q is not a list of orders");
   return {
-    mr: {
-      syncs: lists.s!,
-      pendingResets: lists.p!,
-      scheduledResets: lists.d!,
-      runningResets: lists.r!,
-      unapprovedUntilMs: Number(u),
-    },
+    mr: { scheduledResets: lists.d!, runningResets: lists.r!, unapprovedUntilMs: Number(u) },
     inFlight: f === undefined ? null : (f as [Kind, string]),
     pending: pending as [Kind, string][],
   };
 }
 
-/** The serial Mailbox's order for `kind`/`id` of `mr`, as the core builds it. */
+/** The per-MR Mailbox's order for `kind`/`id` of `mr`, as the core builds it. */
 function order(mr: string, [kind, id]: readonly [Kind, string]): Mailbox.Order {
   return { id: JSON.stringify([kind, mr, id]), key: mr, kind, payload: id };
 }
@@ -114,26 +116,7 @@ export function decodeState(config: Core.Config, key: string, flat: readonly str
       throw new CorruptValueError(key, `entry of MR ${JSON.stringify(mr)}: orders pending, none in flight`);
     }
   }
-  const serial = base.serial === null ? null : { ...base.serial, keys, inFlightCount };
-  return { config: base.config, mrs, serial };
-}
-
-function str(reply: readonly unknown[], index: number, script: string): string {
-  const value = reply[index];
-  if (typeof value !== "string") {
-    throw new Error(`sync script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected a string`);
-  }
-  return value;
-}
-
-function int(reply: readonly unknown[], index: number, script: string): number {
-  const value = reply[index];
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
-    throw new Error(
-      `sync script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected an integer`,
-    );
-  }
-  return value;
+  return { config: base.config, mrs, mailbox: { ...base.mailbox, keys, inFlightCount } };
 }
 
 function strings(reply: readonly unknown[], index: number, script: string): readonly unknown[] {
@@ -159,33 +142,22 @@ export function decodeStep(
   const drained = strings(reply, 4, script).map((_, i, all) => str(all, i, script));
   const flat = strings(reply, 5, script);
   const effects: Core.Effect[] = [];
-  for (let i = 0; i + 2 < flat.length; i += 3) {
+  for (let i = 0; i + 1 < flat.length; i += 2) {
     const kind = str(flat, i, script);
     const id = str(flat, i + 1, script);
-    const delayMs = int(flat, i + 2, script);
-    if (kind === "EnqueueReset") effects.push({ _tag: "EnqueueReset", mr, resetId: id, delayMs });
-    else if (kind === "RunSync") effects.push({ _tag: "RunSync", mr, syncId: id });
+    if (kind === "RunSync") effects.push({ _tag: "RunSync", mr, syncId: id });
     else if (kind === "RunReset") effects.push({ _tag: "RunReset", mr, resetId: id });
     else throw new Error(`sync script ${script}: unknown effect ${JSON.stringify(kind)}`);
   }
   return { result: decodeResult(tag, s, n, drained, script), effects };
 }
 
-function route(s: string, script: string): Core.Route {
-  if (s === "legacy" || s === "coordinator" || s === "serial") return s;
-  throw new Error(`sync script ${script}: unknown route ${JSON.stringify(s)}`);
-}
-
 function decodeResult(tag: string, s: string, n: number, drained: string[], script: string): Core.Result {
   switch (tag) {
     case "SyncStarted":
-      return { _tag: "SyncStarted", route: route(s, script), running: n === 1 };
+      return { _tag: "SyncStarted", route: "serial", running: n === 1 };
     case "SyncFinished":
-      return { _tag: "SyncFinished", route: route(s, script), drained };
-    case "ResetEnqueued":
-      return { _tag: "ResetEnqueued", delayMs: n };
-    case "ResetDeferred":
-      return { _tag: "ResetDeferred" };
+      return { _tag: "SyncFinished", route: "serial", drained };
     case "ResetQueued":
       return { _tag: "ResetQueued", running: n === 1 };
     case "Proceed":

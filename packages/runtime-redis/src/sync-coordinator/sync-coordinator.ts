@@ -1,9 +1,12 @@
 // The SyncCoordinator on Redis (issue 8): the core's SyncCoordinator transitions (packages/core/src/
 // sync-coordinator.ts, modelled on seed 000: a reset of approvals that ran during the code-owner rules sync
-// read half-built rules) applied atomically, one Lua script per event (src/lua/syncCoordinator-*.lua), at the Redis
-// server's clock, so several service instances share one coordinator. test/sync-coordinator.conformance.test.ts
-// proves every result, effect and the full state equal to the core's. Promise API; `syncCodeOwners` is the
-// seed's `sync_code_owners!` wrapper (start → execute → finish → drain pending resets, also on throw).
+// read half-built rules) applied atomically, one Lua script per event (src/lua/syncCoordinator-*.lua), at the
+// Redis server's clock, so several service instances share one coordinator. Only the serial coordinator is
+// offered: an MR's syncs and resets run one after another, so no reset runs during a sync of its MR (the seed's
+// racy routes, which the project's own scenario shows violating, live in scenarios/sync-vs-reset).
+// test/sync-coordinator.conformance.test.ts proves every result, effect and the full state equal to the
+// core's. Promise API; `syncCodeOwners` is the seed's `sync_code_owners!` wrapper (start → wait for its turn →
+// execute → finish → hand out the MR's next reset, also on throw).
 
 import { randomUUID } from "node:crypto";
 import { SyncCoordinator as Core } from "@interleave/core";
@@ -16,27 +19,29 @@ import { decodeMr, decodeState, decodeStep } from "./sync-codec.js";
 import { EVENT_SCRIPTS, syncScripts as scripts } from "./sync-scripts.js";
 
 /**
- * A reset handed to the caller's `enqueueReset` callback: from an `EnqueueReset` effect (legacy and
- * entry-check: enqueue the reset worker to start after `delayMs` ms; it should call
- * {@link RedisSyncCoordinator.runReset}) or a `RunReset` effect (serial: the reset's turn came, `delayMs` 0;
- * start it now with `runReset`, or the MR's queue stays blocked behind it).
+ * A reset handed to the caller's `enqueueReset` callback, from a `RunReset` effect: the reset's turn came;
+ * start it now with {@link RedisSyncCoordinator.runReset}, or the MR's queue stays blocked behind it.
+ * `delayMs` is always 0 and `via` always `"RunReset"` (kept from the racy modes, which had a delayed
+ * `EnqueueReset`).
  */
 export interface ResetOrder {
   readonly mr: string;
   readonly resetId: string;
-  readonly delayMs: number;
-  readonly via: "EnqueueReset" | "RunReset";
+  readonly delayMs: 0;
+  readonly via: "RunReset";
 }
 
 /**
  * Options of {@link RedisSyncCoordinator.open}.
  *
  * - `name`: the coordinator's name, inside the hash tag (no `{` `}`); every MR of it lives in one slot.
- * - `config`: the core's `SyncCoordinator.Config` (`featureFlag`, `mode`, …; validated by the core's
- *   `initial`; stored in Redis on first open, every later open must give the same values).
+ * - `config`: the core's `SyncCoordinator.Config` (`mrCountMax`, `pendingPerMrMax`, `legacyTtlMs`; validated
+ *   by the core's `initial`; stored in Redis on first open, every later open must give the same values). The
+ *   deprecated `featureFlag: true` and `mode: "serial"` are accepted and change nothing; the racy
+ *   `featureFlag: false` and `mode: "entry-check"` are refused (`InvalidConfigError`).
  * - `enqueueReset`: receives every reset the coordinator releases (see {@link ResetOrder}); awaited.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
- * - `pollIntervalMs`: serial mode, how often a queued sync whose `RunSync` went to another client checks
+ * - `pollIntervalMs`: how often a queued sync whose `RunSync` went to another client checks
  *   whether its turn came, ms; positive integer, default 20.
  */
 export interface SyncCoordinatorOptions {
@@ -80,7 +85,7 @@ export class SyncRejectedError extends Error {
   }
 }
 
-/** A serial sync waiting for its turn found its order gone (finished by another caller, or the data flushed). */
+/** A sync waiting for its turn found its order gone (finished by another caller, or the data flushed). */
 export class SyncOrderLostError extends Error {
   override readonly name = "SyncOrderLostError";
   constructor(
@@ -105,7 +110,7 @@ export interface SyncOutcome {
 /** What {@link RedisSyncCoordinator.runReset} did: `ran` iff the entry check answered `Proceed`. */
 export interface ResetRun {
   readonly ran: boolean;
-  /** The BeginReset step: `Proceed`, `Deferred` (skip: it is drained or dispatched later) or `Unknown`. */
+  /** The BeginReset step: `Proceed`, `Deferred` (skip: it is dispatched later) or `Unknown`. */
   readonly begun: TimedStep;
   /** The FinishReset step, when it ran. */
   readonly finished: TimedStep | null;
@@ -113,7 +118,16 @@ export interface ResetRun {
 
 const MACHINE: Machine = "sync coordinator";
 
-const CONFIG_FIELDS = ["legacyTtlMs", "legacyResetDelayMs", "mrCountMax", "pendingPerMrMax"] as const;
+const CONFIG_FIELDS = ["legacyTtlMs", "mrCountMax", "pendingPerMrMax"] as const;
+
+/**
+ * Stored with the config as constants: a coordinator that an earlier client stored in a racy mode
+ * (`featureFlag` "0" or `mode` "entry-check") is refused at open as a config mismatch.
+ */
+const SERIAL_ONLY = [
+  ["featureFlag", "1"],
+  ["mode", "serial"],
+] as const;
 
 const OUTCOMES: readonly unknown[] = ["ok", "failed"];
 
@@ -124,10 +138,9 @@ const OUTCOMES: readonly unknown[] = ["ok", "failed"];
  * `Unknown`, `Deferred`) are results; errors are thrown for bad arguments, corrupt stored values, a missing
  * config or a failed connection.
  *
- * Known limitations: the entry-check mode keeps the seed's race on purpose (a sync may start after a reset's
- * entry check said `Proceed`); use `mode: "serial"` to close it. In serial mode an MR's orders wait for the one
- * in flight, and nothing expires an order whose process died: its MR stays blocked until a FinishSync /
- * FinishReset for it arrives (a lease per order is the Mailbox runtime's job).
+ * Known limitations: an MR's orders wait for the one in flight, and nothing expires an order whose process
+ * died: its MR stays blocked until a FinishSync / FinishReset for it arrives (a lease per order is the
+ * Mailbox runtime's job).
  *
  * @example
  * const coordinator = await RedisSyncCoordinator.open(redis, {
@@ -188,11 +201,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
   ): Promise<RedisSyncCoordinator<R>> {
     const coordinator = new RedisSyncCoordinator(redis, options);
     const { config } = coordinator;
-    const fields = [
-      ["featureFlag", config.featureFlag ? "1" : "0"] as const,
-      ["mode", config.mode] as const,
-      ...CONFIG_FIELDS.map((field) => [field, String(config[field])] as const),
-    ];
+    const fields = [...SERIAL_ONLY, ...CONFIG_FIELDS.map((field) => [field, String(config[field])] as const)];
     await initConfig(redis, MACHINE, coordinator.keys.config, fields);
     return coordinator;
   }
@@ -235,14 +244,14 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     return this.applyAndHandOut({ _tag: "StartSync", mr, syncId });
   }
 
-  /** FinishSync: releases the MR's pending resets (entry-check) or its next order (serial) to `enqueueReset`. */
+  /** FinishSync: hands the MR's next order out (a reset to `enqueueReset`, a sync to its waiting caller). */
   finishSync(mr: string, syncId: string, outcome: "ok" | "failed"): Promise<TimedStep> {
     return this.applyAndHandOut({ _tag: "FinishSync", mr, syncId, outcome });
   }
 
   /**
-   * ScheduleReset (the seed's `schedule_reset_approvals!`): the reset is enqueued (handed to `enqueueReset`),
-   * deferred until the MR's syncs finish, or queued (serial). `resetId` defaults to a random UUID.
+   * ScheduleReset (the seed's `schedule_reset_approvals!`): the reset joins the MR's queue and is handed to
+   * `enqueueReset` when its turn comes (now, if the MR is idle). `resetId` defaults to a random UUID.
    */
   scheduleReset(mr: string, resetId: string = randomUUID()): Promise<TimedStep> {
     return this.applyAndHandOut({ _tag: "ScheduleReset", mr, resetId });
@@ -253,7 +262,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     return this.applyAndHandOut({ _tag: "BeginReset", mr, resetId });
   }
 
-  /** FinishReset (`finish_reset_approvals!`); serial: hands out the MR's next order. */
+  /** FinishReset (`finish_reset_approvals!`): hands out the MR's next order. */
   finishReset(mr: string, resetId: string): Promise<TimedStep> {
     return this.applyAndHandOut({ _tag: "FinishReset", mr, resetId });
   }
@@ -262,7 +271,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
    * The reset worker's body for `resetId` of `mr`: the entry check (BeginReset); when it answers `Proceed`,
    * runs `fn` (read the rules, delete the approvals), then FinishReset — also when `fn` throws (the error is
    * rethrown after). On `Deferred` or `Unknown`, `fn` does not run: a deferred reset comes back through
-   * `enqueueReset` when the MR's syncs finish (entry-check) or its turn comes (serial).
+   * `enqueueReset` when its turn comes.
    */
   async runReset(mr: string, resetId: string, fn: () => Promise<void> | void): Promise<ResetRun> {
     const begun = await this.beginReset(mr, resetId);
@@ -279,13 +288,13 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * The seed's `sync_code_owners!`: StartSync for a fresh sync id; (serial: waits until the sync's turn, i.e.
-   * its `RunSync`); runs `execute` (delete and recreate the MR's code-owner rules); then FinishSync with
-   * `"ok"` or `"failed"` — also when `execute` throws — and awaits `enqueueReset` for every reset this
-   * releases (drain). Rethrows `execute`'s error after the drain.
+   * The seed's `sync_code_owners!`: StartSync for a fresh sync id; waits until the sync's turn (its
+   * `RunSync`, here or, polling, from another client); runs `execute` (delete and recreate the MR's code-owner
+   * rules); then FinishSync with `"ok"` or `"failed"` — also when `execute` throws — and awaits
+   * `enqueueReset` for the reset this releases (drain). Rethrows `execute`'s error after the drain.
    *
    * @throws {@link SyncRejectedError} when StartSync is `Rejected` (`execute` did not run);
-   *   {@link SyncOrderLostError} when a queued serial sync's order vanished; `execute`'s error.
+   *   {@link SyncOrderLostError} when a queued sync's order vanished; `execute`'s error.
    */
   async syncCodeOwners(mr: string, execute: () => Promise<void> | void): Promise<SyncOutcome> {
     const syncId = randomUUID();
@@ -319,7 +328,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * The whole coordinator read back as the core's `State` (serial: with the Mailbox rebuilt), at the server
+   * The whole coordinator read back as the core's `State` (with its Mailbox rebuilt), at the server
    * time `atMs`, in one script call (consistent with concurrent writers). O(MRs).
    *
    * @throws {@link CorruptValueError} for a malformed MR entry.
@@ -336,12 +345,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
       if (effect._tag === "RunSync") {
         this.waiters.get(JSON.stringify([effect.mr, effect.syncId]))?.();
       } else {
-        await this.enqueueResetFn({
-          mr: effect.mr,
-          resetId: effect.resetId,
-          delayMs: effect._tag === "EnqueueReset" ? effect.delayMs : 0,
-          via: effect._tag,
-        });
+        await this.enqueueResetFn({ mr: effect.mr, resetId: effect.resetId, delayMs: 0, via: effect._tag });
       }
     }
     return step;

@@ -1,25 +1,28 @@
 -- includes/syncCoordinator.lua: shared pieces of the SyncCoordinator scripts (included by every
--- syncCoordinator-<event>.lua; not a command by itself). Mirrors packages/core/src/sync-coordinator.ts and, for the
--- serial mode, the per-MR FIFO Mailbox it builds (packages/core/src/mailbox.ts with fifoPolicy).
+-- syncCoordinator-<event>.lua; not a command by itself). Mirrors packages/core/src/sync-coordinator.ts: the
+-- serial coordinator, whose per-MR FIFO Mailbox (packages/core/src/mailbox.ts with fifoPolicy) runs an MR's
+-- syncs and resets one after another. The seed's racy routes (legacy TTL marker, entry check) are not here:
+-- they live in scenarios/sync-vs-reset.
 --
 -- Layout of one coordinator (all keys share the hash tag {name}, so it lives in one cluster slot; the core's
 -- mrCountMax bound and its sweep span every MR, so the MRs cannot be spread over slots):
---   <base>:config  hash  featureFlag ("1"|"0"), mode, legacyTtlMs, legacyResetDelayMs, mrCountMax,
+--   <base>:config  hash  featureFlag "1", mode "serial" (constants: a coordinator stored by an earlier client in
+--                        a racy mode is refused at open as a config mismatch), legacyTtlMs, mrCountMax,
 --                        pendingPerMrMax; written once by config-init-2.lua
---   <base>:mrs     hash  mr -> JSON of the core's MrState plus the serial Mailbox work of the MR:
---                        {"s":[syncs],"p":[pendingResets],"d":[scheduledResets],"r":[runningResets],
---                         "u":"unapprovedUntilMs","f":[kind,id] (in flight, absent = none),
---                         "q":[[kind,id],...] (pending orders, FIFO)}
+--   <base>:mrs     hash  mr -> JSON of the core's MrState plus the Mailbox work of the MR:
+--                        {"d":[scheduledResets],"r":[runningResets],"u":"unapprovedUntilMs",
+--                         "f":[kind,id] (in flight, absent = none), "q":[[kind,id],...] (pending orders, FIFO)}
+--                        (entries written by earlier versions also hold "s":[] and "p":[], always empty in the
+--                        serial mode: accepted when empty, dropped on the next write)
 -- An MR without an entry in <base>:mrs has no state (the core's pruning deletes the field).
 --
 -- Every event script: KEYS[1] <base>:config  KEYS[2] <base>:mrs;  ARGV[1] mr  ARGV[2] sync or reset id
 -- (ARGV[3] outcome "ok"|"failed" for FinishSync). Reply:
---   {atMs, tag, route|reason|what|"" , n, drained, effects}
---   tag: SyncStarted (route, n = running 0|1) | SyncFinished (route, drained = reset ids)
---        | ResetEnqueued (n = delayMs) | ResetDeferred | ResetQueued (n = running 0|1) | Proceed | Deferred
---        | ResetFinished | Rejected (reason "mr-limit"|"pending-full") | Unknown (what "sync"|"reset")
---        | NoConfig | Corrupt (the 3rd element is the problem)
---   effects: flat list of triples (kind, id, delayMs): "EnqueueReset"|"RunSync"|"RunReset"; all for ARGV[1].
+--   {atMs, tag, reason|what|"" , n, drained, effects}
+--   tag: SyncStarted (n = running 0|1) | SyncFinished (drained = reset ids) | ResetQueued (n = running 0|1)
+--        | Proceed | Deferred | ResetFinished | Rejected (reason "mr-limit"|"pending-full")
+--        | Unknown (what "sync"|"reset") | NoConfig | Corrupt (the 3rd element is the problem)
+--   effects: flat list of pairs (kind, id), kind "RunSync"|"RunReset"; all for ARGV[1].
 
 --- @include "includes/now_ms"
 --- @include "includes/fmt"
@@ -27,17 +30,9 @@
 
 -- The config as a table, or nil when the coordinator has none.
 local function read_config(key)
-  local v = redis.call('HMGET', key, 'featureFlag', 'mode', 'legacyTtlMs', 'legacyResetDelayMs', 'mrCountMax',
-    'pendingPerMrMax')
+  local v = redis.call('HMGET', key, 'mrCountMax', 'pendingPerMrMax', 'legacyTtlMs')
   if not v[1] then return nil end
-  local route = 'legacy'
-  if v[1] == '1' then
-    if v[2] == 'serial' then route = 'serial' else route = 'coordinator' end
-  end
-  return {
-    route = route, ttl = tonumber(v[3]), delay = tonumber(v[4]), mrMax = tonumber(v[5]),
-    pendingMax = tonumber(v[6]),
-  }
+  return {mrMax = tonumber(v[1]), pendingMax = tonumber(v[2]), ttl = tonumber(v[3])}
 end
 
 local function is_list_of_strings(t)
@@ -59,9 +54,14 @@ end
 local function decode_mr(mr, raw)
   local ok, e = pcall(cjson.decode, raw)
   if not ok or type(e) ~= 'table' then return nil, 'entry of MR ' .. mr .. ' is not a JSON object' end
-  for _, name in ipairs({'s', 'p', 'd', 'r'}) do
+  for _, name in ipairs({'d', 'r'}) do
     if not is_list_of_strings(e[name]) then
       return nil, 'entry of MR ' .. mr .. ': field ' .. name .. ' is not a list of ids'
+    end
+  end
+  for _, name in ipairs({'s', 'p'}) do
+    if e[name] ~= nil and not (is_list_of_strings(e[name]) and #e[name] == 0) then
+      return nil, 'entry of MR ' .. mr .. ': field ' .. name .. ' is not an empty list (no racy mode here)'
     end
   end
   if not is_uint(e.u) then return nil, 'entry of MR ' .. mr .. ': field u is not an integer string' end
@@ -83,7 +83,7 @@ local function read_mr(key, mr)
 end
 
 local function empty_mr()
-  return {s = {}, p = {}, d = {}, r = {}, u = 0, q = {}}
+  return {d = {}, r = {}, u = 0, q = {}}
 end
 
 local function copy(list)
@@ -93,7 +93,7 @@ local function copy(list)
 end
 
 local function copy_mr(e)
-  return {s = copy(e.s), p = copy(e.p), d = copy(e.d), r = copy(e.r), u = e.u, f = e.f, q = copy(e.q)}
+  return {d = copy(e.d), r = copy(e.r), u = e.u, f = e.f, q = copy(e.q)}
 end
 
 local function contains(list, id)
@@ -111,9 +111,9 @@ local function is_in_flight(e, kind, id)
   return e ~= nil and e.f ~= nil and e.f[1] == kind and e.f[2] == id
 end
 
--- The core's isPrunable: no sync, no reset, marker not live, no Mailbox work.
+-- The core's isPrunable: no reset, marker not live, no Mailbox work.
 local function prunable(e, at)
-  return #e.s == 0 and #e.d == 0 and e.u <= at and e.f == nil and #e.q == 0
+  return #e.d == 0 and e.u <= at and e.f == nil and #e.q == 0
 end
 
 -- The core's markedUntil: max(u, at + legacyTtlMs).
@@ -127,10 +127,7 @@ local function encode_list(list)
 end
 
 local function encode_mr(e)
-  local parts = {
-    '"s":' .. encode_list(e.s), '"p":' .. encode_list(e.p), '"d":' .. encode_list(e.d),
-    '"r":' .. encode_list(e.r), '"u":"' .. fmt(e.u) .. '"',
-  }
+  local parts = {'"d":' .. encode_list(e.d), '"r":' .. encode_list(e.r), '"u":"' .. fmt(e.u) .. '"'}
   if e.f ~= nil then parts[#parts + 1] = '"f":' .. cjson.encode(e.f) end
   if #e.q > 0 then parts[#parts + 1] = '"q":' .. cjson.encode(e.q) end
   return '{' .. table.concat(parts, ',') .. '}'
@@ -170,7 +167,7 @@ local function reply(at, tag, s, n, drained, effects)
 end
 
 -- The serial Mailbox's Submit of order {kind, id} to `e` (an entry with room made by admit). Returns
--- 'duplicate', 'full', or 'ok', effects (a RunSync/RunReset triple when dispatched now).
+-- 'duplicate', 'full', or 'ok', effects (a RunSync/RunReset pair when dispatched now).
 local function submit(config, e, kind, id)
   if is_in_flight(e, kind, id) then return 'duplicate', nil end
   for _, o in ipairs(e.q) do
@@ -179,7 +176,7 @@ local function submit(config, e, kind, id)
   if e.f == nil then
     -- An idle MR: a slot is always free (inFlightMax = keyCountMax = mrCountMax, MRs never wait).
     e.f = {kind, id}
-    return 'ok', {'Run' .. kind, id, 0}
+    return 'ok', {'Run' .. kind, id}
   end
   if #e.q + 1 > config.pendingMax then return 'full', nil end
   e.q[#e.q + 1] = {kind, id}
@@ -187,14 +184,14 @@ local function submit(config, e, kind, id)
 end
 
 -- The serial Mailbox's Complete of the in-flight order of `e`: dispatches the MR's next order, if any.
--- Returns the effects (one triple or none).
+-- Returns the effects (one pair or none).
 local function complete(e)
   e.f = nil
   if #e.q == 0 then return {} end
   local head = e.q[1]
   table.remove(e.q, 1)
   e.f = head
-  return {'Run' .. head[1], head[2], 0}
+  return {'Run' .. head[1], head[2]}
 end
 
 -- Runs `body(config, at)` after reading the time and the config; body returns the reply.
@@ -221,4 +218,26 @@ local function admit_or_raise(config, mr, at)
   local room, bad = admit(config, KEYS[2], mr, at)
   if bad then error({corrupt = bad}) end
   return room
+end
+
+-- StartSync and ScheduleReset: admits `mr` (reply Rejected "mr-limit"), submits the order {kind, id} (reply
+-- Rejected "pending-full"); a new order gets `change(e)`, the marker and is committed. Returns the reply to
+-- give instead, or nil, 'duplicate' | 'ok', running (0|1: the order is in flight), effects.
+local function submit_order(config, mr, at, kind, id, change)
+  local room = admit_or_raise(config, mr, at)
+  if room == nil then return reply(at, 'Rejected', 'mr-limit') end
+  local e = copy_mr(room.entry)
+  local status, effects = submit(config, e, kind, id)
+  if status == 'full' then return reply(at, 'Rejected', 'pending-full') end
+  if status == 'duplicate' then
+    local running = 0
+    if is_in_flight(room.entry, kind, id) then running = 1 end
+    return nil, status, running, {}
+  end
+  if change ~= nil then change(e) end
+  e.u = marked(config, room.entry, at)
+  commit(KEYS[2], mr, e, at, room.sweep)
+  local running = 0
+  if #effects > 0 then running = 1 end
+  return nil, status, running, effects
 end
