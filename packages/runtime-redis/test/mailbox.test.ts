@@ -11,6 +11,7 @@ import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.j
 import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
 import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
+import { RICH_POLICY } from "./support/mailbox-policy.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {
@@ -20,7 +21,8 @@ const FIFO: Core.Config = {
   keylessPendingMax: 4,
   keyCountMax: 10,
 };
-const MEMBERSHIP: Core.Config = { ...FIFO, policy: Core.membershipPolicy };
+/** The rich fixture policy of support/mailbox-policy.ts (a Replace supersedes a running Replace). */
+const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,7 +104,7 @@ describe("KeyedMailbox on Redis", () => {
   ])("delivers a supersession Cancel to the handler in the other instance through %s", async (_, pubsub) => {
     runs += 1;
     const name = `cancel-${runs}`;
-    const options = { config: MEMBERSHIP, leaseTtlMs: 3000, heartbeatIntervalMs: 50 };
+    const options = { config: RICH, leaseTtlMs: 3000, heartbeatIntervalMs: 50 };
     const submitter = await open({ ...options, instance: "submitter" }, name);
     const runner = await open({ ...options, instance: "runner" }, name);
     const outcomes: string[] = [];
@@ -117,13 +119,13 @@ describe("KeyedMailbox on Redis", () => {
       },
       pubsub ? { subscriber: redis.client() } : {},
     );
-    await submitter.submit({ id: "o1", key: "stack", kind: "ExistingStack" });
+    await submitter.submit({ id: "o1", key: "stack", kind: "Replace" });
     await until(
       "o1 to be taken",
       async () => (await runner.snapshot()).keys.stack?.inFlight?.order.id === "o1",
     );
     await sleep(20);
-    const step = await submitter.submit({ id: "o2", key: "stack", kind: "ExistingStack" });
+    const step = await submitter.submit({ id: "o2", key: "stack", kind: "Replace" });
     expect(step.result).toEqual({
       _tag: "Accepted",
       orderId: "o2",
@@ -278,7 +280,7 @@ describe("KeyedMailbox on Redis", () => {
   it("Effect API: interrupts the handler fiber when its order is superseded from another instance", async () => {
     runs += 1;
     const name = `effect-${runs}`;
-    const submitter = await open({ config: MEMBERSHIP }, name);
+    const submitter = await open({ config: RICH }, name);
     const events: string[] = [];
     const scope = Effect.runSync(Scope.make());
     const program = runMailbox(
@@ -290,16 +292,16 @@ describe("KeyedMailbox on Redis", () => {
             }),
       { subscriber: redis.client() },
     ).pipe(
-      Effect.provide(keyedMailboxLayer(redis.client(), { name, config: MEMBERSHIP, instance: "effect" })),
+      Effect.provide(keyedMailboxLayer(redis.client(), { name, config: RICH, instance: "effect" })),
       Scope.provide(scope),
     );
     await Effect.runPromise(program);
-    await submitter.submit({ id: "o1", key: "s", kind: "ExistingStack" });
+    await submitter.submit({ id: "o1", key: "s", kind: "Replace" });
     await until("o1 to be taken under a lease", async () => {
       const raw = await redis.client().hget(`${submitter.base}:holder`, "o1");
       return raw !== null;
     });
-    await submitter.submit({ id: "o2", key: "s", kind: "ExistingStack" });
+    await submitter.submit({ id: "o2", key: "s", kind: "Replace" });
     await until("o2 to run", () => events.length === 2);
     expect(events).toEqual(["o1:interrupted", "o2:ran"]);
     await Effect.runPromise(Scope.close(scope, Exit.void));

@@ -1,6 +1,6 @@
 // Mailbox service-instance processes and the history checker of the keyed mailbox on Redis (issue 8,
 // "History check with several processes"). `startMailboxProcess` runs support/mailbox-child.ts as a separate
-// Node process (one KeyedMailbox dispatcher loop with the core membership policy, one "cluster" per stack kept
+// Node process (one KeyedMailbox dispatcher loop with the fixture policy, one "cluster" per stack kept
 // in a RedisFencedResource), so a test can SIGKILL, SIGSTOP and SIGCONT it. Every take / write / abort / end
 // the child makes is appended as one JSON line to its records file, with the Redis server time (`TIME`, ms)
 // and the order's fencing token. `checkMailboxHistory` lists the violations of the mailbox's properties.
@@ -9,39 +9,43 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Mailbox as Core, type FencedResource } from "@interleave/core";
+import type { Mailbox as Core, FencedResource } from "@interleave/core";
+import { RICH_POLICY } from "./mailbox-policy.js";
 
-/** The mailbox config every instance and submitter uses: the core membership policy (seed 003). */
-export const MEMBERSHIP: Core.Config = {
-  policy: Core.membershipPolicy,
+export { KINDS } from "./mailbox-policy.js";
+
+/** The mailbox config every instance and submitter uses: the fixture policy (support/mailbox-policy.ts). */
+export const MAILBOX_CONFIG: Core.Config = {
+  policy: RICH_POLICY,
   inFlightMax: 8,
   pendingPerKeyMax: 64,
   keylessPendingMax: 4,
   keyCountMax: 64,
 };
 
-/** The membership kinds of seed 003. */
-export const KINDS = ["ExistingStack", "DeletedStack", "EnabledStack", "DisabledStack"] as const;
-export type Kind = (typeof KINDS)[number];
-
-/** What an order asks for: `version` (ExistingStack snapshot version); `stall` makes the handler outlive its lease. */
+/** What an order asks for: `version` (of a Replace or Patch); `stall` makes the handler outlive its lease. */
 export interface OrderPayload {
   readonly version: number;
   readonly stall?: boolean;
 }
 
-/** The state an order leaves its stack's cluster in: "members@<version>", "deleted", "enabled", "disabled". */
+/**
+ * The state an order leaves its stack's cluster in: "replaced@<version>", "patched@<version>", "removed",
+ * "resumed", "paused".
+ */
 export function desiredState(order: Core.Order): string {
   const payload = order.payload as OrderPayload | undefined;
   switch (order.kind) {
-    case "ExistingStack":
-      return `members@${payload?.version ?? 0}`;
-    case "DeletedStack":
-      return "deleted";
-    case "EnabledStack":
-      return "enabled";
+    case "Replace":
+      return `replaced@${payload?.version ?? 0}`;
+    case "Patch":
+      return `patched@${payload?.version ?? 0}`;
+    case "Remove":
+      return "removed";
+    case "Resume":
+      return "resumed";
     default:
-      return "disabled";
+      return "paused";
   }
 }
 
