@@ -18,12 +18,10 @@ export class ClaimQueueService extends Context.Service<ClaimQueueService, ClaimQ
  * A layer providing {@link ClaimQueueService}: `ClaimQueue.open(redis, options)`. Fails to build with the
  * core's `InvalidConfigError`, `InvalidNameError` or `ConfigMismatchError` (see `ClaimQueue.open`).
  */
-export function claimQueueLayer(
+export const claimQueueLayer: (
   redis: Redis,
   options: ClaimQueueOptions,
-): Layer.Layer<ClaimQueueService, Error> {
-  return openLayer(ClaimQueueService, () => ClaimQueue.open(redis, options));
-}
+) => Layer.Layer<ClaimQueueService, Error> = openLayer(ClaimQueueService, ClaimQueue.open<Redis>);
 
 /**
  * Starts a {@link Worker} on the provided queue running `handler` per claimed item, for the lifetime of the

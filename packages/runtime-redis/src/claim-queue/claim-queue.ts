@@ -242,24 +242,15 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     holder: string,
     batchSize: number,
   ): Promise<{ readonly ack: Timed<Core.Result>; readonly claim: ClaimOutcome }> {
-    validateName("scope", scope, false);
-    if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
+    checkOwnerArgs(scope, token);
     this.checkClaimArgs(holder, batchSize);
     const script = "claimQueue-ackAndClaim-5";
-    const reply = await this.run(
-      script,
-      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token, this.itemKey(scope)],
-      [this.base, scope, token, holder, batchSize, this.config.leaseTtlMs],
-      scope,
-    );
+    const args = [scope, token, holder, batchSize, this.config.leaseTtlMs];
+    const reply = await this.runOnItem(script, this.keys.token, scope, args);
     const atMs = replyInt(reply, 0, script);
-    const ack: Core.Result = {
-      _tag: "Acked",
-      owned: replyInt(reply, 2, script) === 1,
-      deleted: replyInt(reply, 3, script) === 1,
-      requeued: replyInt(reply, 4, script) === 1,
-    };
-    return { ack: { atMs, result: ack }, claim: this.decodeClaimed(reply, 5, atMs, script) };
+    // The Ack part of the reply is laid out as claimQueue-owner's Acked reply.
+    const ack = { atMs, result: decodeOwnerResult(reply, scope) };
+    return { ack, claim: this.decodeClaimed(reply, 5, atMs, script) };
   }
 
   private checkClaimArgs(holder: string, batchSize: number): void {
@@ -415,17 +406,23 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     token: number,
     error: string,
   ): Promise<Timed<Core.Result>> {
-    validateName("scope", scope, false);
-    if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
+    checkOwnerArgs(scope, token);
     if (typeof error !== "string") throw new TypeError(`error must be a string, got ${typeof error}`);
     const script = "claimQueue-owner-5";
-    const reply = await this.run(
-      script,
-      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.dead, this.itemKey(scope)],
-      [this.base, event, scope, token, error, this.config.leaseTtlMs],
-      scope,
-    );
+    const args = [event, scope, token, error, this.config.leaseTtlMs];
+    const reply = await this.runOnItem(script, this.keys.dead, scope, args);
     return { atMs: replyInt(reply, 0, script), result: decodeOwnerResult(reply, scope) };
+  }
+
+  /** Runs a script on `scope`'s item: KEYS config, ready, claimed, `fourth`, the item; ARGV base, `args`. */
+  private runOnItem(
+    script: "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    fourth: string,
+    scope: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown[]> {
+    const keys = [this.keys.config, this.keys.ready, this.keys.claimed, fourth, this.itemKey(scope)];
+    return this.run(script, keys, [this.base, ...args], scope);
   }
 
   /** Runs an event script; its error replies (`NoConfig`, `Corrupt` about `scope`'s item) become errors. */
@@ -442,6 +439,12 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       corruptKey: this.itemKey(scope),
     });
   }
+}
+
+/** The scope and claim token of an owner event. @throws `InvalidNameError`, `RangeError`. */
+function checkOwnerArgs(scope: string, token: number): void {
+  validateName("scope", scope, false);
+  if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
 }
 
 /** A flat `[field, value, …]` reply as an object (no prototype keys: fields are data). */

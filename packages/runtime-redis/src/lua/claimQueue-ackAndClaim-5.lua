@@ -1,19 +1,17 @@
---[[
-  claimQueue-ackAndClaim: the core's Ack of one item then the core's Claim, applied in sequence atomically at
-  one server time (the Worker's "ack, then take the next item" path: one EVALSHA instead of two). The Ack part
-  is claimQueue-owner's Ack (same `owns` / `finish_item`), the Claim part is claimQueue-claim's
-  (`claim_items`), so the results equal the core's `transition(transition(s, Ack@at), Claim@at)`.
-
-  KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:token
-  KEYS[5] <base>:item:<scope>
-  ARGV[1] base  ARGV[2] scope  ARGV[3] token (integer)  ARGV[4] holder
-  ARGV[5] batchSize (integer in [1, claimBatchSizeMax])  ARGV[6] leaseTtlMs: positive integer, ms
-
-  Reply: {atMs, "Acked", owned, deleted, requeued, "Claimed", n, (scope, token, expiresAtMs, attemptCount,
-          updatedAtMs, reclaimed 0|1, payload or nil) * n, m, (scope, reason) * m}
-         | {atMs, "NoConfig"} | {atMs, "BadBatchSize", claimBatchSizeMax} | {atMs, "Corrupt", reason}
-         (the last three change nothing: neither the Ack nor the Claim is applied)
-]]
+-- claimQueue-ackAndClaim: the core's Ack of one item then the core's Claim, applied in sequence atomically at
+-- one server time (the Worker's "ack, then take the next item" path: one EVALSHA instead of two). The Ack part
+-- is claimQueue-owner's Ack (same `owns` / `finish_item`), the Claim part is claimQueue-claim's
+-- (`claim_items`), so the results equal the core's `transition(transition(s, Ack@at), Claim@at)`.
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:token
+-- KEYS[5] <base>:item:<scope>
+-- ARGV[1] base  ARGV[2] scope  ARGV[3] token (integer)  ARGV[4] holder
+-- ARGV[5] batchSize (integer in [1, claimBatchSizeMax])  ARGV[6] leaseTtlMs: positive integer, ms
+--
+-- Reply: {atMs, "Acked", owned, deleted, requeued, "Claimed", n, (scope, token, expiresAtMs, attemptCount,
+--         updatedAtMs, reclaimed 0|1, payload or nil) * n, m, (scope, reason) * m}
+--        | {atMs, "NoConfig"} | {atMs, "BadBatchSize", claimBatchSizeMax} | {atMs, "Corrupt", reason}
+--        (the last three change nothing: neither the Ack nor the Claim is applied)
 --- @include "includes/claimQueue"
 
 local at, config, refused = queue_event(KEYS[1])

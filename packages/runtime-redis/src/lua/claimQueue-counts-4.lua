@@ -1,12 +1,10 @@
---[[
-  claimQueue-counts: counts per state at the server's time, for observability.
-
-  KEYS[1] <base>:ready  KEYS[2] <base>:claimed  KEYS[3] <base>:dead  KEYS[4] <base>:corrupt
-
-  Reply: {atMs, ready, delayed, claimed, expired, deadLettered, corrupt}: ready = claimable now (unclaimed
-  with notBeforeMs <= atMs, or with an expired claim), delayed = in retry backoff, claimed = live claims,
-  expired = claims past their expiry not yet taken over (included in ready), deadLettered, corrupt.
-]]
+-- claimQueue-counts: counts per state at the server's time, for observability.
+--
+-- KEYS[1] <base>:ready  KEYS[2] <base>:claimed  KEYS[3] <base>:dead  KEYS[4] <base>:corrupt
+--
+-- Reply: {atMs, ready, delayed, claimed, expired, deadLettered, corrupt}: ready = claimable now (unclaimed
+-- with notBeforeMs <= atMs, or with an expired claim), delayed = in retry backoff, claimed = live claims,
+-- expired = claims past their expiry not yet taken over (included in ready), deadLettered, corrupt.
 --- @include "includes/now_ms"
 --- @include "includes/fmt"
 

@@ -1,12 +1,10 @@
---[[
-  claimQueue-enqueue: the core's Enqueue (upsert-merge; an Enqueue during a claim sets enqueuedWhileClaimed).
-
-  KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:item:<scope>
-  ARGV[1] base  ARGV[2] scope  ARGV[3] "1" when a payload is given, else "0"  ARGV[4] payload (latest wins)
-
-  Reply: {atMs, "Enqueued", merged 0|1} | {atMs, "QueueFull", itemCountMax} | {atMs, "NoConfig"}
-         | {atMs, "Corrupt", reason}
-]]
+-- claimQueue-enqueue: the core's Enqueue (upsert-merge; an Enqueue during a claim sets enqueuedWhileClaimed).
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:item:<scope>
+-- ARGV[1] base  ARGV[2] scope  ARGV[3] "1" when a payload is given, else "0"  ARGV[4] payload (latest wins)
+--
+-- Reply: {atMs, "Enqueued", merged 0|1} | {atMs, "QueueFull", itemCountMax} | {atMs, "NoConfig"}
+--        | {atMs, "Corrupt", reason}
 --- @include "includes/claimQueue"
 
 local at, config, refused = queue_event(KEYS[1])

@@ -1,18 +1,16 @@
---[[
-  claimQueue-owner: the core's owner events on one item: Heartbeat, Ack, Retry, Fail, Release. Ownership is
-  the claim token alone (live or expired, until another claim takes the item over), checked in the same
-  script as the mutation it guards (seed 002: no timestamp takes part).
-
-  KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:dead
-  KEYS[5] <base>:item:<scope>
-  ARGV[1] base  ARGV[2] event: "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release"  ARGV[3] scope
-  ARGV[4] token (integer)  ARGV[5] error (Retry and Fail)
-  ARGV[6] leaseTtlMs: positive integer, ms (Heartbeat: the claim then expires at atMs + leaseTtlMs)
-
-  Reply: {atMs, "Renewed", expiresAtMs} | {atMs, "Acked", owned, deleted, requeued}
-         | {atMs, "Retried", attemptCount, notBeforeMs} | {atMs, "DeadLettered", attemptCount}
-         | {atMs, "Released"} | {atMs, "NotOwner"} | {atMs, "NoConfig"} | {atMs, "Corrupt", reason}
-]]
+-- claimQueue-owner: the core's owner events on one item: Heartbeat, Ack, Retry, Fail, Release. Ownership is
+-- the claim token alone (live or expired, until another claim takes the item over), checked in the same
+-- script as the mutation it guards (seed 002: no timestamp takes part).
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:ready  KEYS[3] <base>:claimed  KEYS[4] <base>:dead
+-- KEYS[5] <base>:item:<scope>
+-- ARGV[1] base  ARGV[2] event: "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release"  ARGV[3] scope
+-- ARGV[4] token (integer)  ARGV[5] error (Retry and Fail)
+-- ARGV[6] leaseTtlMs: positive integer, ms (Heartbeat: the claim then expires at atMs + leaseTtlMs)
+--
+-- Reply: {atMs, "Renewed", expiresAtMs} | {atMs, "Acked", owned, deleted, requeued}
+--        | {atMs, "Retried", attemptCount, notBeforeMs} | {atMs, "DeadLettered", attemptCount}
+--        | {atMs, "Released"} | {atMs, "NotOwner"} | {atMs, "NoConfig"} | {atMs, "Corrupt", reason}
 --- @include "includes/claimQueue"
 
 local at, config, refused = queue_event(KEYS[1])

@@ -1,18 +1,16 @@
---[[
-  config-init: writes a machine's config once, or checks it against the stored one (every client of one queue,
-  mailbox or coordinator must use the same config). Shared by ClaimQueue.open, KeyedMailbox.open and
-  RedisSyncCoordinator.open (src/shared/config.ts).
-
-  KEYS[1]  <base>:config, a hash of the config fields
-  KEYS[2]  a hash seeded with the machine's empty state when the config is first written and it does not
-           exist yet (the mailbox's <base>:state); any key of the same hash tag when ARGV[1] says 0 pairs
-  ARGV[1]  n: how many config field/value pairs follow (integer >= 1)
-  ARGV[2 .. 2n+1]   the config as field, value pairs (integers as decimal text, ms where durations)
-  ARGV[2n+2 ..]     the empty state as field, value pairs (none for a machine without a state hash)
-
-  Reply: {"Written"} when the machine had no config; {"Same"} when the stored config equals the given one;
-         {"Mismatch", field, stored (false = absent), given} for the first differing field.
-]]
+-- config-init: writes a machine's config once, or checks it against the stored one (every client of one queue,
+-- mailbox or coordinator must use the same config). Shared by ClaimQueue.open, KeyedMailbox.open and
+-- RedisSyncCoordinator.open (src/shared/config.ts).
+--
+-- KEYS[1]  <base>:config, a hash of the config fields
+-- KEYS[2]  a hash seeded with the machine's empty state when the config is first written and it does not
+--          exist yet (the mailbox's <base>:state); any key of the same hash tag when ARGV[1] says 0 pairs
+-- ARGV[1]  n: how many config field/value pairs follow (integer >= 1)
+-- ARGV[2 .. 2n+1]   the config as field, value pairs (integers as decimal text, ms where durations)
+-- ARGV[2n+2 ..]     the empty state as field, value pairs (none for a machine without a state hash)
+--
+-- Reply: {"Written"} when the machine had no config; {"Same"} when the stored config equals the given one;
+--        {"Mismatch", field, stored (false = absent), given} for the first differing field.
 local n = tonumber(ARGV[1])
 local stored = redis.call('HGETALL', KEYS[1])
 if #stored == 0 then

@@ -1,19 +1,17 @@
---[[
-  fenced-write: the core's FencedResource.transition for a Write or a Fence, atomically. Accepted iff
-  token >= the highest token seen (equal = the same holder again); otherwise StaleToken and nothing changes.
-
-  KEYS[1]  the resource hash `<prefix>:{<resource>}:fenced`; fields `highestToken` (integer), `value`
-           (string; absent before the first write), `writeCount` (integer, accepted writes)
-  ARGV[1]  "Write" | "Fence"
-  ARGV[2]  token: integer (e.g. a lease grant's fencing token)
-  ARGV[3]  value: string (Write only)
-
-  Reply (flat array):
-    {"Accepted", token}                      Write stored
-    {"Fenced", token}                        Fence raised (or kept) the highest token
-    {"StaleToken", token, highestToken}      rejected; nothing changed
-    {"CORRUPT", key, problem}
-]]
+-- fenced-write: the core's FencedResource.transition for a Write or a Fence, atomically. Accepted iff
+-- token >= the highest token seen (equal = the same holder again); otherwise StaleToken and nothing changes.
+--
+-- KEYS[1]  the resource hash `<prefix>:{<resource>}:fenced`; fields `highestToken` (integer), `value`
+--          (string; absent before the first write), `writeCount` (integer, accepted writes)
+-- ARGV[1]  "Write" | "Fence"
+-- ARGV[2]  token: integer (e.g. a lease grant's fencing token)
+-- ARGV[3]  value: string (Write only)
+--
+-- Reply (flat array):
+--   {"Accepted", token}                      Write stored
+--   {"Fenced", token}                        Fence raised (or kept) the highest token
+--   {"StaleToken", token, highestToken}      rejected; nothing changed
+--   {"CORRUPT", key, problem}
 --- @include "includes/lease"
 --- @include "includes/fmt"
 

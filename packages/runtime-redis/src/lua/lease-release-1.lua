@@ -1,17 +1,15 @@
---[[
-  lease-release: the core's Lease.transition for a Release event (holder-aware), atomically, at the server's
-  time. Frees the lease when holder and token match, expired or not; the recorded expiry becomes the release
-  time if that is earlier. The token stays, so the next grant gets token + 1.
-
-  KEYS[1]  the lease hash `<prefix>:{<name>}:lease` (fields as in lease-acquire-1.lua)
-  ARGV[1]  holder: non-empty string
-  ARGV[2]  token: integer, the fencing token of the caller's grant
-
-  Reply (flat array; atMs = the server time in ms this transition used):
-    {"Released", atMs}
-    {"NotOwner", atMs, holder (nil when free), token}   wrong holder or stale token; nothing changed
-    {"CORRUPT", key, problem}
-]]
+-- lease-release: the core's Lease.transition for a Release event (holder-aware), atomically, at the server's
+-- time. Frees the lease when holder and token match, expired or not; the recorded expiry becomes the release
+-- time if that is earlier. The token stays, so the next grant gets token + 1.
+--
+-- KEYS[1]  the lease hash `<prefix>:{<name>}:lease` (fields as in lease-acquire-1.lua)
+-- ARGV[1]  holder: non-empty string
+-- ARGV[2]  token: integer, the fencing token of the caller's grant
+--
+-- Reply (flat array; atMs = the server time in ms this transition used):
+--   {"Released", atMs}
+--   {"NotOwner", atMs, holder (nil when free), token}   wrong holder or stale token; nothing changed
+--   {"CORRUPT", key, problem}
 --- @include "includes/lease"
 --- @include "includes/fmt"
 

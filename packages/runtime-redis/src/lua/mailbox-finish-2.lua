@@ -1,13 +1,11 @@
---[[
-  mailbox-finish: the core's Complete for an order an instance holds (fenced by its lease token), or the
-  Complete ("failed") of every order whose lease expired (ARGV[2] = "" : the reaper).
-
-  KEYS[1] <base>:config  KEYS[2] <base>:state
-  ARGV[1] base  ARGV[2] order id ("" = reap expired leases)  ARGV[3] instance  ARGV[4] token  ARGV[5] outcome
-
-  Reply: {atMs, "Completed", {id, outcome, dispatched id|false}, effects} | {atMs, "Lost"}
-         | {atMs, "Reaped", {ids}, effects} | {atMs, "NoConfig"} | {"CORRUPT", key, problem}
-]]
+-- mailbox-finish: the core's Complete for an order an instance holds (fenced by its lease token), or the
+-- Complete ("failed") of every order whose lease expired (ARGV[2] = "" : the reaper).
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:state
+-- ARGV[1] base  ARGV[2] order id ("" = reap expired leases)  ARGV[3] instance  ARGV[4] token  ARGV[5] outcome
+--
+-- Reply: {atMs, "Completed", {id, outcome, dispatched id|false}, effects} | {atMs, "Lost"}
+--        | {atMs, "Reaped", {ids}, effects} | {atMs, "NoConfig"} | {"CORRUPT", key, problem}
 --- @include "includes/mailbox"
 
 return mailbox_event(true, function(at, cfg, st)

@@ -1,15 +1,13 @@
---[[
-  mailbox-held: the orders this instance holds under a lease (after a mailbox-take), so that an instance can
-  take back what a take handed it when the take's reply never arrived (a connection lost after the script ran
-  and the command resent: the first take's orders would otherwise sit under a lease with no handler until it
-  lapsed).
-
-  KEYS[1] <base>:config  KEYS[2] <base>:state
-  ARGV[1] base  ARGV[2] instance
-
-  Reply: {atMs, {{id, key|false, orderJson, token, cancelled 0|1, expiresAtMs}, ...}} | {atMs, "NoConfig"}
-         | {"CORRUPT", key, problem}
-]]
+-- mailbox-held: the orders this instance holds under a lease (after a mailbox-take), so that an instance can
+-- take back what a take handed it when the take's reply never arrived (a connection lost after the script ran
+-- and the command resent: the first take's orders would otherwise sit under a lease with no handler until it
+-- lapsed).
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:state
+-- ARGV[1] base  ARGV[2] instance
+--
+-- Reply: {atMs, {{id, key|false, orderJson, token, cancelled 0|1, expiresAtMs}, ...}} | {atMs, "NoConfig"}
+--        | {"CORRUPT", key, problem}
 --- @include "includes/mailbox"
 
 return mailbox_event(false, function(at)

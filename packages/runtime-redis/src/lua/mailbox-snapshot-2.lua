@@ -1,12 +1,10 @@
---[[
-  mailbox-snapshot: reads the whole mailbox state at once (a consistent snapshot).
-
-  KEYS[1] <base>:config  KEYS[2] <base>:state
-  ARGV[1] base
-
-  Reply: {state hash pairs, keyorder keys, entries hash pairs, keyless ids, kcan ids, ready list, orders hash
-          pairs, dispatch list, dkey hash pairs}
-]]
+-- mailbox-snapshot: reads the whole mailbox state at once (a consistent snapshot).
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:state
+-- ARGV[1] base
+--
+-- Reply: {state hash pairs, keyorder keys, entries hash pairs, keyless ids, kcan ids, ready list, orders hash
+--         pairs, dispatch list, dkey hash pairs}
 --- @include "includes/mailbox"
 
 return {

@@ -1,12 +1,10 @@
---[[
-  mailbox-take: an instance takes up to ARGV[3] dispatched orders, each under a lease with a fencing token.
-
-  KEYS[1] <base>:config  KEYS[2] <base>:state
-  ARGV[1] base  ARGV[2] instance  ARGV[3] how many (integer >= 1)  ARGV[4] leaseTtlMs: positive integer, ms
-
-  Reply: {atMs, {{id, key|false, orderJson, token, cancelled 0|1, expiresAtMs}, ...}} | {atMs, "NoConfig"}
-         | {"CORRUPT", key, problem}
-]]
+-- mailbox-take: an instance takes up to ARGV[3] dispatched orders, each under a lease with a fencing token.
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:state
+-- ARGV[1] base  ARGV[2] instance  ARGV[3] how many (integer >= 1)  ARGV[4] leaseTtlMs: positive integer, ms
+--
+-- Reply: {atMs, {{id, key|false, orderJson, token, cancelled 0|1, expiresAtMs}, ...}} | {atMs, "NoConfig"}
+--        | {"CORRUPT", key, problem}
 --- @include "includes/mailbox"
 
 return mailbox_event(false, function(at)

@@ -1,13 +1,11 @@
---[[
-  syncCoordinator-beginReset: the core SyncCoordinator's BeginReset, the reset worker's entry check: Proceed
-  only when the reset's order is the MR's order in flight.
-
-  KEYS[1] <base>:config  KEYS[2] <base>:mrs
-  ARGV[1] mr  ARGV[2] resetId
-
-  Reply: {atMs, "Proceed", "", 0, {}, {}} | {atMs, "Deferred", "", 0, {}, {}} | {atMs, "Unknown", "reset", 0, {},
-         {}} | {atMs, "NoConfig"} | {atMs, "Corrupt", problem}
-]]
+-- syncCoordinator-beginReset: the core SyncCoordinator's BeginReset, the reset worker's entry check: Proceed
+-- only when the reset's order is the MR's order in flight.
+--
+-- KEYS[1] <base>:config  KEYS[2] <base>:mrs
+-- ARGV[1] mr  ARGV[2] resetId
+--
+-- Reply: {atMs, "Proceed", "", 0, {}, {}} | {atMs, "Deferred", "", 0, {}, {}} | {atMs, "Unknown", "reset", 0, {},
+--        {}} | {atMs, "NoConfig"} | {atMs, "Corrupt", problem}
 --- @include "includes/syncCoordinator"
 
 local mr, id = ARGV[1], ARGV[2]

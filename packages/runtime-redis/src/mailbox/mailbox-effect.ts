@@ -18,12 +18,10 @@ export class KeyedMailboxService extends Context.Service<KeyedMailboxService, Ke
  * A layer providing {@link KeyedMailboxService}: `KeyedMailbox.open(redis, options)`. Fails to build with
  * the core's `InvalidConfigError`, `InvalidNameError` or `ConfigMismatchError` (see `open`).
  */
-export function keyedMailboxLayer(
+export const keyedMailboxLayer: (
   redis: Redis | Cluster,
   options: KeyedMailboxOptions,
-): Layer.Layer<KeyedMailboxService, Error> {
-  return openLayer(KeyedMailboxService, () => KeyedMailbox.open(redis, options));
-}
+) => Layer.Layer<KeyedMailboxService, Error> = openLayer(KeyedMailboxService, KeyedMailbox.open);
 
 /**
  * Runs the provided mailbox's dispatcher loop with `handler` for the lifetime of the enclosing `Scope`. A

@@ -10,11 +10,15 @@ export function toError(error: unknown): Error {
 }
 
 /**
- * A layer providing `service` with the machine `open()` resolves to; it fails to build with `open`'s error
- * (e.g. the core's `InvalidConfigError`, `InvalidNameError`, `ConfigMismatchError`).
+ * The layer function of a machine: given `open`'s arguments, a layer providing `service` with the machine
+ * `open(...args)` resolves to; it fails to build with `open`'s error (e.g. the core's `InvalidConfigError`,
+ * `InvalidNameError`, `ConfigMismatchError`).
  */
-export function openLayer<I, S>(service: Context.Key<I, S>, open: () => Promise<S>): Layer.Layer<I, Error> {
-  return Layer.effect(service)(Effect.tryPromise({ try: open, catch: toError }));
+export function openLayer<I, S, A extends readonly unknown[]>(
+  service: Context.Key<I, S>,
+  open: (...args: A) => Promise<S>,
+): (...args: A) => Layer.Layer<I, Error> {
+  return (...args) => Layer.effect(service)(Effect.tryPromise({ try: () => open(...args), catch: toError }));
 }
 
 /** Runs an effect needing `R` to its `Exit`; aborting `signal` interrupts it. */

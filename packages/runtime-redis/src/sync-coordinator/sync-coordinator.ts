@@ -184,7 +184,6 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     this.pollIntervalMs = poll;
     this.base = taggedKey(this.prefix, "coordinator name", this.name, "sc");
     this.keys = { config: `${this.base}:config`, mrs: `${this.base}:mrs` };
-    scripts.define(redis);
   }
 
   /**
@@ -200,6 +199,7 @@ export class RedisSyncCoordinator<R extends Redis | Cluster = Redis> {
     options: SyncCoordinatorOptions,
   ): Promise<RedisSyncCoordinator<R>> {
     const coordinator = new RedisSyncCoordinator(redis, options);
+    scripts.define(redis);
     const { config } = coordinator;
     const fields = [...SERIAL_ONLY, ...CONFIG_FIELDS.map((field) => [field, String(config[field])] as const)];
     await initConfig(redis, MACHINE, coordinator.keys.config, fields);

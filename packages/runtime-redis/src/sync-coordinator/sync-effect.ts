@@ -23,12 +23,13 @@ export class SyncCoordinatorService extends Context.Service<SyncCoordinatorServi
  * build with the core's `InvalidConfigError`, `InvalidNameError`, a `TypeError` for a missing `enqueueReset`
  * or `ConfigMismatchError` (see `RedisSyncCoordinator.open`).
  */
-export function syncCoordinatorLayer(
+export const syncCoordinatorLayer: (
   redis: Redis,
   options: SyncCoordinatorOptions,
-): Layer.Layer<SyncCoordinatorService, Error> {
-  return openLayer(SyncCoordinatorService, () => RedisSyncCoordinator.open(redis, options));
-}
+) => Layer.Layer<SyncCoordinatorService, Error> = openLayer(
+  SyncCoordinatorService,
+  RedisSyncCoordinator.open<Redis>,
+);
 
 /** Runs `effect` through a Promise-taking API: the promise rejects iff the effect did not succeed. */
 function bridge<A, E, R>(

@@ -1,7 +1,8 @@
 /**
  * @interleave/runtime-redis/testing — helpers for the tests and benchmarks of services built on the runtime:
  * a private `redis-server` per test file on a free loopback port (never the shared 6379), with the process
- * faults a fault test needs (pause, resume, kill and restart). Not for production code.
+ * faults a fault test needs (pause, resume, kill and restart), and a private three-master Redis Cluster. Not
+ * for production code.
  *
  * @example
  * const redis = await startRedis();
@@ -10,6 +11,7 @@
  * await redis.stop();
  */
 
+export { type ClusterNode, startCluster, type TestCluster } from "./redis-cluster.js";
 export {
   connect,
   freePort,

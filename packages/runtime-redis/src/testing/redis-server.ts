@@ -99,7 +99,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       : ["--appendonly", "no"]),
     ...(options.args ?? []),
   ];
-  let proc: ChildProcess = await launch(args, port);
+  let proc: ChildProcess = await launchServer(args, port);
   let stopped = false;
   const url = `redis://127.0.0.1:${port}`;
   return {
@@ -119,15 +119,15 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       proc.kill("SIGCONT");
     },
     restart: async () => {
-      await kill(proc);
-      proc = await launch(args, port);
+      await killServer(proc);
+      proc = await launchServer(args, port);
     },
     stop: async () => {
       if (stopped) return;
       stopped = true;
       await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
       proc.kill("SIGCONT");
-      await kill(proc);
+      await killServer(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -146,20 +146,29 @@ function notOwned(what: string): never {
   );
 }
 
-async function launch(args: readonly string[], port: number): Promise<ChildProcess> {
+/**
+ * Spawns `redis-server` with `args` and resolves once it answers PING on `port` (within 10 s). `what` names it
+ * in errors. Used by {@link startRedis} and the cluster helper.
+ *
+ * @throws an `Error` with the server's last output line when it exits or does not answer in time.
+ */
+export async function launchServer(
+  args: readonly string[],
+  port: number,
+  what = "redis-server",
+): Promise<ChildProcess> {
   const proc = spawn("redis-server", [...args], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  proc.stdout?.on("data", (d: Buffer) => {
+  const append = (d: Buffer) => {
     output += d.toString();
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
+  };
+  proc.stdout?.on("data", append);
+  proc.stderr?.on("data", append);
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (proc.exitCode !== null) {
       throw new Error(
-        `redis-server on port ${port} exited (${proc.exitCode}): ${output.trim().split("\n").at(-1)}`,
+        `${what} on port ${port} exited (${proc.exitCode}): ${output.trim().split("\n").at(-1)}`,
       );
     }
     const probe = new Redis(port, "127.0.0.1", {
@@ -181,13 +190,14 @@ async function launch(args: readonly string[], port: number): Promise<ChildProce
     }
     if (Date.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${output.trim()}`);
+      throw new Error(`${what} on port ${port} did not answer PING within 10 s: ${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
-function kill(proc: ChildProcess): Promise<void> {
+/** SIGKILLs a server started by {@link launchServer} and resolves when it exited. */
+export function killServer(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     proc.once("exit", () => resolve());

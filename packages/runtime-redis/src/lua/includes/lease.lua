@@ -1,16 +1,14 @@
---[[
-  lease: functions shared by the lease and fenced-resource scripts (included once per script by the loader,
-  src/shared/redis-script.ts, so every transition stays one EVALSHA).
-
-  lease_int(v)              v as an integer when it is the decimal text of one (is_int), else nil
-  lease_read(key, fields)   HMGET of `fields` from the hash at `key`: returns the values, or nil and a
-                            {"CORRUPT", key, problem} reply when the key holds another type; `present` is true
-                            when the hash exists (a missing hash is a lease or resource never used)
-  lease_state(key)          the lease hash: holder (false when free), token, expiresAtMs, or nil and a CORRUPT reply
-  lease_owned(key, caller, callerToken)
-                            atMs and the lease hash, plus the reply to give instead when the caller's grant is not
-                            the current one ({"NotOwner", atMs, holder, token}) or the hash is corrupt
-]]
+-- lease: functions shared by the lease and fenced-resource scripts (included once per script by the loader,
+-- src/shared/redis-script.ts, so every transition stays one EVALSHA).
+--
+-- lease_int(v)              v as an integer when it is the decimal text of one (is_int), else nil
+-- lease_read(key, fields)   HMGET of `fields` from the hash at `key`: returns the values, or nil and a
+--                           {"CORRUPT", key, problem} reply when the key holds another type; `present` is true
+--                           when the hash exists (a missing hash is a lease or resource never used)
+-- lease_state(key)          the lease hash: holder (false when free), token, expiresAtMs, or nil and a CORRUPT reply
+-- lease_owned(key, caller, callerToken)
+--                           atMs and the lease hash, plus the reply to give instead when the caller's grant is not
+--                           the current one ({"NotOwner", atMs, holder, token}) or the hash is corrupt
 --- @include "includes/now_ms"
 --- @include "includes/is_int"
 

@@ -241,3 +241,13 @@ local function submit_order(config, mr, at, kind, id, change)
   if #effects > 0 then running = 1 end
   return nil, status, running, effects
 end
+
+-- FinishSync and FinishReset: the MR's entry, a copy of it with its order {kind, id} completed, and the
+-- effects (the MR's next order dispatched, if any); nil when that order is not in flight (the caller answers
+-- Unknown).
+local function complete_order(mr, kind, id)
+  local before = entry_of(mr)
+  if before == nil or not is_in_flight(before, kind, id) then return nil end
+  local after = copy_mr(before)
+  return before, after, complete(after)
+end
