@@ -6,9 +6,9 @@
 
 import { ClaimQueue as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
   leaseTtlMs: 8,
@@ -88,14 +88,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("gives every command the core's result and leaves the core's state, after every command", async () => {
     const client = redis.client();

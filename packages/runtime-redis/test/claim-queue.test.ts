@@ -3,11 +3,11 @@
 // malformed items moved aside with a typed error, counts per state, prefix isolation, a flushed config.
 
 import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
 import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
   leaseTtlMs: 30_000,
@@ -20,16 +20,10 @@ const CONFIG: Core.Config = {
 };
 
 describe("ClaimQueue on Redis", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let n = 0;
   const open = (extra: Partial<Parameters<typeof ClaimQueue.open>[1]> = {}) =>
     ClaimQueue.open(redis.client(), { name: `q${++n}`, config: CONFIG, ...extra });
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("stores its config once and rejects a client with a different config", async () => {
     const q = await open();

@@ -3,11 +3,11 @@
 
 import { AssertionError, FencedResource } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager } from "../src/lease/lease.js";
 import { CorruptValueError } from "../src/shared/errors.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 type Command =
   | { readonly op: "Write"; readonly token: number; readonly value: string }
@@ -23,15 +23,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("RedisFencedResource", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let store: RedisFencedResource;
   let run = 0;
   beforeAll(async () => {
-    redis = await startRedis();
     store = new RedisFencedResource(redis.client());
-  });
-  afterAll(async () => {
-    await redis?.stop();
   });
 
   it("gives the core's result and state for every random Write/Fence sequence (property, 300 runs)", async () => {

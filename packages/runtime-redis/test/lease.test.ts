@@ -3,12 +3,12 @@
 
 import { AssertionError, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LeaseBusyError, LeaseLostError, LeaseManager } from "../src/lease/lease.js";
 import { layer, withLeaseEffect } from "../src/lease/lease-effect.js";
 import { CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const aborted = (signal: AbortSignal) =>
@@ -18,14 +18,10 @@ const aborted = (signal: AbortSignal) =>
   });
 
 describe("LeaseManager", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let leases: LeaseManager;
   beforeAll(async () => {
-    redis = await startRedis();
     leases = new LeaseManager(redis.client(), { leaseTtlMs: 300, heartbeatIntervalMs: 50 });
-  });
-  afterAll(async () => {
-    await redis?.stop();
   });
 
   it("withLease runs the handler with the grant, renews past the TTL and releases at the end", async () => {

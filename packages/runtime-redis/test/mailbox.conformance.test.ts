@@ -7,10 +7,10 @@
 
 import { Mailbox as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KeyedMailbox, type MailboxStep } from "../src/mailbox/mailbox.js";
 import { RICH_POLICY } from "./support/mailbox-policy.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
   policy: RICH_POLICY,
@@ -82,15 +82,9 @@ function inFlight(state: Core.State): [string | null, string][] {
 }
 
 describe("KeyedMailbox on Redis conforms to the core Mailbox (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
   const seen = new Set<string>();
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it.each([
     ["rich fixture", RICH_POLICY, richKind],

@@ -7,7 +7,7 @@
 // "cluster" holding its last order's desired state.
 
 import type { Mailbox as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { KeyedMailbox } from "../src/mailbox/mailbox.js";
 import {
@@ -20,7 +20,7 @@ import {
   type Submission,
   startMailboxProcess,
 } from "./support/mailbox-history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,13 +34,9 @@ function lcg(seed: number): () => number {
 }
 
 describe("keyed mailbox: several service-instance processes on one Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
+  const redis = useRedis();
   afterAll(async () => {
     await killMailboxProcesses();
-    await redis?.stop();
   });
 
   it("3 instances, 20 stacks, 300 orders with supersession: the merged history keeps every property", async () => {

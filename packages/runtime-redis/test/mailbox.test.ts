@@ -5,14 +5,14 @@
 
 import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MailboxConfigMismatchError } from "../src/index.js";
 import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.js";
 import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
 import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
 import { RICH_POLICY } from "./support/mailbox-policy.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {
   policy: Core.fifoPolicy(["Sync"]),
@@ -36,15 +36,11 @@ async function until(what: string, condition: () => boolean | Promise<boolean>):
 }
 
 describe("KeyedMailbox on Redis", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
   const opened: KeyedMailbox[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
   afterAll(async () => {
     for (const mailbox of opened) await mailbox.stop({ abandon: true });
-    await redis?.stop();
   });
 
   async function open(options: Omit<KeyedMailboxOptions, "name">, name: string): Promise<KeyedMailbox> {

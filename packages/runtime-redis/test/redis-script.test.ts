@@ -2,22 +2,16 @@
 // to one definition of each shared function, takes as many KEYS as its name says, and compiles in Redis.
 
 import { readdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { numberOfKeys, type ScriptFile, scriptSource } from "../src/shared/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const scripts = readdirSync(new URL("../src/lua/", import.meta.url))
   .filter((file) => file.endsWith(".lua"))
   .map((file) => file.slice(0, -4) as ScriptFile);
 
 describe("the Lua scripts", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("are named <machine>-<command>-<numberOfKeys>.lua", () => {
     expect(scripts.length).toBeGreaterThan(20);

@@ -9,9 +9,9 @@
 
 import { SyncCoordinator as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator/sync-coordinator.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const BASE = { legacyTtlMs: 6, mrCountMax: 2, pendingPerMrMax: 2 };
 const MODES: readonly (readonly [string, Core.Config])[] = [
@@ -51,14 +51,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("SyncCoordinator on Redis conforms to the core SyncCoordinator (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   for (const [label, config] of MODES) {
     it(`${label}: every command gives the core's result and effects and leaves the core's state`, async () => {

@@ -7,32 +7,20 @@
 // scheduled behind it and a later sync stay queued) until an operator finishes the dead sync; that is the
 // documented limitation of RedisSyncCoordinator (a lease per order is the KeyedMailbox runtime's job).
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { SyncCoordinator as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { killChildren, startChild } from "./support/child-process.js";
+import { useRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
 
 const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
 const CHILD = new URL("./support/sync-child.ts", import.meta.url);
-const children = new Set<ChildProcess>();
-let redis: TestRedis;
-let dir: string;
+const redis = useRedis();
 
-beforeAll(async () => {
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), "interleave-sync-"));
-});
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await killChildren();
 });
 
 interface SyncProcess {
@@ -45,55 +33,13 @@ interface SyncProcess {
 }
 
 function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" | "url">): SyncProcess {
-  const recordsPath = join(dir, `${tag}.jsonl`);
-  const full: SyncChildSpec = { ...spec, url: redis.url, recordsPath };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=source", CHILD.pathname, JSON.stringify(full)],
-    { stdio: ["ignore", "pipe", "pipe", "ipc"], cwd: new URL("..", import.meta.url).pathname },
-  );
-  children.add(child);
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once("exit", (code, signal) => resolve(signal ?? code)),
-  );
-  const settled = (type: string) => {
-    const p = new Promise<void>((resolve, reject) => {
-      child.on("message", (msg: { type?: string }) => {
-        if (msg.type === type) resolve();
-      });
-      void exited.then((how) =>
-        reject(new Error(`sync process ${tag} exited (${how}) before "${type}":\n${output}`)),
-      );
-    });
-    p.catch(() => {});
-    return p;
-  };
+  const child = startChild<SyncChildRecord>(`sync process ${tag}`, CHILD, { ...spec, url: redis.url });
   return {
-    ready: settled("ready"),
-    done: settled("done"),
-    go: () => child.send({ type: "go" }),
-    exited,
-    records: () => {
-      let text = "";
-      try {
-        text = readFileSync(recordsPath, "utf8");
-      } catch {
-        return [];
-      }
-      return text
-        .split("\n")
-        .filter((line) => line !== "")
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as SyncChildRecord];
-          } catch {
-            return []; // a line torn by SIGKILL
-          }
-        });
-    },
+    ready: child.message("ready"),
+    done: child.message("done"),
+    go: () => child.process.send({ type: "go" }),
+    exited: child.exited.then(({ code, signal }) => signal ?? code),
+    records: child.records,
     kill: () => child.kill("SIGKILL"),
   };
 }

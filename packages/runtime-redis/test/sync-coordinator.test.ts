@@ -7,7 +7,7 @@
 import { SyncCoordinator as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Layer } from "effect";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SyncCoordinatorConfigMismatchError, SyncCoordinatorNotInitializedError } from "../src/index.js";
 import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
@@ -17,18 +17,12 @@ import {
   SyncCoordinatorService,
   syncCodeOwnersEffect,
 } from "../src/sync-coordinator/sync-effect.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
-let redis: TestRedis;
+const redis = useRedis();
 let names = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
 
 /** A coordinator whose released resets are recorded in `released`. */
 async function open(client: Redis, config: Core.Config) {

@@ -7,13 +7,13 @@
 // timeout, never by a timed assertion.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type ClaimedItem, ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { NotInitializedError } from "../src/shared/errors.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { type TestRedis, useRedis } from "./support/redis.js";
 import {
   type ChildRecord,
   type ChildSpec,
@@ -93,13 +93,9 @@ async function producer(redis: TestRedis, name: string) {
 }
 
 describe("worker process faults", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
+  const redis = useRedis();
   afterAll(async () => {
     await killWorkerProcesses();
-    await redis?.stop();
   });
 
   it(
@@ -306,13 +302,9 @@ describe("worker process faults", () => {
 });
 
 describe("worker process faults: Redis restarted with the append-only file on", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis({ appendonly: true });
-  });
+  const redis = useRedis({ appendonly: true });
   afterAll(async () => {
     await killWorkerProcesses();
-    await redis?.stop();
   });
 
   it(
@@ -359,13 +351,9 @@ describe("worker process faults: Redis restarted with the append-only file on", 
 });
 
 describe("worker process faults: Redis restarted without persistence", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
+  const redis = useRedis();
   afterAll(async () => {
     await killWorkerProcesses();
-    await redis?.stop();
   });
 
   // Documented behaviour: with the append-only file off, a restart loses the queue: its config, items, claims,

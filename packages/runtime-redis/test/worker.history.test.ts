@@ -7,11 +7,11 @@
 // per item (the checker is test/support/history.ts; worker.processes.test.ts runs it over worker processes).
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
   leaseTtlMs: 100,
@@ -26,13 +26,7 @@ const CONFIG: Core.Config = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("history of 3 workers × concurrency 4 on one queue", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("the checker finds overlapping claims, non-holder acks and lost enqueues", () => {
     const claimed = (holder: string, token: number, atMs: number): WorkerRecord => ({

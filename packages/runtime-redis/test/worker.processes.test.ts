@@ -7,10 +7,10 @@
 // every enqueued scope was acked or dead-lettered; fencing tokens strictly increase per item.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
 
 const CONFIG: Core.Config = {
@@ -26,13 +26,9 @@ const CONFIG: Core.Config = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("several processes × several workers on one Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
+  const redis = useRedis();
   afterAll(async () => {
     await killWorkerProcesses();
-    await redis?.stop();
   });
 
   it("3 worker processes × concurrency 4, 150 scopes with re-enqueues: the merged history keeps every property", async () => {

@@ -5,12 +5,12 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { Effect } from "effect";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueService, runWorker } from "../src/claim-queue/claim-queue-effect.js";
 import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import type { CorruptValueError } from "../src/shared/errors.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
   leaseTtlMs: 400,
@@ -31,7 +31,7 @@ const aborted = (signal: AbortSignal) =>
   new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
 describe("Worker", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let n = 0;
   const workers: Worker[] = [];
   const open = (config: Partial<Core.Config> = {}) =>
@@ -40,14 +40,8 @@ describe("Worker", () => {
     workers.push(w);
     return w;
   };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.close(0)));
-  });
-  afterAll(async () => {
-    await redis?.stop();
   });
 
   it("accepts the deprecated option names heartbeatEveryMs and pollEveryMs, and names them in errors", async () => {
