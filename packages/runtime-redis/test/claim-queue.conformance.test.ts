@@ -8,17 +8,17 @@ import { ClaimQueue as Core } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { queueConfig } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 8,
   heartbeatIntervalMs: 2,
-  maxAttempts: 3,
   retryBackoffBaseMs: 2,
   retryBackoffCapMs: 5,
   claimBatchSizeMax: 3,
   itemCountMax: 3,
-};
+});
 
 const scope = fc.constantFrom("a", "b", "c", "d:x");
 const holder = fc.constantFrom("w1", "w2");

@@ -7,17 +7,17 @@ import { describe, expect, it } from "vitest";
 import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
 import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
+import { queueConfig } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 30_000,
   heartbeatIntervalMs: 10_000,
-  maxAttempts: 3,
   retryBackoffBaseMs: 60_000,
   retryBackoffCapMs: 120_000,
   claimBatchSizeMax: 10,
   itemCountMax: 100,
-};
+});
 
 describe("ClaimQueue on Redis", () => {
   const redis = useRedis();

@@ -11,18 +11,9 @@ import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager } from "../src/lease/lease.js";
 import { startCluster, type TestCluster } from "./support/cluster.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 2_000,
-  heartbeatIntervalMs: 200,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
-  retryBackoffCapMs: 20,
-  claimBatchSizeMax: 8,
-  itemCountMax: 1000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CONFIG: Core.Config = queueConfig({ leaseTtlMs: 2_000, heartbeatIntervalMs: 200 });
 
 /** Slot → the port of the master serving it, from `CLUSTER SLOTS`. */
 async function slotOwners(node: Redis): Promise<(slot: number) => number> {
@@ -78,7 +69,7 @@ describe("the runtime on a three-master Redis Cluster", () => {
   });
 
   it("leases on three masters: acquire, renew, release, busy, fencing tokens, withLease", async () => {
-    const leases = new LeaseManager(client, { leaseTtlMs: 500, renewEveryMs: 100 });
+    const leases = new LeaseManager(client, { leaseTtlMs: 500, heartbeatIntervalMs: 100 });
     const names = await namesOnDistinctMasters(node, "lease-", 3, (n) => leases.key(n));
     expect(new Set(names.map((n) => n.slot)).size).toBe(3);
     expect(new Set(names.map((n) => n.master)).size).toBe(3);

@@ -19,9 +19,9 @@ import {
   type Submission,
   startMailboxProcess,
 } from "./support/mailbox-history.js";
+import { sleep } from "./support/queue-config.js";
 import { startRedis, type TestRedis } from "./support/redis.js";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LEASE_TTL_MS = 600;
 
 /** Waits until `condition()` holds; fails (never times an assertion) when it does not within 20 s. */

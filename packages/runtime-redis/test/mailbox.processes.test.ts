@@ -20,9 +20,8 @@ import {
   type Submission,
   startMailboxProcess,
 } from "./support/mailbox-history.js";
+import { sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A fixed pseudo-random sequence (a 32-bit LCG), so every run submits the same orders. */
 function lcg(seed: number): () => number {

@@ -12,6 +12,7 @@ import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js"
 import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
 import { RICH_POLICY } from "./support/mailbox-policy.js";
+import { sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {
@@ -23,8 +24,6 @@ const FIFO: Core.Config = {
 };
 /** The rich fixture policy of support/mailbox-policy.ts (a Replace supersedes a running Replace). */
 const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `condition()` holds; fails (never times an assertion) when it does not within 15 s. */
 async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {

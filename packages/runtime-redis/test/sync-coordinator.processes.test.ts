@@ -11,8 +11,10 @@ import type { SyncCoordinator as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
 import { killChildren, startChild } from "./support/child-process.js";
+import { sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
+import { overlaps } from "./support/sync-history.js";
 
 const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
@@ -45,19 +47,6 @@ function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" |
 }
 
 type Interval = Extract<SyncChildRecord, { startUs: number }>;
-
-/** The (sync, reset) pairs of one MR whose execution intervals overlap. */
-function overlaps(history: readonly Interval[]): [Interval, Interval][] {
-  const out: [Interval, Interval][] = [];
-  for (const sync of history.filter((i) => i.kind === "sync")) {
-    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
-      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
-    }
-  }
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("serial mode across processes", () => {
   it("no reset runs during a sync of its MR, every reset runs once, the coordinator ends empty", async () => {

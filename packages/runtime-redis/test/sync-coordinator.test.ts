@@ -18,6 +18,7 @@ import {
   syncCodeOwnersEffect,
 } from "../src/sync-coordinator/sync-effect.js";
 import { useRedis } from "./support/redis.js";
+import { type Interval as HistoryInterval, overlaps } from "./support/sync-history.js";
 
 const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
@@ -112,23 +113,9 @@ async function serverMicros(client: Redis): Promise<number> {
   return Number(seconds) * 1_000_000 + Number(micros);
 }
 
-interface Interval {
-  readonly mr: string;
-  readonly kind: "sync" | "reset";
+/** A sync's or reset's execution, with its id. */
+interface Interval extends HistoryInterval {
   readonly id: string;
-  readonly startUs: number;
-  readonly endUs: number;
-}
-
-/** The pairs (sync, reset) of one MR whose execution intervals overlap. */
-function overlaps(history: readonly Interval[]): [Interval, Interval][] {
-  const out: [Interval, Interval][] = [];
-  for (const sync of history.filter((i) => i.kind === "sync")) {
-    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
-      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
-    }
-  }
-  return out;
 }
 
 describe("the serial coordinator", () => {

@@ -13,6 +13,7 @@ import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { NotInitializedError } from "../src/shared/errors.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 import { type TestRedis, useRedis } from "./support/redis.js";
 import {
   type ChildRecord,
@@ -23,18 +24,14 @@ import {
   workerRecords,
 } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 400,
+const CONFIG: Core.Config = queueConfig({
   heartbeatIntervalMs: 100,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
   retryBackoffCapMs: 40,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
+});
 const TEST_TIMEOUT_MS = 20_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves when `check()` holds, polling every 10 ms (no deadline: the test timeout bounds it). */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await check())) await sleep(10);

@@ -11,19 +11,16 @@ import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 100,
   heartbeatIntervalMs: 25,
-  maxAttempts: 3,
   retryBackoffBaseMs: 5,
-  retryBackoffCapMs: 20,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+});
 
 describe("history of 3 workers × concurrency 4 on one queue", () => {
   const redis = useRedis();

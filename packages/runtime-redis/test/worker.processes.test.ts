@@ -10,20 +10,17 @@ import type { ClaimQueue as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 300,
   heartbeatIntervalMs: 100,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
   retryBackoffCapMs: 40,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+});
 
 describe("several processes × several workers on one Redis", () => {
   const redis = useRedis();

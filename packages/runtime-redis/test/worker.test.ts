@@ -8,21 +8,18 @@ import { Effect } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueService, runWorker } from "../src/claim-queue/claim-queue-effect.js";
-import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import {
+  type OwnedNotDeletedError,
+  Worker,
+  type WorkerOptions,
+  type WorkerRecord,
+} from "../src/claim-queue/worker.js";
 import type { CorruptValueError } from "../src/shared/errors.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 400,
-  heartbeatIntervalMs: 50,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
-  retryBackoffCapMs: 20,
-  claimBatchSizeMax: 8,
-  itemCountMax: 1000,
-};
+const CONFIG: Core.Config = queueConfig();
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves when `check()` holds, polling every 5 ms (no deadline: the test timeout bounds it). */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await check())) await sleep(5);
@@ -40,6 +37,18 @@ describe("Worker", () => {
     workers.push(w);
     return w;
   };
+  /** A tracked worker "w" polling every 5 ms whose handler acks every item and records its scope in `done`. */
+  const recordingWorker = (q: ClaimQueue, done: string[], options: Partial<WorkerOptions> = {}) =>
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          done.push(item.scope);
+          return "ok";
+        },
+        { holder: "w", pollIntervalMs: 5, ...options },
+      ),
+    );
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.close(0)));
   });
@@ -237,21 +246,10 @@ describe("Worker", () => {
     const errors: OwnedNotDeletedError[] = [];
     const logged: string[] = [];
     const done: string[] = [];
-    track(
-      new Worker(
-        q,
-        async (item) => {
-          done.push(item.scope);
-          return "ok";
-        },
-        {
-          holder: "w",
-          pollIntervalMs: 5,
-          onOwnedNotDeleted: (e) => errors.push(e),
-          logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
-        },
-      ),
-    );
+    recordingWorker(q, done, {
+      onOwnedNotDeleted: (e) => errors.push(e),
+      logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
+    });
     await until(() => done.length === 2 && errors.length === 1);
     expect(errors[0]?.name).toBe("OwnedNotDeletedError");
     expect(logged.some((m) => /owned=true, deleted=false/.test(m))).toBe(true);
@@ -264,16 +262,7 @@ describe("Worker", () => {
     await q.redis.hset(q.itemKey("bad"), "e", "{}");
     const corrupt: CorruptValueError[] = [];
     const done: string[] = [];
-    track(
-      new Worker(
-        q,
-        async (item) => {
-          done.push(item.scope);
-          return "ok";
-        },
-        { holder: "w", pollIntervalMs: 5, onCorrupt: (e) => corrupt.push(e) },
-      ),
-    );
+    recordingWorker(q, done, { onCorrupt: (e) => corrupt.push(e) });
     await until(() => done.includes("good") && corrupt.length === 1);
     expect(corrupt[0]?.key).toBe(q.itemKey("bad"));
     expect(await q.redis.exists(`${q.base}:corrupt:bad`)).toBe(1);

@@ -74,7 +74,9 @@ const worker = new Worker(
       (typeof behaviour.stall === "object" && i % behaviour.stall.every === 0 && !stalled.has(scope));
     if (stall) {
       stalled.add(scope);
-      if (behaviour.fenced === true) {
+      // With `fenced`, a write before the wait and a (late) one after it, both recorded.
+      const write = async () => {
+        if (behaviour.fenced !== true) return;
         record({
           kind: "fenced",
           holder,
@@ -82,18 +84,11 @@ const worker = new Worker(
           token,
           result: await fenced.fencedWrite(scope, token, holder),
         });
-      }
+      };
+      await write();
       // Outlives its claim: only the signal ends the wait (or the OS, for SIGKILL).
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-      if (behaviour.fenced === true) {
-        record({
-          kind: "fenced",
-          holder,
-          scope,
-          token,
-          result: await fenced.fencedWrite(scope, token, holder),
-        });
-      }
+      await write();
       await sleep(30);
       return done("ok");
     }
