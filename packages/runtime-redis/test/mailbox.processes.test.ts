@@ -7,7 +7,7 @@
 // "cluster" holding its last order's desired state.
 
 import type { Mailbox as Core } from "@interleave/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { KeyedMailbox } from "../src/mailbox/mailbox.js";
 import {
@@ -33,10 +33,7 @@ function lcg(seed: number): () => number {
 }
 
 describe("keyed mailbox: several service-instance processes on one Redis", () => {
-  const redis = useRedis();
-  afterAll(async () => {
-    await killMailboxProcesses();
-  });
+  const redis = useRedis({}, killMailboxProcesses);
 
   it("3 instances, 20 stacks, 300 orders with supersession: the merged history keeps every property", async () => {
     const name = "orders";

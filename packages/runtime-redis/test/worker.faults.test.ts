@@ -7,7 +7,7 @@
 // timeout, never by a timed assertion.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type ClaimedItem, ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
@@ -90,10 +90,7 @@ async function producer(redis: TestRedis, name: string) {
 }
 
 describe("worker process faults", () => {
-  const redis = useRedis();
-  afterAll(async () => {
-    await killWorkerProcesses();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   it(
     "a worker process SIGKILLed mid-handler: its claims expire, a worker in this process completes the items, nothing is lost",
@@ -299,10 +296,7 @@ describe("worker process faults", () => {
 });
 
 describe("worker process faults: Redis restarted with the append-only file on", () => {
-  const redis = useRedis({ appendonly: true });
-  afterAll(async () => {
-    await killWorkerProcesses();
-  });
+  const redis = useRedis({ appendonly: true }, killWorkerProcesses);
 
   it(
     "enqueued and claimed items survive the restart; the workers reconnect and finish everything",
@@ -348,10 +342,7 @@ describe("worker process faults: Redis restarted with the append-only file on", 
 });
 
 describe("worker process faults: Redis restarted without persistence", () => {
-  const redis = useRedis();
-  afterAll(async () => {
-    await killWorkerProcesses();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   // Documented behaviour: with the append-only file off, a restart loses the queue: its config, items, claims,
   // dead letters and token counter. The workers do not crash: they reconnect and report

@@ -7,7 +7,7 @@
 // every enqueued scope was acked or dead-lettered; fencing tokens strictly increase per item.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
@@ -23,10 +23,7 @@ const CONFIG: Core.Config = queueConfig({
 });
 
 describe("several processes × several workers on one Redis", () => {
-  const redis = useRedis();
-  afterAll(async () => {
-    await killWorkerProcesses();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   it("3 worker processes × concurrency 4, 150 scopes with re-enqueues: the merged history keeps every property", async () => {
     const name = "processes";

@@ -8,15 +8,17 @@ export * from "../../src/testing/index.js";
 
 /**
  * A private Redis for the calling test file (or `describe` block): started in a `beforeAll`, stopped in an
- * `afterAll` (after the file's own `afterAll` hooks, which run first). The returned object stands for the
- * server once it is started; reading it before (at module load) throws.
+ * `afterAll` after `cleanup` (e.g. killing the block's child processes) and after the block's own `afterAll`
+ * hooks, which run first. The returned object stands for the server once it is started; reading it before
+ * (at module load) throws.
  */
-export function useRedis(options: RedisOptions = {}): TestRedis {
+export function useRedis(options: RedisOptions = {}, cleanup?: () => Promise<void>): TestRedis {
   let current: TestRedis | undefined;
   beforeAll(async () => {
     current = await startRedis(options);
   });
   afterAll(async () => {
+    await cleanup?.();
     await current?.stop();
   });
   return new Proxy({} as TestRedis, {
