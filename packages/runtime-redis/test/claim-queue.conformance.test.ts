@@ -8,7 +8,7 @@ import { ClaimQueue as Core } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
-import { queueConfig } from "./support/queue-config.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = queueConfig({
@@ -102,7 +102,7 @@ describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () =>
         let lastAtMs = 0;
         for (const cmd of commands) {
           if (cmd._tag === "Sleep") {
-            await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+            await sleep(cmd.ms); // so claims expire and backoffs pass
             continue;
           }
           if (cmd._tag === "AckAndClaim") {

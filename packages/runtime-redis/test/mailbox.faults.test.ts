@@ -89,17 +89,22 @@ async function setup(name: string, appendonly = false, leaseTtlMs = LEASE_TTL_MS
       const take = records().find((r) => r.kind === "take" && r.id === id);
       return take === undefined ? undefined : instances.find((p) => p.instance === take.instance);
     });
-  return { redis, submitter, instances, submissions, submit, records, drained, finals, taker };
+  /** Submits a stalling Replace `id` on key "stack" and resolves with its instance once it wrote once. */
+  const stalled = async (id: string) => {
+    await submit({ id, key: "stack", kind: "Replace", payload: { version: 1, stall: true } });
+    const instance = await taker(id);
+    await until(`${id}'s first write`, () =>
+      records().some((r) => r.kind === "write" && r.id === id) ? true : undefined,
+    );
+    return instance;
+  };
+  return { redis, submitter, instances, submissions, submit, records, drained, finals, taker, stalled };
 }
 
 describe("keyed mailbox faults with real processes", () => {
   it("SIGKILL of the instance running an order: its lease expires, the next order proceeds, the final state is right", async () => {
     const s = await setup("kill");
-    await s.submit({ id: "k1", key: "stack", kind: "Replace", payload: { version: 1, stall: true } });
-    const victim: MailboxProcess = await s.taker("k1");
-    await until("k1's first write", () =>
-      s.records().some((r) => r.kind === "write" && r.id === "k1") ? true : undefined,
-    );
+    const victim: MailboxProcess = await s.stalled("k1");
     victim.kill("SIGKILL");
     await victim.exited;
     // Queued behind k1 (the policy queues a Resume behind a Replace); also other stacks go on.
@@ -116,11 +121,7 @@ describe("keyed mailbox faults with real processes", () => {
 
   it("SIGSTOP past the lease, then SIGCONT: the handler is aborted and its late fenced write is rejected", async () => {
     const s = await setup("stop");
-    await s.submit({ id: "s1", key: "stack", kind: "Replace", payload: { version: 1, stall: true } });
-    const paused: MailboxProcess = await s.taker("s1");
-    await until("s1's first write", () =>
-      s.records().some((r) => r.kind === "write" && r.id === "s1") ? true : undefined,
-    );
+    const paused: MailboxProcess = await s.stalled("s1");
     paused.kill("SIGSTOP");
     await s.submit({ id: "s2", key: "stack", kind: "Pause", payload: { version: 2 } });
     // The other instance reaps s1's expired lease and runs s2 to its end.

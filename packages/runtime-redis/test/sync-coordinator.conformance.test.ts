@@ -11,6 +11,7 @@ import { SyncCoordinator as Core } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator/sync-coordinator.js";
+import { sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
 const BASE = { legacyTtlMs: 6, mrCountMax: 2, pendingPerMrMax: 2 };
@@ -74,7 +75,7 @@ describe("SyncCoordinator on Redis conforms to the core SyncCoordinator (propert
           let lastAtMs = 0;
           for (const cmd of commands) {
             if (cmd._tag === "Sleep") {
-              await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+              await sleep(cmd.ms); // so markers expire
               continue;
             }
             const { atMs, result, effects } = await coordinator.apply(cmd);
