@@ -7,7 +7,8 @@ import { AssertionError, type FencedResource } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { CorruptValueError } from "../shared/errors.js";
 import { taggedKey, validatePrefix } from "../shared/keys.js";
-import { parseStoredInt, replyInt, scriptSet } from "../shared/redis-script.js";
+import { parseStoredInt, scriptSet } from "../shared/redis-script.js";
+import { decodeFencedReply } from "./fenced-codec.js";
 
 /** Largest value accepted by {@link RedisFencedResource.fencedWrite}, in bytes of UTF-8: a bound on what one write stores. */
 export const FENCED_VALUE_BYTES_MAX = 1024 * 1024;
@@ -104,21 +105,6 @@ export class RedisFencedResource<R extends Redis | Cluster = Redis> {
     if (typeof token !== "number" || !Number.isSafeInteger(token)) {
       throw new AssertionError(`token must be an integer, got ${JSON.stringify(token) ?? String(token)}`);
     }
-    const script = "fenced-write-1";
-    const reply = await scripts.run(this.redis, script, [key], [op, token, value]);
-    switch (reply[0]) {
-      case "Accepted":
-        return { _tag: "Accepted", token: replyInt(reply, 1, script) };
-      case "Fenced":
-        return { _tag: "Fenced", token: replyInt(reply, 1, script) };
-      case "StaleToken":
-        return {
-          _tag: "StaleToken",
-          token: replyInt(reply, 1, script),
-          highestToken: replyInt(reply, 2, script),
-        };
-      default:
-        throw new Error(`${script} replied with unknown tag ${JSON.stringify(reply[0])}`);
-    }
+    return decodeFencedReply(await scripts.run(this.redis, "fenced-write-1", [key], [op, token, value]));
   }
 }
