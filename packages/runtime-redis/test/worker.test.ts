@@ -58,7 +58,9 @@ describe("Worker", () => {
     const old = track(
       new Worker(q, async () => "ok", { holder: "old", heartbeatEveryMs: 7, pollEveryMs: 9 }),
     );
-    expect([old.heartbeatIntervalMs, old.pollIntervalMs]).toEqual([7, 9]);
+    expect([old.heartbeatIntervalMs, old.pollIntervalMs, old.heartbeatEveryMs, old.pollEveryMs]).toEqual([
+      7, 9, 7, 9,
+    ]);
     const none = track(new Worker(q, async () => "ok", { holder: "none", heartbeatIntervalMs: null }));
     expect(none.heartbeatIntervalMs).toBeNull();
     expect(() => new Worker(q, async () => "ok", { holder: "bad", pollEveryMs: 0 })).toThrow(/pollEveryMs/);

@@ -136,6 +136,16 @@ export class Worker<R extends Redis | Cluster = Redis> {
   private readonly loopDone: Promise<void>;
   private closed: Promise<void> | null = null;
 
+  /** @deprecated use {@link Worker.heartbeatIntervalMs} (docs/deprecations.md). */
+  get heartbeatEveryMs(): number | null {
+    return this.heartbeatIntervalMs;
+  }
+
+  /** @deprecated use {@link Worker.pollIntervalMs} (docs/deprecations.md). */
+  get pollEveryMs(): number {
+    return this.pollIntervalMs;
+  }
+
   constructor(
     readonly queue: ClaimQueue<R>,
     private readonly handler: Handler,

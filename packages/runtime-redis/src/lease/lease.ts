@@ -150,6 +150,11 @@ export class LeaseManager<R extends Redis | Cluster = Redis> {
     scripts.define(redis);
   }
 
+  /** @deprecated use {@link LeaseManager.heartbeatIntervalMs} (docs/deprecations.md). */
+  get renewEveryMs(): number {
+    return this.heartbeatIntervalMs;
+  }
+
   /** The Redis key of lease `name`: `${prefix}:{${name}}:lease`. @throws `InvalidNameError`. */
   key(name: string): string {
     return taggedKey(this.prefix, "lease name", name, "lease");
