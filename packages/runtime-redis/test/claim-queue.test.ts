@@ -3,37 +3,27 @@
 // malformed items moved aside with a typed error, counts per state, prefix isolation, a flushed config.
 
 import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ClaimQueue,
-  ClaimQueueConfigMismatchError,
-  ClaimQueueNotInitializedError,
-  PayloadTooLargeError,
-} from "../src/claim-queue.js";
-import { CorruptValueError } from "../src/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
+import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
+import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
+import { queueConfig } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 30_000,
   heartbeatIntervalMs: 10_000,
-  maxAttempts: 3,
   retryBackoffBaseMs: 60_000,
   retryBackoffCapMs: 120_000,
   claimBatchSizeMax: 10,
   itemCountMax: 100,
-};
+});
 
 describe("ClaimQueue on Redis", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let n = 0;
   const open = (extra: Partial<Parameters<typeof ClaimQueue.open>[1]> = {}) =>
     ClaimQueue.open(redis.client(), { name: `q${++n}`, config: CONFIG, ...extra });
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("stores its config once and rejects a client with a different config", async () => {
     const q = await open();
@@ -44,8 +34,10 @@ describe("ClaimQueue on Redis", () => {
       name: q.name,
       config: { ...CONFIG, maxAttempts: 4 },
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError);
-    expect((err as ClaimQueueConfigMismatchError).field).toBe("maxAttempts");
+    expect(err).toBeInstanceOf(ConfigMismatchError);
+    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError); // the deprecated name still matches
+    expect((err as ConfigMismatchError).machine).toBe("claim queue");
+    expect((err as ConfigMismatchError).field).toBe("maxAttempts");
   });
 
   it("rejects an invalid config with the core's InvalidConfigError naming the field", async () => {
@@ -127,7 +119,9 @@ describe("ClaimQueue on Redis", () => {
   it("refuses to act when the config was flushed, with a typed error", async () => {
     const q = await open();
     await q.redis.del(`${q.base}:config`);
+    await expect(q.enqueue("s")).rejects.toBeInstanceOf(NotInitializedError);
     await expect(q.enqueue("s")).rejects.toBeInstanceOf(ClaimQueueNotInitializedError);
+    await expect(q.enqueue("s")).rejects.toMatchObject({ machine: "claim queue" });
   });
 
   it("rejects a batchSize outside [1, claimBatchSizeMax]", async () => {

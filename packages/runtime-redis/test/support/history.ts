@@ -5,7 +5,7 @@
 // worker.processes.test.ts and worker.faults.test.ts (worker processes).
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import type { WorkerRecord } from "../../src/worker.js";
+import type { WorkerRecord } from "../../src/claim-queue/worker.js";
 
 /** One recorded operation: a worker's record, or a producer's enqueue with its server time (ms). */
 export type HistoryEntry =
