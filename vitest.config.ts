@@ -24,7 +24,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "scenarios/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "scenarios/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
