@@ -66,7 +66,7 @@ async function runOurs(
     config: {
       leaseTtlMs: 30_000,
       heartbeatIntervalMs: 10_000,
-      maxAttempts: 3,
+      attemptsMax: 3,
       retryBackoffBaseMs: 1_000,
       retryBackoffCapMs: 60_000,
       claimBatchSizeMax: 64,

@@ -74,7 +74,7 @@ export const PORTED_VARIANTS: Readonly<Record<string, { expect: "violation" | "p
  * Merge-check intervals drawn per run: a run ends by `resetByMs` (done, or the liveness deadline), and the
  * observer draws one interval at t = 0 and one after each check, at most one check per shortest interval.
  */
-const MERGE_CHECKS_MAX = Math.floor(params.resetByMs / Math.min(...params.mergeCheckEveryMs.values)) + 1;
+const MERGE_CHECKS_MAX = Math.floor(params.resetByMs / Math.min(...params.mergeCheckIntervalMs.values)) + 1;
 /**
  * Reset-worker pickups drawn per run. Entry-check: two enqueues at ScheduleReset, then at most two drains
  * (a FinishSync that leaves no sync running) of at most two resets each: 6. Serial and legacy: 2. Reaching
@@ -91,7 +91,7 @@ export interface Draws {
   /** Per push (A, B): whether the sync raises before touching the rules. */
   readonly syncOutcome: readonly ["ok" | "failed", "ok" | "failed"];
   /** The merge check's successive intervals (ms), `MERGE_CHECKS_MAX` of them. */
-  readonly mergeCheckEveryMs: readonly number[];
+  readonly mergeCheckIntervalMs: readonly number[];
   /** Successive reset workers' pickup delays (ms), in the order the workers start, `RESET_JOBS_MAX` of them. */
   readonly pickupDelayMs: readonly number[];
 }
@@ -126,7 +126,7 @@ function drawsArbitrary(p: typeof params): fc.Arbitrary<Draws> {
     pushGapMs: delayArbitrary(p.pushGapMs),
     syncDurationMs: fc.tuple(sync, sync),
     syncOutcome: fc.tuple(outcome, outcome),
-    mergeCheckEveryMs: fc.array(delayArbitrary(p.mergeCheckEveryMs), {
+    mergeCheckIntervalMs: fc.array(delayArbitrary(p.mergeCheckIntervalMs), {
       minLength: MERGE_CHECKS_MAX,
       maxLength: MERGE_CHECKS_MAX,
     }),
@@ -412,7 +412,7 @@ class PortRun {
         ms = this.draws.syncDurationMs[this.pushIndex(proc)];
         break;
       case "next merge check":
-        ms = this.draws.mergeCheckEveryMs[this.mergeChecksDrawn++];
+        ms = this.draws.mergeCheckIntervalMs[this.mergeChecksDrawn++];
         if (ms === undefined) throw new ModelError(`more than ${MERGE_CHECKS_MAX} merge checks in one run`);
         break;
       case "pickup":

@@ -128,8 +128,8 @@ export interface TaskDepsModelOptions {
   readonly tasks?: Readonly<Record<string, readonly string[]>>;
   /** Workers `w1..wW`; a worker may run several tasks. Default 2. */
   readonly workers?: number;
-  /** The queue's `maxConcurrency`. Default 2. */
-  readonly maxConcurrency?: number;
+  /** The queue's `concurrencyMax`. Default 2. */
+  readonly concurrencyMax?: number;
   /** The queue's `taskCountMax`. Default: one less than the number of tasks (so `Rejected` is reachable). */
   readonly taskCountMax?: number;
   /** One `tick` advances the clock by this much. Default 1,000. */
@@ -184,7 +184,7 @@ export const TASK_DEPS_CACHE_SLOTS = 1 << 10;
 /** Invariant: a claim waits for every enqueued dependency (fail-open on one not enqueued, as the seed's). */
 export const TD_DEPS_DONE =
   "no task is claimed while a dependency of it that is enqueued is not done (an unknown one holds nothing back)";
-export const TD_CONCURRENCY = "at most maxConcurrency tasks run at once";
+export const TD_CONCURRENCY = "at most concurrencyMax tasks run at once";
 export const TD_CYCLE_BLOCKED = "a task on a dependency cycle is reported Blocked";
 export const TD_CYCLE_CLAIM = "no task is claimed while it is on a dependency cycle";
 export const TD_AVAILABLE = "a deferred task is not claimed before its availableAtMs";
@@ -242,7 +242,7 @@ const STATUS_CODES: Readonly<Record<TaskDeps.Status, number>> = {
  * - {@link TD_DEPS_DONE}: a Claimed task's dependencies that are enqueued are all done (a dependency on an id
  *   not enqueued holds nothing back: the seed's fail-open `is_task_ready`).
  * - {@link TD_CONCURRENCY}: tasks with status running, and tasks workers believe they run with the queue
- *   agreeing, are at most `maxConcurrency`.
+ *   agreeing, are at most `concurrencyMax`.
  * - {@link TD_CYCLE_BLOCKED}: every task on a dependency cycle among the enqueued tasks is blocked, and the
  *   Enqueue that closes a cycle answers `Blocked` with a true cycle through the new task (any other Enqueue
  *   answers otherwise).
@@ -256,7 +256,7 @@ const STATUS_CODES: Readonly<Record<TaskDeps.Status, number>> = {
  * - {@link TD_ONE_WORKER}: at most one worker believes it runs a task, and a running task's worker is one.
  * - {@link TD_NON_HOLDER}: a Finish or Defer by a worker that does not run the task leaves the queue alone.
  * - {@link TD_WORK_CONSERVING}: `NothingClaimable` `none-ready` only when no queued task is ready, `no-slot`
- *   only when `maxConcurrency` tasks run.
+ *   only when `concurrencyMax` tasks run.
  * - {@link TD_REFUSAL}: a `NothingClaimable`'s `waiting` is exactly the queued tasks with an enqueued
  *   dependency not done, and its `nextAvailableAtMs` the earliest future `availableAtMs` of the other queued
  *   tasks (the seed's waiting line, and when to poll again).
@@ -295,7 +295,7 @@ export function taskDepsModel(
     }),
   );
   const workers = sizeOption(options.workers, 2, "workers");
-  const maxConcurrency = sizeOption(options.maxConcurrency, 2, "maxConcurrency");
+  const concurrencyMax = sizeOption(options.concurrencyMax, 2, "concurrencyMax");
   const taskCountMax = sizeOption(options.taskCountMax, Math.max(1, n - 1), "taskCountMax");
   const stepMs = sizeOption(options.stepMs, 1_000, "stepMs");
   const horizonMs = sizeOption(options.horizonMs, 3_000, "horizonMs");
@@ -317,7 +317,7 @@ export function taskDepsModel(
     (q: TaskDeps.State, into) => fingerprintQueue(q, ids, index, into),
     { slots: options.cacheSlots ?? TASK_DEPS_CACHE_SLOTS },
   );
-  const queue0 = queues.wrap(TaskDeps.initial({ maxConcurrency, taskCountMax }));
+  const queue0 = queues.wrap(TaskDeps.initial({ concurrencyMax, taskCountMax }));
   const cycles = cycleMasks(deps);
 
   const alphabet: TaskDepsInput[] = [{ op: "tick" }];
@@ -438,7 +438,7 @@ export function taskDepsModel(
     r: Extract<TaskDeps.Result, { _tag: "NothingClaimable" }>,
     atMs: number,
   ): number => {
-    const noSlot = countRunning(q) >= maxConcurrency;
+    const noSlot = countRunning(q) >= concurrencyMax;
     let anyReady = false;
     let waiting = 0;
     let nextAvailableAtMs: number | null = null;
@@ -607,7 +607,7 @@ export function taskDepsModel(
                 believed++;
             }
           }
-          return countRunning(q) <= maxConcurrency && believed <= maxConcurrency;
+          return countRunning(q) <= concurrencyMax && believed <= concurrencyMax;
         },
       },
       {
@@ -788,7 +788,7 @@ const SOURCE =
   "shared/seeds/001_fd4d1e9648c828d1.txt (ORCH-026 Level B); shared/seeds/004_1b9ac3a108b9e833.txt (defer)";
 
 const DESCRIPTION =
-  "4 tasks (A; B after A and C; C and D on a cycle), taskCountMax 3, 2 workers, maxConcurrency 2: Enqueue (any order, twice), Claim, Finish done/failed and Defer (+0 s, +2 s) by any worker for any task, Requeue; 1 s ticks to 3 s";
+  "4 tasks (A; B after A and C; C and D on a cycle), taskCountMax 3, 2 workers, concurrencyMax 2: Enqueue (any order, twice), Claim, Finish done/failed and Defer (+0 s, +2 s) by any worker for any task, Requeue; 1 s ticks to 3 s";
 
 /** The fixed queue (ORCH-026's dependency gate with cycle detection): every invariant in every state. */
 export const taskDepsChecked = defineModel({

@@ -84,7 +84,7 @@ export const params = {
   /** Probability that a sync fails before touching the rules (the coordinator's ensure block must still drain). */
   syncFailureWeight: 0.1,
   /** Between two merge checks (a user or the merge train looking at the MR). */
-  mergeCheckEveryMs: uniform(500, 1_500, 500),
+  mergeCheckIntervalMs: uniform(500, 1_500, 500),
   /** Sidekiq pickup delay of the reset worker, on top of the enqueue delay (never zero: a job is picked up, not run inline). */
   pickupDelayMs: uniform(100, 1_000, 100),
   coordinator: {
@@ -248,7 +248,7 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
 
   world.process("merge-check", function* () {
     for (;;) {
-      yield* sleep(p.mergeCheckEveryMs, "next merge check");
+      yield* sleep(p.mergeCheckIntervalMs, "next merge check");
       yield* tx(mrRef, { _tag: "MergeCheck" });
     }
   });

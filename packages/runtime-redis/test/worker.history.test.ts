@@ -38,7 +38,7 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
           {
             scope: "s",
             token,
-            claimedUntilMs: atMs + 100,
+            expiresAtMs: atMs + 100,
             attemptCount: 0,
             updatedAtMs: atMs,
             reclaimed: false,

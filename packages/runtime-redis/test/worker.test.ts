@@ -31,7 +31,7 @@ describe("Worker", () => {
   const redis = useRedis();
   let n = 0;
   const workers: Worker[] = [];
-  const open = (config: Partial<Core.Config> = {}) =>
+  const open = (config: Partial<Core.ResolvedConfig> = {}) =>
     ClaimQueue.open(redis.client(), { name: `w${++n}`, config: { ...CONFIG, ...config } });
   const track = (w: Worker) => {
     workers.push(w);
@@ -161,7 +161,7 @@ describe("Worker", () => {
     });
   });
 
-  it("retries with the core's capped backoff, then dead-letters at maxAttempts; fail and throw are handled", async () => {
+  it("retries with the core's capped backoff, then dead-letters at attemptsMax; fail and throw are handled", async () => {
     const q = await open();
     await q.enqueue("flaky");
     await q.enqueue("doomed");

@@ -35,7 +35,7 @@ export function decodeItem(key: string, scope: string, fields: Readonly<Record<s
       holder: fields.h,
       token: intField(key, fields, "t"),
       claimedAtMs: intField(key, fields, "c"),
-      claimedUntilMs: intField(key, fields, "x"),
+      expiresAtMs: intField(key, fields, "x"),
     };
   } else if (fields.t !== undefined || fields.c !== undefined || fields.x !== undefined) {
     throw new CorruptValueError(key, "claim fields without a holder");
@@ -87,7 +87,7 @@ export function decodeOwnerResult(reply: readonly unknown[], scope: string): Cla
   const tag = replyString(reply, 1, OWNER);
   switch (tag) {
     case "Renewed":
-      return { _tag: "Renewed", scope, claimedUntilMs: replyInt(reply, 2, OWNER) };
+      return { _tag: "Renewed", scope, expiresAtMs: replyInt(reply, 2, OWNER) };
     case "Acked":
       return {
         _tag: "Acked",

@@ -19,9 +19,11 @@ export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
  * Options of {@link ClaimQueue.open}.
  *
  * - `name`: the queue's name, inside the hash tag (no `{` `}`).
- * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`; stored in Redis on first
- *   open, and every later open must give the same values). Its `leaseTtlMs` goes to Redis with every call that
- *   grants or renews a claim, as for every machine of this runtime.
+ * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`, which still accepts the
+ *   deprecated `maxAttempts` for `attemptsMax`; stored in Redis on first open, and every later open must give
+ *   the same values). Its `leaseTtlMs` goes to Redis with every call that grants or renews a claim, as for
+ *   every machine of this runtime. A queue whose config the release before the rename stored (with
+ *   `maxAttempts`) is refused with a `ConfigMismatchError` naming `attemptsMax`.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
  * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
  */
@@ -86,7 +88,7 @@ const MACHINE: Machine = "claim queue";
 const CONFIG_FIELDS = [
   "leaseTtlMs",
   "heartbeatIntervalMs",
-  "maxAttempts",
+  "attemptsMax",
   "retryBackoffBaseMs",
   "retryBackoffCapMs",
   "claimBatchSizeMax",
@@ -108,8 +110,8 @@ type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
  * for (const item of items) await queue.ack(item.scope, item.token);
  */
 export class ClaimQueue<R extends Redis | Cluster = Redis> {
-  /** The validated core config. */
-  readonly config: Core.Config;
+  /** The validated core config (deprecated field names resolved: `attemptsMax`, never `maxAttempts`). */
+  readonly config: Core.ResolvedConfig;
   /** The key prefix. */
   readonly prefix: string;
   /** The queue name. */
@@ -208,7 +210,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /**
    * The core's Claim: `holder` takes up to `batchSize` claimable items (order `notBeforeMs`, `enqueuedAtMs`,
-   * `scope`), each with a fresh fencing token and a claim valid until `claimedUntilMs` (server ms). Malformed
+   * `scope`), each with a fresh fencing token and a claim valid until `expiresAtMs` (server ms). Malformed
    * items met on the way are moved aside (to `${base}:corrupt:<scope>`, never deleted) and returned in
    * `corrupt`.
    *
@@ -276,7 +278,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       const granted: Core.Granted = {
         scope: replyString(reply, i, script),
         token: replyInt(reply, i + 1, script),
-        claimedUntilMs: replyInt(reply, i + 2, script),
+        expiresAtMs: replyInt(reply, i + 2, script),
         attemptCount: replyInt(reply, i + 3, script),
         updatedAtMs: replyInt(reply, i + 4, script),
         reclaimed: replyInt(reply, i + 5, script) === 1,
@@ -298,7 +300,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
   }
 
-  /** The core's Heartbeat: `Renewed{claimedUntilMs}` for the owner of `token`, else `NotOwner`. */
+  /** The core's Heartbeat: `Renewed{expiresAtMs}` for the owner of `token`, else `NotOwner`. */
   heartbeat(scope: string, token: number): Promise<Timed<Core.Result>> {
     return this.owner("Heartbeat", scope, token, "");
   }
@@ -313,7 +315,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /**
    * The core's Retry: `Retried{attemptCount, notBeforeMs}` (capped exponential backoff, the core's
-   * `backoffMs`), `DeadLettered` at `maxAttempts`, or `NotOwner`.
+   * `backoffMs`), `DeadLettered` at `attemptsMax`, or `NotOwner`.
    */
   retry(scope: string, token: number, error: string): Promise<Timed<Core.Result>> {
     return this.owner("Retry", scope, token, error);

@@ -10,7 +10,7 @@ import type { CorruptValueError } from "../shared/errors.js";
 import { renamedOption } from "../shared/options.js";
 import type { ClaimedItem, ClaimOutcome, ClaimQueue, Timed } from "./claim-queue.js";
 
-/** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at the queue's maxAttempts); `{ fail }` dead-letters. */
+/** What a handler decides: `"ok"` acks; `{ retry }` retries with backoff (or dead-letters at the queue's attemptsMax); `{ fail }` dead-letters. */
 export type HandlerOutcome = "ok" | { readonly retry: string } | { readonly fail: string };
 
 /** A claimed item handed to a handler: the grant (scope, fencing token, validity, attempts, payload) and the holder. */
@@ -274,7 +274,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
         atMs: outcome.atMs,
         result: outcome.result,
       });
-      this.start(item, sentAt + (item.claimedUntilMs - outcome.atMs));
+      this.start(item, sentAt + (item.expiresAtMs - outcome.atMs));
     }
   }
 
@@ -313,7 +313,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
           (timed) => {
             if (timed === undefined || settled || controller.signal.aborted || running.released) return;
             if (timed.result._tag === "Renewed") {
-              armValidity(sentAt + (timed.result.claimedUntilMs - timed.atMs));
+              armValidity(sentAt + (timed.result.expiresAtMs - timed.atMs));
             } else {
               lose("a heartbeat found another claim (NotOwner)");
             }

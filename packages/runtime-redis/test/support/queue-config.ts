@@ -3,12 +3,12 @@
 
 import type { ClaimQueue } from "@interleave/core";
 
-/** A core `ClaimQueue.Config` for tests: `overrides` on top of a 400 ms lease, a 50 ms heartbeat, 3 attempts. */
-export function queueConfig(overrides: Partial<ClaimQueue.Config> = {}): ClaimQueue.Config {
+/** A core `ClaimQueue.ResolvedConfig` for tests: `overrides` on top of a 400 ms lease, a 50 ms heartbeat, 3 attempts. */
+export function queueConfig(overrides: Partial<ClaimQueue.ResolvedConfig> = {}): ClaimQueue.ResolvedConfig {
   return {
     leaseTtlMs: 400,
     heartbeatIntervalMs: 50,
-    maxAttempts: 3,
+    attemptsMax: 3,
     retryBackoffBaseMs: 10,
     retryBackoffCapMs: 20,
     claimBatchSizeMax: 8,

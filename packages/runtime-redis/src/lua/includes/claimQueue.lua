@@ -6,12 +6,12 @@
 --   <base>:ready         zset   unclaimed items and items whose claim expired, score notBeforeMs,
 --                               member = 16-digit zero-padded enqueuedAtMs .. ":" .. scope, so ZRANGEBYSCORE
 --                               gives the core's claim order (notBeforeMs, enqueuedAtMs, scope)
---   <base>:claimed       zset   claimed items, score the claim's expiry (the core's claimedUntilMs), member scope
+--   <base>:claimed       zset   claimed items, score the claim's expiry (the core's expiresAtMs), member scope
 --   <base>:token         string the last fencing token granted (INCR); the core's nextToken is this + 1
 --   <base>:dead          hash   scope -> "attemptCount:atMs:lastError" (the core's deadLetters)
 --   <base>:item:<scope>  hash   e eventCount, q enqueuedAtMs, u updatedAtMs, a attemptCount, n notBeforeMs,
 --                               w enqueuedWhileClaimed (0|1), l lastError (absent = null), p payload (absent =
---                               none), and while claimed: h holder, t token, c claimedAtMs, x the claim's expiry (claimedUntilMs)
+--                               none), and while claimed: h holder, t token, c claimedAtMs, x the claim's expiry (expiresAtMs)
 --   <base>:corrupt       set    scopes whose item hash was malformed; the hash moved to <base>:corrupt:<scope>
 -- Every item is in exactly one of ready and claimed, so the item count is ZCARD ready + ZCARD claimed.
 -- The claim TTL comes with each call that grants or renews a claim (ARGV leaseTtlMs, the caller's validated
@@ -28,10 +28,11 @@ local function ready_member(q, scope)
   return pad16(q) .. ':' .. scope
 end
 
--- Reads the config hash: a table of numbers, or nil when the queue has no config. The fields the scripts
--- use, with the rule's names (qualifiers last); the stored hash keeps the core Config's field names.
+-- Reads the config hash: a table of numbers, or nil when the queue has no config (also when the hash is one the
+-- release before the rename wrote, with maxAttempts: ClaimQueue.open refuses that one as a config mismatch).
+-- The fields the scripts use, with the core Config's names.
 local function read_config(key)
-  local v = redis.call('HMGET', key, 'maxAttempts', 'retryBackoffBaseMs', 'retryBackoffCapMs',
+  local v = redis.call('HMGET', key, 'attemptsMax', 'retryBackoffBaseMs', 'retryBackoffCapMs',
     'claimBatchSizeMax', 'itemCountMax')
   if not v[1] then return nil end
   return {

@@ -32,7 +32,7 @@
 local function read_config(key)
   local v = redis.call('HMGET', key, 'mrCountMax', 'pendingPerMrMax', 'legacyTtlMs')
   if not v[1] then return nil end
-  return {mrMax = tonumber(v[1]), pendingMax = tonumber(v[2]), ttl = tonumber(v[3])}
+  return {mrCountMax = tonumber(v[1]), pendingPerMrMax = tonumber(v[2]), ttl = tonumber(v[3])}
 end
 
 local function is_list_of_strings(t)
@@ -140,7 +140,7 @@ local function admit(config, key, mr, at)
   if bad then return nil, bad end
   if existing ~= nil then return {entry = existing, sweep = {}}, nil end
   local count = redis.call('HLEN', key)
-  if count < config.mrMax then return {entry = empty_mr(), sweep = {}}, nil end
+  if count < config.mrCountMax then return {entry = empty_mr(), sweep = {}}, nil end
   local all = redis.call('HGETALL', key)
   local sweep = {}
   for i = 1, #all, 2 do
@@ -178,7 +178,7 @@ local function submit(config, e, kind, id)
     e.f = {kind, id}
     return 'ok', {'Run' .. kind, id}
   end
-  if #e.q + 1 > config.pendingMax then return 'full', nil end
+  if #e.q + 1 > config.pendingPerMrMax then return 'full', nil end
   e.q[#e.q + 1] = {kind, id}
   return 'ok', {}
 end
