@@ -3,82 +3,32 @@
 // table, and the table as a Mailbox config. Moved here from packages/core/test/mailbox.test.ts with the policy
 // itself (./policy.ts); the machine's own tests (validation, bounds, fairness, identity) stay in the core.
 
-import { InvalidConfigError, Mailbox } from "@interleave/core";
+import { Mailbox } from "@interleave/core";
 import { describe, expect, it } from "vitest";
+import { expectInvalidConfig } from "../../test/support/invalid-config.js";
+import {
+  complete,
+  drain,
+  expectCancelsInFlight,
+  key,
+  order,
+  pendingIds,
+  run,
+  SHUTDOWN,
+  seedConfig,
+  submit,
+} from "../../test/support/mailbox.js";
 import { membershipPolicy } from "./policy.js";
 
 type State = Mailbox.State;
-type Event = Mailbox.Event;
-type Order = Mailbox.Order;
 
-const config: Mailbox.Config = {
-  policy: membershipPolicy,
-  inFlightMax: 5, // the seed's pond.New(5, 5)
-  pendingPerKeyMax: 16,
-  keylessPendingMax: 4,
-  keyCountMax: 100,
-};
+const config = seedConfig(membershipPolicy);
 
 const KINDS = ["ExistingStack", "DeletedStack", "EnabledStack", "DisabledStack"] as const;
 type Kind = (typeof KINDS)[number];
 
-function order(id: string, key: string | null, kind: string): Order {
-  return { id, key, kind };
-}
-
-function submit(id: string, key: string | null, kind: string): Event {
-  return { _tag: "Submit", order: order(id, key, kind) };
-}
-
-function complete(
-  key: string | null,
-  orderId: string,
-  outcome: "done" | "failed" | "cancelled" = "done",
-): Event {
-  return { _tag: "Complete", key, orderId, outcome };
-}
-
-const SHUTDOWN: Event = { _tag: "Shutdown" };
-
-/** Applies `events` in order, failing on any transition that throws; returns the final state. */
-function run(state: State, ...events: readonly Event[]): State {
-  return events.reduce((current, event) => Mailbox.transition(current, event).state, state);
-}
-
 function start(overrides: Partial<Mailbox.Config> = {}): State {
   return Mailbox.initial({ ...config, ...overrides });
-}
-
-function dispatchedIds(effects: readonly Mailbox.Effect[]): string[] {
-  return effects.flatMap((effect) => (effect._tag === "Dispatch" ? [effect.order.id] : []));
-}
-
-function key(state: State, name: string): Mailbox.KeyState | undefined {
-  return Object.hasOwn(state.keys, name) ? state.keys[name] : undefined;
-}
-
-function pendingIds(state: State, name: string): string[] {
-  return key(state, name)?.pending.map((queued) => queued.id) ?? [];
-}
-
-/** Completes the in-flight order of each key in turn until nothing is in flight; returns the dispatch order. */
-function drain(state: State): { readonly state: State; readonly dispatched: readonly string[] } {
-  const dispatched: string[] = [];
-  let current = state;
-  for (let guard = 0; current.inFlightCount > 0; guard += 1) {
-    expect(guard).toBeLessThan(1_000);
-    const [name, entry] = Object.entries(current.keys).find(([, value]) => value.inFlight !== null) ?? [];
-    const keylessId = Object.keys(current.keyless)[0];
-    const event =
-      name !== undefined && entry?.inFlight
-        ? complete(name, entry.inFlight.order.id)
-        : complete(null, keylessId!);
-    const step = Mailbox.transition(current, event);
-    expect(step.result._tag).toBe("Completed");
-    dispatched.push(...dispatchedIds(step.effects));
-    current = step.state;
-  }
-  return { state: current, dispatched };
 }
 
 describe("Mailbox with seed 003's membership policy", () => {
@@ -125,16 +75,7 @@ describe("Mailbox with seed 003's membership policy", () => {
     it("a newer snapshot cancels the in-flight one and replaces the pending one", () => {
       const inFlight = run(start(), submit("e1", "s1", "ExistingStack"));
       const second = Mailbox.transition(inFlight, submit("e2", "s1", "ExistingStack"));
-      expect(second.result).toEqual({
-        _tag: "Accepted",
-        orderId: "e2",
-        dispatched: false,
-        superseded: [],
-        cancelled: "e1",
-      });
-      expect(second.effects).toEqual([
-        { _tag: "Cancel", key: "s1", orderId: "e1", reason: "superseded", by: "e2" },
-      ]);
+      expectCancelsInFlight(second, "s1", "e1", "e2");
       const third = Mailbox.transition(second.state, submit("e3", "s1", "ExistingStack"));
       expect(third.result).toEqual({
         _tag: "Accepted",
@@ -403,15 +344,7 @@ describe("Mailbox with seed 003's membership policy", () => {
       ],
     ])("refuses %o naming the field %s", (override, field, message) => {
       const bad = { ...config, ...override } as Mailbox.Config;
-      let error: unknown;
-      try {
-        Mailbox.initial(bad);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(InvalidConfigError);
-      expect((error as InvalidConfigError).field).toBe(field);
-      expect((error as InvalidConfigError).message).toContain(message);
+      expectInvalidConfig(() => Mailbox.initial(bad), field, message, { contains: true });
     });
   });
 });

@@ -7,8 +7,8 @@
 import { Mailbox } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../../../test/support/deep-freeze.js";
 import { dedupePolicy, KINDS, supersedePolicy } from "./mailbox-fixtures.js";
-import { deepFreeze } from "./support.js";
 
 type State = Mailbox.State;
 type Event = Mailbox.Event;

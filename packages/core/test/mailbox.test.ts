@@ -5,77 +5,28 @@
 
 import { AssertionError, InvalidConfigError, type Machine, Mailbox } from "@interleave/core";
 import { describe, expect, it } from "vitest";
+import { expectInvalidConfig } from "../../../test/support/invalid-config.js";
+import {
+  complete,
+  dispatchedIds,
+  drain,
+  key,
+  order,
+  pendingIds,
+  run,
+  SHUTDOWN,
+  seedConfig,
+  submit,
+} from "../../../test/support/mailbox.js";
 import { KINDS, supersedePolicy } from "./mailbox-fixtures.js";
 
 type State = Mailbox.State;
 type Event = Mailbox.Event;
-type Order = Mailbox.Order;
 
-const config: Mailbox.Config = {
-  policy: supersedePolicy,
-  inFlightMax: 5, // the seed's pond.New(5, 5)
-  pendingPerKeyMax: 16,
-  keylessPendingMax: 4,
-  keyCountMax: 100,
-};
-
-function order(id: string, key: string | null, kind: string): Order {
-  return { id, key, kind };
-}
-
-function submit(id: string, key: string | null, kind: string): Event {
-  return { _tag: "Submit", order: order(id, key, kind) };
-}
-
-function complete(
-  key: string | null,
-  orderId: string,
-  outcome: "done" | "failed" | "cancelled" = "done",
-): Event {
-  return { _tag: "Complete", key, orderId, outcome };
-}
-
-const SHUTDOWN: Event = { _tag: "Shutdown" };
-
-/** Applies `events` in order, failing on any transition that throws; returns the final state. */
-function run(state: State, ...events: readonly Event[]): State {
-  return events.reduce((current, event) => Mailbox.transition(current, event).state, state);
-}
+const config = seedConfig(supersedePolicy);
 
 function start(overrides: Partial<Mailbox.Config> = {}): State {
   return Mailbox.initial({ ...config, ...overrides });
-}
-
-function dispatchedIds(effects: readonly Mailbox.Effect[]): string[] {
-  return effects.flatMap((effect) => (effect._tag === "Dispatch" ? [effect.order.id] : []));
-}
-
-function key(state: State, name: string): Mailbox.KeyState | undefined {
-  return Object.hasOwn(state.keys, name) ? state.keys[name] : undefined;
-}
-
-function pendingIds(state: State, name: string): string[] {
-  return key(state, name)?.pending.map((queued) => queued.id) ?? [];
-}
-
-/** Completes the in-flight order of each key in turn until nothing is in flight; returns the dispatch order. */
-function drain(state: State): { readonly state: State; readonly dispatched: readonly string[] } {
-  const dispatched: string[] = [];
-  let current = state;
-  for (let guard = 0; current.inFlightCount > 0; guard += 1) {
-    expect(guard).toBeLessThan(1_000);
-    const [name, entry] = Object.entries(current.keys).find(([, value]) => value.inFlight !== null) ?? [];
-    const keylessId = Object.keys(current.keyless)[0];
-    const event =
-      name !== undefined && entry?.inFlight
-        ? complete(name, entry.inFlight.order.id)
-        : complete(null, keylessId!);
-    const step = Mailbox.transition(current, event);
-    expect(step.result._tag).toBe("Completed");
-    dispatched.push(...dispatchedIds(step.effects));
-    current = step.state;
-  }
-  return { state: current, dispatched };
 }
 
 describe("Mailbox", () => {
@@ -303,15 +254,7 @@ describe("Mailbox", () => {
         'Mailbox policy "buggy": cell A × B is "drop", but only an order of the in-flight kind (A) can be dropped as its duplicate',
       ],
     ])("refuses %s, naming the field and the cell", (_case, spec, field, message) => {
-      let error: unknown;
-      try {
-        Mailbox.policy(spec);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(InvalidConfigError);
-      expect((error as InvalidConfigError).field).toBe(field);
-      expect((error as InvalidConfigError).message).toContain(message);
+      expectInvalidConfig(() => Mailbox.policy(spec), field, message, { contains: true });
     });
 
     it("checks the rules in order: neverCancel before cancel-and-drop", () => {
@@ -368,15 +311,7 @@ describe("Mailbox", () => {
       [{ policy: undefined }, "policy", "Mailbox config: policy (undefined) must be a policy object"],
     ])("refuses %o naming the field %s", (override, field, message) => {
       const bad = { ...config, ...override } as Mailbox.Config;
-      let error: unknown;
-      try {
-        Mailbox.initial(bad);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(InvalidConfigError);
-      expect((error as InvalidConfigError).field).toBe(field);
-      expect((error as InvalidConfigError).message).toContain(message);
+      expectInvalidConfig(() => Mailbox.initial(bad), field, message, { contains: true });
     });
   });
 

@@ -5,132 +5,26 @@
 // in scenarios/sync-vs-reset/entry-check.property.test.ts.
 
 import { SyncCoordinator } from "@interleave/core";
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deepFreeze } from "./support.js";
+import {
+  BASE_CONFIG,
+  expectMrLimit,
+  type Observation as FlowObservation,
+  MRS,
+  MrModels,
+  mrOf,
+  noProceedDuringSync,
+  propertyRunner,
+  sorted,
+  unapprovedDuringSync,
+} from "../../../test/support/sync-coordinator-events.js";
 
 type State = SyncCoordinator.State;
 type Event = SyncCoordinator.Event;
-type Effect = SyncCoordinator.Effect;
-type Result = SyncCoordinator.Result;
 type Config = SyncCoordinator.Config;
+type Observation = FlowObservation<State, SyncCoordinator.Effect, SyncCoordinator.Result>;
 
-const MRS = ["a", "b"] as const;
-
-/** Small bounds and a short marker, so that every bound is hit and markers expire within a run. */
-const base = { legacyTtlMs: 5_000, legacyResetDelayMs: 2_000, mrCountMax: 2, pendingPerMrMax: 2 };
-
-const CONFIGS: readonly (readonly [string, Config])[] = [["serial", base]];
-
-// ---------------------------------------------------------------------------------------------------------
-// Generator
-
-/** How an op picks its id: one the model holds for the MR now, one used before (any MR), or a fresh one. */
-type Pick = { readonly kind: "live" | "used"; readonly index: number } | { readonly kind: "fresh" };
-
-interface Op {
-  readonly _tag: Event["_tag"];
-  readonly mr: (typeof MRS)[number];
-  readonly pick: Pick;
-  readonly outcome: "ok" | "failed";
-  readonly dtMs: number;
-}
-
-const pick = (live: number, used: number, fresh: number): fc.Arbitrary<Pick> =>
-  fc.oneof(
-    { weight: live, arbitrary: fc.record({ kind: fc.constant("live" as const), index: fc.nat(10) }) },
-    { weight: used, arbitrary: fc.record({ kind: fc.constant("used" as const), index: fc.nat(20) }) },
-    { weight: fresh, arbitrary: fc.constant({ kind: "fresh" as const }) },
-  );
-
-const dtMs = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(0) },
-  { weight: 5, arbitrary: fc.integer({ min: 1, max: 2_000 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 2_001, max: 10_000 }) },
-);
-
-const opOf = (tags: readonly Event["_tag"][], idPick: fc.Arbitrary<Pick>): fc.Arbitrary<Op> =>
-  fc.record({
-    _tag: fc.constantFrom(...tags),
-    mr: fc.constantFrom(...MRS),
-    pick: idPick,
-    outcome: fc.constantFrom<"ok" | "failed">("ok", "ok", "failed"),
-    dtMs,
-  });
-
-const op: fc.Arbitrary<Op> = fc.oneof(
-  // Starting work: mostly fresh ids, sometimes a repeat (idempotence).
-  { weight: 5, arbitrary: opOf(["StartSync", "ScheduleReset"], pick(2, 1, 6)) },
-  // Finishing or entering: mostly ids that are live, sometimes stale or unknown ones.
-  { weight: 6, arbitrary: opOf(["FinishSync", "BeginReset", "FinishReset"], pick(8, 1, 1)) },
-);
-
-const ops = fc.array(op, { maxLength: 60, size: "max" });
-
-/** One applied event, with the (deep-frozen) state before and after it. */
-interface Observation {
-  readonly before: State;
-  readonly event: Event;
-  readonly after: State;
-  readonly effects: readonly Effect[];
-  readonly result: Result;
-}
-
-/**
- * Replays `sequence` from the empty coordinator, calling `observe` after every transition. States and events
- * are deep-frozen, so a transition that mutated its input would throw (ES modules are strict).
- */
-function replay(config: Config, sequence: readonly Op[], observe: (o: Observation) => void): void {
-  let state = deepFreeze(SyncCoordinator.initial(config));
-  const model = new Model(config);
-  const used = { sync: [] as string[], reset: [] as string[] };
-  let atMs = 0;
-  for (const current of sequence) {
-    atMs += current.dtMs;
-    const event = deepFreeze(eventOf(current, atMs, model, used));
-    const { state: after, effects, result } = SyncCoordinator.transition(state, event);
-    deepFreeze(after);
-    const observation = { before: state, event, after, effects, result };
-    model.observe(observation);
-    observe(observation);
-    state = after;
-  }
-}
-
-function eventOf(
-  current: Op,
-  atMs: number,
-  model: Model,
-  used: { readonly sync: string[]; readonly reset: string[] },
-): Event {
-  const { mr } = current;
-  const isSync = current._tag === "StartSync" || current._tag === "FinishSync";
-  const pool = isSync ? used.sync : used.reset;
-  const live = isSync ? model.liveSyncs(mr) : model.liveResets(mr);
-  let id: string | undefined;
-  if (current.pick.kind === "live") {
-    id = live[current.pick.index % Math.max(live.length, 1)];
-  }
-  if (current.pick.kind === "used" || (current.pick.kind === "live" && id === undefined)) {
-    id = pool[current.pick.index % Math.max(pool.length, 1)];
-  }
-  if (id === undefined) {
-    id = `${isSync ? "s" : "r"}${pool.length}`;
-    pool.push(id);
-  }
-  switch (current._tag) {
-    case "StartSync":
-      return { _tag: "StartSync", mr, syncId: id, atMs };
-    case "FinishSync":
-      return { _tag: "FinishSync", mr, syncId: id, outcome: current.outcome, atMs };
-    case "ScheduleReset":
-      return { _tag: "ScheduleReset", mr, resetId: id, atMs };
-    case "BeginReset":
-      return { _tag: "BeginReset", mr, resetId: id, atMs };
-    case "FinishReset":
-      return { _tag: "FinishReset", mr, resetId: id, atMs };
-  }
-}
+const CONFIGS: readonly (readonly [string, Config])[] = [["serial", BASE_CONFIG]];
 
 // ---------------------------------------------------------------------------------------------------------
 // Reference model
@@ -151,90 +45,43 @@ interface MrModel {
 
 const emptyMr = (): MrModel => ({ syncs: new Map(), resets: new Map(), queue: [] });
 
-function mrOf(state: State, mr: string): SyncCoordinator.MrState | undefined {
-  return Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
-}
-
 /** Whether `entry` could be pruned at `atMs` (the sweep's rule, written out independently). */
 function prunable(state: State, mr: string, entry: SyncCoordinator.MrState, atMs: number): boolean {
   const mailboxWork = Object.hasOwn(state.mailbox.keys, mr);
   return entry.scheduledResets.length === 0 && !mailboxWork && entry.unapprovedUntilMs <= atMs;
 }
 
-const sorted = (ids: Iterable<string>) => [...ids].sort();
-
 /**
  * The reference model: what every sync and reset should be, from results and effects only. `observe` checks
  * each step against it, then the state against the model.
  */
-class Model {
-  private readonly mrs = new Map<string, MrModel>();
-  constructor(private readonly config: Config) {}
-
-  private mr(mr: string): MrModel {
-    let entry = this.mrs.get(mr);
-    if (entry === undefined) {
-      entry = emptyMr();
-      this.mrs.set(mr, entry);
-    }
-    return entry;
-  }
-
-  liveSyncs(mr: string): string[] {
-    return [...(this.mrs.get(mr)?.syncs.keys() ?? [])];
-  }
-
-  liveResets(mr: string): string[] {
-    return [...(this.mrs.get(mr)?.resets.keys() ?? [])];
-  }
-
-  /** Whether the model has a sync of `mr` that may do its work (dispatched). */
-  syncRunning(mr: string): boolean {
-    return [...(this.mrs.get(mr)?.syncs.values() ?? [])].some((dispatched) => dispatched);
+class Model extends MrModels<MrModel> {
+  constructor(private readonly config: Config) {
+    super(emptyMr);
   }
 
   observe(o: Observation): void {
-    const { before, after, effects, result } = o;
+    const { after, effects, result } = o;
     const unchanged =
-      result._tag === "Rejected" || (result._tag === "Unknown" && effects.length === 0) || this.isRepeat(o);
-    if (unchanged) {
-      expect(after, `${result._tag} returns the same state`).toBe(before);
-      expect(effects, `${result._tag} has no effects`).toEqual([]);
-    }
+      result._tag === "Rejected" ||
+      (result._tag === "Unknown" && effects.length === 0) ||
+      this.isRepeat(o.event);
+    this.expectUnchanged(unchanged, o);
     if (result._tag === "Rejected") {
       this.rejected(o, result.reason);
     } else {
       this.serial(o);
     }
-    for (const [mr, entry] of this.mrs) {
-      if (entry.syncs.size === 0 && entry.resets.size === 0) {
-        this.mrs.delete(mr);
-      }
-    }
+    this.forgetIdle();
     this.compare(after, o.event.atMs);
   }
 
-  /** A StartSync or ScheduleReset of an id the model already holds for that MR. */
-  private isRepeat({ event }: Observation): boolean {
-    const entry = this.mrs.get(event.mr);
-    if (entry === undefined) {
-      return false;
-    }
-    return (
-      (event._tag === "StartSync" && entry.syncs.has(event.syncId)) ||
-      (event._tag === "ScheduleReset" && entry.resets.has(event.resetId))
-    );
-  }
-
   private rejected({ before, event }: Observation, reason: "mr-limit" | "pending-full"): void {
-    expect(["StartSync", "ScheduleReset"]).toContain(event._tag);
-    expect(this.isRepeat({ event } as Observation), "a repeat is never rejected").toBe(false);
+    this.expectRejectable(event);
     if (reason === "mr-limit") {
-      expect(mrOf(before, event.mr), "mr-limit only for a new MR").toBeUndefined();
-      expect(Object.keys(before.mrs)).toHaveLength(this.config.mrCountMax);
-      for (const [mr, entry] of Object.entries(before.mrs)) {
-        expect(prunable(before, mr, entry, event.atMs), `mr-limit: ${mr} could not be swept`).toBe(false);
-      }
+      expectMrLimit(before, event, this.config.mrCountMax, (mr, entry) =>
+        prunable(before, mr, entry, event.atMs),
+      );
       return;
     }
     const entry = this.mrs.get(event.mr) ?? emptyMr();
@@ -342,10 +189,7 @@ class Model {
 
   /** The state must hold exactly what the model says, MR by MR; plus the invariants the state keeps. */
   private compare(after: State, atMs: number): void {
-    expect(Object.keys(after.mrs).length, "at most mrCountMax MRs").toBeLessThanOrEqual(
-      this.config.mrCountMax,
-    );
-    expect(JSON.parse(JSON.stringify(after)), "the state stays JSON").toEqual(after);
+    this.expectBounded(after, this.config.mrCountMax);
     for (const mr of new Set([...MRS, ...Object.keys(after.mrs)])) {
       const entry = mrOf(after, mr);
       const model = this.mrs.get(mr) ?? emptyMr();
@@ -372,15 +216,7 @@ class Model {
         SyncCoordinator.syncInProgress(after, mr),
         "syncInProgress agrees with the model (serial: a dispatched sync)",
       ).toBe(this.syncRunning(mr));
-      if (SyncCoordinator.syncInProgress(after, mr) || model.resets.size > 0 || model.syncs.size > 0) {
-        expect(
-          SyncCoordinator.isTemporarilyUnapproved(after, mr, atMs),
-          `MR ${mr} is temporarily unapproved`,
-        ).toBe(true);
-      }
-      if (entry === undefined) {
-        expect(model.syncs.size + model.resets.size, `MR ${mr} pruned with work`).toBe(0);
-      }
+      this.expectHeld(SyncCoordinator, after, mr, entry, atMs);
     }
   }
 }
@@ -388,40 +224,7 @@ class Model {
 // ---------------------------------------------------------------------------------------------------------
 // Properties
 
-/** Replays 300 random sequences under `config`, running `properties` (and the model's checks) after every step. */
-function check(config: Config, properties: readonly ((o: Observation) => void)[] = []): void {
-  fc.assert(
-    fc.property(ops, (sequence) => {
-      replay(config, sequence, (o) => {
-        for (const property of properties) {
-          property(o);
-        }
-      });
-    }),
-    { numRuns: 300 },
-  );
-}
-
-/** A label per kind of step, to show the generator reaches every branch. */
-function label({ event, result, effects }: Observation): string[] {
-  const labels = [`${event._tag} → ${result._tag}`];
-  if (result._tag === "Rejected" || result._tag === "Unknown") {
-    labels.push(`${result._tag} ${"reason" in result ? result.reason : result.what}`);
-  }
-  if (result._tag === "SyncStarted" || result._tag === "ResetQueued") {
-    labels.push(`${result._tag} running ${result.running}`);
-  }
-  if (result._tag === "SyncFinished" && result.drained.length > 0) {
-    labels.push("SyncFinished drained");
-  }
-  if (event._tag === "FinishSync" && event.outcome === "failed" && result._tag === "SyncFinished") {
-    labels.push("SyncFinished failed");
-  }
-  for (const effect of effects) {
-    labels.push(`effect ${effect._tag} on ${event._tag}`);
-  }
-  return labels;
-}
+const runner = propertyRunner(SyncCoordinator, (config: Config) => new Model(config));
 
 const REACHED: Readonly<Record<string, readonly string[]>> = {
   serial: [
@@ -455,18 +258,6 @@ const REACHED: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** BeginReset never answers Proceed while a sync of its MR is in progress, as observed at BeginReset. */
-function noProceedDuringSync({ before, after, event, result }: Observation): void {
-  if (result._tag === "Proceed") {
-    expect(SyncCoordinator.syncInProgress(before, event.mr), "Proceed while a sync is in progress").toBe(
-      false,
-    );
-    expect(SyncCoordinator.syncInProgress(after, event.mr), "Proceed while a sync is in progress").toBe(
-      false,
-    );
-  }
-}
-
 /** Serial, read from the state alone: never a Sync and a Reset of one MR in flight at once. */
 function neverSyncAndResetAtOnce({ after }: Observation): void {
   for (const mr of MRS) {
@@ -483,36 +274,16 @@ function neverSyncAndResetAtOnce({ after }: Observation): void {
   }
 }
 
-/** Flag on: a sync in progress keeps its MR temporarily unapproved, however old the marker is. */
-function unapprovedDuringSync({ after, event }: Observation): void {
-  for (const mr of MRS) {
-    if (SyncCoordinator.syncInProgress(after, mr)) {
-      expect(SyncCoordinator.isTemporarilyUnapproved(after, mr, event.atMs + 1_000_000)).toBe(true);
-    }
-  }
-}
-
 const PROPERTIES: Readonly<Record<string, readonly ((o: Observation) => void)[]>> = {
-  serial: [noProceedDuringSync, neverSyncAndResetAtOnce, unapprovedDuringSync],
+  serial: [
+    noProceedDuringSync(SyncCoordinator),
+    neverSyncAndResetAtOnce,
+    unapprovedDuringSync(SyncCoordinator),
+  ],
 };
 
 describe("SyncCoordinator properties", () => {
-  it.each(CONFIGS)(
-    "%s: the generator reaches every result and effect, so the properties below are not vacuous",
-    (name, config) => {
-      const seen = new Set<string>();
-      for (const mrCountMax of [1, 2]) {
-        for (const sequence of fc.sample(ops, { numRuns: 150, seed: 0 })) {
-          replay({ ...config, mrCountMax }, sequence, (o) => {
-            for (const each of label(o)) {
-              seen.add(each);
-            }
-          });
-        }
-      }
-      expect([...seen].sort()).toEqual([...(REACHED[name] ?? [])].sort());
-    },
-  );
+  runner.itReachesEveryLabel(CONFIGS, REACHED);
 
   it.each([2, 1])(
     "serial, mrCountMax %i: never a Sync and a Reset of one MR in flight at once; BeginReset never returns " +
@@ -520,7 +291,7 @@ describe("SyncCoordinator properties", () => {
       "of queued/dispatched/running/finished; RunReset at most once per scheduling; a sync in progress keeps " +
       "the MR temporarily unapproved; bounds and pruning; inputs never mutated; state stays JSON",
     (mrCountMax) => {
-      check({ ...CONFIGS[0]![1], mrCountMax }, PROPERTIES.serial);
+      runner.check({ ...CONFIGS[0]![1], mrCountMax }, PROPERTIES.serial);
     },
   );
 });

@@ -3,8 +3,25 @@
 // validation (with the deprecated fields), bounds, pruning, Unknown, idempotence and identity. The seed's
 // racy routes (flag off, entry-check) and their tests live in scenarios/sync-vs-reset/entry-check.test.ts.
 
-import { AssertionError, InvalidConfigError, type Machine, Mailbox, SyncCoordinator } from "@interleave/core";
+import { type Machine, Mailbox, SyncCoordinator } from "@interleave/core";
 import { describe, expect, it } from "vitest";
+import { expectInvalidConfig } from "../../../test/support/invalid-config.js";
+import {
+  beginReset,
+  expectOrdinaryMrNames,
+  expectProgrammerErrorsAsserted,
+  expectRoute,
+  expectStartSyncMarksMr,
+  expectSweepsExpiredMr,
+  finishReset,
+  finishSync,
+  mrOf,
+  NUMBER_FIELD_REFUSALS,
+  type Refusal,
+  runOf,
+  scheduleReset,
+  startSync,
+} from "../../../test/support/sync-coordinator-events.js";
 
 type State = SyncCoordinator.State;
 type Event = SyncCoordinator.Event;
@@ -17,41 +34,7 @@ function start(overrides: Partial<Config> = {}): State {
   return SyncCoordinator.initial({ ...config, ...overrides });
 }
 
-const startSync = (mr: string, syncId: string, atMs = 0): Event => ({ _tag: "StartSync", mr, syncId, atMs });
-const finishSync = (mr: string, syncId: string, atMs = 0, outcome: "ok" | "failed" = "ok"): Event => ({
-  _tag: "FinishSync",
-  mr,
-  syncId,
-  outcome,
-  atMs,
-});
-const scheduleReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "ScheduleReset",
-  mr,
-  resetId,
-  atMs,
-});
-const beginReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "BeginReset",
-  mr,
-  resetId,
-  atMs,
-});
-const finishReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "FinishReset",
-  mr,
-  resetId,
-  atMs,
-});
-
-/** Applies `events` in order; returns the final state. */
-function run(state: State, ...events: readonly Event[]): State {
-  return events.reduce((current, event) => SyncCoordinator.transition(current, event).state, state);
-}
-
-function mrOf(state: State, mr: string): SyncCoordinator.MrState | undefined {
-  return Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
-}
+const run = runOf(SyncCoordinator);
 
 describe("SyncCoordinator", () => {
   it("satisfies the Machine contract", () => {
@@ -63,19 +46,7 @@ describe("SyncCoordinator", () => {
 
   describe("CreateService marks the MR temporarily unapproved before the worker is enqueued", () => {
     it("StartSync marks the MR at once, for as long as the sync runs", () => {
-      const idle = start();
-      expect(SyncCoordinator.isTemporarilyUnapproved(idle, "!1", 1_000)).toBe(false);
-      const { state } = SyncCoordinator.transition(idle, startSync("!1", "s1", 1_000));
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 1_000)).toBe(true);
-      expect(SyncCoordinator.syncInProgress(state, "!1")).toBe(true);
-      expect(mrOf(state, "!1")?.unapprovedUntilMs).toBe(16_000); // the legacy key too (rollback safety)
-      // Long after the marker expired, the sync still holds the MR.
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 60_000)).toBe(true);
-      const done = run(state, finishSync("!1", "s1", 2_000));
-      expect(SyncCoordinator.syncInProgress(done, "!1")).toBe(false);
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!1", 15_999)).toBe(true); // the marker
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!1", 16_000)).toBe(false);
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!2", 2_000)).toBe(false);
+      expectStartSyncMarksMr(SyncCoordinator, start());
     });
   });
 
@@ -98,17 +69,7 @@ describe("SyncCoordinator", () => {
       const idle = start(deprecated);
       expect(idle).toEqual(start());
       // Whatever else the MR (or another) has going on, the route stays serial.
-      const busy = run(idle, startSync("!2", "s0"), startSync("!1", "s1"), scheduleReset("!1", "r1"));
-      for (const state of [idle, busy]) {
-        expect(SyncCoordinator.transition(state, startSync("!1", "s9")).result).toMatchObject({
-          _tag: "SyncStarted",
-          route: "serial",
-        });
-      }
-      expect(SyncCoordinator.transition(busy, finishSync("!1", "s1")).result).toMatchObject({
-        _tag: "SyncFinished",
-        route: "serial",
-      });
+      expectRoute(SyncCoordinator, idle, "serial");
     });
   });
 
@@ -239,7 +200,7 @@ describe("SyncCoordinator", () => {
       expect(SyncCoordinator.initial({ mrCountMax: 16, pendingPerMrMax: 8 })).toEqual(start());
     });
 
-    it.each([
+    it.each<Refusal>([
       [
         { featureFlag: false },
         "featureFlag",
@@ -260,36 +221,13 @@ describe("SyncCoordinator", () => {
         "mode",
         'SyncCoordinator config: mode ("strict"): deprecated, omit it (only "serial" is accepted)',
       ],
-      [
-        { legacyTtlMs: 0 },
-        "legacyTtlMs",
-        "SyncCoordinator config: legacyTtlMs (0) must be a positive integer",
-      ],
-      [
-        { legacyResetDelayMs: -1 },
-        "legacyResetDelayMs",
-        "SyncCoordinator config: legacyResetDelayMs (-1) must be an integer >= 0",
-      ],
-      [
-        { mrCountMax: 1.5 },
-        "mrCountMax",
-        "SyncCoordinator config: mrCountMax (1.5) must be a positive integer",
-      ],
-      [
-        { pendingPerMrMax: "8" },
-        "pendingPerMrMax",
-        'SyncCoordinator config: pendingPerMrMax ("8") must be a positive integer',
-      ],
+      ...NUMBER_FIELD_REFUSALS,
     ])("refuses %o naming the field %s", (override, field, message) => {
-      let error: unknown;
-      try {
-        SyncCoordinator.initial({ ...config, ...override } as unknown as Config);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(InvalidConfigError);
-      expect((error as InvalidConfigError).field).toBe(field);
-      expect((error as InvalidConfigError).message).toBe(message);
+      expectInvalidConfig(
+        () => SyncCoordinator.initial({ ...config, ...override } as unknown as Config),
+        field,
+        message,
+      );
     });
 
     it("accepts legacyResetDelayMs 0 (deprecated, ignored)", () => {
@@ -339,15 +277,7 @@ describe("SyncCoordinator", () => {
       const refused = SyncCoordinator.transition(state, scheduleReset("!3", "r3", 60_000));
       expect(refused.result).toEqual({ _tag: "Rejected", reason: "mr-limit" });
       const done = run(state, finishReset("!1", "r1", 1_000));
-      expect(mrOf(done, "!1")?.unapprovedUntilMs).toBe(15_000);
-      expect(SyncCoordinator.transition(done, scheduleReset("!3", "r3", 14_999)).result).toEqual({
-        _tag: "Rejected",
-        reason: "mr-limit",
-      });
-      const swept = SyncCoordinator.transition(done, scheduleReset("!3", "r3", 15_000));
-      expect(swept.result._tag).not.toBe("Rejected");
-      expect(Object.keys(swept.state.mrs)).toEqual(["!2", "!3"]);
-      expect(swept.state.mrs["!2"]).toBe(done.mrs["!2"]);
+      expectSweepsExpiredMr(SyncCoordinator, done);
     });
   });
 
@@ -398,41 +328,12 @@ describe("SyncCoordinator", () => {
   describe("identity and data", () => {
     it("keeps untouched MRs' identity and treats MR names like Object.prototype members as ordinary", () => {
       for (const overrides of [{}, { featureFlag: true, mode: "serial" } as const]) {
-        const state = run(
-          start(overrides),
-          scheduleReset("__proto__", "r1"),
-          startSync("constructor", "s1"),
-          scheduleReset("toString", "r2"),
-        );
-        expect(Object.getPrototypeOf(state.mrs)).toBe(Object.prototype);
-        expect(Object.keys(state.mrs)).toEqual(["__proto__", "constructor", "toString"]);
-        const next = SyncCoordinator.transition(state, scheduleReset("toString", "r3", 1)).state;
-        expect(mrOf(next, "__proto__")).toBe(mrOf(state, "__proto__"));
-        expect(JSON.parse(JSON.stringify(next))).toEqual(next);
-        expect(SyncCoordinator.isTemporarilyUnapproved(state, "hasOwnProperty", 0)).toBe(false);
-        expect(SyncCoordinator.syncInProgress(state, "valueOf")).toBe(false);
+        expectOrdinaryMrNames(SyncCoordinator, start(overrides), ["__proto__", "constructor", "toString"]);
       }
     });
   });
 
   it("asserts on programmer errors in events and queries", () => {
-    const state = start();
-    const bad: Event[] = [
-      startSync("", "s1"),
-      startSync("!1", ""),
-      startSync("!1", "s1", -1),
-      startSync("!1", "s1", 1.5),
-      scheduleReset("!1", ""),
-      beginReset("", "r1"),
-      finishReset("!1", "r1", Number.NaN),
-      { _tag: "FinishSync", mr: "!1", syncId: "s1", outcome: "crashed", atMs: 0 } as unknown as Event,
-      { _tag: "Bogus", mr: "!1", atMs: 0 } as unknown as Event,
-    ];
-    for (const event of bad) {
-      expect(() => SyncCoordinator.transition(state, event)).toThrow(AssertionError);
-    }
-    expect(() => SyncCoordinator.isTemporarilyUnapproved(state, "", 0)).toThrow(AssertionError);
-    expect(() => SyncCoordinator.isTemporarilyUnapproved(state, "!1", -5)).toThrow(AssertionError);
-    expect(() => SyncCoordinator.syncInProgress(state, "")).toThrow(AssertionError);
+    expectProgrammerErrorsAsserted(SyncCoordinator, start());
   });
 });

@@ -6,6 +6,7 @@
 import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectCancelsInFlight } from "../../../test/support/mailbox.js";
 import { MailboxConfigMismatchError } from "../src/index.js";
 import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.js";
 import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
@@ -121,16 +122,7 @@ describe("KeyedMailbox on Redis", () => {
     );
     await sleep(20);
     const step = await submitter.submit({ id: "o2", key: "stack", kind: "Replace" });
-    expect(step.result).toEqual({
-      _tag: "Accepted",
-      orderId: "o2",
-      dispatched: false,
-      superseded: [],
-      cancelled: "o1",
-    });
-    expect(step.effects).toEqual([
-      { _tag: "Cancel", key: "stack", orderId: "o1", reason: "superseded", by: "o2" },
-    ]);
+    expectCancelsInFlight(step, "stack", "o1", "o2");
     await until("o2 to run", () => outcomes.length === 2);
     expect(outcomes).toEqual(["o1:aborted", "o2:ran"]);
     await runner.stop();

@@ -4,6 +4,7 @@
  * network needs (no background networking, no component updates, no sync); playwright gives each launch a fresh
  * temporary profile and removes it on close.
  * Without the binary, `launchChromium` fails with one line saying how to get it (`.ci/run` installs it).
+ * Shared by the simulator's browser tests and the scenarios' (repository test infrastructure, not a package).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -38,7 +39,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /** `test-output/<name>` under the repository root (created; git-ignored), for screenshots a test saves. */
 export function testOutput(name: string): string {
-  const dir = resolve(import.meta.dirname, "../../../../test-output");
+  const dir = resolve(import.meta.dirname, "../../test-output");
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
 }

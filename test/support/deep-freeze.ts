@@ -1,4 +1,4 @@
-// Shared test helpers for the core's property tests.
+// Shared by the property tests of the machines (the core's and the scenarios' seed machines).
 
 /**
  * Freezes `value` and everything reachable from it, so that a transition that mutated its input throws
