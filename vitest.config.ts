@@ -9,6 +9,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      "@interleave/core/kit": src("./packages/core/src/kit.ts"),
       "@interleave/core": src("./packages/core/src/index.ts"),
       "@interleave/sim/strategies": src("./packages/sim/src/strategy/index.ts"),
       "@interleave/sim/search": src("./packages/sim/src/search/index.ts"),
@@ -17,12 +18,13 @@ export default defineConfig({
       "@interleave/sim/view": src("./packages/sim/src/view/index.ts"),
       "@interleave/sim/cli": src("./packages/sim/src/cli/index.ts"),
       "@interleave/sim": src("./packages/sim/src/index.ts"),
+      "@interleave/runtime-redis/testing": src("./packages/runtime-redis/src/testing/index.ts"),
       "@interleave/runtime-redis": src("./packages/runtime-redis/src/index.ts"),
       "@interleave/scenarios": src("./scenarios/index.ts"),
     },
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "scenarios/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "scenarios/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -13,8 +13,8 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { LeaseManager } from "../packages/runtime-redis/src/lease.js";
-import { startRedis } from "../packages/runtime-redis/test/support/redis.js";
+import { LeaseManager } from "@interleave/runtime-redis";
+import { startRedis } from "@interleave/runtime-redis/testing";
 import { evalshaCeiling, median } from "./support/measure.js";
 
 interface RedlockLock {

@@ -26,9 +26,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { KeyedMailbox } from "@interleave/runtime-redis";
+import { startRedis, type TestRedis } from "@interleave/runtime-redis/testing";
 import { Queue } from "bullmq";
-import { KeyedMailbox } from "../packages/runtime-redis/src/mailbox.js";
-import { startRedis, type TestRedis } from "../packages/runtime-redis/test/support/redis.js";
 import { type MailboxBenchSpec, mailboxBenchConfig } from "./support/mailbox-bench-child.js";
 
 /** One row of the mailbox benchmark. */

@@ -14,10 +14,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { ClaimQueue, Worker } from "@interleave/runtime-redis";
+import { startRedis, type TestRedis } from "@interleave/runtime-redis/testing";
 import { Worker as BullWorker, Queue } from "bullmq";
-import { ClaimQueue } from "../packages/runtime-redis/src/claim-queue.js";
-import { Worker } from "../packages/runtime-redis/src/worker.js";
-import { startRedis, type TestRedis } from "../packages/runtime-redis/test/support/redis.js";
 import { evalshaCeiling } from "./support/measure.js";
 
 /** One row of the queue benchmark. */
@@ -67,7 +66,7 @@ async function runOurs(
     config: {
       leaseTtlMs: 30_000,
       heartbeatIntervalMs: 10_000,
-      maxAttempts: 3,
+      attemptsMax: 3,
       retryBackoffBaseMs: 1_000,
       retryBackoffCapMs: 60_000,
       claimBatchSizeMax: 64,
@@ -95,7 +94,7 @@ async function runOurs(
     {
       holder: "bench",
       concurrency,
-      pollEveryMs: 1,
+      pollIntervalMs: 1,
       onRecord: (r) => {
         if (r.kind !== "ack") return;
         latencies.push(performance.now() - (started.get(r.token) ?? Number.NaN));

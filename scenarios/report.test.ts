@@ -13,8 +13,10 @@ import {
   replayStore,
   reportRun,
   reportRunOf,
+  valueAt,
 } from "@interleave/sim/view";
 import { describe, expect, it } from "vitest";
+import { stateAt } from "../test/support/report.js";
 import scenarios from "./index.js";
 
 function counterexample(scenarioName: string, variantName: string, seed: number) {
@@ -23,28 +25,6 @@ function counterexample(scenarioName: string, variantName: string, seed: number)
   const r = exploreVariant(scenario, variant, { seed });
   expect(r.verdict).toBe("violation");
   return { scenario, variant, trace: r.counterexample!, original: r.original };
-}
-
-/** The value at a dot path ("" = the whole value), undefined when absent. */
-function at(value: unknown, path: string): unknown {
-  if (path === "") return value;
-  let v = value;
-  for (const k of path.split(".")) {
-    if (typeof v !== "object" || v === null) return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
-
-/** The state of `key` after row `index` of a report run. */
-function stateAt(
-  states: Record<string, readonly (readonly [number, unknown])[]>,
-  key: string,
-  index: number,
-) {
-  let s: unknown;
-  for (const [i, v] of states[key] ?? []) if (i <= index) s = v;
-  return s;
 }
 
 describe("report data", () => {
@@ -64,8 +44,8 @@ describe("report data", () => {
     for (const step of exact.steps) {
       for (const kp of paths) {
         const [key, path] = kp.split("|") as [string, string];
-        expect(at(stateAt(rebuilt.states, key, step.index), path)).toEqual(
-          at(stateAt(exact.states, key, step.index), path),
+        expect(valueAt(stateAt(rebuilt.states, key, step.index), path)).toEqual(
+          valueAt(stateAt(exact.states, key, step.index), path),
         );
         compared++;
       }
@@ -74,7 +54,7 @@ describe("report data", () => {
     // Each tx's row has its key's state after it: the diff's `after` values are there.
     for (const step of exact.steps.filter((s) => s.op === "tx")) {
       for (const c of step.changes ?? [])
-        expect(at(stateAt(exact.states, step.key!, step.index), c.path)).toEqual(c.after);
+        expect(valueAt(stateAt(exact.states, step.key!, step.index), c.path)).toEqual(c.after);
     }
   });
 

@@ -5,18 +5,11 @@
 // `window` submissions outstanding). IPC: child → parent `ready`, `submitted` {rejected}, `closed` {handled};
 // parent → child `go`, `close`.
 
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Mailbox as Core } from "@interleave/core";
+import { KeyedMailbox } from "@interleave/runtime-redis";
+import { connect } from "@interleave/runtime-redis/testing";
 import { Worker as BullWorker, Queue } from "bullmq";
-import { KeyedMailbox } from "../../packages/runtime-redis/src/mailbox.js";
-import type { TestRedis } from "../../packages/runtime-redis/test/support/redis.js";
-
-type Redis = ReturnType<TestRedis["client"]>;
-// ioredis is a dependency of packages/runtime-redis, not of the root: resolve it from there.
-const { Redis } = createRequire(new URL("../../packages/runtime-redis/package.json", import.meta.url))(
-  "ioredis",
-) as { readonly Redis: new (url: string) => Redis };
 
 /** The spec of one bench instance (argv[2], JSON). */
 export interface MailboxBenchSpec {
@@ -60,7 +53,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? "") as MailboxBenchSpec;
   let handled = 0;
   let rejected = 0;
-  const clients: Redis[] = [];
+  const clients: ReturnType<typeof connect>[] = [];
   let submitOne: (i: number) => Promise<void>;
   let close: () => Promise<void>;
   if (spec.system === "bull-dedup") {
@@ -91,8 +84,8 @@ async function main(): Promise<void> {
       await queue.close();
     };
   } else {
-    const client = new Redis(spec.url);
-    const subscriber = new Redis(spec.url);
+    const client = connect(spec.url);
+    const subscriber = connect(spec.url);
     clients.push(client, subscriber);
     const mailbox = await KeyedMailbox.open(client, {
       name: spec.name,
@@ -104,7 +97,7 @@ async function main(): Promise<void> {
       async () => {
         handled += 1;
       },
-      { subscriber, pollMs: 5 },
+      { subscriber, pollIntervalMs: 5 },
     );
     submitOne = async (i) => {
       const order = { id: `${spec.instance}-${i}`, key: `k-${(spec.offset + i) % spec.keys}`, kind: "Set" };

@@ -1,6 +1,6 @@
 /** Helpers shared by the benchmarks: the median of a sample, and the Redis EVALSHA ceiling. */
 import { execFileSync } from "node:child_process";
-import type { TestRedis } from "../../packages/runtime-redis/test/support/redis.js";
+import type { TestRedis } from "@interleave/runtime-redis/testing";
 
 /** The median of `xs` (the mean of the two middle values for an even count). */
 export function median(xs: readonly number[]): number {

@@ -77,14 +77,14 @@ export interface ClaimQueueModelOptions {
   /** Enqueue events in all; Enqueue is not enabled beyond. Default 3. */
   readonly enqueuesMax?: number;
   /**
-   * Queue config. Defaults: `leaseTtlMs` 3,000, `heartbeatIntervalMs` 1,000, `maxAttempts` 2,
+   * Queue config. Defaults: `leaseTtlMs` 3,000, `heartbeatIntervalMs` 1,000, `attemptsMax` 2,
    * `retryBackoffBaseMs` 1,000, `retryBackoffCapMs` 2,000; `claimBatchSizeMax` 1 and `itemCountMax` =
    * scopes are fixed.
    */
   readonly queue?: Partial<
     Pick<
-      ClaimQueue.Config,
-      "leaseTtlMs" | "heartbeatIntervalMs" | "maxAttempts" | "retryBackoffBaseMs" | "retryBackoffCapMs"
+      ClaimQueue.ResolvedConfig,
+      "leaseTtlMs" | "heartbeatIntervalMs" | "attemptsMax" | "retryBackoffBaseMs" | "retryBackoffCapMs"
     >
   >;
   /**
@@ -155,7 +155,7 @@ export function claimQueueModel(
   const queue0 = ClaimQueue.initial({
     leaseTtlMs: 3_000,
     heartbeatIntervalMs: 1_000,
-    maxAttempts: 2,
+    attemptsMax: 2,
     retryBackoffBaseMs: 1_000,
     retryBackoffCapMs: 2_000,
     ...options.queue,
@@ -302,7 +302,7 @@ export function claimQueueModel(
           held: withHeld(s, input.worker, {
             scope,
             token: g.token,
-            untilMs: g.claimedUntilMs,
+            untilMs: g.expiresAtMs,
             claimedUpdatedAtMs: g.updatedAtMs,
             snapshot: null,
           }),
@@ -330,7 +330,7 @@ export function claimQueueModel(
           atMs,
         }));
         const r = step.result;
-        const told = r._tag === "Renewed" ? { ...claim, untilMs: r.claimedUntilMs } : null;
+        const told = r._tag === "Renewed" ? { ...claim, untilMs: r.expiresAtMs } : null;
         if (step.unchanged && told?.untilMs === claim.untilMs) return s;
         return {
           queue: step.unchanged ? s.queue : step.next,
@@ -419,7 +419,7 @@ export function claimQueueModel(
         const claim =
           item.claim === null
             ? ""
-            : ` claim=${item.claim.holder}#${item.claim.token}<${item.claim.claimedUntilMs}`;
+            : ` claim=${item.claim.holder}#${item.claim.token}<${item.claim.expiresAtMs}`;
         return `${scope}:{upd=${item.updatedAtMs} att=${item.attemptCount}${claim}}`;
       });
       const held = s.held.map(
@@ -458,7 +458,7 @@ function fingerprintQueue(q: ClaimQueue.State, scopes: readonly string[], into: 
         into.string(c.holder);
         into.int(c.token);
         into.int(c.claimedAtMs);
-        into.int(c.claimedUntilMs);
+        into.int(c.expiresAtMs);
       }
     }
     const dead = q.deadLetters[scope];

@@ -43,7 +43,7 @@ export const params = {
   queue: {
     leaseTtlMs: 15_000,
     heartbeatIntervalMs: 5_000,
-    maxAttempts: 4,
+    attemptsMax: 4,
     retryBackoffBaseMs: 1_000,
     retryBackoffCapMs: 8_000,
     claimBatchSizeMax: 1,

@@ -399,7 +399,7 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
   const queue: QueueRef = world.store(
     "queue",
     TaskDeps,
-    TaskDeps.initial({ maxConcurrency: p.workers, taskCountMax: 16 }),
+    TaskDeps.initial({ concurrencyMax: p.workers, taskCountMax: 16 }),
   );
   const stages: StagesRef = world.store("stages", stagesMachine, {});
   const w: World = { repo, gate: gateRef, queue, stages, ledger, options, p };

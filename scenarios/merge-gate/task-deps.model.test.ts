@@ -167,7 +167,7 @@ describe("the pre-ORCH-026 claim (claim_next_job without the dependency gate)", 
   });
 
   it("is the core's Claim with the declared dependencies hidden: the same claim when no task declares any", () => {
-    let queue = TaskDeps.initial({ maxConcurrency: 2, taskCountMax: 4 });
+    let queue = TaskDeps.initial({ concurrencyMax: 2, taskCountMax: 4 });
     for (const task of ["X", "Y"])
       queue = TaskDeps.transition(queue, { _tag: "Enqueue", task, deps: [], atMs: 0 }).state;
     const claim: TaskDeps.Event = { _tag: "Claim", worker: "w1", atMs: 0 };
@@ -213,7 +213,7 @@ describe("the dependency gate without cycle detection", () => {
   });
 
   it("with cycle detection (the core), the same Enqueue reports the cycle Blocked", () => {
-    let queue = TaskDeps.initial({ maxConcurrency: 2, taskCountMax: 4 });
+    let queue = TaskDeps.initial({ concurrencyMax: 2, taskCountMax: 4 });
     queue = TaskDeps.transition(queue, { _tag: "Enqueue", task: "C", deps: ["D"], atMs: 0 }).state;
     const event: TaskDeps.Event = { _tag: "Enqueue", task: "D", deps: ["C"], atMs: 0 };
     expect(TaskDeps.transition(queue, event).result).toEqual({

@@ -8,7 +8,9 @@
  * both through `ApprovalRulesSyncCoordinator` (core `SyncCoordinator`): resets scheduled during a sync are
  * deferred and drained when it finishes (also when it fails), and the reset service re-checks on entry — which
  * narrows the race but, as the seed says under "Known limitations", does not close it: a sync can still start
- * between the entry check and the deletion. The `serial` mode (a per-MR queue on core `Mailbox`) closes it.
+ * between the entry check and the deletion. The core `SyncCoordinator` (a per-MR queue on core `Mailbox`)
+ * closes it. The racy flows are this scenario's own machines: ./legacy.ts (the code before the change, also
+ * the flag-off route) and ./entry-check.ts (the seed's merged coordinator behind its feature flag).
  *
  * Processes: `push-A` and `push-B` (the refresh service of each push: schedule the reset, then run the sync
  * inline), the reset workers the coordinator's effects enqueue (`reset-A`, `reset-B`, after the enqueue delay
@@ -32,6 +34,8 @@ import {
   type WorldBuilder,
   weighted,
 } from "@interleave/sim";
+import * as EntryCheck from "./entry-check.js";
+import * as Legacy from "./legacy.js";
 import {
   CODE_OWNER_RULES,
   halfBuilt,
@@ -42,15 +46,17 @@ import {
   mergeRequest,
   rulesApproved,
 } from "./merge-request.js";
+import type { Effect, Event, Result } from "./protocol.js";
 
 /** How the system is built; each variant picks one combination. */
 export interface Options {
-  /** `legacy`: the code before the coordinator existed; `coordinator`: core `SyncCoordinator`. */
-  readonly flow: "legacy" | "coordinator";
-  /** The `deterministic_approval_rules_sync` feature flag (coordinator only). */
+  /**
+   * `legacy`: the code before the coordinator existed (./legacy.ts); `entry-check`: the seed's merged
+   * coordinator behind its feature flag (./entry-check.ts); `serial`: core `SyncCoordinator`.
+   */
+  readonly flow: "legacy" | "entry-check" | "serial";
+  /** The `deterministic_approval_rules_sync` feature flag (`entry-check` only; off = the legacy route). */
   readonly featureFlag: boolean;
-  /** With the flag on: the seed's entry-check coordinator, or the serial per-MR queue. */
-  readonly mode: "entry-check" | "serial";
   /** Whether the reset service re-checks for a sync on entry (BeginReset) before resetting. */
   readonly entryCheck: boolean;
 }
@@ -78,12 +84,11 @@ export const params = {
   /** Probability that a sync fails before touching the rules (the coordinator's ensure block must still drain). */
   syncFailureWeight: 0.1,
   /** Between two merge checks (a user or the merge train looking at the MR). */
-  mergeCheckEveryMs: uniform(500, 1_500, 500),
+  mergeCheckIntervalMs: uniform(500, 1_500, 500),
   /** Sidekiq pickup delay of the reset worker, on top of the enqueue delay (never zero: a job is picked up, not run inline). */
   pickupDelayMs: uniform(100, 1_000, 100),
   coordinator: {
-    legacyTtlMs: 15_000,
-    legacyResetDelayMs: 10_000,
+    ...Legacy.LEGACY_TIMINGS,
     mrCountMax: 16,
     pendingPerMrMax: 8,
   },
@@ -99,63 +104,29 @@ export const params = {
   horizonMs: 90_000,
 };
 
-// ---- the legacy flow: the code before the coordinator ------------------------------------------------------
-
-/** What the legacy code keeps: the `temporarily_unapproved` TTL key per MR (ms until which it lives). */
-export interface LegacyState {
-  readonly unapprovedUntilMs: Readonly<Record<string, number>>;
-}
-
-/**
- * The code before the seed's change, with the coordinator's event vocabulary so both run the same processes:
- * scheduling a reset sets the 15 s `temporarily_unapprove!` key and enqueues the reset worker with
- * `perform_in(10.seconds)`; syncs are not tracked; the reset worker has no entry check (BeginReset always
- * proceeds). `SyncCoordinator` with the flag off must behave exactly like this.
- */
-export const legacyFlow = {
-  transition(
-    state: LegacyState,
-    event: SyncCoordinator.Event,
-  ): { state: LegacyState; effects: readonly SyncCoordinator.Effect[]; result: SyncCoordinator.Result } {
-    const { legacyTtlMs, legacyResetDelayMs } = params.coordinator;
-    switch (event._tag) {
-      case "ScheduleReset":
-        return {
-          state: { unapprovedUntilMs: { ...state.unapprovedUntilMs, [event.mr]: event.atMs + legacyTtlMs } },
-          effects: [
-            { _tag: "EnqueueReset", mr: event.mr, resetId: event.resetId, delayMs: legacyResetDelayMs },
-          ],
-          result: { _tag: "ResetEnqueued", delayMs: legacyResetDelayMs },
-        };
-      case "StartSync":
-        return { state, effects: [], result: { _tag: "SyncStarted", route: "legacy", running: true } };
-      case "FinishSync":
-        return { state, effects: [], result: { _tag: "SyncFinished", route: "legacy", drained: [] } };
-      case "BeginReset":
-        return { state, effects: [], result: { _tag: "Proceed" } };
-      case "FinishReset":
-        return { state, effects: [], result: { _tag: "ResetFinished" } };
-    }
-  },
-};
-
-type FlowState = LegacyState | SyncCoordinator.State;
-type FlowRef = StoreRef<FlowState, SyncCoordinator.Event, SyncCoordinator.Result>;
+/** The state of whichever flow a variant runs. */
+export type FlowState = Legacy.LegacyState | EntryCheck.State | SyncCoordinator.State;
+type FlowRef = StoreRef<FlowState, Event, Result>;
 type MrRef = StoreRef<MrState, MrEvent, MrResult>;
 
-function isLegacy(state: FlowState): state is LegacyState {
+function isLegacy(state: FlowState): state is Legacy.LegacyState {
   return !("config" in state);
+}
+
+function isSerial(state: FlowState): state is SyncCoordinator.State {
+  return "mailbox" in state;
 }
 
 /** The merge check's "temporarily unapproved" answer for `mr` at `atMs`, whichever flow runs. */
 export function temporarilyUnapproved(state: FlowState, mr: string, atMs: number): boolean {
-  if (isLegacy(state)) return atMs < (state.unapprovedUntilMs[mr] ?? 0);
-  return SyncCoordinator.isTemporarilyUnapproved(state, mr, atMs);
+  if (isLegacy(state)) return Legacy.isTemporarilyUnapproved(state, mr, atMs);
+  if (isSerial(state)) return SyncCoordinator.isTemporarilyUnapproved(state, mr, atMs);
+  return EntryCheck.isTemporarilyUnapproved(state, mr, atMs);
 }
 
 /** Resets left pending although no sync of the MR is in progress (entry-check coordinator only). */
 function stranded(state: FlowState, mr: string): readonly string[] {
-  if (isLegacy(state) || state.serial !== null) return [];
+  if (isLegacy(state) || isSerial(state)) return [];
   const entry = Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
   if (entry === undefined || entry.syncs.length > 0) return [];
   return entry.pendingResets;
@@ -256,7 +227,7 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
   const mrRef: MrRef = world.store("merge-request", mergeRequest, initialMr);
   const pushIndex = (resetId: string) => p.pushes.indexOf(resetId.replace(/^reset-/, "")) + 1;
   const jobs = new Map<string, number>();
-  const effects = (effect: SyncCoordinator.Effect, io: EffectIo) => {
+  const effects = (effect: Effect, io: EffectIo) => {
     if (effect._tag === "RunSync") {
       ledger.runnable.add(effect.syncId);
       return;
@@ -267,15 +238,7 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
     const name = n === 1 ? effect.resetId : `${effect.resetId} (${n})`;
     io.spawn(name, () => resetWorker(w, effect.resetId, pushIndex(effect.resetId), delayMs));
   };
-  const flow: FlowRef =
-    options.flow === "legacy"
-      ? (world.store("flow", legacyFlow, { unapprovedUntilMs: {} }, { effects }) as FlowRef)
-      : (world.store(
-          "flow",
-          SyncCoordinator,
-          SyncCoordinator.initial({ ...p.coordinator, featureFlag: options.featureFlag, mode: options.mode }),
-          { effects },
-        ) as FlowRef);
+  const flow = storeFlow(world, p, options, effects);
   const w: World = { flow, mr: mrRef, ledger, options, p };
   world.process("push-A", (ctx) => push(w, "A", ctx));
   world.process("push-B", function* (ctx) {
@@ -285,7 +248,7 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
 
   world.process("merge-check", function* () {
     for (;;) {
-      yield* sleep(p.mergeCheckEveryMs, "next merge check");
+      yield* sleep(p.mergeCheckIntervalMs, "next merge check");
       yield* tx(mrRef, { _tag: "MergeCheck" });
     }
   });
@@ -318,6 +281,62 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
   world.finishWhen(allDone);
 }
 
+/** Declares the store of the flow `options` picks, its effects handled by `effects`. */
+function storeFlow(
+  world: WorldBuilder,
+  p: typeof params,
+  options: Options,
+  effects: (effect: Effect, io: EffectIo) => void,
+): FlowRef {
+  const { legacyTtlMs, mrCountMax, pendingPerMrMax } = p.coordinator;
+  switch (options.flow) {
+    case "legacy":
+      return world.store("flow", Legacy.legacyFlow, Legacy.initial(), { effects }) as FlowRef;
+    case "entry-check": {
+      const initial = EntryCheck.initial({ ...p.coordinator, featureFlag: options.featureFlag });
+      return world.store("flow", EntryCheck.entryCheckFlow, initial, { effects }) as FlowRef;
+    }
+    case "serial": {
+      const initial = SyncCoordinator.initial({ legacyTtlMs, mrCountMax, pendingPerMrMax });
+      return world.store("flow", SyncCoordinator, initial, { effects }) as FlowRef;
+    }
+  }
+}
+
+/**
+ * The variants by name, with what each models (`options`) and why it is expected to violate or pass. Exported
+ * so the peer benchmark port (bench/peer/sync-vs-reset.ts) runs the very same variants.
+ */
+export const variants: Readonly<
+  Record<string, { readonly expect: "violation" | "pass"; readonly why: string; readonly options: Options }>
+> = {
+  "legacy-ttl": {
+    expect: "violation",
+    why: "before the change: a 15 s TTL marker and a reset worker delayed 10 s, both guesses that the sync is done",
+    options: { flow: "legacy", featureFlag: false, entryCheck: true },
+  },
+  "coordinator-no-entry-check": {
+    expect: "violation",
+    why: "resets are deferred while a sync runs, but a sync can start between the reset's enqueue and its execution",
+    options: { flow: "entry-check", featureFlag: true, entryCheck: false },
+  },
+  "coordinator-entry-check": {
+    expect: "violation",
+    why: "the merged change: a sync can still start between the entry check and the deletion (the seed's Known limitations)",
+    options: { flow: "entry-check", featureFlag: true, entryCheck: true },
+  },
+  serial: {
+    expect: "pass",
+    why: "syncs and resets of one MR run strictly one after another through a per-MR queue (core Mailbox)",
+    options: { flow: "serial", featureFlag: true, entryCheck: true },
+  },
+  "flag-off": {
+    expect: "violation",
+    why: "the coordinator with deterministic_approval_rules_sync disabled: exactly the legacy code paths",
+    options: { flow: "entry-check", featureFlag: false, entryCheck: true },
+  },
+};
+
 export default defineScenario<typeof params, Options>({
   name: "sync-vs-reset",
   // Random sampling finds every violation variant here fastest (docs/benchmarks.md). Exhaustive search
@@ -327,32 +346,6 @@ export default defineScenario<typeof params, Options>({
   description:
     "Two rapid pushes on one MR: each schedules an approvals reset (read rules, delete approvals) and runs the code-owner sync (delete rules, recreate them).",
   params,
-  variants: {
-    "legacy-ttl": {
-      expect: "violation",
-      why: "before the change: a 15 s TTL marker and a reset worker delayed 10 s, both guesses that the sync is done",
-      options: { flow: "legacy", featureFlag: false, mode: "entry-check", entryCheck: true },
-    },
-    "coordinator-no-entry-check": {
-      expect: "violation",
-      why: "resets are deferred while a sync runs, but a sync can start between the reset's enqueue and its execution",
-      options: { flow: "coordinator", featureFlag: true, mode: "entry-check", entryCheck: false },
-    },
-    "coordinator-entry-check": {
-      expect: "violation",
-      why: "the merged change: a sync can still start between the entry check and the deletion (the seed's Known limitations)",
-      options: { flow: "coordinator", featureFlag: true, mode: "entry-check", entryCheck: true },
-    },
-    serial: {
-      expect: "pass",
-      why: "syncs and resets of one MR run strictly one after another through a per-MR queue (core Mailbox)",
-      options: { flow: "coordinator", featureFlag: true, mode: "serial", entryCheck: true },
-    },
-    "flag-off": {
-      expect: "violation",
-      why: "the coordinator with deterministic_approval_rules_sync disabled: exactly the legacy code paths",
-      options: { flow: "coordinator", featureFlag: false, mode: "entry-check", entryCheck: true },
-    },
-  },
+  variants,
   build: buildWorld,
 });

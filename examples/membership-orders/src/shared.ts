@@ -1,11 +1,13 @@
-// What the instance and the submit CLI share: the mailbox config (the core membership policy of seed 003),
+// What the instance and the submit CLI share: the mailbox config (seed 003's membership policy, the very object
+// the scenario and its explicit-state model verify),
 // the order payload, the "cluster" value kept per stack, and command-line parsing.
 
-import { Mailbox } from "@interleave/core";
+import type { Mailbox } from "@interleave/core";
+import { membershipPolicy } from "@interleave/scenarios/membership-orders/policy";
 
 /** The mailbox both instances and the submitter open: per stack one order in flight, FIFO, seed 003's matrix. */
 export const CONFIG: Mailbox.Config = {
-  policy: Mailbox.membershipPolicy,
+  policy: membershipPolicy,
   inFlightMax: 8,
   pendingPerKeyMax: 32,
   keylessPendingMax: 4,

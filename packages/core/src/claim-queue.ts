@@ -13,19 +13,38 @@ import {
   configInteger,
   describeValue,
   NO_EFFECTS,
+  renamedConfigInteger,
   unknownEvent,
 } from "./internal/checks.js";
 import { getOwn, withEntry, withoutEntry } from "./internal/record.js";
 import type { Transition } from "./machine.js";
 
-/** ClaimQueue configuration, validated by {@link initial}. All durations are integer ms. */
-export interface Config {
+/**
+ * ClaimQueue configuration as {@link initial} takes it: the fields of {@link ResolvedConfig}, where
+ * `attemptsMax` may still be given under its deprecated old name `maxAttempts` (docs/deprecations.md).
+ */
+export type Config = Omit<ResolvedConfig, "attemptsMax"> &
+  (
+    | {
+        readonly attemptsMax: number;
+        /** @deprecated use `attemptsMax` (docs/deprecations.md); if both are given they must be equal. */
+        readonly maxAttempts?: number;
+      }
+    | {
+        readonly attemptsMax?: undefined;
+        /** @deprecated use `attemptsMax` (docs/deprecations.md). */
+        readonly maxAttempts: number;
+      }
+  );
+
+/** ClaimQueue configuration as stored in {@link State}: validated by {@link initial}. All durations are integer ms. */
+export interface ResolvedConfig {
   /** How long a claim stays live after Claim or Heartbeat, in ms. Positive integer. */
   readonly leaseTtlMs: number;
   /** How often holders are expected to heartbeat, in ms. Positive integer, below `leaseTtlMs`. */
   readonly heartbeatIntervalMs: number;
   /** Attempts allowed per item, `>= 1`; the Retry whose attempt count reaches it dead-letters the item. */
-  readonly maxAttempts: number;
+  readonly attemptsMax: number;
   /** Backoff after the first failed attempt, in ms; doubles per attempt (see {@link backoffMs}). `>= 0`. */
   readonly retryBackoffBaseMs: number;
   /** Upper bound of the retry backoff, in ms. `>= retryBackoffBaseMs`. */
@@ -38,14 +57,14 @@ export interface Config {
 
 /**
  * A claim on an item: `holder` owns it through fencing token `token` (queue-wide, strictly increasing).
- * Live while `atMs < claimedUntilMs`; once expired it stays recorded (and still owned, as the seed's
+ * Live while `atMs < expiresAtMs`; once expired it stays recorded (and still owned, as the seed's
  * `claimed_by = me`) until another Claim takes the item over.
  */
 export interface Claim {
   readonly holder: string;
   readonly token: number;
   readonly claimedAtMs: number;
-  readonly claimedUntilMs: number;
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -92,7 +111,7 @@ export interface DeadLetter {
  * dead-lettered scopes; callers that keep a queue for long must trim it themselves.
  */
 export interface State {
-  readonly config: Config;
+  readonly config: ResolvedConfig;
   readonly items: Readonly<Record<string, Item>>;
   readonly deadLetters: Readonly<Record<string, DeadLetter>>;
   readonly nextToken: number;
@@ -100,14 +119,14 @@ export interface State {
 
 /**
  * One claim granted by a Claim event. The holder must present `token` to Heartbeat, Ack, Retry, Fail and
- * Release, and heartbeat before `claimedUntilMs` (ms). `attemptCount` is the item's failed attempts so far,
+ * Release, and heartbeat before `expiresAtMs` (ms). `attemptCount` is the item's failed attempts so far,
  * `updatedAtMs` its `updatedAtMs` after the claim (the value seed 002 captured and wrongly guarded the ack
  * with). `reclaimed` is `true` when an expired claim (of any holder) was taken over.
  */
 export interface Granted {
   readonly scope: string;
   readonly token: number;
-  readonly claimedUntilMs: number;
+  readonly expiresAtMs: number;
   readonly attemptCount: number;
   readonly updatedAtMs: number;
   readonly reclaimed: boolean;
@@ -152,12 +171,12 @@ export type Event =
  * - `Enqueued` (Enqueue): `merged` is `true` when an item for the scope already existed.
  * - `QueueFull` (Enqueue): a new scope would exceed `itemCountMax`; nothing was stored.
  * - `Claimed` (Claim): the grants, in claim order; empty when nothing was claimable.
- * - `Renewed` (Heartbeat): the claim now lasts until `claimedUntilMs`.
+ * - `Renewed` (Heartbeat): the claim now lasts until `expiresAtMs`.
  * - `Acked` (Ack): `owned` tells whether the token owned the item, `deleted` whether it was deleted (always
  *   equal to `owned`: the seed's silent `owned=true, deleted=false` cannot happen), `requeued` whether a
  *   successor item was inserted for an Enqueue that arrived during the claim.
  * - `Retried` (Retry): the item is claimable again from `notBeforeMs`.
- * - `DeadLettered` (Retry at `maxAttempts`, Fail): the item moved to `deadLetters`.
+ * - `DeadLettered` (Retry at `attemptsMax`, Fail): the item moved to `deadLetters`.
  * - `Released` (Release): the claim was given back.
  * - `NotOwner` (Heartbeat, Retry, Fail, Release): no item for the scope, the item is unclaimed, or its
  *   claim token differs from the event's; the state is unchanged (the same object).
@@ -166,7 +185,7 @@ export type Result =
   | { readonly _tag: "Enqueued"; readonly scope: string; readonly merged: boolean }
   | { readonly _tag: "QueueFull"; readonly scope: string; readonly itemCountMax: number }
   | { readonly _tag: "Claimed"; readonly claims: readonly Granted[] }
-  | { readonly _tag: "Renewed"; readonly scope: string; readonly claimedUntilMs: number }
+  | { readonly _tag: "Renewed"; readonly scope: string; readonly expiresAtMs: number }
   | { readonly _tag: "Acked"; readonly owned: boolean; readonly deleted: boolean; readonly requeued: boolean }
   | {
       readonly _tag: "Retried";
@@ -188,19 +207,23 @@ const MACHINE = "ClaimQueue";
 /**
  * The empty queue for `config`, after validating every field.
  *
+ * `maxAttempts`, the deprecated name of `attemptsMax`, is still accepted; the state's config has only
+ * `attemptsMax`.
+ *
  * @throws `InvalidConfigError` (with `field` set) when a field is not an integer in range or a relation
- *   fails: `heartbeatIntervalMs < leaseTtlMs`, `retryBackoffCapMs >= retryBackoffBaseMs`. E.g.
- *   `ClaimQueue config: heartbeatIntervalMs (15000) must be below leaseTtlMs (15000)`.
+ *   fails: `heartbeatIntervalMs < leaseTtlMs`, `retryBackoffCapMs >= retryBackoffBaseMs`; it names
+ *   `maxAttempts` when that is the name the caller used, or when both names are given with different values.
+ *   E.g. `ClaimQueue config: heartbeatIntervalMs (15000) must be below leaseTtlMs (15000)`.
  * @example
  * const queue = ClaimQueue.initial({
- *   leaseTtlMs: 15_000, heartbeatIntervalMs: 5_000, maxAttempts: 5, retryBackoffBaseMs: 1_000,
+ *   leaseTtlMs: 15_000, heartbeatIntervalMs: 5_000, attemptsMax: 5, retryBackoffBaseMs: 1_000,
  *   retryBackoffCapMs: 60_000, claimBatchSizeMax: 10, itemCountMax: 10_000,
  * });
  */
 export function initial(config: Config): State {
   const leaseTtlMs = configInteger(MACHINE, config, "leaseTtlMs", 1);
   const heartbeatIntervalMs = configInteger(MACHINE, config, "heartbeatIntervalMs", 1);
-  const maxAttempts = configInteger(MACHINE, config, "maxAttempts", 1);
+  const attemptsMax = renamedConfigInteger(MACHINE, config, "attemptsMax", "maxAttempts", 1);
   const retryBackoffBaseMs = configInteger(MACHINE, config, "retryBackoffBaseMs", 0);
   const retryBackoffCapMs = configInteger(MACHINE, config, "retryBackoffCapMs", 0);
   const claimBatchSizeMax = configInteger(MACHINE, config, "claimBatchSizeMax", 1);
@@ -223,7 +246,7 @@ export function initial(config: Config): State {
     config: {
       leaseTtlMs,
       heartbeatIntervalMs,
-      maxAttempts,
+      attemptsMax,
       retryBackoffBaseMs,
       retryBackoffCapMs,
       claimBatchSizeMax,
@@ -242,13 +265,16 @@ export function initial(config: Config): State {
  *
  * @throws `AssertionError` when `attemptCount` is not an integer `>= 1`.
  */
-export function backoffMs(config: Config, attemptCount: number): number {
+export function backoffMs(
+  config: Pick<ResolvedConfig, "retryBackoffBaseMs" | "retryBackoffCapMs">,
+  attemptCount: number,
+): number {
   return cappedDoublingMs(config.retryBackoffBaseMs, config.retryBackoffCapMs, attemptCount, "attemptCount");
 }
 
-/** Whether `item` has a claim that is live at `atMs`: `claim !== null && atMs < claim.claimedUntilMs`. */
+/** Whether `item` has a claim that is live at `atMs`: `claim !== null && atMs < claim.expiresAtMs`. */
 export function isClaimLive(item: Item, atMs: number): boolean {
-  return item.claim !== null && atMs < item.claim.claimedUntilMs;
+  return item.claim !== null && atMs < item.claim.expiresAtMs;
 }
 
 /**
@@ -263,9 +289,9 @@ export function isClaimLive(item: Item, atMs: number): boolean {
  *   (`eventCount + 1`) and, when claimed, is marked `enqueuedWhileClaimed` so the event is not lost.
  * - Claim: takes up to `batchSize` items with `notBeforeMs <= atMs` and no live claim, ordered by
  *   (`notBeforeMs`, `enqueuedAtMs`, `scope`), giving each the next fencing token. Does not count an attempt.
- * - Heartbeat (owner): `claimedUntilMs = atMs + leaseTtlMs`.
+ * - Heartbeat (owner): `expiresAtMs = atMs + leaseTtlMs`.
  * - Ack (owner): deletes the item; inserts a fresh successor if `enqueuedWhileClaimed`.
- * - Retry (owner): `attemptCount + 1`; dead-letters at `maxAttempts`, else unclaims with backoff.
+ * - Retry (owner): `attemptCount + 1`; dead-letters at `attemptsMax`, else unclaims with backoff.
  * - Fail (owner): `attemptCount + 1` and dead-letters.
  * - Release (owner): unclaims without counting an attempt.
  *
@@ -343,19 +369,19 @@ function assertError(error: string): void {
 }
 
 /** Asserts the invariants every stored item keeps; called on each item a transition writes. */
-function assertItem(item: Item, config: Config): Item {
+function assertItem(item: Item, config: ResolvedConfig): Item {
   assert(item.eventCount >= 1, () => `item ${item.scope}: eventCount ${item.eventCount} must be >= 1`);
   assert(
-    item.attemptCount >= 0 && item.attemptCount < config.maxAttempts,
+    item.attemptCount >= 0 && item.attemptCount < config.attemptsMax,
     () =>
-      `item ${item.scope}: attemptCount ${item.attemptCount} must be in [0, maxAttempts ${config.maxAttempts})`,
+      `item ${item.scope}: attemptCount ${item.attemptCount} must be in [0, attemptsMax ${config.attemptsMax})`,
   );
   assert(
     !item.enqueuedWhileClaimed || item.claim !== null,
     () => `item ${item.scope}: enqueuedWhileClaimed must be false while unclaimed`,
   );
   assert(
-    item.claim === null || item.claim.claimedAtMs <= item.claim.claimedUntilMs,
+    item.claim === null || item.claim.claimedAtMs <= item.claim.expiresAtMs,
     () => `item ${item.scope}: claim must not end before it starts`,
   );
   return item;
@@ -426,7 +452,7 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
   if (candidates.length === 0) {
     return unchanged(state, { _tag: "Claimed", claims: [] });
   }
-  const claimedUntilMs = addMs(atMs, leaseTtlMs);
+  const expiresAtMs = addMs(atMs, leaseTtlMs);
   const claimedItems: [string, Item][] = [];
   const claims: Granted[] = [];
   let nextToken = state.nextToken;
@@ -438,14 +464,14 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
     const claimed: Item = {
       ...candidate,
       updatedAtMs: atMs,
-      claim: { holder, token, claimedAtMs: atMs, claimedUntilMs },
+      claim: { holder, token, claimedAtMs: atMs, expiresAtMs },
       enqueuedWhileClaimed: false,
     };
     claimedItems.push([candidate.scope, assertItem(claimed, state.config)]);
     claims.push({
       scope: candidate.scope,
       token,
-      claimedUntilMs,
+      expiresAtMs,
       attemptCount: claimed.attemptCount,
       updatedAtMs: atMs,
       reclaimed: candidate.claim !== null,
@@ -457,12 +483,12 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
 }
 
 function heartbeat(state: State, item: OwnedItem, atMs: number): Step {
-  const claimedUntilMs = addMs(atMs, state.config.leaseTtlMs);
-  const result: Result = { _tag: "Renewed", scope: item.scope, claimedUntilMs };
-  if (claimedUntilMs === item.claim.claimedUntilMs && atMs === item.updatedAtMs) {
+  const expiresAtMs = addMs(atMs, state.config.leaseTtlMs);
+  const result: Result = { _tag: "Renewed", scope: item.scope, expiresAtMs };
+  if (expiresAtMs === item.claim.expiresAtMs && atMs === item.updatedAtMs) {
     return unchanged(state, result);
   }
-  const renewed: Item = { ...item, updatedAtMs: atMs, claim: { ...item.claim, claimedUntilMs } };
+  const renewed: Item = { ...item, updatedAtMs: atMs, claim: { ...item.claim, expiresAtMs } };
   return changed(state, withItem(state, renewed), result);
 }
 
@@ -475,7 +501,7 @@ function ack(state: State, item: OwnedItem, atMs: number): Step {
 
 function retry(state: State, item: OwnedItem, error: string, atMs: number): Step {
   const attemptCount = item.attemptCount + 1;
-  if (attemptCount >= state.config.maxAttempts) {
+  if (attemptCount >= state.config.attemptsMax) {
     return deadLetter(state, item, attemptCount, error, atMs);
   }
   const notBeforeMs = addMs(atMs, backoffMs(state.config, attemptCount));

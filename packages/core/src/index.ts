@@ -14,7 +14,7 @@ export type { Machine, Transition } from "./machine.js";
 export * as Mailbox from "./mailbox.js";
 /** Per-repo merge gate: merge lease with fencing, catch-up rebase, re-test, defer, redrive (seeds 001, 004). */
 export * as MergeGate from "./merge-gate.js";
-/** Per-MR ordering of code-owner rule syncs and approval resets: legacy, entry-check or serial (seed 000). */
+/** Per-MR ordering of code-owner rule syncs and approval resets, one at a time through a per-MR queue (seed 000). */
 export * as SyncCoordinator from "./sync-coordinator.js";
 /** Job queue with declared task dependencies, concurrency slots, deferral and cycle detection (seed 001). */
 export * as TaskDeps from "./task-deps.js";

@@ -1,82 +1,26 @@
 // Mailbox: per-key serialisation of orders under a global in-flight bound, with supersession (cancel,
 // coalesce, drop) as data, as a pure state machine. Modelled on seed 003 (../shared/seeds/003_feaed94036040d1c.txt):
 // two membership orders for one stack raced on the K8s API, so here at most one order per key is in flight,
-// later orders wait FIFO, and a policy matrix decides when a newer order supersedes the one in flight.
+// later orders wait FIFO, and a policy matrix decides when a newer order supersedes the one in flight. The
+// policy builder and its validation are in mailbox-policy.ts, the order and its checks in mailbox-order.ts,
+// both re-exported here (`Mailbox.policy`, `Mailbox.Order`, …).
 
-import { assert, InvalidConfigError } from "./assert.js";
+import { assert } from "./assert.js";
 import { assertName, configInteger, describeValue, NO_EFFECTS, unknownEvent } from "./internal/checks.js";
 import { getOwn, withEntry, withoutEntry } from "./internal/record.js";
 import type { Transition } from "./machine.js";
+import { assertKey, assertOrder, assertOutcome, type Order } from "./mailbox-order.js";
+import { checkConfigPolicy, type Policy, policyCell } from "./mailbox-policy.js";
 
-/**
- * One unit of work (a membership order in seed 003).
- *
- * - `id`: unique among live orders (in flight or pending); a Submit of a live id is a `Duplicate`. Once the
- *   order has left the mailbox (completed, superseded, dropped, handed back) its id may be submitted again.
- * - `key`: the mailbox key (a stack id); `null` for an order that bypasses the mailbox.
- * - `kind`: e.g. `"ExistingStack"`; a kind outside the policy's `kinds` also bypasses the mailbox.
- * - `payload`: opaque JSON data handed back in `Dispatch` and `ShutDown`; never inspected.
- */
-export interface Order {
-  readonly id: string;
-  readonly key: string | null;
-  readonly kind: string;
-  readonly payload?: unknown;
-}
-
-/**
- * One cell of the supersession matrix, normalised: what an incoming order does to the in-flight order of
- * its key and to itself.
- *
- * - `inFlight`: `"keep"` lets the in-flight order run on; `"cancel"` cancels it (a `Cancel` effect), which
- *   only ever happens together with queueing the incoming order as its successor.
- * - `incoming`: `"queue"` appends it to the key's pending FIFO; `"coalesce"` appends it and removes the
- *   pending orders of the SAME kind (a newer snapshot replaces older ones); `"drop"` discards it as a
- *   duplicate of the in-flight order, but only when the key has nothing pending (otherwise it is queued like
- *   `"queue"`: dropping it past a pending order would lose that order's successor).
- */
-export interface Cell {
-  readonly inFlight: "keep" | "cancel";
-  readonly incoming: "queue" | "coalesce" | "drop";
-}
-
-/**
- * A matrix cell as written in a {@link PolicySpec}: a `Cell`, or a shorthand for one.
- * `"queue"` = keep/queue, `"cancel"` = cancel/queue, `"cancel+coalesce"` = cancel/coalesce,
- * `"coalesce"` = keep/coalesce, `"drop"` = keep/drop.
- */
-export type Action = "queue" | "cancel" | "cancel+coalesce" | "coalesce" | "drop" | Cell;
-
-/**
- * A supersession policy as written by hand; {@link policy} validates and normalises it.
- *
- * - `name`: names the policy in error messages (e.g. `"membership"`).
- * - `kinds`: the kinds the mailbox serialises per key; orders of any other kind bypass it.
- * - `neverCancel`: kinds whose in-flight orders always run to completion (teardowns; seed 003's
- *   DeletedStack). Shutdown still cancels them.
- * - `matrix[inFlightKind][incomingKind]`: what an incoming order does when an order of `inFlightKind` is in
- *   flight for its key; exactly one cell per pair of `kinds`.
- */
-export interface PolicySpec {
-  readonly name: string;
-  readonly kinds: readonly string[];
-  readonly neverCancel: readonly string[];
-  readonly matrix: Readonly<Record<string, Readonly<Record<string, Action>>>>;
-}
-
-/** A validated policy with every cell normalised to a {@link Cell}: what the mailbox state holds. */
-export interface Policy {
-  readonly name: string;
-  readonly kinds: readonly string[];
-  readonly neverCancel: readonly string[];
-  readonly matrix: Readonly<Record<string, Readonly<Record<string, Cell>>>>;
-}
+export type { Order } from "./mailbox-order.js";
+export type { Action, Cell, Policy, PolicySpec } from "./mailbox-policy.js";
+export { checkPolicy, fifoPolicy, policy } from "./mailbox-policy.js";
 
 /**
  * Mailbox configuration, validated by {@link initial}. Every bound is a positive integer; what happens at
  * each bound is a `Rejected` result (the caller nacks the order so it is redelivered later).
  *
- * - `policy`: the supersession policy (build it with {@link policy}, or use {@link membershipPolicy}).
+ * - `policy`: the supersession policy, built with {@link policy} or {@link fifoPolicy}.
  * - `inFlightMax`: orders in flight at once across all keys and bypass orders (the worker pool's size;
  *   5 in seed 003).
  * - `pendingPerKeyMax`: pending orders per key, the in-flight one not counted (`pending-full`).
@@ -233,310 +177,6 @@ type Step = Transition<State, Result, Effect>;
 
 const MACHINE = "Mailbox";
 
-// ---------------------------------------------------------------------------------------------------------
-// Policies
-
-const SHORTHANDS: Readonly<Record<string, Cell>> = {
-  queue: { inFlight: "keep", incoming: "queue" },
-  cancel: { inFlight: "cancel", incoming: "queue" },
-  "cancel+coalesce": { inFlight: "cancel", incoming: "coalesce" },
-  coalesce: { inFlight: "keep", incoming: "coalesce" },
-  drop: { inFlight: "keep", incoming: "drop" },
-};
-
-const IN_FLIGHT_ACTIONS: readonly unknown[] = ["keep", "cancel"];
-const INCOMING_ACTIONS: readonly unknown[] = ["queue", "coalesce", "drop"];
-
-function isCell(value: unknown): value is Cell {
-  if (typeof value !== "object" || value === null) {
-    return false;
-  }
-  const { inFlight, incoming } = value as { readonly inFlight?: unknown; readonly incoming?: unknown };
-  return IN_FLIGHT_ACTIONS.includes(inFlight) && INCOMING_ACTIONS.includes(incoming);
-}
-
-/** A cell as written in messages: its shorthand when it has one (`"cancel"`), else JSON. */
-function describeCell(cell: Cell): string {
-  const shorthand = Object.keys(SHORTHANDS).find((name) => {
-    const candidate = SHORTHANDS[name]!;
-    return candidate.inFlight === cell.inFlight && candidate.incoming === cell.incoming;
-  });
-  return describeValue(shorthand ?? { inFlight: cell.inFlight, incoming: cell.incoming });
-}
-
-/** Reads one cell of a matrix in the making: a shorthand or a `Cell` (spec), or only a `Cell` (normalised). */
-type CellReader = (value: unknown) => Cell | undefined;
-
-const readAction: CellReader = (value) => {
-  if (typeof value === "string") {
-    return getOwn(SHORTHANDS, value);
-  }
-  return isCell(value) ? { inFlight: value.inFlight, incoming: value.incoming } : undefined;
-};
-
-const readCell: CellReader = (value) => (isCell(value) ? value : undefined);
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isStringArray(value: unknown): value is readonly string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === "string");
-}
-
-/**
- * Validates a policy (a spec, or an already-normalised policy) and returns it normalised. Errors are
- * `InvalidConfigError`s whose `field` is `fieldPrefix` + the policy field (`name`, `kinds`, `neverCancel`,
- * `matrix.<row>`, `matrix.<inFlight>.<incoming>`) and whose message names the policy and the cell.
- */
-function validatePolicy(spec: unknown, fieldPrefix: string, read: CellReader, expects: string): Policy {
-  const fail = (field: string, message: string): never => {
-    throw new InvalidConfigError(`${fieldPrefix}${field}`, message);
-  };
-  const fields: Readonly<Record<string, unknown>> = isRecord(spec) ? spec : {};
-  const { name, kinds, neverCancel, matrix } = fields;
-  if (typeof name !== "string" || name.length === 0) {
-    return fail("name", `${MACHINE} policy: name (${describeValue(name)}) must be a non-empty string`);
-  }
-  const label = `${MACHINE} policy ${describeValue(name)}`;
-  if (!isStringArray(kinds) || kinds.length === 0 || kinds.some((kind) => kind.length === 0)) {
-    return fail(
-      "kinds",
-      `${label}: kinds (${describeValue(kinds)}) must be a non-empty array of non-empty strings`,
-    );
-  }
-  const repeated = kinds.find((kind, index) => kinds.indexOf(kind) !== index);
-  if (repeated !== undefined) {
-    return fail("kinds", `${label}: kinds lists ${describeValue(repeated)} more than once`);
-  }
-  if (!isStringArray(neverCancel)) {
-    return fail(
-      "neverCancel",
-      `${label}: neverCancel (${describeValue(neverCancel)}) must be an array of strings`,
-    );
-  }
-  const stranger = neverCancel.find((kind) => !kinds.includes(kind));
-  if (stranger !== undefined) {
-    return fail(
-      "neverCancel",
-      `${label}: neverCancel lists ${describeValue(stranger)}, which is not one of kinds`,
-    );
-  }
-  const rows = checkMatrixShape(matrix, kinds, label, fail);
-  const cells = kinds.map((row) =>
-    kinds.map((col): readonly [string, Cell] => {
-      const value = getOwn(getOwn(rows, row) ?? {}, col);
-      const cell = read(value);
-      if (cell === undefined) {
-        return fail(
-          `matrix.${row}.${col}`,
-          `${label}: cell ${row} × ${col} is ${describeValue(value)}, ${expects}`,
-        );
-      }
-      return [col, cell];
-    }),
-  );
-  const normalised: Policy = {
-    name,
-    kinds: [...kinds],
-    neverCancel: [...neverCancel],
-    // Object.fromEntries defines data properties, so a "__proto__" kind stays an ordinary entry.
-    matrix: Object.fromEntries(kinds.map((row, index) => [row, Object.fromEntries(cells[index]!)])),
-  };
-  checkCells(normalised, label, fail);
-  return normalised;
-}
-
-/** Checks the matrix is an object of objects with exactly the rows and columns `kinds × kinds`. */
-function checkMatrixShape(
-  matrix: unknown,
-  kinds: readonly string[],
-  label: string,
-  fail: (field: string, message: string) => never,
-): Readonly<Record<string, Readonly<Record<string, unknown>>>> {
-  if (!isRecord(matrix)) {
-    return fail("matrix", `${label}: matrix (${describeValue(matrix)}) must be an object of rows`);
-  }
-  for (const row of kinds) {
-    const cells = getOwn(matrix, row);
-    if (cells === undefined) {
-      return fail(`matrix.${row}`, `${label}: matrix has no row for in-flight kind ${row}`);
-    }
-    if (!isRecord(cells)) {
-      return fail(`matrix.${row}`, `${label}: matrix row ${row} (${describeValue(cells)}) must be an object`);
-    }
-    for (const col of kinds) {
-      if (!Object.hasOwn(cells, col)) {
-        return fail(`matrix.${row}.${col}`, `${label}: cell ${row} × ${col} is missing`);
-      }
-    }
-    const unknownCol = Object.keys(cells).find((col) => !kinds.includes(col));
-    if (unknownCol !== undefined) {
-      return fail(
-        `matrix.${row}.${unknownCol}`,
-        `${label}: cell ${row} × ${unknownCol} names incoming kind ${unknownCol}, which is not one of kinds`,
-      );
-    }
-  }
-  const unknownRow = Object.keys(matrix).find((row) => !kinds.includes(row));
-  if (unknownRow !== undefined) {
-    return fail(
-      `matrix.${unknownRow}`,
-      `${label}: matrix row ${unknownRow} names in-flight kind ${unknownRow}, which is not one of kinds`,
-    );
-  }
-  return matrix as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-}
-
-/** The seed's rules on normalised cells: Delete is never cancelled, cancel only with a queued successor. */
-function checkCells(p: Policy, label: string, fail: (field: string, message: string) => never): void {
-  const each = (check: (row: string, col: string, cell: Cell) => string | undefined) => {
-    for (const row of p.kinds) {
-      for (const col of p.kinds) {
-        const message = check(row, col, policyCell(p, row, col));
-        if (message !== undefined) {
-          fail(`matrix.${row}.${col}`, `${label}: cell ${row} × ${col} ${message}`);
-        }
-      }
-    }
-  };
-  each((row, _col, cell) =>
-    p.neverCancel.includes(row) && cell.inFlight === "cancel"
-      ? `is ${describeCell(cell)}, but an in-flight ${row} is never cancelled`
-      : undefined,
-  );
-  each((_row, _col, cell) =>
-    cell.inFlight === "cancel" && cell.incoming === "drop"
-      ? `cancels the in-flight order without queueing a successor (incoming: "drop")`
-      : undefined,
-  );
-  each((row, col, cell) =>
-    cell.incoming === "drop" && row !== col
-      ? `is ${describeCell(cell)}, but only an order of the in-flight kind (${row}) can be dropped as its duplicate`
-      : undefined,
-  );
-}
-
-/** The cell `matrix[inFlightKind][incomingKind]` of a validated policy. */
-function policyCell(p: Policy, inFlightKind: string, incomingKind: string): Cell {
-  const row = getOwn(p.matrix, inFlightKind);
-  const cell = row === undefined ? undefined : getOwn(row, incomingKind);
-  assert(
-    cell !== undefined,
-    () => `policy ${describeValue(p.name)} has no cell ${inFlightKind} × ${incomingKind}`,
-  );
-  return cell;
-}
-
-/**
- * Validates a hand-written policy and normalises every shorthand to a {@link Cell}. Returns a new plain
- * object (not frozen; never mutated by the mailbox), rows and columns in `kinds` order.
- *
- * Rules, checked in this order: `name` is a non-empty string; `kinds` is a non-empty array of unique
- * non-empty strings; `neverCancel` is a subset of `kinds`; the matrix has exactly the rows and columns
- * `kinds × kinds`; every cell is a shorthand or a well-formed `Cell`; no cell of a `neverCancel` row cancels
- * (seed 003: an in-flight Delete is never cancelled); no cell cancels while dropping the incoming order
- * (seed 003: cancellation only fires when a successor is queued); `incoming: "drop"` only on the diagonal.
- *
- * @throws `InvalidConfigError` whose `field` is `name`, `kinds`, `neverCancel`, `matrix`, `matrix.<row>` or
- *   `matrix.<inFlight>.<incoming>`, and whose message names the policy and the cell, e.g.
- *   `Mailbox policy "membership": cell DeletedStack × ExistingStack is "cancel", but an in-flight DeletedStack is never cancelled`.
- * @example
- * const teardown = Mailbox.policy({
- *   name: "teardown", kinds: ["Sync", "Delete"], neverCancel: ["Delete"],
- *   matrix: { Sync: { Sync: "cancel+coalesce", Delete: "cancel" }, Delete: { Sync: "queue", Delete: "drop" } },
- * });
- */
-export function policy(spec: PolicySpec): Policy {
-  return validatePolicy(
-    spec,
-    "",
-    readAction,
-    `which is not an action (one of "queue", "cancel", "cancel+coalesce", "coalesce", "drop", or a Cell ` +
-      `{ inFlight: "keep" | "cancel", incoming: "queue" | "coalesce" | "drop" })`,
-  );
-}
-
-const NORMALISED_CELL =
-  `which is not a Cell { inFlight: "keep" | "cancel", incoming: "queue" | "coalesce" | "drop" } ` +
-  `(build policies with Mailbox.policy)`;
-
-/**
- * Runs the checks of {@link policy} on an already-normalised policy (every cell a `Cell`, no shorthands),
- * e.g. one read back from JSON. {@link initial} calls it on `config.policy`.
- *
- * @throws `InvalidConfigError` as {@link policy} does (same fields and messages).
- */
-export function checkPolicy(p: Policy): void {
-  validatePolicy(p, "", readCell, NORMALISED_CELL);
-}
-
-/**
- * Seed 003's membership policy. Kinds `ExistingStack`, `DeletedStack`, `EnabledStack`, `DisabledStack`;
- * an in-flight DeletedStack is never cancelled. Rows are the in-flight kind, columns the incoming one:
- *
- * | in flight ↓ / incoming → | Existing          | Deleted | Enabled | Disabled |
- * |--------------------------|-------------------|---------|---------|----------|
- * | Existing                 | cancel + coalesce | cancel  | queue   | queue    |
- * | Deleted                  | queue             | queue   | queue   | queue    |
- * | Enabled                  | queue             | cancel  | queue   | queue    |
- * | Disabled                 | queue             | cancel  | queue   | queue    |
- *
- * A fresher ExistingStack supersedes an in-flight one (the older snapshot is stale) and replaces pending
- * ones; a DeletedStack supersedes any non-Delete in flight (do not create what is about to be torn down).
- */
-export const membershipPolicy: Policy = policy({
-  name: "membership",
-  kinds: ["ExistingStack", "DeletedStack", "EnabledStack", "DisabledStack"],
-  neverCancel: ["DeletedStack"],
-  matrix: {
-    ExistingStack: {
-      ExistingStack: "cancel+coalesce",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    DeletedStack: {
-      ExistingStack: "queue",
-      DeletedStack: "queue",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    EnabledStack: {
-      ExistingStack: "queue",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-    DisabledStack: {
-      ExistingStack: "queue",
-      DeletedStack: "cancel",
-      EnabledStack: "queue",
-      DisabledStack: "queue",
-    },
-  },
-});
-
-/**
- * A policy that serialises `kinds` per key without superseding anything: every cell is `"queue"`.
- * Named `"fifo"`.
- *
- * @throws `InvalidConfigError` as {@link policy} does, e.g. for an empty `kinds` or a `neverCancel` kind
- *   outside `kinds`.
- */
-export function fifoPolicy(kinds: readonly string[], neverCancel: readonly string[] = []): Policy {
-  const row = (): Record<string, Action> => Object.fromEntries(kinds.map((kind) => [kind, "queue"]));
-  return policy({
-    name: "fifo",
-    kinds,
-    neverCancel,
-    matrix: Object.fromEntries(kinds.map((kind) => [kind, row()])),
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Machine
-
 /**
  * The empty mailbox for `config`, after validating every field.
  *
@@ -546,8 +186,8 @@ export function fifoPolicy(kinds: readonly string[], neverCancel: readonly strin
  *   `policy.matrix.DeletedStack.ExistingStack`).
  * @example
  * const mailbox = Mailbox.initial({
- *   policy: Mailbox.membershipPolicy, inFlightMax: 5, pendingPerKeyMax: 16, keylessPendingMax: 64,
- *   keyCountMax: 10_000,
+ *   policy: Mailbox.fifoPolicy(["Sync", "Delete"], ["Delete"]), inFlightMax: 5, pendingPerKeyMax: 16,
+ *   keylessPendingMax: 64, keyCountMax: 10_000,
  * });
  */
 export function initial(config: Config): State {
@@ -555,14 +195,7 @@ export function initial(config: Config): State {
   const pendingPerKeyMax = configInteger(MACHINE, config, "pendingPerKeyMax", 1);
   const keylessPendingMax = configInteger(MACHINE, config, "keylessPendingMax", 1);
   const keyCountMax = configInteger(MACHINE, config, "keyCountMax", 1);
-  const policyValue: unknown = config.policy;
-  if (!isRecord(policyValue)) {
-    throw new InvalidConfigError(
-      "policy",
-      `${MACHINE} config: policy (${describeValue(policyValue)}) must be a policy object (see Mailbox.policy)`,
-    );
-  }
-  validatePolicy(policyValue, "policy.", readCell, NORMALISED_CELL);
+  checkConfigPolicy(config.policy);
   return {
     config: { policy: config.policy, inFlightMax, pendingPerKeyMax, keylessPendingMax, keyCountMax },
     keys: {},
@@ -614,25 +247,6 @@ export function transition(state: State, event: Event): Step {
     default:
       return unknownEvent(event);
   }
-}
-
-const OUTCOMES: readonly unknown[] = ["done", "failed", "cancelled"];
-
-function assertKey(key: string | null): void {
-  assert(
-    key === null || (typeof key === "string" && key.length > 0),
-    () => `key must be null or a non-empty string, got ${describeValue(key)}`,
-  );
-}
-
-function assertOrder(order: Order): void {
-  assert(
-    typeof order === "object" && order !== null,
-    () => `order must be an object, got ${describeValue(order)}`,
-  );
-  assertName("order.id", order.id);
-  assertName("order.kind", order.kind);
-  assertKey(order.key);
 }
 
 function submit(state: State, order: Order): Step {
@@ -807,10 +421,7 @@ function complete(
 ): Step {
   assertKey(key);
   assertName("orderId", orderId);
-  assert(
-    OUTCOMES.includes(outcome),
-    () => `outcome must be "done", "failed" or "cancelled", got ${describeValue(outcome)}`,
-  );
+  assertOutcome(outcome);
   const freed = free(state, key, orderId);
   if (freed === undefined) {
     return unchanged(state, { _tag: "NotInFlight", orderId });

@@ -11,15 +11,35 @@ import {
   configInteger,
   describeValue,
   NO_EFFECTS,
+  renamedConfigInteger,
   unknownEvent,
 } from "./internal/checks.js";
 import { getOwn, withEntry } from "./internal/record.js";
 import type { Transition } from "./machine.js";
+import { cycleMembers, cycleThrough } from "./task-deps-graph.js";
 
-/** TaskDeps configuration, validated by {@link initial}. */
-export interface Config {
+/**
+ * TaskDeps configuration as {@link initial} takes it: the fields of {@link ResolvedConfig}, where
+ * `concurrencyMax` may still be given under its deprecated old name `maxConcurrency` (docs/deprecations.md).
+ */
+export type Config = Omit<ResolvedConfig, "concurrencyMax"> &
+  (
+    | {
+        readonly concurrencyMax: number;
+        /** @deprecated use `concurrencyMax` (docs/deprecations.md); if both are given they must be equal. */
+        readonly maxConcurrency?: number;
+      }
+    | {
+        readonly concurrencyMax?: undefined;
+        /** @deprecated use `concurrencyMax` (docs/deprecations.md). */
+        readonly maxConcurrency: number;
+      }
+  );
+
+/** TaskDeps configuration as stored in {@link State}: validated by {@link initial}. */
+export interface ResolvedConfig {
   /** Jobs running at once (the seed's `max_concurrency`). Positive integer. */
-  readonly maxConcurrency: number;
+  readonly concurrencyMax: number;
   /**
    * Tasks tracked at once; an Enqueue of a new id beyond it returns `Rejected` (`"task-limit"`). Positive
    * integer. No event removes a task (a done task stays, so later dependents see it done), so this bounds
@@ -32,7 +52,7 @@ export interface Config {
  * Where a task is.
  *
  * - `queued`: waiting to be claimed (maybe held back by its dependencies or its `availableAtMs`).
- * - `running`: claimed by `worker`; occupies one of the `maxConcurrency` slots.
+ * - `running`: claimed by `worker`; occupies one of the `concurrencyMax` slots.
  * - `done`, `failed`: finished by its worker. A failed task may go back to `queued` (Requeue).
  * - `blocked`: on a dependency cycle; terminal, never claimed.
  */
@@ -66,11 +86,11 @@ export interface Task {
  * TaskDeps state: plain JSON data.
  *
  * - `tasks`: every task enqueued, keyed by id; at most `taskCountMax`.
- * - `running`: the number of tasks with status `running`, in `[0, maxConcurrency]`.
+ * - `running`: the number of tasks with status `running`, in `[0, concurrencyMax]`.
  * - `nextSeq`: the `seq` the next enqueued task receives.
  */
 export interface State {
-  readonly config: Config;
+  readonly config: ResolvedConfig;
   readonly tasks: Readonly<Record<string, Task>>;
   readonly running: number;
   readonly nextSeq: number;
@@ -119,7 +139,7 @@ export type Event =
  * - `Blocked` (Enqueue): the new task closed a dependency cycle; `cycle` starts with it, in cycle order (see
  *   {@link findCycle}). Every task on that cycle, and on any other cycle the Enqueue closed, is now blocked.
  * - `Claimed` (Claim): `task` is now running for the worker.
- * - `NothingClaimable` (Claim): `"no-slot"` when `maxConcurrency` tasks run, else `"none-ready"`. Either
+ * - `NothingClaimable` (Claim): `"no-slot"` when `concurrencyMax` tasks run, else `"none-ready"`. Either
  *   way, `waiting` lists the queued tasks held back by unfinished known dependencies, in claim order (the
  *   seed's waiting line), and `nextAvailableAtMs` is the earliest `availableAtMs > atMs` among queued tasks
  *   whose known dependencies are all done, or `null` (when to try again, unless a Finish comes first).
@@ -164,15 +184,19 @@ const OUTCOMES: readonly unknown[] = ["done", "failed"];
 /**
  * The empty queue for `config`, after validating every field.
  *
- * @throws `InvalidConfigError` (with `field` set) when `maxConcurrency` or `taskCountMax` is not a positive
- *   integer, e.g. `TaskDeps config: maxConcurrency (0) must be a positive integer`.
+ * `maxConcurrency`, the deprecated name of `concurrencyMax`, is still accepted; the state's config has only
+ * `concurrencyMax`.
+ *
+ * @throws `InvalidConfigError` (with `field` set) when `concurrencyMax` or `taskCountMax` is not a positive
+ *   integer, e.g. `TaskDeps config: concurrencyMax (0) must be a positive integer`; it names
+ *   `maxConcurrency` when that is the name the caller used, or when both names are given with different values.
  * @example
- * const queue = TaskDeps.initial({ maxConcurrency: 1, taskCountMax: 1_000 });
+ * const queue = TaskDeps.initial({ concurrencyMax: 1, taskCountMax: 1_000 });
  */
 export function initial(config: Config): State {
-  const maxConcurrency = configInteger(MACHINE, config, "maxConcurrency", 1);
+  const concurrencyMax = renamedConfigInteger(MACHINE, config, "concurrencyMax", "maxConcurrency", 1);
   const taskCountMax = configInteger(MACHINE, config, "taskCountMax", 1);
-  return { config: { maxConcurrency, taskCountMax }, tasks: {}, running: 0, nextSeq: 0 };
+  return { config: { concurrencyMax, taskCountMax }, tasks: {}, running: 0, nextSeq: 0 };
 }
 
 /**
@@ -186,7 +210,7 @@ export function initial(config: Config): State {
  *   `blockedBy` = that cycle, any other with the cycle {@link findCycle} finds from it; tasks already blocked
  *   keep their `blockedBy`. Every cycle closed by an Enqueue passes through the enqueued task (the graph
  *   only gains edges then), so no cycle is ever left unblocked.
- * - Claim: `NothingClaimable` (`"no-slot"`) when `running >= maxConcurrency`; else the first queued task in
+ * - Claim: `NothingClaimable` (`"no-slot"`) when `running >= concurrencyMax`; else the first queued task in
  *   claim order (`availableAtMs`, then `seq`) that {@link isReady} at `atMs` becomes running for `worker`
  *   (`Claimed`); `NothingClaimable` (`"none-ready"`) when there is none.
  * - Defer (the task's running worker): queued, `availableAtMs` from the event, worker cleared, slot freed.
@@ -212,7 +236,7 @@ export function initial(config: Config): State {
  * @throws `AssertionError` on a malformed event: `atMs` or `availableAtMs` not a non-negative integer, an
  *   empty task id, worker or dependency id, `deps` not an array, an unknown `outcome` or `_tag`.
  * @example
- * let queue = TaskDeps.initial({ maxConcurrency: 1, taskCountMax: 100 });
+ * let queue = TaskDeps.initial({ concurrencyMax: 1, taskCountMax: 100 });
  * queue = TaskDeps.transition(queue, { _tag: "Enqueue", task: "A", deps: [], atMs: 0 }).state;
  * queue = TaskDeps.transition(queue, { _tag: "Enqueue", task: "B", deps: ["A"], atMs: 0 }).state;
  * const { result } = TaskDeps.transition(queue, { _tag: "Claim", worker: "w1", atMs: 1 });
@@ -351,7 +375,7 @@ function claim(state: State, worker: string, atMs: number): Step {
   const queued = Object.values(state.tasks)
     .filter((task) => task.status === "queued")
     .sort(compareClaimOrder);
-  const noSlot = state.running >= state.config.maxConcurrency;
+  const noSlot = state.running >= state.config.concurrencyMax;
   if (!noSlot) {
     const next = queued.find((task) => isClaimable(state, task, atMs));
     if (next !== undefined) {
@@ -458,91 +482,6 @@ function compareClaimOrder(a: Task, b: Task): number {
   return a.availableAtMs !== b.availableAtMs ? a.availableAtMs - b.availableAtMs : a.seq - b.seq;
 }
 
-/** One frame of the depth-first search: a task on the current path and the index of its next dependency. */
-interface Frame {
-  readonly task: Task;
-  next: number;
-}
-
-/**
- * Depth-first search from `start` over known dependencies, in declaration order, with an explicit stack:
- * the path from `start` when an edge leads back to `start`, else `null`. Each task is entered at most once
- * (one entered before and fully explored cannot reach `start`, or the search would have stopped), so the
- * search is linear in tasks plus dependencies and the path never repeats an id.
- */
-function cycleThrough(tasks: Readonly<Record<string, Task>>, start: string): string[] | null {
-  const startTask = getOwn(tasks, start);
-  if (startTask === undefined) {
-    return null;
-  }
-  const entered = new Set<string>([start]);
-  const path: Frame[] = [{ task: startTask, next: 0 }];
-  while (path.length > 0) {
-    const frame = path[path.length - 1]!;
-    const dep = frame.task.deps[frame.next];
-    if (dep === undefined) {
-      path.pop();
-      continue;
-    }
-    frame.next += 1;
-    if (dep === start) {
-      return path.map((entry) => entry.task.id);
-    }
-    const depTask = getOwn(tasks, dep);
-    if (depTask !== undefined && !entered.has(dep)) {
-      entered.add(dep);
-      path.push({ task: depTask, next: 0 });
-    }
-  }
-  return null;
-}
-
-/**
- * The tasks on some dependency cycle through `start` (its strongly connected component over known
- * dependencies): those reachable from `start` that also reach it. Includes `start` when it is on a cycle.
- * In ascending `seq` order.
- */
-function cycleMembers(tasks: Readonly<Record<string, Task>>, start: string): string[] {
-  const dependents = new Map<string, string[]>();
-  for (const task of Object.values(tasks)) {
-    for (const dep of task.deps) {
-      if (getOwn(tasks, dep) === undefined) {
-        continue;
-      }
-      const list = dependents.get(dep);
-      if (list === undefined) {
-        dependents.set(dep, [task.id]);
-      } else {
-        list.push(task.id);
-      }
-    }
-  }
-  const forward = reachable(
-    start,
-    (id) => getOwn(tasks, id)?.deps.filter((dep) => getOwn(tasks, dep) !== undefined) ?? [],
-  );
-  const backward = reachable(start, (id) => dependents.get(id) ?? []);
-  return Object.values(tasks)
-    .filter((task) => forward.has(task.id) && backward.has(task.id))
-    .sort((a, b) => a.seq - b.seq)
-    .map((task) => task.id);
-}
-
-/** The ids reachable from `start` by one or more `next` steps (breadth-first, explicit queue). */
-function reachable(start: string, next: (id: string) => readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const queue: string[] = [start];
-  for (let index = 0; index < queue.length; index += 1) {
-    for (const id of next(queue[index]!)) {
-      if (!seen.has(id)) {
-        seen.add(id);
-        queue.push(id);
-      }
-    }
-  }
-  return seen;
-}
-
 /** Asserts the invariants every task keeps: worker iff running, blockedBy iff blocked, a valid seq. */
 function assertTask(task: Task, state: State): void {
   assert(
@@ -565,7 +504,7 @@ function unchanged(state: State, result: Result): Step {
 
 /**
  * A step that changed the state; checks the postconditions every state keeps: `running` counts the running
- * tasks and stays within `maxConcurrency`, the task count within `taskCountMax`, each task's invariants.
+ * tasks and stays within `concurrencyMax`, the task count within `taskCountMax`, each task's invariants.
  */
 function changed(before: State, after: State, result: Result): Step {
   assert(after !== before, "a changed step must return a new state");
@@ -581,8 +520,8 @@ function changed(before: State, after: State, result: Result): Step {
     () => `running ${after.running} must equal the ${running} tasks with status running`,
   );
   assert(
-    after.running <= after.config.maxConcurrency,
-    () => `running ${after.running} exceeds maxConcurrency ${after.config.maxConcurrency}`,
+    after.running <= after.config.concurrencyMax,
+    () => `running ${after.running} exceeds concurrencyMax ${after.config.concurrencyMax}`,
   );
   assert(
     tasks.length <= after.config.taskCountMax,

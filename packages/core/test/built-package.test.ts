@@ -17,7 +17,7 @@ describe("built packages", () => {
     const script = `
       const core = await import("@interleave/core");
       const sim = await import("@interleave/sim");
-      const q0 = core.ClaimQueue.initial({ leaseTtlMs: 15000, heartbeatIntervalMs: 5000, maxAttempts: 3,
+      const q0 = core.ClaimQueue.initial({ leaseTtlMs: 15000, heartbeatIntervalMs: 5000, attemptsMax: 3,
         retryBackoffBaseMs: 1000, retryBackoffCapMs: 8000, claimBatchSizeMax: 1, itemCountMax: 10 });
       const q1 = core.ClaimQueue.transition(q0, { _tag: "Enqueue", scope: "a", atMs: 0 }).state;
       const c = core.ClaimQueue.transition(q1, { _tag: "Claim", holder: "w", batchSize: 1, atMs: 0 });

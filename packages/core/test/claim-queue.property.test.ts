@@ -5,10 +5,10 @@ import { ClaimQueue } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-const config: ClaimQueue.Config = {
+const config: ClaimQueue.ResolvedConfig = {
   leaseTtlMs: 10_000,
   heartbeatIntervalMs: 3_000,
-  maxAttempts: 3,
+  attemptsMax: 3,
   retryBackoffBaseMs: 1_000,
   retryBackoffCapMs: 4_000,
   claimBatchSizeMax: 3,
@@ -382,7 +382,7 @@ describe("ClaimQueue properties", () => {
       expect(items.length).toBeLessThanOrEqual(config.itemCountMax);
       for (const item of items) {
         expect(item.enqueuedWhileClaimed && item.claim === null).toBe(false);
-        expect(item.attemptCount).toBeLessThan(config.maxAttempts);
+        expect(item.attemptCount).toBeLessThan(config.attemptsMax);
       }
     });
   });

@@ -4,10 +4,10 @@
 import { AssertionError, ClaimQueue, InvalidConfigError, type Machine } from "@interleave/core";
 import { describe, expect, it } from "vitest";
 
-const config: ClaimQueue.Config = {
+const config: ClaimQueue.ResolvedConfig = {
   leaseTtlMs: 15_000,
   heartbeatIntervalMs: 5_000,
-  maxAttempts: 4,
+  attemptsMax: 4,
   retryBackoffBaseMs: 1_000,
   retryBackoffCapMs: 3_000,
   claimBatchSizeMax: 10,
@@ -62,7 +62,7 @@ describe("ClaimQueue", () => {
     expect(beat.result).toEqual({
       _tag: "Renewed",
       scope: "s1",
-      claimedUntilMs: t + 5_000 + config.leaseTtlMs,
+      expiresAtMs: t + 5_000 + config.leaseTtlMs,
     });
     // The heartbeat bumped updated_at past the value captured at claim time: the seed's guard tripped here.
     expect(beat.state.items.s1?.updatedAtMs).toBe(t + 5_000);
@@ -168,7 +168,7 @@ describe("ClaimQueue", () => {
           {
             scope: "c",
             token: 1,
-            claimedUntilMs: 15_100,
+            expiresAtMs: 15_100,
             attemptCount: 0,
             updatedAtMs: 100,
             reclaimed: false,
@@ -176,7 +176,7 @@ describe("ClaimQueue", () => {
           {
             scope: "a",
             token: 2,
-            claimedUntilMs: 15_100,
+            expiresAtMs: 15_100,
             attemptCount: 0,
             updatedAtMs: 100,
             reclaimed: false,
@@ -188,7 +188,7 @@ describe("ClaimQueue", () => {
         holder: "w",
         token: 2,
         claimedAtMs: 100,
-        claimedUntilMs: 15_100,
+        expiresAtMs: 15_100,
       });
       expect(next.items.b).toBe(state.items.b);
       const rest = ClaimQueue.transition(next, { _tag: "Claim", holder: "v", batchSize: 10, atMs: 101 });
@@ -239,7 +239,7 @@ describe("ClaimQueue", () => {
       expect(granted).toEqual({
         scope: "s1",
         token: 2,
-        claimedUntilMs: 30_000,
+        expiresAtMs: 30_000,
         attemptCount: 0,
         updatedAtMs: 15_000,
         reclaimed: true,
@@ -266,12 +266,12 @@ describe("ClaimQueue", () => {
         token: granted.token,
         atMs: 20_000,
       });
-      expect(result).toEqual({ _tag: "Renewed", scope: "s1", claimedUntilMs: 35_000 });
+      expect(result).toEqual({ _tag: "Renewed", scope: "s1", expiresAtMs: 35_000 });
       expect(state.items.s1?.claim).toEqual({
         holder: "w",
         token: 1,
         claimedAtMs: 0,
-        claimedUntilMs: 35_000,
+        expiresAtMs: 35_000,
       });
     });
 
@@ -366,10 +366,10 @@ describe("ClaimQueue", () => {
       }
     });
 
-    it("dead-letters the item when the attempt count reaches maxAttempts", () => {
+    it("dead-letters the item when the attempt count reaches attemptsMax", () => {
       let state = enqueued("s1");
       let last: ClaimQueue.Result | undefined;
-      for (let attempt = 1; attempt <= config.maxAttempts; attempt += 1) {
+      for (let attempt = 1; attempt <= config.attemptsMax; attempt += 1) {
         const atMs = attempt * 10_000;
         const { state: claimed, granted } = claimOne(state, "w", atMs);
         const step = ClaimQueue.transition(claimed, {
@@ -382,13 +382,13 @@ describe("ClaimQueue", () => {
         state = step.state;
         last = step.result;
       }
-      expect(last).toEqual({ _tag: "DeadLettered", scope: "s1", attemptCount: config.maxAttempts });
+      expect(last).toEqual({ _tag: "DeadLettered", scope: "s1", attemptCount: config.attemptsMax });
       expect(state.items).toEqual({});
       expect(state.deadLetters.s1).toEqual({ scope: "s1", attemptCount: 4, lastError: "e", atMs: 40_000 });
     });
 
     it("keeps an enqueue that arrived during the claim when it dead-letters, and clears it when it retries", () => {
-      const single = { ...config, maxAttempts: 1 };
+      const single = { ...config, attemptsMax: 1 };
       const { state: claimed, granted } = claimOne(
         run(ClaimQueue.initial(single), { _tag: "Enqueue", scope: "s1", atMs: 0 }),
         "w",
@@ -503,7 +503,7 @@ describe("ClaimQueue", () => {
   });
 
   describe("isClaimLive", () => {
-    it("is true only before claimedUntilMs", () => {
+    it("is true only before expiresAtMs", () => {
       const { state } = claimOne(enqueued("s1"), "w", 0);
       const item = state.items.s1!;
       expect(ClaimQueue.isClaimLive(item, 14_999)).toBe(true);
@@ -524,7 +524,7 @@ describe("ClaimQueue", () => {
         "ClaimQueue config: heartbeatIntervalMs (15000) must be below leaseTtlMs (15000)",
       ],
       [{ leaseTtlMs: 0 }, "leaseTtlMs", "ClaimQueue config: leaseTtlMs (0) must be a positive integer"],
-      [{ maxAttempts: 0 }, "maxAttempts", "ClaimQueue config: maxAttempts (0) must be a positive integer"],
+      [{ attemptsMax: 0 }, "attemptsMax", "ClaimQueue config: attemptsMax (0) must be a positive integer"],
       [
         { retryBackoffBaseMs: -1 },
         "retryBackoffBaseMs",
@@ -555,6 +555,34 @@ describe("ClaimQueue", () => {
         expect(error).toBeInstanceOf(InvalidConfigError);
         expect((error as InvalidConfigError).field).toBe(field);
       }
+    });
+
+    it("accepts the deprecated name maxAttempts for attemptsMax, and names it in errors", () => {
+      const { attemptsMax, ...rest } = config;
+      // The old name alone, or both names with one value: the state's config has only attemptsMax.
+      expect(ClaimQueue.initial({ ...rest, maxAttempts: attemptsMax }).config).toEqual(config);
+      expect(ClaimQueue.initial({ ...config, maxAttempts: attemptsMax }).config).toEqual(config);
+      const fieldOf = (bad: object): [string, string] => {
+        try {
+          ClaimQueue.initial(bad as ClaimQueue.Config);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidConfigError);
+          return [(error as InvalidConfigError).field, (error as Error).message];
+        }
+        return expect.unreachable();
+      };
+      expect(fieldOf({ ...rest, maxAttempts: 0 })).toEqual([
+        "maxAttempts",
+        "ClaimQueue config: maxAttempts (0) must be a positive integer",
+      ]);
+      expect(fieldOf({ ...config, maxAttempts: 5 })).toEqual([
+        "maxAttempts",
+        "ClaimQueue config: maxAttempts (5) is the deprecated name of attemptsMax (4); give attemptsMax only",
+      ]);
+      expect(fieldOf(rest)).toEqual([
+        "attemptsMax",
+        "ClaimQueue config: attemptsMax (undefined) must be a positive integer",
+      ]);
     });
   });
 

@@ -8,7 +8,7 @@
 import { MergeGate } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deepFreeze } from "./support.js";
+import { deepFreeze } from "../../../test/support/deep-freeze.js";
 
 type State = MergeGate.State;
 type Event = MergeGate.Event;

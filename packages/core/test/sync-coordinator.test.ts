@@ -1,300 +1,82 @@
-// Example tests for SyncCoordinator, one block per case of seed 000's test plan
-// (../shared/seeds/000_a68bbd6ee7280424.txt), then overlapping syncs, the serial mode, the known limitation,
-// validation, bounds, pruning, Unknown, idempotence and identity.
+// Example tests for SyncCoordinator (the serial coordinator), one block per case of seed 000's test plan
+// (../shared/seeds/000_a68bbd6ee7280424.txt) it keeps, then the serial queue, the known limitation closed,
+// validation (with the deprecated fields), bounds, pruning, Unknown, idempotence and identity. The seed's
+// racy routes (flag off, entry-check) and their tests live in scenarios/sync-vs-reset/entry-check.test.ts.
 
-import { AssertionError, InvalidConfigError, type Machine, Mailbox, SyncCoordinator } from "@interleave/core";
+import { type Machine, Mailbox, SyncCoordinator } from "@interleave/core";
 import { describe, expect, it } from "vitest";
+import { expectInvalidConfig } from "../../../test/support/invalid-config.js";
+import {
+  beginReset,
+  expectOrdinaryMrNames,
+  expectProgrammerErrorsAsserted,
+  expectRoute,
+  expectStartSyncMarksMr,
+  expectSweepsExpiredMr,
+  finishReset,
+  finishSync,
+  mrOf,
+  NUMBER_FIELD_REFUSALS,
+  type Refusal,
+  runOf,
+  scheduleReset,
+  startSync,
+} from "../../../test/support/sync-coordinator-events.js";
 
 type State = SyncCoordinator.State;
 type Event = SyncCoordinator.Event;
 type Config = SyncCoordinator.Config;
 
-/** The seed's numbers: a 15 s marker, a 10 s reset delay. */
-const config: Config = {
-  featureFlag: true,
-  mode: "entry-check",
-  legacyTtlMs: 15_000,
-  legacyResetDelayMs: 10_000,
-  mrCountMax: 16,
-  pendingPerMrMax: 8,
-};
-
-const LEGACY: Partial<Config> = { featureFlag: false };
-const SERIAL: Partial<Config> = { mode: "serial" };
+/** The seed's numbers: a 15 s marker. */
+const config: Config = { legacyTtlMs: 15_000, mrCountMax: 16, pendingPerMrMax: 8 };
 
 function start(overrides: Partial<Config> = {}): State {
   return SyncCoordinator.initial({ ...config, ...overrides });
 }
 
-const startSync = (mr: string, syncId: string, atMs = 0): Event => ({ _tag: "StartSync", mr, syncId, atMs });
-const finishSync = (mr: string, syncId: string, atMs = 0, outcome: "ok" | "failed" = "ok"): Event => ({
-  _tag: "FinishSync",
-  mr,
-  syncId,
-  outcome,
-  atMs,
-});
-const scheduleReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "ScheduleReset",
-  mr,
-  resetId,
-  atMs,
-});
-const beginReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "BeginReset",
-  mr,
-  resetId,
-  atMs,
-});
-const finishReset = (mr: string, resetId: string, atMs = 0): Event => ({
-  _tag: "FinishReset",
-  mr,
-  resetId,
-  atMs,
-});
-
-/** Applies `events` in order; returns the final state. */
-function run(state: State, ...events: readonly Event[]): State {
-  return events.reduce((current, event) => SyncCoordinator.transition(current, event).state, state);
-}
-
-function mrOf(state: State, mr: string): SyncCoordinator.MrState | undefined {
-  return Object.hasOwn(state.mrs, mr) ? state.mrs[mr] : undefined;
-}
-
-const enqueue = (mr: string, resetId: string, delayMs = 0): SyncCoordinator.Effect => ({
-  _tag: "EnqueueReset",
-  mr,
-  resetId,
-  delayMs,
-});
+const run = runOf(SyncCoordinator);
 
 describe("SyncCoordinator", () => {
   it("satisfies the Machine contract", () => {
     const machine: Machine<State, Event, SyncCoordinator.Result, SyncCoordinator.Effect> = SyncCoordinator;
-    expect(machine.transition(start(), scheduleReset("!1", "r1")).effects).toEqual([enqueue("!1", "r1")]);
+    expect(machine.transition(start(), scheduleReset("!1", "r1")).effects).toEqual([
+      { _tag: "RunReset", mr: "!1", resetId: "r1" },
+    ]);
   });
 
   describe("CreateService marks the MR temporarily unapproved before the worker is enqueued", () => {
-    it.each([
-      ["entry-check", {}],
-      ["serial", SERIAL],
-    ])("flag on (%s): StartSync marks the MR at once, for as long as the sync runs", (_mode, overrides) => {
-      const idle = start(overrides);
-      expect(SyncCoordinator.isTemporarilyUnapproved(idle, "!1", 1_000)).toBe(false);
-      const { state } = SyncCoordinator.transition(idle, startSync("!1", "s1", 1_000));
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 1_000)).toBe(true);
-      expect(SyncCoordinator.syncInProgress(state, "!1")).toBe(true);
-      expect(mrOf(state, "!1")?.unapprovedUntilMs).toBe(16_000); // the legacy key too (rollback safety)
-      // Long after the marker expired, the sync still holds the MR.
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 60_000)).toBe(true);
-      const done = run(state, finishSync("!1", "s1", 2_000));
-      expect(SyncCoordinator.syncInProgress(done, "!1")).toBe(false);
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!1", 15_999)).toBe(true); // the marker
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!1", 16_000)).toBe(false);
-      expect(SyncCoordinator.isTemporarilyUnapproved(done, "!2", 2_000)).toBe(false);
-    });
-
-    it("flag off: ScheduleReset sets the 15 s marker and enqueues the worker with perform_in(10.seconds)", () => {
-      const idle = start(LEGACY);
-      const { state, effects, result } = SyncCoordinator.transition(idle, scheduleReset("!1", "r1", 1_000));
-      expect(result).toEqual({ _tag: "ResetEnqueued", delayMs: 10_000 });
-      expect(effects).toEqual([enqueue("!1", "r1", 10_000)]);
-      expect(state.mrs).toEqual({
-        "!1": {
-          syncs: [],
-          pendingResets: [],
-          scheduledResets: [],
-          runningResets: [],
-          unapprovedUntilMs: 16_000,
-        },
-      });
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 1_000)).toBe(true);
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 15_999)).toBe(true);
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 16_000)).toBe(false); // atMs + 15_000 exactly
-    });
-
-    it("flag off: a sync marks nothing (the legacy sync does not know the coordinator)", () => {
-      const idle = start(LEGACY);
-      const step = SyncCoordinator.transition(idle, startSync("!1", "s1", 1_000));
-      expect(step.state).toBe(idle);
-      expect(SyncCoordinator.isTemporarilyUnapproved(step.state, "!1", 1_000)).toBe(false);
-      expect(SyncCoordinator.syncInProgress(step.state, "!1")).toBe(false);
-    });
-  });
-
-  describe("a reset scheduled during a sync is deferred and approvals are untouched", () => {
-    it("answers ResetDeferred with no effect: no worker runs while the rules are half-built", () => {
-      const syncing = run(start(), startSync("!1", "s1", 0));
-      const { state, effects, result } = SyncCoordinator.transition(syncing, scheduleReset("!1", "r1", 500));
-      expect(result).toEqual({ _tag: "ResetDeferred" });
-      expect(effects).toEqual([]);
-      expect(mrOf(state, "!1")).toEqual({
-        syncs: ["s1"],
-        pendingResets: ["r1"],
-        scheduledResets: ["r1"],
-        runningResets: [],
-        unapprovedUntilMs: 15_500,
-      });
-      expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 500)).toBe(true);
-    });
-
-    it("without a sync in progress the worker is enqueued at once: no artificial 10 s delay", () => {
-      const { effects, result } = SyncCoordinator.transition(start(), scheduleReset("!1", "r1", 500));
-      expect(result).toEqual({ _tag: "ResetEnqueued", delayMs: 0 });
-      expect(effects).toEqual([enqueue("!1", "r1")]);
-    });
-  });
-
-  describe("the pending list drains on sync completion", () => {
-    it("enqueues every pending reset, FIFO, once the sync finishes", () => {
-      const pending = run(
-        start(),
-        startSync("!1", "s1"),
-        scheduleReset("!1", "r1"),
-        scheduleReset("!1", "r2"),
-        scheduleReset("!2", "r3"), // another MR: not deferred
-      );
-      expect(mrOf(pending, "!1")?.pendingResets).toEqual(["r1", "r2"]);
-      const { state, effects, result } = SyncCoordinator.transition(pending, finishSync("!1", "s1", 100));
-      expect(result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: ["r1", "r2"] });
-      expect(effects).toEqual([enqueue("!1", "r1"), enqueue("!1", "r2")]);
-      expect(mrOf(state, "!1")).toMatchObject({
-        syncs: [],
-        pendingResets: [],
-        scheduledResets: ["r1", "r2"],
-      });
-      expect(state.mrs["!2"]).toBe(pending.mrs["!2"]);
-      const began = SyncCoordinator.transition(state, beginReset("!1", "r1", 200));
-      expect(began.result).toEqual({ _tag: "Proceed" });
-      expect(mrOf(began.state, "!1")?.runningResets).toEqual(["r1"]);
-      const finished = SyncCoordinator.transition(began.state, finishReset("!1", "r1", 300));
-      expect(finished.result).toEqual({ _tag: "ResetFinished" });
-      expect(mrOf(finished.state, "!1")).toMatchObject({ scheduledResets: ["r2"], runningResets: [] });
+    it("StartSync marks the MR at once, for as long as the sync runs", () => {
+      expectStartSyncMarksMr(SyncCoordinator, start());
     });
   });
 
   describe("it drains in the ensure path when the sync raises", () => {
-    it("a failed sync drains the pending resets too", () => {
-      const pending = run(start(), startSync("!1", "s1"), scheduleReset("!1", "r1"));
-      const { state, effects, result } = SyncCoordinator.transition(
-        pending,
-        finishSync("!1", "s1", 100, "failed"),
-      );
-      expect(result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: ["r1"] });
-      expect(effects).toEqual([enqueue("!1", "r1")]);
-      expect(SyncCoordinator.syncInProgress(state, "!1")).toBe(false);
-    });
-
     it("serial: a failed sync frees the MR for the next order", () => {
-      const queued = run(start(SERIAL), startSync("!1", "s1"), scheduleReset("!1", "r1"));
+      const queued = run(start(), startSync("!1", "s1"), scheduleReset("!1", "r1"));
       const { effects, result } = SyncCoordinator.transition(queued, finishSync("!1", "s1", 100, "failed"));
       expect(result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["r1"] });
       expect(effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1" }]);
     });
   });
 
-  describe("the reset service re-checks per MR on entry and defers", () => {
-    it("a sync that started between enqueue and execution sends the reset back to pending, drained later", () => {
-      const enqueued = SyncCoordinator.transition(start(), scheduleReset("!1", "r1", 0));
-      expect(enqueued.effects).toEqual([enqueue("!1", "r1")]);
-      const syncing = run(enqueued.state, startSync("!1", "s1", 100));
-      const entry = SyncCoordinator.transition(syncing, beginReset("!1", "r1", 200));
-      expect(entry.result).toEqual({ _tag: "Deferred" });
-      expect(entry.effects).toEqual([]);
-      expect(mrOf(entry.state, "!1")).toMatchObject({ pendingResets: ["r1"], runningResets: [] });
-      // A stale worker for the pending reset is told to skip too, and cannot finish it.
-      const stale = SyncCoordinator.transition(entry.state, beginReset("!1", "r1", 250));
-      expect(stale.result).toEqual({ _tag: "Deferred" });
-      expect(stale.state).toBe(entry.state);
-      expect(SyncCoordinator.transition(entry.state, finishReset("!1", "r1", 250)).result).toEqual({
-        _tag: "Unknown",
-        what: "reset",
-      });
-      const drained = SyncCoordinator.transition(entry.state, finishSync("!1", "s1", 300));
-      expect(drained.result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: ["r1"] });
-      expect(drained.effects).toEqual([enqueue("!1", "r1")]);
-      expect(SyncCoordinator.transition(drained.state, beginReset("!1", "r1", 400)).result).toEqual({
-        _tag: "Proceed",
-      });
-    });
-  });
-
-  describe("the sync worker routes by the flag alone", () => {
+  describe("the sync worker: one route", () => {
     it.each([
-      [false, "entry-check", "legacy"],
-      [false, "serial", "legacy"],
-      [true, "entry-check", "coordinator"],
-      [true, "serial", "serial"],
-    ] as const)("featureFlag %s, mode %s → route %s", (featureFlag, mode, route) => {
-      const idle = start({ featureFlag, mode });
-      expect(idle.serial === null).toBe(route !== "serial");
-      // Whatever else the MR (or another) has going on, the route stays the config's.
-      const busy = run(idle, startSync("!2", "s0"), startSync("!1", "s1"), scheduleReset("!1", "r1"));
-      for (const state of [idle, busy]) {
-        expect(SyncCoordinator.transition(state, startSync("!1", "s9")).result).toMatchObject({
-          _tag: "SyncStarted",
-          route,
-        });
-      }
-      expect(SyncCoordinator.transition(busy, finishSync("!1", "s1")).result).toMatchObject({
-        _tag: "SyncFinished",
-        route,
-      });
-    });
-
-    it("flag off: the legacy path keeps no sync or reset state and always proceeds", () => {
-      const idle = start(LEGACY);
-      const events = [
-        startSync("!1", "s1"),
-        finishSync("!1", "s1"),
-        finishSync("!1", "never-started", 0, "failed"),
-        beginReset("!1", "r1"),
-        finishReset("!1", "r1"),
-      ];
-      const expected = [
-        { _tag: "SyncStarted", route: "legacy", running: true },
-        { _tag: "SyncFinished", route: "legacy", drained: [] },
-        { _tag: "SyncFinished", route: "legacy", drained: [] },
-        { _tag: "Proceed" },
-        { _tag: "ResetFinished" },
-      ];
-      events.forEach((event, index) => {
-        const step = SyncCoordinator.transition(idle, event);
-        expect(step.result).toEqual(expected[index]);
-        expect(step.state).toBe(idle);
-        expect(step.effects).toEqual([]);
-      });
-      // A sync in progress does not stop a legacy reset: no deferral, no entry check, no drain.
-      const syncing = run(idle, startSync("!1", "s1"));
-      expect(SyncCoordinator.transition(syncing, scheduleReset("!1", "r1")).effects).toEqual([
-        enqueue("!1", "r1", 10_000),
-      ]);
-      expect(SyncCoordinator.transition(syncing, beginReset("!1", "r1")).result).toEqual({ _tag: "Proceed" });
-    });
-  });
-
-  describe("overlapping syncs", () => {
-    it("two syncs of one MR may overlap; pending resets drain only when the last one finishes", () => {
-      const state = run(start(), startSync("!1", "s1"), startSync("!1", "s2"), scheduleReset("!1", "r1"));
-      expect(mrOf(state, "!1")?.syncs).toEqual(["s1", "s2"]);
-      const first = SyncCoordinator.transition(state, finishSync("!1", "s2"));
-      expect(first.result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: [] });
-      expect(first.effects).toEqual([]);
-      expect(SyncCoordinator.syncInProgress(first.state, "!1")).toBe(true);
-      expect(SyncCoordinator.transition(first.state, scheduleReset("!1", "r2")).result).toEqual({
-        _tag: "ResetDeferred",
-      });
-      const last = SyncCoordinator.transition(first.state, finishSync("!1", "s1"));
-      expect(last.result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: ["r1"] });
-      expect(last.effects).toEqual([enqueue("!1", "r1")]);
+      [{}],
+      [{ featureFlag: true }],
+      [{ mode: "serial" }],
+      [{ featureFlag: true, mode: "serial", legacyResetDelayMs: 10_000 }],
+    ] as const)("deprecated fields %o are accepted and ignored → route serial", (deprecated) => {
+      const idle = start(deprecated);
+      expect(idle).toEqual(start());
+      // Whatever else the MR (or another) has going on, the route stays serial.
+      expectRoute(SyncCoordinator, idle, "serial");
     });
   });
 
   describe("serial mode", () => {
     it("builds its Mailbox: Sync and Reset FIFO, one order per MR, MRs independent", () => {
-      const state = start({ ...SERIAL, mrCountMax: 7, pendingPerMrMax: 3 });
-      expect(state.serial).toEqual(
+      const state = start({ mrCountMax: 7, pendingPerMrMax: 3 });
+      expect(state.mailbox).toEqual(
         Mailbox.initial({
           policy: Mailbox.fifoPolicy(["Sync", "Reset"]),
           inFlightMax: 7,
@@ -306,15 +88,13 @@ describe("SyncCoordinator", () => {
     });
 
     it("a reset scheduled during a sync gets RunReset only after FinishSync", () => {
-      const started = SyncCoordinator.transition(start(SERIAL), startSync("!1", "s1"));
+      const started = SyncCoordinator.transition(start(), startSync("!1", "s1"));
       expect(started.result).toEqual({ _tag: "SyncStarted", route: "serial", running: true });
       expect(started.effects).toEqual([{ _tag: "RunSync", mr: "!1", syncId: "s1" }]);
       const queued = SyncCoordinator.transition(started.state, scheduleReset("!1", "r1", 100));
       expect(queued.result).toEqual({ _tag: "ResetQueued", running: false });
       expect(queued.effects).toEqual([]);
       expect(mrOf(queued.state, "!1")).toEqual({
-        syncs: [],
-        pendingResets: [],
         scheduledResets: ["r1"],
         runningResets: [],
         unapprovedUntilMs: 15_100,
@@ -332,7 +112,7 @@ describe("SyncCoordinator", () => {
     });
 
     it("a sync started during a running reset gets RunSync only after FinishReset", () => {
-      const scheduled = SyncCoordinator.transition(start(SERIAL), scheduleReset("!1", "r1"));
+      const scheduled = SyncCoordinator.transition(start(), scheduleReset("!1", "r1"));
       expect(scheduled.result).toEqual({ _tag: "ResetQueued", running: true });
       expect(scheduled.effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1" }]);
       const running = run(scheduled.state, beginReset("!1", "r1"));
@@ -349,7 +129,7 @@ describe("SyncCoordinator", () => {
 
     it("runs an MR's orders in arrival order, one at a time", () => {
       let state = run(
-        start(SERIAL),
+        start(),
         startSync("!1", "s1"),
         scheduleReset("!1", "r1"),
         startSync("!1", "s2"),
@@ -372,13 +152,13 @@ describe("SyncCoordinator", () => {
         state = step.state;
       }
       expect(order).toEqual(["r1", "s2", "r2"]);
-      expect(state.serial?.keys).toEqual({});
+      expect(state.mailbox.keys).toEqual({});
       expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 0)).toBe(true); // the marker
       expect(SyncCoordinator.isTemporarilyUnapproved(state, "!1", 15_000)).toBe(false);
     });
 
     it("MRs are independent, and ids are scoped to their MR and kind", () => {
-      const syncing = run(start(SERIAL), startSync("!1", "x"));
+      const syncing = run(start(), startSync("!1", "x"));
       const other = SyncCoordinator.transition(syncing, scheduleReset("!2", "x"));
       expect(other.result).toEqual({ _tag: "ResetQueued", running: true });
       const sameMr = SyncCoordinator.transition(other.state, scheduleReset("!1", "x"));
@@ -388,18 +168,9 @@ describe("SyncCoordinator", () => {
     });
   });
 
-  describe("known limitation: a sync may start after the entry check", () => {
-    it("entry-check: BeginReset → Proceed, then StartSync succeeds while the reset runs", () => {
-      const running = run(start(), scheduleReset("!1", "r1"), beginReset("!1", "r1"));
-      const { state, result } = SyncCoordinator.transition(running, startSync("!1", "s1", 10));
-      expect(result).toEqual({ _tag: "SyncStarted", route: "coordinator", running: true });
-      // The machine does not prevent it: the reset deletes approvals while the rules are rebuilt.
-      expect(mrOf(state, "!1")).toMatchObject({ syncs: ["s1"], runningResets: ["r1"] });
-      expect(SyncCoordinator.syncInProgress(state, "!1")).toBe(true);
-    });
-
+  describe("known limitation closed: a sync may not start after the entry check", () => {
     it("serial: the same sequence leaves the sync waiting until the reset finishes", () => {
-      const running = run(start(SERIAL), scheduleReset("!1", "r1"), beginReset("!1", "r1"));
+      const running = run(start(), scheduleReset("!1", "r1"), beginReset("!1", "r1"));
       const { state, result, effects } = SyncCoordinator.transition(running, startSync("!1", "s1", 10));
       expect(result).toEqual({ _tag: "SyncStarted", route: "serial", running: false });
       expect(effects).toEqual([]);
@@ -411,108 +182,73 @@ describe("SyncCoordinator", () => {
   });
 
   describe("config validation", () => {
-    it("starts empty", () => {
-      expect(start()).toEqual({ config, mrs: {}, serial: null });
-      expect(start(LEGACY).serial).toBeNull();
-      expect(start(SERIAL).serial).not.toBeNull();
+    it("starts empty, with its Mailbox", () => {
+      expect(start()).toEqual({
+        config,
+        mrs: {},
+        mailbox: Mailbox.initial({
+          policy: Mailbox.fifoPolicy(["Sync", "Reset"]),
+          inFlightMax: 16,
+          pendingPerKeyMax: 8,
+          keylessPendingMax: 1,
+          keyCountMax: 16,
+        }),
+      });
     });
 
-    it.each([
+    it("legacyTtlMs defaults to the seed's 15 s", () => {
+      expect(SyncCoordinator.initial({ mrCountMax: 16, pendingPerMrMax: 8 })).toEqual(start());
+    });
+
+    it.each<Refusal>([
+      [
+        { featureFlag: false },
+        "featureFlag",
+        "SyncCoordinator config: featureFlag (false): the racy route is a seed reproduction that lives in scenarios/sync-vs-reset; the core has only the serial coordinator",
+      ],
+      [
+        { mode: "entry-check" },
+        "mode",
+        'SyncCoordinator config: mode ("entry-check"): the racy route is a seed reproduction that lives in scenarios/sync-vs-reset; the core has only the serial coordinator',
+      ],
       [
         { featureFlag: "yes" },
         "featureFlag",
-        'SyncCoordinator config: featureFlag ("yes") must be a boolean',
-      ],
-      [
-        { featureFlag: undefined },
-        "featureFlag",
-        "SyncCoordinator config: featureFlag (undefined) must be a boolean",
+        'SyncCoordinator config: featureFlag ("yes"): deprecated, omit it (only true is accepted)',
       ],
       [
         { mode: "strict" },
         "mode",
-        'SyncCoordinator config: mode ("strict") must be "entry-check" or "serial"',
+        'SyncCoordinator config: mode ("strict"): deprecated, omit it (only "serial" is accepted)',
       ],
-      [
-        { legacyTtlMs: 0 },
-        "legacyTtlMs",
-        "SyncCoordinator config: legacyTtlMs (0) must be a positive integer",
-      ],
-      [
-        { legacyResetDelayMs: -1 },
-        "legacyResetDelayMs",
-        "SyncCoordinator config: legacyResetDelayMs (-1) must be an integer >= 0",
-      ],
-      [
-        { mrCountMax: 1.5 },
-        "mrCountMax",
-        "SyncCoordinator config: mrCountMax (1.5) must be a positive integer",
-      ],
-      [
-        { pendingPerMrMax: "8" },
-        "pendingPerMrMax",
-        'SyncCoordinator config: pendingPerMrMax ("8") must be a positive integer',
-      ],
+      ...NUMBER_FIELD_REFUSALS,
     ])("refuses %o naming the field %s", (override, field, message) => {
-      let error: unknown;
-      try {
-        SyncCoordinator.initial({ ...config, ...override } as Config);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(InvalidConfigError);
-      expect((error as InvalidConfigError).field).toBe(field);
-      expect((error as InvalidConfigError).message).toBe(message);
+      expectInvalidConfig(
+        () => SyncCoordinator.initial({ ...config, ...override } as unknown as Config),
+        field,
+        message,
+      );
     });
 
-    it("accepts legacyResetDelayMs 0 and validates mode with the flag off too", () => {
-      expect(start({ legacyResetDelayMs: 0 }).config.legacyResetDelayMs).toBe(0);
-      expect(() => start({ featureFlag: false, mode: "x" as Config["mode"] })).toThrow(InvalidConfigError);
+    it("accepts legacyResetDelayMs 0 (deprecated, ignored)", () => {
+      expect(start({ legacyResetDelayMs: 0 })).toEqual(start());
     });
   });
 
   describe("Rejected leaves the same state object", () => {
-    it.each([
-      ["entry-check", {}],
-      ["serial", SERIAL],
-      ["flag off", LEGACY],
-    ])("%s: a new MR beyond mrCountMax is refused (mr-limit)", (_name, overrides) => {
-      const full = run(start({ ...overrides, mrCountMax: 1 }), scheduleReset("!1", "r1", 0));
+    it("a new MR beyond mrCountMax is refused (mr-limit)", () => {
+      const full = run(start({ mrCountMax: 1 }), scheduleReset("!1", "r1", 0));
       for (const event of [scheduleReset("!2", "r2", 1_000), startSync("!2", "s2", 1_000)]) {
         const step = SyncCoordinator.transition(full, event);
-        if (overrides === LEGACY && event._tag === "StartSync") {
-          expect(step.result._tag).toBe("SyncStarted"); // legacy syncs keep no state
-        } else {
-          expect(step.result).toEqual({ _tag: "Rejected", reason: "mr-limit" });
-        }
+        expect(step.result).toEqual({ _tag: "Rejected", reason: "mr-limit" });
         expect(step.state).toBe(full);
         expect(step.effects).toEqual([]);
       }
-    });
-
-    it("entry-check: syncs and scheduled resets per MR are bounded by pendingPerMrMax (pending-full)", () => {
-      const full = run(
-        start({ pendingPerMrMax: 2 }),
-        startSync("!1", "s1"),
-        startSync("!1", "s2"),
-        scheduleReset("!1", "r1"),
-        scheduleReset("!1", "r2"),
-      );
-      for (const event of [startSync("!1", "s3"), scheduleReset("!1", "r3")]) {
-        const step = SyncCoordinator.transition(full, event);
-        expect(step.result).toEqual({ _tag: "Rejected", reason: "pending-full" });
-        expect(step.state).toBe(full);
-        expect(step.effects).toEqual([]);
-      }
-      // Repeats of known ids are still answered.
-      expect(SyncCoordinator.transition(full, scheduleReset("!1", "r1")).result).toEqual({
-        _tag: "ResetDeferred",
-      });
     });
 
     it("serial: orders queued behind the one in flight are bounded by pendingPerMrMax (pending-full)", () => {
       const full = run(
-        start({ ...SERIAL, pendingPerMrMax: 2 }),
+        start({ pendingPerMrMax: 2 }),
         startSync("!1", "s1"),
         scheduleReset("!1", "r1"),
         startSync("!1", "s2"),
@@ -526,106 +262,28 @@ describe("SyncCoordinator", () => {
   });
 
   describe("pruning", () => {
-    it("keeps an idle MR while its marker is live, removes it on a later change once the marker expired", () => {
-      const finished = run(start(), startSync("!1", "s1", 0), finishSync("!1", "s1", 1_000));
-      expect(mrOf(finished, "!1")).toEqual({
-        syncs: [],
-        pendingResets: [],
-        scheduledResets: [],
-        runningResets: [],
-        unapprovedUntilMs: 15_000,
-      });
-      const late = run(start(), scheduleReset("!1", "r1", 0), finishReset("!1", "r1", 15_000));
-      expect(late.mrs).toEqual({});
-      const lateSync = run(start(SERIAL), startSync("!1", "s1", 0), finishSync("!1", "s1", 20_000));
+    it("removes an idle MR on a later change once the marker expired", () => {
+      const lateSync = run(start(), startSync("!1", "s1", 0), finishSync("!1", "s1", 20_000));
       expect(lateSync.mrs).toEqual({});
     });
 
-    it.each([
-      ["entry-check", {}],
-      ["serial", SERIAL],
-      ["flag off", LEGACY],
-    ])(
-      "%s: a new MR at mrCountMax sweeps MRs whose marker expired, never MRs with work",
-      (_name, overrides) => {
-        const state = run(
-          start({ ...overrides, mrCountMax: 2 }),
-          scheduleReset("!1", "r1", 0),
-          scheduleReset("!2", "r2", 5_000),
-        );
-        if (overrides !== LEGACY) {
-          // !1's reset is not finished: it stays, whatever its marker says.
-          const refused = SyncCoordinator.transition(state, scheduleReset("!3", "r3", 60_000));
-          expect(refused.result).toEqual({ _tag: "Rejected", reason: "mr-limit" });
-        }
-        const done = overrides === LEGACY ? state : run(state, finishReset("!1", "r1", 1_000));
-        expect(mrOf(done, "!1")?.unapprovedUntilMs).toBe(15_000);
-        expect(SyncCoordinator.transition(done, scheduleReset("!3", "r3", 14_999)).result).toEqual({
-          _tag: "Rejected",
-          reason: "mr-limit",
-        });
-        const swept = SyncCoordinator.transition(done, scheduleReset("!3", "r3", 15_000));
-        expect(swept.result._tag).not.toBe("Rejected");
-        expect(Object.keys(swept.state.mrs)).toEqual(["!2", "!3"]);
-        expect(swept.state.mrs["!2"]).toBe(done.mrs["!2"]);
-      },
-    );
+    it("a new MR at mrCountMax sweeps MRs whose marker expired, never MRs with work", () => {
+      const state = run(
+        start({ mrCountMax: 2 }),
+        scheduleReset("!1", "r1", 0),
+        scheduleReset("!2", "r2", 5_000),
+      );
+      // !1's reset is not finished: it stays, whatever its marker says.
+      const refused = SyncCoordinator.transition(state, scheduleReset("!3", "r3", 60_000));
+      expect(refused.result).toEqual({ _tag: "Rejected", reason: "mr-limit" });
+      const done = run(state, finishReset("!1", "r1", 1_000));
+      expectSweepsExpiredMr(SyncCoordinator, done);
+    });
   });
 
   describe("Unknown", () => {
-    it("entry-check: Finish/Begin for ids outside the expected set change nothing", () => {
-      const state = run(
-        start(),
-        scheduleReset("!1", "r-running"),
-        beginReset("!1", "r-running"),
-        startSync("!1", "s1"),
-        scheduleReset("!1", "r-pending"),
-      );
-      const cases: [Event, "sync" | "reset"][] = [
-        [finishSync("!1", "nope"), "sync"],
-        [finishSync("!9", "s1"), "sync"], // sync ids are scoped to their MR
-        [beginReset("!1", "nope"), "reset"],
-        [beginReset("!1", "r-running"), "reset"], // already running
-        [finishReset("!1", "nope"), "reset"],
-        [finishReset("!1", "r-pending"), "reset"], // pending: no worker holds it
-        [finishReset("!9", "r-running"), "reset"],
-      ];
-      for (const [event, what] of cases) {
-        const step = SyncCoordinator.transition(state, event);
-        expect(step.result).toEqual({ _tag: "Unknown", what });
-        expect(step.state).toBe(state);
-        expect(step.effects).toEqual([]);
-      }
-    });
-
-    it("entry-check: FinishSync of an unknown id still drains when no sync remains (the ensure path)", () => {
-      // Not reachable through transitions (drains happen when the last sync finishes), but state can come
-      // from elsewhere (a store written by another version): the ensure path must never strand a reset.
-      const stranded: State = {
-        ...start(),
-        mrs: {
-          "!1": {
-            syncs: [],
-            pendingResets: ["r1"],
-            scheduledResets: ["r1"],
-            runningResets: [],
-            unapprovedUntilMs: 15_000,
-          },
-        },
-      };
-      const { state, effects, result } = SyncCoordinator.transition(stranded, finishSync("!1", "gone", 100));
-      expect(result).toEqual({ _tag: "Unknown", what: "sync" });
-      expect(effects).toEqual([enqueue("!1", "r1")]);
-      expect(mrOf(state, "!1")).toMatchObject({ pendingResets: [], scheduledResets: ["r1"] });
-    });
-
     it("serial: a sync or reset that is queued (not dispatched) cannot finish; unknown ids neither", () => {
-      const state = run(
-        start(SERIAL),
-        scheduleReset("!1", "r1"),
-        startSync("!1", "s1"),
-        scheduleReset("!1", "r2"),
-      );
+      const state = run(start(), scheduleReset("!1", "r1"), startSync("!1", "s1"), scheduleReset("!1", "r2"));
       const cases: [Event, "sync" | "reset"][] = [
         [finishSync("!1", "s1"), "sync"],
         [finishSync("!1", "nope"), "sync"],
@@ -643,33 +301,8 @@ describe("SyncCoordinator", () => {
   });
 
   describe("idempotent repeats", () => {
-    it("entry-check: a repeated StartSync or ScheduleReset changes nothing and reports the id's stage", () => {
-      const state = run(
-        start(),
-        scheduleReset("!1", "r-enqueued", 0),
-        startSync("!1", "s1", 0),
-        scheduleReset("!1", "r-pending", 0),
-      );
-      const cases: [Event, SyncCoordinator.Result][] = [
-        [startSync("!1", "s1", 5_000), { _tag: "SyncStarted", route: "coordinator", running: true }],
-        [scheduleReset("!1", "r-pending", 5_000), { _tag: "ResetDeferred" }],
-        [scheduleReset("!1", "r-enqueued", 5_000), { _tag: "ResetEnqueued", delayMs: 0 }],
-      ];
-      for (const [event, result] of cases) {
-        const step = SyncCoordinator.transition(state, event);
-        expect(step.result).toEqual(result);
-        expect(step.state).toBe(state); // the marker is not refreshed either
-        expect(step.effects).toEqual([]); // the worker was enqueued by the first call
-      }
-    });
-
     it("serial: a repeated StartSync or ScheduleReset changes nothing and reports whether it runs", () => {
-      const state = run(
-        start(SERIAL),
-        startSync("!1", "s1"),
-        scheduleReset("!1", "r1"),
-        startSync("!1", "s2"),
-      );
+      const state = run(start(), startSync("!1", "s1"), scheduleReset("!1", "r1"), startSync("!1", "s2"));
       const cases: [Event, SyncCoordinator.Result][] = [
         [startSync("!1", "s1"), { _tag: "SyncStarted", route: "serial", running: true }],
         [startSync("!1", "s2"), { _tag: "SyncStarted", route: "serial", running: false }],
@@ -690,57 +323,17 @@ describe("SyncCoordinator", () => {
         running: true,
       });
     });
-
-    it("flag off: every ScheduleReset enqueues (legacy keeps no ids); the same atMs leaves the same state", () => {
-      const once = run(start(LEGACY), scheduleReset("!1", "r1", 1_000));
-      const twice = SyncCoordinator.transition(once, scheduleReset("!1", "r1", 1_000));
-      expect(twice.effects).toEqual([enqueue("!1", "r1", 10_000)]);
-      expect(twice.state).toBe(once);
-      const later = SyncCoordinator.transition(once, scheduleReset("!1", "r1", 2_000));
-      expect(mrOf(later.state, "!1")?.unapprovedUntilMs).toBe(17_000);
-    });
   });
 
   describe("identity and data", () => {
     it("keeps untouched MRs' identity and treats MR names like Object.prototype members as ordinary", () => {
-      for (const overrides of [{}, SERIAL, LEGACY]) {
-        const state = run(
-          start(overrides),
-          scheduleReset("__proto__", "r1"),
-          startSync("constructor", "s1"),
-          scheduleReset("toString", "r2"),
-        );
-        expect(Object.getPrototypeOf(state.mrs)).toBe(Object.prototype);
-        expect(Object.keys(state.mrs)).toEqual(
-          overrides === LEGACY ? ["__proto__", "toString"] : ["__proto__", "constructor", "toString"],
-        );
-        const next = SyncCoordinator.transition(state, scheduleReset("toString", "r3", 1)).state;
-        expect(mrOf(next, "__proto__")).toBe(mrOf(state, "__proto__"));
-        expect(JSON.parse(JSON.stringify(next))).toEqual(next);
-        expect(SyncCoordinator.isTemporarilyUnapproved(state, "hasOwnProperty", 0)).toBe(false);
-        expect(SyncCoordinator.syncInProgress(state, "valueOf")).toBe(false);
+      for (const overrides of [{}, { featureFlag: true, mode: "serial" } as const]) {
+        expectOrdinaryMrNames(SyncCoordinator, start(overrides), ["__proto__", "constructor", "toString"]);
       }
     });
   });
 
   it("asserts on programmer errors in events and queries", () => {
-    const state = start();
-    const bad: Event[] = [
-      startSync("", "s1"),
-      startSync("!1", ""),
-      startSync("!1", "s1", -1),
-      startSync("!1", "s1", 1.5),
-      scheduleReset("!1", ""),
-      beginReset("", "r1"),
-      finishReset("!1", "r1", Number.NaN),
-      { _tag: "FinishSync", mr: "!1", syncId: "s1", outcome: "crashed", atMs: 0 } as unknown as Event,
-      { _tag: "Bogus", mr: "!1", atMs: 0 } as unknown as Event,
-    ];
-    for (const event of bad) {
-      expect(() => SyncCoordinator.transition(state, event)).toThrow(AssertionError);
-    }
-    expect(() => SyncCoordinator.isTemporarilyUnapproved(state, "", 0)).toThrow(AssertionError);
-    expect(() => SyncCoordinator.isTemporarilyUnapproved(state, "!1", -5)).toThrow(AssertionError);
-    expect(() => SyncCoordinator.syncInProgress(state, "")).toThrow(AssertionError);
+    expectProgrammerErrorsAsserted(SyncCoordinator, start());
   });
 });

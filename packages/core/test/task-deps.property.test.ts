@@ -1,5 +1,5 @@
 // Property tests for TaskDeps: random event sequences over tasks t1..t5 with random (sometimes cyclic, sometimes
-// not-yet-known) dependencies, workers w1/w2, nondecreasing time and maxConcurrency 1 or 2, checked after every
+// not-yet-known) dependencies, workers w1/w2, nondecreasing time and concurrencyMax 1 or 2, checked after every
 // step against an independent reference for readiness and cycles.
 
 import { TaskDeps } from "@interleave/core";
@@ -39,7 +39,7 @@ interface Step {
 }
 
 interface Run {
-  readonly config: TaskDeps.Config;
+  readonly config: TaskDeps.ResolvedConfig;
   readonly steps: readonly Step[];
 }
 
@@ -99,7 +99,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 const run: fc.Arbitrary<Run> = fc.record({
-  config: fc.record({ maxConcurrency: fc.constantFrom(1, 2), taskCountMax: fc.constantFrom(4, 5) }),
+  config: fc.record({ concurrencyMax: fc.constantFrom(1, 2), taskCountMax: fc.constantFrom(4, 5) }),
   steps: fc.array(fc.record({ delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 30 })), op }), {
     maxLength: 60,
     size: "max",
@@ -280,11 +280,11 @@ describe("TaskDeps properties", () => {
     );
   });
 
-  it("running equals the count of running tasks and never exceeds maxConcurrency", () => {
+  it("running equals the count of running tasks and never exceeds concurrencyMax", () => {
     check(({ after }) => {
       const running = Object.values(after.tasks).filter((task) => task.status === "running");
       expect(after.running).toBe(running.length);
-      expect(after.running).toBeLessThanOrEqual(after.config.maxConcurrency);
+      expect(after.running).toBeLessThanOrEqual(after.config.concurrencyMax);
       for (const task of Object.values(after.tasks)) {
         expect(task.worker !== null).toBe(task.status === "running");
       }
@@ -342,7 +342,7 @@ describe("TaskDeps properties", () => {
         .filter((task) => task.status === "queued")
         .sort(claimOrder);
       const ready = queued.filter((task) => readyRef(before, task, event.atMs));
-      if (before.running < before.config.maxConcurrency && ready.length > 0) {
+      if (before.running < before.config.concurrencyMax && ready.length > 0) {
         expect(result).toEqual({ _tag: "Claimed", task: ready[0]!.id });
         return;
       }
@@ -354,7 +354,7 @@ describe("TaskDeps properties", () => {
         .map((task) => task.availableAtMs);
       expect(result).toEqual({
         _tag: "NothingClaimable",
-        reason: before.running < before.config.maxConcurrency ? "none-ready" : "no-slot",
+        reason: before.running < before.config.concurrencyMax ? "none-ready" : "no-slot",
         waiting: waiting.map((task) => task.id),
         nextAvailableAtMs: later.length === 0 ? null : Math.min(...later),
       });

@@ -9,9 +9,9 @@ import { describe, expect, it } from "vitest";
 type State = TaskDeps.State;
 type Event = TaskDeps.Event;
 
-const config: TaskDeps.Config = { maxConcurrency: 1, taskCountMax: 8 };
+const config: TaskDeps.ResolvedConfig = { concurrencyMax: 1, taskCountMax: 8 };
 
-function start(overrides: Partial<TaskDeps.Config> = {}): State {
+function start(overrides: Partial<TaskDeps.ResolvedConfig> = {}): State {
   return TaskDeps.initial({ ...config, ...overrides });
 }
 
@@ -86,7 +86,7 @@ describe("TaskDeps", () => {
 
   describe("dependency cycle detected", () => {
     it("A→B→A: the Enqueue that closes it answers Blocked, and neither task is ever claimed", () => {
-      const s1 = run(start({ maxConcurrency: 2 }), enqueue("A", ["B"]));
+      const s1 = run(start({ concurrencyMax: 2 }), enqueue("A", ["B"]));
       const { state, result } = TaskDeps.transition(s1, enqueue("B", ["A"]));
       expect(result).toEqual({ _tag: "Blocked", task: "B", cycle: ["B", "A"] });
       expect(state.tasks.A).toMatchObject({ status: "blocked", blockedBy: ["B", "A"] });
@@ -169,7 +169,7 @@ describe("TaskDeps", () => {
 
   describe("B waits for A", () => {
     it("B is not claimed until A is done, and the waiting line lists it", () => {
-      const s = run(start({ maxConcurrency: 2 }), enqueue("B", ["A"]), enqueue("A"));
+      const s = run(start({ concurrencyMax: 2 }), enqueue("B", ["A"]), enqueue("A"));
       expect(TaskDeps.waitingOn(s, "B")).toEqual(["A"]);
       expect(TaskDeps.isReady(s, "B", 0)).toBe(false);
       const claimedA = TaskDeps.transition(s, claimBy("w1", 1));
@@ -253,7 +253,7 @@ describe("TaskDeps", () => {
 
   it("inert with no dependencies: FIFO by enqueue order, availableAt respected", () => {
     const s = run(
-      start({ maxConcurrency: 3 }),
+      start({ concurrencyMax: 3 }),
       enqueue("A", [], 0),
       enqueue("B", [], 0),
       enqueue("C", [], 10),
@@ -294,7 +294,7 @@ describe("TaskDeps", () => {
     });
 
     it("answers NotFailed for a task that is unknown or not failed, leaving the same state object", () => {
-      const s = run(start({ maxConcurrency: 2 }), enqueue("Q"), enqueue("R"), enqueue("D"), claimBy("w1"));
+      const s = run(start({ concurrencyMax: 2 }), enqueue("Q"), enqueue("R"), enqueue("D"), claimBy("w1"));
       const done = run(s, claimBy("w1"), finish("R", "w1"));
       for (const id of ["Q", "D", "R", "nope"]) {
         const step = TaskDeps.transition(done, requeue(id));
@@ -347,23 +347,23 @@ describe("TaskDeps", () => {
   describe("config validation names the field", () => {
     it.each([
       [
-        "maxConcurrency",
-        { maxConcurrency: 0, taskCountMax: 1 },
-        "TaskDeps config: maxConcurrency (0) must be a positive integer",
+        "concurrencyMax",
+        { concurrencyMax: 0, taskCountMax: 1 },
+        "TaskDeps config: concurrencyMax (0) must be a positive integer",
       ],
       [
-        "maxConcurrency",
-        { maxConcurrency: 1.5, taskCountMax: 1 },
-        "TaskDeps config: maxConcurrency (1.5) must be a positive integer",
+        "concurrencyMax",
+        { concurrencyMax: 1.5, taskCountMax: 1 },
+        "TaskDeps config: concurrencyMax (1.5) must be a positive integer",
       ],
       [
         "taskCountMax",
-        { maxConcurrency: 1, taskCountMax: -1 },
+        { concurrencyMax: 1, taskCountMax: -1 },
         "TaskDeps config: taskCountMax (-1) must be a positive integer",
       ],
       [
         "taskCountMax",
-        { maxConcurrency: 1 },
+        { concurrencyMax: 1 },
         "TaskDeps config: taskCountMax (undefined) must be a positive integer",
       ],
     ])("%s: %j", (field, bad, message) => {
@@ -378,13 +378,42 @@ describe("TaskDeps", () => {
     });
 
     it("keeps only the known fields", () => {
-      const withExtra = { maxConcurrency: 2, taskCountMax: 3, extra: true } as TaskDeps.Config;
+      const withExtra = { concurrencyMax: 2, taskCountMax: 3, extra: true } as TaskDeps.Config;
       expect(TaskDeps.initial(withExtra)).toEqual({
-        config: { maxConcurrency: 2, taskCountMax: 3 },
+        config: { concurrencyMax: 2, taskCountMax: 3 },
         tasks: {},
         running: 0,
         nextSeq: 0,
       });
+    });
+
+    it("accepts the deprecated name maxConcurrency for concurrencyMax, and names it in errors", () => {
+      // The old name alone, or both names with one value: the state's config has only concurrencyMax.
+      expect(TaskDeps.initial({ maxConcurrency: 2, taskCountMax: 3 }).config).toEqual({
+        concurrencyMax: 2,
+        taskCountMax: 3,
+      });
+      expect(TaskDeps.initial({ concurrencyMax: 2, maxConcurrency: 2, taskCountMax: 3 }).config).toEqual({
+        concurrencyMax: 2,
+        taskCountMax: 3,
+      });
+      const fieldOf = (bad: object): [string, string] => {
+        try {
+          TaskDeps.initial(bad as TaskDeps.Config);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidConfigError);
+          return [(error as InvalidConfigError).field, (error as Error).message];
+        }
+        return expect.unreachable();
+      };
+      expect(fieldOf({ maxConcurrency: 0, taskCountMax: 3 })).toEqual([
+        "maxConcurrency",
+        "TaskDeps config: maxConcurrency (0) must be a positive integer",
+      ]);
+      expect(fieldOf({ concurrencyMax: 2, maxConcurrency: 1, taskCountMax: 3 })).toEqual([
+        "maxConcurrency",
+        "TaskDeps config: maxConcurrency (1) is the deprecated name of concurrencyMax (2); give concurrencyMax only",
+      ]);
     });
   });
 
@@ -418,7 +447,7 @@ describe("TaskDeps", () => {
   });
 
   it("treats ids named like Object.prototype members as ordinary tasks", () => {
-    const s = run(start({ maxConcurrency: 3 }), enqueue("constructor"), enqueue("__proto__", ["toString"]));
+    const s = run(start({ concurrencyMax: 3 }), enqueue("constructor"), enqueue("__proto__", ["toString"]));
     expect(Object.keys(s.tasks)).toEqual(["constructor", "__proto__"]);
     expect(Object.getPrototypeOf(s.tasks)).toBe(Object.prototype);
     expect(TaskDeps.waitingOn(s, "__proto__")).toEqual([]);

@@ -8,57 +8,13 @@ export {
   type ClaimedItem,
   type ClaimOutcome,
   ClaimQueue,
-  ClaimQueueConfigMismatchError,
-  ClaimQueueNotInitializedError,
   type ClaimQueueOptions,
   type Counts,
   PAYLOAD_BYTES_MAX_DEFAULT,
   PayloadTooLargeError,
   type Timed,
-} from "./claim-queue.js";
-export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./effect-lease.js";
-export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./effect-mailbox.js";
-export {
-  runResetEffect,
-  SyncCoordinatorService,
-  syncCodeOwnersEffect,
-  syncCoordinatorLayer,
-} from "./effect-sync.js";
-export { ClaimQueueService, claimQueueLayer, runWorker } from "./effect-worker.js";
-export { REDIS_SERVER_MISSING } from "./errors.js";
-export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced.js";
-export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./keys.js";
-export {
-  LeaseBusyError,
-  type LeaseCommand,
-  type LeaseGrant,
-  LeaseLostError,
-  LeaseManager,
-  type LeaseManagerConfig,
-  type TimedLeaseResult,
-} from "./lease.js";
-export {
-  type DispatcherOptions,
-  KeyedMailbox,
-  type KeyedMailboxOptions,
-  MailboxConfigMismatchError,
-  type MailboxHandler,
-  type MailboxStep,
-} from "./mailbox.js";
-export { CorruptValueError } from "./redis-script.js";
-export {
-  RedisSyncCoordinator,
-  type ResetOrder,
-  type ResetRun,
-  type SyncCommand,
-  SyncCoordinatorConfigMismatchError,
-  SyncCoordinatorNotInitializedError,
-  type SyncCoordinatorOptions,
-  SyncOrderLostError,
-  type SyncOutcome,
-  SyncRejectedError,
-  type TimedStep,
-} from "./sync-coordinator.js";
+} from "./claim-queue/claim-queue.js";
+export { ClaimQueueService, claimQueueLayer, runWorker } from "./claim-queue/claim-queue-effect.js";
 export {
   type Handler,
   type HandlerOutcome,
@@ -68,4 +24,58 @@ export {
   type WorkerOptions,
   type WorkerRecord,
   type WorkItem,
-} from "./worker.js";
+} from "./claim-queue/worker.js";
+export {
+  ClaimQueueConfigMismatchError,
+  ClaimQueueNotInitializedError,
+  MailboxConfigMismatchError,
+  SyncCoordinatorConfigMismatchError,
+  SyncCoordinatorNotInitializedError,
+} from "./deprecated.js";
+export { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "./fenced/fenced.js";
+export {
+  LeaseBusyError,
+  type LeaseCommand,
+  type LeaseGrant,
+  LeaseLostError,
+  LeaseManager,
+  type LeaseManagerConfig,
+  type TimedLeaseResult,
+} from "./lease/lease.js";
+export { LeaseManagerService, layer as leaseManagerLayer, withLeaseEffect } from "./lease/lease-effect.js";
+export {
+  type DispatcherOptions,
+  KeyedMailbox,
+  type KeyedMailboxOptions,
+  type MailboxHandler,
+  type MailboxStep,
+} from "./mailbox/mailbox.js";
+export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
+export {
+  ConfigMismatchError,
+  CorruptValueError,
+  ErrorCode,
+  errorCode,
+  type Machine,
+  NotInitializedError,
+  REDIS_SERVER_MISSING,
+  replyError,
+} from "./shared/errors.js";
+export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./shared/keys.js";
+export {
+  RedisSyncCoordinator,
+  type ResetOrder,
+  type ResetRun,
+  type SyncCommand,
+  type SyncCoordinatorOptions,
+  SyncOrderLostError,
+  type SyncOutcome,
+  SyncRejectedError,
+  type TimedStep,
+} from "./sync-coordinator/sync-coordinator.js";
+export {
+  runResetEffect,
+  SyncCoordinatorService,
+  syncCodeOwnersEffect,
+  syncCoordinatorLayer,
+} from "./sync-coordinator/sync-effect.js";

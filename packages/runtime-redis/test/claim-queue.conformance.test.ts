@@ -6,19 +6,19 @@
 
 import { ClaimQueue as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 8,
   heartbeatIntervalMs: 2,
-  maxAttempts: 3,
   retryBackoffBaseMs: 2,
   retryBackoffCapMs: 5,
   claimBatchSizeMax: 3,
   itemCountMax: 3,
-};
+});
 
 const scope = fc.constantFrom("a", "b", "c", "d:x");
 const holder = fc.constantFrom("w1", "w2");
@@ -88,14 +88,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("gives every command the core's result and leaves the core's state, after every command", async () => {
     const client = redis.client();
@@ -108,7 +102,7 @@ describe("ClaimQueue on Redis conforms to the core ClaimQueue (property)", () =>
         let lastAtMs = 0;
         for (const cmd of commands) {
           if (cmd._tag === "Sleep") {
-            await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+            await sleep(cmd.ms); // so claims expire and backoffs pass
             continue;
           }
           if (cmd._tag === "AckAndClaim") {

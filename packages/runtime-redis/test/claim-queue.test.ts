@@ -3,37 +3,27 @@
 // malformed items moved aside with a typed error, counts per state, prefix isolation, a flushed config.
 
 import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ClaimQueue,
-  ClaimQueueConfigMismatchError,
-  ClaimQueueNotInitializedError,
-  PayloadTooLargeError,
-} from "../src/claim-queue.js";
-import { CorruptValueError } from "../src/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
+import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
+import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
+import { queueConfig } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.ResolvedConfig = queueConfig({
   leaseTtlMs: 30_000,
   heartbeatIntervalMs: 10_000,
-  maxAttempts: 3,
   retryBackoffBaseMs: 60_000,
   retryBackoffCapMs: 120_000,
   claimBatchSizeMax: 10,
   itemCountMax: 100,
-};
+});
 
 describe("ClaimQueue on Redis", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let n = 0;
   const open = (extra: Partial<Parameters<typeof ClaimQueue.open>[1]> = {}) =>
     ClaimQueue.open(redis.client(), { name: `q${++n}`, config: CONFIG, ...extra });
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it("stores its config once and rejects a client with a different config", async () => {
     const q = await open();
@@ -42,10 +32,45 @@ describe("ClaimQueue on Redis", () => {
     );
     const err = await ClaimQueue.open(redis.client(), {
       name: q.name,
-      config: { ...CONFIG, maxAttempts: 4 },
+      config: { ...CONFIG, attemptsMax: 4 },
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError);
-    expect((err as ClaimQueueConfigMismatchError).field).toBe("maxAttempts");
+    expect(err).toBeInstanceOf(ConfigMismatchError);
+    expect(err).toBeInstanceOf(ClaimQueueConfigMismatchError); // the deprecated name still matches
+    expect((err as ConfigMismatchError).machine).toBe("claim queue");
+    expect((err as ConfigMismatchError).field).toBe("attemptsMax");
+  });
+
+  it("accepts the core's deprecated config name maxAttempts, and stores the config as attemptsMax", async () => {
+    const { attemptsMax, ...rest } = CONFIG;
+    const q = await open({ config: { ...rest, maxAttempts: attemptsMax } });
+    expect(q.config).toEqual(CONFIG);
+    expect(await q.redis.hget(`${q.base}:config`, "attemptsMax")).toBe(String(attemptsMax));
+    expect(await q.redis.hexists(`${q.base}:config`, "maxAttempts")).toBe(0);
+    await expect(ClaimQueue.open(redis.client(), { name: q.name, config: CONFIG })).resolves.toBeInstanceOf(
+      ClaimQueue,
+    );
+  });
+
+  it("refuses a queue whose config the previous release stored (field maxAttempts) with one line naming the field", async () => {
+    const client = redis.client();
+    const name = `q${++n}`;
+    // The config hash as the release before the rename wrote it: the same values, attempts under maxAttempts.
+    const stored = Object.entries(CONFIG).map(([field, value]) => [
+      field === "attemptsMax" ? "maxAttempts" : field,
+      String(value),
+    ]);
+    await client.hset(`interleave:{${name}}:config`, Object.fromEntries(stored));
+    const err = await ClaimQueue.open(client, { name, config: CONFIG }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigMismatchError);
+    expect((err as ConfigMismatchError).field).toBe("attemptsMax");
+    expect((err as ConfigMismatchError).stored).toBeNull();
+    expect((err as Error).message).toContain(
+      `attemptsMax is absent in Redis but ${CONFIG.attemptsMax} was given`,
+    );
+    expect((err as Error).message).not.toContain("\n");
+    // The upgrade docs/deprecations.md gives: add the field under its new name; the queue then opens.
+    await client.hset(`interleave:{${name}}:config`, "attemptsMax", String(CONFIG.attemptsMax));
+    await expect(ClaimQueue.open(client, { name, config: CONFIG })).resolves.toBeInstanceOf(ClaimQueue);
   });
 
   it("rejects an invalid config with the core's InvalidConfigError naming the field", async () => {
@@ -127,7 +152,9 @@ describe("ClaimQueue on Redis", () => {
   it("refuses to act when the config was flushed, with a typed error", async () => {
     const q = await open();
     await q.redis.del(`${q.base}:config`);
+    await expect(q.enqueue("s")).rejects.toBeInstanceOf(NotInitializedError);
     await expect(q.enqueue("s")).rejects.toBeInstanceOf(ClaimQueueNotInitializedError);
+    await expect(q.enqueue("s")).rejects.toMatchObject({ machine: "claim queue" });
   });
 
   it("rejects a batchSize outside [1, claimBatchSizeMax]", async () => {

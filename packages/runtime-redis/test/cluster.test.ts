@@ -6,23 +6,14 @@
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { RedisFencedResource } from "../src/fenced.js";
-import { LeaseManager } from "../src/lease.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { LeaseManager } from "../src/lease/lease.js";
 import { startCluster, type TestCluster } from "./support/cluster.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 2_000,
-  heartbeatIntervalMs: 200,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
-  retryBackoffCapMs: 20,
-  claimBatchSizeMax: 8,
-  itemCountMax: 1000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CONFIG: Core.Config = queueConfig({ leaseTtlMs: 2_000, heartbeatIntervalMs: 200 });
 
 /** Slot → the port of the master serving it, from `CLUSTER SLOTS`. */
 async function slotOwners(node: Redis): Promise<(slot: number) => number> {
@@ -78,7 +69,7 @@ describe("the runtime on a three-master Redis Cluster", () => {
   });
 
   it("leases on three masters: acquire, renew, release, busy, fencing tokens, withLease", async () => {
-    const leases = new LeaseManager(client, { leaseTtlMs: 500, renewEveryMs: 100 });
+    const leases = new LeaseManager(client, { leaseTtlMs: 500, heartbeatIntervalMs: 100 });
     const names = await namesOnDistinctMasters(node, "lease-", 3, (n) => leases.key(n));
     expect(new Set(names.map((n) => n.slot)).size).toBe(3);
     expect(new Set(names.map((n) => n.master)).size).toBe(3);
@@ -153,7 +144,7 @@ describe("the runtime on a three-master Redis Cluster", () => {
             handled[i]!.add(item.scope);
             return "ok";
           },
-          { holder: `worker-${i}`, concurrency: 4, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+          { holder: `worker-${i}`, concurrency: 4, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
         ),
     );
     try {

@@ -3,11 +3,11 @@
 
 import { AssertionError, FencedResource } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced.js";
-import { LeaseManager } from "../src/lease.js";
-import { CorruptValueError } from "../src/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FENCED_VALUE_BYTES_MAX, InvalidValueError, RedisFencedResource } from "../src/fenced/fenced.js";
+import { LeaseManager } from "../src/lease/lease.js";
+import { CorruptValueError } from "../src/shared/errors.js";
+import { useRedis } from "./support/redis.js";
 
 type Command =
   | { readonly op: "Write"; readonly token: number; readonly value: string }
@@ -23,15 +23,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("RedisFencedResource", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let store: RedisFencedResource;
   let run = 0;
   beforeAll(async () => {
-    redis = await startRedis();
     store = new RedisFencedResource(redis.client());
-  });
-  afterAll(async () => {
-    await redis?.stop();
   });
 
   it("gives the core's result and state for every random Write/Fence sequence (property, 300 runs)", async () => {
@@ -61,7 +57,7 @@ describe("RedisFencedResource", () => {
   });
 
   it("rejects the late write of a holder whose lease was taken over (Kleppmann's scenario)", async () => {
-    const leases = new LeaseManager(redis.client(), { leaseTtlMs: 40, renewEveryMs: 10 });
+    const leases = new LeaseManager(redis.client(), { leaseTtlMs: 40, heartbeatIntervalMs: 10 });
     const a = await leases.acquire("job", "worker-a");
     if (a._tag !== "Granted") throw new Error("expected Granted");
     await new Promise((r) => setTimeout(r, 60)); // worker-a pauses past its lease

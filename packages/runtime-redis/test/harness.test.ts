@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { freePort, useRedis } from "./support/redis.js";
 
 describe("the test Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("is a private server on a loopback port (or REDIS_URL), never the shared 6379 unless asked", async () => {
     const c = redis.client();

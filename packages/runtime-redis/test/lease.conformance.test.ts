@@ -5,9 +5,9 @@
 
 import { Lease } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseManager } from "../src/lease.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LeaseManager } from "../src/lease/lease.js";
+import { useRedis } from "./support/redis.js";
 
 const HOLDERS = ["a", "b", "c"] as const;
 const LEASE_TTL_MS = 25;
@@ -35,15 +35,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("lease scripts conform to Lease.transition", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let leases: LeaseManager;
   let run = 0;
   beforeAll(async () => {
-    redis = await startRedis();
-    leases = new LeaseManager(redis.client(), { leaseTtlMs: LEASE_TTL_MS, renewEveryMs: 5 });
-  });
-  afterAll(async () => {
-    await redis?.stop();
+    leases = new LeaseManager(redis.client(), { leaseTtlMs: LEASE_TTL_MS, heartbeatIntervalMs: 5 });
   });
 
   it("gives the same result and state for every random command sequence (property, 200 runs)", async () => {

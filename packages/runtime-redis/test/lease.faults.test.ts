@@ -4,20 +4,14 @@
 // here yet (it needs a child process); the event-loop pause in lease.test.ts covers the in-process half.
 
 import { Lease } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LeaseManager } from "../src/lease.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { LeaseManager } from "../src/lease/lease.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG = { leaseTtlMs: 60_000, renewEveryMs: 10_000 };
+const CONFIG = { leaseTtlMs: 60_000, heartbeatIntervalMs: 10_000 };
 
 describe("lease faults: Redis restart with the append-only file on", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis({ appendonly: true });
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis({ appendonly: true });
 
   it("keeps the grant and its fencing token across a restart", async () => {
     if (!redis.owned) return; // REDIS_URL: cannot restart a server we do not own
@@ -37,13 +31,7 @@ describe("lease faults: Redis restart with the append-only file on", () => {
 });
 
 describe("lease faults: Redis restart without persistence", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("loses the lease and its token: the next grant gets token 1 again (documented on LeaseManager.acquire)", async () => {
     if (!redis.owned) return;
@@ -66,13 +54,7 @@ describe("lease faults: Redis restart without persistence", () => {
 });
 
 describe("lease faults: client clock skew", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("gives the same results with Date.now skewed by hours either way: time is the server's", async () => {
     const client = redis.client();

@@ -3,12 +3,12 @@
 
 import { AssertionError, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { layer, withLeaseEffect } from "../src/effect-lease.js";
-import { InvalidNameError } from "../src/keys.js";
-import { LeaseBusyError, LeaseLostError, LeaseManager } from "../src/lease.js";
-import { CorruptValueError } from "../src/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LeaseBusyError, LeaseLostError, LeaseManager } from "../src/lease/lease.js";
+import { layer, withLeaseEffect } from "../src/lease/lease-effect.js";
+import { CorruptValueError } from "../src/shared/errors.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { useRedis } from "./support/redis.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const aborted = (signal: AbortSignal) =>
@@ -18,14 +18,10 @@ const aborted = (signal: AbortSignal) =>
   });
 
 describe("LeaseManager", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let leases: LeaseManager;
   beforeAll(async () => {
-    redis = await startRedis();
-    leases = new LeaseManager(redis.client(), { leaseTtlMs: 300, renewEveryMs: 50 });
-  });
-  afterAll(async () => {
-    await redis?.stop();
+    leases = new LeaseManager(redis.client(), { leaseTtlMs: 300, heartbeatIntervalMs: 50 });
   });
 
   it("withLease runs the handler with the grant, renews past the TTL and releases at the end", async () => {
@@ -155,6 +151,17 @@ describe("LeaseManager", () => {
     expect(field({ leaseTtlMs: 0 }).field).toBe("leaseTtlMs");
     expect(field({ leaseTtlMs: 1.5 }).field).toBe("leaseTtlMs");
     expect(field({})).toMatchObject({ field: "leaseTtlMs" });
+    expect(field({ leaseTtlMs: 1000, heartbeatIntervalMs: 1000 })).toEqual({
+      field: "heartbeatIntervalMs",
+      message:
+        "LeaseManager config: heartbeatIntervalMs (1000) must be a positive integer below leaseTtlMs (1000)",
+    });
+    expect(field({ leaseTtlMs: 1000, heartbeatIntervalMs: 0 }).field).toBe("heartbeatIntervalMs");
+    expect(field({ leaseTtlMs: 1000, heartbeatIntervalMs: 10.5 }).field).toBe("heartbeatIntervalMs");
+    expect(field({ leaseTtlMs: 1000, heartbeatIntervalMs: 500, safetyMarginMs: 500 }).field).toBe(
+      "safetyMarginMs",
+    );
+    // The deprecated name `renewEveryMs` is still accepted, and an error about it names it.
     expect(field({ leaseTtlMs: 1000, renewEveryMs: 1000 })).toEqual({
       field: "renewEveryMs",
       message: "LeaseManager config: renewEveryMs (1000) must be a positive integer below leaseTtlMs (1000)",
@@ -162,10 +169,12 @@ describe("LeaseManager", () => {
     expect(field({ leaseTtlMs: 1000, renewEveryMs: 0 }).field).toBe("renewEveryMs");
     expect(field({ leaseTtlMs: 1000, renewEveryMs: 10.5 }).field).toBe("renewEveryMs");
     expect(field({ leaseTtlMs: 1000, renewEveryMs: 500, safetyMarginMs: 500 }).field).toBe("safetyMarginMs");
+    const old = new LeaseManager(client, { leaseTtlMs: 1000, renewEveryMs: 100 });
+    expect([old.heartbeatIntervalMs, old.renewEveryMs]).toEqual([100, 100]);
     expect(field({ leaseTtlMs: 1000, safetyMarginMs: -1 }).field).toBe("safetyMarginMs");
     expect(field({ leaseTtlMs: 1000, prefix: "a{b}" }).field).toBe("prefix");
     expect(field({ leaseTtlMs: 1000, prefix: "" }).field).toBe("prefix");
-    expect(field({ leaseTtlMs: 1 }).field).toBe("renewEveryMs"); // no interval fits below a 1 ms TTL
+    expect(field({ leaseTtlMs: 1 }).field).toBe("heartbeatIntervalMs"); // no interval fits below a 1 ms TTL
   });
 
   it("rejects bad names and tokens with typed errors before touching Redis", async () => {
@@ -223,9 +232,11 @@ describe("LeaseManager", () => {
   });
 
   describe("Effect API", () => {
-    const run = <A, E>(effect: Effect.Effect<A, E, import("../src/effect-lease.js").LeaseManagerService>) =>
+    const run = <A, E>(
+      effect: Effect.Effect<A, E, import("../src/lease/lease-effect.js").LeaseManagerService>,
+    ) =>
       Effect.runPromiseExit(
-        Effect.provide(effect, layer(redis.client(), { leaseTtlMs: 300, renewEveryMs: 50 })),
+        Effect.provide(effect, layer(redis.client(), { leaseTtlMs: 300, heartbeatIntervalMs: 50 })),
       );
 
     it("withLeaseEffect runs the handler with the grant and releases the lease", async () => {

@@ -1,17 +1,19 @@
 // Conformance of the Redis keyed mailbox to the core Mailbox (DESIGN.md "Redis runtime"): fast-check
 // generates command sequences (Submit over a few keys, kinds, ids and bypass orders; Complete of in-flight,
-// unknown and wrongly keyed orders; Shutdown) under the membership policy and a small config so every bound
-// is hit; each command runs on Redis and on the core, and the results, the effects and the full state read
+// unknown and wrongly keyed orders; Shutdown) under two policies — the rich test fixture (every kind of cell:
+// queue, cancel, cancel+coalesce, coalesce, drop; a never-cancelled kind) and a small teardown policy — and a
+// small config so every bound is hit; each command runs on Redis and on the core, and the results, the effects and the full state read
 // back from Redis must be deep-equal after every command.
 
 import { Mailbox as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyedMailbox, type MailboxStep } from "../src/mailbox.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { KeyedMailbox, type MailboxStep } from "../src/mailbox/mailbox.js";
+import { RICH_POLICY } from "./support/mailbox-policy.js";
+import { useRedis } from "./support/redis.js";
 
 const CONFIG: Core.Config = {
-  policy: Core.membershipPolicy,
+  policy: RICH_POLICY,
   inFlightMax: 2,
   pendingPerKeyMax: 2,
   keylessPendingMax: 2,
@@ -24,17 +26,17 @@ const key: fc.Arbitrary<string | null> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom("b", "7") },
   { weight: 1, arbitrary: fc.constantFrom("c", "10", null) },
 );
-/** A teardown policy with a dropping diagonal cell (the membership policy has none). */
+/** A small teardown policy: a dropping diagonal cell on the never-cancelled kind. */
 const TEARDOWN = Core.policy({
   name: "teardown",
   kinds: ["Sync", "Delete"],
   neverCancel: ["Delete"],
   matrix: { Sync: { Sync: "cancel+coalesce", Delete: "cancel" }, Delete: { Sync: "queue", Delete: "drop" } },
 });
-const membershipKind = fc.oneof(
-  { weight: 4, arbitrary: fc.constant("ExistingStack") },
-  { weight: 2, arbitrary: fc.constant("DeletedStack") },
-  { weight: 1, arbitrary: fc.constantFrom("EnabledStack", "DisabledStack", "Other") },
+const richKind = fc.oneof(
+  { weight: 4, arbitrary: fc.constant("Replace") },
+  { weight: 2, arbitrary: fc.constantFrom("Remove", "Patch") },
+  { weight: 1, arbitrary: fc.constantFrom("Resume", "Pause", "Other") },
 );
 const teardownKind = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom("Sync", "Delete") },
@@ -80,18 +82,12 @@ function inFlight(state: Core.State): [string | null, string][] {
 }
 
 describe("KeyedMailbox on Redis conforms to the core Mailbox (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
   const seen = new Set<string>();
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   it.each([
-    ["membership", Core.membershipPolicy, membershipKind],
+    ["rich fixture", RICH_POLICY, richKind],
     ["teardown", TEARDOWN, teardownKind],
   ] as const)(
     "under the %s policy, gives every command the core's result and effects and leaves the core's state",

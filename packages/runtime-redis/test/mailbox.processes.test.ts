@@ -1,28 +1,27 @@
 // History check with real processes (issue 8, "History check with several processes"): three mailbox
-// service-instance processes (support/mailbox-child.ts) on one Redis run the core membership policy over 20
-// stacks; this process submits 300 membership orders in bursts, so newer snapshots cancel and coalesce older
-// ones and deletes cancel running work. Every take, fenced write, abort and end is recorded with the Redis
+// service-instance processes (support/mailbox-child.ts) on one Redis run the fixture policy
+// (support/mailbox-policy.ts) over 20 stacks; this process submits 300 orders in bursts, so newer Replaces
+// cancel and coalesce older ones, Resume and Pause cancel each other and Removes cancel running work. Every take, fenced write, abort and end is recorded with the Redis
 // server time and the lease's fencing token; the merged history must satisfy support/mailbox-history.ts: at
 // most one order in flight per key, per-key order kept except superseded orders, and each stack's fenced
 // "cluster" holding its last order's desired state.
 
 import type { Mailbox as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisFencedResource } from "../src/fenced.js";
-import { KeyedMailbox } from "../src/mailbox.js";
+import { describe, expect, it } from "vitest";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { KeyedMailbox } from "../src/mailbox/mailbox.js";
 import {
   checkMailboxHistory,
   clusterResource,
   KINDS,
   killMailboxProcesses,
+  MAILBOX_CONFIG,
   type MailboxRecord,
-  MEMBERSHIP,
   type Submission,
   startMailboxProcess,
 } from "./support/mailbox-history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
 /** A fixed pseudo-random sequence (a 32-bit LCG), so every run submits the same orders. */
 function lcg(seed: number): () => number {
@@ -34,18 +33,15 @@ function lcg(seed: number): () => number {
 }
 
 describe("keyed mailbox: several service-instance processes on one Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await killMailboxProcesses();
-    await redis?.stop();
-  });
+  const redis = useRedis({}, killMailboxProcesses);
 
   it("3 instances, 20 stacks, 300 orders with supersession: the merged history keeps every property", async () => {
     const name = "orders";
-    const submitter = await KeyedMailbox.open(redis.client(), { name, config: MEMBERSHIP, leaseTtlMs: 2000 });
+    const submitter = await KeyedMailbox.open(redis.client(), {
+      name,
+      config: MAILBOX_CONFIG,
+      leaseTtlMs: 2000,
+    });
     const instances = await Promise.all(
       ["i1", "i2", "i3"].map((instance) =>
         startMailboxProcess({
@@ -103,7 +99,7 @@ describe("keyed mailbox: several service-instance processes on one Redis", () =>
   });
 
   it("the checker flags overlapping orders of a key, order inversions, lost orders and a wrong final state", () => {
-    const order = (id: string, kind = "EnabledStack"): Core.Order => ({
+    const order = (id: string, kind = "Resume"): Core.Order => ({
       id,
       key: "k",
       kind,
@@ -137,7 +133,7 @@ describe("keyed mailbox: several service-instance processes on one Redis", () =>
       outcome: "done",
       atMs,
     });
-    const good = JSON.stringify({ order: "c", state: "enabled", step: 3 });
+    const good = JSON.stringify({ order: "c", state: "resumed", step: 3 });
     const history = [
       take("a", 1, 10),
       end("a", 1, 20),
@@ -159,7 +155,7 @@ describe("keyed mailbox: several service-instance processes on one Redis", () =>
     expect(checkMailboxHistory(submissions, inverted, new Map([["k", good]]))).toHaveLength(1);
     const missing = [take("a", 1, 10), end("a", 1, 20), take("c", 3, 31)];
     expect(checkMailboxHistory(submissions, missing, new Map([["k", good]]))).toHaveLength(1);
-    const stale = JSON.stringify({ order: "b", state: "enabled", step: 3 });
+    const stale = JSON.stringify({ order: "b", state: "resumed", step: 3 });
     expect(checkMailboxHistory(submissions, history, new Map([["k", stale]]))).toHaveLength(1);
   });
 });

@@ -5,12 +5,16 @@
 
 import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyedMailboxLayer, runMailbox } from "../src/effect-mailbox.js";
-import { InvalidNameError } from "../src/keys.js";
-import { KeyedMailbox, type KeyedMailboxOptions, MailboxConfigMismatchError } from "../src/mailbox.js";
-import { CorruptValueError } from "../src/redis-script.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { expectCancelsInFlight } from "../../../test/support/mailbox.js";
+import { MailboxConfigMismatchError } from "../src/index.js";
+import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.js";
+import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
+import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { RICH_POLICY } from "./support/mailbox-policy.js";
+import { sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
 const FIFO: Core.Config = {
   policy: Core.fifoPolicy(["Sync"]),
@@ -19,9 +23,8 @@ const FIFO: Core.Config = {
   keylessPendingMax: 4,
   keyCountMax: 10,
 };
-const MEMBERSHIP: Core.Config = { ...FIFO, policy: Core.membershipPolicy };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The rich fixture policy of support/mailbox-policy.ts (a Replace supersedes a running Replace). */
+const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
 
 /** Waits until `condition()` holds; fails (never times an assertion) when it does not within 15 s. */
 async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -33,15 +36,11 @@ async function until(what: string, condition: () => boolean | Promise<boolean>):
 }
 
 describe("KeyedMailbox on Redis", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
   const opened: KeyedMailbox[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
   afterAll(async () => {
     for (const mailbox of opened) await mailbox.stop({ abandon: true });
-    await redis?.stop();
   });
 
   async function open(options: Omit<KeyedMailboxOptions, "name">, name: string): Promise<KeyedMailbox> {
@@ -101,7 +100,7 @@ describe("KeyedMailbox on Redis", () => {
   ])("delivers a supersession Cancel to the handler in the other instance through %s", async (_, pubsub) => {
     runs += 1;
     const name = `cancel-${runs}`;
-    const options = { config: MEMBERSHIP, leaseTtlMs: 3000, heartbeatIntervalMs: 50 };
+    const options = { config: RICH, leaseTtlMs: 3000, heartbeatIntervalMs: 50 };
     const submitter = await open({ ...options, instance: "submitter" }, name);
     const runner = await open({ ...options, instance: "runner" }, name);
     const outcomes: string[] = [];
@@ -116,23 +115,14 @@ describe("KeyedMailbox on Redis", () => {
       },
       pubsub ? { subscriber: redis.client() } : {},
     );
-    await submitter.submit({ id: "o1", key: "stack", kind: "ExistingStack" });
+    await submitter.submit({ id: "o1", key: "stack", kind: "Replace" });
     await until(
       "o1 to be taken",
       async () => (await runner.snapshot()).keys.stack?.inFlight?.order.id === "o1",
     );
     await sleep(20);
-    const step = await submitter.submit({ id: "o2", key: "stack", kind: "ExistingStack" });
-    expect(step.result).toEqual({
-      _tag: "Accepted",
-      orderId: "o2",
-      dispatched: false,
-      superseded: [],
-      cancelled: "o1",
-    });
-    expect(step.effects).toEqual([
-      { _tag: "Cancel", key: "stack", orderId: "o1", reason: "superseded", by: "o2" },
-    ]);
+    const step = await submitter.submit({ id: "o2", key: "stack", kind: "Replace" });
+    expectCancelsInFlight(step, "stack", "o1", "o2");
     await until("o2 to run", () => outcomes.length === 2);
     expect(outcomes).toEqual(["o1:aborted", "o2:ran"]);
     await runner.stop();
@@ -225,9 +215,13 @@ describe("KeyedMailbox on Redis", () => {
     await expect(KeyedMailbox.open(client, { name: "a{b}", config: FIFO })).rejects.toThrow(InvalidNameError);
     runs += 1;
     const m = await KeyedMailbox.open(client, { name: `bad-${runs}`, config: FIFO });
-    await expect(
-      KeyedMailbox.open(client, { name: `bad-${runs}`, config: { ...FIFO, pendingPerKeyMax: 7 } }),
-    ).rejects.toThrow(MailboxConfigMismatchError);
+    const mismatch = KeyedMailbox.open(client, {
+      name: `bad-${runs}`,
+      config: { ...FIFO, pendingPerKeyMax: 7 },
+    });
+    await expect(mismatch).rejects.toThrow(ConfigMismatchError);
+    await expect(mismatch).rejects.toThrow(MailboxConfigMismatchError); // the deprecated name still matches
+    await expect(mismatch).rejects.toMatchObject({ machine: "keyed mailbox", field: "pendingPerKeyMax" });
     await expect(m.submit({ id: "", key: "k", kind: "Sync" })).rejects.toThrow(AssertionError);
     await expect(m.submit({ id: "o", key: "", kind: "Sync" })).rejects.toThrow(AssertionError);
     await expect(m.complete("k", "o", "bogus" as "done")).rejects.toThrow(AssertionError);
@@ -273,7 +267,7 @@ describe("KeyedMailbox on Redis", () => {
   it("Effect API: interrupts the handler fiber when its order is superseded from another instance", async () => {
     runs += 1;
     const name = `effect-${runs}`;
-    const submitter = await open({ config: MEMBERSHIP }, name);
+    const submitter = await open({ config: RICH }, name);
     const events: string[] = [];
     const scope = Effect.runSync(Scope.make());
     const program = runMailbox(
@@ -285,16 +279,16 @@ describe("KeyedMailbox on Redis", () => {
             }),
       { subscriber: redis.client() },
     ).pipe(
-      Effect.provide(keyedMailboxLayer(redis.client(), { name, config: MEMBERSHIP, instance: "effect" })),
+      Effect.provide(keyedMailboxLayer(redis.client(), { name, config: RICH, instance: "effect" })),
       Scope.provide(scope),
     );
     await Effect.runPromise(program);
-    await submitter.submit({ id: "o1", key: "s", kind: "ExistingStack" });
+    await submitter.submit({ id: "o1", key: "s", kind: "Replace" });
     await until("o1 to be taken under a lease", async () => {
       const raw = await redis.client().hget(`${submitter.base}:holder`, "o1");
       return raw !== null;
     });
-    await submitter.submit({ id: "o2", key: "s", kind: "ExistingStack" });
+    await submitter.submit({ id: "o2", key: "s", kind: "Replace" });
     await until("o2 to run", () => events.length === 2);
     expect(events).toEqual(["o1:interrupted", "o2:ran"]);
     await Effect.runPromise(Scope.close(scope, Exit.void));

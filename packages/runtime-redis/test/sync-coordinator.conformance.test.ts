@@ -1,22 +1,23 @@
 // Conformance of the Redis SyncCoordinator to the core machine (DESIGN.md "Redis runtime"), property tests:
 // fast-check generates command sequences (StartSync, FinishSync, ScheduleReset, BeginReset, FinishReset, and
-// real sleeps so legacy markers expire) over a few MRs and ids, in each mode the core has (flag off, entry-check,
-// serial); each command runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's
-// `transition`, and the result, the effects and the full state read back from Redis (serial: with the
-// Mailbox rebuilt) must be deep-equal to the core's after every command. `mrCountMax` 2 over 3 MRs and a small
-// `pendingPerMrMax` reach the sweep, `mr-limit` and `pending-full`.
+// real sleeps so legacy markers expire) over a few MRs and ids, for the serial coordinator (the only one the
+// core and the runtime have; the config written with and without the deprecated serial fields); each command
+// runs on Redis, its reply's `atMs` (the script's `TIME`) is fed to the core's `transition`, and the result,
+// the effects and the full state read back from Redis (with the Mailbox rebuilt) must be deep-equal to the
+// core's after every command. `mrCountMax` 2 over 3 MRs and a small `pendingPerMrMax` reach the sweep,
+// `mr-limit` and `pending-full`.
 
 import { SyncCoordinator as Core } from "@interleave/core";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { describe, expect, it } from "vitest";
+import { RedisSyncCoordinator, type SyncCommand } from "../src/sync-coordinator/sync-coordinator.js";
+import { sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const BASE = { legacyTtlMs: 6, legacyResetDelayMs: 3, mrCountMax: 2, pendingPerMrMax: 2 };
+const BASE = { legacyTtlMs: 6, mrCountMax: 2, pendingPerMrMax: 2 };
 const MODES: readonly (readonly [string, Core.Config])[] = [
-  ["flag off (legacy)", { ...BASE, featureFlag: false, mode: "entry-check" }],
-  ["entry-check", { ...BASE, featureFlag: true, mode: "entry-check" }],
-  ["serial", { ...BASE, featureFlag: true, mode: "serial" }],
+  ["serial", BASE],
+  ["serial (deprecated fields)", { ...BASE, featureFlag: true, mode: "serial", legacyResetDelayMs: 3 }],
 ];
 
 const mr = fc.constantFrom("!1", "!2", "mr:3");
@@ -51,14 +52,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 describe("SyncCoordinator on Redis conforms to the core SyncCoordinator (property)", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let runs = 0;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
 
   for (const [label, config] of MODES) {
     it(`${label}: every command gives the core's result and effects and leaves the core's state`, async () => {
@@ -80,7 +75,7 @@ describe("SyncCoordinator on Redis conforms to the core SyncCoordinator (propert
           let lastAtMs = 0;
           for (const cmd of commands) {
             if (cmd._tag === "Sleep") {
-              await new Promise((resolve) => setTimeout(resolve, cmd.ms));
+              await sleep(cmd.ms); // so markers expire
               continue;
             }
             const { atMs, result, effects } = await coordinator.apply(cmd);

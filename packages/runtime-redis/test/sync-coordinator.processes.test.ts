@@ -7,39 +7,22 @@
 // scheduled behind it and a later sync stay queued) until an operator finishes the dead sync; that is the
 // documented limitation of RedisSyncCoordinator (a lease per order is the KeyedMailbox runtime's job).
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { SyncCoordinator as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
+import { killChildren, startChild } from "./support/child-process.js";
+import { sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
+import { overlaps } from "./support/sync-history.js";
 
-const SERIAL: Core.Config = {
-  featureFlag: true,
-  mode: "serial",
-  legacyTtlMs: 15_000,
-  legacyResetDelayMs: 10_000,
-  mrCountMax: 100,
-  pendingPerMrMax: 64,
-};
+const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
 const CHILD = new URL("./support/sync-child.ts", import.meta.url);
-const children = new Set<ChildProcess>();
-let redis: TestRedis;
-let dir: string;
+const redis = useRedis();
 
-beforeAll(async () => {
-  redis = await startRedis();
-  dir = mkdtempSync(join(tmpdir(), "interleave-sync-"));
-});
 afterAll(async () => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await killChildren();
 });
 
 interface SyncProcess {
@@ -52,73 +35,18 @@ interface SyncProcess {
 }
 
 function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" | "url">): SyncProcess {
-  const recordsPath = join(dir, `${tag}.jsonl`);
-  const full: SyncChildSpec = { ...spec, url: redis.url, recordsPath };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=source", CHILD.pathname, JSON.stringify(full)],
-    { stdio: ["ignore", "pipe", "pipe", "ipc"], cwd: new URL("..", import.meta.url).pathname },
-  );
-  children.add(child);
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once("exit", (code, signal) => resolve(signal ?? code)),
-  );
-  const settled = (type: string) => {
-    const p = new Promise<void>((resolve, reject) => {
-      child.on("message", (msg: { type?: string }) => {
-        if (msg.type === type) resolve();
-      });
-      void exited.then((how) =>
-        reject(new Error(`sync process ${tag} exited (${how}) before "${type}":\n${output}`)),
-      );
-    });
-    p.catch(() => {});
-    return p;
-  };
+  const child = startChild<SyncChildRecord>(`sync process ${tag}`, CHILD, { ...spec, url: redis.url });
   return {
-    ready: settled("ready"),
-    done: settled("done"),
-    go: () => child.send({ type: "go" }),
-    exited,
-    records: () => {
-      let text = "";
-      try {
-        text = readFileSync(recordsPath, "utf8");
-      } catch {
-        return [];
-      }
-      return text
-        .split("\n")
-        .filter((line) => line !== "")
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as SyncChildRecord];
-          } catch {
-            return []; // a line torn by SIGKILL
-          }
-        });
-    },
+    ready: child.message("ready"),
+    done: child.message("done"),
+    go: () => child.process.send({ type: "go" }),
+    exited: child.exited.then(({ code, signal }) => signal ?? code),
+    records: child.records,
     kill: () => child.kill("SIGKILL"),
   };
 }
 
 type Interval = Extract<SyncChildRecord, { startUs: number }>;
-
-/** The (sync, reset) pairs of one MR whose execution intervals overlap. */
-function overlaps(history: readonly Interval[]): [Interval, Interval][] {
-  const out: [Interval, Interval][] = [];
-  for (const sync of history.filter((i) => i.kind === "sync")) {
-    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
-      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
-    }
-  }
-  return out;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("serial mode across processes", () => {
   it("no reset runs during a sync of its MR, every reset runs once, the coordinator ends empty", async () => {
@@ -161,8 +89,8 @@ describe("serial mode across processes", () => {
       enqueueReset: () => {},
     });
     const { state } = await observer.snapshot();
-    expect(state.serial?.keys).toEqual({});
-    expect(state.serial?.inFlightCount).toBe(0);
+    expect(state.mailbox.keys).toEqual({});
+    expect(state.mailbox.inFlightCount).toBe(0);
   }, 60_000);
 
   it("SIGKILL mid-sync: no lease in serial mode, so the MR stays blocked until the dead sync is finished", async () => {
@@ -196,7 +124,7 @@ describe("serial mode across processes", () => {
     const sync = await survivor.apply({ _tag: "StartSync", mr: "!9", syncId: "later" });
     expect(sync.result).toMatchObject({ _tag: "SyncStarted", running: false });
     expect(released).toEqual([]);
-    const before = (await survivor.snapshot()).state.serial!;
+    const before = (await survivor.snapshot()).state.mailbox;
     const key = before.keys["!9"]!;
     expect(key.inFlight?.order.kind).toBe("Sync");
     const deadSyncId = String(key.inFlight!.order.payload);
@@ -206,7 +134,7 @@ describe("serial mode across processes", () => {
 
     // Nothing expires the dead order: after the polling period of many waiters, it is still in flight.
     await sleep(200);
-    const still = (await survivor.snapshot()).state.serial!.keys["!9"]!;
+    const still = (await survivor.snapshot()).state.mailbox.keys["!9"]!;
     expect(still.inFlight?.order.payload).toBe(deadSyncId);
 
     // Recovery is an operator's FinishSync of the dead sync: the queued reset is released (RunReset).

@@ -1,41 +1,29 @@
-// The Redis SyncCoordinator's Promise API: the seed-000 wrapper `syncCodeOwners` drains pending resets after a
-// sync that succeeds or throws; a reset scheduled during a sync is deferred and drained; the entry check
-// defers a reset worker that starts during a sync; the serial mode never runs a reset while a sync of the same
-// MR runs (two clients racing, intervals stamped with the server's `TIME`); bad input gets typed errors.
+// The Redis SyncCoordinator's Promise API (the serial coordinator, the only one the runtime offers): the seed-000
+// wrapper `syncCodeOwners` hands out the reset scheduled during a sync after the sync, whether it succeeds or
+// throws; a reset worker that starts during a sync is deferred and runs after it; no reset runs while a sync of
+// the same MR runs (two clients racing, intervals stamped with the server's `TIME`); the racy modes are refused;
+// bad input gets typed errors.
 
-import { type SyncCoordinator as Core, InvalidConfigError } from "@interleave/core";
+import { SyncCoordinator as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Layer } from "effect";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runResetEffect, SyncCoordinatorService, syncCodeOwnersEffect } from "../src/effect-sync.js";
-import { InvalidNameError } from "../src/keys.js";
-import { CorruptValueError } from "../src/redis-script.js";
+import { describe, expect, it } from "vitest";
+import { SyncCoordinatorConfigMismatchError, SyncCoordinatorNotInitializedError } from "../src/index.js";
+import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
+import { InvalidNameError } from "../src/shared/keys.js";
+import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
 import {
-  RedisSyncCoordinator,
-  type ResetOrder,
-  SyncCoordinatorConfigMismatchError,
-  SyncCoordinatorNotInitializedError,
-} from "../src/sync-coordinator.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+  runResetEffect,
+  SyncCoordinatorService,
+  syncCodeOwnersEffect,
+} from "../src/sync-coordinator/sync-effect.js";
+import { useRedis } from "./support/redis.js";
+import { type Interval as HistoryInterval, overlaps } from "./support/sync-history.js";
 
-const ENTRY_CHECK: Core.Config = {
-  featureFlag: true,
-  mode: "entry-check",
-  legacyTtlMs: 15_000,
-  legacyResetDelayMs: 10_000,
-  mrCountMax: 100,
-  pendingPerMrMax: 64,
-};
-const SERIAL: Core.Config = { ...ENTRY_CHECK, mode: "serial" };
+const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
 
-let redis: TestRedis;
+const redis = useRedis();
 let names = 0;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
 
 /** A coordinator whose released resets are recorded in `released`. */
 async function open(client: Redis, config: Core.Config) {
@@ -53,23 +41,19 @@ async function open(client: Redis, config: Core.Config) {
 
 describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
   it("drains the resets scheduled during a sync when the sync succeeds", async () => {
-    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    const { coordinator, released } = await open(redis.client(), SERIAL);
     let scheduled: Core.Result | undefined;
     const outcome = await coordinator.syncCodeOwners("!42", async () => {
       scheduled = (await coordinator.scheduleReset("!42", "push-2")).result;
       expect(released).toEqual([]);
     });
-    expect(scheduled).toEqual({ _tag: "ResetDeferred" });
-    expect(outcome.finished.result).toEqual({
-      _tag: "SyncFinished",
-      route: "coordinator",
-      drained: ["push-2"],
-    });
-    expect(released).toEqual([{ mr: "!42", resetId: "push-2", delayMs: 0, via: "EnqueueReset" }]);
+    expect(scheduled).toEqual({ _tag: "ResetQueued", running: false });
+    expect(outcome.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["push-2"] });
+    expect(released).toEqual([{ mr: "!42", resetId: "push-2", delayMs: 0, via: "RunReset" }]);
   });
 
   it("drains the resets scheduled during a sync when the sync throws, then rethrows", async () => {
-    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    const { coordinator, released } = await open(redis.client(), SERIAL);
     const boom = new Error("rules sync failed");
     await expect(
       coordinator.syncCodeOwners("!7", async () => {
@@ -77,31 +61,32 @@ describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
         throw boom;
       }),
     ).rejects.toBe(boom);
-    expect(released).toEqual([{ mr: "!7", resetId: "push-1", delayMs: 0, via: "EnqueueReset" }]);
+    expect(released).toEqual([{ mr: "!7", resetId: "push-1", delayMs: 0, via: "RunReset" }]);
     const { state } = await coordinator.snapshot();
-    expect(state.mrs["!7"]?.syncs).toEqual([]);
-    expect(state.mrs["!7"]?.pendingResets).toEqual([]);
+    // The failed sync is no longer in flight; the reset it drained is, and nothing waits behind it.
+    expect(state.mailbox.keys["!7"]?.inFlight?.order.payload).toBe("push-1");
+    expect(state.mailbox.keys["!7"]?.pending).toEqual([]);
     expect(state.mrs["!7"]?.scheduledResets).toEqual(["push-1"]);
   });
 
-  it("entry check: a reset worker starting during a sync is deferred, drained, and runs after the sync", async () => {
-    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
-    expect((await coordinator.scheduleReset("!9", "push-3")).result).toEqual({
-      _tag: "ResetEnqueued",
-      delayMs: 0,
-    });
-    expect(released).toHaveLength(1);
+  it("a reset worker starting during a sync is deferred, handed out after the sync, and runs then", async () => {
+    const { coordinator, released } = await open(redis.client(), SERIAL);
     const ran: string[] = [];
     await coordinator.syncCodeOwners("!9", async () => {
+      expect((await coordinator.scheduleReset("!9", "push-3")).result).toEqual({
+        _tag: "ResetQueued",
+        running: false,
+      });
       const run = await coordinator.runReset("!9", "push-3", () => {
         ran.push("reset during sync");
       });
       expect(run.ran).toBe(false);
       expect(run.begun.result).toEqual({ _tag: "Deferred" });
+      expect(released).toHaveLength(0);
     });
     expect(ran).toEqual([]);
-    expect(released).toHaveLength(2);
-    expect(released[1]).toEqual({ mr: "!9", resetId: "push-3", delayMs: 0, via: "EnqueueReset" });
+    expect(released).toHaveLength(1);
+    expect(released[0]).toEqual({ mr: "!9", resetId: "push-3", delayMs: 0, via: "RunReset" });
     const run = await coordinator.runReset("!9", "push-3", () => {
       ran.push("reset after sync");
     });
@@ -111,7 +96,7 @@ describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
   });
 
   it("runReset finishes the reset when its body throws, and rethrows", async () => {
-    const { coordinator } = await open(redis.client(), ENTRY_CHECK);
+    const { coordinator } = await open(redis.client(), SERIAL);
     await coordinator.scheduleReset("!5", "push-9");
     await expect(
       coordinator.runReset("!5", "push-9", () => {
@@ -128,26 +113,12 @@ async function serverMicros(client: Redis): Promise<number> {
   return Number(seconds) * 1_000_000 + Number(micros);
 }
 
-interface Interval {
-  readonly mr: string;
-  readonly kind: "sync" | "reset";
+/** A sync's or reset's execution, with its id. */
+interface Interval extends HistoryInterval {
   readonly id: string;
-  readonly startUs: number;
-  readonly endUs: number;
 }
 
-/** The pairs (sync, reset) of one MR whose execution intervals overlap. */
-function overlaps(history: readonly Interval[]): [Interval, Interval][] {
-  const out: [Interval, Interval][] = [];
-  for (const sync of history.filter((i) => i.kind === "sync")) {
-    for (const reset of history.filter((i) => i.kind === "reset" && i.mr === sync.mr)) {
-      if (sync.startUs < reset.endUs && reset.startUs < sync.endUs) out.push([sync, reset]);
-    }
-  }
-  return out;
-}
-
-describe("serial mode", () => {
+describe("the serial coordinator", () => {
   it("the overlap checker flags a reset running inside a sync of its MR (and only of its MR)", () => {
     const history: Interval[] = [
       { mr: "!1", kind: "sync", id: "s", startUs: 10, endUs: 20 },
@@ -206,14 +177,14 @@ describe("serial mode", () => {
     expect(overlaps(history)).toEqual([]);
     expect([...ranResets].sort()).toEqual([...scheduled].sort());
     const { state } = await coordinators[0]!.snapshot();
-    expect(state.serial?.keys).toEqual({});
-    expect(state.serial?.inFlightCount).toBe(0);
+    expect(state.mailbox.keys).toEqual({});
+    expect(state.mailbox.inFlightCount).toBe(0);
   });
 });
 
 describe("Effect API", () => {
   it("syncCodeOwnersEffect drains on a failed execute and fails with its error; runResetEffect runs the reset", async () => {
-    const { coordinator, released } = await open(redis.client(), ENTRY_CHECK);
+    const { coordinator, released } = await open(redis.client(), SERIAL);
     const layer = Layer.succeed(SyncCoordinatorService)(coordinator);
     const failing = syncCodeOwnersEffect(
       "!3",
@@ -224,7 +195,7 @@ describe("Effect API", () => {
     );
     const exit = await Effect.runPromiseExit(Effect.provide(failing, layer));
     expect(Exit.isFailure(exit) && JSON.stringify(exit.cause).includes("rules sync failed")).toBe(true);
-    expect(released).toEqual([{ mr: "!3", resetId: "push-4", delayMs: 0, via: "EnqueueReset" }]);
+    expect(released).toEqual([{ mr: "!3", resetId: "push-4", delayMs: 0, via: "RunReset" }]);
     let ran = 0;
     const run = await Effect.runPromise(
       Effect.provide(
@@ -241,7 +212,7 @@ describe("Effect API", () => {
     expect(run.ran).toBe(true);
     expect(ran).toBe(1);
     const ok = await Effect.runPromise(Effect.provide(syncCodeOwnersEffect("!3", Effect.void), layer));
-    expect(ok.finished.result).toEqual({ _tag: "SyncFinished", route: "coordinator", drained: [] });
+    expect(ok.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: [] });
   });
 });
 
@@ -253,34 +224,52 @@ describe("bad input", () => {
     await expect(
       RedisSyncCoordinator.open(client, {
         name: "x",
-        config: { ...ENTRY_CHECK, legacyTtlMs: 0 },
+        config: { ...SERIAL, legacyTtlMs: 0 },
         enqueueReset,
       }),
     ).rejects.toThrow(InvalidConfigError);
     await expect(
       RedisSyncCoordinator.open(client, {
         name: "x",
-        config: { ...ENTRY_CHECK, mode: "parallel" as "serial" },
+        config: { ...SERIAL, mode: "parallel" as "serial" },
         enqueueReset,
       }),
     ).rejects.toThrow(/mode/);
     await expect(
-      RedisSyncCoordinator.open(client, { name: "a{b}", config: ENTRY_CHECK, enqueueReset }),
+      RedisSyncCoordinator.open(client, { name: "a{b}", config: SERIAL, enqueueReset }),
     ).rejects.toThrow(InvalidNameError);
     await expect(
       RedisSyncCoordinator.open(client, {
         name: "x",
-        config: ENTRY_CHECK,
+        config: SERIAL,
         enqueueReset: undefined as unknown as () => void,
       }),
     ).rejects.toThrow(/enqueueReset/);
     await expect(
-      RedisSyncCoordinator.open(client, { name: "x", config: ENTRY_CHECK, enqueueReset, pollIntervalMs: 0 }),
+      RedisSyncCoordinator.open(client, { name: "x", config: SERIAL, enqueueReset, pollIntervalMs: 0 }),
     ).rejects.toThrow(/pollIntervalMs/);
   });
 
+  it("offers only the serial coordinator: the racy modes are refused, the deprecated serial ones accepted", async () => {
+    const client = redis.client();
+    const racy = [
+      { ...SERIAL, mode: "entry-check" },
+      { ...SERIAL, featureFlag: false },
+    ] as unknown as Core.Config[];
+    for (const config of racy) {
+      const opened = RedisSyncCoordinator.open(client, { name: "racy", config, enqueueReset });
+      await expect(opened).rejects.toThrow(InvalidConfigError);
+      await expect(opened).rejects.toThrow(/racy route/);
+    }
+    const deprecated = { ...SERIAL, featureFlag: true, mode: "serial", legacyResetDelayMs: 10 } as const;
+    const { coordinator } = await open(client, deprecated);
+    expect((await coordinator.snapshot()).state).toEqual(Core.initial(SERIAL));
+    await coordinator.scheduleReset("!1", "r1");
+    expect((await coordinator.snapshot()).state.mrs["!1"]?.scheduledResets).toEqual(["r1"]);
+  });
+
   it("rejects bad event arguments before touching Redis", async () => {
-    const { coordinator } = await open(redis.client(), ENTRY_CHECK);
+    const { coordinator } = await open(redis.client(), SERIAL);
     await expect(coordinator.startSync("", "s1")).rejects.toThrow(InvalidNameError);
     await expect(coordinator.scheduleReset("!1", "")).rejects.toThrow(/resetId/);
     await expect(coordinator.finishSync("!1", "s1", "maybe" as "ok")).rejects.toThrow(/outcome/);
@@ -292,15 +281,25 @@ describe("bad input", () => {
 
   it("refuses a config different from the stored one", async () => {
     const client = redis.client();
-    await RedisSyncCoordinator.open(client, { name: "mismatch", config: ENTRY_CHECK, enqueueReset });
-    await expect(
-      RedisSyncCoordinator.open(client, { name: "mismatch", config: SERIAL, enqueueReset }),
-    ).rejects.toThrow(SyncCoordinatorConfigMismatchError);
+    await RedisSyncCoordinator.open(client, { name: "mismatch", config: SERIAL, enqueueReset });
+    const other = { ...SERIAL, pendingPerMrMax: 8 };
+    const mismatch = RedisSyncCoordinator.open(client, { name: "mismatch", config: other, enqueueReset });
+    await expect(mismatch).rejects.toThrow(ConfigMismatchError);
+    await expect(mismatch).rejects.toThrow(SyncCoordinatorConfigMismatchError); // the deprecated name
+    await expect(mismatch).rejects.toMatchObject({ machine: "sync coordinator", field: "pendingPerMrMax" });
+    // A coordinator an earlier client stored in the entry-check mode is refused, not run serially.
+    await client.hset("interleave:{racy-before}:sc:config", "featureFlag", "1", "mode", "entry-check");
+    const racy = RedisSyncCoordinator.open(client, { name: "racy-before", config: SERIAL, enqueueReset });
+    await expect(racy).rejects.toMatchObject({
+      machine: "sync coordinator",
+      field: "mode",
+      stored: "entry-check",
+    });
   });
 
   it("a malformed MR entry is a CorruptValueError and is never overwritten", async () => {
     const client = redis.client();
-    const { coordinator } = await open(client, ENTRY_CHECK);
+    const { coordinator } = await open(client, SERIAL);
     const key = `${coordinator.base}:mrs`;
     for (const garbage of [
       "not json",
@@ -317,8 +316,10 @@ describe("bad input", () => {
 
   it("a missing config (flushed data) is a typed error, not a silent default", async () => {
     const client = redis.client();
-    const { coordinator } = await open(client, ENTRY_CHECK);
+    const { coordinator } = await open(client, SERIAL);
     await client.del(`${coordinator.base}:config`);
+    await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(NotInitializedError);
     await expect(coordinator.startSync("!1", "s1")).rejects.toThrow(SyncCoordinatorNotInitializedError);
+    await expect(coordinator.startSync("!1", "s1")).rejects.toMatchObject({ machine: "sync coordinator" });
   });
 });

@@ -7,12 +7,14 @@
 // timeout, never by a timed assertion.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ClaimedItem, ClaimQueue, ClaimQueueNotInitializedError } from "../src/claim-queue.js";
-import { RedisFencedResource } from "../src/fenced.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import { describe, expect, it } from "vitest";
+import { type ClaimedItem, ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { NotInitializedError } from "../src/shared/errors.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
+import { type TestRedis, useRedis } from "./support/redis.js";
 import {
   type ChildRecord,
   type ChildSpec,
@@ -22,18 +24,14 @@ import {
   workerRecords,
 } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 400,
+const CONFIG: Core.Config = queueConfig({
   heartbeatIntervalMs: 100,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
   retryBackoffCapMs: 40,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
+});
 const TEST_TIMEOUT_MS = 20_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves when `check()` holds, polling every 10 ms (no deadline: the test timeout bounds it). */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await check())) await sleep(10);
@@ -63,8 +61,8 @@ function startProcesses(
         config: CONFIG,
         holder,
         concurrency: 4,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         behaviour: {},
         ...options,
       }),
@@ -92,14 +90,7 @@ async function producer(redis: TestRedis, name: string) {
 }
 
 describe("worker process faults", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await killWorkerProcesses();
-    await redis?.stop();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   it(
     "a worker process SIGKILLed mid-handler: its claims expire, a worker in this process completes the items, nothing is lost",
@@ -131,7 +122,7 @@ describe("worker process faults", () => {
           rescued.push(item);
           return "ok";
         },
-        { holder: "rescuer", concurrency: 4, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+        { holder: "rescuer", concurrency: 4, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
       );
       await until(async () => rescued.length === 6 && (await p.empty()));
       await rescuer.close();
@@ -261,8 +252,8 @@ describe("worker process faults", () => {
         config: CONFIG,
         holder: "ahead",
         concurrency: 2,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         // Handlers outlive leaseTtlMs: only heartbeats keep their claims, so skew there would show.
         behaviour: { sleepMs: CONFIG.leaseTtlMs + 200 },
         clockSkew: { offsetMs: 3_600_000, driftPerCallMs: 1_000 },
@@ -273,8 +264,8 @@ describe("worker process faults", () => {
         config: CONFIG,
         holder: "behind",
         concurrency: 2,
-        heartbeatEveryMs: CONFIG.heartbeatIntervalMs,
-        pollEveryMs: 5,
+        heartbeatIntervalMs: CONFIG.heartbeatIntervalMs,
+        pollIntervalMs: 5,
         behaviour: { sleepMs: CONFIG.leaseTtlMs + 200 },
         clockSkew: { offsetMs: -3_600_000, driftPerCallMs: -1_000 },
       });
@@ -305,14 +296,7 @@ describe("worker process faults", () => {
 });
 
 describe("worker process faults: Redis restarted with the append-only file on", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis({ appendonly: true });
-  });
-  afterAll(async () => {
-    await killWorkerProcesses();
-    await redis?.stop();
-  });
+  const redis = useRedis({ appendonly: true }, killWorkerProcesses);
 
   it(
     "enqueued and claimed items survive the restart; the workers reconnect and finish everything",
@@ -358,18 +342,11 @@ describe("worker process faults: Redis restarted with the append-only file on", 
 });
 
 describe("worker process faults: Redis restarted without persistence", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await killWorkerProcesses();
-    await redis?.stop();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   // Documented behaviour: with the append-only file off, a restart loses the queue: its config, items, claims,
   // dead letters and token counter. The workers do not crash: they reconnect and report
-  // ClaimQueueNotInitializedError through onError until a client opens the queue again, then process what is
+  // NotInitializedError through onError until a client opens the queue again, then process what is
   // enqueued after the restart. The items enqueued before it and not acked are lost, and fencing tokens start
   // again at 1 (a fenced resource that saw higher tokens refuses them).
   it(
@@ -398,7 +375,7 @@ describe("worker process faults: Redis restarted without persistence", () => {
       await until(async () => {
         for (const [k, w] of processes.entries()) {
           const errors = ofKind(w.records().slice(marks[k]), "error");
-          if (!errors.some((e) => e.message.startsWith(ClaimQueueNotInitializedError.name))) return false;
+          if (!errors.some((e) => e.message.startsWith(NotInitializedError.name))) return false;
           if ((await w.activeCount()) > 0) return false;
         }
         return true;

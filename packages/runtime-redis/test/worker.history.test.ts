@@ -7,32 +7,23 @@
 // per item (the checker is test/support/history.ts; worker.processes.test.ts runs it over worker processes).
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { Worker, type WorkerRecord } from "../src/worker.js";
+import { describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 100,
   heartbeatIntervalMs: 25,
-  maxAttempts: 3,
   retryBackoffBaseMs: 5,
-  retryBackoffCapMs: 20,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+});
 
 describe("history of 3 workers × concurrency 4 on one queue", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  const redis = useRedis();
 
   it("the checker finds overlapping claims, non-holder acks and lost enqueues", () => {
     const claimed = (holder: string, token: number, atMs: number): WorkerRecord => ({
@@ -47,7 +38,7 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
           {
             scope: "s",
             token,
-            claimedUntilMs: atMs + 100,
+            expiresAtMs: atMs + 100,
             attemptCount: 0,
             updatedAtMs: atMs,
             reclaimed: false,
@@ -125,8 +116,8 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
         new Worker(workerQueues[k]!, handler(holder), {
           holder,
           concurrency: 4,
-          pollEveryMs: 2,
-          heartbeatEveryMs: holder === "c" ? null : CONFIG.heartbeatIntervalMs,
+          pollIntervalMs: 2,
+          heartbeatIntervalMs: holder === "c" ? null : CONFIG.heartbeatIntervalMs,
           onRecord,
         }),
     );

@@ -7,33 +7,23 @@
 // every enqueued scope was acked or dead-lettered; fencing tokens strictly increase per item.
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
+import { describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = {
+const CONFIG: Core.Config = queueConfig({
   leaseTtlMs: 300,
   heartbeatIntervalMs: 100,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
   retryBackoffCapMs: 40,
   claimBatchSizeMax: 4,
   itemCountMax: 10_000,
-};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+});
 
 describe("several processes × several workers on one Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await killWorkerProcesses();
-    await redis?.stop();
-  });
+  const redis = useRedis({}, killWorkerProcesses);
 
   it("3 worker processes × concurrency 4, 150 scopes with re-enqueues: the merged history keeps every property", async () => {
     const name = "processes";
@@ -46,8 +36,8 @@ describe("several processes × several workers on one Redis", () => {
           config: CONFIG,
           holder,
           concurrency: 4,
-          pollEveryMs: 5,
-          heartbeatEveryMs: holder === "p3" ? null : CONFIG.heartbeatIntervalMs,
+          pollIntervalMs: 5,
+          heartbeatIntervalMs: holder === "p3" ? null : CONFIG.heartbeatIntervalMs,
           behaviour: {
             jitter: true,
             failEvery: 31,

@@ -5,24 +5,21 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { Effect } from "effect";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ClaimQueue } from "../src/claim-queue.js";
-import { ClaimQueueService, runWorker } from "../src/effect-worker.js";
-import type { CorruptValueError } from "../src/redis-script.js";
-import { type OwnedNotDeletedError, Worker, type WorkerRecord } from "../src/worker.js";
-import { startRedis, type TestRedis } from "./support/redis.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { ClaimQueueService, runWorker } from "../src/claim-queue/claim-queue-effect.js";
+import {
+  type OwnedNotDeletedError,
+  Worker,
+  type WorkerOptions,
+  type WorkerRecord,
+} from "../src/claim-queue/worker.js";
+import type { CorruptValueError } from "../src/shared/errors.js";
+import { queueConfig, sleep } from "./support/queue-config.js";
+import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = {
-  leaseTtlMs: 400,
-  heartbeatIntervalMs: 50,
-  maxAttempts: 3,
-  retryBackoffBaseMs: 10,
-  retryBackoffCapMs: 20,
-  claimBatchSizeMax: 8,
-  itemCountMax: 1000,
-};
+const CONFIG: Core.Config = queueConfig();
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Resolves when `check()` holds, polling every 5 ms (no deadline: the test timeout bounds it). */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await check())) await sleep(5);
@@ -31,23 +28,45 @@ const aborted = (signal: AbortSignal) =>
   new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
 describe("Worker", () => {
-  let redis: TestRedis;
+  const redis = useRedis();
   let n = 0;
   const workers: Worker[] = [];
-  const open = (config: Partial<Core.Config> = {}) =>
+  const open = (config: Partial<Core.ResolvedConfig> = {}) =>
     ClaimQueue.open(redis.client(), { name: `w${++n}`, config: { ...CONFIG, ...config } });
   const track = (w: Worker) => {
     workers.push(w);
     return w;
   };
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
+  /** A tracked worker "w" polling every 5 ms whose handler acks every item and records its scope in `done`. */
+  const recordingWorker = (q: ClaimQueue, done: string[], options: Partial<WorkerOptions> = {}) =>
+    track(
+      new Worker(
+        q,
+        async (item) => {
+          done.push(item.scope);
+          return "ok";
+        },
+        { holder: "w", pollIntervalMs: 5, ...options },
+      ),
+    );
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.close(0)));
   });
-  afterAll(async () => {
-    await redis?.stop();
+
+  it("accepts the deprecated option names heartbeatEveryMs and pollEveryMs, and names them in errors", async () => {
+    const q = await open();
+    const old = track(
+      new Worker(q, async () => "ok", { holder: "old", heartbeatEveryMs: 7, pollEveryMs: 9 }),
+    );
+    expect([old.heartbeatIntervalMs, old.pollIntervalMs, old.heartbeatEveryMs, old.pollEveryMs]).toEqual([
+      7, 9, 7, 9,
+    ]);
+    const none = track(new Worker(q, async () => "ok", { holder: "none", heartbeatIntervalMs: null }));
+    expect(none.heartbeatIntervalMs).toBeNull();
+    expect(() => new Worker(q, async () => "ok", { holder: "bad", pollEveryMs: 0 })).toThrow(/pollEveryMs/);
+    expect(() => new Worker(q, async () => "ok", { holder: "bad", pollIntervalMs: 0 })).toThrow(
+      /pollIntervalMs/,
+    );
   });
 
   it("runs handlers up to its concurrency and acks every item", async () => {
@@ -72,7 +91,7 @@ describe("Worker", () => {
           done.push(item.scope);
           return "ok";
         },
-        { holder: "w", concurrency: 4, pollEveryMs: 5 },
+        { holder: "w", concurrency: 4, pollIntervalMs: 5 },
       ),
     );
     await until(() => done.length === 20);
@@ -94,11 +113,13 @@ describe("Worker", () => {
           signalAborted = signal.aborted;
           return "ok";
         },
-        { holder: "a", pollEveryMs: 5, onRecord: (r) => records.push(r) },
+        { holder: "a", pollIntervalMs: 5, onRecord: (r) => records.push(r) },
       ),
     );
     const other: WorkerRecord[] = [];
-    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord: (r) => other.push(r) }));
+    track(
+      new Worker(q, async () => "ok", { holder: "b", pollIntervalMs: 5, onRecord: (r) => other.push(r) }),
+    );
     await until(() => records.some((r) => r.kind === "ack"));
     expect(signalAborted).toBe(false);
     expect(records.filter((r) => r.kind === "heartbeat").length).toBeGreaterThan(0);
@@ -121,11 +142,11 @@ describe("Worker", () => {
           await until(() => records.some((r) => r.holder === "b" && r.kind === "ack"));
           return "ok";
         },
-        { holder: "a", heartbeatEveryMs: null, pollEveryMs: 5, onRecord },
+        { holder: "a", heartbeatIntervalMs: null, pollIntervalMs: 5, onRecord },
       ),
     );
     await until(() => records.some((r) => r.kind === "claim"));
-    track(new Worker(q, async () => "ok", { holder: "b", pollEveryMs: 5, onRecord }));
+    track(new Worker(q, async () => "ok", { holder: "b", pollIntervalMs: 5, onRecord }));
     await until(() => records.some((r) => r.holder === "a" && r.kind === "ack"));
     expect(String(reasonSeen)).toMatch(/lost/);
     const claims = records.filter((r) => r.kind === "claim");
@@ -140,7 +161,7 @@ describe("Worker", () => {
     });
   });
 
-  it("retries with the core's capped backoff, then dead-letters at maxAttempts; fail and throw are handled", async () => {
+  it("retries with the core's capped backoff, then dead-letters at attemptsMax; fail and throw are handled", async () => {
     const q = await open();
     await q.enqueue("flaky");
     await q.enqueue("doomed");
@@ -154,7 +175,7 @@ describe("Worker", () => {
           if (item.scope === "throws") throw new Error("kaboom");
           return { retry: `attempt ${item.attemptCount}` };
         },
-        { holder: "w", concurrency: 3, pollEveryMs: 2, onRecord: (r) => records.push(r) },
+        { holder: "w", concurrency: 3, pollIntervalMs: 2, onRecord: (r) => records.push(r) },
       ),
     );
     await until(async () => (await q.counts()).deadLettered === 3);
@@ -191,7 +212,7 @@ describe("Worker", () => {
         await new Promise(() => {}); // never resolves
         return "ok";
       },
-      { holder: "w", concurrency: 2, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+      { holder: "w", concurrency: 2, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
     );
     await until(() => w.activeCount === 2);
     const closing = w.close(300);
@@ -227,21 +248,10 @@ describe("Worker", () => {
     const errors: OwnedNotDeletedError[] = [];
     const logged: string[] = [];
     const done: string[] = [];
-    track(
-      new Worker(
-        q,
-        async (item) => {
-          done.push(item.scope);
-          return "ok";
-        },
-        {
-          holder: "w",
-          pollEveryMs: 5,
-          onOwnedNotDeleted: (e) => errors.push(e),
-          logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
-        },
-      ),
-    );
+    recordingWorker(q, done, {
+      onOwnedNotDeleted: (e) => errors.push(e),
+      logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
+    });
     await until(() => done.length === 2 && errors.length === 1);
     expect(errors[0]?.name).toBe("OwnedNotDeletedError");
     expect(logged.some((m) => /owned=true, deleted=false/.test(m))).toBe(true);
@@ -254,16 +264,7 @@ describe("Worker", () => {
     await q.redis.hset(q.itemKey("bad"), "e", "{}");
     const corrupt: CorruptValueError[] = [];
     const done: string[] = [];
-    track(
-      new Worker(
-        q,
-        async (item) => {
-          done.push(item.scope);
-          return "ok";
-        },
-        { holder: "w", pollEveryMs: 5, onCorrupt: (e) => corrupt.push(e) },
-      ),
-    );
+    recordingWorker(q, done, { onCorrupt: (e) => corrupt.push(e) });
     await until(() => done.includes("good") && corrupt.length === 1);
     expect(corrupt[0]?.key).toBe(q.itemKey("bad"));
     expect(await q.redis.exists(`${q.base}:corrupt:bad`)).toBe(1);
@@ -288,7 +289,7 @@ describe("Worker", () => {
                   }),
                 ),
               ),
-            { holder: "fx", heartbeatEveryMs: null, pollEveryMs: 5, onRecord: (r) => records.push(r) },
+            { holder: "fx", heartbeatIntervalMs: null, pollIntervalMs: 5, onRecord: (r) => records.push(r) },
           );
           yield* Effect.promise(() => until(() => interrupted));
         }),

@@ -12,8 +12,8 @@ import { join, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, testOutput } from "../../../test/support/chromium.js";
 import { runCli } from "../src/cli/index.js";
-import { launchChromium, testOutput } from "./support/chromium.js";
 
 const root = resolve(import.meta.dirname, "../../..");
 

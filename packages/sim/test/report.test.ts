@@ -10,21 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
+import { stateAt } from "../../../test/support/report.js";
 import { runCli } from "../src/cli/index.js";
 import { exploreVariant, replaySeed, type Scenario, type Trace } from "../src/index.js";
 import { REPORT_GENERATOR, rebuildStore, renderReport, reportRun, reportRunOf } from "../src/view/index.js";
 import { lostUpdate } from "./fixtures.js";
-
-/** The state of `key` after row `index` of a report run. */
-function stateAt(
-  states: Record<string, readonly (readonly [number, unknown])[]>,
-  key: string,
-  index: number,
-) {
-  let s: unknown;
-  for (const [i, v] of states[key] ?? []) if (i <= index) s = v;
-  return s;
-}
 
 async function cli(args: string[], cwd: string, injected?: readonly Scenario[]) {
   let stdout = "";

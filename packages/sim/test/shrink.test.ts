@@ -2,13 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BUDGET, counterexample, expectSound } from "../../../test/support/shrink.js";
 import {
   defineScenario,
-  exploreVariant,
   readTrace,
-  replayTrace,
-  type Scenario,
-  type ScenarioVariant,
   type StoreRef,
   sleep,
   type Trace,
@@ -16,15 +13,10 @@ import {
   uniform,
   writeTrace,
 } from "../src/index.js";
-import { recordRun } from "../src/search/index.js";
 import { shrinkTrace } from "../src/search/shrink.js";
-import { ReplayChooser } from "../src/strategy/index.js";
 import { type CounterEvent, type CounterResult, counter, lostUpdate, variantOf } from "./fixtures.js";
 
 type Counter = StoreRef<number, CounterEvent, CounterResult>;
-
-/** Budget for tests: runs only, so the result does not depend on machine speed. */
-const BUDGET = { runsMax: 2_000, timeBudgetMs: Number.POSITIVE_INFINITY };
 
 /**
  * The lost update plus things that do not matter to it: a `noise` process with drawn gaps between reads of
@@ -63,36 +55,9 @@ const noisy = defineScenario({
   },
 });
 
-function counterexample(scenario: Scenario, variant: ScenarioVariant, seed: number): Trace {
-  const r = exploreVariant(scenario, variant, { seed, shrink: false });
-  expect(r.verdict, `seed ${seed}`).toBe("violation");
-  return r.counterexample!;
-}
-
 const crashes = (t: Trace) => t.events.filter((e) => e.op === "crash").length;
 const delayMs = (t: Trace) =>
   t.events.filter((e) => e.op === "sleep").reduce((sum, e) => sum + (e.input as { ms: number }).ms, 0);
-
-/** What every shrunk trace must satisfy against its original. */
-function expectSound(scenario: Scenario, variant: ScenarioVariant, original: Trace, shrunk: Trace): void {
-  const again = recordRun(
-    scenario,
-    variant,
-    shrunk.seed,
-    new ReplayChooser(shrunk.decisions),
-    shrunk.strategy,
-  );
-  expect(again.fingerprint).toBe(shrunk.fingerprint);
-  expect(replayTrace(scenario, variant, shrunk)._tag).toBe("Reproduced");
-  expect(shrunk.violation?.property).toBe(original.violation?.property);
-  expect(shrunk.decisions.length).toBeLessThanOrEqual(original.decisions.length);
-  expect(shrunk.steps).toBeLessThanOrEqual(original.steps);
-  expect(shrunk.violation!.step).toBeLessThanOrEqual(original.violation!.step);
-  expect(shrunk.shrunk).toMatchObject({
-    originalDecisions: original.decisions.length,
-    originalSteps: original.steps,
-  });
-}
 
 describe("shrinkTrace", () => {
   const lostUpdateBug = variantOf(lostUpdate, "read-then-write");

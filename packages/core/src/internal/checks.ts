@@ -1,5 +1,5 @@
 // Validation helpers shared by the machines: config fields (thrown as InvalidConfigError) and event
-// fields (thrown through `assert`). Internal: not exported from the package entry point.
+// fields (thrown through `assert`). Exported to other machines through `@interleave/core/kit` (kit.ts).
 
 import { AssertionError, assert, InvalidConfigError } from "../assert.js";
 
@@ -31,6 +31,41 @@ export function configInteger(machine: string, config: unknown, field: string, m
     );
   }
   return value;
+}
+
+/**
+ * {@link configInteger} for a field renamed for one name per concept (docs/deprecations.md): reads `field`, or
+ * its deprecated old name `old` when only that one is given, and names in an error the one the caller used.
+ *
+ * @throws {@link InvalidConfigError} as {@link configInteger}, or naming `old` when both names are given with
+ *   different values, e.g. `ClaimQueue config: maxAttempts (4) is the deprecated name of attemptsMax (5); give
+ *   attemptsMax only`.
+ */
+export function renamedConfigInteger(
+  machine: string,
+  config: unknown,
+  field: string,
+  old: string,
+  min: number,
+): number {
+  const fields =
+    typeof config === "object" && config !== null ? (config as Readonly<Record<string, unknown>>) : {};
+  const value = fields[field];
+  const oldValue = fields[old];
+  if (oldValue === undefined) {
+    return configInteger(machine, config, field, min);
+  }
+  if (value === undefined) {
+    return configInteger(machine, config, old, min);
+  }
+  if (value !== oldValue) {
+    throw new InvalidConfigError(
+      old,
+      `${machine} config: ${old} (${describeValue(oldValue)}) is the deprecated name of ${field} ` +
+        `(${describeValue(value)}); give ${field} only`,
+    );
+  }
+  return configInteger(machine, config, field, min);
 }
 
 /** Asserts that `atMs` is a non-negative safe integer (ms); time enters the core only this way. */

@@ -5,7 +5,7 @@
 // worker.processes.test.ts and worker.faults.test.ts (worker processes).
 
 import type { ClaimQueue as Core } from "@interleave/core";
-import type { WorkerRecord } from "../../src/worker.js";
+import type { WorkerRecord } from "../../src/claim-queue/worker.js";
 
 /** One recorded operation: a worker's record, or a producer's enqueue with its server time (ms). */
 export type HistoryEntry =
@@ -88,11 +88,11 @@ export function checkHistory(history: readonly HistoryEntry[]): string[] {
       const prev = claims[i - 1]!;
       const renewedUntil = effective
         .filter((r) => r.kind === "heartbeat" && r.token === prev.token && r.result._tag === "Renewed")
-        .map((r) => (r.result as { claimedUntilMs: number }).claimedUntilMs);
+        .map((r) => (r.result as { expiresAtMs: number }).expiresAtMs);
       const granted = (prev.result as { claims: readonly Core.Granted[] }).claims.find(
         (g) => g.token === prev.token,
       );
-      let validUntil = Math.max(granted?.claimedUntilMs ?? 0, ...renewedUntil);
+      let validUntil = Math.max(granted?.expiresAtMs ?? 0, ...renewedUntil);
       const end = endOf.get(prev.token);
       if (end !== undefined) validUntil = Math.min(validUntil, end.atMs);
       if (claims[i]!.atMs < validUntil) {

@@ -1,7 +1,7 @@
 // The entry of a mailbox service-instance process (run by support/mailbox-history.ts as
 // `node --import tsx --conditions=source mailbox-child.ts <spec JSON>`): one KeyedMailbox dispatcher loop
-// (core membership policy) whose handler applies an order's desired state to its stack's "cluster", a
-// RedisFencedResource written with the order's lease fencing token, over `steps` steps of `stepMs` each,
+// (the fixture policy of support/mailbox-policy.ts) whose handler applies an order's desired state to its
+// stack's "cluster", a RedisFencedResource written with the order's lease fencing token, over `steps` steps of `stepMs` each,
 // checking its AbortSignal between steps. An order with `payload.stall` writes once, then waits for its signal
 // (lease lost or cancelled) and writes again (a late write the fence must reject). Every take / write / abort
 // / end is appended synchronously as a JSON line (a SIGKILL loses none that were made), with the Redis server
@@ -10,15 +10,15 @@
 import { appendFileSync } from "node:fs";
 import type { Mailbox as Core } from "@interleave/core";
 import { Redis } from "ioredis";
-import { RedisFencedResource } from "../../src/fenced.js";
-import { KeyedMailbox } from "../../src/mailbox.js";
+import { RedisFencedResource } from "../../src/fenced/fenced.js";
+import { KeyedMailbox } from "../../src/mailbox/mailbox.js";
 import {
   type ClusterValue,
   clusterResource,
   desiredState,
+  MAILBOX_CONFIG,
   type MailboxChildSpec,
   type MailboxRecord,
-  MEMBERSHIP,
   type OrderPayload,
 } from "./mailbox-history.js";
 
@@ -57,7 +57,7 @@ async function serverMs(): Promise<number> {
 
 const mailbox = await KeyedMailbox.open(redis, {
   name: spec.name,
-  config: MEMBERSHIP,
+  config: MAILBOX_CONFIG,
   instance,
   inFlightMax: spec.inFlightMax,
   leaseTtlMs: spec.leaseTtlMs,
@@ -130,7 +130,7 @@ async function handle(order: Core.Order, signal: AbortSignal): Promise<void> {
 
 await mailbox.start(handle, {
   subscriber,
-  pollMs: 10,
+  pollIntervalMs: 10,
   onError: (error) => record({ kind: "error", instance, message: message(error) }),
 });
 

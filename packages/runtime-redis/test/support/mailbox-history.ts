@@ -1,47 +1,48 @@
 // Mailbox service-instance processes and the history checker of the keyed mailbox on Redis (issue 8,
 // "History check with several processes"). `startMailboxProcess` runs support/mailbox-child.ts as a separate
-// Node process (one KeyedMailbox dispatcher loop with the core membership policy, one "cluster" per stack kept
+// Node process (one KeyedMailbox dispatcher loop with the fixture policy, one "cluster" per stack kept
 // in a RedisFencedResource), so a test can SIGKILL, SIGSTOP and SIGCONT it. Every take / write / abort / end
 // the child makes is appended as one JSON line to its records file, with the Redis server time (`TIME`, ms)
 // and the order's fencing token. `checkMailboxHistory` lists the violations of the mailbox's properties.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Mailbox as Core, type FencedResource } from "@interleave/core";
+import type { Mailbox as Core, FencedResource } from "@interleave/core";
+import { type Exit, killChildren, startChild } from "./child-process.js";
+import { RICH_POLICY } from "./mailbox-policy.js";
 
-/** The mailbox config every instance and submitter uses: the core membership policy (seed 003). */
-export const MEMBERSHIP: Core.Config = {
-  policy: Core.membershipPolicy,
+export { KINDS } from "./mailbox-policy.js";
+
+/** The mailbox config every instance and submitter uses: the fixture policy (support/mailbox-policy.ts). */
+export const MAILBOX_CONFIG: Core.Config = {
+  policy: RICH_POLICY,
   inFlightMax: 8,
   pendingPerKeyMax: 64,
   keylessPendingMax: 4,
   keyCountMax: 64,
 };
 
-/** The membership kinds of seed 003. */
-export const KINDS = ["ExistingStack", "DeletedStack", "EnabledStack", "DisabledStack"] as const;
-export type Kind = (typeof KINDS)[number];
-
-/** What an order asks for: `version` (ExistingStack snapshot version); `stall` makes the handler outlive its lease. */
+/** What an order asks for: `version` (of a Replace or Patch); `stall` makes the handler outlive its lease. */
 export interface OrderPayload {
   readonly version: number;
   readonly stall?: boolean;
 }
 
-/** The state an order leaves its stack's cluster in: "members@<version>", "deleted", "enabled", "disabled". */
+/**
+ * The state an order leaves its stack's cluster in: "replaced@<version>", "patched@<version>", "removed",
+ * "resumed", "paused".
+ */
 export function desiredState(order: Core.Order): string {
   const payload = order.payload as OrderPayload | undefined;
   switch (order.kind) {
-    case "ExistingStack":
-      return `members@${payload?.version ?? 0}`;
-    case "DeletedStack":
-      return "deleted";
-    case "EnabledStack":
-      return "enabled";
+    case "Replace":
+      return `replaced@${payload?.version ?? 0}`;
+    case "Patch":
+      return `patched@${payload?.version ?? 0}`;
+    case "Remove":
+      return "removed";
+    case "Resume":
+      return "resumed";
     default:
-      return "disabled";
+      return "paused";
   }
 }
 
@@ -116,7 +117,7 @@ export type MailboxRecord =
 /** A running mailbox process. */
 export interface MailboxProcess {
   readonly instance: string;
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<Exit>;
   records(): MailboxRecord[];
   kill(signal: "SIGKILL" | "SIGSTOP" | "SIGCONT"): void;
   /** Graceful stop: the dispatcher loop finishes its running orders, then the process exits. */
@@ -125,8 +126,6 @@ export interface MailboxProcess {
 }
 
 const CHILD = new URL("./mailbox-child.ts", import.meta.url);
-const started = new Set<ChildProcess>();
-const dirs = new Set<string>();
 
 /**
  * Starts a mailbox process for `spec` and resolves once its dispatcher loop runs.
@@ -136,93 +135,14 @@ const dirs = new Set<string>();
 export async function startMailboxProcess(
   spec: Omit<MailboxChildSpec, "recordsPath">,
 ): Promise<MailboxProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "interleave-mailbox-"));
-  dirs.add(dir);
-  const recordsPath = join(dir, "records.jsonl");
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=source", CHILD.pathname, JSON.stringify({ ...spec, recordsPath })],
-    { stdio: ["ignore", "pipe", "pipe", "ipc"], cwd: new URL("../..", import.meta.url).pathname },
-  );
-  started.add(child);
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      started.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.on("message", (msg: { type?: string }) => {
-      if (msg.type === "ready") resolve();
-    });
-    void exited.then(({ code, signal }) =>
-      reject(
-        new Error(
-          `mailbox process ${spec.instance} exited (${code ?? signal}) before it was ready:\n${output}`,
-        ),
-      ),
-    );
-  });
-  const running = () => child.exitCode === null && child.signalCode === null;
-  return {
-    instance: spec.instance,
-    exited,
-    records: () => {
-      let text: string;
-      try {
-        text = readFileSync(recordsPath, "utf8");
-      } catch {
-        return [];
-      }
-      const out: MailboxRecord[] = [];
-      for (const line of text.split("\n")) {
-        if (line === "") continue;
-        try {
-          out.push(JSON.parse(line) as MailboxRecord);
-        } catch {
-          // a line torn by SIGKILL
-        }
-      }
-      return out;
-    },
-    kill: (signal) => {
-      if (running()) child.kill(signal);
-    },
-    close: async () => {
-      if (!running()) return;
-      child.kill("SIGCONT");
-      if (child.connected) child.send({ type: "close" });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-    output: () => output,
-  };
+  const child = startChild<MailboxRecord>(`mailbox process ${spec.instance}`, CHILD, spec);
+  await child.message("ready");
+  const { exited, records, kill, close, output } = child;
+  return { instance: spec.instance, exited, records, kill, close, output };
 }
 
 /** Kills (SIGCONT then SIGKILL) every mailbox process still running and removes their records; for `afterAll`. */
-export async function killMailboxProcesses(): Promise<void> {
-  await Promise.all(
-    [...started].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGCONT");
-          child.kill("SIGKILL");
-        }),
-    ),
-  );
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
-}
+export const killMailboxProcesses = killChildren;
 
 /** A submission made by the test, in submission order: the order and the mailbox's result. */
 export interface Submission {

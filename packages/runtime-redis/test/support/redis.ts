@@ -1,196 +1,31 @@
+// The tests' private Redis: the package's testing entry (src/testing/), shared with the benchmarks, and
+// `useRedis`, the one place a test file starts and stops it.
+
+import { afterAll, beforeAll } from "vitest";
+import { type RedisOptions, startRedis, type TestRedis } from "../../src/testing/index.js";
+
+export * from "../../src/testing/index.js";
+
 /**
- * A private Redis for tests and benchmarks: `startRedis()` starts its own `redis-server` on a free loopback
- * port (nothing saved unless asked: `--save "" --appendonly no`), in its own temporary directory, and stops it
- * afterwards; fault tests can pause (SIGSTOP), resume (SIGCONT), kill and restart it. When `REDIS_URL` is set
- * that server is used instead (and the process-level faults are unavailable: `owned` is false). Without
- * `redis-server` on PATH it fails with one line saying how to get it. Never touches the shared 127.0.0.1:6379.
+ * A private Redis for the calling test file (or `describe` block): started in a `beforeAll`, stopped in an
+ * `afterAll` after `cleanup` (e.g. killing the block's child processes) and after the block's own `afterAll`
+ * hooks, which run first. The returned object stands for the server once it is started; reading it before
+ * (at module load) throws.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Redis } from "ioredis";
-import { REDIS_SERVER_MISSING } from "../../src/errors.js";
-
-export interface RedisOptions {
-  /** Turn the append-only file on (`appendfsync always`), for persistence tests. Default false. */
-  readonly appendonly?: boolean;
-  /** Extra `redis-server` arguments, e.g. `["--cluster-enabled", "yes"]`. */
-  readonly args?: readonly string[];
-}
-
-/** A Redis server for one test file. */
-export interface TestRedis {
-  /** `redis://127.0.0.1:<port>` (or `REDIS_URL`). */
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  /** True when this process started the server (so it can pause, kill and restart it). */
-  readonly owned: boolean;
-  /** A new ioredis client for this server (closed by `stop`). */
-  client(options?: { readonly lazyConnect?: boolean }): Redis;
-  /** SIGSTOP / SIGCONT the server process (owned servers only). */
-  pause(): void;
-  resume(): void;
-  /** Kill the server (SIGKILL) and start it again on the same port and directory, with the same options. */
-  restart(): Promise<void>;
-  /** Stop the server, close the clients, remove the directory. Idempotent. */
-  stop(): Promise<void>;
-}
-
-/** Whether `redis-server` is on PATH. */
-export function hasRedisServer(): boolean {
-  try {
-    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+export function useRedis(options: RedisOptions = {}, cleanup?: () => Promise<void>): TestRedis {
+  let current: TestRedis | undefined;
+  beforeAll(async () => {
+    current = await startRedis(options);
   });
-}
-
-/** Start a private Redis (see the module comment), or wrap `REDIS_URL` when it is set. */
-export async function startRedis(options: RedisOptions = {}): Promise<TestRedis> {
-  const clients: Redis[] = [];
-  const external = process.env.REDIS_URL;
-  if (external !== undefined && external !== "") {
-    const u = new URL(external);
-    return {
-      url: external,
-      host: u.hostname,
-      port: Number(u.port || 6379),
-      owned: false,
-      client: (o) => track(clients, new Redis(external, { lazyConnect: o?.lazyConnect ?? false })),
-      pause: () => notOwned("pause"),
-      resume: () => notOwned("resume"),
-      restart: async () => notOwned("restart"),
-      stop: async () => {
-        await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
-      },
-    };
-  }
-  if (!hasRedisServer()) throw new Error(REDIS_SERVER_MISSING);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "interleave-redis-"));
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--save",
-    "",
-    ...(options.appendonly === true
-      ? ["--appendonly", "yes", "--appendfsync", "always"]
-      : ["--appendonly", "no"]),
-    ...(options.args ?? []),
-  ];
-  let proc: ChildProcess = await launch(args, port);
-  let stopped = false;
-  const url = `redis://127.0.0.1:${port}`;
-  return {
-    url,
-    host: "127.0.0.1",
-    port,
-    owned: true,
-    client: (o) =>
-      track(
-        clients,
-        new Redis(port, "127.0.0.1", { lazyConnect: o?.lazyConnect ?? false, maxRetriesPerRequest: 3 }),
-      ),
-    pause: () => {
-      proc.kill("SIGSTOP");
-    },
-    resume: () => {
-      proc.kill("SIGCONT");
-    },
-    restart: async () => {
-      await kill(proc);
-      proc = await launch(args, port);
-    },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await Promise.all(clients.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
-      proc.kill("SIGCONT");
-      await kill(proc);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function track(clients: Redis[], client: Redis): Redis {
-  // Connection errors (a restart, a pause) reach the commands that fail; the event itself is expected.
-  client.on("error", () => {});
-  clients.push(client);
-  return client;
-}
-
-function notOwned(what: string): never {
-  throw new Error(
-    `cannot ${what} the Redis at REDIS_URL: process-level faults need a server this test starts`,
-  );
-}
-
-async function launch(args: readonly string[], port: number): Promise<ChildProcess> {
-  const proc = spawn("redis-server", [...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
+  afterAll(async () => {
+    await cleanup?.();
+    await current?.stop();
   });
-  proc.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      throw new Error(
-        `redis-server on port ${port} exited (${proc.exitCode}): ${output.trim().split("\n").at(-1)}`,
-      );
-    }
-    const probe = new Redis(port, "127.0.0.1", {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on("error", () => {});
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === "PONG") {
-        probe.disconnect();
-        return proc;
-      }
-    } catch {
-      // not up yet
-    } finally {
-      probe.disconnect();
-    }
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${output.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once("exit", () => resolve());
-    proc.kill("SIGKILL");
+  return new Proxy({} as TestRedis, {
+    get: (_, property) => {
+      if (current === undefined) throw new Error("useRedis: the Redis starts in beforeAll");
+      const value = current[property as keyof TestRedis];
+      return typeof value === "function" ? value.bind(current) : value;
+    },
   });
 }

@@ -10,7 +10,7 @@
 import { appendFileSync } from "node:fs";
 import type { SyncCoordinator as Core } from "@interleave/core";
 import { Redis } from "ioredis";
-import { RedisSyncCoordinator } from "../../src/sync-coordinator.js";
+import { RedisSyncCoordinator } from "../../src/sync-coordinator/sync-coordinator.js";
 
 /** One step of a process's plan. */
 export type SyncPlanStep =

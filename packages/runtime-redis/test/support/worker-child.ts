@@ -7,9 +7,9 @@
 
 import { appendFileSync } from "node:fs";
 import { Redis } from "ioredis";
-import { ClaimQueue } from "../../src/claim-queue.js";
-import { RedisFencedResource } from "../../src/fenced.js";
-import { type HandlerOutcome, Worker } from "../../src/worker.js";
+import { ClaimQueue } from "../../src/claim-queue/claim-queue.js";
+import { type HandlerOutcome, Worker } from "../../src/claim-queue/worker.js";
+import { RedisFencedResource } from "../../src/fenced/fenced.js";
 import type { ChildRecord, ChildSpec } from "./worker-process.js";
 
 const spec = JSON.parse(process.argv[2] ?? "") as ChildSpec;
@@ -74,7 +74,9 @@ const worker = new Worker(
       (typeof behaviour.stall === "object" && i % behaviour.stall.every === 0 && !stalled.has(scope));
     if (stall) {
       stalled.add(scope);
-      if (behaviour.fenced === true) {
+      // With `fenced`, a write before the wait and a (late) one after it, both recorded.
+      const write = async () => {
+        if (behaviour.fenced !== true) return;
         record({
           kind: "fenced",
           holder,
@@ -82,18 +84,11 @@ const worker = new Worker(
           token,
           result: await fenced.fencedWrite(scope, token, holder),
         });
-      }
+      };
+      await write();
       // Outlives its claim: only the signal ends the wait (or the OS, for SIGKILL).
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-      if (behaviour.fenced === true) {
-        record({
-          kind: "fenced",
-          holder,
-          scope,
-          token,
-          result: await fenced.fencedWrite(scope, token, holder),
-        });
-      }
+      await write();
       await sleep(30);
       return done("ok");
     }
@@ -111,8 +106,8 @@ const worker = new Worker(
   {
     holder,
     concurrency: spec.concurrency,
-    heartbeatEveryMs: spec.heartbeatEveryMs,
-    pollEveryMs: spec.pollEveryMs,
+    heartbeatIntervalMs: spec.heartbeatIntervalMs,
+    pollIntervalMs: spec.pollIntervalMs,
     closeTimeoutMs: 0,
     onRecord: (r) => record(r),
     onError: (error) => record({ kind: "error", holder, message: message(error) }),

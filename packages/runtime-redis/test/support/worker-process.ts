@@ -3,12 +3,9 @@
 // Redis connection, so a test can SIGKILL, SIGSTOP and SIGCONT it like an operator or the OS would. Every
 // record the child makes is appended as one JSON line to its records file, read back by `records()`.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ClaimQueue as Core, FencedResource } from "@interleave/core";
-import type { WorkerRecord } from "../../src/worker.js";
+import type { WorkerRecord } from "../../src/claim-queue/worker.js";
+import { type Exit, killChildren, startChild } from "./child-process.js";
 
 /**
  * What the child's handler does with an item whose scope ends in the integer `i`:
@@ -30,7 +27,7 @@ export interface Behaviour {
 
 /**
  * A worker process: Redis `url`, claim queue `queue` with `config`, Worker `holder` name, `concurrency`,
- * `heartbeatEveryMs` (`null`: none), `pollEveryMs`, the handler's `behaviour`, `recordsPath` (the JSON-lines
+ * `heartbeatIntervalMs` (`null`: none), `pollIntervalMs`, the handler's `behaviour`, `recordsPath` (the JSON-lines
  * file; `startWorkerProcess` fills it in), and an optional client clock skew (`Date.now` patched to
  * `real + offsetMs + driftPerCallMs × reads so far`).
  */
@@ -40,8 +37,8 @@ export interface ChildSpec {
   readonly config: Core.Config;
   readonly holder: string;
   readonly concurrency: number;
-  readonly heartbeatEveryMs: number | null;
-  readonly pollEveryMs: number;
+  readonly heartbeatIntervalMs: number | null;
+  readonly pollIntervalMs: number;
   readonly behaviour: Behaviour;
   readonly recordsPath: string;
   readonly clockSkew?: { readonly offsetMs: number; readonly driftPerCallMs: number };
@@ -95,7 +92,7 @@ export interface WorkerProcess {
   readonly holder: string;
   readonly pid: number;
   /** Resolves when the process exits: its exit code, or the signal that ended it. */
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<Exit>;
   /** Whether the process has exited. */
   readonly alive: boolean;
   /** Everything the process recorded so far, in its order (a torn last line, after SIGKILL, is skipped). */
@@ -111,99 +108,41 @@ export interface WorkerProcess {
 }
 
 const CHILD = new URL("./worker-child.ts", import.meta.url);
-const started = new Set<ChildProcess>();
-const dirs = new Set<string>();
 
 /**
- * Starts a worker process for `spec` (`recordsPath` is chosen here, in a fresh temporary directory) and
- * resolves once its Worker runs.
+ * Starts a worker process for `spec` (`recordsPath` is chosen by support/child-process.ts, in a fresh
+ * temporary directory) and resolves once its Worker runs.
  *
  * @throws when the process exits before it is ready (the message carries its output).
  */
 export async function startWorkerProcess(spec: Omit<ChildSpec, "recordsPath">): Promise<WorkerProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "interleave-worker-"));
-  dirs.add(dir);
-  const recordsPath = join(dir, "records.jsonl");
-  const full: ChildSpec = { ...spec, recordsPath };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=source", CHILD.pathname, JSON.stringify(full)],
-    { stdio: ["ignore", "pipe", "pipe", "ipc"], cwd: new URL("../..", import.meta.url).pathname },
-  );
-  started.add(child);
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      started.delete(child);
-      resolve({ code, signal });
-    });
-  });
+  const child = startChild<ChildRecord>(`worker process ${spec.holder}`, CHILD, spec);
   const answers: ((count: number) => void)[] = [];
-  await new Promise<void>((resolve, reject) => {
-    child.on("message", (msg: { type?: string; count?: number }) => {
-      if (msg.type === "ready") resolve();
-      if (msg.type === "active") answers.shift()?.(msg.count ?? -1);
-    });
-    void exited.then(({ code, signal }) =>
-      reject(
-        new Error(`worker process ${spec.holder} exited (${code ?? signal}) before it was ready:\n${output}`),
-      ),
-    );
+  child.process.on("message", (msg: { type?: string; count?: number }) => {
+    if (msg.type === "active") answers.shift()?.(msg.count ?? -1);
   });
-  const records = (): ChildRecord[] => {
-    let text: string;
-    try {
-      text = readFileSync(recordsPath, "utf8");
-    } catch {
-      return [];
-    }
-    const out: ChildRecord[] = [];
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
-      try {
-        out.push(JSON.parse(line) as ChildRecord);
-      } catch {
-        // a line torn by SIGKILL
-      }
-    }
-    return out;
-  };
-  void exited.then(() => {
+  await child.message("ready");
+  void child.exited.then(() => {
     for (const answer of answers.splice(0)) answer(0);
   });
+  const { exited, records, kill, close, output } = child;
   return {
     holder: spec.holder,
-    pid: child.pid ?? -1,
+    pid: child.process.pid ?? -1,
     exited,
     get alive() {
-      return child.exitCode === null && child.signalCode === null;
+      return child.running();
     },
     records,
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
+    kill,
     activeCount: () =>
       new Promise<number>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null || !child.connected) return resolve(0);
+        if (!child.running() || !child.process.connected) return resolve(0);
         answers.push(resolve);
-        child.send({ type: "active" });
+        child.process.send({ type: "active" });
       }),
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGCONT");
-        if (child.connected) child.send({ type: "close" });
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
-    output: () => output,
+    close,
+    output,
   };
 }
 
@@ -211,18 +150,4 @@ export async function startWorkerProcess(spec: Omit<ChildSpec, "recordsPath">): 
  * Kills (SIGCONT then SIGKILL) every worker process still running and removes their records files; for
  * `afterAll`.
  */
-export async function killWorkerProcesses(): Promise<void> {
-  await Promise.all(
-    [...started].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGCONT");
-          child.kill("SIGKILL");
-        }),
-    ),
-  );
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
-}
+export const killWorkerProcesses = killChildren;

@@ -21,5 +21,6 @@ export {
   reportRun,
   reportRunOf,
   type StoreSource,
+  valueAt,
 } from "./report-model.js";
 export { formatTime, formatValue, renderTimeline, type TimelineOptions } from "./timeline.js";

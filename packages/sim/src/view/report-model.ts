@@ -153,7 +153,7 @@ export function rebuildStore(trace: Trace): StoreSnapshots {
           initial[e.key] = setPath(
             initial[e.key],
             c.path,
-            mergeInitial(getPath(initial[e.key], c.path), c.before, c.path, gone),
+            mergeInitial(valueAt(initial[e.key], c.path), c.before, c.path, gone),
           );
       }
       seen.add(c.path);
@@ -210,8 +210,11 @@ function setPath(value: unknown, path: string, to: unknown): unknown {
   return record;
 }
 
-/** The value at `path` ("" is the whole value), undefined when absent. */
-function getPath(value: unknown, path: string): unknown {
+/**
+ * The value at `path` in `value`: a trace change's path (dot-separated record keys; "" is the whole value),
+ * so a changed field can be read in a state of {@link ReportRun.states}. Undefined when absent.
+ */
+export function valueAt(value: unknown, path: string): unknown {
   if (path === "") return value;
   let v = value;
   for (const k of path.split(".")) {

@@ -1,0 +1,457 @@
+// The claim queue on Redis (issue 7): the core's ClaimQueue transitions (packages/core/src/claim-queue.ts,
+// modelled on seed 002) applied atomically, one Lua script per event, with the Redis server's clock. The
+// conformance tests (test/claim-queue.conformance.test.ts) prove every result and the full state equal to
+// the core's. Promise API; `Worker` (worker.ts) runs handlers over it.
+
+import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import type { Cluster, Redis } from "ioredis";
+import { initConfig } from "../shared/config.js";
+import { CorruptValueError, checkReply, type Machine } from "../shared/errors.js";
+import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
+import { replyInt, replyString } from "../shared/redis-script.js";
+import { decodeDeadLetter, decodeItem, decodeOwnerResult, type StoredItem } from "./claim-queue-codec.js";
+import { claimQueueScripts as scripts } from "./claim-queue-scripts.js";
+
+/** Default bound on an enqueued payload, in bytes of UTF-8. */
+export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
+
+/**
+ * Options of {@link ClaimQueue.open}.
+ *
+ * - `name`: the queue's name, inside the hash tag (no `{` `}`).
+ * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`, which still accepts the
+ *   deprecated `maxAttempts` for `attemptsMax`; stored in Redis on first open, and every later open must give
+ *   the same values). Its `leaseTtlMs` goes to Redis with every call that grants or renews a claim, as for
+ *   every machine of this runtime. A queue whose config the release before the rename stored (with
+ *   `maxAttempts`) is refused with a `ConfigMismatchError` naming `attemptsMax`.
+ * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
+ * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
+ */
+export interface ClaimQueueOptions {
+  readonly name: string;
+  readonly config: Core.Config;
+  readonly prefix?: string;
+  readonly payloadBytesMax?: number;
+}
+
+/** A result with the server time (ms since the epoch, from Redis `TIME`) at which the script applied it. */
+export interface Timed<R> {
+  readonly atMs: number;
+  readonly result: R;
+}
+
+/** A claim handed to a holder: the core's `Granted` plus the item's latest payload (`null` if none). */
+export interface ClaimedItem extends Core.Granted {
+  readonly payload: string | null;
+}
+
+/**
+ * What `claim` returns: the core's result (`Claimed`, grants in claim order), the same grants with their
+ * payloads, and the malformed items the claim found and moved aside (each a {@link CorruptValueError}).
+ */
+export interface ClaimOutcome extends Timed<Extract<Core.Result, { _tag: "Claimed" }>> {
+  readonly items: readonly ClaimedItem[];
+  readonly corrupt: readonly CorruptValueError[];
+}
+
+/**
+ * Item counts per state at the server time `atMs`: `ready` (claimable now, including expired claims),
+ * `delayed` (in retry backoff), `claimed` (live claims), `expired` (claims past their validity still indexed
+ * as claimed; also counted in `ready`), `deadLettered`, `corrupt` (moved aside).
+ */
+export interface Counts {
+  readonly atMs: number;
+  readonly ready: number;
+  readonly delayed: number;
+  readonly claimed: number;
+  readonly expired: number;
+  readonly deadLettered: number;
+  readonly corrupt: number;
+}
+
+/** An enqueued payload exceeds `payloadBytesMax`; nothing was stored. */
+export class PayloadTooLargeError extends Error {
+  override readonly name = "PayloadTooLargeError";
+  constructor(
+    readonly scope: string,
+    readonly bytes: number,
+    readonly payloadBytesMax: number,
+  ) {
+    super(
+      `payload of scope ${JSON.stringify(scope)} is ${bytes} bytes, above payloadBytesMax ${payloadBytesMax}`,
+    );
+  }
+}
+
+const MACHINE: Machine = "claim queue";
+
+const CONFIG_FIELDS = [
+  "leaseTtlMs",
+  "heartbeatIntervalMs",
+  "attemptsMax",
+  "retryBackoffBaseMs",
+  "retryBackoffCapMs",
+  "claimBatchSizeMax",
+  "itemCountMax",
+] as const;
+
+type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
+
+/**
+ * A claim queue stored in Redis under `${prefix}:{${name}}:…`. Every method is one script call applying the
+ * core's transition atomically with the server's time, and returns the core's `Result` with that `atMs`.
+ * Operating outcomes (`NotOwner`, `QueueFull`, `Acked{owned:false}`) are results; errors are thrown only for
+ * bad arguments, corrupt stored values, a missing config, or a failed connection.
+ *
+ * @example
+ * const queue = await ClaimQueue.open(redis, { name: "reconcile", config });
+ * await queue.enqueue("deployment-42", JSON.stringify({ reason: "push" }));
+ * const { items } = await queue.claim("worker-a", 10);
+ * for (const item of items) await queue.ack(item.scope, item.token);
+ */
+export class ClaimQueue<R extends Redis | Cluster = Redis> {
+  /** The validated core config (deprecated field names resolved: `attemptsMax`, never `maxAttempts`). */
+  readonly config: Core.ResolvedConfig;
+  /** The key prefix. */
+  readonly prefix: string;
+  /** The queue name. */
+  readonly name: string;
+  /** The largest accepted payload, in UTF-8 bytes. */
+  readonly payloadBytesMax: number;
+  /** `${prefix}:{${name}}` — every key of this queue starts with it. */
+  readonly base: string;
+  private readonly keys: {
+    readonly config: string;
+    readonly ready: string;
+    readonly claimed: string;
+    readonly token: string;
+    readonly dead: string;
+    readonly corrupt: string;
+  };
+
+  private constructor(
+    /** The client the scripts run on. */
+    readonly redis: R,
+    options: ClaimQueueOptions,
+  ) {
+    this.config = Core.initial(options.config).config;
+    this.prefix = validatePrefix("ClaimQueue", options.prefix);
+    this.name = validateName("queue name", options.name, true);
+    const max = options.payloadBytesMax ?? PAYLOAD_BYTES_MAX_DEFAULT;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new InvalidConfigError(
+        "payloadBytesMax",
+        `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
+      );
+    }
+    this.payloadBytesMax = max;
+    this.base = taggedKey(this.prefix, "queue name", this.name, "").slice(0, -1);
+    this.keys = {
+      config: `${this.base}:config`,
+      ready: `${this.base}:ready`,
+      claimed: `${this.base}:claimed`,
+      token: `${this.base}:token`,
+      dead: `${this.base}:dead`,
+      corrupt: `${this.base}:corrupt`,
+    };
+    scripts.define(redis);
+  }
+
+  /**
+   * Opens the queue `options.name` on `redis`: validates the config (the core's `initial`), stores it in Redis
+   * when the queue is new, or checks it against the stored one.
+   *
+   * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
+   *   `ConfigMismatchError` (machine `"claim queue"`) when Redis holds a different config for this queue.
+   */
+  static async open<R extends Redis | Cluster = Redis>(
+    redis: R,
+    options: ClaimQueueOptions,
+  ): Promise<ClaimQueue<R>> {
+    const queue = new ClaimQueue(redis, options);
+    const fields = CONFIG_FIELDS.map((field) => [field, String(queue.config[field])] as const);
+    await initConfig(redis, MACHINE, queue.keys.config, fields);
+    return queue;
+  }
+
+  /** The Redis key of the item hash of `scope`. */
+  itemKey(scope: string): string {
+    return `${this.base}:item:${scope}`;
+  }
+
+  /**
+   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; `undefined` keeps the
+   * stored one). Result `Enqueued{merged}` or `QueueFull`.
+   *
+   * @throws {@link PayloadTooLargeError} when `payload` exceeds `payloadBytesMax` (nothing stored);
+   *   `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored item is malformed.
+   */
+  async enqueue(scope: string, payload?: string): Promise<Timed<Core.Result>> {
+    validateName("scope", scope, false);
+    if (payload !== undefined) {
+      const bytes = Buffer.byteLength(payload, "utf8");
+      if (bytes > this.payloadBytesMax) throw new PayloadTooLargeError(scope, bytes, this.payloadBytesMax);
+    }
+    const script = "claimQueue-enqueue-4";
+    const reply = await this.run(
+      script,
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.itemKey(scope)],
+      [this.base, scope, payload === undefined ? "0" : "1", payload ?? ""],
+      scope,
+    );
+    const atMs = replyInt(reply, 0, script);
+    const tag = replyString(reply, 1, script);
+    if (tag === "QueueFull") {
+      return { atMs, result: { _tag: "QueueFull", scope, itemCountMax: replyInt(reply, 2, script) } };
+    }
+    if (tag !== "Enqueued") throw new Error(`${script}: unknown reply tag ${tag}`);
+    return { atMs, result: { _tag: "Enqueued", scope, merged: replyInt(reply, 2, script) === 1 } };
+  }
+
+  /**
+   * The core's Claim: `holder` takes up to `batchSize` claimable items (order `notBeforeMs`, `enqueuedAtMs`,
+   * `scope`), each with a fresh fencing token and a claim valid until `expiresAtMs` (server ms). Malformed
+   * items met on the way are moved aside (to `${base}:corrupt:<scope>`, never deleted) and returned in
+   * `corrupt`.
+   *
+   * @throws `InvalidNameError` for a bad holder; `RangeError` when `batchSize` is not an integer in
+   *   `[1, claimBatchSizeMax]`.
+   */
+  async claim(holder: string, batchSize: number): Promise<ClaimOutcome> {
+    this.checkClaimArgs(holder, batchSize);
+    const script = "claimQueue-claim-4";
+    const reply = await this.run(
+      script,
+      [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token],
+      [this.base, holder, batchSize, this.config.leaseTtlMs],
+      "",
+    );
+    return this.decodeClaimed(reply, 1, replyInt(reply, 0, script), script);
+  }
+
+  /**
+   * The core's Ack of `scope` by `token`, then the core's Claim of up to `batchSize` items for `holder`, applied
+   * in sequence atomically at one server time `atMs` (one script call: the Worker's "ack, then take the next
+   * item" path). `ack` equals what {@link ack} would return and `claim` what {@link claim} would return if
+   * called right after it at the same `atMs`; the claim may grant `scope` again when the ack requeued it.
+   *
+   * @throws as {@link ack} and {@link claim}; when it throws (bad arguments, a corrupt item at `scope`, a
+   *   missing config) neither the Ack nor the Claim was applied.
+   */
+  async ackAndClaim(
+    scope: string,
+    token: number,
+    holder: string,
+    batchSize: number,
+  ): Promise<{ readonly ack: Timed<Core.Result>; readonly claim: ClaimOutcome }> {
+    checkOwnerArgs(scope, token);
+    this.checkClaimArgs(holder, batchSize);
+    const script = "claimQueue-ackAndClaim-5";
+    const args = [scope, token, holder, batchSize, this.config.leaseTtlMs];
+    const reply = await this.runOnItem(script, this.keys.token, scope, args);
+    const atMs = replyInt(reply, 0, script);
+    // The Ack part of the reply is laid out as claimQueue-owner's Acked reply.
+    const ack = { atMs, result: decodeOwnerResult(reply, scope) };
+    return { ack, claim: this.decodeClaimed(reply, 5, atMs, script) };
+  }
+
+  private checkClaimArgs(holder: string, batchSize: number): void {
+    validateName("holder", holder, false);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > this.config.claimBatchSizeMax) {
+      throw new RangeError(
+        `batchSize must be an integer in [1, ${this.config.claimBatchSizeMax}], got ${String(batchSize)}`,
+      );
+    }
+  }
+
+  /** Decodes the `"Claimed", n, grants…, m, corrupt…` part of a reply starting at `reply[at]`. */
+  private decodeClaimed(reply: readonly unknown[], at: number, atMs: number, script: string): ClaimOutcome {
+    if (reply[at] !== "Claimed") {
+      throw new Error(`${script}: reply[${at}] is ${JSON.stringify(reply[at])}, expected "Claimed"`);
+    }
+    const n = replyInt(reply, at + 1, script);
+    const items: ClaimedItem[] = [];
+    const claims: Core.Granted[] = [];
+    let i = at + 2;
+    for (let k = 0; k < n; k++, i += 7) {
+      const payload = reply[i + 6];
+      const granted: Core.Granted = {
+        scope: replyString(reply, i, script),
+        token: replyInt(reply, i + 1, script),
+        expiresAtMs: replyInt(reply, i + 2, script),
+        attemptCount: replyInt(reply, i + 3, script),
+        updatedAtMs: replyInt(reply, i + 4, script),
+        reclaimed: replyInt(reply, i + 5, script) === 1,
+      };
+      claims.push(granted);
+      items.push({ ...granted, payload: typeof payload === "string" ? payload : null });
+    }
+    const m = replyInt(reply, i, script);
+    const corrupt: CorruptValueError[] = [];
+    for (let k = 0, j = i + 1; k < m; k++, j += 2) {
+      const scope = replyString(reply, j, script);
+      corrupt.push(
+        new CorruptValueError(
+          this.itemKey(scope),
+          `${replyString(reply, j + 1, script)} (moved aside to ${this.base}:corrupt:${scope})`,
+        ),
+      );
+    }
+    return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
+  }
+
+  /** The core's Heartbeat: `Renewed{expiresAtMs}` for the owner of `token`, else `NotOwner`. */
+  heartbeat(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Heartbeat", scope, token, "");
+  }
+
+  /**
+   * The core's Ack: deletes the item when `token` owns it (`{owned: true, deleted: true, requeued}`; requeued
+   * when an Enqueue arrived during the claim), else `{owned: false, deleted: false}`.
+   */
+  ack(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Ack", scope, token, "");
+  }
+
+  /**
+   * The core's Retry: `Retried{attemptCount, notBeforeMs}` (capped exponential backoff, the core's
+   * `backoffMs`), `DeadLettered` at `attemptsMax`, or `NotOwner`.
+   */
+  retry(scope: string, token: number, error: string): Promise<Timed<Core.Result>> {
+    return this.owner("Retry", scope, token, error);
+  }
+
+  /** The core's Fail: `DeadLettered` for the owner, else `NotOwner`. */
+  fail(scope: string, token: number, error: string): Promise<Timed<Core.Result>> {
+    return this.owner("Fail", scope, token, error);
+  }
+
+  /** The core's Release (graceful shutdown, no attempt counted): `Released` for the owner, else `NotOwner`. */
+  release(scope: string, token: number): Promise<Timed<Core.Result>> {
+    return this.owner("Release", scope, token, "");
+  }
+
+  /** Item counts per state at the server's time (see {@link Counts}). */
+  async counts(): Promise<Counts> {
+    const script = "claimQueue-counts-4";
+    const keys = [this.keys.ready, this.keys.claimed, this.keys.dead, this.keys.corrupt];
+    const reply = await scripts.run(this.redis, script, keys, []);
+    const at = (i: number) => replyInt(reply, i, script);
+    return {
+      atMs: at(0),
+      ready: at(1),
+      delayed: at(2),
+      claimed: at(3),
+      expired: at(4),
+      deadLettered: at(5),
+      corrupt: at(6),
+    };
+  }
+
+  /**
+   * The whole queue read back as the core's `State` (plus each item's payload), for tests and debugging. Not
+   * atomic with concurrent writers (it reads the indexes, then each item); O(items + dead letters).
+   *
+   * @throws {@link CorruptValueError} for a malformed item, dead letter or token, or an index entry without
+   *   its item hash.
+   */
+  async snapshot(): Promise<{
+    readonly state: Core.State;
+    readonly payloads: Readonly<Record<string, string>>;
+  }> {
+    // One script reads everything, so a snapshot taken while workers run is a consistent state.
+    const keys = [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead];
+    const reply = await scripts.run(this.redis, "claimQueue-snapshot-4", keys, [this.base]);
+    const [ready, claimed, rawToken, rawDead, rawItems] = reply as [
+      string[],
+      string[],
+      string | null,
+      string[],
+      string[][],
+    ];
+    const token = typeof rawToken === "string" ? rawToken : null;
+    const dead = pairs(rawDead);
+    const scopes = [...ready.map((member) => member.slice(17)), ...claimed];
+    const stored = scopes.map((scope, i): StoredItem => {
+      const key = this.itemKey(scope);
+      const fields = pairs(rawItems[i] ?? []);
+      if (Object.keys(fields).length === 0) throw new CorruptValueError(key, "indexed but missing");
+      return decodeItem(key, scope, fields);
+    });
+    const items: Record<string, Core.Item> = {};
+    const payloads: Record<string, string> = {};
+    for (const { item, payload } of stored) {
+      Object.defineProperty(items, item.scope, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (payload !== null) payloads[item.scope] = payload;
+    }
+    const deadLetters: Record<string, Core.DeadLetter> = {};
+    for (const [scope, raw] of Object.entries(dead)) {
+      deadLetters[scope] = decodeDeadLetter(this.keys.dead, scope, raw);
+    }
+    if (token !== null && !/^\d{1,16}$/.test(token)) {
+      throw new CorruptValueError(this.keys.token, `not an integer: ${JSON.stringify(token)}`);
+    }
+    return {
+      state: { config: this.config, items, deadLetters, nextToken: token === null ? 1 : Number(token) + 1 },
+      payloads,
+    };
+  }
+
+  private async owner(
+    event: OwnerEvent,
+    scope: string,
+    token: number,
+    error: string,
+  ): Promise<Timed<Core.Result>> {
+    checkOwnerArgs(scope, token);
+    if (typeof error !== "string") throw new TypeError(`error must be a string, got ${typeof error}`);
+    const script = "claimQueue-owner-5";
+    const args = [event, scope, token, error, this.config.leaseTtlMs];
+    const reply = await this.runOnItem(script, this.keys.dead, scope, args);
+    return { atMs: replyInt(reply, 0, script), result: decodeOwnerResult(reply, scope) };
+  }
+
+  /** Runs a script on `scope`'s item: KEYS config, ready, claimed, `fourth`, the item; ARGV base, `args`. */
+  private runOnItem(
+    script: "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    fourth: string,
+    scope: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown[]> {
+    const keys = [this.keys.config, this.keys.ready, this.keys.claimed, fourth, this.itemKey(scope)];
+    return this.run(script, keys, [this.base, ...args], scope);
+  }
+
+  /** Runs an event script; its error replies (`NoConfig`, `Corrupt` about `scope`'s item) become errors. */
+  private async run(
+    script: "claimQueue-enqueue-4" | "claimQueue-claim-4" | "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    scope: string,
+  ): Promise<unknown[]> {
+    const reply = await scripts.run(this.redis, script, keys, args);
+    return checkReply(reply, {
+      machine: MACHINE,
+      configKey: this.keys.config,
+      corruptKey: this.itemKey(scope),
+    });
+  }
+}
+
+/** The scope and claim token of an owner event. @throws `InvalidNameError`, `RangeError`. */
+function checkOwnerArgs(scope: string, token: number): void {
+  validateName("scope", scope, false);
+  if (!Number.isSafeInteger(token)) throw new RangeError(`token must be an integer, got ${String(token)}`);
+}
+
+/** A flat `[field, value, …]` reply as an object (no prototype keys: fields are data). */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}

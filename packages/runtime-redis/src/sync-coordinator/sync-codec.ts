@@ -1,0 +1,177 @@
+// Decoding of what the SyncCoordinator scripts store and reply (layout in lua/includes/syncCoordinator.lua):
+// MR entries back into the core's `SyncCoordinator.State` (with its per-MR Mailbox rebuilt from each MR's
+// in-flight and pending orders), and event replies into the core's `Result` and `Effect`s. Anything that is
+// not what the scripts write is a CorruptValueError.
+
+import { SyncCoordinator as Core, type Mailbox } from "@interleave/core";
+import { CorruptValueError } from "../shared/errors.js";
+import { replyInt as int, replyString as str } from "../shared/redis-script.js";
+
+type Kind = "Sync" | "Reset";
+
+/** One decoded MR entry: the core's `MrState` plus the MR's Mailbox work (in flight, pending FIFO). */
+export interface StoredMr {
+  readonly mr: Core.MrState;
+  readonly inFlight: readonly [Kind, string] | null;
+  readonly pending: readonly (readonly [Kind, string])[];
+}
+
+function isIdList(value: unknown): value is string[] {
+  // cjson encodes an empty Lua table as `{}`; the scripts write `[]`, but accept both.
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return Object.keys(value).length === 0;
+  }
+  return Array.isArray(value) && value.every((id) => typeof id === "string" && id.length > 0);
+}
+
+function asList(value: string[] | object): string[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function isOrder(value: unknown): value is [Kind, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    (value[0] === "Sync" || value[0] === "Reset") &&
+    typeof value[1] === "string" &&
+    value[1].length > 0
+  );
+}
+
+/**
+ * Decodes the stored JSON of MR `mr` found in hash `key`.
+ *
+ * @throws {@link CorruptValueError} (naming `key` and the MR) when it is not what the scripts write.
+ */
+export function decodeMr(key: string, mr: string, raw: string): StoredMr {
+  const bad = (problem: string): never => {
+    throw new CorruptValueError(key, `entry of MR ${JSON.stringify(mr)}: ${problem}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return bad(`not JSON: ${JSON.stringify(raw.slice(0, 80))}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return bad("not a JSON object");
+  const fields = value as Record<string, unknown>;
+  const lists: Record<string, string[]> = {};
+  for (const name of ["d", "r"]) {
+    const list = fields[name];
+    if (!isIdList(list)) return bad(`field ${name} is not a list of ids`);
+    lists[name] = asList(list);
+  }
+  // Entries written by earlier versions hold "s" and "p" too, always empty in the serial mode.
+  for (const name of ["s", "p"]) {
+    const list = fields[name];
+    if (list !== undefined && !(isIdList(list) && asList(list).length === 0)) {
+      return bad(`field ${name} is not an empty list (no racy mode here)`);
+    }
+  }
+  const u = fields.u;
+  if (typeof u !== "string" || !/^\d{1,16}$/.test(u)) return bad("field u is not an integer string");
+  const f = fields.f;
+  if (f !== undefined && !isOrder(f)) return bad("field f is not an order");
+  const q = fields.q ?? [];
+  const pending = Array.isArray(q) ? q : isIdList(q) ? [] : bad("field q is not a list of orders");
+  if (!pending.every(isOrder)) return bad("field q is not a list of orders");
+  return {
+    mr: { scheduledResets: lists.d!, runningResets: lists.r!, unapprovedUntilMs: Number(u) },
+    inFlight: f === undefined ? null : (f as [Kind, string]),
+    pending: pending as [Kind, string][],
+  };
+}
+
+/** The per-MR Mailbox's order for `kind`/`id` of `mr`, as the core builds it. */
+function order(mr: string, [kind, id]: readonly [Kind, string]): Mailbox.Order {
+  return { id: JSON.stringify([kind, mr, id]), key: mr, kind, payload: id };
+}
+
+function defineEntry<T>(target: Record<string, T>, key: string, value: T): void {
+  // defineProperty: a "__proto__" MR stays an ordinary entry.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * The core `State` for `config` (validated) from the flat `[mr, json, …]` list of the `mrs` hash at `key`.
+ *
+ * @throws {@link CorruptValueError} for a malformed entry.
+ */
+export function decodeState(config: Core.Config, key: string, flat: readonly string[]): Core.State {
+  const base = Core.initial(config);
+  const mrs: Record<string, Core.MrState> = {};
+  const keys: Record<string, Mailbox.KeyState> = {};
+  let inFlightCount = 0;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const mr = flat[i]!;
+    const stored = decodeMr(key, mr, flat[i + 1]!);
+    defineEntry(mrs, mr, stored.mr);
+    if (stored.inFlight !== null) {
+      inFlightCount += 1;
+      defineEntry(keys, mr, {
+        inFlight: { order: order(mr, stored.inFlight), cancelled: false, cancelledBy: null },
+        pending: stored.pending.map((o) => order(mr, o)),
+      });
+    } else if (stored.pending.length > 0) {
+      throw new CorruptValueError(key, `entry of MR ${JSON.stringify(mr)}: orders pending, none in flight`);
+    }
+  }
+  return { config: base.config, mrs, mailbox: { ...base.mailbox, keys, inFlightCount } };
+}
+
+function strings(reply: readonly unknown[], index: number, script: string): readonly unknown[] {
+  const value = reply[index];
+  if (!Array.isArray(value)) {
+    throw new Error(`sync script ${script}: reply[${index}] is ${JSON.stringify(value)}, expected an array`);
+  }
+  return value;
+}
+
+/**
+ * Decodes an event reply `{atMs, tag, s, n, drained, effects}` (after the `NoConfig` / `Corrupt` checks) for
+ * MR `mr` into the core's result and effects.
+ */
+export function decodeStep(
+  reply: readonly unknown[],
+  mr: string,
+  script: string,
+): { readonly result: Core.Result; readonly effects: readonly Core.Effect[] } {
+  const tag = str(reply, 1, script);
+  const s = str(reply, 2, script);
+  const n = int(reply, 3, script);
+  const drained = strings(reply, 4, script).map((_, i, all) => str(all, i, script));
+  const flat = strings(reply, 5, script);
+  const effects: Core.Effect[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const kind = str(flat, i, script);
+    const id = str(flat, i + 1, script);
+    if (kind === "RunSync") effects.push({ _tag: "RunSync", mr, syncId: id });
+    else if (kind === "RunReset") effects.push({ _tag: "RunReset", mr, resetId: id });
+    else throw new Error(`sync script ${script}: unknown effect ${JSON.stringify(kind)}`);
+  }
+  return { result: decodeResult(tag, s, n, drained, script), effects };
+}
+
+function decodeResult(tag: string, s: string, n: number, drained: string[], script: string): Core.Result {
+  switch (tag) {
+    case "SyncStarted":
+      return { _tag: "SyncStarted", route: "serial", running: n === 1 };
+    case "SyncFinished":
+      return { _tag: "SyncFinished", route: "serial", drained };
+    case "ResetQueued":
+      return { _tag: "ResetQueued", running: n === 1 };
+    case "Proceed":
+      return { _tag: "Proceed" };
+    case "Deferred":
+      return { _tag: "Deferred" };
+    case "ResetFinished":
+      return { _tag: "ResetFinished" };
+    case "Rejected":
+      if (s !== "mr-limit" && s !== "pending-full") break;
+      return { _tag: "Rejected", reason: s };
+    case "Unknown":
+      if (s !== "sync" && s !== "reset") break;
+      return { _tag: "Unknown", what: s };
+  }
+  throw new Error(`sync script ${script}: unknown reply ${JSON.stringify([tag, s, n])}`);
+}
