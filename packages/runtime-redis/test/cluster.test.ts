@@ -10,43 +10,10 @@ import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager } from "../src/lease/lease.js";
-import { startCluster, type TestCluster } from "./support/cluster.js";
+import { namesOnDistinctMasters, startCluster, type TestCluster } from "./support/cluster.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 
 const CONFIG: Core.Config = queueConfig({ leaseTtlMs: 2_000, heartbeatIntervalMs: 200 });
-
-/** Slot → the port of the master serving it, from `CLUSTER SLOTS`. */
-async function slotOwners(node: Redis): Promise<(slot: number) => number> {
-  const ranges = await node.cluster("SLOTS");
-  return (slot) => {
-    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-    const master = range?.[2];
-    if (master === undefined) throw new Error(`slot ${slot} is not served`);
-    return master[1];
-  };
-}
-
-/**
- * Picks `count` names among `${stem}0`, `${stem}1`, … whose keys (`keyOf(name)`) live on pairwise different
- * masters, and returns them with their slots and masters.
- */
-async function namesOnDistinctMasters(
-  node: Redis,
-  stem: string,
-  count: number,
-  keyOf: (name: string) => string,
-): Promise<{ name: string; slot: number; master: number }[]> {
-  const ownerOf = await slotOwners(node);
-  const picked: { name: string; slot: number; master: number }[] = [];
-  for (let i = 0; picked.length < count; i++) {
-    if (i > 1000) throw new Error("no names on distinct masters found");
-    const name = `${stem}${i}`;
-    const slot = Number(await node.cluster("KEYSLOT", keyOf(name)));
-    const master = ownerOf(slot);
-    if (!picked.some((p) => p.master === master)) picked.push({ name, slot, master });
-  }
-  return picked;
-}
 
 describe("the runtime on a three-master Redis Cluster", () => {
   let cluster: TestCluster;

@@ -45,12 +45,13 @@ export interface KeyedMailboxOptions {
 
 /**
  * Options of {@link KeyedMailbox.start}: `subscriber` a dedicated ioredis connection for pub/sub (Cancel
- * and wake-ups; without it the loop relies on polling and the heartbeat), `pollIntervalMs` the polling period
+ * and wake-ups; without it the loop relies on polling and the heartbeat) — on a Redis Cluster a `Cluster`
+ * client or a plain connection to any node (the scripts' `PUBLISH` reaches every node) —, `pollIntervalMs` the polling period
  * (default 25 ms; `pollMs` is its deprecated old name, still accepted), `onError` called with every error of
  * the loop (default: ignored; the loop keeps running).
  */
 export interface DispatcherOptions {
-  readonly subscriber?: Redis;
+  readonly subscriber?: Redis | Cluster;
   readonly pollIntervalMs?: number;
   /** @deprecated use `pollIntervalMs` (docs/deprecations.md). */
   readonly pollMs?: number;
@@ -245,7 +246,7 @@ class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private again = false;
-  private subscriber: Redis | undefined;
+  private subscriber: Redis | Cluster | undefined;
 
   constructor(
     private readonly mailbox: KeyedMailbox,
@@ -261,7 +262,7 @@ class Dispatcher {
     }
   }
 
-  async start(subscriber: Redis | undefined): Promise<void> {
+  async start(subscriber: Redis | Cluster | undefined): Promise<void> {
     if (subscriber !== undefined) {
       this.subscriber = subscriber;
       const cancel = `${this.mailbox.base}:cancel`;

@@ -66,6 +66,8 @@ function commandName(file: ScriptFile): string {
  * runs one. Every machine builds its set with {@link scriptSet}.
  */
 export interface ScriptSet<F extends ScriptFile> {
+  /** The scripts of the set, as given to {@link scriptSet} (the cluster test checks every one's keys). */
+  readonly files: readonly F[];
   /**
    * Registers each script on `redis` as a command (`redis.defineCommand`: EVALSHA, falling back to EVAL when
    * the server lacks the script), unless a command of that name is already there (several machines may share
@@ -91,6 +93,7 @@ export interface ScriptSet<F extends ScriptFile> {
 /** The {@link ScriptSet} of `files` (names of `src/lua/` scripts, see {@link ScriptFile}). */
 export function scriptSet<const F extends ScriptFile>(files: readonly F[]): ScriptSet<F> {
   return {
+    files,
     define(redis) {
       const commands = redis as unknown as Record<string, unknown>;
       for (const file of files) {
