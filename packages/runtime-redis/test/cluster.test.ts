@@ -1,16 +1,32 @@
 // The runtime on a three-master Redis Cluster (issue 7): leases (acquire / renew / release / withLease) and the
 // claim queue (enqueue / claim / ack through a Worker) on queues whose hash tags put them in different slots
 // owned by different masters. Every script of one lease or one queue touches only keys of one slot (the
-// `{name}` hash tag), including the item keys the claim scripts derive from the queue's base key.
+// `{name}` hash tag), including the item keys the claim scripts derive from the queue's base key. Every script
+// call is observed (issue 19): its KEYS hash to one slot under one tag, the server's `CLUSTER KEYSLOT` agrees,
+// a call whose KEYS span two instances is refused by the cluster and flagged, and every script of `src/lua/`
+// belongs to a machine whose cluster test observes it (this file, mailbox.cluster.test.ts,
+// sync-coordinator.cluster.test.ts).
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { claimQueueScripts } from "../src/claim-queue/claim-queue-scripts.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager } from "../src/lease/lease.js";
-import { namesOnDistinctMasters, startCluster, type TestCluster } from "./support/cluster.js";
+import { mailboxScripts } from "../src/mailbox/mailbox-scripts.js";
+import { syncScripts } from "../src/sync-coordinator/sync-scripts.js";
+import {
+  luaScripts,
+  namesOnDistinctMasters,
+  observeScripts,
+  type ScriptCall,
+  slotOf,
+  startCluster,
+  type TestCluster,
+  tagsPerScript,
+} from "./support/cluster.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 
 const CONFIG: Core.Config = queueConfig({ leaseTtlMs: 2_000, heartbeatIntervalMs: 200 });
@@ -19,10 +35,13 @@ describe("the runtime on a three-master Redis Cluster", () => {
   let cluster: TestCluster;
   let client: Cluster;
   let node: Redis;
+  let calls: ScriptCall[];
+  let crossings: () => ScriptCall[];
   beforeAll(async () => {
     cluster = await startCluster();
     client = cluster.client();
     node = cluster.nodeClient(cluster.nodes[0]!);
+    ({ calls, crossings } = observeScripts([client]));
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -138,6 +157,14 @@ describe("the runtime on a three-master Redis Cluster", () => {
         corrupt: 0,
       });
     }
+    // The owner events one by one on each master: heartbeat, then ack, of a claimed item.
+    for (const q of queues) {
+      await q.enqueue("owned");
+      const [item] = (await q.claim("op", 1)).items;
+      expect(item?.scope).toBe("owned");
+      expect((await q.heartbeat("owned", item!.token)).result).toMatchObject({ _tag: "Renewed" });
+      expect((await q.ack("owned", item!.token)).result).toMatchObject({ _tag: "Acked", owned: true });
+    }
     const acks = records.filter((r) => r.kind === "ack");
     expect(acks.length).toBe(3 * scopes.length);
     for (const ack of acks) expect(ack.result).toMatchObject({ _tag: "Acked", owned: true, deleted: true });
@@ -157,5 +184,38 @@ describe("the runtime on a three-master Redis Cluster", () => {
       owned: true,
       deleted: true,
     });
+  });
+
+  it("every lease, fenced and claim-queue script ran for three instances on three masters, each call's KEYS in the instance's slot", async () => {
+    const scripts = luaScripts().filter((s) => /^(lease|fenced|claimQueue)-/.test(s));
+    expect(scripts.filter((s) => s.startsWith("claimQueue-"))).toEqual([...claimQueueScripts.files].sort());
+    expect(crossings()).toEqual([]);
+    const tags = tagsPerScript(calls, [...scripts, "config-init-2"]);
+    for (const [script, seen] of Object.entries(tags)) {
+      expect({ script, count: seen.length >= 3 }).toEqual({ script, count: true });
+    }
+    // The slots computed for the observed keys (cluster-key-slot, as ioredis routes) are the server's.
+    const keys = [...new Set(calls.flatMap((c) => c.keys))];
+    expect(keys.length).toBeGreaterThan(100);
+    for (const key of keys) expect(Number(await node.cluster("KEYSLOT", key))).toBe(slotOf(key));
+  });
+
+  it("a script called with the KEYS of two instances is refused by the cluster (CROSSSLOT) and flagged", async () => {
+    const [a, b] = await namesOnDistinctMasters(node, "cross-", 2, (n) => `interleave:{${n}}:mb:config`);
+    const keys = [`interleave:{${a!.name}}:mb:config`, `interleave:{${b!.name}}:mb:state`];
+    mailboxScripts.define(client);
+    const before = calls.length;
+    await expect(
+      mailboxScripts.run(client, "mailbox-snapshot-2", keys, [`interleave:{${a!.name}}:mb`]),
+    ).rejects.toThrow(/CROSSSLOT/);
+    expect(calls.slice(before).map((c) => c.script)).toEqual(["mailbox-snapshot-2"]);
+    expect(crossings().map((c) => c.keys)).toEqual([keys]);
+    calls.splice(before); // leave the other tests' record clean
+  });
+
+  it("every script of src/lua belongs to a machine whose cluster test observes it", () => {
+    const observedHere = /^(lease|fenced|claimQueue|config)-/;
+    const elsewhere = [...mailboxScripts.files, ...syncScripts.files] as string[];
+    expect(luaScripts().filter((s) => !observedHere.test(s) && !elsewhere.includes(s))).toEqual([]);
   });
 });
