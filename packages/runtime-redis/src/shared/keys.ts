@@ -1,6 +1,7 @@
 // Key names for everything the Redis runtime stores: `${prefix}:{${name}}:${kind}`. The prefix isolates
-// tenants (one prefix per application or environment); the `{name}` hash tag keeps every key of one lease or
-// one queue in one Redis Cluster slot, so a Lua script touching them all stays legal on a cluster.
+// tenants (one prefix per application or environment); the `{name}` hash tag keeps every key of one machine
+// instance (a lease, a fenced resource, a queue, a mailbox, a coordinator) in one Redis Cluster slot, so a Lua
+// script touching them all stays legal on a cluster (the cluster tests check every script call's KEYS).
 
 import { InvalidConfigError } from "@interleave/core";
 
