@@ -7,9 +7,9 @@ import type { LinWindow } from "./types.js";
 const CELL_MAX = 60;
 
 /** `value` as compact JSON, cut to {@link CELL_MAX} characters. */
-function cell(value: unknown): string {
+function cell(value: unknown, max = CELL_MAX): string {
   const text = value === undefined ? "?" : JSON.stringify(value);
-  return text.length > CELL_MAX ? `${text.slice(0, CELL_MAX - 1)}…` : text;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /**
@@ -43,7 +43,7 @@ export function renderWindow(window: LinWindow): string {
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
     "",
-    "state reached: " + cell(window.state),
+    `state reached: ${cell(window.state, 3 * CELL_MAX)}`,
     "legend: call/return in ms; output is what the call returned; machine says is the result the machine gives",
     "in the state reached; a stuck op whose output differs from it cannot be placed there.",
     "",

@@ -80,7 +80,8 @@ export interface LinWindowOp {
 
 /**
  * The failing window (Porcupine's "longest partial linearization" made small). At the deepest point the search
- * reached — the longest prefix it could linearize, the first found — `ops` holds
+ * reached — the first prefix found that linearizes the most completed ops (pending ones in it ride along) —
+ * `ops` holds
  * every op not yet linearized that was called before the first of them returned (none of these can take effect
  * next: each gives a result other than its recorded output, so the op that must return next cannot be
  * placed) and the linearized ops that overlap them in time (the ones a different order could have moved).

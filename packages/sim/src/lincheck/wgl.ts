@@ -238,6 +238,7 @@ function checkPartition<C, S, E, R>(
   let state = spec.machine.initial(spec.config);
   let completed = 0;
   let deepest: { prefix: number[]; state: S } = { prefix: [], state };
+  let deepestCompleted = 0;
   let entry = head.next;
   while (completed < completedTotal) {
     const exhausted = outOfBudget(budget);
@@ -256,7 +257,10 @@ function checkPartition<C, S, E, R>(
           hash = nextHash;
           if (!pending[id]) completed++;
           lift(entry);
-          if (stack.length > deepest.prefix.length) deepest = { prefix: stack.map((s) => s.call.id), state };
+          if (completed > deepestCompleted) {
+            deepestCompleted = completed;
+            deepest = { prefix: stack.map((s) => s.call.id), state };
+          }
           entry = head.next;
           continue;
         }
