@@ -186,8 +186,39 @@ function matcherOf<C, S, E, R>(
 ): (id: number, result: R) => boolean {
   const custom = spec.matches;
   if (custom !== undefined) return (id, result) => custom(ops[id]!.output, result, ops[id]!.input);
-  const expected = ops.map((op) => (isPending(op) ? "" : canonicalKey(op.output)));
-  return (id, result) => expected[id] === canonicalKey(result);
+  return (id, result) => plainEqual(ops[id]!.output, result);
+}
+
+/** Deep equality of plain data (object key order ignored, `undefined` members as absent), as `canonicalKey` sees it. */
+function plainEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((x, i) => plainEqual(x, other[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return keys.every((k) => plainEqual(x[k], y[k]));
+}
+
+/** `key`, remembered per state object: machines return the same object for an unchanged state. */
+function cachedKey<S>(key: (state: S) => string): (state: S) => string {
+  const seen = new WeakMap<object, string>();
+  return (state) => {
+    if (typeof state !== "object" || state === null) return key(state);
+    let k = seen.get(state);
+    if (k === undefined) {
+      k = key(state);
+      seen.set(state, k);
+    }
+    return k;
+  };
 }
 
 /** The machine's step, or `null` when `transition` throws. */
@@ -227,7 +258,7 @@ function checkPartition<C, S, E, R>(
 ): PartitionOutcome<S> {
   const head = entryList(ops);
   const matches = matcherOf(spec, ops);
-  const stateKey = spec.stateKey ?? canonicalKey;
+  const stateKey = cachedKey(spec.stateKey ?? canonicalKey);
   const pending = ops.map(isPending);
   const completedTotal = pending.filter((p) => !p).length;
   const words = new Uint32Array(Math.ceil(ops.length / 32) || 1);
@@ -239,6 +270,8 @@ function checkPartition<C, S, E, R>(
   let completed = 0;
   let deepest: { prefix: number[]; state: S } = { prefix: [], state };
   let deepestCompleted = 0;
+  let deepestLength = 0;
+  let deepestStale = false;
   let entry = head.next;
   while (completed < completedTotal) {
     const exhausted = outOfBudget(budget);
@@ -258,8 +291,11 @@ function checkPartition<C, S, E, R>(
           if (!pending[id]) completed++;
           lift(entry);
           if (completed > deepestCompleted) {
+            // Copy the prefix lazily, at the next pop: until then the stack's bottom is this prefix.
             deepestCompleted = completed;
-            deepest = { prefix: stack.map((s) => s.call.id), state };
+            deepestLength = stack.length;
+            deepest = { prefix: deepest.prefix, state };
+            deepestStale = true;
           }
           entry = head.next;
           continue;
@@ -268,6 +304,10 @@ function checkPartition<C, S, E, R>(
       }
       entry = entry.next;
       continue;
+    }
+    if (deepestStale) {
+      deepest = { prefix: stack.slice(0, deepestLength).map((s) => s.call.id), state: deepest.state };
+      deepestStale = false;
     }
     const top = stack.pop();
     if (top === undefined) return { _tag: "Stuck", prefix: deepest.prefix, state: deepest.state };
