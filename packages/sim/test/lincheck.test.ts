@@ -354,6 +354,79 @@ describe("property tests", () => {
   });
 });
 
+/** An injected bug: a Lease whose Acquire never checks the holder's expiry — it grants whoever asks. */
+const GrantsAlways = {
+  initial: Lease.initial,
+  transition(state: Lease.State, event: Lease.Event) {
+    if (event._tag !== "Acquire") return Lease.transition(state, event);
+    return Lease.transition({ ...state, holder: null }, event);
+  },
+};
+
+describe("histories from an injected bug", () => {
+  it("property: a buggy lease's answers, run sequentially, are linearizable exactly when the real Lease agrees", () => {
+    fc.assert(
+      fc.property(leaseEvents, (rows) => {
+        let buggy = GrantsAlways.initial(leaseSpec.config);
+        let real = Lease.initial(leaseSpec.config);
+        let agrees = true;
+        const history = leaseHistory(rows).map(({ row, input, atMs }) => {
+          const step = GrantsAlways.transition(buggy, input);
+          buggy = step.state;
+          if (agrees) {
+            const truth = Lease.transition(real, input);
+            real = truth.state;
+            agrees = JSON.stringify(truth.result) === JSON.stringify(step.result);
+          }
+          return op(row.holder, input, step.result, atMs, atMs);
+        });
+        expect(checkLinearizable(history, leaseSpec).verdict).toBe(
+          agrees ? "linearizable" : "not-linearizable",
+        );
+      }),
+      { numRuns: 300, seed: 19 },
+    );
+  });
+
+  it("two overlapping acquires both granted by the buggy lease are caught", () => {
+    let state = GrantsAlways.initial(leaseSpec.config);
+    const history = (["a", "b"] as const).map((holder, i) => {
+      const input: Lease.Event = { _tag: "Acquire", holder, atMs: 5 + i };
+      const step = GrantsAlways.transition(state, input);
+      state = step.state;
+      return op(holder, input, step.result, i, 10 + i);
+    });
+    expect(history.map((o) => (o.output as Lease.Result)._tag)).toEqual(["Granted", "Granted"]);
+    expect(checkLinearizable(history, leaseSpec).verdict).toBe("not-linearizable");
+  });
+});
+
+describe("a custom matcher and state key", () => {
+  it("matches on the result's tag alone when the client records only that", () => {
+    const spec = { ...leaseSpec, matches: (output: unknown, result: Lease.Result) => output === result._tag };
+    const history = [
+      op<Lease.Event>("a", { _tag: "Acquire", holder: "a", atMs: 5 }, "Granted", 0, 10),
+      op<Lease.Event>("b", { _tag: "Acquire", holder: "b", atMs: 6 }, "Busy", 2, 12),
+    ];
+    expect(checkLinearizable(history, spec).verdict).toBe("linearizable");
+    const twice = [history[0]!, { ...history[1]!, output: "Granted" }];
+    expect(checkLinearizable(twice, spec).verdict).toBe("not-linearizable");
+  });
+
+  it("uses the given state key for the memo", () => {
+    const keys: string[] = [];
+    const stateKey = (s: RegisterState): string => {
+      const key = JSON.stringify(s);
+      keys.push(key);
+      return key;
+    };
+    expect(checkLinearizable([w("a", 1, 0, 10), r("b", 1, 20, 30)], { ...register, stateKey }).verdict).toBe(
+      "linearizable",
+    );
+    expect(keys).toEqual(['{"x":1}']);
+  });
+});
+
 describe("the history format", () => {
   const header = {
     format: "interleave-history",
