@@ -107,6 +107,12 @@ describe("a call that never returned (pending) may take effect or not", () => {
     expect(checkLinearizable(history, register).verdict).toBe("linearizable");
   });
 
+  it("one that would change nothing when called may still take effect later, when it does", () => {
+    const history = [w("a", 1, 0, 1), w("b", 1, 5, null), w("c", 2, 10, 20), r("d", 1, 30, 40)];
+    expect(checkLinearizable(history, register).verdict).toBe("linearizable");
+    expect(checkLinearizable([...history, r("d", 2, 50, 60)], register).verdict).toBe("not-linearizable");
+  });
+
   it("once seen it cannot be undone", () => {
     const history = [w("a", 1, 0, null), r("b", 1, 10, 20), r("b", 0, 30, 40)];
     expect(checkLinearizable(history, register).verdict).toBe("not-linearizable");
