@@ -8,7 +8,8 @@
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
  *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
- *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port)
+ *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
+ *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories)
  *   --no-peer   skip the fast-check comparisons
  */
 import { fileURLToPath } from "node:url";
@@ -31,6 +32,7 @@ const SECTIONS = [
   "redis-lease",
   "redis-queue",
   "redis-mailbox",
+  "lincheck",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -320,4 +322,11 @@ if (run("redis-mailbox")) {
     "Redis: KeyedMailbox vs BullMQ dedup keepLastIfActive, orders/s with 4 processes (bench/redis-mailbox.ts), same private Redis:",
   );
   console.table(await benchMailbox({ quick }));
+}
+if (run("lincheck")) {
+  const { benchLincheck } = await import("./lincheck.js");
+  console.log(
+    "Linearizability checker (bench/lincheck.ts): generated histories of 5 processes, one core, median of the runs:",
+  );
+  console.table(benchLincheck({ quick }));
 }

@@ -33,6 +33,21 @@ export {
 export { expectStateSpaceVerified } from "./adapters/statespace.js";
 export { readTrace, writeTrace } from "./io/trace-file.js";
 export {
+  checkLinearizable,
+  formatHistory,
+  type History,
+  type HistoryHeader,
+  type LinMachine,
+  type LinOperation,
+  type LinOptions,
+  type LinResult,
+  type LinSpec,
+  type LinWindow,
+  type LinWindowOp,
+  parseHistory,
+  renderWindow,
+} from "./lincheck/index.js";
+export {
   type CheckedModel,
   defineModel,
   type ModelCheck,

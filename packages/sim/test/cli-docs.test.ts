@@ -11,7 +11,13 @@ import { runCli } from "../src/cli/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const cliDoc = readFileSync(join(root, "docs/cli.md"), "utf8");
-const GUIDES = ["docs/authoring.md", "docs/replay.md", "docs/properties.md", "docs/cli.md"];
+const GUIDES = [
+  "docs/authoring.md",
+  "docs/replay.md",
+  "docs/properties.md",
+  "docs/cli.md",
+  "docs/linearizability.md",
+];
 
 /** What `interleave <argv>` prints on stdout (ANSI codes stripped), and its exit code. */
 async function help(argv: string[]): Promise<{ code: number; text: string }> {
@@ -41,13 +47,15 @@ function sectionOf(command: string): string {
 describe("docs/cli.md documents the CLI", () => {
   it("interleave --help lists the commands, and each has a ## or ### heading in docs/cli.md", async () => {
     const listed = await commands();
-    expect(listed).toEqual(expect.arrayContaining(["explore", "replay", "check", "report", "soak"]));
+    expect(listed).toEqual(
+      expect.arrayContaining(["explore", "replay", "check", "report", "soak", "lincheck"]),
+    );
     for (const command of listed) {
       expect(cliDoc, `a heading for "${command}"`).toMatch(new RegExp(`^#{2,3} .*\\b${command}\\b`, "m"));
     }
   });
 
-  for (const command of ["explore", "replay", "check", "report", "soak"]) {
+  for (const command of ["explore", "replay", "check", "report", "soak", "lincheck"]) {
     it(`every long option of "interleave ${command} --help" appears in docs/cli.md's ${command} section`, async () => {
       const { code, text } = await help([command, "--help"]);
       expect(code).toBe(0);
@@ -72,7 +80,7 @@ describe("README.md links the guides", () => {
     for (const path of named) expect(existsSync(join(root, path)), path).toBe(true);
   });
 
-  it("links the four guides and the benchmarks", () => {
+  it("links the guides and the benchmarks", () => {
     for (const path of [...GUIDES, "docs/benchmarks.md"]) expect(readme).toContain(`](${path})`);
   });
 });

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const src = join(import.meta.dirname, "../src");
-const ENGINE = ["model", "strategy", "search", "replay", "statespace", "trace", "view"];
+const ENGINE = ["model", "strategy", "search", "replay", "statespace", "trace", "view", "lincheck"];
 const LINES_MAX = 500;
 
 /** Every .ts file below `dir`, as paths relative to src/. */

@@ -3,7 +3,8 @@
  * results table (with `--html` / `--mermaid` it also writes each counterexample's report / diagram); `replay`
  * prints a counterexample as a timeline (or a Mermaid diagram); `report` writes a trace's HTML report
  * (./report.ts); `check` runs the explicit-state checker (./check.ts); `soak` runs every pass variant for many
- * schedules across many base seeds (./soak.ts). Exit codes: 0 every verdict equals its
+ * schedules across many base seeds (./soak.ts); `lincheck` checks a history for linearizability
+ * (./lincheck.ts: exit 0 linearizable, 1 not, 2 bad input, 3 unknown). Exit codes: 0 every verdict equals its
  * variant's `expect` (explore) / the trace reproduced (replay) / the report was written; 1 a verdict differs /
  * the trace no longer reproduces; 2 bad input (one line on stderr, nothing written); 3 a scenario threw
  * (bin.ts prints where: the scenario, variant and run seed, and the stack).
@@ -13,6 +14,7 @@ import { InputError } from "../model/scenario.js";
 import { registerCheck } from "./check.js";
 import type { CliIo, CliOptions } from "./context.js";
 import { registerExplore } from "./explore.js";
+import { registerLincheck } from "./lincheck.js";
 import { registerReplay } from "./replay.js";
 import { registerReport } from "./report.js";
 import { registerSoak } from "./soak.js";
@@ -58,6 +60,9 @@ export async function main(argv: readonly string[], io: CliIo, options: CliOptio
     },
     options.scenarios,
   );
+  registerLincheck(program, io, (code) => {
+    exitCode = code;
+  });
   registerSoak(
     program,
     io,
