@@ -1,0 +1,233 @@
+// Exhaustive conformance of the Lua scripts to the core (issue 19, part 1): for each machine, every core state the
+// explicit-state checker reaches at the bounds stated below is written into a private Redis in the runtime's key
+// layout (the machine's codec), every event of the model is applied through the runtime's script, and the result,
+// the effects and the next state read back must equal the core's `transition` at the `atMs` the script used. A
+// difference fails naming the machine, the state (JSON) and the event. A second test loads a lease-release script
+// with the token check removed and shows the comparison catching it.
+//
+// Budget: under 60 s in `pnpm test` on a 2-core machine (each machine prints its states × events and time; the
+// figures are recorded in docs/benchmarks.md). Machines still compared only by the random lockstep tests
+// (*.conformance.test.ts): ClaimQueue, Mailbox, SyncCoordinator.
+
+import { FencedResource, Lease } from "@interleave/core";
+import type { Redis } from "ioredis";
+import { beforeAll, describe, expect, it } from "vitest";
+import { RedisFencedResource } from "../src/fenced/fenced.js";
+import { encodeFencedState } from "../src/fenced/fenced-codec.js";
+import { LeaseManager } from "../src/lease/lease.js";
+import { decodeLeaseReply, encodeLeaseState } from "../src/lease/lease-codec.js";
+import { scriptSource } from "../src/shared/redis-script.js";
+import {
+  type CoreModel,
+  compareExhaustively,
+  formatDifference,
+  type RedisMachine,
+  reachableStates,
+  type Summary,
+  TICK_MS,
+} from "./support/exhaustive.js";
+import { useRedis } from "./support/redis.js";
+
+/** The whole file's budget (ms); the tests below assert it. */
+const BUDGET_MS = 60_000;
+
+// --- Lease: holders a and b, leaseTtlMs 2 ticks, clock 0..4 ticks, fencing tokens up to 3 ---
+
+const HOLDERS = ["a", "b"] as const;
+const LEASE_TTL_MS = 2 * TICK_MS;
+const LEASE_TOKEN_MAX = 3;
+type LeaseCommand =
+  | { readonly _tag: "Acquire"; readonly holder: string }
+  | { readonly _tag: "Renew" | "Release"; readonly holder: string; readonly token: number };
+
+const leaseModel: CoreModel<Lease.State, LeaseCommand> = {
+  initial: Lease.initial({ leaseTtlMs: LEASE_TTL_MS }),
+  events: (s) =>
+    HOLDERS.flatMap((holder) => [
+      { _tag: "Acquire" as const, holder },
+      ...[s.token - 1, s.token, s.token + 1]
+        .filter((token) => token >= 0)
+        .flatMap((token) => [
+          { _tag: "Renew" as const, holder, token },
+          { _tag: "Release" as const, holder, token },
+        ]),
+    ]),
+  step: (s, e, atMs) => {
+    const next = Lease.transition(s, { ...e, atMs }).state;
+    return next.token > LEASE_TOKEN_MAX ? null : next;
+  },
+  shift: (s, d) => (s.token === 0 && s.expiresAtMs === 0 ? s : { ...s, expiresAtMs: s.expiresAtMs + d }),
+  nowMaxMs: 4 * TICK_MS,
+};
+const LEASE_BOUNDS = `holders a, b; leaseTtlMs ${LEASE_TTL_MS}; clock 0..${leaseModel.nowMaxMs} ms by ${TICK_MS}; tokens ≤ ${LEASE_TOKEN_MAX}`;
+
+const LEASE_NAME = "exhaustive";
+
+function leaseMachine(
+  leases: () => LeaseManager,
+  release?: (redis: Redis, key: string, holder: string, token: number) => Promise<unknown[]>,
+): RedisMachine<Lease.State, LeaseCommand, Lease.Result> {
+  return {
+    name: release === undefined ? "Lease" : "Lease (injected bug)",
+    async write(redis, state) {
+      const key = leases().key(LEASE_NAME);
+      const fields = encodeLeaseState(state);
+      await redis.del(key);
+      if (fields !== null) await redis.hset(key, fields);
+    },
+    async apply(redis, event) {
+      const { atMs, result } =
+        release !== undefined && event._tag === "Release"
+          ? decodeLeaseReply(await release(redis, leases().key(LEASE_NAME), event.holder, event.token))
+          : await leases().apply(LEASE_NAME, event);
+      return { atMs, result, effects: [], state: await leases().state(LEASE_NAME) };
+    },
+    transition: (state, event, atMs) => Lease.transition(state, { ...event, atMs }),
+  };
+}
+
+// --- FencedResource: tokens 0..3, each Write stores "v<token>", at most 3 accepted writes ---
+
+const FENCED_TOKEN_MAX = 3;
+const FENCED_WRITES_MAX = 3;
+type FencedEvent = FencedResource.Event<string>;
+const TOKENS = Array.from({ length: FENCED_TOKEN_MAX + 1 }, (_, t) => t);
+
+const fencedModel: CoreModel<FencedResource.State<string>, FencedEvent> = {
+  initial: FencedResource.initial<string>(),
+  events: () =>
+    TOKENS.flatMap((token) => [
+      { _tag: "Write" as const, token, value: `v${token}` },
+      { _tag: "Fence" as const, token },
+    ]),
+  step: (s, e) => {
+    const next = FencedResource.transition(s, e).state;
+    return next.writeCount > FENCED_WRITES_MAX ? null : next;
+  },
+  shift: (s) => s,
+  nowMaxMs: 0,
+};
+const FENCED_BOUNDS = `tokens 0..${FENCED_TOKEN_MAX}; Write stores "v<token>"; writes ≤ ${FENCED_WRITES_MAX}; no clock`;
+
+const RESOURCE = "exhaustive";
+
+function fencedMachine(
+  fenced: () => RedisFencedResource,
+): RedisMachine<FencedResource.State<string>, FencedEvent, FencedResource.Result> {
+  return {
+    name: "FencedResource",
+    async write(redis, state) {
+      const key = fenced().key(RESOURCE);
+      const fields = encodeFencedState(state);
+      await redis.del(key);
+      if (fields !== null) await redis.hset(key, fields);
+    },
+    async apply(_redis, event) {
+      const result =
+        event._tag === "Write"
+          ? await fenced().fencedWrite(RESOURCE, event.token, event.value)
+          : await fenced().fence(RESOURCE, event.token);
+      return { atMs: 0, result, effects: [], state: await fenced().state(RESOURCE) };
+    },
+    transition: (state, event) => FencedResource.transition(state, event),
+  };
+}
+
+/** Prints the one-line summary of `summary` (the figures docs/benchmarks.md records). */
+function report(summary: Summary, bounds: string, modelStates: number): void {
+  console.log(
+    `exhaustive conformance ${summary.machine}: ${summary.states} core states (${modelStates} model states; ${bounds}) × their events = ${summary.pairs} compared in ${Math.round(summary.elapsedMs)} ms, ${summary.differences.length} differences`,
+  );
+}
+
+function expectNoDifference(summary: Summary): void {
+  if (summary.differences.length > 0) {
+    throw new Error(
+      `${summary.differences.length} difference(s) between the Lua and the core:\n${summary.differences.map(formatDifference).join("\n")}`,
+    );
+  }
+}
+
+describe("every reachable core state × every event: the Lua equals the core", () => {
+  const redis = useRedis();
+  let client: Redis;
+  let leases: LeaseManager;
+  let fenced: RedisFencedResource;
+  const started = performance.now();
+  beforeAll(() => {
+    client = redis.client();
+    leases = new LeaseManager(client, { leaseTtlMs: LEASE_TTL_MS, heartbeatIntervalMs: TICK_MS / 2 });
+    fenced = new RedisFencedResource(client);
+  });
+
+  it(`Lease (${LEASE_BOUNDS})`, async () => {
+    const { states, check } = reachableStates("lease", leaseModel);
+    expect(check._tag).toBe("Verified");
+    const summary = await compareExhaustively(
+      client,
+      leaseMachine(() => leases),
+      states,
+      leaseModel.events,
+      leaseModel.shift,
+    );
+    report(summary, LEASE_BOUNDS, check.states);
+    expectNoDifference(summary);
+    expect(summary.pairs).toBeGreaterThan(100);
+  });
+
+  it(`FencedResource (${FENCED_BOUNDS})`, async () => {
+    const { states, check } = reachableStates("fenced-resource", fencedModel);
+    expect(check._tag).toBe("Verified");
+    const summary = await compareExhaustively(
+      client,
+      fencedMachine(() => fenced),
+      states,
+      fencedModel.events,
+      fencedModel.shift,
+    );
+    report(summary, FENCED_BOUNDS, check.states);
+    expectNoDifference(summary);
+    expect(summary.pairs).toBeGreaterThan(100);
+  });
+
+  it("catches an injected bug: a lease-release script without the token check", async () => {
+    // The real script's source with the ownership check reduced to the holder, registered under another name.
+    const real = scriptSource("lease-release-1");
+    const check = "if holder ~= caller or token ~= callerToken then";
+    expect(real).toContain(check);
+    client.defineCommand("exhaustiveBuggyLeaseRelease", {
+      lua: real.replace(check, "if holder ~= caller then"),
+      numberOfKeys: 1,
+    });
+    const buggy = (r: Redis, key: string, holder: string, token: number) =>
+      (
+        r as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>
+      ).exhaustiveBuggyLeaseRelease!.call(r, key, holder, token);
+    const { states } = reachableStates("lease", leaseModel);
+    const summary = await compareExhaustively(
+      client,
+      leaseMachine(() => leases, buggy),
+      states,
+      leaseModel.events,
+      leaseModel.shift,
+    );
+    report(summary, LEASE_BOUNDS, states.length);
+    expect(summary.differences.length).toBeGreaterThan(0);
+    const first = summary.differences[0]!;
+    // The first difference: a holder releasing with a token that is not the current grant's.
+    const event = JSON.parse(first.event) as LeaseCommand;
+    const state = JSON.parse(first.state) as Lease.State;
+    expect(event._tag).toBe("Release");
+    expect(event.holder).toBe(state.holder);
+    expect(event._tag === "Release" && event.token !== state.token).toBe(true);
+    expect(first.what).toBe("result");
+    expect(formatDifference(first)).toMatch(
+      /^Lease \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"Release"/,
+    );
+    console.log(`injected bug caught:\n${formatDifference(first)}`);
+  });
+
+  it(`stays within its budget of ${BUDGET_MS} ms`, () => {
+    expect(performance.now() - started).toBeLessThan(BUDGET_MS);
+  });
+});
