@@ -6,7 +6,12 @@
 // shifted onto the server clock just before it is written, with model ticks of `TICK_MS` so that the few ms
 // between the write and the script never move a state across an expiry boundary.
 
-import { type CheckResult, canonicalKey, checkStateSpace } from "@interleave/sim/statespace";
+import {
+  type CheckOptions,
+  type CheckResult,
+  canonicalKey,
+  checkStateSpace,
+} from "@interleave/sim/statespace";
 import type { Redis } from "ioredis";
 
 /** One model tick (ms): far above the ms between writing a state and running a script on a local Redis. */
@@ -32,32 +37,36 @@ export interface CoreModel<S, E> {
 export function reachableStates<S, E>(
   name: string,
   model: CoreModel<S, E>,
+  options: CheckOptions = {},
 ): { readonly states: readonly S[]; readonly check: CheckResult<{ state: S; nowMs: number }> } {
   type W = { readonly state: S; readonly nowMs: number };
   const seen = new Map<string, S>();
-  const check = checkStateSpace<W, E | "tick">({
-    name,
-    initial: { state: model.initial, nowMs: 0 },
-    inputs: (w) => [...model.events(w.state), "tick"],
-    next: (w, input) => {
-      if (input === "tick")
-        return w.nowMs + TICK_MS > model.nowMaxMs ? null : { ...w, nowMs: w.nowMs + TICK_MS };
-      const state = model.step(w.state, input, w.nowMs);
-      if (state === null) return null;
-      return state === w.state ? w : { state, nowMs: w.nowMs };
-    },
-    invariants: [
-      {
-        name: "collected",
-        holds: (w) => {
-          const relative = model.shift(w.state, -w.nowMs);
-          const key = canonicalKey(relative);
-          if (!seen.has(key)) seen.set(key, relative);
-          return true;
-        },
+  const check = checkStateSpace<W, E | "tick">(
+    {
+      name,
+      initial: { state: model.initial, nowMs: 0 },
+      inputs: (w) => [...model.events(w.state), "tick"],
+      next: (w, input) => {
+        if (input === "tick")
+          return w.nowMs + TICK_MS > model.nowMaxMs ? null : { ...w, nowMs: w.nowMs + TICK_MS };
+        const state = model.step(w.state, input, w.nowMs);
+        if (state === null) return null;
+        return state === w.state ? w : { state, nowMs: w.nowMs };
       },
-    ],
-  });
+      invariants: [
+        {
+          name: "collected",
+          holds: (w) => {
+            const relative = model.shift(w.state, -w.nowMs);
+            const key = canonicalKey(relative);
+            if (!seen.has(key)) seen.set(key, relative);
+            return true;
+          },
+        },
+      ],
+    },
+    options,
+  );
   return { states: [...seen.values()], check };
 }
 
