@@ -3,21 +3,22 @@
 // layout (the machine's codec), every event of the model is applied through the runtime's script, and the result,
 // the effects and the next state read back must equal the core's `transition` at the `atMs` the script used. A
 // difference fails naming the machine, the state (JSON) and the event. A second test loads a lease-release script
-// with the token check removed and shows the comparison catching it.
+// with the token check removed, and a claim-queue Ack that skips it, and shows the comparison catching both.
 //
 // Budget: under 60 s in `pnpm test` on a 2-core machine (each machine prints its states × events and time; the
 // figures are recorded in docs/benchmarks.md). Machines still compared only by the random lockstep tests
 // (*.conformance.test.ts): Mailbox, SyncCoordinator.
 
-import { FencedResource, Lease } from "@interleave/core";
+import { type ClaimQueue as ClaimQueueCore, FencedResource, Lease } from "@interleave/core";
 import type { Redis } from "ioredis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { decodeOwnerResult } from "../src/claim-queue/claim-queue-codec.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { encodeFencedState } from "../src/fenced/fenced-codec.js";
 import { LeaseManager } from "../src/lease/lease.js";
 import { decodeLeaseReply, encodeLeaseState } from "../src/lease/lease-codec.js";
-import { scriptSource } from "../src/shared/redis-script.js";
+import { replyInt, scriptSource } from "../src/shared/redis-script.js";
 import {
   type CoreModel,
   compareExhaustively,
@@ -251,6 +252,59 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(first.what).toBe("result");
     expect(formatDifference(first)).toMatch(
       /^Lease \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"Release"/,
+    );
+    console.log(`injected bug caught:\n${formatDifference(first)}`);
+  });
+
+  it("catches an injected bug: a claim-queue ack that skips the token check", async () => {
+    // claimQueue-owner-5 with the ownership test of an Ack reduced to "the item is claimed", under another name.
+    const real = scriptSource("claimQueue-owner-5");
+    const check = "if not owns(item, ARGV[4]) then";
+    expect(real).toContain(check);
+    client.defineCommand("exhaustiveBuggyClaimQueueOwner", {
+      lua: real.replace(
+        check,
+        "if not (owns(item, ARGV[4]) or (event == 'Ack' and item ~= nil and item.h ~= nil)) then",
+      ),
+      numberOfKeys: 5,
+    });
+    const buggyAck = async (r: Redis, q: ClaimQueue, scope: string, token: number) => {
+      const base = q.base;
+      const keys = [`${base}:config`, `${base}:ready`, `${base}:claimed`, `${base}:dead`, q.itemKey(scope)];
+      const reply = await (
+        r as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>
+      ).exhaustiveBuggyClaimQueueOwner!.call(
+        r,
+        ...keys,
+        base,
+        "Ack",
+        scope,
+        token,
+        "",
+        CLAIM_QUEUE_CONFIG.leaseTtlMs,
+      );
+      return { atMs: replyInt(reply, 0, "buggy owner"), result: decodeOwnerResult(reply, scope) };
+    };
+    const queue = await ClaimQueue.open(client, { name: "exhaustive-bug", config: CLAIM_QUEUE_CONFIG });
+    const { states, check: queueCheck } = reachableStates("claim-queue", claimQueueModel, {
+      maxDepth: CLAIM_QUEUE_DEPTH_MAX,
+    });
+    const summary = await compareExhaustively(
+      client,
+      claimQueueMachine(() => queue, buggyAck),
+      states,
+      (s) => claimQueueModel.events(s).filter((e) => e._tag === "Ack"),
+      claimQueueModel.shift,
+    );
+    report(summary, CLAIM_QUEUE_BOUNDS, queueCheck.states);
+    expect(summary.differences.length).toBeGreaterThan(0);
+    const first = summary.differences[0]!;
+    const event = JSON.parse(first.event) as { _tag: string; scope: string; token: number };
+    const state = JSON.parse(first.state) as ClaimQueueCore.State;
+    expect(event._tag).toBe("Ack");
+    expect(state.items[event.scope]?.claim?.token).not.toBe(event.token);
+    expect(formatDifference(first)).toMatch(
+      /^ClaimQueue \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"Ack"/,
     );
     console.log(`injected bug caught:\n${formatDifference(first)}`);
   });

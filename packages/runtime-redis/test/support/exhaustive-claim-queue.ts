@@ -122,9 +122,15 @@ export const claimQueueModel: CoreModel<Core.State, ClaimQueueCommand> = {
 /** The queue on Redis as the exhaustive test drives it: `queue()` is opened on the test's Redis. */
 export function claimQueueMachine(
   queue: () => ClaimQueue,
+  ack?: (
+    redis: Redis,
+    q: ClaimQueue,
+    scope: string,
+    token: number,
+  ) => Promise<{ atMs: number; result: unknown }>,
 ): RedisMachine<Core.State, ClaimQueueCommand, unknown> {
   return {
-    name: "ClaimQueue",
+    name: ack === undefined ? "ClaimQueue" : "ClaimQueue (injected bug)",
     async write(redis: Redis, state) {
       const q = queue();
       const base = q.base;
@@ -139,9 +145,10 @@ export function claimQueueMachine(
       for (const [scope, fields] of Object.entries(encoded.items)) tx.hset(q.itemKey(scope), fields);
       await tx.exec();
     },
-    async apply(_redis, c) {
+    async apply(redis, c) {
       const q = queue();
-      const timed = await run(q, c);
+      const timed =
+        ack !== undefined && c._tag === "Ack" ? await ack(redis, q, c.scope, c.token) : await run(q, c);
       return { ...timed, effects: [], state: (await q.snapshot()).state };
     },
     transition: coreTransition,
