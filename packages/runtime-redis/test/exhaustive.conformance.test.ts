@@ -7,7 +7,7 @@
 //
 // Budget: under 60 s in `pnpm test` on a 2-core machine (each machine prints its states × events and time; the
 // figures are recorded in docs/benchmarks.md). Machines still compared only by the random lockstep tests
-// (*.conformance.test.ts): Mailbox, SyncCoordinator.
+// (*.conformance.test.ts): Mailbox.
 
 import { type ClaimQueue as ClaimQueueCore, FencedResource, Lease } from "@interleave/core";
 import type { Redis } from "ioredis";
@@ -19,6 +19,7 @@ import { encodeFencedState } from "../src/fenced/fenced-codec.js";
 import { LeaseManager } from "../src/lease/lease.js";
 import { decodeLeaseReply, encodeLeaseState } from "../src/lease/lease-codec.js";
 import { replyInt, scriptSource } from "../src/shared/redis-script.js";
+import { RedisSyncCoordinator } from "../src/sync-coordinator/sync-coordinator.js";
 import {
   type CoreModel,
   compareExhaustively,
@@ -35,6 +36,13 @@ import {
   claimQueueMachine,
   claimQueueModel,
 } from "./support/exhaustive-claim-queue.js";
+import {
+  SYNC_BOUNDS,
+  SYNC_CONFIG,
+  SYNC_DEPTH_MAX,
+  syncMachine,
+  syncModel,
+} from "./support/exhaustive-sync-coordinator.js";
 import { useRedis } from "./support/redis.js";
 
 /** The whole file's budget (ms); the tests below assert it. */
@@ -215,6 +223,28 @@ describe("every reachable core state × every event: the Lua equals the core", (
       claimQueueModel.shift,
     );
     report(summary, CLAIM_QUEUE_BOUNDS, check.states);
+    expectNoDifference(summary);
+    expect(summary.pairs).toBeGreaterThan(1000);
+  });
+
+  it(`SyncCoordinator (${SYNC_BOUNDS})`, async () => {
+    const coordinator = await RedisSyncCoordinator.open(client, {
+      name: "exhaustive",
+      config: SYNC_CONFIG,
+      enqueueReset: () => {
+        throw new Error("apply() hands out no effect");
+      },
+    });
+    const { states, check } = reachableStates("sync-coordinator", syncModel, { maxDepth: SYNC_DEPTH_MAX });
+    expect(check._tag === "Verified" || (check._tag === "Bounded" && check.reason === "maxDepth")).toBe(true);
+    const summary = await compareExhaustively(
+      client,
+      syncMachine(() => coordinator, `${coordinator.base}:mrs`),
+      states,
+      syncModel.events,
+      syncModel.shift,
+    );
+    report(summary, SYNC_BOUNDS, check.states);
     expectNoDifference(summary);
     expect(summary.pairs).toBeGreaterThan(1000);
   });
