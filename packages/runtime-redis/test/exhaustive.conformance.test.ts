@@ -6,8 +6,7 @@
 // with the token check removed, and a claim-queue Ack that skips it, and shows the comparison catching both.
 //
 // Budget: under 60 s in `pnpm test` on a 2-core machine (each machine prints its states × events and time; the
-// figures are recorded in docs/benchmarks.md). Machines still compared only by the random lockstep tests
-// (*.conformance.test.ts): Mailbox.
+// figures are recorded in docs/benchmarks.md).
 
 import { type ClaimQueue as ClaimQueueCore, FencedResource, Lease } from "@interleave/core";
 import type { Redis } from "ioredis";
@@ -18,6 +17,7 @@ import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { encodeFencedState } from "../src/fenced/fenced-codec.js";
 import { LeaseManager } from "../src/lease/lease.js";
 import { decodeLeaseReply, encodeLeaseState } from "../src/lease/lease-codec.js";
+import { KeyedMailbox } from "../src/mailbox/mailbox.js";
 import { replyInt, scriptSource } from "../src/shared/redis-script.js";
 import { RedisSyncCoordinator } from "../src/sync-coordinator/sync-coordinator.js";
 import {
@@ -36,6 +36,12 @@ import {
   claimQueueMachine,
   claimQueueModel,
 } from "./support/exhaustive-claim-queue.js";
+import {
+  MAILBOX_BOUNDS,
+  MAILBOX_CONFIG,
+  mailboxMachine,
+  mailboxModel,
+} from "./support/exhaustive-mailbox.js";
 import {
   SYNC_BOUNDS,
   SYNC_CONFIG,
@@ -223,6 +229,22 @@ describe("every reachable core state × every event: the Lua equals the core", (
       claimQueueModel.shift,
     );
     report(summary, CLAIM_QUEUE_BOUNDS, check.states);
+    expectNoDifference(summary);
+    expect(summary.pairs).toBeGreaterThan(1000);
+  });
+
+  it(`Mailbox (${MAILBOX_BOUNDS})`, async () => {
+    const mailbox = await KeyedMailbox.open(client, { name: "exhaustive", config: MAILBOX_CONFIG });
+    const { states, check } = reachableStates("mailbox", mailboxModel);
+    expect(check._tag).toBe("Verified");
+    const summary = await compareExhaustively(
+      client,
+      mailboxMachine(() => mailbox),
+      states,
+      mailboxModel.events,
+      mailboxModel.shift,
+    );
+    report(summary, MAILBOX_BOUNDS, check.states);
     expectNoDifference(summary);
     expect(summary.pairs).toBeGreaterThan(1000);
   });
