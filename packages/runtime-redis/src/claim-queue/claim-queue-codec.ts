@@ -112,3 +112,64 @@ export function decodeOwnerResult(reply: readonly unknown[], scope: string): Cla
       throw new Error(`${OWNER}: unknown reply tag ${JSON.stringify(tag)}`);
   }
 }
+
+/**
+ * A claim queue's state laid out as the scripts store it (`lua/includes/claimQueue.lua`), key by key under the
+ * queue's base `<prefix>:{<name>}` (the config hash is not part of it: `ClaimQueue.open` writes it).
+ *
+ * - `ready`: the `<base>:ready` zset as `[notBeforeMs, "<16-digit enqueuedAtMs>:<scope>"]` pairs (unclaimed items);
+ * - `claimed`: the `<base>:claimed` zset as `[expiresAtMs, scope]` pairs (items with a claim, live or expired);
+ * - `token`: the `<base>:token` string (the last fencing token granted, `nextToken − 1`), `null` when absent
+ *   (`nextToken` 1);
+ * - `dead`: the `<base>:dead` hash, scope → `"attemptCount:atMs:lastError"`;
+ * - `items`: scope → the fields of the `<base>:item:<scope>` hash (no payload `p`).
+ */
+export interface EncodedClaimQueue {
+  readonly ready: readonly (readonly [number, string])[];
+  readonly claimed: readonly (readonly [number, string])[];
+  readonly token: string | null;
+  readonly dead: Readonly<Record<string, string>>;
+  readonly items: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * The inverse of `ClaimQueue.snapshot`'s decoding: `state` in the runtime's key layout (see
+ * {@link EncodedClaimQueue}). An item with a claim is written in `claimed` even when the claim has expired (a
+ * Claim script that meets an expired claim moves it to `ready` with its claim fields; both layouts decode to the
+ * same core state, and this one is what every script but Claim leaves). For tests that write a state in place
+ * (the exhaustive conformance test).
+ *
+ * @throws an `Error` for a dead letter without an error (the scripts cannot store one).
+ */
+export function encodeClaimQueueState(state: ClaimQueue.State): EncodedClaimQueue {
+  const ready: [number, string][] = [];
+  const claimed: [number, string][] = [];
+  const items: Record<string, Record<string, string>> = {};
+  for (const item of Object.values(state.items)) {
+    const fields: Record<string, string> = {
+      e: String(item.eventCount),
+      q: String(item.enqueuedAtMs),
+      u: String(item.updatedAtMs),
+      a: String(item.attemptCount),
+      n: String(item.notBeforeMs),
+      w: item.enqueuedWhileClaimed ? "1" : "0",
+    };
+    if (item.lastError !== null) fields.l = item.lastError;
+    if (item.claim === null) {
+      ready.push([item.notBeforeMs, `${String(item.enqueuedAtMs).padStart(16, "0")}:${item.scope}`]);
+    } else {
+      fields.h = item.claim.holder;
+      fields.t = String(item.claim.token);
+      fields.c = String(item.claim.claimedAtMs);
+      fields.x = String(item.claim.expiresAtMs);
+      claimed.push([item.claim.expiresAtMs, item.scope]);
+    }
+    items[item.scope] = fields;
+  }
+  const dead: Record<string, string> = {};
+  for (const d of Object.values(state.deadLetters)) {
+    if (d.lastError === null) throw new Error(`dead letter of ${JSON.stringify(d.scope)} has no error`);
+    dead[d.scope] = `${d.attemptCount}:${d.atMs}:${d.lastError}`;
+  }
+  return { ready, claimed, token: state.nextToken === 1 ? null : String(state.nextToken - 1), dead, items };
+}

@@ -50,3 +50,19 @@ export function decodeLeaseReply(reply: readonly unknown[]): TimedLeaseResult {
       throw new Error(`lease script replied with unknown tag ${JSON.stringify(tag)}`);
   }
 }
+
+/**
+ * The fields of the lease hash (`<prefix>:{<name>}:lease`, see `lua/lease-acquire-1.lua`) that hold `state`, the
+ * inverse of `LeaseManager.state`: `null` for the initial state (free, token 0, expiresAtMs 0), whose key does
+ * not exist; otherwise `token` and `expiresAtMs` (decimal integer ms) and `holder` when held. For tests that
+ * write a state in place (the exhaustive conformance test).
+ */
+export function encodeLeaseState(state: Lease.State): Record<string, string> | null {
+  if (state.holder === null && state.token === 0 && state.expiresAtMs === 0) return null;
+  const fields: Record<string, string> = {
+    token: String(state.token),
+    expiresAtMs: String(state.expiresAtMs),
+  };
+  if (state.holder !== null) fields.holder = state.holder;
+  return fields;
+}

@@ -203,3 +203,84 @@ export function decodeState(base: string, config: Core.Config, reply: readonly u
     shuttingDown: sd === 1,
   };
 }
+
+/**
+ * The inverse of {@link decodeState}: `state` as the keyed mailbox's keys under `<base>` (layout in
+ * `lua/includes/mailbox.lua`), hashes as field → value, zsets as `[score, member]` in order, lists in order. The
+ * runtime's bookkeeping is filled in as the scripts leave it right after a dispatch: every in-flight order in
+ * `dkey` and in the `dispatch` list (dispatched, not yet taken by an instance; no lease, no holder). For tests that
+ * write a state in place (the exhaustive conformance test).
+ */
+export function encodeState(state: Core.State): {
+  readonly state: Readonly<Record<string, string>>;
+  readonly orders: Readonly<Record<string, string>>;
+  readonly kinds: Readonly<Record<string, string>>;
+  readonly entries: Readonly<Record<string, string>>;
+  readonly keyorder: readonly (readonly [number, string])[];
+  readonly keyless: readonly (readonly [number, string])[];
+  readonly kcan: readonly string[];
+  readonly ready: readonly string[];
+  readonly dkey: Readonly<Record<string, string>>;
+  readonly dispatch: readonly string[];
+} {
+  const orders: Record<string, string> = {};
+  const kinds: Record<string, string> = {};
+  const entries: Record<string, string> = {};
+  const dkey: Record<string, string> = {};
+  const dispatch: string[] = [];
+  const live = (o: Core.Order) => {
+    orders[o.id] = encodeOrder(o);
+    kinds[o.id] = o.kind;
+  };
+  let seq = 0;
+  const keyorder: [number, string][] = [];
+  for (const [key, ks] of Object.entries(state.keys)) {
+    keyorder.push([++seq, key]);
+    const entry: Record<string, unknown> = {
+      c: ks.inFlight?.cancelled ? 1 : 0,
+      p: ks.pending.map((o) => o.id),
+    };
+    if (ks.inFlight !== null) {
+      entry.f = ks.inFlight.order.id;
+      if (ks.inFlight.cancelledBy !== null) entry.b = ks.inFlight.cancelledBy;
+      live(ks.inFlight.order);
+      dkey[ks.inFlight.order.id] = `K:${key}`;
+      dispatch.push(ks.inFlight.order.id);
+    }
+    for (const o of ks.pending) live(o);
+    entries[key] = JSON.stringify(entry);
+  }
+  const keyless: [number, string][] = [];
+  const kcan: string[] = [];
+  for (const [id, f] of Object.entries(state.keyless)) {
+    keyless.push([++seq, id]);
+    if (f.cancelled) kcan.push(id);
+    live(f.order);
+    dkey[id] = "N";
+    dispatch.push(id);
+  }
+  let wk = 0;
+  const ready = state.ready.map((r) => {
+    if (r._tag === "Key") return `K:${r.key}`;
+    wk += 1;
+    live(r.order);
+    return `O:${r.order.id}`;
+  });
+  return {
+    state: {
+      n: String(state.inFlightCount),
+      sd: state.shuttingDown ? "1" : "0",
+      wk: String(wk),
+      seq: String(seq),
+    },
+    orders,
+    kinds,
+    entries,
+    keyorder,
+    keyless,
+    kcan,
+    ready,
+    dkey,
+    dispatch,
+  };
+}

@@ -175,3 +175,41 @@ function decodeResult(tag: string, s: string, n: number, drained: string[], scri
   }
   throw new Error(`sync script ${script}: unknown reply ${JSON.stringify([tag, s, n])}`);
 }
+
+/**
+ * The inverse of {@link decodeState}: `state` as the fields of the `<base>:mrs` hash (MR → the JSON the scripts
+ * write, layout in `lua/includes/syncCoordinator.lua`), with each MR's Mailbox work (in flight, pending FIFO) in
+ * its entry. For tests that write a state in place (the exhaustive conformance test).
+ *
+ * @throws an `Error` when `state` is not one the serial coordinator stores: Mailbox work of an MR without an
+ *   entry, a cancelled order, orders pending with none in flight, or a non-empty `ready`.
+ */
+export function encodeState(state: Core.State): Record<string, string> {
+  const mailbox = state.mailbox;
+  if (mailbox.ready.length > 0 || Object.keys(mailbox.keyless).length > 0) {
+    throw new Error("the serial coordinator stores no ready or keyless Mailbox work");
+  }
+  const work = (o: Mailbox.Order): [Kind, string] => [o.kind as Kind, String(o.payload)];
+  const fields: Record<string, string> = {};
+  for (const [mr, m] of Object.entries(state.mrs)) {
+    const entry: Record<string, unknown> = {
+      d: m.scheduledResets,
+      r: m.runningResets,
+      u: String(m.unapprovedUntilMs),
+      q: [],
+    };
+    const keyState = mailbox.keys[mr];
+    if (keyState !== undefined) {
+      if (keyState.inFlight === null || keyState.inFlight.cancelled) {
+        throw new Error(`MR ${JSON.stringify(mr)}: the serial coordinator stores no such Mailbox work`);
+      }
+      entry.f = work(keyState.inFlight.order);
+      entry.q = keyState.pending.map(work);
+    }
+    fields[mr] = JSON.stringify(entry);
+  }
+  for (const mr of Object.keys(mailbox.keys)) {
+    if (!(mr in state.mrs)) throw new Error(`MR ${JSON.stringify(mr)} has Mailbox work and no entry`);
+  }
+  return fields;
+}
