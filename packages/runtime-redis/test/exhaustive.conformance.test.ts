@@ -9,8 +9,9 @@
 // (depth ≤ 5) and SyncCoordinator (depth ≤ 4) over every state within a BFS depth (bounded), their whole spaces at
 // useful bounds being too large to write into Redis within the budget. Time: see test/support/exhaustive.ts.
 //
-// Budget: 60 s for the whole file in `pnpm test` (about 31 s measured on the shared 2-core machine; the last test
-// asserts it); each machine prints its states × events and time, recorded in docs/benchmarks.md.
+// Budget: about 60 s for the whole file in `pnpm test` (about 31 s measured on the shared 2-core machine); each
+// machine prints its states × events and time, recorded in docs/benchmarks.md. Time is measured there, never
+// asserted here: a slow machine must not turn a correct runtime red.
 
 import { type ClaimQueue as ClaimQueueCore, FencedResource, Lease } from "@interleave/core";
 import type { Redis } from "ioredis";
@@ -54,9 +55,6 @@ import {
   syncModel,
 } from "./support/exhaustive-sync-coordinator.js";
 import { useRedis } from "./support/redis.js";
-
-/** The whole file's budget (ms); the tests below assert it. */
-const BUDGET_MS = 60_000;
 
 // --- Lease: holders a and b, leaseTtlMs 2 ticks, clock 0..4 ticks, fencing tokens up to 3 ---
 
@@ -180,7 +178,6 @@ describe("every reachable core state × every event: the Lua equals the core", (
   let client: Redis;
   let leases: LeaseManager;
   let fenced: RedisFencedResource;
-  const started = performance.now();
   beforeAll(() => {
     client = redis.client();
     leases = new LeaseManager(client, { leaseTtlMs: LEASE_TTL_MS, heartbeatIntervalMs: TICK_MS / 2 });
@@ -363,9 +360,5 @@ describe("every reachable core state × every event: the Lua equals the core", (
       /^ClaimQueue \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"Ack"/,
     );
     console.log(`injected bug caught:\n${formatDifference(first)}`);
-  });
-
-  it(`stays within its budget of ${BUDGET_MS} ms`, () => {
-    expect(performance.now() - started).toBeLessThan(BUDGET_MS);
   });
 });
