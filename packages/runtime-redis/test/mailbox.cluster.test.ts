@@ -23,27 +23,8 @@ import {
   type TestCluster,
   tagsPerScript,
 } from "./support/cluster.js";
-import { RICH_POLICY } from "./support/mailbox-policy.js";
+import { FIFO, RICH, until } from "./support/mailbox-policy.js";
 import { sleep } from "./support/queue-config.js";
-
-const FIFO: Core.Config = {
-  policy: Core.fifoPolicy(["Sync"]),
-  inFlightMax: 3,
-  pendingPerKeyMax: 20,
-  keylessPendingMax: 4,
-  keyCountMax: 10,
-};
-/** The rich fixture policy of support/mailbox-policy.ts (a Replace supersedes a running Replace). */
-const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
-
-/** Waits until `condition()` holds; fails (never times an assertion) when it does not within 15 s. */
-async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1500; i += 1) {
-    if (await condition()) return;
-    await sleep(10);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe("KeyedMailbox on a three-master Redis Cluster", () => {
   let cluster: TestCluster;

@@ -3,7 +3,7 @@
 // supersession cancelling a handler in the other instance (pub/sub, and the heartbeat as polling fallback),
 // a dead instance's lease expiring so the next order proceeds, the bounds, and bad input.
 
-import { AssertionError, Mailbox as Core, InvalidConfigError } from "@interleave/core";
+import { AssertionError, type Mailbox as Core, InvalidConfigError } from "@interleave/core";
 import { Effect, Exit, Scope } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
 import { expectCancelsInFlight } from "../../../test/support/mailbox.js";
@@ -12,28 +12,9 @@ import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.j
 import { keyedMailboxLayer, runMailbox } from "../src/mailbox/mailbox-effect.js";
 import { ConfigMismatchError, CorruptValueError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
-import { RICH_POLICY } from "./support/mailbox-policy.js";
+import { FIFO, RICH, until } from "./support/mailbox-policy.js";
 import { sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
-
-const FIFO: Core.Config = {
-  policy: Core.fifoPolicy(["Sync"]),
-  inFlightMax: 3,
-  pendingPerKeyMax: 20,
-  keylessPendingMax: 4,
-  keyCountMax: 10,
-};
-/** The rich fixture policy of support/mailbox-policy.ts (a Replace supersedes a running Replace). */
-const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
-
-/** Waits until `condition()` holds; fails (never times an assertion) when it does not within 15 s. */
-async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1500; i += 1) {
-    if (await condition()) return;
-    await sleep(10);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe("KeyedMailbox on Redis", () => {
   const redis = useRedis();

@@ -38,3 +38,23 @@ export const RICH_POLICY: Core.Policy = Core.policy({
     Patch: { Replace: "cancel+coalesce", Remove: "cancel", Resume: "queue", Pause: "queue", Patch: "drop" },
   },
 });
+
+/** A FIFO mailbox config (kind `Sync`, small bounds) for the single-node and cluster mailbox tests. */
+export const FIFO: Core.Config = {
+  policy: Core.fifoPolicy(["Sync"]),
+  inFlightMax: 3,
+  pendingPerKeyMax: 20,
+  keylessPendingMax: 4,
+  keyCountMax: 10,
+};
+/** {@link FIFO}'s bounds with {@link RICH_POLICY} (a Replace supersedes a running Replace). */
+export const RICH: Core.Config = { ...FIFO, policy: RICH_POLICY };
+
+/** Waits until `condition()` holds; fails (never times an assertion) when it does not within 15 s. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 1500; i += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
