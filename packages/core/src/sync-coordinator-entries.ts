@@ -24,7 +24,12 @@ export const UNKNOWN_SYNC: Result = { _tag: "Unknown", what: "sync" };
 export const UNKNOWN_RESET: Result = { _tag: "Unknown", what: "reset" };
 export const STALE: Result = { _tag: "Stale" };
 
-export const EMPTY_MR: MrState = { scheduledResets: [], runningResets: [], unapprovedUntilMs: 0, lease: null };
+export const EMPTY_MR: MrState = {
+  scheduledResets: [],
+  runningResets: [],
+  unapprovedUntilMs: 0,
+  lease: null,
+};
 
 /** A step of the coordinator before it is returned. */
 export interface Step {
@@ -81,7 +86,10 @@ export function dispatched(
   if (effects.length === 0) {
     return { effects: NO_EFFECTS, lease: null, lastToken: state.lastToken };
   }
-  assert(effects.length === 1, () => `one order of ${mr} dispatched at a time, got ${describeValue(effects)}`);
+  assert(
+    effects.length === 1,
+    () => `one order of ${mr} dispatched at a time, got ${describeValue(effects)}`,
+  );
   const effect = effects[0]!;
   assert(
     effect._tag === "Dispatch" && effect.key === mr,
@@ -113,7 +121,10 @@ export function submit(
   kind: OrderKind,
   mr: string,
   id: string,
-): { readonly mailbox: Mailbox.State; readonly effects: readonly Mailbox.Effect[] } | "duplicate" | undefined {
+):
+  | { readonly mailbox: Mailbox.State; readonly effects: readonly Mailbox.Effect[] }
+  | "duplicate"
+  | undefined {
   const order: Mailbox.Order = { id: orderId(kind, mr, id), key: mr, kind, payload: id };
   const { state: mailbox, effects, result } = Mailbox.transition(base.mailbox, { _tag: "Submit", order });
   if (result._tag === "Duplicate") {
