@@ -262,7 +262,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(check._tag === "Verified" || (check._tag === "Bounded" && check.reason === "maxDepth")).toBe(true);
     const summary = await compareExhaustively(
       client,
-      syncMachine(() => coordinator, `${coordinator.base}:mrs`),
+      syncMachine(() => coordinator),
       states,
       syncModel.events,
       syncModel.shift,

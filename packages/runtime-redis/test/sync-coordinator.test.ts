@@ -39,6 +39,12 @@ async function open(client: Redis, config: Core.Config) {
   return { coordinator, released };
 }
 
+/** The {@link ResetOrder} of `resetId` of `mr` as `enqueueReset` receives it, whatever its lease. */
+function releasedOrder(mr: string, resetId: string) {
+  const lease = { token: expect.any(Number), expiresAtMs: expect.any(Number) };
+  return { mr, resetId, ...lease, delayMs: 0, via: "RunReset" };
+}
+
 describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
   it("drains the resets scheduled during a sync when the sync succeeds", async () => {
     const { coordinator, released } = await open(redis.client(), SERIAL);
@@ -49,7 +55,7 @@ describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
     });
     expect(scheduled).toEqual({ _tag: "ResetQueued", running: false });
     expect(outcome.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["push-2"] });
-    expect(released).toEqual([{ mr: "!42", resetId: "push-2", delayMs: 0, via: "RunReset" }]);
+    expect(released).toEqual([releasedOrder("!42", "push-2")]);
   });
 
   it("drains the resets scheduled during a sync when the sync throws, then rethrows", async () => {
@@ -61,7 +67,7 @@ describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
         throw boom;
       }),
     ).rejects.toBe(boom);
-    expect(released).toEqual([{ mr: "!7", resetId: "push-1", delayMs: 0, via: "RunReset" }]);
+    expect(released).toEqual([releasedOrder("!7", "push-1")]);
     const { state } = await coordinator.snapshot();
     // The failed sync is no longer in flight; the reset it drained is, and nothing waits behind it.
     expect(state.mailbox.keys["!7"]?.inFlight?.order.payload).toBe("push-1");
@@ -86,8 +92,9 @@ describe("syncCodeOwners (the seed's sync_code_owners!)", () => {
     });
     expect(ran).toEqual([]);
     expect(released).toHaveLength(1);
-    expect(released[0]).toEqual({ mr: "!9", resetId: "push-3", delayMs: 0, via: "RunReset" });
-    const run = await coordinator.runReset("!9", "push-3", () => {
+    expect(released[0]).toEqual(releasedOrder("!9", "push-3"));
+    const run = await coordinator.runReset(released[0]!, ({ token }) => {
+      expect(token).toBe(released[0]!.token);
       ran.push("reset after sync");
     });
     expect(run.ran).toBe(true);
@@ -195,7 +202,7 @@ describe("Effect API", () => {
     );
     const exit = await Effect.runPromiseExit(Effect.provide(failing, layer));
     expect(Exit.isFailure(exit) && JSON.stringify(exit.cause).includes("rules sync failed")).toBe(true);
-    expect(released).toEqual([{ mr: "!3", resetId: "push-4", delayMs: 0, via: "RunReset" }]);
+    expect(released).toEqual([releasedOrder("!3", "push-4")]);
     let ran = 0;
     const run = await Effect.runPromise(
       Effect.provide(
@@ -205,6 +212,7 @@ describe("Effect API", () => {
           Effect.sync(() => {
             ran += 1;
           }),
+          released[0]!.token,
         ),
         layer,
       ),
