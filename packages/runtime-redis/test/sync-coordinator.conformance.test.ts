@@ -73,8 +73,8 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ _tag: fc.constant("Heartbeat" as const), mr, token: tokenChoice }) },
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Expire" as const), mr }) },
   {
-    weight: 2,
-    arbitrary: fc.record({ _tag: fc.constant("Sleep" as const), ms: fc.integer({ min: 0, max: 10 }) }),
+    weight: 3,
+    arbitrary: fc.record({ _tag: fc.constant("Sleep" as const), ms: fc.integer({ min: 0, max: 12 }) }),
   },
 );
 
