@@ -63,6 +63,8 @@ export {
 } from "./shared/errors.js";
 export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./shared/keys.js";
 export {
+  type OrderLease,
+  type OrderWork,
   RedisSyncCoordinator,
   type ResetOrder,
   type ResetRun,

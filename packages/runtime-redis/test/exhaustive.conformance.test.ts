@@ -2,18 +2,25 @@
 // explicit-state checker reaches at the bounds stated below is written into a private Redis in the runtime's key
 // layout (the machine's codec), every event of the model is applied through the runtime's script, and the result,
 // the effects and the next state read back must equal the core's `transition` at the `atMs` the script used. A
-// difference fails naming the machine, the state (JSON) and the event. A second test loads a lease-release script
-// with the token check removed, and a claim-queue Ack that skips it, and shows the comparison catching both.
+// difference fails naming the machine, the state (JSON) and the event. Further tests load a lease-release script
+// with the token check removed, a claim-queue Ack that skips it, and a SyncCoordinator FinishReset that ignores
+// its fencing token, and show the comparison catching each.
 //
 // Machines: Lease, FencedResource and Mailbox over their whole state space at their bounds (verified); ClaimQueue
-// (depth ≤ 5) and SyncCoordinator (depth ≤ 4) over every state within a BFS depth (bounded), their whole spaces at
+// (depth ≤ 5) and SyncCoordinator (depth ≤ 3; EXHAUSTIVE_SYNC_DEPTH=4 for a deeper run; order leases of one tick, so states whose lease is live,
+// expires at the event or expired before it are all compared) over every state within a BFS depth (bounded), their whole spaces at
 // useful bounds being too large to write into Redis within the budget. Time: see test/support/exhaustive.ts.
 //
-// Budget: about 60 s for the whole file in `pnpm test` (about 31 s measured on the shared 2-core machine); each
+// Budget: about 60 s for the whole file in `pnpm test` (about 32 s measured on the shared 2-core machine); each
 // machine prints its states × events and time, recorded in docs/benchmarks.md. Time is measured there, never
 // asserted here: a slow machine must not turn a correct runtime red.
 
-import { type ClaimQueue as ClaimQueueCore, FencedResource, Lease } from "@interleave/core";
+import {
+  type ClaimQueue as ClaimQueueCore,
+  FencedResource,
+  Lease,
+  type SyncCoordinator as SyncCoordinatorCore,
+} from "@interleave/core";
 import type { Redis } from "ioredis";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
@@ -51,6 +58,7 @@ import {
   SYNC_BOUNDS,
   SYNC_CONFIG,
   SYNC_DEPTH_MAX,
+  syncEvents,
   syncMachine,
   syncModel,
 } from "./support/exhaustive-sync-coordinator.js";
@@ -262,9 +270,9 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(check._tag === "Verified" || (check._tag === "Bounded" && check.reason === "maxDepth")).toBe(true);
     const summary = await compareExhaustively(
       client,
-      syncMachine(() => coordinator, `${coordinator.base}:mrs`),
+      syncMachine(() => coordinator),
       states,
-      syncModel.events,
+      syncEvents,
       syncModel.shift,
     );
     report(summary, SYNC_BOUNDS, check.states);
@@ -305,6 +313,52 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(first.what).toBe("result");
     expect(formatDifference(first)).toMatch(
       /^Lease \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"Release"/,
+    );
+    console.log(`injected bug caught:\n${formatDifference(first)}`);
+  });
+
+  it("catches an injected bug: a SyncCoordinator FinishReset that ignores its fencing token", async () => {
+    // syncCoordinator-finishReset-3 reading no token (a stale holder's FinishReset completes the reset run
+    // that replaced it), registered under another name.
+    const real = scriptSource("syncCoordinator-finishReset-3");
+    const check = "local mr, id, token = ARGV[1], ARGV[2], token_arg(ARGV[3])";
+    expect(real).toContain(check);
+    client.defineCommand("exhaustiveBuggySyncFinishReset", {
+      lua: real.replace(check, "local mr, id, token = ARGV[1], ARGV[2], nil"),
+      numberOfKeys: 3,
+    });
+    const buggy = (r: Redis, keys: readonly string[], args: readonly string[]) =>
+      (
+        r as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>
+      ).exhaustiveBuggySyncFinishReset!.call(r, ...keys, ...args);
+    const coordinator = await RedisSyncCoordinator.open(client, {
+      name: "exhaustive-bug",
+      config: SYNC_CONFIG,
+      enqueueReset: () => {
+        throw new Error("apply() hands out no effect");
+      },
+    });
+    const { states, check: syncCheck } = reachableStates("sync-coordinator", syncModel, {
+      maxDepth: SYNC_DEPTH_MAX,
+    });
+    const summary = await compareExhaustively(
+      client,
+      syncMachine(() => coordinator, buggy),
+      states,
+      (s) => syncEvents(s).filter((e) => e._tag === "FinishReset" && e.token !== undefined),
+      syncModel.shift,
+    );
+    report(summary, SYNC_BOUNDS, syncCheck.states);
+    expect(summary.differences.length).toBeGreaterThan(0);
+    const first = summary.differences[0]!;
+    // The first difference: a FinishReset whose token is not the lease of the reset in flight.
+    const event = JSON.parse(first.event) as { _tag: string; mr: string; token: number };
+    const state = JSON.parse(first.state) as SyncCoordinatorCore.State;
+    expect(event._tag).toBe("FinishReset");
+    expect(state.mrs[event.mr]?.lease?.token).not.toBe(event.token);
+    expect(first.core).toContain("Stale");
+    expect(formatDifference(first)).toMatch(
+      /^SyncCoordinator \(injected bug\): result differs\n {2}state: \{.*\n {2}event: \{"_tag":"FinishReset"/,
     );
     console.log(`injected bug caught:\n${formatDifference(first)}`);
   });

@@ -59,7 +59,9 @@ function bridge<A, E, R>(
  * `RedisSyncCoordinator.syncCodeOwners(mr, …)` with an Effect as the sync's work: FinishSync runs (`"ok"`, or
  * `"failed"` when `execute` fails or is interrupted) and the released resets are handed to `enqueueReset`
  * before this effect ends. Fails with `execute`'s error `E` (or its interruption), or with the coordinator's
- * errors (`SyncRejectedError` — `execute` did not run —, `CorruptValueError`, a Redis error).
+ * errors (`SyncRejectedError` — `execute` did not run —, `SyncLeaseLostError` — the lease expired before
+ * FinishSync —, `CorruptValueError`, a Redis error). The lease is heartbeated while `execute` runs; `execute`
+ * is not interrupted when it is lost.
  *
  * @example
  * const program = syncCodeOwnersEffect("!42", rebuildRules("!42"));
@@ -78,18 +80,21 @@ export function syncCodeOwnersEffect<E, R>(
 }
 
 /**
- * `RedisSyncCoordinator.runReset(mr, resetId, …)` with an Effect as the reset's work: the entry check, then
- * (on `Proceed`) `fn`, then FinishReset — also when `fn` fails. Succeeds with the {@link ResetRun} (`ran:
- * false` when deferred); fails with `fn`'s error `E` or the coordinator's errors.
+ * `RedisSyncCoordinator.runReset(mr, resetId, …, token)` with an Effect as the reset's work: the entry check
+ * (fenced by `token`, the `ResetOrder`'s, when given), then (on `Proceed`) `fn` while the lease is
+ * heartbeated, then FinishReset — also when `fn` fails. Succeeds with the {@link ResetRun} (`ran: false` when
+ * deferred or stale); fails with `fn`'s error `E` or the coordinator's errors (`SyncLeaseLostError` when the
+ * lease was lost). `fn` is not interrupted when the lease is lost (only the Promise API's signal is aborted).
  */
 export function runResetEffect<E, R>(
   mr: string,
   resetId: string,
   fn: Effect.Effect<void, E, R>,
+  token?: number,
 ): Effect.Effect<ResetRun, E | Error, R | SyncCoordinatorService> {
   return Effect.gen(function* () {
     const coordinator = yield* SyncCoordinatorService;
-    const { value, exit } = yield* bridge((run) => coordinator.runReset(mr, resetId, run), fn);
+    const { value, exit } = yield* bridge((run) => coordinator.runReset(mr, resetId, run, token), fn);
     if (exit !== undefined && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause);
     return value as ResetRun;
   });
