@@ -30,7 +30,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { ClaimQueue, type FencedResource, type Lease } from "@interleave/core";
+import { ClaimQueue, FencedResource, Lease } from "@interleave/core";
 import {
   checkLinearizable,
   formatHistory,
@@ -194,6 +194,28 @@ export function fencedOps(records: readonly CallRecord[], epoch?: Epoch): LinOpe
         : { _tag: "Write", token, value, resource, atMs };
     return opsOf(call, input, call.returnMs === null ? null : { atMs: call.callMs, output: call.value });
   });
+}
+
+/** The spec of fenced resources: the core FencedResource, one machine per resource. */
+export const FENCED_SPEC: LinSpec<
+  undefined,
+  FencedResource.State<string>,
+  FencedOpInput,
+  FencedResource.Result
+> = {
+  machine: {
+    initial: () => FencedResource.initial<string>(),
+    transition: (state, event) => FencedResource.transition(state, event),
+  },
+  config: undefined,
+  partition: (input) => input.resource,
+};
+
+/** The spec of leases: the core Lease with `config`, one machine per lease name. */
+export function leaseSpec(
+  config: Lease.Config,
+): LinSpec<Lease.Config, Lease.State, LeaseOpInput, Lease.Result> {
+  return { machine: Lease, config, partition: (input) => input.lease };
 }
 
 // ---------------------------------------------------------------------------------------------------------
