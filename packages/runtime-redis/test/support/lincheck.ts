@@ -59,9 +59,9 @@ interface Call {
 }
 
 /**
- * Which calls to keep: those with `callMs < untilMs` (one that had not returned by then is pending), and
- * those still running at `sinceMs` or later. With a Redis restart that loses the data, each side of it is a
- * history of its own.
+ * Which calls to keep: those called before `untilMs` and those still running at `sinceMs` or later; one
+ * running across either bound is pending (it may have taken effect on the other side). With a Redis restart
+ * that loses the data, each side of it is a history of its own.
  */
 export interface Epoch {
   readonly sinceMs?: number;
@@ -90,7 +90,8 @@ function joinCalls(records: readonly CallRecord[], epoch: Epoch = {}): Call[] {
     const endMs =
       outcome === undefined ? Number.POSITIVE_INFINITY : (outcome as { returnMs: number }).returnMs;
     if (endMs < sinceMs) continue;
-    const done = outcome?.kind === "return" && endMs < untilMs;
+    // A call running across either end of the epoch may have taken effect on the other side: pending.
+    const done = outcome?.kind === "return" && r.callMs >= sinceMs && endMs < untilMs;
     const resends = (reconnects.get(r.process) ?? []).filter((t) => t >= r.callMs && t <= endMs).length;
     calls.push({
       id: r.id,
