@@ -11,7 +11,7 @@ import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { LeaseManager } from "../src/lease/lease.js";
 import { type CallRecord, recordCalls, wallMs } from "./support/calls.js";
-import { assertLinearizable, type Epoch, leaseOps, leaseSpec } from "./support/lincheck.js";
+import { assertLinearizable, type Epoch, HISTORY_FILES, leaseOps, leaseSpec } from "./support/lincheck.js";
 import { useRedis } from "./support/redis.js";
 
 const CONFIG = { leaseTtlMs: 60_000, heartbeatIntervalMs: 10_000 };
@@ -23,7 +23,12 @@ function recordedLeases() {
     open: (client: Redis) =>
       recordCalls(new LeaseManager(client, CONFIG), ["apply"], "client", (r) => calls.push(r)),
     check: (label: string, epoch?: Epoch) =>
-      assertLinearizable(label, leaseOps(calls, epoch), leaseSpec({ leaseTtlMs: CONFIG.leaseTtlMs })),
+      assertLinearizable(
+        label,
+        leaseOps(calls, epoch),
+        leaseSpec({ leaseTtlMs: CONFIG.leaseTtlMs }),
+        HISTORY_FILES.lease({ leaseTtlMs: CONFIG.leaseTtlMs }),
+      ),
   };
 }
 

@@ -11,7 +11,7 @@ import type { Mailbox as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { KeyedMailbox } from "../src/mailbox/mailbox.js";
-import { assertLinearizable, FENCED_SPEC, fencedOps } from "./support/lincheck.js";
+import { assertLinearizable, FENCED_SPEC, fencedOps, HISTORY_FILES } from "./support/lincheck.js";
 import {
   checkMailboxHistory,
   clusterResource,
@@ -103,7 +103,12 @@ async function setup(name: string, appendonly = false, leaseTtlMs = LEASE_TTL_MS
   };
   /** Checks the instances' fenced writes for linearizability (one history: the data survive every fault). */
   const checkFenced = (label: string) =>
-    assertLinearizable(label, fencedOps(instances.flatMap((p) => p.calls())), FENCED_SPEC);
+    assertLinearizable(
+      label,
+      fencedOps(instances.flatMap((p) => p.calls())),
+      FENCED_SPEC,
+      HISTORY_FILES.fenced,
+    );
   return {
     redis,
     submitter,

@@ -22,6 +22,7 @@ import {
   claimQueueSpec,
   FENCED_SPEC,
   fencedOps,
+  HISTORY_FILES,
 } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { type TestRedis, useRedis } from "./support/redis.js";
@@ -119,7 +120,12 @@ function assertQueueLinearizable(
   epoch?: { readonly sinceMs?: number; readonly untilMs?: number },
 ): void {
   const calls = [...p.calls, ...processes.flatMap((w) => callRecords(w.records()))];
-  assertLinearizable(label, claimQueueOps(calls, epoch), claimQueueSpec(CONFIG));
+  assertLinearizable(
+    label,
+    claimQueueOps(calls, epoch),
+    claimQueueSpec(CONFIG),
+    HISTORY_FILES.claimQueue(CONFIG),
+  );
 }
 
 describe("worker process faults", () => {
@@ -242,7 +248,12 @@ describe("worker process faults", () => {
       await paused!.close();
       assertQueueLinearizable("worker.faults SIGSTOP", p, [paused!]);
       const fencedCalls = [...p.calls, ...callRecords(paused!.records())];
-      assertLinearizable("worker.faults SIGSTOP fenced", fencedOps(fencedCalls), FENCED_SPEC);
+      assertLinearizable(
+        "worker.faults SIGSTOP fenced",
+        fencedOps(fencedCalls),
+        FENCED_SPEC,
+        HISTORY_FILES.fenced,
+      );
     },
     TEST_TIMEOUT_MS,
   );

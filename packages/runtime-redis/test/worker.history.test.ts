@@ -14,7 +14,7 @@ import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { type CallRecord, CLAIM_QUEUE_CALLS, recordCalls } from "./support/calls.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { assertLinearizable, claimQueueOps, claimQueueSpec } from "./support/lincheck.js";
+import { assertLinearizable, claimQueueOps, claimQueueSpec, HISTORY_FILES } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
@@ -166,7 +166,12 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
       true,
     );
     expect(checkHistory(history)).toEqual([]);
-    assertLinearizable("worker.history", claimQueueOps(calls), claimQueueSpec(CONFIG));
+    assertLinearizable(
+      "worker.history",
+      claimQueueOps(calls),
+      claimQueueSpec(CONFIG),
+      HISTORY_FILES.claimQueue(CONFIG),
+    );
     const { state } = await producer.snapshot();
     expect(state.items).toEqual({});
   });

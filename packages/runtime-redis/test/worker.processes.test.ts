@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { type CallRecord, CLAIM_QUEUE_CALLS, callRecords, recordCalls } from "./support/calls.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
-import { assertLinearizable, claimQueueOps, claimQueueSpec } from "./support/lincheck.js";
+import { assertLinearizable, claimQueueOps, claimQueueSpec, HISTORY_FILES } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
@@ -96,7 +96,12 @@ describe("several processes × several workers on one Redis", () => {
     expect(records.some((r) => r.result._tag === "DeadLettered")).toBe(true);
     expect(checkHistory(history)).toEqual([]);
     calls.push(...processes.flatMap((p) => callRecords(p.records())));
-    assertLinearizable("worker.processes", claimQueueOps(calls), claimQueueSpec(CONFIG));
+    assertLinearizable(
+      "worker.processes",
+      claimQueueOps(calls),
+      claimQueueSpec(CONFIG),
+      HISTORY_FILES.claimQueue(CONFIG),
+    );
     const { state } = await producer.snapshot();
     expect(state.items).toEqual({});
     expect(Object.keys(state.deadLetters).sort()).toEqual(["s0", "s124", "s31", "s62", "s93"]);

@@ -379,9 +379,11 @@ export function claimQueueOps(
 // ---------------------------------------------------------------------------------------------------------
 // Checking
 
-/** What one check measured: ops, pending ops, processes, partitions, memoised states, elapsed ms. */
+/** What one check measured: ops, pending ops, processes, memoised states, elapsed ms; the history file. */
 export interface LincheckReport {
   readonly label: string;
+  /** The history file written, when asked (see {@link HistoryFile}). */
+  readonly path: string | null;
   readonly ops: number;
   readonly pending: number;
   readonly processes: number;
@@ -391,20 +393,46 @@ export interface LincheckReport {
 }
 
 /**
+ * Where a check writes its history (docs/linearizability.md's format, under the OS temp dir): the header's
+ * `machine` and `config`, and the input field to partition by (`interleave lincheck <file> --partition-by
+ * <field>` replays it for `Lease` and `FencedResource`; the claim-queue projection is written as
+ * `ClaimQueueItem`, a machine of these tests only, which the CLI does not know).
+ */
+export interface HistoryFile {
+  readonly machine: string;
+  readonly config?: unknown;
+  readonly partitionBy: string;
+}
+
+/** The history files of the specs of this module. */
+export const HISTORY_FILES = {
+  lease: (config: Lease.Config): HistoryFile => ({ machine: "Lease", config, partitionBy: "lease" }),
+  fenced: { machine: "FencedResource", partitionBy: "resource" } as HistoryFile,
+  claimQueue: (config: ClaimQueue.Config): HistoryFile => ({
+    machine: "ClaimQueueItem",
+    config,
+    partitionBy: "scope",
+  }),
+};
+
+/**
  * Checks `ops` against `spec` (60 s time budget) and prints one line: ops, pending, processes, states, time
- * (measured, never asserted). Returns the report; {@link assertLinearizable} turns a verdict other than
- * `linearizable` into a failure.
+ * (measured, never asserted) and, with `file`, the history file it wrote. Returns the report;
+ * {@link assertLinearizable} turns a verdict other than `linearizable` into a failure.
  */
 export function lincheck<C, S, E, R>(
   label: string,
   ops: readonly LinOperation<E>[],
   spec: LinSpec<C, S, E, R>,
+  file?: HistoryFile,
 ): LincheckReport {
   const startMs = performance.now();
   const result = checkLinearizable(ops, spec, { timeBudgetMs: 60_000, now: () => performance.now() });
   const elapsedMs = performance.now() - startMs;
+  const path = file === undefined ? null : writeHistoryFile(label, file.machine, file.config, ops);
   const report: LincheckReport = {
     label,
+    path,
     ops: ops.length,
     pending: ops.filter((op) => op.returnMs === null || op.returnMs === undefined).length,
     processes: new Set(ops.map((op) => op.process.replace(/ \(resent\)$/, ""))).size,
@@ -414,7 +442,8 @@ export function lincheck<C, S, E, R>(
   };
   console.log(
     `lincheck ${label}: ${result.verdict}, ${report.ops} ops (${report.pending} pending), ` +
-      `${report.processes} processes, ${report.states} states, ${elapsedMs.toFixed(1)} ms`,
+      `${report.processes} processes, ${report.states} states, ${elapsedMs.toFixed(1)} ms` +
+      (path === null ? "" : `; history: ${path} (--partition-by ${file!.partitionBy})`),
   );
   return report;
 }
@@ -427,8 +456,9 @@ export function assertLinearizable<C, S, E, R>(
   label: string,
   ops: readonly LinOperation<E>[],
   spec: LinSpec<C, S, E, R>,
+  file?: HistoryFile,
 ): LincheckReport {
-  const report = lincheck(label, ops, spec);
+  const report = lincheck(label, ops, spec, file);
   const { result } = report;
   if (result.verdict === "not-linearizable") {
     throw new Error(`${label}: not linearizable\n${renderWindow(result.window)}`);
@@ -436,6 +466,8 @@ export function assertLinearizable<C, S, E, R>(
   if (result.verdict === "unknown") throw new Error(`${label}: unknown (${result.message})`);
   return report;
 }
+
+let historyDir: string | undefined; // one per test process
 
 /**
  * Writes `ops` as a history file (docs/linearizability.md) named after `label` under the OS temp dir, with
@@ -447,8 +479,8 @@ export function writeHistoryFile(
   config: unknown,
   ops: readonly LinOperation<unknown>[],
 ): string {
-  const dir = mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
-  const path = join(dir, `${label.replace(/[^a-z0-9-]+/gi, "-")}.jsonl`);
+  historyDir ??= mkdtempSync(join(tmpdir(), "interleave-lincheck-"));
+  const path = join(historyDir, `${label.replace(/[^a-z0-9-]+/gi, "-")}.jsonl`);
   const header = {
     format: "interleave-history" as const,
     version: 1 as const,
