@@ -4,7 +4,7 @@
 // (a stale token releases the lease, a second holder is granted) — and mutations of recorded histories (two
 // holders granted one lease at once, a stale fencing token accepted) are `not-linearizable`, with the failing
 // window naming the ops; the unmutated histories pass. A recorded history written as a file is checked by the
-// `interleave lincheck` CLI too.
+// `interleave lincheck` CLI too. The conversion of recorded calls (pending, resent, per epoch) is pinned first.
 
 import { readFileSync } from "node:fs";
 import { type LinOperation, type LinResult, type LinWindow, renderWindow } from "@interleave/sim";
@@ -54,6 +54,81 @@ const stuck = (window: LinWindow) =>
   window.ops
     .filter((op) => !op.linearized)
     .map((op) => `${op.process} ${(op.input as { _tag: string })._tag}`);
+
+describe("recorded calls as operations (support/lincheck.ts)", () => {
+  const call = (id: string, process: string, op: string, args: unknown[], callMs: number): CallRecord => ({
+    kind: "call",
+    id,
+    process,
+    op,
+    args,
+    callMs,
+  });
+  const renewed = { atMs: 12, result: { _tag: "Renewed", scope: "s", expiresAtMs: 112 } };
+
+  it("a call that never returned or threw is pending at its call time; a claim that never returned is left out", () => {
+    const ops = claimQueueOps([
+      call("1", "w", "heartbeat", ["s", 1], 10),
+      call("2", "w", "ack", ["s", 1], 20),
+      { kind: "threw", id: "2", returnMs: 25, message: "Error: Connection is closed." },
+      call("3", "w", "claim", ["w", 1], 30),
+    ]);
+    expect(ops).toEqual([
+      {
+        process: "w",
+        input: { _tag: "Heartbeat", scope: "s", token: 1, atMs: 10 },
+        callMs: 10,
+        returnMs: null,
+      },
+      { process: "w", input: { _tag: "Ack", scope: "s", token: 1, atMs: 20 }, callMs: 20, returnMs: null },
+    ]);
+  });
+
+  it("a reconnect during a call adds a pending copy of it (ioredis may have resent it); NotInitializedError had no effect", () => {
+    const ops = claimQueueOps([
+      call("1", "w", "heartbeat", ["s", 1], 10),
+      { kind: "reconnecting", process: "w", wallMs: 11 },
+      { kind: "return", id: "1", returnMs: 13, value: renewed },
+      call("2", "w", "heartbeat", ["s", 1], 20),
+      { kind: "threw", id: "2", returnMs: 21, message: "NotInitializedError: no config" },
+    ]);
+    expect(ops).toEqual([
+      {
+        process: "w",
+        input: { _tag: "Heartbeat", scope: "s", token: 1, atMs: 12 },
+        output: renewed.result,
+        callMs: 10,
+        returnMs: 13,
+      },
+      {
+        process: "w (resent)",
+        input: { _tag: "Heartbeat", scope: "s", token: 1, atMs: 10 },
+        callMs: 10,
+        returnMs: null,
+      },
+    ]);
+  });
+
+  it("an epoch keeps the calls on its side of a restart; one running across the bound is pending", () => {
+    const records: CallRecord[] = [
+      call("1", "w", "heartbeat", ["s", 1], 10),
+      { kind: "return", id: "1", returnMs: 13, value: renewed },
+      call("2", "w", "heartbeat", ["s", 1], 15),
+      { kind: "return", id: "2", returnMs: 30, value: { ...renewed, atMs: 28 } },
+      call("3", "w", "heartbeat", ["s", 1], 40),
+      { kind: "return", id: "3", returnMs: 41, value: { ...renewed, atMs: 40 } },
+    ];
+    const times = (ops: readonly LinOperation[]) => ops.map((op) => [op.callMs, op.returnMs]);
+    expect(times(claimQueueOps(records, { untilMs: 20 }))).toEqual([
+      [10, 13],
+      [15, null],
+    ]);
+    expect(times(claimQueueOps(records, { sinceMs: 20 }))).toEqual([
+      [15, null],
+      [40, 41],
+    ]);
+  });
+});
 
 describe("linearizability of the runtime's histories: injected bugs are caught", () => {
   const redis = useRedis();
