@@ -1,9 +1,9 @@
 // The runtime's recorded multi-process histories as histories of the core machines, checked for
 // linearizability with @interleave/sim's checker (issue 19, part 2), backing the hand-written checkers of
 // support/history.ts and support/mailbox-history.ts. Every runtime call is recorded around the Redis call
-// (`recordCalls`: a "call" line before it is sent, a "return" or "threw" line after, on the host's wall clock,
-// which every process and the local Redis share), so a call a SIGKILL or a dropped connection cut short stays
-// in the history as a pending op.
+// (support/calls.ts: a "call" line before it is sent, a "return" or "threw" line after, on the host's wall
+// clock, which every process and the local Redis share), so a call a SIGKILL or a dropped connection cut short
+// stays in the history as a pending op.
 //
 // What is checked, and why it is exact (a history the runtime can produce is never reported):
 // - Lease (`leaseOps`): the core Lease, one machine per lease name. The runtime's state is the core's.
@@ -21,8 +21,11 @@
 //   hand-written checker keeps "no token granted twice"), a pending Claim (its grants are unknown), and
 //   `reclaimed: true` where the item shows no earlier claim (a claim whose reply was lost may have left one).
 // A pending op's server time is unknown; it is taken as its call time, the earliest it can have run (Redis
-// reads the same clock). Every time the projection compares only makes a later op more permitted when an
-// earlier one ran earlier (an expiry, a retry's backoff), so the earlier time never makes a false alarm.
+// reads the same clock). In the claim-queue projection every time compared only makes a later op more
+// permitted when an earlier one ran earlier (an expiry, a backoff's end, a new item's `notBeforeMs`), so the
+// earlier time never makes a false alarm; FencedResource keeps no time. For a Lease it could (a later `Busy`
+// needs the grant still valid, a later `reclaimed` needs it expired rather than released): the lease tests have
+// pending calls only at an epoch's end, where no later call observes them.
 // A call whose connection dropped may run twice (ioredis resends an unanswered command after reconnecting):
 // each reconnect of the caller during the call adds one pending copy of it.
 
