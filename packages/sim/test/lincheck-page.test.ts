@@ -192,6 +192,24 @@ describe("hostile strings", () => {
 });
 
 describe("the page of a verdict without a window", () => {
+  it("a window without ops (not produced by the checker) still renders, without a timeline", () => {
+    const result: LinResult = {
+      verdict: "not-linearizable",
+      states: 0,
+      window: { partition: null, prefixLength: 0, state: null, ops: [] },
+    };
+    const html = renderLincheckPage({
+      result,
+      machine: "Lease",
+      config,
+      ops: 0,
+      file: null,
+      partitionBy: null,
+    });
+    expect(html).toContain("The window holds no ops.");
+    expect(html).not.toContain("NaN");
+  });
+
   it("linearizable: says so, with the partitions and states", () => {
     const { html, result } = leasePage([acquire("a", "a", 5, granted(1, 1_005), 0, 10)]);
     expect(result.verdict).toBe("linearizable");

@@ -137,6 +137,7 @@ interface Placed {
 
 /** The window's ops as bars, a lane per process (in order of first call), overlapping ops on extra rows. */
 function renderTimeline(ops: readonly LinWindowOp[]): string {
+  if (ops.length === 0) return `  <p class="dim">The window holds no ops.</p>`;
   const times = ops.flatMap((o) => (o.returnMs === null ? [o.callMs] : [o.callMs, o.returnMs]));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
