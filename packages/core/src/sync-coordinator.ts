@@ -431,21 +431,23 @@ function checkEvent(event: Event): void {
         OUTCOMES.includes(event.outcome),
         () => `outcome must be "ok" or "failed", got ${describeValue(event.outcome)}`,
       );
-      return checkToken(event.token);
+      checkToken(event.token);
+      return;
     case "ScheduleReset":
       assertName("resetId", event.resetId);
       return;
     case "BeginReset":
     case "FinishReset":
       assertName("resetId", event.resetId);
-      return checkToken(event.token);
+      checkToken(event.token);
+      return;
     case "Heartbeat":
       assertToken(event.token);
       return;
     case "Expire":
       return;
     default:
-      return unknownEvent(event);
+      unknownEvent(event);
   }
 }
 
@@ -588,4 +590,3 @@ function heartbeat(state: State, mr: string, token: number, atMs: number): Step 
   }
   return step(state, replaceMr(state, mr, { ...entry, lease: { token, expiresAtMs } }), NO_EFFECTS, result);
 }
-
