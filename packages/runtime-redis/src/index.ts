@@ -70,12 +70,14 @@ export {
   type ResetRun,
   type SyncCommand,
   type SyncCoordinatorOptions,
+  SyncLeaseLostError,
   SyncOrderLostError,
   type SyncOutcome,
   SyncRejectedError,
   type TimedStep,
 } from "./sync-coordinator/sync-coordinator.js";
 export {
+  type OrderEffect,
   runResetEffect,
   SyncCoordinatorService,
   syncCodeOwnersEffect,

@@ -4,16 +4,23 @@
 // the same MR runs (two clients racing, intervals stamped with the server's `TIME`); the racy modes are refused;
 // bad input gets typed errors. Order leases: a reset run with a reclaimed token is Stale and does not run;
 // reclaimExpired() hands out what expired leases released; a coordinator stored by the version without leases
-// opens and recovers; malformed lease fields, fence counter or leaseTtlMs are CorruptValueErrors.
+// opens and recovers; malformed lease fields, fence counter or leaseTtlMs are CorruptValueErrors. The Effect API:
+// a plain effect as the work still runs; a work function gets the lease's token and signal; a lease lost while
+// the work effect runs (its heartbeat held until the lease was reclaimed) interrupts the effect and fails with
+// SyncLeaseLostError, for a sync and for a reset.
 
 import { SyncCoordinator as Core, InvalidConfigError } from "@interleave/core";
-import { Effect, Exit, Layer } from "effect";
+import { Cause, Effect, Exit, Layer } from "effect";
 import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { SyncCoordinatorConfigMismatchError, SyncCoordinatorNotInitializedError } from "../src/index.js";
 import { ConfigMismatchError, CorruptValueError, NotInitializedError } from "../src/shared/errors.js";
 import { InvalidNameError } from "../src/shared/keys.js";
-import { RedisSyncCoordinator, type ResetOrder } from "../src/sync-coordinator/sync-coordinator.js";
+import {
+  RedisSyncCoordinator,
+  type ResetOrder,
+  SyncLeaseLostError,
+} from "../src/sync-coordinator/sync-coordinator.js";
 import {
   runResetEffect,
   SyncCoordinatorService,
@@ -223,6 +230,120 @@ describe("Effect API", () => {
     expect(ran).toBe(1);
     const ok = await Effect.runPromise(Effect.provide(syncCodeOwnersEffect("!3", Effect.void), layer));
     expect(ok.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: [] });
+  });
+});
+
+describe("Effect API: the order's lease", () => {
+  const LEASED: Core.Config = { ...SERIAL, leaseTtlMs: 100 };
+
+  it("the work effect gets the lease's token and signal, as the Promise API's work does", async () => {
+    const { coordinator, released } = await open(redis.client(), LEASED);
+    const layer = Layer.succeed(SyncCoordinatorService)(coordinator);
+    let syncLease: { token: number; aborted: boolean; stored: number | undefined } | undefined;
+    const sync = syncCodeOwnersEffect("!6", ({ token, signal }) =>
+      Effect.gen(function* () {
+        const { state } = yield* Effect.promise(() => coordinator.snapshot());
+        syncLease = { token, aborted: signal.aborted, stored: state.mrs["!6"]?.lease?.token };
+        yield* Effect.promise(() => coordinator.scheduleReset("!6", "push-1"));
+      }),
+    );
+    const outcome = await Effect.runPromise(Effect.provide(sync, layer));
+    expect(outcome.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["push-1"] });
+    expect(syncLease).toEqual({ token: expect.any(Number), aborted: false, stored: syncLease?.token });
+    expect(syncLease!.token).toBeGreaterThan(0);
+    const [order] = released;
+    expect(order).toEqual(releasedOrder("!6", "push-1"));
+    let resetLease: { token: number; aborted: boolean } | undefined;
+    const run = await Effect.runPromise(
+      Effect.provide(
+        runResetEffect(
+          order!.mr,
+          order!.resetId,
+          ({ token, signal }) => Effect.sync(() => (resetLease = { token, aborted: signal.aborted })),
+          order!.token,
+        ),
+        layer,
+      ),
+    );
+    expect(run.ran).toBe(true);
+    expect(resetLease).toEqual({ token: order!.token, aborted: false });
+    expect(order!.token).toBeGreaterThan(syncLease!.token);
+  });
+
+  /**
+   * `coordinator` with its heartbeats held at a gate: the first heartbeat waits until `open()`, so the lease
+   * expires meanwhile; the work reclaims it (`reclaim`), opens the gate, and the held heartbeat answers Stale.
+   */
+  function holdHeartbeats(coordinator: RedisSyncCoordinator) {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const heartbeat = coordinator.heartbeat.bind(coordinator);
+    const answers: string[] = [];
+    coordinator.heartbeat = async (mr, token) => {
+      await gate;
+      const step = await heartbeat(mr, token);
+      answers.push(step.result._tag);
+      return step;
+    };
+    /** The work: records its lease, waits for its lease to be reclaimed, opens the gate, then runs until interrupted. */
+    const work =
+      (mr: string, reclaimed: () => Promise<boolean>, seen: { token?: number; interrupted?: boolean }) =>
+      ({ token }: { token: number }) =>
+        Effect.gen(function* () {
+          seen.token = token;
+          yield* Effect.promise(() => until(`the lease of ${mr} to be reclaimed`, reclaimed));
+          open();
+          yield* Effect.never;
+        }).pipe(Effect.onInterrupt(() => Effect.sync(() => (seen.interrupted = true))));
+    return { answers, work };
+  }
+
+  it("a sync whose lease is lost while its effect runs: the effect is interrupted, the sync fails with SyncLeaseLostError", async () => {
+    const { coordinator, released } = await open(redis.client(), LEASED);
+    const layer = Layer.succeed(SyncCoordinatorService)(coordinator);
+    const { answers, work } = holdHeartbeats(coordinator);
+    const seen: { token?: number; interrupted?: boolean } = {};
+    const reclaimed = async () => {
+      const step = await coordinator.expire("!8");
+      return step.result._tag === "Expired" && step.result.reclaimed !== null;
+    };
+    const sync = syncCodeOwnersEffect("!8", (lease) =>
+      Effect.gen(function* () {
+        yield* Effect.promise(() => coordinator.scheduleReset("!8", "push-2"));
+        yield* work("!8", reclaimed, seen)(lease);
+      }),
+    );
+    const exit = await Effect.runPromiseExit(Effect.provide(sync, layer));
+    expect(seen.interrupted).toBe(true);
+    expect(answers).toEqual(["Stale"]);
+    expect(Exit.isFailure(exit)).toBe(true);
+    const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined;
+    expect(error).toBeInstanceOf(SyncLeaseLostError);
+    expect(error).toMatchObject({ mr: "!8", kind: "Sync", token: seen.token });
+    // The reclaim completed the sync as failed and handed out the reset scheduled during it, once.
+    expect(released).toEqual([releasedOrder("!8", "push-2")]);
+    expect(released[0]!.token).toBeGreaterThan(seen.token!);
+  });
+
+  it("a reset whose lease is lost while its effect runs: the effect is interrupted, the run fails with SyncLeaseLostError", async () => {
+    const { coordinator, released } = await open(redis.client(), LEASED);
+    const layer = Layer.succeed(SyncCoordinatorService)(coordinator);
+    await coordinator.scheduleReset("!9", "push-3");
+    const [order] = released;
+    const { answers, work } = holdHeartbeats(coordinator);
+    const seen: { token?: number; interrupted?: boolean } = {};
+    const reclaimed = async () => (await coordinator.reclaimExpired()).length > 0;
+    const run = runResetEffect(order!.mr, order!.resetId, work("!9", reclaimed, seen), order!.token);
+    const exit = await Effect.runPromiseExit(Effect.provide(run, layer));
+    expect(seen).toEqual({ token: order!.token, interrupted: true });
+    expect(answers).toEqual(["Stale"]);
+    const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined;
+    expect(error).toBeInstanceOf(SyncLeaseLostError);
+    expect(error).toMatchObject({ mr: "!9", kind: "Reset", id: "push-3", token: order!.token });
+    // Handed out again under a new token.
+    expect(released).toHaveLength(2);
+    expect(released[1]).toMatchObject({ mr: "!9", resetId: "push-3" });
+    expect(released[1]!.token).toBeGreaterThan(order!.token);
   });
 });
 

@@ -3,7 +3,8 @@
  * lease granted to two holders at once (a call that never returned among the stuck ops) and a register's stale
  * read checked per key — the stuck ops, the lanes, each stuck op's recorded output against the machine's
  * answer, the state reached and the partition; hostile process names and values escaped; the linearizable and
- * unknown pages. The `--html` option of the CLI: lincheck-cli.test.ts.
+ * unknown pages. The `--html` option of the CLI: lincheck-cli.test.ts; the page in a real browser:
+ * lincheck-page.browser.test.ts.
  */
 import { Lease } from "@interleave/core";
 import { describe, expect, it } from "vitest";
