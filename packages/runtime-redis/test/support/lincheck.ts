@@ -33,7 +33,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { ClaimQueue, FencedResource, Lease } from "@interleave/core";
+import { ClaimQueue, FencedResource, Lease, SyncCoordinator } from "@interleave/core";
 import {
   checkLinearizable,
   formatHistory,
@@ -42,6 +42,8 @@ import {
   type LinResult,
   type LinSpec,
   renderWindow,
+  type StepOutcome,
+  withEffects,
 } from "@interleave/sim";
 import type { CallRecord } from "./calls.js";
 
@@ -380,6 +382,47 @@ export function claimQueueOps(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// SyncCoordinator, whole
+
+/** What a coordinator call returned, as compared: the core step's result and effects. */
+export type SyncStepOutcome = StepOutcome<SyncCoordinator.Result, SyncCoordinator.Effect>;
+
+/**
+ * The SyncCoordinator ops of `RedisSyncCoordinator.apply` calls recorded by {@link recordCalls} (every event
+ * method, `syncCodeOwners`, `runReset`, the waiting syncs' polls and `reclaimExpired` go through `apply`; the
+ * reads — `snapshot`, a poll's `HGET` — change nothing and are not recorded): the command with `atMs` = the
+ * server time the script used (the reply's), output `{ result, effects }`. One object, not partitioned: tokens
+ * are coordinator-wide and `mrCountMax` bounds every MR together.
+ */
+export function syncCoordinatorOps(
+  records: readonly CallRecord[],
+  epoch?: Epoch,
+): LinOperation<SyncCoordinator.Event>[] {
+  return joinCalls(records, epoch).flatMap((call) => {
+    if (call.op !== "apply") return [];
+    const [command] = call.args as [Omit<SyncCoordinator.Event, "atMs">];
+    const step = call.value as
+      | { readonly atMs: number; readonly result: unknown; readonly effects: unknown }
+      | undefined;
+    return opsOf<SyncCoordinator.Event>(
+      call,
+      (atMs) => ({ ...command, atMs }) as SyncCoordinator.Event,
+      step === undefined ? null : { atMs: step.atMs, output: { result: step.result, effects: step.effects } },
+    );
+  });
+}
+
+/**
+ * The spec of a Redis SyncCoordinator: the core SyncCoordinator with `config` (the coordinator's), its
+ * result being `{ result, effects }` (`withEffects`), one machine for the whole coordinator.
+ */
+export function syncCoordinatorSpec(
+  config: SyncCoordinator.Config,
+): LinSpec<SyncCoordinator.Config, SyncCoordinator.State, SyncCoordinator.Event, SyncStepOutcome> {
+  return { machine: withEffects(SyncCoordinator), config };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Checking
 
 /** What one check measured: ops, pending ops, processes, memoised states, elapsed ms; the history file. */
@@ -404,7 +447,8 @@ export interface LincheckReport {
 export interface HistoryFile {
   readonly machine: string;
   readonly config?: unknown;
-  readonly partitionBy: string;
+  /** Absent for a history of one object (the SyncCoordinator). */
+  readonly partitionBy?: string;
 }
 
 /** The history files of the specs of this module. */
@@ -415,6 +459,11 @@ export const HISTORY_FILES = {
     machine: "ClaimQueueItem",
     config,
     partitionBy: "scope",
+  }),
+  /** The whole coordinator, outputs `{ result, effects }`: the CLI's `SyncCoordinatorStep`. */
+  syncCoordinator: (config: SyncCoordinator.Config): HistoryFile => ({
+    machine: "SyncCoordinatorStep",
+    config,
   }),
 };
 
@@ -446,7 +495,10 @@ export function lincheck<C, S, E, R>(
   console.log(
     `lincheck ${label}: ${result.verdict}, ${report.ops} ops (${report.pending} pending), ` +
       `${report.processes} processes, ${report.states} states, ${elapsedMs.toFixed(1)} ms` +
-      (path === null ? "" : `; history: ${path} (--partition-by ${file!.partitionBy})`),
+      (path === null
+        ? ""
+        : `; history: ${path}` +
+          (file?.partitionBy === undefined ? "" : ` (--partition-by ${file.partitionBy})`)),
   );
   return report;
 }
