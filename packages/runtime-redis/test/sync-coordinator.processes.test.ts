@@ -15,6 +15,7 @@
 // coordinator's config, results and effects compared (support/lincheck.ts), and prints its size and time.
 
 import type { SyncCoordinator as Core } from "@interleave/core";
+import { runCli } from "@interleave/sim/cli";
 import type { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
@@ -140,6 +141,11 @@ describe("serial mode across processes", () => {
     );
     expect(report.processes).toBe(3);
     expect(report.pending).toBe(0);
+    // The history file, in the documented format, passes `interleave lincheck` too (SyncCoordinatorStep).
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd() };
+    expect(await runCli(["lincheck", report.path!], io), out).toBe(0);
+    expect(out).toMatch(/^linearizable: \d+ ops against SyncCoordinatorStep/);
   }, 120_000);
 
   it("SIGKILL mid-sync: the MR recovers once the lease expires — queued resets run once each, then a later sync, no overlap", async () => {
@@ -181,7 +187,7 @@ describe("serial mode across processes", () => {
     const recoveryMs = (resets[0]!.startUs - killUs) / 1000;
     expect(recoveryMs).toBeGreaterThan(0);
     console.log(
-      `SIGKILL mid-sync: the queued reset started ${recoveryMs.toFixed(0)} ms (server time) after the kill (leaseTtlMs ${LEASED.leaseTtlMs}; the victim's last heartbeat preceded the kill)`,
+      `SIGKILL mid-sync: the queued reset started ${recoveryMs.toFixed(0)} ms (server time) after the kill (leaseTtlMs ${LEASED.leaseTtlMs}; the victim's lease was granted before the kill, its first heartbeat was due 999 ms in)`,
     );
     await until("!10's reset to run", () => intervals.some((r) => r.id === "free"));
     const { state } = await survivor.coordinator.snapshot();

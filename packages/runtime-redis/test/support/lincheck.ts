@@ -20,12 +20,19 @@
 //   Dropped: which items a batch chose and in what order, empty claims, the token counter across scopes (the
 //   hand-written checker keeps "no token granted twice"), a pending Claim (its grants are unknown), and
 //   `reclaimed: true` where the item shows no earlier claim (a claim whose reply was lost may have left one).
+// - SyncCoordinator (`syncCoordinatorOps`): the core SyncCoordinator, one machine for the whole coordinator
+//   (tokens are coordinator-wide and `mrCountMax` bounds every MR together, so a split by MR would not be
+//   exact). Every event goes through `RedisSyncCoordinator.apply`, recorded with the server time its script
+//   used; the output is `{ result, effects }`, compared with the core step through `withEffects`. The reads
+//   (`snapshot`, a waiting sync's `HGET`) change nothing and are not recorded.
 // A pending op's server time is unknown; it is taken as its call time, the earliest it can have run (Redis
 // reads the same clock). In the claim-queue projection every time compared only makes a later op more
 // permitted when an earlier one ran earlier (an expiry, a backoff's end, a new item's `notBeforeMs`), so the
 // earlier time never makes a false alarm; FencedResource keeps no time. For a Lease it could (a later `Busy`
 // needs the grant still valid, a later `reclaimed` needs it expired rather than released): the lease tests have
-// pending calls only at an epoch's end, where no later call observes them.
+// pending calls only at an epoch's end, where no later call observes them. For the SyncCoordinator it could too
+// (a pending Heartbeat's time decides when the lease expires, which later calls observe both ways): its tests
+// have no pending call and assert it (sync-coordinator.processes.test.ts).
 // A call whose connection dropped may run twice (ioredis resends an unanswered command after reconnecting):
 // each reconnect of the caller during the call adds one pending copy of it.
 
