@@ -2,8 +2,8 @@
  * The linearizability checker (src/lincheck/): the classics (a register's stale read, a lease granted to two
  * holders, fenced storage accepting a stale token, a call that never returned), the budgets, partitioning by
  * key, a machine with its effects compared (withEffects), the history format, and property tests: a history
- * cut from a real sequential run is always
- * linearizable, and one flipped result in a sequential history never is.
+ * cut from a real sequential run is always linearizable, and one flipped result in a sequential history never
+ * is.
  */
 import { FencedResource, Lease, SyncCoordinator } from "@interleave/core";
 import fc from "fast-check";
