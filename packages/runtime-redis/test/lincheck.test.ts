@@ -1,7 +1,8 @@
 // The linearizability checks of the runtime's histories (support/lincheck.ts) fail as they should (issue 19,
 // part 2): histories from real runs against deliberately broken Lua scripts — a claim-queue ack that skips the
 // token check (a late ack by a holder whose claim was taken over is accepted), a lease release that skips it
-// (a stale token releases the lease, a second holder is granted) — and mutations of recorded histories (two
+// (a stale token releases the lease, a second holder is granted), a SyncCoordinator FinishReset that ignores its
+// fencing token (a reset holder whose lease was reclaimed completes the reset's new run) — and mutations of recorded histories (two
 // holders granted one lease at once, a stale fencing token accepted) are `not-linearizable`, with the failing
 // window naming the ops; the unmutated histories pass. A recorded history written as a file is checked by the
 // `interleave lincheck` CLI too. The conversion of recorded calls (pending, resent, per epoch) is pinned first.
@@ -17,6 +18,12 @@ import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { LeaseManager, type TimedLeaseResult } from "../src/lease/lease.js";
 import { decodeLeaseReply } from "../src/lease/lease-codec.js";
 import { replyInt, scriptSource } from "../src/shared/redis-script.js";
+import { decodeStep } from "../src/sync-coordinator/sync-codec.js";
+import {
+  RedisSyncCoordinator,
+  type SyncCommand,
+  type TimedStep,
+} from "../src/sync-coordinator/sync-coordinator.js";
 import { type CallRecord, CLAIM_QUEUE_CALLS, recordCalls } from "./support/calls.js";
 import {
   assertLinearizable,
@@ -27,6 +34,8 @@ import {
   leaseOps,
   leaseSpec,
   lincheck,
+  syncCoordinatorOps,
+  syncCoordinatorSpec,
   writeHistoryFile,
 } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
@@ -126,6 +135,35 @@ describe("recorded calls as operations (support/lincheck.ts)", () => {
     expect(times(claimQueueOps(records, { sinceMs: 20 }))).toEqual([
       [15, null],
       [40, 41],
+    ]);
+  });
+
+  it("a coordinator apply is the command at the reply's server time, its output the result and the effects", () => {
+    const effect = { _tag: "RunReset", mr: "!1", resetId: "r", token: 1, expiresAtMs: 1_012 };
+    const ops = syncCoordinatorOps([
+      call("1", "a", "apply", [{ _tag: "ScheduleReset", mr: "!1", resetId: "r" }], 10),
+      {
+        kind: "return",
+        id: "1",
+        returnMs: 14,
+        value: { atMs: 12, result: { _tag: "ResetQueued", running: true }, effects: [effect] },
+      },
+      call("2", "a", "apply", [{ _tag: "Heartbeat", mr: "!1", token: 1 }], 20),
+    ]);
+    expect(ops).toEqual([
+      {
+        process: "a",
+        input: { _tag: "ScheduleReset", mr: "!1", resetId: "r", atMs: 12 },
+        output: { result: { _tag: "ResetQueued", running: true }, effects: [effect] },
+        callMs: 10,
+        returnMs: 14,
+      },
+      {
+        process: "a",
+        input: { _tag: "Heartbeat", mr: "!1", token: 1, atMs: 20 },
+        callMs: 20,
+        returnMs: null,
+      },
     ]);
   });
 });
@@ -248,6 +286,82 @@ describe("linearizability of the runtime's histories: injected bugs are caught",
       holder: "a",
       token: 1,
     });
+  });
+
+  it("a SyncCoordinator FinishReset that ignores its fencing token: a reclaimed holder completes the reset's new run — not linearizable, the window names it", async () => {
+    const client = redis.client();
+    const calls: CallRecord[] = [];
+    const config = { mrCountMax: 10, pendingPerMrMax: 4, leaseTtlMs: 50 };
+    // syncCoordinator-finishReset-3 reading no token (the bug of exhaustive.conformance.test.ts).
+    const real = scriptSource("syncCoordinator-finishReset-3");
+    const check = "local mr, id, token = ARGV[1], ARGV[2], token_arg(ARGV[3])";
+    expect(real).toContain(check);
+    const buggyFinishReset = defineScript(
+      client,
+      "lincheckBuggySyncFinishReset",
+      real.replace(check, "local mr, id, token = ARGV[1], ARGV[2], nil"),
+      3,
+    );
+    const open = async () =>
+      RedisSyncCoordinator.open(client, {
+        name: "lincheck-buggy-finish-reset",
+        config,
+        enqueueReset: () => {},
+      });
+    const coordinator = await open();
+    /** The coordinator's `apply`, its FinishReset through the broken script. */
+    class BuggyCoordinator {
+      async apply(command: SyncCommand): Promise<TimedStep> {
+        if (command._tag !== "FinishReset") return coordinator.apply(command);
+        const base = coordinator.base;
+        const reply = await buggyFinishReset(
+          `${base}:config`,
+          `${base}:mrs`,
+          `${base}:fence`,
+          command.mr,
+          command.resetId,
+          command.token === undefined ? "" : String(command.token),
+        );
+        const script = "buggy finishReset";
+        return { atMs: replyInt(reply, 0, script), ...decodeStep(reply, command.mr, script) };
+      }
+    }
+    const a = recordCalls(new BuggyCoordinator(), ["apply"], "a", (r) => calls.push(r));
+    const b = recordCalls(await open(), ["apply"], "b", (r) => calls.push(r));
+
+    const queued = await a.apply({ _tag: "ScheduleReset", mr: "!1", resetId: "r" });
+    expect(queued.effects).toMatchObject([{ _tag: "RunReset", resetId: "r", token: 1 }]);
+    expect((await a.apply({ _tag: "BeginReset", mr: "!1", resetId: "r", token: 1 })).result).toEqual({
+      _tag: "Proceed",
+    });
+    // a stalls past its lease; b's Expire reclaims the reset and hands it out again with token 2.
+    let reclaim = await b.apply({ _tag: "Expire", mr: "!1" });
+    while (reclaim.effects.length === 0) {
+      await sleep(10);
+      reclaim = await b.apply({ _tag: "Expire", mr: "!1" });
+    }
+    expect(reclaim.effects).toMatchObject([{ _tag: "RunReset", resetId: "r", token: 2 }]);
+    // a's late FinishReset with its stale token: the broken script completes the new run.
+    expect((await a.apply({ _tag: "FinishReset", mr: "!1", resetId: "r", token: 1 })).result).toEqual({
+      _tag: "ResetFinished",
+    });
+    // b, handed the new run, finds its lease gone.
+    expect((await b.apply({ _tag: "BeginReset", mr: "!1", resetId: "r", token: 2 })).result).toEqual({
+      _tag: "Stale",
+    });
+
+    const report = lincheck(
+      "injected bug: SyncCoordinator FinishReset without the token check",
+      syncCoordinatorOps(calls),
+      syncCoordinatorSpec(config),
+    );
+    const window = windowOf(report.result);
+    expect(window.partition).toBeNull();
+    expect(stuck(window)).toContain("a FinishReset");
+    const late = window.ops.find((op) => op.process === "a" && !op.linearized)!;
+    expect(late.input).toMatchObject({ _tag: "FinishReset", resetId: "r", token: 1 });
+    expect(late.expected).toEqual({ result: { _tag: "Stale" }, effects: [] });
+    console.log(`injected bug caught:\n${renderWindow(window)}`);
   });
 
   it("mutations of a recorded lease history: two holders granted at once — not linearizable; the recorded one passes", async () => {

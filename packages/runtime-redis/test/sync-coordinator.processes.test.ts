@@ -10,13 +10,24 @@
 // server time, is printed); a process SIGSTOPped mid-sync past its lease and SIGCONTed finds its lease lost:
 // its heartbeat answers Stale (its signal aborts), its late fenced write is refused, and `syncCodeOwners`
 // rejects with SyncLeaseLostError.
+// Every test also checks the whole history of coordinator calls — each `apply` of every process, recorded
+// around its Redis call (support/calls.ts) — for linearizability against the core SyncCoordinator with the
+// coordinator's config, results and effects compared (support/lincheck.ts), and prints its size and time.
 
 import type { SyncCoordinator as Core } from "@interleave/core";
+import { runCli } from "@interleave/sim/cli";
 import type { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { RedisSyncCoordinator } from "../src/sync-coordinator/sync-coordinator.js";
+import { type CallRecord, callRecords, recordCalls } from "./support/calls.js";
 import { killChildren, startChild } from "./support/child-process.js";
+import {
+  assertLinearizable,
+  HISTORY_FILES,
+  syncCoordinatorOps,
+  syncCoordinatorSpec,
+} from "./support/lincheck.js";
 import { until } from "./support/mailbox-policy.js";
 import { useRedis } from "./support/redis.js";
 import type { SyncChildRecord, SyncChildSpec, SyncPlanStep } from "./support/sync-child.js";
@@ -40,12 +51,19 @@ interface SyncProcess {
   readonly done: Promise<void>;
   go(): void;
   readonly exited: Promise<NodeJS.Signals | number | null>;
-  records(): SyncChildRecord[];
+  records(): (SyncChildRecord | CallRecord)[];
   kill(signal?: NodeJS.Signals): void;
 }
 
-function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" | "url">): SyncProcess {
-  const child = startChild<SyncChildRecord>(`sync process ${tag}`, CHILD, { ...spec, url: redis.url });
+function startSyncProcess(
+  tag: string,
+  spec: Omit<SyncChildSpec, "recordsPath" | "url" | "process">,
+): SyncProcess {
+  const child = startChild<SyncChildRecord | CallRecord>(`sync process ${tag}`, CHILD, {
+    ...spec,
+    url: redis.url,
+    process: tag,
+  });
   return {
     ready: child.message("ready"),
     done: child.message("done"),
@@ -57,6 +75,19 @@ function startSyncProcess(tag: string, spec: Omit<SyncChildSpec, "recordsPath" |
 }
 
 type Interval = Extract<SyncChildRecord, { startUs: number }>;
+
+/**
+ * Checks the coordinator calls of `calls` (every process's) against the core SyncCoordinator with `config`:
+ * a verdict other than `linearizable` fails, `unknown` with its budget's message. Writes the history file.
+ */
+function checkHistory(label: string, calls: readonly CallRecord[], config: Core.Config) {
+  return assertLinearizable(
+    label,
+    syncCoordinatorOps(calls),
+    syncCoordinatorSpec(config),
+    HISTORY_FILES.syncCoordinator(config),
+  );
+}
 
 describe("serial mode across processes", () => {
   it("no reset runs during a sync of its MR, every reset runs once, the coordinator ends empty", async () => {
@@ -89,7 +120,7 @@ describe("serial mode across processes", () => {
         new Set(
           p
             .records()
-            .filter((r) => r.kind === "reset")
+            .filter((r): r is Interval => r.kind === "reset")
             .map((r) => r.id),
         ),
     );
@@ -102,7 +133,20 @@ describe("serial mode across processes", () => {
     const { state } = await observer.snapshot();
     expect(state.mailbox.keys).toEqual({});
     expect(state.mailbox.inFlightCount).toBe(0);
-  }, 60_000);
+    // Every call returned (the processes ended their plans): every time in the history is the server's.
+    const report = checkHistory(
+      "sync-coordinator 3 processes",
+      processes.flatMap((p) => callRecords(p.records())),
+      SERIAL,
+    );
+    expect(report.processes).toBe(3);
+    expect(report.pending).toBe(0);
+    // The history file, in the documented format, passes `interleave lincheck` too (SyncCoordinatorStep).
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd() };
+    expect(await runCli(["lincheck", report.path!], io), out).toBe(0);
+    expect(out).toMatch(/^linearizable: \d+ ops against SyncCoordinatorStep/);
+  }, 120_000);
 
   it("SIGKILL mid-sync: the MR recovers once the lease expires — queued resets run once each, then a later sync, no overlap", async () => {
     const name = "processes-kill";
@@ -111,6 +155,9 @@ describe("serial mode across processes", () => {
       config: LEASED,
       plan: [{ op: "sync", mr: "!9", id: "dead" }],
       hangMr: "!9",
+      // Its first heartbeat would come 999 ms into the sync: the kill, right after the sync began, finds no
+      // call of it in flight, so its history has no pending call (whose server time would be unknown).
+      heartbeatIntervalMs: 999,
     });
     await victim.ready;
     victim.go();
@@ -140,14 +187,22 @@ describe("serial mode across processes", () => {
     const recoveryMs = (resets[0]!.startUs - killUs) / 1000;
     expect(recoveryMs).toBeGreaterThan(0);
     console.log(
-      `SIGKILL mid-sync: the queued reset started ${recoveryMs.toFixed(0)} ms (server time) after the kill (leaseTtlMs ${LEASED.leaseTtlMs}; the victim's last heartbeat preceded the kill)`,
+      `SIGKILL mid-sync: the queued reset started ${recoveryMs.toFixed(0)} ms (server time) after the kill (leaseTtlMs ${LEASED.leaseTtlMs}; the victim's lease was granted before the kill, its first heartbeat was due 999 ms in)`,
     );
     await until("!10's reset to run", () => intervals.some((r) => r.id === "free"));
     const { state } = await survivor.coordinator.snapshot();
     expect(state.mailbox.keys).toEqual({});
     expect(state.mrs["!9"]?.scheduledResets ?? []).toEqual([]);
-    survivor.coordinator.close();
-  }, 60_000);
+    await survivor.close();
+    const report = checkHistory(
+      "sync-coordinator SIGKILL mid-sync",
+      [...callRecords(victim.records()), ...survivor.calls],
+      LEASED,
+    );
+    expect(report.processes).toBe(2);
+    // The victim was killed between its calls (see heartbeatIntervalMs above): nothing is pending.
+    expect(report.pending).toBe(0);
+  }, 120_000);
 
   it("SIGSTOP past the lease, then SIGCONT: the heartbeat answers Stale, the late fenced write is refused, syncCodeOwners rejects with SyncLeaseLostError", async () => {
     const name = "processes-stop";
@@ -190,8 +245,17 @@ describe("serial mode across processes", () => {
     expect(rules).toEqual({ highestToken: reset.token, value: null, writeCount: 0 });
     const { state } = await survivor.coordinator.snapshot();
     expect(state.mailbox.keys).toEqual({});
-    survivor.coordinator.close();
-  }, 60_000);
+    await survivor.close();
+    // The stopped process's calls all returned after SIGCONT (a reply that arrived while it was stopped is
+    // read then, with the server time Redis used): nothing is pending.
+    const report = checkHistory(
+      "sync-coordinator SIGSTOP past the lease",
+      [...callRecords(victim.records()), ...survivor.calls],
+      LEASED,
+    );
+    expect(report.processes).toBe(2);
+    expect(report.pending).toBe(0);
+  }, 120_000);
 });
 
 /** Server time in µs (Redis `TIME`), the clock of the history. */
@@ -202,7 +266,9 @@ async function serverMicros(client: Redis): Promise<number> {
 
 /**
  * A coordinator in the test process that reclaims expired orders every 50 ms and runs the resets it is handed
- * (fencing `rules-<mr>` with their token), recording every interval in server time.
+ * (fencing `rules-<mr>` with their token), recording every interval in server time and every coordinator call
+ * (`calls`, as process "survivor"). `close()` stops the reclaim timer and waits until every call recorded has
+ * returned (a reclaim pass may be running), so the history it leaves has no pending call.
  */
 async function openSurvivor(client: Redis, name: string) {
   const intervals: Interval[] = [];
@@ -218,6 +284,7 @@ async function openSurvivor(client: Redis, name: string) {
     const fenced = (await op())._tag;
     intervals.push({ kind, mr, id, token, startUs, endUs: await serverMicros(client), fenced });
   };
+  const calls: CallRecord[] = [];
   const coordinator: RedisSyncCoordinator = await RedisSyncCoordinator.open(client, {
     name,
     config: LEASED,
@@ -233,5 +300,14 @@ async function openSurvivor(client: Redis, name: string) {
     (mr: string, id: string) =>
     ({ token }: { readonly token: number }) =>
       timed("sync", mr, id, token, () => rules.fencedWrite(rulesOf(mr), token, `${id}@${token}`));
-  return { coordinator, intervals, syncBody };
+  recordCalls(coordinator, ["apply"], "survivor", (r) => calls.push(r));
+  const close = async () => {
+    coordinator.close();
+    const ended = () => new Set(calls.filter((r) => r.kind !== "call").map((r) => (r as { id: string }).id));
+    await until("the survivor's calls to return", () => {
+      const done = ended();
+      return calls.every((r) => r.kind !== "call" || done.has(r.id));
+    });
+  };
+  return { coordinator, intervals, syncBody, calls, close };
 }

@@ -46,6 +46,8 @@ export {
   type LinWindowOp,
   parseHistory,
   renderWindow,
+  type StepOutcome,
+  withEffects,
 } from "./lincheck/index.js";
 export {
   type CheckedModel,

@@ -20,12 +20,19 @@
 //   Dropped: which items a batch chose and in what order, empty claims, the token counter across scopes (the
 //   hand-written checker keeps "no token granted twice"), a pending Claim (its grants are unknown), and
 //   `reclaimed: true` where the item shows no earlier claim (a claim whose reply was lost may have left one).
+// - SyncCoordinator (`syncCoordinatorOps`): the core SyncCoordinator, one machine for the whole coordinator
+//   (tokens are coordinator-wide and `mrCountMax` bounds every MR together, so a split by MR would not be
+//   exact). Every event goes through `RedisSyncCoordinator.apply`, recorded with the server time its script
+//   used; the output is `{ result, effects }`, compared with the core step through `withEffects`. The reads
+//   (`snapshot`, a waiting sync's `HGET`) change nothing and are not recorded.
 // A pending op's server time is unknown; it is taken as its call time, the earliest it can have run (Redis
 // reads the same clock). In the claim-queue projection every time compared only makes a later op more
 // permitted when an earlier one ran earlier (an expiry, a backoff's end, a new item's `notBeforeMs`), so the
 // earlier time never makes a false alarm; FencedResource keeps no time. For a Lease it could (a later `Busy`
 // needs the grant still valid, a later `reclaimed` needs it expired rather than released): the lease tests have
-// pending calls only at an epoch's end, where no later call observes them.
+// pending calls only at an epoch's end, where no later call observes them. For the SyncCoordinator it could too
+// (a pending Heartbeat's time decides when the lease expires, which later calls observe both ways): its tests
+// have no pending call and assert it (sync-coordinator.processes.test.ts).
 // A call whose connection dropped may run twice (ioredis resends an unanswered command after reconnecting):
 // each reconnect of the caller during the call adds one pending copy of it.
 
@@ -33,7 +40,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { ClaimQueue, FencedResource, Lease } from "@interleave/core";
+import { ClaimQueue, FencedResource, Lease, SyncCoordinator } from "@interleave/core";
 import {
   checkLinearizable,
   formatHistory,
@@ -42,6 +49,8 @@ import {
   type LinResult,
   type LinSpec,
   renderWindow,
+  type StepOutcome,
+  withEffects,
 } from "@interleave/sim";
 import type { CallRecord } from "./calls.js";
 
@@ -380,6 +389,47 @@ export function claimQueueOps(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// SyncCoordinator, whole
+
+/** What a coordinator call returned, as compared: the core step's result and effects. */
+export type SyncStepOutcome = StepOutcome<SyncCoordinator.Result, SyncCoordinator.Effect>;
+
+/**
+ * The SyncCoordinator ops of `RedisSyncCoordinator.apply` calls recorded by {@link recordCalls} (every event
+ * method, `syncCodeOwners`, `runReset`, the waiting syncs' polls and `reclaimExpired` go through `apply`; the
+ * reads — `snapshot`, a poll's `HGET` — change nothing and are not recorded): the command with `atMs` = the
+ * server time the script used (the reply's), output `{ result, effects }`. One object, not partitioned: tokens
+ * are coordinator-wide and `mrCountMax` bounds every MR together.
+ */
+export function syncCoordinatorOps(
+  records: readonly CallRecord[],
+  epoch?: Epoch,
+): LinOperation<SyncCoordinator.Event>[] {
+  return joinCalls(records, epoch).flatMap((call) => {
+    if (call.op !== "apply") return [];
+    const [command] = call.args as [Omit<SyncCoordinator.Event, "atMs">];
+    const step = call.value as
+      | { readonly atMs: number; readonly result: unknown; readonly effects: unknown }
+      | undefined;
+    return opsOf<SyncCoordinator.Event>(
+      call,
+      (atMs) => ({ ...command, atMs }) as SyncCoordinator.Event,
+      step === undefined ? null : { atMs: step.atMs, output: { result: step.result, effects: step.effects } },
+    );
+  });
+}
+
+/**
+ * The spec of a Redis SyncCoordinator: the core SyncCoordinator with `config` (the coordinator's), its
+ * result being `{ result, effects }` (`withEffects`), one machine for the whole coordinator.
+ */
+export function syncCoordinatorSpec(
+  config: SyncCoordinator.Config,
+): LinSpec<SyncCoordinator.Config, SyncCoordinator.State, SyncCoordinator.Event, SyncStepOutcome> {
+  return { machine: withEffects(SyncCoordinator), config };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Checking
 
 /** What one check measured: ops, pending ops, processes, memoised states, elapsed ms; the history file. */
@@ -404,7 +454,8 @@ export interface LincheckReport {
 export interface HistoryFile {
   readonly machine: string;
   readonly config?: unknown;
-  readonly partitionBy: string;
+  /** Absent for a history of one object (the SyncCoordinator). */
+  readonly partitionBy?: string;
 }
 
 /** The history files of the specs of this module. */
@@ -415,6 +466,11 @@ export const HISTORY_FILES = {
     machine: "ClaimQueueItem",
     config,
     partitionBy: "scope",
+  }),
+  /** The whole coordinator, outputs `{ result, effects }`: the CLI's `SyncCoordinatorStep`. */
+  syncCoordinator: (config: SyncCoordinator.Config): HistoryFile => ({
+    machine: "SyncCoordinatorStep",
+    config,
   }),
 };
 
@@ -446,7 +502,10 @@ export function lincheck<C, S, E, R>(
   console.log(
     `lincheck ${label}: ${result.verdict}, ${report.ops} ops (${report.pending} pending), ` +
       `${report.processes} processes, ${report.states} states, ${elapsedMs.toFixed(1)} ms` +
-      (path === null ? "" : `; history: ${path} (--partition-by ${file!.partitionBy})`),
+      (path === null
+        ? ""
+        : `; history: ${path}` +
+          (file?.partitionBy === undefined ? "" : ` (--partition-by ${file.partitionBy})`)),
   );
   return report;
 }

@@ -10,6 +10,9 @@
 // SIGKILLs the process). With `stopMr`, the first sync of that MR records `sync-begin` and waits for its lease
 // signal (the test SIGSTOPs the process past the lease, then SIGCONTs it: a heartbeat answers Stale), then
 // writes late (recorded as `write`, `late`) and ends; `syncCodeOwners`'s rejection is recorded as `lost`.
+// Every coordinator call (`apply`, through which each event method, poll and runReset goes) is recorded around
+// its Redis call (support/calls.ts) as `process`, in the same records file, for the linearizability check of
+// support/lincheck.ts; so are the client's reconnects.
 // IPC: child → parent `ready` once open, then `done` when the plan is finished; parent → child `go` starts
 // the plan (a start barrier).
 
@@ -18,6 +21,7 @@ import type { SyncCoordinator as Core } from "@interleave/core";
 import { Redis } from "ioredis";
 import { RedisFencedResource } from "../../src/fenced/fenced.js";
 import { RedisSyncCoordinator } from "../../src/sync-coordinator/sync-coordinator.js";
+import { type CallRecord, recordCalls, recordReconnects } from "./calls.js";
 
 /** One step of a process's plan. */
 export type SyncPlanStep =
@@ -27,6 +31,8 @@ export type SyncPlanStep =
 /** The spec of a sync-child process (argv[2], JSON). */
 export interface SyncChildSpec {
   readonly url: string;
+  /** The process's name in the recorded calls. */
+  readonly process: string;
   readonly name: string;
   readonly config: Core.Config;
   readonly plan: readonly SyncPlanStep[];
@@ -69,7 +75,8 @@ export type SyncChildRecord =
 const rulesOf = (mr: string) => `rules-${mr}`;
 
 const spec = JSON.parse(process.argv[2] ?? "") as SyncChildSpec;
-const record = (r: SyncChildRecord) => appendFileSync(spec.recordsPath, `${JSON.stringify(r)}\n`);
+const record = (r: SyncChildRecord | CallRecord) =>
+  appendFileSync(spec.recordsPath, `${JSON.stringify(r)}\n`);
 const client = new Redis(spec.url);
 const clock = new Redis(spec.url);
 const serverMicros = async () => {
@@ -79,6 +86,7 @@ const serverMicros = async () => {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 const rules = new RedisFencedResource(client, { prefix: `fenced-${spec.name}` });
 
+recordReconnects(client, spec.process, record);
 const coordinator: RedisSyncCoordinator = await RedisSyncCoordinator.open(client, {
   name: spec.name,
   config: spec.config,
@@ -94,6 +102,8 @@ const coordinator: RedisSyncCoordinator = await RedisSyncCoordinator.open(client
     });
   },
 });
+
+recordCalls(coordinator, ["apply"], spec.process, record);
 
 process.send?.({ type: "ready" });
 await new Promise<void>((resolve) =>

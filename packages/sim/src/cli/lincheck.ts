@@ -21,13 +21,18 @@ import { readHistory } from "../io/history-file.js";
 import { renderWindow } from "../lincheck/render.js";
 import type { LinMachine, LinResult } from "../lincheck/types.js";
 import { checkLinearizable } from "../lincheck/wgl.js";
+import { withEffects } from "../lincheck/with-effects.js";
 import { InputError } from "../model/scenario.js";
 import { renderLincheckPage } from "../view/lincheck-page.js";
 import { parsePositive } from "./common.js";
 import type { CliIo } from "./context.js";
 import { checkReportPath, writeReportFile } from "./report.js";
 
-/** The core machines `--machine` names, each driven through its own `initial` and `transition`. */
+/**
+ * The core machines `--machine` names, each driven through its own `initial` and `transition`;
+ * `SyncCoordinatorStep` is the SyncCoordinator with its effects compared too (an output `{ result, effects }`,
+ * what the Redis coordinator's calls return: `withEffects`).
+ */
 export const LINCHECK_MACHINES: Readonly<Record<string, LinMachine<unknown, unknown, unknown, unknown>>> = {
   ClaimQueue: ClaimQueue as never,
   FencedResource: FencedResource as never,
@@ -35,6 +40,7 @@ export const LINCHECK_MACHINES: Readonly<Record<string, LinMachine<unknown, unkn
   Mailbox: Mailbox as never,
   MergeGate: MergeGate as never,
   SyncCoordinator: SyncCoordinator as never,
+  SyncCoordinatorStep: withEffects(SyncCoordinator) as never,
   TaskDeps: TaskDeps as never,
 };
 
