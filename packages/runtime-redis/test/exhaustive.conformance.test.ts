@@ -113,8 +113,9 @@ function leaseMachine(
         release !== undefined && event._tag === "Release"
           ? decodeLeaseReply(await release(redis, leases().key(LEASE_NAME), event.holder, event.token))
           : await leases().apply(LEASE_NAME, event);
-      return { atMs, result, effects: [], state: await leases().state(LEASE_NAME) };
+      return { atMs, result, effects: [] };
     },
+    read: () => leases().state(LEASE_NAME),
     transition: (state, event, atMs) => Lease.transition(state, { ...event, atMs }),
   };
 }
@@ -160,8 +161,9 @@ function fencedMachine(
         event._tag === "Write"
           ? await fenced().fencedWrite(RESOURCE, event.token, event.value)
           : await fenced().fence(RESOURCE, event.token);
-      return { atMs: 0, result, effects: [], state: await fenced().state(RESOURCE) };
+      return { atMs: 0, result, effects: [] };
     },
+    read: () => fenced().state(RESOURCE),
     transition: (state, event) => FencedResource.transition(state, event),
   };
 }

@@ -131,26 +131,37 @@ export function claimQueueMachine(
 ): RedisMachine<Core.State, ClaimQueueCommand, unknown> {
   return {
     name: ack === undefined ? "ClaimQueue" : "ClaimQueue (injected bug)",
-    async write(redis: Redis, state) {
+    pipelined: true,
+    write(redis: Redis, state) {
       const q = queue();
       const base = q.base;
       const encoded = encodeClaimQueueState(state);
-      const old = await redis.keys(`${base}:item:*`);
       const tx = redis.multi();
-      tx.del(`${base}:ready`, `${base}:claimed`, `${base}:token`, `${base}:dead`, ...old);
+      tx.del(
+        `${base}:ready`,
+        `${base}:claimed`,
+        `${base}:token`,
+        `${base}:dead`,
+        ...SCOPES.map((scope) => q.itemKey(scope)),
+      );
       for (const [score, member] of encoded.ready) tx.zadd(`${base}:ready`, score, member);
       for (const [score, scope] of encoded.claimed) tx.zadd(`${base}:claimed`, score, scope);
       if (encoded.token !== null) tx.set(`${base}:token`, encoded.token);
       if (Object.keys(encoded.dead).length > 0) tx.hset(`${base}:dead`, encoded.dead);
-      for (const [scope, fields] of Object.entries(encoded.items)) tx.hset(q.itemKey(scope), fields);
-      await tx.exec();
+      for (const [scope, fields] of Object.entries(encoded.items)) {
+        if (!(SCOPES as readonly string[]).includes(scope))
+          throw new Error(`scope ${scope} outside the model`);
+        tx.hset(q.itemKey(scope), fields);
+      }
+      return tx.exec();
     },
     async apply(redis, c) {
       const q = queue();
       const timed =
         ack !== undefined && c._tag === "Ack" ? await ack(redis, q, c.scope, c.token) : await run(q, c);
-      return { ...timed, effects: [], state: (await q.snapshot()).state };
+      return { ...timed, effects: [] };
     },
+    read: async () => (await queue().snapshot()).state,
     transition: coreTransition,
   };
 }

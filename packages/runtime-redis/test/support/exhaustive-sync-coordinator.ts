@@ -135,12 +135,15 @@ export function syncMachine(
 ): RedisMachine<Core.State, SyncCommand, Core.Result> {
   return {
     name: finishReset === undefined ? "SyncCoordinator" : "SyncCoordinator (injected bug)",
-    async write(redis: Redis, state) {
+    pipelined: true,
+    write(redis: Redis, state) {
       const { base } = coordinator();
       const { mrs, fence } = encodeState(state);
-      await redis.del(`${base}:mrs`, `${base}:fence`);
-      if (Object.keys(mrs).length > 0) await redis.hset(`${base}:mrs`, mrs);
-      await redis.set(`${base}:fence`, fence);
+      const tx = redis.multi();
+      tx.del(`${base}:mrs`, `${base}:fence`);
+      if (Object.keys(mrs).length > 0) tx.hset(`${base}:mrs`, mrs);
+      tx.set(`${base}:fence`, fence);
+      return tx.exec();
     },
     async apply(redis, c) {
       const { base } = coordinator();
@@ -151,13 +154,14 @@ export function syncMachine(
           c.resetId,
           c.token === undefined ? "" : String(c.token),
         ]);
-        const step = decodeStep(reply, c.mr, "buggy finishReset");
-        const state = (await coordinator().snapshot()).state;
-        return { atMs: replyInt(reply, 0, "buggy finishReset"), ...step, state };
+        return {
+          atMs: replyInt(reply, 0, "buggy finishReset"),
+          ...decodeStep(reply, c.mr, "buggy finishReset"),
+        };
       }
-      const { atMs, result, effects } = await coordinator().apply(c);
-      return { atMs, result, effects, state: (await coordinator().snapshot()).state };
+      return coordinator().apply(c);
     },
+    read: async () => (await coordinator().snapshot()).state,
     transition: (s, e, atMs) => Core.transition(s, { ...e, atMs } as Core.Event),
   };
 }

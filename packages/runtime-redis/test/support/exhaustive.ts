@@ -12,6 +12,7 @@ import {
   canonicalKey,
   checkStateSpace,
 } from "@interleave/sim/statespace";
+import fc from "fast-check";
 import type { Redis } from "ioredis";
 
 /** One model tick (ms): far above the ms between writing a state and running a script on a local Redis. */
@@ -70,21 +71,71 @@ export function reachableStates<S, E>(
   return { states: [...seen.values()], check };
 }
 
-/** What one script call gave: the server time it used, its result, its effects and the state read back. */
-export interface Applied<S, R> {
+/** A seeded subset of a state space: which states are compared, and how they were chosen. */
+export interface Sample<S> {
+  /** The states compared, in the BFS order of `states`. */
+  readonly states: readonly S[];
+  /** How many states the space had (within its depth bound). */
+  readonly of: number;
+  /** How many of them were kept because they are within the kept depth (all of them are compared). */
+  readonly kept: number;
+  readonly seed: number;
+}
+
+/**
+ * `size` states of `states`: every state of `keep` (those within a smaller depth, so the sample never loses
+ * what a smaller bound covered), then the rest drawn uniformly without replacement from the others by a
+ * partial Fisher-Yates shuffle over fast-check's PRNG seeded with `seed` (the same subset every run with the
+ * same fast-check). All of `states` when `size` covers them.
+ */
+export function sampleStates<S>(
+  states: readonly S[],
+  keep: readonly S[],
+  size: number,
+  seed: number,
+): Sample<S> {
+  const keepKeys = new Set(keep.map((s) => canonicalKey(s)));
+  const chosen = new Set<number>();
+  const others: number[] = [];
+  states.forEach((s, i) => {
+    if (keepKeys.has(canonicalKey(s))) chosen.add(i);
+    else others.push(i);
+  });
+  const kept = chosen.size;
+  const draw = Math.max(0, Math.min(size - kept, others.length));
+  if (draw > 0) {
+    const randoms = fc.sample(fc.integer({ min: 0, max: 0x7fffffff }), { seed, numRuns: draw });
+    for (let k = 0; k < draw; k++) {
+      const j = k + (randoms[k]! % (others.length - k));
+      [others[k], others[j]] = [others[j]!, others[k]!];
+      chosen.add(others[k]!);
+    }
+  }
+  return { states: states.filter((_, i) => chosen.has(i)), of: states.length, kept, seed };
+}
+
+/** What one script call gave: the server time it used, its result and its effects. */
+export interface Step<R> {
   readonly atMs: number;
   readonly result: R;
   readonly effects: readonly unknown[];
-  readonly state: S;
 }
 
-/** A machine as the exhaustive test drives it on Redis. */
+/**
+ * A machine as the exhaustive test drives it on Redis. With `pipelined`, `write`, `apply` and `read` each send
+ * all their commands before they return (no `await` before the last one): the comparison then sends a whole
+ * batch of write-apply-read triples at once and Redis runs them in that order on the one connection (one round
+ * trip per batch instead of six per pair). Without it each call is awaited in turn.
+ */
 export interface RedisMachine<S, E, R> {
   readonly name: string;
+  readonly pipelined?: boolean;
   /** Writes `state` (already on the server clock) in the runtime's key layout, replacing what was there. */
-  write(redis: Redis, state: S): Promise<void>;
-  /** Runs `event` through the runtime's script and reads the state back through the codec. */
-  apply(redis: Redis, event: E): Promise<Applied<S, R>>;
+  write(redis: Redis, state: S): Promise<unknown>;
+  /** Runs `event` through the runtime's script. */
+  apply(redis: Redis, event: E): Promise<Step<R>>;
+  /** Reads the state back through the codec. */
+  read(redis: Redis): Promise<S>;
   /** The core's transition of `state` under `event` at `atMs`. */
   transition(state: S, event: E, atMs: number): { state: S; result: R; effects: readonly unknown[] };
 }
@@ -106,6 +157,10 @@ export interface Summary {
   readonly states: number;
   readonly pairs: number;
   readonly elapsedMs: number;
+  /** `pipelined` (batches of write-apply-read triples) or `sequential` (six round trips a pair). */
+  readonly mode: "pipelined" | "sequential";
+  /** The largest `atMs` a script used minus the server time its state was shifted onto (ms). */
+  readonly driftMaxMs: number;
   readonly differences: readonly Difference[];
 }
 
@@ -120,9 +175,33 @@ async function serverNowMs(redis: Redis): Promise<number> {
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
+/** How many NOSCRIPT errors the server has answered (`INFO errorstats`). */
+async function noscriptCount(redis: Redis): Promise<number> {
+  const info = await redis.info("errorstats");
+  return Number(/errorstat_NOSCRIPT:count=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** The pairs one pipelined batch sends at most (its states share one `TIME`). */
+export const BATCH_PAIRS_MAX = 400;
+
+/** The options of {@link compareExhaustively}. */
+export interface CompareOptions {
+  /** Stop collecting differences after this many (default 20). */
+  readonly differencesMax?: number;
+  /** Pipeline (default: the machine's `pipelined`; `EXHAUSTIVE_PIPELINE=0` turns it off, to measure). */
+  readonly pipelined?: boolean;
+}
+
 /**
  * Writes every state of `states` (relative to clock 0) onto the server clock, applies every event of
  * `events(state)` through `machine`, and compares with the core. Stops collecting after `differencesMax`.
+ *
+ * Pipelined, the pairs go in batches of at most {@link BATCH_PAIRS_MAX}: one `TIME`, then per pair the state
+ * written, the event's script and the read-back, all sent before any reply is awaited. A script sent while
+ * the server lacks it would be re-sent by ioredis after its NOSCRIPT error, out of order: so the first pair of
+ * each event `_tag` runs first, alone (loading its scripts), and the run throws if the server answered any
+ * NOSCRIPT during the batches. The states of a batch share one shift, so the scripts run a few ms after it:
+ * the run throws if that drift reaches half a tick (a state could then cross an expiry of the model).
  */
 export async function compareExhaustively<S, E, R>(
   redis: Redis,
@@ -130,43 +209,106 @@ export async function compareExhaustively<S, E, R>(
   states: readonly S[],
   events: (state: S) => readonly E[],
   shift: (state: S, deltaMs: number) => S,
-  differencesMax = 20,
+  options: CompareOptions = {},
 ): Promise<Summary> {
+  const differencesMax = options.differencesMax ?? 20;
+  const pipelined =
+    (options.pipelined ?? machine.pipelined ?? false) && process.env.EXHAUSTIVE_PIPELINE !== "0";
   const started = performance.now();
   const differences: Difference[] = [];
   let pairs = 0;
-  for (const relative of states) {
-    for (const event of events(relative)) {
-      const state = shift(relative, await serverNowMs(redis));
-      await machine.write(redis, state);
-      const got = await machine.apply(redis, event);
-      const want = machine.transition(state, event, got.atMs);
-      pairs++;
-      const compare = (what: Difference["what"], core: unknown, runtime: unknown) => {
-        const c = canonicalKey(core);
-        const r = canonicalKey(runtime);
-        if (c !== r && differences.length < differencesMax) {
-          differences.push({
-            machine: machine.name,
-            state: JSON.stringify(state),
-            event: JSON.stringify(event),
-            atMs: got.atMs,
-            what,
-            core: c,
-            runtime: r,
-          });
-        }
-      };
-      compare("result", want.result, got.result);
-      compare("effects", want.effects, got.effects);
-      compare("state", want.state, got.state);
+  let driftMaxMs = 0;
+  const compare = (state: S, event: E, got: Step<R>, read: S, shiftedMs: number) => {
+    const want = machine.transition(state, event, got.atMs);
+    pairs++;
+    driftMaxMs = Math.max(driftMaxMs, got.atMs - shiftedMs);
+    const one = (what: Difference["what"], core: unknown, runtime: unknown) => {
+      const c = canonicalKey(core);
+      const r = canonicalKey(runtime);
+      if (c !== r && differences.length < differencesMax) {
+        differences.push({
+          machine: machine.name,
+          state: JSON.stringify(state),
+          event: JSON.stringify(event),
+          atMs: got.atMs,
+          what,
+          core: c,
+          runtime: r,
+        });
+      }
+    };
+    one("result", want.result, got.result);
+    one("effects", want.effects, got.effects);
+    one("state", want.state, read);
+  };
+  const sequential = async (relative: S, event: E, count: boolean) => {
+    const nowMs = await serverNowMs(redis);
+    const state = shift(relative, nowMs);
+    await machine.write(redis, state);
+    const got = await machine.apply(redis, event);
+    const read = await machine.read(redis);
+    if (count) compare(state, event, got, read, nowMs);
+  };
+  if (!pipelined) {
+    for (const relative of states)
+      for (const event of events(relative)) await sequential(relative, event, true);
+  } else {
+    const tags = new Set<string>();
+    for (const relative of states) {
+      for (const event of events(relative)) {
+        const tag = String((event as { _tag?: unknown })._tag ?? JSON.stringify(event));
+        if (tags.has(tag)) continue;
+        tags.add(tag);
+        await sequential(relative, event, false);
+      }
     }
+    const noscriptBefore = await noscriptCount(redis);
+    let i = 0;
+    while (i < states.length) {
+      const batch: S[] = [];
+      let size = 0;
+      while (
+        i < states.length &&
+        (batch.length === 0 || size + events(states[i]!).length <= BATCH_PAIRS_MAX)
+      ) {
+        size += events(states[i]!).length;
+        batch.push(states[i++]!);
+      }
+      const nowMs = await serverNowMs(redis);
+      const sent: { state: S; event: E; reply: Promise<[unknown, Step<R>, S]> }[] = [];
+      for (const relative of batch) {
+        const state = shift(relative, nowMs);
+        for (const event of events(relative)) {
+          const w = machine.write(redis, state);
+          const a = machine.apply(redis, event);
+          const r = machine.read(redis);
+          sent.push({ state, event, reply: Promise.all([w, a, r]) });
+        }
+      }
+      const replies = await Promise.all(sent.map((p) => p.reply));
+      replies.forEach(([, got, read], k) => {
+        compare(sent[k]!.state, sent[k]!.event, got, read, nowMs);
+      });
+    }
+    const noscriptAfter = await noscriptCount(redis);
+    if (noscriptAfter !== noscriptBefore) {
+      throw new Error(
+        `${machine.name}: ${noscriptAfter - noscriptBefore} NOSCRIPT replies during the pipelined batches (a script re-sent out of order): the comparison is void`,
+      );
+    }
+  }
+  if (driftMaxMs >= TICK_MS / 2) {
+    throw new Error(
+      `${machine.name}: a script ran ${driftMaxMs} ms after the time its state was shifted to (≥ half a tick): the states were not compared at the model's times`,
+    );
   }
   return {
     machine: machine.name,
     states: states.length,
     pairs,
     elapsedMs: performance.now() - started,
+    mode: pipelined ? "pipelined" : "sequential",
+    driftMaxMs,
     differences,
   };
 }
