@@ -35,16 +35,20 @@ import { RedisSyncCoordinator } from "../src/sync-coordinator/sync-coordinator.j
 import {
   type CoreModel,
   compareExhaustively,
+  coverage,
   formatDifference,
   type RedisMachine,
   reachableStates,
   type Summary,
+  sampleStates,
   TICK_MS,
 } from "./support/exhaustive.js";
 import {
   CLAIM_QUEUE_BOUNDS,
   CLAIM_QUEUE_CONFIG,
+  CLAIM_QUEUE_DEPTH_KEPT,
   CLAIM_QUEUE_DEPTH_MAX,
+  CLAIM_QUEUE_SAMPLE_SIZE,
   claimQueueMachine,
   claimQueueModel,
 } from "./support/exhaustive-claim-queue.js";
@@ -55,9 +59,12 @@ import {
   mailboxModel,
 } from "./support/exhaustive-mailbox.js";
 import {
+  EXHAUSTIVE_SEED,
   SYNC_BOUNDS,
   SYNC_CONFIG,
+  SYNC_DEPTH_KEPT,
   SYNC_DEPTH_MAX,
+  SYNC_SAMPLE_SIZE,
   syncEvents,
   syncMachine,
   syncModel,
@@ -169,11 +176,18 @@ function fencedMachine(
 }
 
 /** Prints the one-line summary of `summary` (the figures docs/benchmarks.md records). */
-function report(summary: Summary, bounds: string, modelStates: number): void {
+function report(summary: Summary, bounds: string, modelStates: number, covered?: string): void {
+  const rate = Math.round(summary.pairs / (summary.elapsedMs / 1000));
   console.log(
-    `exhaustive conformance ${summary.machine}: ${summary.states} core states (${modelStates} model states; ${bounds}) × their events = ${summary.pairs} compared in ${Math.round(summary.elapsedMs)} ms, ${summary.differences.length} differences`,
+    `exhaustive conformance ${summary.machine}: ${summary.states} core states (${covered === undefined ? "" : `${covered}; `}${modelStates} model states; ${bounds}) × their events = ${summary.pairs} compared in ${Math.round(summary.elapsedMs)} ms (${rate} pairs/s, ${summary.mode}, scripts ≤ ${summary.driftMaxMs} ms after the state's time), ${summary.differences.length} differences`,
   );
 }
+
+/** The sample's description for a test's name, before the space is explored. */
+const sampleTitle = (size: number, depth: number, kept: number) =>
+  Number.isFinite(size)
+    ? `sampled: ${size.toLocaleString("en-US")} states to depth ${depth} (all to depth ${kept}), seed ${EXHAUSTIVE_SEED}`
+    : `bounded: all states to depth ${depth}`;
 
 function expectNoDifference(summary: Summary): void {
   if (summary.differences.length > 0) {
@@ -224,23 +238,29 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(summary.pairs).toBeGreaterThan(100);
   });
 
-  it(`ClaimQueue (${CLAIM_QUEUE_BOUNDS})`, async () => {
+  it(`ClaimQueue (${CLAIM_QUEUE_BOUNDS}; ${sampleTitle(CLAIM_QUEUE_SAMPLE_SIZE, CLAIM_QUEUE_DEPTH_MAX, CLAIM_QUEUE_DEPTH_KEPT)})`, async () => {
     const queue = await ClaimQueue.open(client, { name: "exhaustive", config: CLAIM_QUEUE_CONFIG });
-    // The whole space at these bounds is too large to write into Redis in the budget (over 70,000 model
-    // states, still growing after 20 s of the checker); every state within CLAIM_QUEUE_DEPTH_MAX is compared.
+    // The whole space at these bounds is too large to enumerate (over 70,000 model states, still growing
+    // after 20 s of the checker): the states within CLAIM_QUEUE_DEPTH_MAX, a seeded sample of them compared.
+    const explored = performance.now();
     const { states, check } = reachableStates("claim-queue", claimQueueModel, {
       maxDepth: CLAIM_QUEUE_DEPTH_MAX,
     });
     expect(check._tag === "Bounded" && check.reason).toBe("maxDepth");
+    const kept = reachableStates("claim-queue", claimQueueModel, { maxDepth: CLAIM_QUEUE_DEPTH_KEPT }).states;
+    const sample = sampleStates(states, kept, CLAIM_QUEUE_SAMPLE_SIZE, EXHAUSTIVE_SEED);
+    const exploreMs = Math.round(performance.now() - explored);
     const summary = await compareExhaustively(
       client,
       claimQueueMachine(() => queue),
-      states,
+      sample.states,
       claimQueueModel.events,
       claimQueueModel.shift,
     );
-    report(summary, CLAIM_QUEUE_BOUNDS, check.states);
+    const covered = coverage(sample, CLAIM_QUEUE_DEPTH_MAX, CLAIM_QUEUE_DEPTH_KEPT);
+    report(summary, CLAIM_QUEUE_BOUNDS, check.states, `${covered}; explored in ${exploreMs} ms`);
     expectNoDifference(summary);
+    expect(sample.kept).toBe(kept.length);
     expect(summary.pairs).toBeGreaterThan(1000);
   });
 
@@ -260,7 +280,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
     expect(summary.pairs).toBeGreaterThan(1000);
   });
 
-  it(`SyncCoordinator (${SYNC_BOUNDS})`, async () => {
+  it(`SyncCoordinator (${SYNC_BOUNDS}; ${sampleTitle(SYNC_SAMPLE_SIZE, SYNC_DEPTH_MAX, SYNC_DEPTH_KEPT)})`, async () => {
     const coordinator = await RedisSyncCoordinator.open(client, {
       name: "exhaustive",
       config: SYNC_CONFIG,
@@ -268,17 +288,23 @@ describe("every reachable core state × every event: the Lua equals the core", (
         throw new Error("apply() hands out no effect");
       },
     });
+    const explored = performance.now();
     const { states, check } = reachableStates("sync-coordinator", syncModel, { maxDepth: SYNC_DEPTH_MAX });
     expect(check._tag === "Verified" || (check._tag === "Bounded" && check.reason === "maxDepth")).toBe(true);
+    const kept = reachableStates("sync-coordinator", syncModel, { maxDepth: SYNC_DEPTH_KEPT }).states;
+    const sample = sampleStates(states, kept, SYNC_SAMPLE_SIZE, EXHAUSTIVE_SEED);
+    const exploreMs = Math.round(performance.now() - explored);
     const summary = await compareExhaustively(
       client,
       syncMachine(() => coordinator),
-      states,
+      sample.states,
       syncEvents,
       syncModel.shift,
     );
-    report(summary, SYNC_BOUNDS, check.states);
+    const covered = coverage(sample, SYNC_DEPTH_MAX, SYNC_DEPTH_KEPT);
+    report(summary, SYNC_BOUNDS, check.states, `${covered}; explored in ${exploreMs} ms`);
     expectNoDifference(summary);
+    expect(sample.kept).toBe(kept.length);
     expect(summary.pairs).toBeGreaterThan(1000);
   });
 
@@ -341,7 +367,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
       },
     });
     const { states, check: syncCheck } = reachableStates("sync-coordinator", syncModel, {
-      maxDepth: SYNC_DEPTH_MAX,
+      maxDepth: SYNC_DEPTH_KEPT,
     });
     const summary = await compareExhaustively(
       client,
@@ -350,7 +376,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
       (s) => syncEvents(s).filter((e) => e._tag === "FinishReset" && e.token !== undefined),
       syncModel.shift,
     );
-    report(summary, SYNC_BOUNDS, syncCheck.states);
+    report(summary, SYNC_BOUNDS, syncCheck.states, `all states to depth ${SYNC_DEPTH_KEPT}`);
     expect(summary.differences.length).toBeGreaterThan(0);
     const first = summary.differences[0]!;
     // The first difference: a FinishReset whose token is not the lease of the reset in flight.
@@ -396,7 +422,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
     };
     const queue = await ClaimQueue.open(client, { name: "exhaustive-bug", config: CLAIM_QUEUE_CONFIG });
     const { states, check: queueCheck } = reachableStates("claim-queue", claimQueueModel, {
-      maxDepth: CLAIM_QUEUE_DEPTH_MAX,
+      maxDepth: CLAIM_QUEUE_DEPTH_KEPT,
     });
     const summary = await compareExhaustively(
       client,
@@ -405,7 +431,7 @@ describe("every reachable core state × every event: the Lua equals the core", (
       (s) => claimQueueModel.events(s).filter((e) => e._tag === "Ack"),
       claimQueueModel.shift,
     );
-    report(summary, CLAIM_QUEUE_BOUNDS, queueCheck.states);
+    report(summary, CLAIM_QUEUE_BOUNDS, queueCheck.states, `all states to depth ${CLAIM_QUEUE_DEPTH_KEPT}`);
     expect(summary.differences.length).toBeGreaterThan(0);
     const first = summary.differences[0]!;
     const event = JSON.parse(first.event) as { _tag: string; scope: string; token: number };
