@@ -3,8 +3,16 @@
 // every event applied through the runtime's script, and the result, effects and next state compared with the
 // core's `transition`. Time: the scripts read the server clock (`TIME`) and report the `atMs` they used, which
 // is fed to the core, as in the random conformance tests; each state is kept relative to the model's clock and
-// shifted onto the server clock just before it is written, with model ticks of `TICK_MS` so that the few ms
-// between the write and the script never move a state across an expiry boundary.
+// shifted onto the server clock just before it is written (once per batch of pairs when pipelined), with model
+// ticks of `TICK_MS` so that the ms between the shift and the script never move a state across an expiry
+// boundary (a pair whose script ran half a tick or more after it is run again alone).
+//
+// Where the time went (SyncCoordinator, 17,478 pairs, one round trip at a time: about 21 s, 840 pairs/s): six
+// round trips a pair — TIME, DEL, HSET, SET, the event's script, the snapshot script — about 85 % of it; the
+// core's transition about 3 %. Pipelined (a batch of ≤ 256 pairs sent before any reply is awaited; each state
+// written and saved once, restored by one COPY script before each of its events) the round trips are gone and
+// the rest is the client's CPU: building the commands, decoding replies, comparing (a structural comparison,
+// `canonicalKey` only to name a difference). Large spaces are compared on a seeded sample (`sampleStates`).
 
 import {
   type CheckOptions,
@@ -175,6 +183,8 @@ export interface Summary {
   readonly mode: "pipelined" | "sequential";
   /** The largest `atMs` a script used minus the server time its state was shifted onto (ms). */
   readonly driftMaxMs: number;
+  /** Pairs of a pipelined batch whose script ran {@link DRIFT_MAX_MS} or more after its state's time, compared again one by one. */
+  readonly redone: number;
   readonly differences: readonly Difference[];
 }
 
@@ -247,8 +257,15 @@ function copyKeys(redis: Redis, from: readonly string[], to: readonly string[]):
   return commands.exhaustiveCopyKeys!.call(redis, from.length * 2, ...from, ...to);
 }
 
+/**
+ * How long after the time its state was shifted to a script may run (half a tick): later, a state could have
+ * crossed an expiry of the model, so the pair is run again (never failed: a slow machine must not turn a
+ * correct runtime red).
+ */
+export const DRIFT_MAX_MS = TICK_MS / 2;
+
 /** The pairs one pipelined batch sends at most (its states share one `TIME`). */
-export const BATCH_PAIRS_MAX = 400;
+export const BATCH_PAIRS_MAX = 256;
 
 /** The options of {@link compareExhaustively}. */
 export interface CompareOptions {
@@ -256,20 +273,19 @@ export interface CompareOptions {
   readonly differencesMax?: number;
   /** Pipeline (default: the machine's `pipelined`; `EXHAUSTIVE_PIPELINE=0` turns it off, to measure). */
   readonly pipelined?: boolean;
-  /** Every key of the layout `write` writes (required with `pipelined`: each state is saved once, then restored before each of its events). */
-  keys?(): readonly string[];
 }
 
 /**
  * Writes every state of `states` (relative to clock 0) onto the server clock, applies every event of
  * `events(state)` through `machine`, and compares with the core. Stops collecting after `differencesMax`.
  *
- * Pipelined, the pairs go in batches of at most {@link BATCH_PAIRS_MAX}: one `TIME`, then per pair the state
- * written, the event's script and the read-back, all sent before any reply is awaited. A script sent while
+ * Pipelined, the pairs go in batches of at most {@link BATCH_PAIRS_MAX}: one `TIME`, then per state its write
+ * (shifted to that time plus the local ms since) and a save, per pair a restore, the event's script and the
+ * read-back, all sent before any reply is awaited. A script sent while
  * the server lacks it would be re-sent by ioredis after its NOSCRIPT error, out of order: so the first pair of
  * each event `_tag` runs first, alone (loading its scripts), and the run throws if the server answered any
- * NOSCRIPT during the batches. The states of a batch share one shift, so the scripts run a few ms after it:
- * the run throws if that drift reaches half a tick (a state could then cross an expiry of the model).
+ * NOSCRIPT during the batches. A script runs some ms after its state's time (the batch queues up on the server): a
+ * pair whose script ran {@link DRIFT_MAX_MS} or more after it is compared again alone.
  */
 export async function compareExhaustively<S, E, R>(
   redis: Redis,
@@ -310,13 +326,25 @@ export async function compareExhaustively<S, E, R>(
     one("effects", want.effects, got.effects);
     one("state", want.state, read);
   };
+  let redone = 0;
   const sequential = async (relative: S, event: E, count: boolean) => {
-    const nowMs = await serverNowMs(redis);
-    const state = shift(relative, nowMs);
-    await machine.write(redis, state);
-    const got = await machine.apply(redis, event);
-    const read = await machine.read(redis);
-    if (count) compare(state, event, got, read, nowMs);
+    for (let attempt = 1; ; attempt++) {
+      const nowMs = await serverNowMs(redis);
+      const state = shift(relative, nowMs);
+      await machine.write(redis, state);
+      const got = await machine.apply(redis, event);
+      const read = await machine.read(redis);
+      if (got.atMs - nowMs < DRIFT_MAX_MS) {
+        if (count) compare(state, event, got, read, nowMs);
+        return;
+      }
+      // The machine stalled between TIME and the script: compare it again rather than at another time.
+      if (attempt === 5) {
+        throw new Error(
+          `${machine.name}: the script ran ${got.atMs - nowMs} ms after its state's time, 5 times running`,
+        );
+      }
+    }
   };
   if (!pipelined) {
     for (const relative of states)
@@ -347,9 +375,18 @@ export async function compareExhaustively<S, E, R>(
         size += events(states[i]!).length;
         batch.push(states[i++]!);
       }
-      const nowMs = await serverNowMs(redis);
-      const sent: { state: S; event: E; reply: Promise<[unknown, Step<R>, S]> }[] = [];
+      const timeMs = await serverNowMs(redis);
+      const timeAt = performance.now();
+      const sent: {
+        relative: S;
+        state: S;
+        nowMs: number;
+        event: E;
+        reply: Promise<[unknown, Step<R>, S]>;
+      }[] = [];
       for (const relative of batch) {
+        // The server's clock now, no later than it is (TIME was read before `timeAt`, the state runs after).
+        const nowMs = timeMs + Math.floor(performance.now() - timeAt);
         const state = shift(relative, nowMs);
         const written = Promise.all([machine.write(redis, state), copyKeys(redis, live, saved)]);
         written.catch(() => {});
@@ -357,13 +394,19 @@ export async function compareExhaustively<S, E, R>(
           const w = Promise.all([written, copyKeys(redis, saved, live)]);
           const a = machine.apply(redis, event);
           const r = machine.read(redis);
-          sent.push({ state, event, reply: Promise.all([w, a, r]) });
+          sent.push({ relative, state, nowMs, event, reply: Promise.all([w, a, r]) });
         }
       }
       const replies = await Promise.all(sent.map((p) => p.reply));
+      const late: number[] = [];
       replies.forEach(([, got, read], k) => {
-        compare(sent[k]!.state, sent[k]!.event, got, read, nowMs);
+        const { state, nowMs, event } = sent[k]!;
+        if (got.atMs - nowMs < DRIFT_MAX_MS) compare(state, event, got, read, nowMs);
+        else late.push(k);
       });
+      // A batch whose scripts ran too long after its TIME (a loaded machine): those pairs again, one by one.
+      for (const k of late) await sequential(sent[k]!.relative, sent[k]!.event, true);
+      redone += late.length;
     }
     const noscriptAfter = await noscriptCount(redis);
     if (noscriptAfter !== noscriptBefore) {
@@ -372,11 +415,6 @@ export async function compareExhaustively<S, E, R>(
       );
     }
   }
-  if (driftMaxMs >= TICK_MS / 2) {
-    throw new Error(
-      `${machine.name}: a script ran ${driftMaxMs} ms after the time its state was shifted to (≥ half a tick): the states were not compared at the model's times`,
-    );
-  }
   return {
     machine: machine.name,
     states: states.length,
@@ -384,6 +422,7 @@ export async function compareExhaustively<S, E, R>(
     elapsedMs: performance.now() - started,
     mode: pipelined ? "pipelined" : "sequential",
     driftMaxMs,
+    redone,
     differences,
   };
 }
