@@ -207,6 +207,29 @@ function expectNoDifference(summary: Summary): void {
   }
 }
 
+describe("the seeded sample (no Redis)", () => {
+  it("keeps every state within the kept depth, draws the rest from the seed, the same each run", () => {
+    const all = reachableStates("sync-coordinator", syncModel, { maxDepth: 3 }).states;
+    const kept = reachableStates("sync-coordinator", syncModel, { maxDepth: 1 }).states;
+    const a = sampleStates(all, kept, 100, 7);
+    const b = sampleStates(all, kept, 100, 7);
+    const c = sampleStates(all, kept, 100, 8);
+    const keys = (xs: readonly unknown[]) => xs.map((x) => JSON.stringify(x));
+    expect(a.states).toHaveLength(100);
+    expect(a.of).toBe(all.length);
+    expect(a.kept).toBe(kept.length);
+    expect(keys(b.states)).toEqual(keys(a.states));
+    expect(keys(c.states)).not.toEqual(keys(a.states));
+    expect(new Set(keys(a.states))).toSatisfy((s: Set<string>) => keys(kept).every((k) => s.has(k)));
+    expect(coverage(a, 3, 1)).toBe(
+      `sampled: 100 of ${all.length} states to depth 3, seed 7 (all ${kept.length} to depth 1)`,
+    );
+    const whole = sampleStates(all, kept, Number.POSITIVE_INFINITY, 7);
+    expect(whole.states).toEqual(all);
+    expect(coverage(whole, 3, 1)).toBe(`bounded: all ${all.length} states to depth 3`);
+  });
+});
+
 describe("every reachable core state × every event: the Lua equals the core", () => {
   const redis = useRedis();
   let client: Redis;
