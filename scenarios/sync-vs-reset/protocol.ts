@@ -6,8 +6,11 @@
  */
 import type { SyncCoordinator } from "@interleave/core";
 
-/** The five events, unchanged from the core. */
-export type Event = SyncCoordinator.Event;
+/**
+ * The core's five order events. The core's lease events (`Heartbeat`, `Expire`: issue 19's recovery of an
+ * order whose process died) are not part of the seed's protocol; the racy routes have no lease.
+ */
+export type Event = Exclude<SyncCoordinator.Event, { readonly _tag: "Heartbeat" | "Expire" }>;
 
 /** Which code path handled a sync event: `legacy` (flag off), `coordinator` (entry-check) or `serial` (core). */
 export type Route = "legacy" | "coordinator" | SyncCoordinator.Route;

@@ -36,7 +36,13 @@ export interface Flow {
 /** The core `SyncCoordinator` (serial) with `config`'s marker TTL and bounds. */
 export function coreFlow(config: EntryCheck.Config): Flow {
   const { legacyTtlMs, mrCountMax, pendingPerMrMax } = config;
-  const initial = SyncCoordinator.initial({ legacyTtlMs, mrCountMax, pendingPerMrMax });
+  const leaseTtlMs = "leaseTtlMs" in config ? (config.leaseTtlMs as number | undefined) : undefined;
+  const initial = SyncCoordinator.initial({
+    legacyTtlMs,
+    mrCountMax,
+    pendingPerMrMax,
+    ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+  });
   return {
     route: "serial",
     initial,
@@ -88,9 +94,9 @@ function intoIds(ids: readonly string[], into: FingerprintBuilder): void {
 }
 
 /**
- * Feeds a canonical key of a coordinator state to `into`: its MR entries and (serial) Mailbox keys in sorted
- * MR order, so the history-dependent insertion order of the records does not matter. The config is fixed per
- * model, so it is left out.
+ * Feeds a canonical key of a coordinator state to `into`: its MR entries (serial: with their order leases) and
+ * (serial) the last fencing token and the Mailbox keys, in sorted MR order, so the history-dependent insertion
+ * order of the records does not matter. The config is fixed per model, so it is left out.
  */
 function fingerprintCoordinator(c: SyncCoordinator.State | EntryCheck.State, into: FingerprintBuilder): void {
   const mrs = Object.keys(c.mrs).sort();
@@ -104,8 +110,13 @@ function fingerprintCoordinator(c: SyncCoordinator.State | EntryCheck.State, int
     intoIds("pendingResets" in e ? e.pendingResets : [], into);
     intoIds(e.scheduledResets, into);
     intoIds(e.runningResets, into);
+    // The serial coordinator's order lease (token, expiry); the racy routes have none.
+    const lease = "lease" in e ? e.lease : null;
+    into.int(lease === null ? 0 : lease.token);
+    into.int(lease === null ? 0 : lease.expiresAtMs);
   }
   if (!("mailbox" in c)) return;
+  into.int(c.lastToken);
   const serial = c.mailbox;
   const keys = Object.keys(serial.keys).sort();
   into.int(keys.length);
@@ -135,6 +146,7 @@ function describeCoordinator(c: SyncCoordinator.State | EntryCheck.State): strin
         parts.push(`pending=${e.pendingResets.join(",")}`);
       if (e.scheduledResets.length > 0) parts.push(`scheduled=${e.scheduledResets.join(",")}`);
       if (e.runningResets.length > 0) parts.push(`running=${e.runningResets.join(",")}`);
+      if ("lease" in e && e.lease !== null) parts.push(`lease=#${e.lease.token}<${e.lease.expiresAtMs}`);
       if ("mailbox" in c && Object.hasOwn(c.mailbox.keys, mr)) {
         const work = c.mailbox.keys[mr]!;
         const orders = [work.inFlight?.order, ...work.pending].flatMap((o) =>

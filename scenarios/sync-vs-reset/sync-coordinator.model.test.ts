@@ -110,7 +110,7 @@ const MODES: readonly (readonly [
 ])[] = [
   ["flag-off", SC_LEGACY_BOUNDS, 10_863],
   ["entry-check", SC_BOUNDS, 62_092],
-  ["serial", SC_BOUNDS, 26_144],
+  ["serial", SC_BOUNDS, 38_384],
 ];
 
 const inputsOf = (path: readonly { readonly input: string }[] | null | undefined) =>
@@ -194,7 +194,7 @@ describe("the sync-coordinator models (seed 000): every mode keeps its promises"
     expect(promisesOf("flag-off")).not.toContain(SC_RESET_DURING_SYNC);
   });
 
-  it("registers the three modes as pass models and the seed's races as violation models", () => {
+  it("registers the three modes and the recovery as pass models, the races and the lease bugs as violations", () => {
     expect(syncCoordinatorModels.map((m) => [m.name, m.expect])).toEqual([
       ["sync-coordinator-flag-off", "pass"],
       ["sync-coordinator-entry-check", "pass"],
@@ -203,6 +203,9 @@ describe("the sync-coordinator models (seed 000): every mode keeps its promises"
       ["sync-coordinator-legacy-ttl", "violation"],
       ["sync-coordinator-entry-check-reset-during-sync", "violation"],
       ["sync-coordinator-no-entry-check", "violation"],
+      ["sync-coordinator-serial-recovery", "pass"],
+      ["sync-coordinator-serial-no-lease", "violation"],
+      ["sync-coordinator-serial-unfenced-reset-worker", "violation"],
     ]);
     for (const m of syncCoordinatorModels) {
       expect(m.machine).toBe("SyncCoordinator");
@@ -357,7 +360,7 @@ describe("the sync-coordinator models against a structural BFS and an evicting c
   const small: readonly (readonly [SyncCoordinatorFlow, SyncCoordinatorModelOptions, number])[] = [
     ["flag-off", { ...SMALL, horizonMs: 20_000 }, 963],
     ["entry-check", SMALL, 648],
-    ["serial", SMALL, 618],
+    ["serial", SMALL, 878],
     ["legacy-code", { ...SMALL, horizonMs: 20_000 }, 4_532],
   ];
 

@@ -8,10 +8,16 @@
  */
 import { type CheckedModel, defineModel } from "@interleave/sim";
 import { SC_RESET_DURING_SYNC } from "./sync-coordinator.promises.js";
+import {
+  SC_NO_WEDGE,
+  SC_ONE_LIVE_HOLDER,
+  syncCoordinatorRecoveryModel,
+} from "./sync-coordinator.recovery.js";
 import { type SyncCoordinatorModelOptions, syncCoordinatorModel } from "./sync-coordinator.space.js";
 
 export * from "./sync-coordinator.flows.js";
 export * from "./sync-coordinator.promises.js";
+export * from "./sync-coordinator.recovery.js";
 export * from "./sync-coordinator.space.js";
 export type {
   ResetStage,
@@ -161,7 +167,56 @@ export const syncCoordinatorNoEntryCheckChecked = defineModel({
     }),
 });
 
-/** Every SyncCoordinator model, in the order `interleave check` lists them: the three modes, then the races. */
+// ---------------------------------------------------------------------------------------------------------
+// Recovery: the order leases (issue 19, "Nothing can wedge"), ./sync-coordinator.recovery.ts
+
+const RECOVERY_BOUNDS_TEXT =
+  "1 MR, 1 sync and 2 resets whose callers may stop at any point (killed, or stopped past the lease and resumed with their old token), 1 s ticks to 5 s with Expire for every MR at each tick, leaseTtlMs 2 s, fenced store";
+
+/** The serial coordinator's recovery from a dead or stopped holder. */
+export const syncCoordinatorRecoveryChecked = defineModel({
+  name: "sync-coordinator-serial-recovery",
+  machine: "SyncCoordinator",
+  description: `serial with order leases: StartSync, Heartbeat, the rules' fenced writes, FinishSync, ScheduleReset, BeginReset, the fenced delete, FinishReset, the stale worker's events, Expire; ${RECOVERY_BOUNDS_TEXT}`,
+  source: SOURCE,
+  expect: "pass",
+  why: "an expired order is reclaimed (a sync fails, a reset is dispatched again under a new token), so nothing waits behind a dead holder for longer than its lease, no two callers hold a live lease, stale holders are answered Stale and fenced out, no reset is lost",
+  build: () => syncCoordinatorRecoveryModel(),
+});
+
+/** The serial coordinator before issue 19: no lease expires (within the horizon) — a dead holder wedges its MR. */
+export const syncCoordinatorNoLeaseChecked = defineModel({
+  name: "sync-coordinator-serial-no-lease",
+  machine: "SyncCoordinator",
+  description: `serial whose orders never expire (leaseTtlMs beyond the horizon, as before issue 19), checked for "${SC_NO_WEDGE}"; ${RECOVERY_BOUNDS_TEXT}`,
+  source: SOURCE,
+  expect: "violation",
+  why: "a sync whose process died stays in flight: the reset queued behind it waits forever (the runtime test asserted exactly that)",
+  build: () =>
+    syncCoordinatorRecoveryModel({
+      coordinatorLeaseTtlMs: 1_000_000,
+      invariants: [SC_NO_WEDGE],
+      name: "sync-coordinator-serial-no-lease",
+    }),
+});
+
+/** A reset worker that sends its events without its token: the stale worker finishes the new one's order. */
+export const syncCoordinatorUnfencedWorkerChecked = defineModel({
+  name: "sync-coordinator-serial-unfenced-reset-worker",
+  machine: "SyncCoordinator",
+  description: `serial with a reset worker that sends BeginReset and FinishReset without its token, checked for "${SC_ONE_LIVE_HOLDER}"; ${RECOVERY_BOUNDS_TEXT}`,
+  source: SOURCE,
+  expect: "violation",
+  why: "after a reset is dispatched again, the stopped worker's unfenced FinishReset completes the order the new worker holds: the next sync runs beside it",
+  build: () =>
+    syncCoordinatorRecoveryModel({
+      unfencedResetWorker: true,
+      invariants: [SC_ONE_LIVE_HOLDER],
+      name: "sync-coordinator-serial-unfenced-reset-worker",
+    }),
+});
+
+/** Every SyncCoordinator model, in the order `interleave check` lists them: the three modes, the races, then the recovery models. */
 export const syncCoordinatorModels: readonly CheckedModel[] = [
   syncCoordinatorFlagOffChecked,
   syncCoordinatorEntryCheckChecked,
@@ -170,4 +225,7 @@ export const syncCoordinatorModels: readonly CheckedModel[] = [
   syncCoordinatorLegacyTtlChecked,
   syncCoordinatorEntryCheckResetDuringSyncChecked,
   syncCoordinatorNoEntryCheckChecked,
+  syncCoordinatorRecoveryChecked,
+  syncCoordinatorNoLeaseChecked,
+  syncCoordinatorUnfencedWorkerChecked,
 ];

@@ -145,7 +145,7 @@ type ResetOp = "scheduleReset" | "beginReset" | "deleteApprovals" | "finishReset
  * results and effects only; the coordinator's own state is read through `isTemporarilyUnapproved`.
  *
  * Size (coordinator transitions go through a {@link MachineCache}): {@link SC_LEGACY_BOUNDS} with the flag off
- * 10,863 states; {@link SC_BOUNDS} 62,092 (entry-check) and 26,144 (serial). Checked only for
+ * 10,863 states; {@link SC_BOUNDS} 62,092 (entry-check) and 38,384 (serial, whose order leases — tokens and expiries — are part of the state). Checked only for
  * {@link SC_RESET_DURING_SYNC}, the legacy route breaks it in 6 inputs (StartSync, ScheduleReset, two ticks to
  * the 10 s delay, BeginReset, the delete), entry-check in 4 (ScheduleReset, BeginReset → Proceed, StartSync,
  * the delete: the seed's Known limitation) and a worker without the entry check in 3 (ScheduleReset,

@@ -16,7 +16,8 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { deepFreeze } from "./deep-freeze.js";
 
-export type Event = SyncCoordinator.Event;
+/** The core's five order events (its lease events, Heartbeat and Expire, are tested on their own). */
+export type Event = Exclude<SyncCoordinator.Event, { readonly _tag: "Heartbeat" | "Expire" }>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Example tests

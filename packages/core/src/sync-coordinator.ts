@@ -4,22 +4,44 @@
 // (../shared/seeds/000_a68bbd6ee7280424.txt): a reset that ran during a sync read half-built rules and missed
 // approvals. The seed's change defers resets while a sync runs and re-checks on entry, which narrows the race
 // without closing it ("Known limitations"); this machine closes it by running an MR's syncs and resets one
-// after another through a per-MR queue (a Mailbox). The seed's racy routes (the legacy TTL marker and delayed
-// worker, the entry check) are reproductions of the seed and live in scenarios/sync-vs-reset, not here.
+// after another through a per-MR queue (a Mailbox). The order in flight holds a lease with a fencing token, so
+// a process that dies mid-sync or mid-reset never blocks its MR for longer than the lease (issue 19, "Nothing
+// can wedge"). The seed's racy routes (the legacy TTL marker and delayed worker, the entry check) are
+// reproductions of the seed and live in scenarios/sync-vs-reset, not here. Bookkeeping: ./sync-coordinator-entries.ts.
 
 import { assert, InvalidConfigError } from "./assert.js";
 import {
   addMs,
   assertName,
   assertTime,
+  assertToken,
   configInteger,
   describeValue,
   NO_EFFECTS,
   unknownEvent,
 } from "./internal/checks.js";
-import { getOwn, withEntry, withoutEntry } from "./internal/record.js";
+import { getOwn } from "./internal/record.js";
 import type { Transition } from "./machine.js";
 import * as Mailbox from "./mailbox.js";
+import {
+  admit,
+  completeOrder,
+  dispatched,
+  holds,
+  inFlight,
+  MR_LIMIT,
+  markedUntil,
+  PENDING_FULL,
+  reclaimExpired,
+  replaceMr,
+  STALE,
+  step,
+  submit,
+  UNKNOWN_RESET,
+  UNKNOWN_SYNC,
+  unchanged,
+  withMr,
+} from "./sync-coordinator-entries.js";
 
 /**
  * SyncCoordinator configuration, validated by {@link initial}.
@@ -30,6 +52,9 @@ import * as Mailbox from "./mailbox.js";
  * - `legacyTtlMs`: how long the seed's legacy "temporarily unapproved" key lives after a StartSync or
  *   ScheduleReset sets it, ms (the seed sets it "alongside coordinator keys for rollback safety"). Positive
  *   integer; default 15,000 (the seed's 15 s `temporarily_unapprove!`).
+ * - `leaseTtlMs`: the lease of an MR's order in flight, ms: a `RunSync` / `RunReset` grants it, a `Heartbeat`
+ *   renews it to `atMs + leaseTtlMs`; once `atMs >= expiresAtMs` the order is reclaimed (see {@link
+ *   transition}). Positive integer; default 30,000.
  *
  * Deprecated, accepted and ignored (they selected routes that no longer exist in the core):
  * - `featureFlag`: only `true` is accepted; `false` (the legacy route) throws.
@@ -40,6 +65,7 @@ export interface Config {
   readonly mrCountMax: number;
   readonly pendingPerMrMax: number;
   readonly legacyTtlMs?: number;
+  readonly leaseTtlMs?: number;
   /** @deprecated The core has only the serial coordinator; `true` is accepted and ignored. */
   readonly featureFlag?: true;
   /** @deprecated The core has only the serial coordinator; `"serial"` is accepted and ignored. */
@@ -53,6 +79,26 @@ export interface ResolvedConfig {
   readonly mrCountMax: number;
   readonly pendingPerMrMax: number;
   readonly legacyTtlMs: number;
+  readonly leaseTtlMs: number;
+}
+
+/** The kind of an MR's order: a sync or a reset. */
+export type OrderKind = "Sync" | "Reset";
+
+/**
+ * The lease of an MR's order in flight: `token` is its fencing token (coordinator-wide, strictly increasing:
+ * every dispatch and every re-dispatch takes the next one), `expiresAtMs` when it expires (ms).
+ */
+export interface OrderLease {
+  readonly token: number;
+  readonly expiresAtMs: number;
+}
+
+/** The order an expired lease gave up: its kind, its sync or reset id, and the token it held. */
+export interface Reclaimed {
+  readonly kind: OrderKind;
+  readonly id: string;
+  readonly token: number;
 }
 
 /**
@@ -63,11 +109,13 @@ export interface ResolvedConfig {
  *   `scheduledResets`; each is the MR's order in flight.
  * - `unapprovedUntilMs`: the legacy "temporarily unapproved" key, ms; `0` = never set. Live iff
  *   `atMs < unapprovedUntilMs`.
+ * - `lease`: the lease of the MR's order in flight; `null` exactly when nothing of the MR is in flight.
  */
 export interface MrState {
   readonly scheduledResets: readonly string[];
   readonly runningResets: readonly string[];
   readonly unapprovedUntilMs: number;
+  readonly lease: OrderLease | null;
 }
 
 /**
@@ -79,16 +127,21 @@ export interface MrState {
  *   is swept when a new MR needs its room.
  * - `mailbox`: the per-MR Mailbox (kinds `Sync` and `Reset`, FIFO, one order in flight per MR). Syncs live
  *   only here.
+ * - `lastToken`: the last fencing token granted (`0` = none yet); never decreases, also when MRs are pruned.
  */
 export interface State {
   readonly config: ResolvedConfig;
   readonly mrs: Readonly<Record<string, MrState>>;
   readonly mailbox: Mailbox.State;
+  readonly lastToken: number;
 }
 
 /**
  * SyncCoordinator events, each for one MR `mr` (non-empty string) at `atMs` (non-negative integer ms).
  * Sync and reset ids are non-empty strings, scoped to their MR (the same id on two MRs names two things).
+ * `token` is the fencing token of the `RunSync` / `RunReset` effect that started the order (an integer);
+ * when given, the event applies only while that lease is the order's current one (else `Stale`). Without
+ * `token` the event is not fenced (callers that cannot outlive their lease, and the seed's scenarios).
  *
  * - `StartSync`: the code-owner sync of `mr` wants to start (the seed's `start_code_owner_sync!`, called by
  *   CreateService before the worker is enqueued, and by the push refresh).
@@ -97,6 +150,9 @@ export interface State {
  * - `BeginReset`: the reset worker's entry check, before it reads the rules (ResetApprovalsService's
  *   per-MR re-check).
  * - `FinishReset`: the reset worker deleted the approvals (`finish_reset_approvals!`).
+ * - `Heartbeat`: the holder of the lease `token` of `mr`'s order in flight is alive: renew the lease.
+ * - `Expire`: reclaim `mr`'s order in flight if its lease expired (what every other event of `mr` does first;
+ *   a recovery loop sends it so a dead holder's MR moves on even when nothing else happens to it).
  */
 export type Event =
   | { readonly _tag: "StartSync"; readonly mr: string; readonly syncId: string; readonly atMs: number }
@@ -105,21 +161,44 @@ export type Event =
       readonly mr: string;
       readonly syncId: string;
       readonly outcome: "ok" | "failed";
+      readonly token?: number | undefined;
       readonly atMs: number;
     }
   | { readonly _tag: "ScheduleReset"; readonly mr: string; readonly resetId: string; readonly atMs: number }
-  | { readonly _tag: "BeginReset"; readonly mr: string; readonly resetId: string; readonly atMs: number }
-  | { readonly _tag: "FinishReset"; readonly mr: string; readonly resetId: string; readonly atMs: number };
+  | {
+      readonly _tag: "BeginReset" | "FinishReset";
+      readonly mr: string;
+      readonly resetId: string;
+      readonly token?: number | undefined;
+      readonly atMs: number;
+    }
+  | { readonly _tag: "Heartbeat"; readonly mr: string; readonly token: number; readonly atMs: number }
+  | { readonly _tag: "Expire"; readonly mr: string; readonly atMs: number };
 
 /**
- * What the caller must do (the coordinator runs no worker itself).
+ * What the caller must do (the coordinator runs no worker itself). Each carries the lease of the order it
+ * starts: `token` (fencing token) and `expiresAtMs` (ms); the holder heartbeats before it expires and passes
+ * `token` to its storage writes and to the order's later events.
  *
  * - `RunSync`: the sync `syncId` of `mr` may now do its work (delete and recreate the rules).
- * - `RunReset`: start the reset worker for `resetId` of `mr` now.
+ * - `RunReset`: start the reset worker for `resetId` of `mr` now (also again, with a new token, after the
+ *   previous run's lease expired).
  */
 export type Effect =
-  | { readonly _tag: "RunSync"; readonly mr: string; readonly syncId: string }
-  | { readonly _tag: "RunReset"; readonly mr: string; readonly resetId: string };
+  | {
+      readonly _tag: "RunSync";
+      readonly mr: string;
+      readonly syncId: string;
+      readonly token: number;
+      readonly expiresAtMs: number;
+    }
+  | {
+      readonly _tag: "RunReset";
+      readonly mr: string;
+      readonly resetId: string;
+      readonly token: number;
+      readonly expiresAtMs: number;
+    };
 
 /** The code path that handled a sync event: the core has one (the seed's racy ones: scenarios/sync-vs-reset). */
 export type Route = "serial";
@@ -146,6 +225,11 @@ export type Route = "serial";
  *   `pendingPerMrMax` orders queued behind the one in flight.
  * - `Unknown`: nothing changed. `"sync"` (FinishSync): its Sync order is not in flight. `"reset"`: BeginReset
  *   of a reset not scheduled; FinishReset of a reset whose order is not in flight.
+ * - `Renewed` (Heartbeat): the lease now expires at `expiresAtMs` (`atMs + leaseTtlMs`).
+ * - `Stale` (Heartbeat, and FinishSync / BeginReset / FinishReset with a `token`): `token` is not the lease
+ *   of the order in flight any more (it expired and was reclaimed, or it never was): nothing changed; the
+ *   caller lost the order and must stop writing with that token.
+ * - `Expired` (Expire): `reclaimed` names the order whose lease expired, `null` when none had.
  */
 export type Result =
   | { readonly _tag: "SyncStarted"; readonly route: Route; readonly running: boolean }
@@ -155,7 +239,10 @@ export type Result =
   | { readonly _tag: "Deferred" }
   | { readonly _tag: "ResetFinished" }
   | { readonly _tag: "Rejected"; readonly reason: "mr-limit" | "pending-full" }
-  | { readonly _tag: "Unknown"; readonly what: "sync" | "reset" };
+  | { readonly _tag: "Unknown"; readonly what: "sync" | "reset" }
+  | { readonly _tag: "Renewed"; readonly expiresAtMs: number }
+  | { readonly _tag: "Stale" }
+  | { readonly _tag: "Expired"; readonly reclaimed: Reclaimed | null };
 
 type Step = Transition<State, Result, Effect>;
 
@@ -166,9 +253,7 @@ const SERIAL_POLICY: Mailbox.Policy = Mailbox.fifoPolicy(["Sync", "Reset"]);
 
 const LEGACY_TTL_MS_DEFAULT = 15_000; // the seed's 15 s `temporarily_unapprove!` key
 
-type OrderKind = "Sync" | "Reset";
-
-const EMPTY_MR: MrState = { scheduledResets: [], runningResets: [], unapprovedUntilMs: 0 };
+const LEASE_TTL_MS_DEFAULT = 30_000;
 
 const OUTCOMES: readonly unknown[] = ["ok", "failed"];
 
@@ -183,8 +268,8 @@ const RACY_ROUTE =
  * `Reset`, {@link Mailbox.fifoPolicy}, `inFlightMax` and `keyCountMax` = `mrCountMax` so MRs never wait for
  * each other, `pendingPerKeyMax` = `pendingPerMrMax`).
  *
- * @throws `InvalidConfigError` naming the field: `mrCountMax`, `pendingPerMrMax` (or `legacyTtlMs` when
- *   present) not a positive integer, `legacyResetDelayMs` present and not an integer `>= 0`; `featureFlag`
+ * @throws `InvalidConfigError` naming the field: `mrCountMax`, `pendingPerMrMax` (or `legacyTtlMs`,
+ *   `leaseTtlMs` when present) not a positive integer, `legacyResetDelayMs` present and not an integer `>= 0`; `featureFlag`
  *   other than `true` or `mode` other than `"serial"` (`false` / `"entry-check"`: the seed's racy routes, in
  *   scenarios/sync-vs-reset). E.g. `SyncCoordinator config: mrCountMax (0) must be a positive integer`.
  * @example
@@ -201,6 +286,8 @@ export function initial(config: Config): State {
   if (fields.legacyResetDelayMs !== undefined) {
     configInteger(MACHINE, config, "legacyResetDelayMs", 0);
   }
+  const leaseTtlMs =
+    fields.leaseTtlMs === undefined ? LEASE_TTL_MS_DEFAULT : configInteger(MACHINE, config, "leaseTtlMs", 1);
   const mrCountMax = configInteger(MACHINE, config, "mrCountMax", 1);
   const pendingPerMrMax = configInteger(MACHINE, config, "pendingPerMrMax", 1);
   const mailbox = Mailbox.initial({
@@ -210,7 +297,12 @@ export function initial(config: Config): State {
     keylessPendingMax: 1,
     keyCountMax: mrCountMax,
   });
-  return { config: { mrCountMax, pendingPerMrMax, legacyTtlMs }, mrs: {}, mailbox };
+  return {
+    config: { mrCountMax, pendingPerMrMax, legacyTtlMs, leaseTtlMs },
+    mrs: {},
+    mailbox,
+    lastToken: 0,
+  };
 }
 
 /**
@@ -218,11 +310,18 @@ export function initial(config: Config): State {
  * and returns the same `state` object when nothing changed; MRs the event did not touch keep their identity.
  *
  * StartSync and ScheduleReset set the marker and submit a `Sync` / `Reset` order to the MR's FIFO queue; the
- * order dispatched (now or by a later event) comes out as a `RunSync` / `RunReset` effect, and only then may
- * the caller start it. BeginReset of a dispatched reset → `Proceed`; FinishReset and FinishSync (`"ok"` or
- * `"failed"`) complete the order in flight, dispatching the MR's next one. At most one order of an MR is in
- * flight, so a sync never runs while a reset of its MR is dispatched, and vice versa: the race the seed lists
- * under "Known limitations" cannot happen.
+ * order dispatched (now or by a later event) comes out as a `RunSync` / `RunReset` effect carrying its lease,
+ * and only then may the caller start it. BeginReset of a dispatched reset → `Proceed`; FinishReset and
+ * FinishSync (`"ok"` or `"failed"`) complete the order in flight, dispatching the MR's next one. At most one
+ * order of an MR is in flight, so a sync never runs while a reset of its MR is dispatched, and vice versa: the
+ * race the seed lists under "Known limitations" cannot happen.
+ *
+ * Leases: every event of `mr` first reclaims the MR's order in flight when its lease expired
+ * (`atMs >= expiresAtMs`): an expired sync is completed as `"failed"` (as the seed's `ensure` block would)
+ * and the MR's next order is dispatched; an expired reset is dispatched again (`RunReset` with a new token)
+ * and is no longer running, so a reset whose worker died is never lost. The step's effects begin with what
+ * the reclaim dispatched; then the event applies to the reclaimed state (so a late holder's fenced event
+ * answers `Stale`). A holder that heartbeats more often than `leaseTtlMs` keeps its order.
  *
  * The marker is never shortened: it becomes `max(unapprovedUntilMs, atMs + legacyTtlMs)`. Idempotent repeats
  * (a StartSync of a sync queued or in flight, a ScheduleReset of a reset scheduled) leave the state as it is,
@@ -231,36 +330,42 @@ export function initial(config: Config): State {
  * Deterministic: the same state and event always give the same step; each MR's orders run in arrival order.
  *
  * @throws `AssertionError` on a malformed event: `atMs` not a non-negative integer, `mr`, `syncId` or
- *   `resetId` not a non-empty string, an unknown `outcome` or `_tag`.
+ *   `resetId` not a non-empty string, `token` present and not an integer, an unknown `outcome` or `_tag`.
  * @example
  * const { state, effects, result } = SyncCoordinator.transition(coordinator, {
  *   _tag: "ScheduleReset", mr: "!42", resetId: "push-2", atMs: 1_000,
  * });
- * // nothing else queued for !42:
+ * // nothing else queued for !42 (and 6 tokens granted before):
  * // result: { _tag: "ResetQueued", running: true }
- * // effects: [{ _tag: "RunReset", mr: "!42", resetId: "push-2" }]
+ * // effects: [{ _tag: "RunReset", mr: "!42", resetId: "push-2", token: 7, expiresAtMs: 31_000 }]
  */
 export function transition(state: State, event: Event): Step {
+  checkEvent(event);
+  const reclaim = reclaimExpired(state, event.mr, event.atMs);
+  const handled = apply(reclaim.state, event, reclaim.reclaimed);
+  if (reclaim.state === state) {
+    return handled;
+  }
+  const effects = handled.effects.length === 0 ? reclaim.effects : [...reclaim.effects, ...handled.effects];
+  return step(state, handled.state, effects, handled.result);
+}
+
+function apply(state: State, event: Event, reclaimed: Reclaimed | null): Step {
   switch (event._tag) {
     case "StartSync":
-      assertEvent(event.mr, "syncId", event.syncId, event.atMs);
       return startSync(state, event.mr, event.syncId, event.atMs);
     case "FinishSync":
-      assertEvent(event.mr, "syncId", event.syncId, event.atMs);
-      assert(
-        OUTCOMES.includes(event.outcome),
-        () => `outcome must be "ok" or "failed", got ${describeValue(event.outcome)}`,
-      );
-      return finishSync(state, event.mr, event.syncId, event.outcome, event.atMs);
+      return finishSync(state, event.mr, event.syncId, event.outcome, event.token, event.atMs);
     case "ScheduleReset":
-      assertEvent(event.mr, "resetId", event.resetId, event.atMs);
       return scheduleReset(state, event.mr, event.resetId, event.atMs);
     case "BeginReset":
-      assertEvent(event.mr, "resetId", event.resetId, event.atMs);
-      return beginReset(state, event.mr, event.resetId);
+      return beginReset(state, event.mr, event.resetId, event.token);
     case "FinishReset":
-      assertEvent(event.mr, "resetId", event.resetId, event.atMs);
-      return finishReset(state, event.mr, event.resetId, event.atMs);
+      return finishReset(state, event.mr, event.resetId, event.token, event.atMs);
+    case "Heartbeat":
+      return heartbeat(state, event.mr, event.token, event.atMs);
+    case "Expire":
+      return unchanged(state, { _tag: "Expired", reclaimed });
     default:
       return unknownEvent(event);
   }
@@ -313,79 +418,47 @@ function checkDeprecated(fields: Readonly<Record<string, unknown>>): void {
   }
 }
 
-function assertEvent(mr: string, idName: string, id: string, atMs: number): void {
-  assertTime(atMs);
-  assertName("mr", mr);
-  assertName(idName, id);
+function checkEvent(event: Event): void {
+  assertTime(event.atMs);
+  assertName("mr", event.mr);
+  switch (event._tag) {
+    case "StartSync":
+      assertName("syncId", event.syncId);
+      return;
+    case "FinishSync":
+      assertName("syncId", event.syncId);
+      assert(
+        OUTCOMES.includes(event.outcome),
+        () => `outcome must be "ok" or "failed", got ${describeValue(event.outcome)}`,
+      );
+      checkToken(event.token);
+      return;
+    case "ScheduleReset":
+      assertName("resetId", event.resetId);
+      return;
+    case "BeginReset":
+    case "FinishReset":
+      assertName("resetId", event.resetId);
+      checkToken(event.token);
+      return;
+    case "Heartbeat":
+      assertToken(event.token);
+      return;
+    case "Expire":
+      return;
+    default:
+      unknownEvent(event);
+  }
+}
+
+function checkToken(token: number | undefined): void {
+  if (token !== undefined) {
+    assertToken(token);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The per-MR Mailbox
-
-/** The Mailbox order id of sync or reset `id` of `mr`: encodes kind, MR and id (ids are scoped to both). */
-function orderId(kind: OrderKind, mr: string, id: string): string {
-  return JSON.stringify([kind, mr, id]);
-}
-
-/** Whether the order `kind`/`id` of `mr` is in flight (dispatched, not completed) in the Mailbox. */
-function inFlight(mailbox: Mailbox.State, kind: OrderKind, mr: string, id: string): boolean {
-  return getOwn(mailbox.keys, mr)?.inFlight?.order.id === orderId(kind, mr, id);
-}
-
-/** The Mailbox's Dispatch effects as RunSync / RunReset effects (a FIFO policy never cancels). */
-function runEffects(mr: string, effects: readonly Mailbox.Effect[]): readonly Effect[] {
-  if (effects.length === 0) {
-    return NO_EFFECTS;
-  }
-  return effects.map((effect): Effect => {
-    assert(
-      effect._tag === "Dispatch" && effect.key === mr,
-      () => `the Mailbox may only dispatch the event's MR, got ${describeValue(effect)}`,
-    );
-    const { kind, payload } = effect.order;
-    assert(typeof payload === "string", () => `order payload must be an id, got ${describeValue(payload)}`);
-    return kind === "Sync"
-      ? { _tag: "RunSync", mr, syncId: payload }
-      : { _tag: "RunReset", mr, resetId: payload };
-  });
-}
-
-/** Submits the `kind`/`id` order of `mr`; `undefined` when pending-full ({@link admit} made the MR's room). */
-function submit(
-  base: State,
-  kind: OrderKind,
-  mr: string,
-  id: string,
-): { readonly mailbox: Mailbox.State; readonly effects: readonly Effect[] } | "duplicate" | undefined {
-  const order: Mailbox.Order = { id: orderId(kind, mr, id), key: mr, kind, payload: id };
-  const { state: mailbox, effects, result } = Mailbox.transition(base.mailbox, { _tag: "Submit", order });
-  if (result._tag === "Duplicate") {
-    return "duplicate";
-  }
-  if (result._tag === "Rejected" && result.reason === "pending-full") {
-    return undefined;
-  }
-  assert(result._tag === "Accepted", () => `the Mailbox answered ${describeValue(result)} to ${order.id}`);
-  return { mailbox, effects: runEffects(mr, effects) };
-}
-
-/** Completes the in-flight order `kind`/`id` of `mr`, dispatching the MR's next order. */
-function complete(
-  state: State,
-  kind: OrderKind,
-  mr: string,
-  id: string,
-  outcome: "done" | "failed",
-): { readonly mailbox: Mailbox.State; readonly effects: readonly Effect[] } {
-  const completed = Mailbox.transition(state.mailbox, {
-    _tag: "Complete",
-    key: mr,
-    orderId: orderId(kind, mr, id),
-    outcome,
-  });
-  assert(completed.result._tag === "Completed", () => `${kind} ${id} of ${mr} must be in flight`);
-  return { mailbox: completed.state, effects: runEffects(mr, completed.effects) };
-}
+// Events
 
 function startSync(state: State, mr: string, syncId: string, atMs: number): Step {
   const room = admit(state, mr, atMs);
@@ -400,24 +473,38 @@ function startSync(state: State, mr: string, syncId: string, atMs: number): Step
   if (submitted === undefined) {
     return unchanged(state, PENDING_FULL);
   }
-  const entry: MrState = { ...room.entry, unapprovedUntilMs: markedUntil(state.config, room.entry, atMs) };
-  const next = withMr({ ...room.state, mailbox: submitted.mailbox }, mr, entry, atMs);
-  return step(state, next, submitted.effects, {
+  const run = dispatched(room.state, mr, submitted.effects, atMs);
+  const entry: MrState = {
+    ...room.entry,
+    unapprovedUntilMs: markedUntil(state.config, room.entry, atMs),
+    lease: run.lease ?? room.entry.lease,
+  };
+  const base: State = { ...room.state, mailbox: submitted.mailbox, lastToken: run.lastToken };
+  return step(state, withMr(base, mr, entry, atMs), run.effects, {
     _tag: "SyncStarted",
     route: "serial",
-    running: submitted.effects.length > 0,
+    running: run.effects.length > 0,
   });
 }
 
-function finishSync(state: State, mr: string, syncId: string, outcome: "ok" | "failed", atMs: number): Step {
+function finishSync(
+  state: State,
+  mr: string,
+  syncId: string,
+  outcome: "ok" | "failed",
+  token: number | undefined,
+  atMs: number,
+): Step {
+  if (!holds(state, mr, "Sync", syncId, token)) {
+    return unchanged(state, STALE);
+  }
   const entry = getOwn(state.mrs, mr);
   if (entry === undefined || !inFlight(state.mailbox, "Sync", mr, syncId)) {
     return unchanged(state, UNKNOWN_SYNC);
   }
-  const completed = complete(state, "Sync", mr, syncId, outcome === "ok" ? "done" : "failed");
-  const drained = completed.effects.flatMap((effect) => (effect._tag === "RunReset" ? [effect.resetId] : []));
-  const next = withMr({ ...state, mailbox: completed.mailbox }, mr, entry, atMs);
-  return step(state, next, completed.effects, { _tag: "SyncFinished", route: "serial", drained });
+  const done = completeOrder(state, mr, entry, "Sync", syncId, outcome === "ok" ? "done" : "failed", atMs);
+  const drained = done.effects.flatMap((effect) => (effect._tag === "RunReset" ? [effect.resetId] : []));
+  return step(state, done.state, done.effects, { _tag: "SyncFinished", route: "serial", drained });
 }
 
 function scheduleReset(state: State, mr: string, resetId: string, atMs: number): Step {
@@ -435,16 +522,24 @@ function scheduleReset(state: State, mr: string, resetId: string, atMs: number):
   if (submitted === undefined) {
     return unchanged(state, PENDING_FULL);
   }
+  const run = dispatched(room.state, mr, submitted.effects, atMs);
   const entry: MrState = {
     ...room.entry,
     scheduledResets: [...room.entry.scheduledResets, resetId],
     unapprovedUntilMs: markedUntil(state.config, room.entry, atMs),
+    lease: run.lease ?? room.entry.lease,
   };
-  const next = withMr({ ...room.state, mailbox: submitted.mailbox }, mr, entry, atMs);
-  return step(state, next, submitted.effects, { _tag: "ResetQueued", running: submitted.effects.length > 0 });
+  const base: State = { ...room.state, mailbox: submitted.mailbox, lastToken: run.lastToken };
+  return step(state, withMr(base, mr, entry, atMs), run.effects, {
+    _tag: "ResetQueued",
+    running: run.effects.length > 0,
+  });
 }
 
-function beginReset(state: State, mr: string, resetId: string): Step {
+function beginReset(state: State, mr: string, resetId: string, token: number | undefined): Step {
+  if (!holds(state, mr, "Reset", resetId, token)) {
+    return unchanged(state, STALE);
+  }
   const entry = getOwn(state.mrs, mr);
   if (entry === undefined || !entry.scheduledResets.includes(resetId)) {
     return unchanged(state, UNKNOWN_RESET);
@@ -459,137 +554,39 @@ function beginReset(state: State, mr: string, resetId: string): Step {
   return step(state, replaceMr(state, mr, running), NO_EFFECTS, { _tag: "Proceed" });
 }
 
-function finishReset(state: State, mr: string, resetId: string, atMs: number): Step {
+function finishReset(
+  state: State,
+  mr: string,
+  resetId: string,
+  token: number | undefined,
+  atMs: number,
+): Step {
+  if (!holds(state, mr, "Reset", resetId, token)) {
+    return unchanged(state, STALE);
+  }
   const entry = getOwn(state.mrs, mr);
   if (entry === undefined || !inFlight(state.mailbox, "Reset", mr, resetId)) {
     return unchanged(state, UNKNOWN_RESET);
   }
-  const completed = complete(state, "Reset", mr, resetId, "done");
   const finished: MrState = {
     ...entry,
     scheduledResets: entry.scheduledResets.filter((id) => id !== resetId),
     runningResets: entry.runningResets.filter((id) => id !== resetId),
   };
-  const next = withMr({ ...state, mailbox: completed.mailbox }, mr, finished, atMs);
-  return step(state, next, completed.effects, { _tag: "ResetFinished" });
+  const done = completeOrder(state, mr, finished, "Reset", resetId, "done", atMs);
+  return step(state, done.state, done.effects, { _tag: "ResetFinished" });
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// MR entries: admission, pruning, invariants
-
-const MR_LIMIT: Result = { _tag: "Rejected", reason: "mr-limit" };
-const PENDING_FULL: Result = { _tag: "Rejected", reason: "pending-full" };
-const UNKNOWN_SYNC: Result = { _tag: "Unknown", what: "sync" };
-const UNKNOWN_RESET: Result = { _tag: "Unknown", what: "reset" };
-
-/** The marker after setting it at `atMs`: `atMs + legacyTtlMs`, never shorter than it was. */
-function markedUntil(config: ResolvedConfig, entry: MrState, atMs: number): number {
-  return Math.max(entry.unapprovedUntilMs, addMs(atMs, config.legacyTtlMs));
-}
-
-/** Whether `mr`'s entry may be removed at `atMs`: no reset, no live marker, no Mailbox work. */
-function isPrunable(state: State, mr: string, entry: MrState, atMs: number): boolean {
-  return (
-    entry.scheduledResets.length === 0 &&
-    entry.unapprovedUntilMs <= atMs &&
-    getOwn(state.mailbox.keys, mr) === undefined
-  );
-}
-
-/**
- * Room for `mr`: its entry and the state to build on. A new MR gets an empty entry; at `mrCountMax` MRs the
- * prunable entries are swept first. `undefined` when no room is left (`mr-limit`).
- */
-function admit(
-  state: State,
-  mr: string,
-  atMs: number,
-): { readonly state: State; readonly entry: MrState } | undefined {
-  const existing = getOwn(state.mrs, mr);
-  if (existing !== undefined) {
-    return { state, entry: existing };
+function heartbeat(state: State, mr: string, token: number, atMs: number): Step {
+  const entry = getOwn(state.mrs, mr);
+  const lease = entry?.lease ?? null;
+  if (entry === undefined || lease === null || lease.token !== token) {
+    return unchanged(state, STALE);
   }
-  const { mrCountMax } = state.config;
-  const mrCount = Object.keys(state.mrs).length;
-  assert(mrCount <= mrCountMax, () => `${mrCount} MRs have state, above mrCountMax ${mrCountMax}`);
-  if (mrCount < mrCountMax) {
-    return { state, entry: EMPTY_MR };
+  const expiresAtMs = addMs(atMs, state.config.leaseTtlMs);
+  const result: Result = { _tag: "Renewed", expiresAtMs };
+  if (expiresAtMs === lease.expiresAtMs) {
+    return unchanged(state, result);
   }
-  const kept = Object.entries(state.mrs).filter(([key, entry]) => !isPrunable(state, key, entry, atMs));
-  if (kept.length === mrCount) {
-    return undefined;
-  }
-  // Object.fromEntries defines data properties, so a "__proto__" MR stays an ordinary entry.
-  return { state: { ...state, mrs: Object.fromEntries(kept) }, entry: EMPTY_MR };
-}
-
-/** `base` with `mr`'s entry set to `entry`, or removed when prunable at `atMs`; `base` when unchanged. */
-function withMr(base: State, mr: string, entry: MrState, atMs: number): State {
-  const current = getOwn(base.mrs, mr);
-  if (isPrunable(base, mr, entry, atMs)) {
-    return current === undefined ? base : { ...base, mrs: withoutEntry(base.mrs, mr) };
-  }
-  if (current !== undefined && sameMr(current, entry)) {
-    return base;
-  }
-  return { ...base, mrs: withEntry(base.mrs, mr, checkMr(base, mr, entry)) };
-}
-
-/** `state` with `mr`'s existing entry replaced (no pruning: the change keeps a reset scheduled). */
-function replaceMr(state: State, mr: string, entry: MrState): State {
-  return { ...state, mrs: withEntry(state.mrs, mr, checkMr(state, mr, entry)) };
-}
-
-function sameMr(a: MrState, b: MrState): boolean {
-  const { scheduledResets, runningResets, unapprovedUntilMs } = a;
-  return (
-    scheduledResets === b.scheduledResets &&
-    runningResets === b.runningResets &&
-    unapprovedUntilMs === b.unapprovedUntilMs
-  );
-}
-
-function unique(ids: readonly string[]): boolean {
-  return new Set(ids).size === ids.length;
-}
-
-/** Asserts what every stored entry keeps (`state` is the state it is stored into); returns `entry`. */
-function checkMr(state: State, mr: string, entry: MrState): MrState {
-  const { pendingPerMrMax } = state.config;
-  const { scheduledResets: scheduled, runningResets: running } = entry;
-  const label = () => `MR ${describeValue(mr)}: ${describeValue(entry)}`;
-  assert(unique(scheduled) && unique(running), () => `${label()}: ids repeat`);
-  assert(
-    running.every((id) => scheduled.includes(id)),
-    () => `${label()}: running resets must be a subset of the scheduled ones`,
-  );
-  assert(
-    scheduled.length <= pendingPerMrMax + 1,
-    () => `${label()}: above pendingPerMrMax ${pendingPerMrMax} + 1 in flight`,
-  );
-  assert(
-    running.every((id) => inFlight(state.mailbox, "Reset", mr, id)),
-    () => `${label()}: a running reset must be in flight`,
-  );
-  return entry;
-}
-
-function unchanged(state: State, result: Result): Step {
-  return { state, effects: NO_EFFECTS, result };
-}
-
-/** A step that may have changed the state; checks the global bound on what changed. */
-function step(before: State, after: State, effects: readonly Effect[], result: Result): Step {
-  if (after !== before) {
-    const { mrCountMax } = after.config;
-    const mrCount = Object.keys(after.mrs).length;
-    assert(mrCount <= mrCountMax, () => `${mrCount} MRs have state, above mrCountMax ${mrCountMax}`);
-    const { mailbox } = after;
-    assert(
-      Object.keys(mailbox.keys).every((mr) => getOwn(after.mrs, mr) !== undefined),
-      "every MR with Mailbox work must have an entry",
-    );
-    assert(mailbox.ready.length === 0, "MRs never wait for each other in the Mailbox");
-  }
-  return { state: after, effects, result };
+  return step(state, replaceMr(state, mr, { ...entry, lease: { token, expiresAtMs } }), NO_EFFECTS, result);
 }

@@ -40,7 +40,7 @@ describe("SyncCoordinator", () => {
   it("satisfies the Machine contract", () => {
     const machine: Machine<State, Event, SyncCoordinator.Result, SyncCoordinator.Effect> = SyncCoordinator;
     expect(machine.transition(start(), scheduleReset("!1", "r1")).effects).toEqual([
-      { _tag: "RunReset", mr: "!1", resetId: "r1" },
+      { _tag: "RunReset", mr: "!1", resetId: "r1", token: 1, expiresAtMs: 30_000 },
     ]);
   });
 
@@ -55,7 +55,7 @@ describe("SyncCoordinator", () => {
       const queued = run(start(), startSync("!1", "s1"), scheduleReset("!1", "r1"));
       const { effects, result } = SyncCoordinator.transition(queued, finishSync("!1", "s1", 100, "failed"));
       expect(result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["r1"] });
-      expect(effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1" }]);
+      expect(effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1", token: 2, expiresAtMs: 30_100 }]);
     });
   });
 
@@ -90,7 +90,9 @@ describe("SyncCoordinator", () => {
     it("a reset scheduled during a sync gets RunReset only after FinishSync", () => {
       const started = SyncCoordinator.transition(start(), startSync("!1", "s1"));
       expect(started.result).toEqual({ _tag: "SyncStarted", route: "serial", running: true });
-      expect(started.effects).toEqual([{ _tag: "RunSync", mr: "!1", syncId: "s1" }]);
+      expect(started.effects).toEqual([
+        { _tag: "RunSync", mr: "!1", syncId: "s1", token: 1, expiresAtMs: 30_000 },
+      ]);
       const queued = SyncCoordinator.transition(started.state, scheduleReset("!1", "r1", 100));
       expect(queued.result).toEqual({ _tag: "ResetQueued", running: false });
       expect(queued.effects).toEqual([]);
@@ -98,6 +100,7 @@ describe("SyncCoordinator", () => {
         scheduledResets: ["r1"],
         runningResets: [],
         unapprovedUntilMs: 15_100,
+        lease: { token: 1, expiresAtMs: 30_000 },
       });
       // A worker that jumped the queue is told to skip; the order stays queued.
       const early = SyncCoordinator.transition(queued.state, beginReset("!1", "r1", 150));
@@ -105,7 +108,9 @@ describe("SyncCoordinator", () => {
       expect(early.state).toBe(queued.state);
       const finished = SyncCoordinator.transition(queued.state, finishSync("!1", "s1", 200));
       expect(finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["r1"] });
-      expect(finished.effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1" }]);
+      expect(finished.effects).toEqual([
+        { _tag: "RunReset", mr: "!1", resetId: "r1", token: 2, expiresAtMs: 30_200 },
+      ]);
       expect(SyncCoordinator.transition(finished.state, beginReset("!1", "r1", 300)).result).toEqual({
         _tag: "Proceed",
       });
@@ -114,7 +119,9 @@ describe("SyncCoordinator", () => {
     it("a sync started during a running reset gets RunSync only after FinishReset", () => {
       const scheduled = SyncCoordinator.transition(start(), scheduleReset("!1", "r1"));
       expect(scheduled.result).toEqual({ _tag: "ResetQueued", running: true });
-      expect(scheduled.effects).toEqual([{ _tag: "RunReset", mr: "!1", resetId: "r1" }]);
+      expect(scheduled.effects).toEqual([
+        { _tag: "RunReset", mr: "!1", resetId: "r1", token: 1, expiresAtMs: 30_000 },
+      ]);
       const running = run(scheduled.state, beginReset("!1", "r1"));
       const waiting = SyncCoordinator.transition(running, startSync("!1", "s1", 100));
       expect(waiting.result).toEqual({ _tag: "SyncStarted", route: "serial", running: false });
@@ -122,7 +129,9 @@ describe("SyncCoordinator", () => {
       expect(SyncCoordinator.syncInProgress(waiting.state, "!1")).toBe(false);
       const finished = SyncCoordinator.transition(waiting.state, finishReset("!1", "r1", 200));
       expect(finished.result).toEqual({ _tag: "ResetFinished" });
-      expect(finished.effects).toEqual([{ _tag: "RunSync", mr: "!1", syncId: "s1" }]);
+      expect(finished.effects).toEqual([
+        { _tag: "RunSync", mr: "!1", syncId: "s1", token: 2, expiresAtMs: 30_200 },
+      ]);
       expect(SyncCoordinator.syncInProgress(finished.state, "!1")).toBe(true);
       expect(mrOf(finished.state, "!1")).toMatchObject({ scheduledResets: [], runningResets: [] });
     });
@@ -176,7 +185,7 @@ describe("SyncCoordinator", () => {
       expect(effects).toEqual([]);
       expect(SyncCoordinator.syncInProgress(state, "!1")).toBe(false);
       expect(SyncCoordinator.transition(state, finishReset("!1", "r1", 20)).effects).toEqual([
-        { _tag: "RunSync", mr: "!1", syncId: "s1" },
+        { _tag: "RunSync", mr: "!1", syncId: "s1", token: 2, expiresAtMs: 30_020 },
       ]);
     });
   });
@@ -184,8 +193,9 @@ describe("SyncCoordinator", () => {
   describe("config validation", () => {
     it("starts empty, with its Mailbox", () => {
       expect(start()).toEqual({
-        config,
+        config: { ...config, leaseTtlMs: 30_000 },
         mrs: {},
+        lastToken: 0,
         mailbox: Mailbox.initial({
           policy: Mailbox.fifoPolicy(["Sync", "Reset"]),
           inFlightMax: 16,

@@ -63,17 +63,21 @@ export {
 } from "./shared/errors.js";
 export { DEFAULT_PREFIX, InvalidNameError, NAME_LENGTH_MAX } from "./shared/keys.js";
 export {
+  type OrderLease,
+  type OrderWork,
   RedisSyncCoordinator,
   type ResetOrder,
   type ResetRun,
   type SyncCommand,
   type SyncCoordinatorOptions,
+  SyncLeaseLostError,
   SyncOrderLostError,
   type SyncOutcome,
   SyncRejectedError,
   type TimedStep,
 } from "./sync-coordinator/sync-coordinator.js";
 export {
+  type OrderEffect,
   runResetEffect,
   SyncCoordinatorService,
   syncCodeOwnersEffect,

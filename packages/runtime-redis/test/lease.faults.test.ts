@@ -2,20 +2,43 @@
 // off (documented: the lease and its token are gone, the next grant starts again at token 1), and client clock
 // skew (no effect: every time the scripts use is the server's). A SIGSTOPped holder process is not covered
 // here yet (it needs a child process); the event-loop pause in lease.test.ts covers the in-process half.
+// Every LeaseManager call is recorded around its Redis call and each test's history is checked for
+// linearizability against the core Lease, one machine per lease name (support/lincheck.ts); a restart that
+// loses the data splits the history in two.
 
 import { Lease } from "@interleave/core";
+import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { LeaseManager } from "../src/lease/lease.js";
+import { type CallRecord, recordCalls, wallMs } from "./support/calls.js";
+import { assertLinearizable, type Epoch, HISTORY_FILES, leaseOps, leaseSpec } from "./support/lincheck.js";
 import { useRedis } from "./support/redis.js";
 
 const CONFIG = { leaseTtlMs: 60_000, heartbeatIntervalMs: 10_000 };
+
+/** LeaseManagers on `redis` whose calls are recorded; `check` checks them for linearizability. */
+function recordedLeases() {
+  const calls: CallRecord[] = [];
+  return {
+    open: (client: Redis) =>
+      recordCalls(new LeaseManager(client, CONFIG), ["apply"], "client", (r) => calls.push(r)),
+    check: (label: string, epoch?: Epoch) =>
+      assertLinearizable(
+        label,
+        leaseOps(calls, epoch),
+        leaseSpec({ leaseTtlMs: CONFIG.leaseTtlMs }),
+        HISTORY_FILES.lease({ leaseTtlMs: CONFIG.leaseTtlMs }),
+      ),
+  };
+}
 
 describe("lease faults: Redis restart with the append-only file on", () => {
   const redis = useRedis({ appendonly: true });
 
   it("keeps the grant and its fencing token across a restart", async () => {
     if (!redis.owned) return; // REDIS_URL: cannot restart a server we do not own
-    const before = new LeaseManager(redis.client(), CONFIG);
+    const leases = recordedLeases();
+    const before = leases.open(redis.client());
     const first = await before.acquire("durable", "worker-a");
     expect(first).toMatchObject({ _tag: "Granted", token: 1 });
     expect(await before.release("durable", "worker-a", 1)).toEqual({ _tag: "Released" });
@@ -23,10 +46,11 @@ describe("lease faults: Redis restart with the append-only file on", () => {
     expect(g).toMatchObject({ _tag: "Granted", token: 2 });
     const state = await before.state("durable");
     await redis.restart();
-    const after = new LeaseManager(redis.client(), CONFIG);
+    const after = leases.open(redis.client());
     expect(await after.state("durable")).toEqual(state);
     expect(await after.acquire("durable", "worker-b")).toMatchObject({ _tag: "Busy", holder: "worker-a" });
     expect(await after.renew("durable", "worker-a", 2)).toMatchObject({ _tag: "Renewed" });
+    leases.check("lease.faults restart (AOF)"); // one history: the restart lost nothing
   });
 });
 
@@ -35,14 +59,19 @@ describe("lease faults: Redis restart without persistence", () => {
 
   it("loses the lease and its token: the next grant gets token 1 again (documented on LeaseManager.acquire)", async () => {
     if (!redis.owned) return;
-    const before = new LeaseManager(redis.client(), CONFIG);
+    const leases = recordedLeases();
+    const before = leases.open(redis.client());
     for (const expected of [1, 2, 3]) {
       const g = await before.acquire("volatile", "worker-a");
       expect(g).toMatchObject({ _tag: "Granted", token: expected });
       if (g._tag === "Granted" && expected < 3) await before.release("volatile", "worker-a", g.token);
     }
+    // The epochs split on the wall clock in whole ms: let it move past the last call's return first, so a call
+    // that returned in the same ms as the restart mark is not mistaken for one made after the restart.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const restartMs = wallMs();
     await redis.restart();
-    const after = new LeaseManager(redis.client(), CONFIG);
+    const after = leases.open(redis.client());
     expect(await after.state("volatile")).toEqual(Lease.initial({ leaseTtlMs: CONFIG.leaseTtlMs }));
     // The fencing implication: token 1 is below the 3 a fenced resource may have seen, so its writes are refused.
     expect(await after.acquire("volatile", "worker-b")).toMatchObject({
@@ -50,6 +79,8 @@ describe("lease faults: Redis restart without persistence", () => {
       token: 1,
       reclaimed: false,
     });
+    leases.check("lease.faults restart (no AOF), before", { untilMs: restartMs });
+    leases.check("lease.faults restart (no AOF), after", { sinceMs: restartMs });
   });
 });
 
@@ -58,7 +89,8 @@ describe("lease faults: client clock skew", () => {
 
   it("gives the same results with Date.now skewed by hours either way: time is the server's", async () => {
     const client = redis.client();
-    const leases = new LeaseManager(client, CONFIG);
+    const recorded = recordedLeases();
+    const leases = recorded.open(client);
     const realNow = Date.now;
     let model = Lease.initial({ leaseTtlMs: CONFIG.leaseTtlMs });
     try {
@@ -94,5 +126,6 @@ describe("lease faults: client clock skew", () => {
     } finally {
       Date.now = realNow;
     }
+    recorded.check("lease.faults clock skew"); // call and return times are the host's unskewed clock
   });
 });

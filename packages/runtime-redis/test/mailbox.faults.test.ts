@@ -3,12 +3,15 @@
 // expires, the other instance completes it as failed and runs the key's next order, and the stack's fenced
 // cluster ends in the last order's state. SIGSTOP of that instance past its lease, then SIGCONT: its handler is
 // aborted and its late fenced write is rejected (StaleToken). Redis restarted (SIGKILL) with AOF on while orders
-// are pending and in flight: nothing is lost. Each run is checked with support/mailbox-history.ts.
+// are pending and in flight: nothing is lost. Each run is checked with support/mailbox-history.ts, and its
+// handlers' fenced writes (recorded around their Redis calls) for linearizability against the core
+// FencedResource per cluster (support/lincheck.ts: the part of the mailbox clients observe exactly).
 
 import type { Mailbox as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { KeyedMailbox } from "../src/mailbox/mailbox.js";
+import { assertLinearizable, FENCED_SPEC, fencedOps, HISTORY_FILES } from "./support/lincheck.js";
 import {
   checkMailboxHistory,
   clusterResource,
@@ -98,7 +101,27 @@ async function setup(name: string, appendonly = false, leaseTtlMs = LEASE_TTL_MS
     );
     return instance;
   };
-  return { redis, submitter, instances, submissions, submit, records, drained, finals, taker, stalled };
+  /** Checks the instances' fenced writes for linearizability (one history: the data survive every fault). */
+  const checkFenced = (label: string) =>
+    assertLinearizable(
+      label,
+      fencedOps(instances.flatMap((p) => p.calls())),
+      FENCED_SPEC,
+      HISTORY_FILES.fenced,
+    );
+  return {
+    redis,
+    submitter,
+    instances,
+    submissions,
+    submit,
+    records,
+    drained,
+    finals,
+    taker,
+    stalled,
+    checkFenced,
+  };
 }
 
 describe("keyed mailbox faults with real processes", () => {
@@ -117,6 +140,7 @@ describe("keyed mailbox faults with real processes", () => {
     expect(records.some((r) => r.kind === "end" && r.id === "k1")).toBe(false);
     expect(checkMailboxHistory(s.submissions, records, await s.finals(), new Set(["k1"]))).toEqual([]);
     expect((await s.finals()).get("stack")).toBe(JSON.stringify({ order: "k2", state: "resumed", step: 3 }));
+    s.checkFenced("mailbox.faults SIGKILL fenced writes");
   });
 
   it("SIGSTOP past the lease, then SIGCONT: the handler is aborted and its late fenced write is rejected", async () => {
@@ -144,6 +168,7 @@ describe("keyed mailbox faults with real processes", () => {
     expect(s2?.instance).not.toBe(paused.instance);
     expect(checkMailboxHistory(s.submissions, records, await s.finals(), new Set(["s1"]))).toEqual([]);
     expect((await s.finals()).get("stack")).toBe(JSON.stringify({ order: "s2", state: "paused", step: 3 }));
+    s.checkFenced("mailbox.faults SIGSTOP fenced writes");
   });
 
   it("Redis restarted with AOF on while orders are pending and in flight: nothing is lost", async () => {
@@ -182,5 +207,6 @@ describe("keyed mailbox faults with real processes", () => {
     expect(s.submissions.map((x) => x.order.id).filter((id) => !ran.has(id) && !superseded.has(id))).toEqual(
       [],
     );
+    s.checkFenced("mailbox.faults Redis restart (AOF) fenced writes"); // appendfsync always: nothing lost
   });
 });

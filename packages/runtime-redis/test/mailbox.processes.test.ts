@@ -4,12 +4,15 @@
 // cancel and coalesce older ones, Resume and Pause cancel each other and Removes cancel running work. Every take, fenced write, abort and end is recorded with the Redis
 // server time and the lease's fencing token; the merged history must satisfy support/mailbox-history.ts: at
 // most one order in flight per key, per-key order kept except superseded orders, and each stack's fenced
-// "cluster" holding its last order's desired state.
+// "cluster" holding its last order's desired state. The handlers' fenced writes, recorded around their Redis
+// calls, are checked for linearizability against the core FencedResource per cluster (support/lincheck.ts).
 
 import type { Mailbox as Core } from "@interleave/core";
+import { runCli } from "@interleave/sim/cli";
 import { describe, expect, it } from "vitest";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { KeyedMailbox } from "../src/mailbox/mailbox.js";
+import { assertLinearizable, FENCED_SPEC, fencedOps, HISTORY_FILES } from "./support/lincheck.js";
 import {
   checkMailboxHistory,
   clusterResource,
@@ -86,6 +89,19 @@ describe("keyed mailbox: several service-instance processes on one Redis", () =>
     const errors = records.filter((r) => r.kind === "error");
     expect(errors, instances.map((p) => p.output()).join("\n")).toEqual([]);
     expect(checkMailboxHistory(submissions, records, finals)).toEqual([]);
+    const writes = fencedOps(instances.flatMap((p) => p.calls()));
+    const report = assertLinearizable(
+      "mailbox.processes fenced writes",
+      writes,
+      FENCED_SPEC,
+      HISTORY_FILES.fenced,
+    );
+    // The history file, in the documented format, passes `interleave lincheck` too.
+    const cli = ["lincheck", report.path!, "--partition-by", "resource"];
+    let out = "";
+    const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (out += t), cwd: process.cwd() };
+    expect(await runCli(cli, io), out).toBe(0);
+    expect(out).toMatch(/^linearizable: \d+ ops against FencedResource/);
     // The run exercised what it claims to: every instance ran orders, orders were cancelled and coalesced.
     const accepted = submissions.filter((s) => s.result._tag === "Accepted");
     expect(accepted.length).toBe(300);

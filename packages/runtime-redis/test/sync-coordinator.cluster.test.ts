@@ -2,7 +2,7 @@
 // it on one Redis: coordinators whose `{name}` hash tags put them on three different masters; syncCodeOwners
 // draining the resets scheduled during a sync (sync ok and sync throwing); a reset worker deferred during a sync
 // and run after it; runReset finishing on a throw; scheduleReset / startSync / finishSync / beginReset /
-// finishReset giving the core's results, effects and state; two clients racing with no reset inside a sync of
+// finishReset, heartbeat and expire (fenced and stale tokens) giving the core's results, effects and state; two clients racing with no reset inside a sync of
 // its MR. Every script call is observed: its KEYS are in the coordinator's slot, and every coordinator script
 // ran for three coordinators.
 
@@ -28,6 +28,12 @@ import {
 import { type Interval as HistoryInterval, overlaps } from "./support/sync-history.js";
 
 const SERIAL: Core.Config = { legacyTtlMs: 15_000, mrCountMax: 100, pendingPerMrMax: 64 };
+
+/** The {@link ResetOrder} of `resetId` of `mr` as `enqueueReset` receives it, whatever its lease. */
+function releasedOrder(mr: string, resetId: string) {
+  const lease = { token: expect.any(Number), expiresAtMs: expect.any(Number) };
+  return { mr, resetId, ...lease, delayMs: 0, via: "RunReset" };
+}
 
 /** A sync's or reset's execution, with its id. */
 interface Interval extends HistoryInterval {
@@ -88,7 +94,7 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
       });
       expect(scheduled).toEqual({ _tag: "ResetQueued", running: false });
       expect(outcome.finished.result).toEqual({ _tag: "SyncFinished", route: "serial", drained: ["push-2"] });
-      expect(released).toEqual([{ mr: "!42", resetId: "push-2", delayMs: 0, via: "RunReset" }]);
+      expect(released).toEqual([releasedOrder("!42", "push-2")]);
     }
   });
 
@@ -101,7 +107,7 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
           throw boom;
         }),
       ).rejects.toBe(boom);
-      expect(released).toEqual([{ mr: "!7", resetId: "push-1", delayMs: 0, via: "RunReset" }]);
+      expect(released).toEqual([releasedOrder("!7", "push-1")]);
       const { state } = await coordinator.snapshot();
       expect(state.mailbox.keys["!7"]?.inFlight?.order.payload).toBe("push-1");
       expect(state.mailbox.keys["!7"]?.pending).toEqual([]);
@@ -121,7 +127,7 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
         expect(run.begun.result).toEqual({ _tag: "Deferred" });
         expect(released).toHaveLength(0);
       });
-      expect(released).toEqual([{ mr: "!9", resetId: "push-3", delayMs: 0, via: "RunReset" }]);
+      expect(released).toEqual([releasedOrder("!9", "push-3")]);
       const run = await coordinator.runReset("!9", "push-3", () => {
         ran.push("reset after sync");
       });
@@ -138,7 +144,7 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
     }
   });
 
-  it("scheduleReset, startSync, finishSync, beginReset and finishReset on three masters give the core's results, effects and state", async () => {
+  it("scheduleReset, startSync, finishSync, beginReset, finishReset, heartbeat and expire on three masters give the core's results, effects and state", async () => {
     for (const { coordinator } of await onThreeMasters("lockstep-")) {
       let model = Core.initial(SERIAL);
       expect((await coordinator.snapshot()).state).toEqual(model);
@@ -156,8 +162,23 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
         { _tag: "FinishSync", mr: "!2", syncId: "s2", outcome: "failed" },
         { _tag: "FinishReset", mr: "!3", resetId: "nope" },
       ];
+      /** The lease token of `mr`'s order in flight in the core's state (0 when none). */
+      const leaseOf = (state: Core.State, mr: string) => state.mrs[mr]?.lease?.token ?? 0;
+      const fenced: ((state: Core.State) => SyncCommand)[] = [
+        () => ({ _tag: "ScheduleReset", mr: "!4", resetId: "r9" }),
+        (m) => ({ _tag: "Heartbeat", mr: "!4", token: leaseOf(m, "!4") }),
+        (m) => ({ _tag: "BeginReset", mr: "!4", resetId: "r9", token: leaseOf(m, "!4") - 1 }),
+        () => ({ _tag: "Expire", mr: "!4" }),
+        (m) => ({ _tag: "BeginReset", mr: "!4", resetId: "r9", token: leaseOf(m, "!4") }),
+        () => ({ _tag: "StartSync", mr: "!4", syncId: "s4" }),
+        (m) => ({ _tag: "FinishReset", mr: "!4", resetId: "r9", token: leaseOf(m, "!4") }),
+        (m) => ({ _tag: "FinishSync", mr: "!4", syncId: "s4", outcome: "ok", token: leaseOf(m, "!4") + 1 }),
+        (m) => ({ _tag: "FinishSync", mr: "!4", syncId: "s4", outcome: "ok", token: leaseOf(m, "!4") }),
+        () => ({ _tag: "Heartbeat", mr: "!4", token: 1 }),
+      ];
       const tags: string[] = [];
-      for (const command of commands) {
+      for (const next of [...commands, ...fenced]) {
+        const command = typeof next === "function" ? next(model) : next;
         const got = await coordinator.apply(command);
         const step = Core.transition(model, { ...command, atMs: got.atMs } as Core.Event);
         expect(got.result).toEqual(step.result);
@@ -179,6 +200,16 @@ describe("RedisSyncCoordinator on a three-master Redis Cluster", () => {
         "ResetFinished",
         "SyncFinished",
         "Unknown",
+        "ResetQueued",
+        "Renewed",
+        "Stale",
+        "Expired",
+        "Proceed",
+        "SyncStarted",
+        "ResetFinished",
+        "Stale",
+        "SyncFinished",
+        "Stale",
       ]);
     }
   });

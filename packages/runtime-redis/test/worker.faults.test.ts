@@ -4,7 +4,9 @@
 // file on (nothing lost) and off (documented data loss; the workers reconnect and resume); dropped connections
 // (no duplicate effect); client clock skew (no effect: the scripts use the server's clock). Claims last 400 ms
 // and are heartbeated every 100 ms, loose enough for a loaded machine; every wait is bounded by the test's
-// timeout, never by a timed assertion.
+// timeout, never by a timed assertion. Every queue and fenced-resource call of every process is recorded around
+// its Redis call, and each test's history is checked for linearizability against the core ClaimQueue (item by
+// item) and FencedResource (support/lincheck.ts), besides support/history.ts's checker.
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { describe, expect, it } from "vitest";
@@ -12,7 +14,16 @@ import { type ClaimedItem, ClaimQueue } from "../src/claim-queue/claim-queue.js"
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../src/fenced/fenced.js";
 import { NotInitializedError } from "../src/shared/errors.js";
+import { type CallRecord, CLAIM_QUEUE_CALLS, callRecords, recordCalls, wallMs } from "./support/calls.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import {
+  assertLinearizable,
+  claimQueueOps,
+  claimQueueSpec,
+  FENCED_SPEC,
+  fencedOps,
+  HISTORY_FILES,
+} from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { type TestRedis, useRedis } from "./support/redis.js";
 import {
@@ -70,13 +81,25 @@ function startProcesses(
   );
 }
 
-/** A producer that records each enqueue (scope and server time) for the history checker. */
+/**
+ * A producer that records each enqueue (scope and server time) for the history checker, and each of its
+ * queue calls in `calls` (with `record`, any other in-process caller's calls too) for the linearizability check.
+ */
 async function producer(redis: TestRedis, name: string) {
-  const queue = await ClaimQueue.open(redis.client(), { name, config: CONFIG });
+  const calls: CallRecord[] = [];
+  const record = (r: CallRecord) => calls.push(r);
+  const queue = recordCalls(
+    await ClaimQueue.open(redis.client(), { name, config: CONFIG }),
+    CLAIM_QUEUE_CALLS,
+    "producer",
+    record,
+  );
   const history: HistoryEntry[] = [];
   return {
     queue,
     history,
+    calls,
+    record,
     enqueue: async (scope: string) => {
       const { atMs, result } = await queue.enqueue(scope);
       expect(result._tag).toBe("Enqueued");
@@ -87,6 +110,22 @@ async function producer(redis: TestRedis, name: string) {
       return c.ready + c.delayed + c.claimed === 0;
     },
   };
+}
+
+/** The calls of `p` and of `processes`, checked against the core ClaimQueue item by item. */
+function assertQueueLinearizable(
+  label: string,
+  p: { readonly calls: readonly CallRecord[] },
+  processes: readonly WorkerProcess[],
+  epoch?: { readonly sinceMs?: number; readonly untilMs?: number },
+): void {
+  const calls = [...p.calls, ...processes.flatMap((w) => callRecords(w.records()))];
+  assertLinearizable(
+    label,
+    claimQueueOps(calls, epoch),
+    claimQueueSpec(CONFIG),
+    HISTORY_FILES.claimQueue(CONFIG),
+  );
 }
 
 describe("worker process faults", () => {
@@ -117,7 +156,12 @@ describe("worker process faults", () => {
       const rescued: ClaimedItem[] = [];
       const records: WorkerRecord[] = [];
       const rescuer = new Worker(
-        await ClaimQueue.open(redis.client(), { name: "sigkill", config: CONFIG }),
+        recordCalls(
+          await ClaimQueue.open(redis.client(), { name: "sigkill", config: CONFIG }),
+          CLAIM_QUEUE_CALLS,
+          "rescuer",
+          p.record,
+        ),
         async (item) => {
           rescued.push(item);
           return "ok";
@@ -140,6 +184,7 @@ describe("worker process faults", () => {
           .sort(),
       ).toEqual(["kill-0", "kill-1", "kill-2", "kill-3", "kill-4", "kill-5"]);
       expect(checkHistory([...p.history, ...workerRecords(victim!.records()), ...records])).toEqual([]);
+      assertQueueLinearizable("worker.faults SIGKILL", p, [victim!]);
       expect((await p.queue.snapshot()).state.items).toEqual({});
     },
     TEST_TIMEOUT_MS,
@@ -162,7 +207,12 @@ describe("worker process faults", () => {
       paused!.kill("SIGSTOP");
 
       // While it is stopped (no heartbeats), its claim expires and another holder takes the item over.
-      const other = await ClaimQueue.open(redis.client(), { name: "sigstop", config: CONFIG });
+      const other = recordCalls(
+        await ClaimQueue.open(redis.client(), { name: "sigstop", config: CONFIG }),
+        CLAIM_QUEUE_CALLS,
+        "taker",
+        p.record,
+      );
       let taken: ClaimedItem | undefined;
       await until(async () => {
         taken = (await other.claim("taker", 1)).items[0];
@@ -170,7 +220,7 @@ describe("worker process faults", () => {
       });
       expect(taken).toMatchObject({ scope, reclaimed: true });
       expect(taken!.token).toBeGreaterThan(first!.token);
-      const store = new RedisFencedResource(redis.client());
+      const store = recordCalls(new RedisFencedResource(redis.client()), ["fencedWrite"], "taker", p.record);
       expect(await store.fencedWrite(scope, taken!.token, "taker")).toEqual({
         _tag: "Accepted",
         token: taken!.token,
@@ -196,6 +246,14 @@ describe("worker process faults", () => {
       expect((await other.ack(scope, taken!.token)).result).toMatchObject({ owned: true, deleted: true });
       expect(paused!.alive).toBe(true);
       await paused!.close();
+      assertQueueLinearizable("worker.faults SIGSTOP", p, [paused!]);
+      const fencedCalls = [...p.calls, ...callRecords(paused!.records())];
+      assertLinearizable(
+        "worker.faults SIGSTOP fenced",
+        fencedOps(fencedCalls),
+        FENCED_SPEC,
+        HISTORY_FILES.fenced,
+      );
     },
     TEST_TIMEOUT_MS,
   );
@@ -236,6 +294,8 @@ describe("worker process faults", () => {
       // (the final state above shows nothing was lost).
       const violations = checkHistory([...p.history, ...workerRecords(all)]);
       expect(violations.filter((v) => !v.includes("never acked or dead-lettered"))).toEqual([]);
+      // The linearizability check needs no such exception: a lost reply is a pending call.
+      assertQueueLinearizable("worker.faults dropped connections", p, processes);
     },
     TEST_TIMEOUT_MS,
   );
@@ -290,6 +350,7 @@ describe("worker process faults", () => {
       expect(records.some((r) => r.kind === "heartbeat" && r.result._tag === "Renewed")).toBe(true);
       expect(records.filter((r) => r.kind === "heartbeat" && r.result._tag !== "Renewed")).toEqual([]);
       expect(checkHistory([...p.history, ...records])).toEqual([]);
+      assertQueueLinearizable("worker.faults clock skew", p, processes);
     },
     TEST_TIMEOUT_MS,
   );
@@ -333,6 +394,7 @@ describe("worker process faults: Redis restarted with the append-only file on", 
       for (const w of processes) expect(ofKind(w.records(), "reconnect").length).toBeGreaterThan(0);
       const records = processes.flatMap((w) => workerRecords(w.records()));
       expect(checkHistory([...p.history, ...records])).toEqual([]);
+      assertQueueLinearizable("worker.faults Redis restart (AOF)", p, processes); // one history: nothing lost
       const after = await reopened.snapshot();
       expect(after.state.items).toEqual({});
       expect(after.state.nextToken).toBeGreaterThan(before.state.nextToken);
@@ -366,6 +428,7 @@ describe("worker process faults: Redis restarted without persistence", () => {
       const before = await p.queue.snapshot();
       expect(Object.keys(before.state.items).length).toBeGreaterThan(0);
       const ackedBefore = new Set(processes.flatMap((w) => ownedAcks(w.records())).map((r) => r.scope));
+      const restartMs = wallMs();
       await redis.restart();
       const fresh = redis.client();
       expect(await fresh.dbsize()).toBe(0);
@@ -382,6 +445,7 @@ describe("worker process faults: Redis restarted without persistence", () => {
       });
       for (const w of processes) expect(w.alive).toBe(true);
 
+      const reopenMs = wallMs();
       const q = await producer(redis, name); // opens the queue again: stores its config
       const restartMarks = processes.map((w) => w.records().length);
       const scopes = Array.from({ length: 20 }, (_, i) => `after-${i}`);
@@ -393,6 +457,14 @@ describe("worker process faults: Redis restarted without persistence", () => {
       expect([...acked].sort()).toEqual([...scopes].sort());
       expect(records.filter((r) => r.kind === "claim").map((r) => r.token)).toContain(1); // tokens restarted
       expect(checkHistory([...q.history, ...records])).toEqual([]);
+      // The restart lost the queue: the calls before it and those after the queue was opened again are two
+      // histories, each from an empty queue (a call cut by the restart is pending in the first).
+      assertQueueLinearizable("worker.faults Redis restart (no AOF), before", p, processes, {
+        untilMs: restartMs,
+      });
+      assertQueueLinearizable("worker.faults Redis restart (no AOF), after", q, processes, {
+        sinceMs: reopenMs,
+      });
       const after = await q.queue.snapshot();
       expect(after.state.items).toEqual({});
       // What was not acked before the restart is gone.

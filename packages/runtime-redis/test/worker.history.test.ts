@@ -5,12 +5,16 @@
 // verifies: no two live claims of one item overlap; no ack/retry/fail/release by a non-holder took effect;
 // every enqueue is covered by a later claim that was acked or dead-lettered; fencing tokens strictly increase
 // per item (the checker is test/support/history.ts; worker.processes.test.ts runs it over worker processes).
+// The same calls, recorded around their Redis calls, are checked for linearizability against the core
+// ClaimQueue, item by item (support/lincheck.ts).
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { Worker, type WorkerRecord } from "../src/claim-queue/worker.js";
+import { type CallRecord, CLAIM_QUEUE_CALLS, recordCalls } from "./support/calls.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import { assertLinearizable, claimQueueOps, claimQueueSpec, HISTORY_FILES } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
@@ -67,8 +71,16 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
 
   it("keeps every property", async () => {
     const name = "history";
+    const calls: CallRecord[] = [];
     const queues = await Promise.all(
-      [0, 1, 2, 3].map(() => ClaimQueue.open(redis.client(), { name, config: CONFIG })),
+      ["producer", "a", "b", "c"].map(async (caller) =>
+        recordCalls(
+          await ClaimQueue.open(redis.client(), { name, config: CONFIG }),
+          CLAIM_QUEUE_CALLS,
+          caller,
+          (r) => calls.push(r),
+        ),
+      ),
     );
     const [producer, ...workerQueues] = queues as [ClaimQueue, ...ClaimQueue[]];
     const history: HistoryEntry[] = [];
@@ -154,6 +166,12 @@ describe("history of 3 workers × concurrency 4 on one queue", () => {
       true,
     );
     expect(checkHistory(history)).toEqual([]);
+    assertLinearizable(
+      "worker.history",
+      claimQueueOps(calls),
+      claimQueueSpec(CONFIG),
+      HISTORY_FILES.claimQueue(CONFIG),
+    );
     const { state } = await producer.snapshot();
     expect(state.items).toEqual({});
   });

@@ -4,12 +4,16 @@
 // 5th scope until its claim is lost, then acks late. Every claim, heartbeat, ack, retry, fail and release each
 // process made is recorded with the Redis server time; the merged history must satisfy the checker
 // (support/history.ts): no two live claims of one item overlap; no ack or retry by a non-holder took effect;
-// every enqueued scope was acked or dead-lettered; fencing tokens strictly increase per item.
+// every enqueued scope was acked or dead-lettered; fencing tokens strictly increase per item. The same calls,
+// recorded around their Redis calls, are checked for linearizability against the core ClaimQueue, item by
+// item (support/lincheck.ts).
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import { describe, expect, it } from "vitest";
 import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
+import { type CallRecord, CLAIM_QUEUE_CALLS, callRecords, recordCalls } from "./support/calls.js";
 import { checkHistory, type HistoryEntry } from "./support/history.js";
+import { assertLinearizable, claimQueueOps, claimQueueSpec, HISTORY_FILES } from "./support/lincheck.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
@@ -27,7 +31,13 @@ describe("several processes × several workers on one Redis", () => {
 
   it("3 worker processes × concurrency 4, 150 scopes with re-enqueues: the merged history keeps every property", async () => {
     const name = "processes";
-    const producer = await ClaimQueue.open(redis.client(), { name, config: CONFIG });
+    const calls: CallRecord[] = [];
+    const producer = recordCalls(
+      await ClaimQueue.open(redis.client(), { name, config: CONFIG }),
+      CLAIM_QUEUE_CALLS,
+      "producer",
+      (r) => calls.push(r),
+    );
     const processes = await Promise.all(
       ["p1", "p2", "p3"].map((holder) =>
         startWorkerProcess({
@@ -85,6 +95,13 @@ describe("several processes × several workers on one Redis", () => {
     expect(records.some((r) => r.result._tag === "Acked" && r.result.requeued)).toBe(true);
     expect(records.some((r) => r.result._tag === "DeadLettered")).toBe(true);
     expect(checkHistory(history)).toEqual([]);
+    calls.push(...processes.flatMap((p) => callRecords(p.records())));
+    assertLinearizable(
+      "worker.processes",
+      claimQueueOps(calls),
+      claimQueueSpec(CONFIG),
+      HISTORY_FILES.claimQueue(CONFIG),
+    );
     const { state } = await producer.snapshot();
     expect(state.items).toEqual({});
     expect(Object.keys(state.deadLetters).sort()).toEqual(["s0", "s124", "s31", "s62", "s93"]);

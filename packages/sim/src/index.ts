@@ -13,7 +13,7 @@
  *   recording, shrinking, verdict strength);
  * - `@interleave/sim/statespace` — the explicit-state checker, state keys and fingerprints, the machine cache;
  * - `@interleave/sim/trace` — the trace format's constants, fingerprint and parser;
- * - `@interleave/sim/view` — the timeline, the HTML report and the Mermaid diagram;
+ * - `@interleave/sim/view` — the timeline, the HTML report, the Mermaid diagram and a linearizability verdict's page;
  * - `@interleave/sim/cli` — the `interleave` command line, the registry loaders and the worker pool.
  */
 
@@ -46,6 +46,8 @@ export {
   type LinWindowOp,
   parseHistory,
   renderWindow,
+  type StepOutcome,
+  withEffects,
 } from "./lincheck/index.js";
 export {
   type CheckedModel,

@@ -1,8 +1,9 @@
 /**
  * `interleave lincheck <history.jsonl>`: exit 0 for a linearizable Lease history, 1 with the failing window's
- * table for a lease granted to two holders, 2 with one stderr line for bad input, 3 when the budget runs out.
+ * table for a lease granted to two holders, 2 with one stderr line for bad input, 3 when the budget runs out;
+ * `--html` writes the verdict's page, replaces only its own pages and refuses a path it cannot use.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -138,5 +139,71 @@ describe("interleave lincheck", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("interleave lincheck --html", () => {
+  const html = (name: string) => join(cwd, name);
+
+  it("writes the failing window's page beside the table, and exit stays 1", async () => {
+    const r = await cli(["lincheck", twoHolders, "--html", "two-holders.html"]);
+    expect(r).toMatchObject({ code: 1, stderr: "" });
+    expect(r.stdout).toContain("not linearizable: after 1 ops linearized");
+    expect(r.stdout).toContain(`html written: ${html("two-holders.html")}\n`);
+    const page = readFileSync(html("two-holders.html"), "utf8");
+    expect(page).toContain('<meta name="generator" content="interleave report">');
+    expect(page).toContain('data-verdict="not-linearizable"');
+    expect(page).toContain('<div class="lin-lane" data-process="b">');
+    expect(page).toMatch(/<div class="lin-op stuck" data-index="\d"/);
+    expect(page).toContain("file two-holders.jsonl");
+  });
+
+  it("replaces its own page with the next verdict's (linearizable too); --json keeps stdout JSON", async () => {
+    expect((await cli(["lincheck", twoHolders, "--html", "verdict.html"])).code).toBe(1);
+    const r = await cli(["lincheck", good, "--html", "verdict.html", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBe("linearizable");
+    const page = readFileSync(html("verdict.html"), "utf8");
+    expect(page).toContain('data-verdict="linearizable"');
+    expect(page).not.toContain("lin-window");
+  });
+
+  it("refuses to overwrite an HTML file it did not write: exit 2, one line, the file untouched", async () => {
+    const foreign = "<!doctype html><title>mine</title>\n";
+    writeFileSync(html("foreign.html"), foreign);
+    const r = await cli(["lincheck", twoHolders, "--html", "foreign.html"]);
+    expect(r).toMatchObject({ code: 2, stdout: "" });
+    expect(r.stderr).toBe(
+      `interleave: ${html("foreign.html")} exists and is not an interleave report; pass --force to replace it\n`,
+    );
+    expect(readFileSync(html("foreign.html"), "utf8")).toBe(foreign);
+    expect((await cli(["lincheck", twoHolders, "--html", "foreign.html", "--force"])).code).toBe(1);
+    expect(readFileSync(html("foreign.html"), "utf8")).toContain('data-verdict="not-linearizable"');
+  });
+
+  it.each([
+    [
+      "a missing directory",
+      ["--html", "no/such/dir/out.html"],
+      /^interleave: cannot write .*no\/such\/dir\/out.html: the directory .*no\/such\/dir does not exist$/,
+    ],
+    [
+      "the history file itself",
+      ["--html", twoHolders],
+      /^interleave: --html two-holders.jsonl would overwrite the history file$/,
+    ],
+  ])("exit 2 and one stderr line for %s, nothing written", async (_, flags, message) => {
+    const r = await cli(["lincheck", twoHolders, ...flags]);
+    expect(r).toMatchObject({ code: 2, stdout: "" });
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(existsSync(join(cwd, "no"))).toBe(false);
+    expect(readFileSync(join(cwd, twoHolders), "utf8")).toMatch(/^\{"format":"interleave-history"/);
+  });
+
+  it("a bad --html path fails before the history is read", async () => {
+    const r = await cli(["lincheck", "nope.jsonl", "--html", "no/out.html"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the directory .*no does not exist/);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The linearizability checker (src/lincheck/): the classics (a register's stale read, a lease granted to two
  * holders, fenced storage accepting a stale token, a call that never returned), the budgets, partitioning by
- * key, the history format, and property tests: a history cut from a real sequential run is always
- * linearizable, and one flipped result in a sequential history never is.
+ * key, a machine with its effects compared (withEffects), the history format, and property tests: a history
+ * cut from a real sequential run is always linearizable, and one flipped result in a sequential history never
+ * is.
  */
-import { FencedResource, Lease } from "@interleave/core";
+import { FencedResource, Lease, SyncCoordinator } from "@interleave/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -14,6 +15,7 @@ import {
   type LinSpec,
   parseHistory,
   renderWindow,
+  withEffects,
 } from "../src/lincheck/index.js";
 import { InputError } from "../src/model/scenario.js";
 
@@ -201,6 +203,47 @@ describe("a core FencedResource", () => {
 
   it("the same write overlapping the fence may have come first: linearizable", () => {
     expect(checkLinearizable([fence(2, 0, 10), write(1, 5, 30)], spec).verdict).toBe("linearizable");
+  });
+});
+
+describe("withEffects: a core SyncCoordinator, effects compared too", () => {
+  const spec = {
+    machine: withEffects(SyncCoordinator),
+    config: { mrCountMax: 2, pendingPerMrMax: 2, leaseTtlMs: 100 },
+  };
+  const schedule = (process: string, resetId: string, atMs: number, token: number | null) =>
+    op<SyncCoordinator.Event>(
+      process,
+      { _tag: "ScheduleReset", mr: "!1", resetId, atMs },
+      {
+        result: { _tag: "ResetQueued", running: token !== null },
+        effects:
+          token === null ? [] : [{ _tag: "RunReset", mr: "!1", resetId, token, expiresAtMs: atMs + 100 }],
+      },
+      atMs,
+      atMs + 1,
+    );
+
+  it("the reset dispatched to the first caller, with token 1: linearizable", () => {
+    expect(checkLinearizable([schedule("a", "r1", 0, 1), schedule("b", "r2", 5, null)], spec).verdict).toBe(
+      "linearizable",
+    );
+  });
+
+  it("the right result with a wrong effect (the second reset dispatched too): not linearizable, the machine says it waits", () => {
+    const queued = schedule("b", "r2", 5, null);
+    const dispatched = schedule("b", "r2", 5, 2);
+    const wrong = {
+      ...queued,
+      output: { ...(queued.output as object), effects: (dispatched.output as { effects: unknown }).effects },
+    };
+    const verdict = checkLinearizable([schedule("a", "r1", 0, 1), wrong], spec);
+    expect(verdict.verdict).toBe("not-linearizable");
+    if (verdict.verdict !== "not-linearizable") return;
+    expect(verdict.window.ops.find((o) => !o.linearized)?.expected).toEqual({
+      result: { _tag: "ResetQueued", running: false },
+      effects: [],
+    });
   });
 });
 

@@ -107,8 +107,9 @@ export function mailboxMachine(
           : event._tag === "Complete"
             ? await m.complete(event.key, event.orderId, event.outcome)
             : await m.shutdown();
-      return { atMs: got.atMs, result: got.result, effects: got.effects, state: await m.snapshot() };
+      return { atMs: got.atMs, result: got.result, effects: got.effects };
     },
+    read: () => mailbox().snapshot(),
     transition: (s, e) => Core.transition(s, e),
   };
 }

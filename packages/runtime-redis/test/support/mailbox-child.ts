@@ -12,6 +12,7 @@ import type { Mailbox as Core } from "@interleave/core";
 import { Redis } from "ioredis";
 import { RedisFencedResource } from "../../src/fenced/fenced.js";
 import { KeyedMailbox } from "../../src/mailbox/mailbox.js";
+import { type CallRecord, recordCalls, recordReconnects } from "./calls.js";
 import {
   type ClusterValue,
   clusterResource,
@@ -24,7 +25,7 @@ import {
 
 const spec = JSON.parse(process.argv[2] ?? "") as MailboxChildSpec;
 const { instance } = spec;
-const record = (r: MailboxRecord) => appendFileSync(spec.recordsPath, `${JSON.stringify(r)}\n`);
+const record = (r: MailboxRecord | CallRecord) => appendFileSync(spec.recordsPath, `${JSON.stringify(r)}\n`);
 const message = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
@@ -63,7 +64,9 @@ const mailbox = await KeyedMailbox.open(redis, {
   leaseTtlMs: spec.leaseTtlMs,
   heartbeatIntervalMs: spec.heartbeatIntervalMs,
 });
-const fenced = new RedisFencedResource(redis);
+// Every fenced write, recorded around its Redis call for the linearizability check (support/lincheck.ts).
+const fenced = recordCalls(new RedisFencedResource(redis), ["fencedWrite"], instance, record);
+recordReconnects(redis, instance, record);
 
 async function handle(order: Core.Order, signal: AbortSignal): Promise<void> {
   const id = order.id;

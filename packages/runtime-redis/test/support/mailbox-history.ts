@@ -6,6 +6,7 @@
 // and the order's fencing token. `checkMailboxHistory` lists the violations of the mailbox's properties.
 
 import type { Mailbox as Core, FencedResource } from "@interleave/core";
+import { type CallRecord, callRecords } from "./calls.js";
 import { type Exit, killChildren, startChild } from "./child-process.js";
 import { RICH_POLICY } from "./mailbox-policy.js";
 
@@ -119,6 +120,8 @@ export interface MailboxProcess {
   readonly instance: string;
   readonly exited: Promise<Exit>;
   records(): MailboxRecord[];
+  /** Its fenced writes, each recorded around its Redis call (support/calls.ts), and its reconnects. */
+  calls(): CallRecord[];
   kill(signal: "SIGKILL" | "SIGSTOP" | "SIGCONT"): void;
   /** Graceful stop: the dispatcher loop finishes its running orders, then the process exits. */
   close(): Promise<void>;
@@ -126,6 +129,7 @@ export interface MailboxProcess {
 }
 
 const CHILD = new URL("./mailbox-child.ts", import.meta.url);
+const CALL_RECORD_KINDS = new Set<string>(["call", "return", "threw", "reconnecting"]);
 
 /**
  * Starts a mailbox process for `spec` and resolves once its dispatcher loop runs.
@@ -135,10 +139,19 @@ const CHILD = new URL("./mailbox-child.ts", import.meta.url);
 export async function startMailboxProcess(
   spec: Omit<MailboxChildSpec, "recordsPath">,
 ): Promise<MailboxProcess> {
-  const child = startChild<MailboxRecord>(`mailbox process ${spec.instance}`, CHILD, spec);
+  const child = startChild<MailboxRecord | CallRecord>(`mailbox process ${spec.instance}`, CHILD, spec);
   await child.message("ready");
-  const { exited, records, kill, close, output } = child;
-  return { instance: spec.instance, exited, records, kill, close, output };
+  const { exited, kill, close, output } = child;
+  const records = () => child.records().filter((r): r is MailboxRecord => !CALL_RECORD_KINDS.has(r.kind));
+  return {
+    instance: spec.instance,
+    exited,
+    records,
+    calls: () => callRecords(child.records()),
+    kill,
+    close,
+    output,
+  };
 }
 
 /** Kills (SIGCONT then SIGKILL) every mailbox process still running and removes their records; for `afterAll`. */

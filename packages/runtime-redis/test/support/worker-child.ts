@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 import { ClaimQueue } from "../../src/claim-queue/claim-queue.js";
 import { type HandlerOutcome, Worker } from "../../src/claim-queue/worker.js";
 import { RedisFencedResource } from "../../src/fenced/fenced.js";
+import { CLAIM_QUEUE_CALLS, recordCalls, recordReconnects } from "./calls.js";
 import type { ChildRecord, ChildSpec } from "./worker-process.js";
 
 const spec = JSON.parse(process.argv[2] ?? "") as ChildSpec;
@@ -34,9 +35,16 @@ const redis = new Redis(spec.url, {
 });
 redis.on("error", () => {}); // failures reach the commands (recorded through onError)
 redis.on("reconnecting", () => record({ kind: "reconnect", holder }));
+recordReconnects(redis, holder, record);
 
-const queue = await ClaimQueue.open(redis, { name: spec.queue, config: spec.config });
-const fenced = new RedisFencedResource(redis);
+// Every queue and fenced-resource call, recorded around its Redis call for the linearizability check.
+const queue = recordCalls(
+  await ClaimQueue.open(redis, { name: spec.queue, config: spec.config }),
+  CLAIM_QUEUE_CALLS,
+  holder,
+  record,
+);
+const fenced = recordCalls(new RedisFencedResource(redis), ["fencedWrite"], holder, record);
 const stalled = new Set<string>();
 
 const worker = new Worker(

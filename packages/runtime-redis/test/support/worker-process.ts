@@ -5,6 +5,7 @@
 
 import type { ClaimQueue as Core, FencedResource } from "@interleave/core";
 import type { WorkerRecord } from "../../src/claim-queue/worker.js";
+import type { CallRecord } from "./calls.js";
 import { type Exit, killChildren, startChild } from "./child-process.js";
 
 /**
@@ -44,9 +45,13 @@ export interface ChildSpec {
   readonly clockSkew?: { readonly offsetMs: number; readonly driftPerCallMs: number };
 }
 
-/** A record a worker process writes: the Worker's own records plus the handler's and the connection's events. */
+/**
+ * A record a worker process writes: the Worker's own records, the handler's and the connection's events, and
+ * every queue and fenced-resource call with its call and return times (support/calls.ts).
+ */
 export type ChildRecord =
   | WorkerRecord
+  | CallRecord
   | { readonly kind: "ready" | "reconnect"; readonly holder: string }
   | { readonly kind: "error"; readonly holder: string; readonly message: string }
   | {

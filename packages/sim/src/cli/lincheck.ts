@@ -2,7 +2,9 @@
  * `interleave lincheck <history.jsonl>`: check a recorded history of concurrent calls for linearizability
  * against a core machine (src/lincheck/). Exit codes: 0 linearizable; 1 not linearizable (the failing window
  * printed as a table); 2 bad input (one line on stderr: an unreadable or truncated file, a foreign document, an
- * unknown machine, a bad config or partition field); 3 unknown (a budget ran out).
+ * unknown machine, a bad config or partition field, an `--html` path in a missing directory or holding a file
+ * that is not an interleave report — then nothing is written); 3 unknown (a budget ran out). With `--html` the
+ * verdict is also written as a page in the HTML report's style (../view/lincheck-page.ts), whatever it is.
  */
 import { resolve } from "node:path";
 import {
@@ -19,11 +21,18 @@ import { readHistory } from "../io/history-file.js";
 import { renderWindow } from "../lincheck/render.js";
 import type { LinMachine, LinResult } from "../lincheck/types.js";
 import { checkLinearizable } from "../lincheck/wgl.js";
+import { withEffects } from "../lincheck/with-effects.js";
 import { InputError } from "../model/scenario.js";
+import { renderLincheckPage } from "../view/lincheck-page.js";
 import { parsePositive } from "./common.js";
 import type { CliIo } from "./context.js";
+import { checkReportPath, writeReportFile } from "./report.js";
 
-/** The core machines `--machine` names, each driven through its own `initial` and `transition`. */
+/**
+ * The core machines `--machine` names, each driven through its own `initial` and `transition`;
+ * `SyncCoordinatorStep` is the SyncCoordinator with its effects compared too (an output `{ result, effects }`,
+ * what the Redis coordinator's calls return: `withEffects`).
+ */
 export const LINCHECK_MACHINES: Readonly<Record<string, LinMachine<unknown, unknown, unknown, unknown>>> = {
   ClaimQueue: ClaimQueue as never,
   FencedResource: FencedResource as never,
@@ -31,6 +40,7 @@ export const LINCHECK_MACHINES: Readonly<Record<string, LinMachine<unknown, unkn
   Mailbox: Mailbox as never,
   MergeGate: MergeGate as never,
   SyncCoordinator: SyncCoordinator as never,
+  SyncCoordinatorStep: withEffects(SyncCoordinator) as never,
   TaskDeps: TaskDeps as never,
 };
 
@@ -41,6 +51,8 @@ interface LincheckFlags {
   timeBudgetMs?: number;
   statesMax?: number;
   json?: boolean;
+  html?: string;
+  force?: boolean;
 }
 
 /** Register `lincheck` on `program`; its exit code goes to `setExitCode`. */
@@ -69,14 +81,30 @@ export function registerLincheck(program: Command, io: CliIo, setExitCode: (code
       parsePositive("--states-max"),
     )
     .option("--json", "print the verdict as JSON")
+    .option(
+      "--html <out.html>",
+      "also write the verdict as an HTML page: the failing window as a timeline (the directory must exist)",
+    )
+    .option("--force", "replace --html even when it is not an interleave report")
     .action((path: string, flags: LincheckFlags) => {
       setExitCode(lincheck(path, flags, io));
     });
 }
 
-/** Run the check and print it; returns the exit code (0, 1 or 3; bad input throws `InputError`). */
+/**
+ * Run the check, write the `--html` page when asked, and print the verdict; returns the exit code (0, 1 or 3;
+ * bad input throws `InputError` before anything is written or printed).
+ */
 function lincheck(path: string, flags: LincheckFlags, io: CliIo): number {
-  const history = readHistory(resolve(io.cwd, path));
+  const historyPath = resolve(io.cwd, path);
+  const out = flags.html === undefined ? null : resolve(io.cwd, flags.html);
+  const force = flags.force === true;
+  if (out !== null) {
+    if (out === historyPath) throw new InputError(`--html ${flags.html} would overwrite the history file`);
+    // Fail on an unusable path before a search that may take long.
+    checkReportPath(out, force, false);
+  }
+  const history = readHistory(historyPath);
   const name = flags.machine ?? history.header.machine;
   const machine = LINCHECK_MACHINES[name];
   if (machine === undefined) {
@@ -108,11 +136,20 @@ function lincheck(path: string, flags: LincheckFlags, io: CliIo): number {
       now: () => performance.now(),
     },
   );
-  io.stdout(
-    flags.json === true
-      ? `${JSON.stringify(verdict, null, 2)}\n`
-      : summary(verdict, history.ops.length, name),
-  );
+  if (out !== null) {
+    const page = renderLincheckPage({
+      result: verdict,
+      machine: name,
+      config,
+      ops: history.ops.length,
+      file: path,
+      partitionBy: field ?? null,
+    });
+    writeReportFile(out, page, force, false);
+  }
+  if (flags.json === true) io.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
+  else
+    io.stdout(`${summary(verdict, history.ops.length, name)}${out === null ? "" : `html written: ${out}\n`}`);
   return verdict.verdict === "linearizable" ? 0 : verdict.verdict === "not-linearizable" ? 1 : 3;
 }
 

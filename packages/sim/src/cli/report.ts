@@ -5,7 +5,7 @@
  * `--out` that is an existing file but not an interleave report (without `--force`), or an explicit
  * `--scenarios` module that does not load: one line on stderr, and nothing is written.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { findRegistry, loadScenarios } from "../io/registry.js";
@@ -53,11 +53,12 @@ export function reportPathOf(tracePath: string): string {
 }
 
 /**
- * Write `html` to `path` (creating directories) through a temporary file and a rename, so a failure never
- * leaves half a report. An existing file is replaced only when it is an interleave report (its generator
- * meta tag) or `force` is set; otherwise throws {@link InputError} and writes nothing.
+ * Check that a report could be written to `path`, without writing anything: an existing file there must be an
+ * interleave report (its generator meta tag) unless `force` is set, and with `createDirectory` false its
+ * directory must exist. Throws {@link InputError} (one line) when not; `lincheck --html` calls it before its
+ * search, so a bad path fails at once.
  */
-export function writeReportFile(path: string, html: string, force = false): void {
+export function checkReportPath(path: string, force = false, createDirectory = true): void {
   if (existsSync(path) && !force) {
     let head = "";
     try {
@@ -71,6 +72,27 @@ export function writeReportFile(path: string, html: string, force = false): void
       throw new InputError(`${path} exists and is not an interleave report; pass --force to replace it`);
     }
   }
+  if (!createDirectory && !isDirectory(dirname(path))) {
+    throw new InputError(`cannot write ${path}: the directory ${dirname(path)} does not exist`);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write `html` to `path` through a temporary file and a rename, so a failure never leaves half a report. An
+ * existing file is replaced only when it is an interleave report (its generator meta tag) or `force` is set;
+ * missing directories are created unless `createDirectory` is false (then a missing one is an error). Any
+ * failure throws {@link InputError} and writes nothing (see {@link checkReportPath}).
+ */
+export function writeReportFile(path: string, html: string, force = false, createDirectory = true): void {
+  checkReportPath(path, force, createDirectory);
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {

@@ -22,3 +22,4 @@ export type {
   LinWindowOp,
 } from "./types.js";
 export { checkLinearizable } from "./wgl.js";
+export { type StepOutcome, withEffects } from "./with-effects.js";

@@ -16,6 +16,14 @@ import { formatTime } from "./timeline.js";
 /** The `<meta name="generator">` of every report: `report` refuses to overwrite an HTML file without it. */
 export const REPORT_GENERATOR = "interleave report";
 
+/**
+ * The report's stylesheet (assets/report.css), for the pages that share its look: the counterexample report
+ * and the linearizability verdict (./lincheck-page.ts).
+ */
+export function reportStylesheet(): string {
+  return asset("report.css");
+}
+
 /** Escape text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
   return text
@@ -71,7 +79,7 @@ export function renderReport(runs: readonly ReportRun[], options: { readonly tit
 <meta name="generator" content="${REPORT_GENERATOR}">
 <title>${escapeHtml(`interleave · ${title}`)}</title>
 <style>
-${asset("report.css")}
+${reportStylesheet()}
 </style>
 </head>
 <body>

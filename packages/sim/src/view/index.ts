@@ -1,10 +1,12 @@
 /**
  * @interleave/sim/view — showing a trace to people: the terminal timeline, the self-contained HTML report
- * (and the run model it is built from), and the Mermaid sequence diagram. Used by `interleave replay`,
- * `report` and `explore --html/--mermaid`; import it to render traces in your own tools or tests.
+ * (and the run model it is built from), the Mermaid sequence diagram, and the HTML page of a linearizability
+ * verdict. Used by `interleave replay`, `report`, `explore --html/--mermaid` and `lincheck --html`; import it
+ * to render traces and verdicts in your own tools or tests.
  */
 
-export { escapeHtml, REPORT_GENERATOR, renderReport } from "./html.js";
+export { escapeHtml, REPORT_GENERATOR, renderReport, reportStylesheet } from "./html.js";
+export { type LincheckPage, renderLincheckPage } from "./lincheck-page.js";
 export {
   escapeMermaid,
   MERMAID_BODY_CHARS_MAX,

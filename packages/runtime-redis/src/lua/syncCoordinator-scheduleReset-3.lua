@@ -1,11 +1,12 @@
 -- syncCoordinator-scheduleReset: the core SyncCoordinator's ScheduleReset: the Reset order joins the MR's
--- FIFO queue and runs now (a RunReset effect) when the MR is idle.
+-- FIFO queue and runs now (a RunReset effect with a fresh lease) when the MR is idle.
 --
--- KEYS[1] <base>:config  KEYS[2] <base>:mrs
+-- KEYS[1] <base>:config  KEYS[2] <base>:mrs  KEYS[3] <base>:fence
 -- ARGV[1] mr  ARGV[2] resetId
 --
--- Reply: {atMs, "ResetQueued", "", running 0|1, {}, effects} | {atMs, "Rejected", reason, 0, {}, {}}
---        | {atMs, "NoConfig"} | {atMs, "Corrupt", problem}   (effects: "RunReset", resetId when dispatched)
+-- Reply: {atMs, "ResetQueued", "", running 0|1, {}, effects, {}} | {atMs, "Rejected", reason, 0, {}, effects, {}}
+--        | {atMs, "NoConfig"} | {atMs, "Corrupt", problem} | {"CORRUPT", key, problem}
+--        effects: the reclaim's, then "RunReset", resetId, token, expiresAtMs when dispatched
 --- @include "includes/syncCoordinator"
 
 local mr, id = ARGV[1], ARGV[2]
