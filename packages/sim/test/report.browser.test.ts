@@ -248,6 +248,47 @@ describe("the HTML report in Chromium", () => {
     });
   }
 
+  it("with four store keys at 1280×720, keeps every key lane and the acting process's lane on screen", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-report-browser-"));
+    const registry = join(root, "scenarios/index.ts");
+    const explored = await cli(
+      [
+        "explore",
+        "merge-gate",
+        "--variant",
+        "stale-reclaim-without-fencing",
+        "--seed",
+        "1",
+        "--json",
+        "--traces-dir",
+        dir,
+        "--scenarios",
+        registry,
+      ],
+      root,
+    );
+    expect(explored.code).toBe(0);
+    const trace = resolve(root, JSON.parse(explored.stdout).results[0].trace);
+    const out = join(dir, "merge-gate.html");
+    expect(
+      (await cli(["report", trace, "--out", out, "--scenarios", registry, "--no-original"], root)).code,
+    ).toBe(0);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(`file://${out}`);
+    const keys = p.locator("#run-0 th.lane-head.key");
+    expect(await keys.count()).toBe(4);
+    for (const when of ["on load", "after v"]) {
+      if (when === "after v") await p.keyboard.press("v");
+      for (let k = 0; k < 4; k++) await expectOnScreen(keys.nth(k), 1280, 720, `${when}: store lane ${k}`);
+      await expectOnScreen(p.locator("#run-0 tr.row.current td.own"), 1280, 720, `${when}: acting process`);
+      await expectOnScreen(p.locator("#run-0 tr.row.current td.time"), 1280, 720, `${when}: time`);
+    }
+    await p.screenshot({ path: testOutput("report-merge-gate-1280x720.png") });
+    await p.close();
+    expect(errors).toEqual([]);
+  });
+
   it("keeps the side panel beside the swimlanes at 800 px wide, the store lane on screen", async () => {
     const p = await open(800, 700);
     await p.keyboard.press("v");

@@ -10,9 +10,9 @@
  * the navigation and the side panel from the embedded JSON.
  *
  * One step numbering (rows from 1, see `stepNumber`). The store-key lanes stay in view: they are pinned to the
- * right edge of the swimlanes (each `--key-lane` wide, in assets/report.css), as the `#` and time columns are
- * to the left edge, and on a screen at least 720 px wide the swimlanes and the side panel scroll inside panes
- * that fill the window below the run's header.
+ * right edge of the swimlanes (each `--key-lane` wide, in assets/report.css: together at most about half the
+ * swimlanes' width), as the `#` and time columns are to the left edge, and on a screen at least 720 px wide the
+ * swimlanes and the side panel scroll inside panes that fill the window below the run's header.
  */
 import { reportAsset as asset } from "../io/report-assets.js";
 import { type ReportRun, type ReportStep, stepNumber } from "./report-model.js";
@@ -87,7 +87,7 @@ export function renderReport(runs: readonly ReportRun[], options: { readonly tit
 ${reportStylesheet()}
 </style>
 </head>
-<body>
+<body class="report">
 <header class="top">
   <h1><span class="brand">interleave</span> ${escapeHtml(title)}</h1>
   <nav class="tabs" role="tablist">${tabs}</nav>
@@ -210,8 +210,8 @@ function renderRun(run: ReportRun, i: number): string {
     ${idleToggle}
   </div>
   <div class="layout">
-    <div class="lanes-wrap" style="scroll-padding-right:calc(var(--key-lane) * ${run.keys.length})">
-      <table class="lanes">
+    <div class="lanes-wrap">
+      <table class="lanes" style="--keys:${Math.max(1, run.keys.length)}">
         <thead><tr><th class="idx" scope="col">#</th><th class="time" scope="col">time</th>${head}</tr></thead>
         <tbody>
 ${rows.join("\n")}

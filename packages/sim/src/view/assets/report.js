@@ -123,8 +123,17 @@
     section.querySelector(".detail").innerHTML =
       run.steps.length === 0 ? "<p>no steps</p>" : detail(run, run.steps[i]);
     if (scroll) {
-      // The row's own-process cell, so the lanes pane also scrolls sideways to the process that acted (its
-      // scroll-padding keeps the cell clear of the pinned store-key lanes and the sticky lane heads).
+      // The row's own-process cell, so the lanes pane also scrolls sideways to the process that acted; the
+      // scroll padding keeps it clear of the pinned columns (# and time, the store-key lanes) and lane heads.
+      const wrap = section.querySelector(".lanes-wrap");
+      const width = (selector) =>
+        Array.from(wrap.querySelectorAll(selector)).reduce(
+          (w, th) => w + th.getBoundingClientRect().width,
+          0,
+        );
+      wrap.style.scrollPaddingTop = `${wrap.querySelector("thead").getBoundingClientRect().height}px`;
+      wrap.style.scrollPaddingLeft = `${width("thead th.idx, thead th.time")}px`;
+      wrap.style.scrollPaddingRight = `${width("thead th.key-lane")}px`;
       const cell = section.querySelector(`tr.row[data-index="${i}"] td.own`);
       if (cell) cell.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
