@@ -3,7 +3,7 @@
 // conformance tests (test/claim-queue.conformance.test.ts) prove every result and the full state equal to
 // the core's. Promise API; `Worker` (worker.ts) runs handlers over it.
 
-import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import { type ConfigProblem, ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { initConfig } from "../shared/config.js";
 import { CorruptValueError, checkReply, type Machine } from "../shared/errors.js";
@@ -19,17 +19,21 @@ export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
  * Options of {@link ClaimQueue.open}.
  *
  * - `name`: the queue's name, inside the hash tag (no `{` `}`).
- * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`, which still accepts the
- *   deprecated `maxAttempts` for `attemptsMax`; stored in Redis on first open, and every later open must give
- *   the same values). Its `leaseTtlMs` goes to Redis with every call that grants or renews a claim, as for
- *   every machine of this runtime. A queue whose config the release before the rename stored (with
- *   `maxAttempts`) is refused with a `ConfigMismatchError` naming `attemptsMax`.
+ * - `config`: the core's `ClaimQueue.Config`, optional, and so is each of its fields: a field left out takes
+ *   its default, `ClaimQueue.CONFIG_DEFAULTS` of `@interleave/core` (lease 30 s, heartbeat 15 s or half a
+ *   given lease, 3 attempts, backoff 1 s doubling to a 60 s cap, 100 items per claim, 100 000 items). It is
+ *   validated by the core's `initial` (which still accepts the deprecated `maxAttempts` for `attemptsMax`),
+ *   stored in Redis on first open, and every later open must resolve to the same values (so a process that
+ *   relies on a default and one that spells out another value get a `ConfigMismatchError`). Its `leaseTtlMs`
+ *   goes to Redis with every call that grants or renews a claim, as for every machine of this runtime. A queue
+ *   whose config the release before the rename stored (with `maxAttempts`) is refused with a
+ *   `ConfigMismatchError` naming `attemptsMax`.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
  * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
  */
 export interface ClaimQueueOptions {
   readonly name: string;
-  readonly config: Core.Config;
+  readonly config?: Core.Config;
   readonly prefix?: string;
   readonly payloadBytesMax?: number;
 }
@@ -104,7 +108,7 @@ type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
  * bad arguments, corrupt stored values, a missing config, or a failed connection.
  *
  * @example
- * const queue = await ClaimQueue.open(redis, { name: "reconcile", config });
+ * const queue = await ClaimQueue.open(redis, { name: "reconcile" }); // every config field at its default
  * await queue.enqueue("deployment-42", JSON.stringify({ reason: "push" }));
  * const { items } = await queue.claim("worker-a", 10);
  * for (const item of items) await queue.ack(item.scope, item.token);
@@ -134,16 +138,28 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     readonly redis: R,
     options: ClaimQueueOptions,
   ) {
-    this.config = Core.initial(options.config).config;
-    this.prefix = validatePrefix("ClaimQueue", options.prefix);
     this.name = validateName("queue name", options.name, true);
+    // Every invalid field is reported at once: the core's config fields, then prefix and payloadBytesMax.
+    const problems: ConfigProblem[] = [];
+    const collect = <T>(check: () => T, fallback: T): T => {
+      try {
+        return check();
+      } catch (error) {
+        if (!(error instanceof InvalidConfigError)) throw error;
+        problems.push(...error.problems);
+        return fallback;
+      }
+    };
+    this.config = collect(() => Core.initial(options.config ?? {}).config, Core.CONFIG_DEFAULTS);
+    this.prefix = collect(() => validatePrefix("ClaimQueue", options.prefix), "");
     const max = options.payloadBytesMax ?? PAYLOAD_BYTES_MAX_DEFAULT;
     if (!Number.isSafeInteger(max) || max < 0) {
-      throw new InvalidConfigError(
-        "payloadBytesMax",
-        `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
-      );
+      problems.push({
+        field: "payloadBytesMax",
+        message: `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
+      });
     }
+    if (problems.length > 0) throw InvalidConfigError.of("ClaimQueue", problems);
     this.payloadBytesMax = max;
     this.base = taggedKey(this.prefix, "queue name", this.name, "").slice(0, -1);
     this.keys = {
@@ -161,7 +177,8 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    * Opens the queue `options.name` on `redis`: validates the config (the core's `initial`), stores it in Redis
    * when the queue is new, or checks it against the stored one.
    *
-   * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
+   * @throws core `InvalidConfigError` for a bad config, `prefix` or `payloadBytesMax`, listing every invalid
+   *   field at once (`problems`; `field` is the first); `InvalidNameError` for a bad name;
    *   `ConfigMismatchError` (machine `"claim queue"`) when Redis holds a different config for this queue.
    */
   static async open<R extends Redis | Cluster = Redis>(
