@@ -11,9 +11,15 @@ import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
 import { replyInt, replyString } from "../shared/redis-script.js";
 import { decodeDeadLetter, decodeItem, decodeOwnerResult, type StoredItem } from "./claim-queue-codec.js";
 import { claimQueueScripts as scripts } from "./claim-queue-scripts.js";
+import { decodePayload, encodePayload, type JsonValue, PAYLOAD_BYTES_MAX_DEFAULT } from "./payload.js";
 
-/** Default bound on an enqueued payload, in bytes of UTF-8. */
-export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
+export {
+  InvalidPayloadError,
+  type JsonValue,
+  PAYLOAD_BYTES_MAX_DEFAULT,
+  PAYLOAD_DEPTH_MAX,
+  PayloadTooLargeError,
+} from "./payload.js";
 
 /**
  * Options of {@link ClaimQueue.open}.
@@ -29,7 +35,8 @@ export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
  *   whose config the release before the rename stored (with `maxAttempts`) is refused with a
  *   `ConfigMismatchError` naming `attemptsMax`.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
- * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
+ * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes of its stored form (the string, or
+ *   the JSON text); default 512 KiB (`PAYLOAD_BYTES_MAX_DEFAULT`).
  */
 export interface ClaimQueueOptions {
   readonly name: string;
@@ -44,9 +51,13 @@ export interface Timed<R> {
   readonly result: R;
 }
 
-/** A claim handed to a holder: the core's `Granted` plus the item's latest payload (`null` if none). */
+/**
+ * A claim handed to a holder: the core's `Granted` plus the item's latest payload as enqueued — a string as
+ * given, any other JSON value parsed back from its JSON text — or `null` when none was given (or it was JSON
+ * `null`).
+ */
 export interface ClaimedItem extends Core.Granted {
-  readonly payload: string | null;
+  readonly payload: JsonValue | null;
 }
 
 /**
@@ -71,20 +82,6 @@ export interface Counts {
   readonly expired: number;
   readonly deadLettered: number;
   readonly corrupt: number;
-}
-
-/** An enqueued payload exceeds `payloadBytesMax`; nothing was stored. */
-export class PayloadTooLargeError extends Error {
-  override readonly name = "PayloadTooLargeError";
-  constructor(
-    readonly scope: string,
-    readonly bytes: number,
-    readonly payloadBytesMax: number,
-  ) {
-    super(
-      `payload of scope ${JSON.stringify(scope)} is ${bytes} bytes, above payloadBytesMax ${payloadBytesMax}`,
-    );
-  }
 }
 
 const MACHINE: Machine = "claim queue";
@@ -197,23 +194,35 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; `undefined` keeps the
-   * stored one). Result `Enqueued{merged}` or `QueueFull`.
+   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; leaving the argument
+   * out keeps the stored one). Result `Enqueued{merged}` or `QueueFull`.
    *
-   * @throws {@link PayloadTooLargeError} when `payload` exceeds `payloadBytesMax` (nothing stored);
-   *   `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored item is malformed.
+   * A payload is any JSON value. A string is stored as itself and handed back as that string; any other value
+   * is stored as its `JSON.stringify` text (item field `k = "j"` marks it) and handed back parsed, so a handler
+   * gets an equal value (`{ reason: "push" }` in, `{ reason: "push" }` out). Items an older release stored
+   * have string payloads and no `k`, so they read back as before. A runtime before JSON payloads hands a JSON
+   * payload to its handler as the JSON text.
+   *
+   * @throws {@link PayloadTooLargeError} naming the size when the stored form (the string, or the JSON text) is
+   *   above `payloadBytesMax` bytes of UTF-8; {@link InvalidPayloadError} naming the path and the problem for a
+   *   payload that is not JSON (`undefined` given explicitly, a function, a symbol, a bigint, `NaN`, a `Date`
+   *   or other class instance, a cycle, an array hole, nesting deeper than `PAYLOAD_DEPTH_MAX`); nothing is
+   *   stored in either case. `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored
+   *   item is malformed.
+   * @example
+   * await queue.enqueue("deployment-42", { reason: "push", sha: "4f1c2e" });
+   * const [item] = (await queue.claim("worker-a", 1)).items; // item.payload: { reason: "push", sha: "4f1c2e" }
    */
-  async enqueue(scope: string, payload?: string): Promise<Timed<Core.Result>> {
+  enqueue(scope: string): Promise<Timed<Core.Result>>;
+  enqueue(scope: string, payload: JsonValue): Promise<Timed<Core.Result>>;
+  async enqueue(scope: string, ...rest: readonly unknown[]): Promise<Timed<Core.Result>> {
     validateName("scope", scope, false);
-    if (payload !== undefined) {
-      const bytes = Buffer.byteLength(payload, "utf8");
-      if (bytes > this.payloadBytesMax) throw new PayloadTooLargeError(scope, bytes, this.payloadBytesMax);
-    }
+    const payload = rest.length === 0 ? null : encodePayload(scope, rest[0], this.payloadBytesMax);
     const script = "claimQueue-enqueue-4";
     const reply = await this.run(
       script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.itemKey(scope)],
-      [this.base, scope, payload === undefined ? "0" : "1", payload ?? ""],
+      [this.base, scope, payload === null ? "0" : payload.kind, payload === null ? "" : payload.text],
       scope,
     );
     const atMs = replyInt(reply, 0, script);
@@ -290,8 +299,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     const items: ClaimedItem[] = [];
     const claims: Core.Granted[] = [];
     let i = at + 2;
-    for (let k = 0; k < n; k++, i += 7) {
-      const payload = reply[i + 6];
+    for (let k = 0; k < n; k++, i += 8) {
       const granted: Core.Granted = {
         scope: replyString(reply, i, script),
         token: replyInt(reply, i + 1, script),
@@ -301,7 +309,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
         reclaimed: replyInt(reply, i + 5, script) === 1,
       };
       claims.push(granted);
-      items.push({ ...granted, payload: typeof payload === "string" ? payload : null });
+      items.push({ ...granted, payload: this.replyPayload(granted.scope, reply[i + 6], reply[i + 7]) });
     }
     const m = replyInt(reply, i, script);
     const corrupt: CorruptValueError[] = [];
@@ -315,6 +323,21 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       );
     }
     return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
+  }
+
+  /**
+   * A payload from a claim reply: its text (or `nil`) and kind (`"j"` or `nil`), decoded. The script checked
+   * the kind; JSON text that does not parse is a {@link CorruptValueError} naming the item.
+   */
+  private replyPayload(scope: string, text: unknown, kind: unknown): JsonValue | null {
+    try {
+      return decodePayload(typeof text === "string" ? text : null, typeof kind === "string" ? kind : null);
+    } catch (error) {
+      throw new CorruptValueError(
+        this.itemKey(scope),
+        `field p (JSON payload) does not parse: ${String(error)}`,
+      );
+    }
   }
 
   /** The core's Heartbeat: `Renewed{expiresAtMs}` for the owner of `token`, else `NotOwner`. */
@@ -374,7 +397,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    */
   async snapshot(): Promise<{
     readonly state: Core.State;
-    readonly payloads: Readonly<Record<string, string>>;
+    readonly payloads: Readonly<Record<string, JsonValue>>;
   }> {
     // One script reads everything, so a snapshot taken while workers run is a consistent state.
     const keys = [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead];
@@ -396,7 +419,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       return decodeItem(key, scope, fields);
     });
     const items: Record<string, Core.Item> = {};
-    const payloads: Record<string, string> = {};
+    const payloads: Record<string, JsonValue> = {};
     for (const { item, payload } of stored) {
       Object.defineProperty(items, item.scope, {
         value: item,
