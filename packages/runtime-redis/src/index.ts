@@ -10,7 +10,10 @@ export {
   ClaimQueue,
   type ClaimQueueOptions,
   type Counts,
+  InvalidPayloadError,
+  type JsonValue,
   PAYLOAD_BYTES_MAX_DEFAULT,
+  PAYLOAD_DEPTH_MAX,
   PayloadTooLargeError,
   type Timed,
 } from "./claim-queue/claim-queue.js";
