@@ -75,6 +75,6 @@ export function assertVariant(
   const stem = `${scenario.name}.${variant.name}.${r.coverage === null ? `seed-${r.seed}` : "exhaustive"}`;
   const path = writeTrace(resolve(tracesDir, `${stem}.json`), r.counterexample);
   throw new Error(
-    `${id}: expected a pass, but "${r.property}" was violated at step ${r.counterexample.violation?.step} (t=${r.counterexample.violation?.t}ms)\n  replay: pnpm replay ${path}`,
+    `${id}: expected a pass, but "${r.property}" was violated at step ${r.counterexample.violation?.step} (t=${r.counterexample.violation?.t}ms)\n  replay: npx interleave replay ${path}`,
   );
 }

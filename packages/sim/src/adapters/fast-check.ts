@@ -359,7 +359,7 @@ export function assertScenario<P = unknown>(
         `  ${streamLine}`,
         `  ${where}`,
         `  trace: ${tracePath}`,
-        `  replay: pnpm replay ${tracePath}`,
+        `  replay: npx interleave replay ${tracePath}`,
       ].join("\n"),
     );
   }
