@@ -35,7 +35,7 @@ const RANK: Readonly<Record<Strength, number>> = { sampled: 0, bounded: 1, verif
  * is set) and return the result when its verdict is the expected one, with `strength` and `bound` saying what
  * a pass means. Otherwise throw an Error naming the scenario, variant, strategy, verdict and violated property;
  * for an unexpected counterexample the (shrunk) trace is written under `tracesDir` first and the message ends
- * with the command that replays it (`pnpm replay <path>`). A pass weaker than `require` also throws, saying
+ * with the command that replays it (`npx interleave replay <path>`). A pass weaker than `require` also throws, saying
  * what the search did (e.g. `sampled — the exhaustive search stopped (time) after 12 schedules before
  * completing any bound`).
  *
