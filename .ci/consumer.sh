@@ -17,7 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 pnpm() { npx -y pnpm@10 "$@"; }
-step() { printf '\n== consumer: %s\n' "$*"; }
+step() { printf '\n== consumer [%s]: %s\n' "$(date -u +%T)" "$*"; }
 fail() {
   printf 'consumer test FAILED: %s\n(temporary project kept: %s)\n' "$*" "$work" >&2
   exit 1
@@ -135,6 +135,13 @@ head -n 40 replay.out
 [ "$code" -eq 0 ] || fail "replay exited $code, expected 0 (the trace reproduced)"
 grep -q "every increment is counted" replay.out || fail "replay does not name the violated property"
 
+step "npx interleave explore --workers 2 (worker threads load the registry from the installed package)"
+npx interleave explore --seed 1 --workers 2 --json >workers.json || fail "explore --workers 2 exited $?, expected 0"
+node -e 'const d = JSON.parse(require("fs").readFileSync("workers.json", "utf8"));
+  const v = d.results.map((r) => `${r.variant}=${r.verdict}`).join(" ");
+  console.log(v); if (v !== "read-then-write=violation atomic-increment=pass") process.exit(1);' ||
+  fail "explore --workers 2 gave other verdicts"
+
 step "vitest with assertVariant"
 npx vitest run --reporter=verbose
 
@@ -142,4 +149,4 @@ step "@interleave/runtime-redis imports from plain Node"
 node --input-type=module -e 'const r = await import("@interleave/runtime-redis"); console.log("runtime-redis exports:", Object.keys(r).sort().join(", "));'
 
 rm -rf "$work"
-printf '\nconsumer test passed\n'
+printf '\nconsumer test passed [%s]\n' "$(date -u +%T)"
