@@ -1,10 +1,16 @@
 /** Entry point of the `interleave` command (see ./main.ts). */
 import { main } from "./main.js";
 
-/** The command prefix a user can paste: a pnpm script (installed pnpm or through npx), or the bin itself. */
+/**
+ * The command prefix a user can paste: `npx interleave` (works in any project with @interleave/sim installed;
+ * a bare `interleave` is not on PATH there), except under this repository's own root scripts (`pnpm explore`,
+ * run by installed pnpm or through npx), whose names match the subcommands.
+ */
 function invokedAs(): string {
   const execPath = process.env.npm_execpath ?? "";
-  if (process.env.npm_lifecycle_event === undefined || !execPath.includes("pnpm")) return "interleave";
+  const ownScripts =
+    process.env.npm_package_name === "interleave" && process.env.npm_lifecycle_event !== undefined;
+  if (!ownScripts || !execPath.includes("pnpm")) return "npx interleave";
   return execPath.includes("/_npx/") ? "npx -y pnpm@10" : "pnpm";
 }
 

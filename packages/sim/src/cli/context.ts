@@ -17,8 +17,10 @@ export interface CliIo {
   /** Terminal width for the timeline, if known. */
   readonly columns?: number | undefined;
   /**
-   * How the user invoked us, for ready-to-paste commands: `"pnpm"` → `pnpm replay …`, `"npx -y pnpm@10"`
-   * → `npx -y pnpm@10 replay …`, `"interleave"` → `interleave replay …`. Default `"pnpm"`.
+   * How the user invoked us, for ready-to-paste commands: `"npx interleave"` → `npx interleave replay …`
+   * (the default: it works in any project with @interleave/sim installed, where a bare `interleave` is not on
+   * PATH); `"pnpm"` → `pnpm replay …` and `"npx -y pnpm@10"` → `npx -y pnpm@10 replay …` for this
+   * repository's own scripts.
    */
   readonly invokedAs?: string | undefined;
   /** Where `explore` draws its progress bar: stderr when both stdout and stderr are terminals, else none. */

@@ -231,7 +231,7 @@ async function explore(
     };
     io.stdout(`${JSON.stringify(doc, (_k, v) => (v === Number.POSITIVE_INFINITY ? "unbounded" : v), 2)}\n`);
   } else {
-    const prefix = io.invokedAs ?? "pnpm";
+    const prefix = io.invokedAs ?? "npx interleave";
     // A registry given on the command line must be given again to replay (from any directory).
     const registryArgs = flags.scenarios === undefined ? [] : ["--scenarios", flags.scenarios];
     const rerun = [

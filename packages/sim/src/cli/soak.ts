@@ -45,7 +45,7 @@ import {
 export interface SoakIo {
   readonly stdout: (text: string) => void;
   readonly cwd: string;
-  /** The prefix of printed commands (`pnpm`, `npx -y pnpm@10`, `interleave`); default `pnpm`. */
+  /** The prefix of printed commands (`npx interleave`, or `pnpm` / `npx -y pnpm@10` in this repository); default `npx interleave`. */
   readonly invokedAs?: string | undefined;
   /** Where the progress bar is drawn (a terminal), else none. */
   readonly progress?: ProgressStream | undefined;
@@ -164,7 +164,7 @@ async function soak(
   io: SoakIo,
   options: { readonly scenarios?: readonly Scenario[] | undefined },
 ): Promise<number> {
-  const prefix = io.invokedAs ?? "pnpm";
+  const prefix = io.invokedAs ?? "npx interleave";
   const registry = registryPath(flags, io, options);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   const targets = targetsOf(all, name, flags, prefix);
