@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { checkOutputFile } from "../io/output-path.js";
 import { findRegistry, loadScenarios } from "../io/registry.js";
 import { readTrace } from "../io/trace-file.js";
 import { InputError, type Scenario } from "../model/scenario.js";
@@ -55,8 +56,9 @@ export function reportPathOf(tracePath: string): string {
 /**
  * Check that a report could be written to `path`, without writing anything: an existing file there must be an
  * interleave report (its generator meta tag) unless `force` is set, and with `createDirectory` false its
- * directory must exist. Throws {@link InputError} (one line) when not; `lincheck --html` calls it before its
- * search, so a bad path fails at once.
+ * directory must exist; and the place must take a file at all (not a directory, not under /proc or /sys,
+ * writable: see `checkOutputFile`). Throws {@link InputError} (one line) when not; `lincheck --html` calls it
+ * before its search, so a bad path fails at once.
  */
 export function checkReportPath(path: string, force = false, createDirectory = true): void {
   if (existsSync(path) && !force) {
@@ -75,6 +77,7 @@ export function checkReportPath(path: string, force = false, createDirectory = t
   if (!createDirectory && !isDirectory(dirname(path))) {
     throw new InputError(`cannot write ${path}: the directory ${dirname(path)} does not exist`);
   }
+  checkOutputFile(path, "report");
 }
 
 function isDirectory(path: string): boolean {
