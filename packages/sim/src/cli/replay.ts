@@ -82,7 +82,7 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
     if (flags.variant !== undefined || flags.seed !== undefined) {
       throw new InputError("--variant and --seed go with a scenario id, not with a trace file");
     }
-    const trace = readTrace(resolve(io.cwd, target));
+    const trace = readTrace(resolve(io.cwd, target), (line) => io.stderr(`interleave: note: ${line}\n`));
     const all = await scenariosFor(flags, io, options);
     const { scenario, variant } = findVariant(all, trace.scenario, trace.variant);
     const outcome = replayTrace(scenario, variant, trace);
