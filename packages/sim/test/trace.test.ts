@@ -96,13 +96,6 @@ describe("the fingerprint covers the recorded run and is checked on load", () =>
     ["one recorded event (its result)", withEditedEvent],
     ["the processes", (t) => ({ ...t, processes: [...t.processes, "intruder"] })],
     ["the violation's message", (t) => ({ ...t, violation: { ...t.violation!, message: "all fine" } })],
-    [
-      "a decision's choice",
-      (t) => ({
-        ...t,
-        decisions: t.decisions.map((d, i) => (i === 0 ? { ...d, choice: d.count - 1 - d.choice } : d)),
-      }),
-    ],
     ["the recorded fingerprint itself", (t) => ({ ...t, fingerprint: "0".repeat(64) })],
   ];
   for (const [what, edit] of edits) {
@@ -115,6 +108,25 @@ describe("the fingerprint covers the recorded run and is checked on load", () =>
       );
     });
   }
+
+  it("leaves the decisions to replay: an edited decision loads, and replay reports the divergence (exit 1)", async () => {
+    const trace = counterexample();
+    const d = trace.decisions[0]!;
+    const edited = {
+      ...trace,
+      decisions: [{ ...d, label: `${d.label}-renamed` }, ...trace.decisions.slice(1)],
+    };
+    const path = write("edited-decision.json", edited);
+    expect(readTrace(path).decisions[0]!.label).toBe(`${d.label}-renamed`);
+    let stderr = "";
+    const code = await runCli(
+      ["replay", path],
+      { stdout: () => {}, stderr: (t) => (stderr += t), cwd: dir },
+      { scenarios: [lostUpdate] },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no longer applies to the current code/);
+  });
 
   it("does not depend on key order: a trace re-serialised with its keys sorted still loads", () => {
     const trace = counterexample();

@@ -51,16 +51,18 @@ export interface Trace {
 }
 
 /**
- * The fields of a trace its fingerprint covers: everything the run itself determines, given the scenario,
- * variant and seed. Not covered: `format`, `version`, `fingerprint` itself, and the labels added around a run
- * (`strategy`, `params`, `swarm`, `shrunk`) — a changed `params` or `swarm` makes replay diverge or differ.
+ * The fields of a trace its fingerprint covers: what the run showed — the processes, the event log (inputs,
+ * results, changes, effects), the violation and where the run ended — and whose run it was. Not covered:
+ * `format`, `version`, `fingerprint` itself, the labels added around a run (`strategy`, `params`, `swarm`,
+ * `shrunk`), and the `decisions`: they are the input replay feeds back, and replay checks them by running
+ * them — a changed decision, `params` or `swarm` makes the run diverge or differ from the fingerprinted one
+ * (exit 1), which is how a trace is shown to no longer fit the code.
  */
 export const FINGERPRINTED_FIELDS = [
   "scenario",
   "variant",
   "seed",
   "processes",
-  "decisions",
   "events",
   "violation",
   "steps",
@@ -73,8 +75,8 @@ export type FingerprintedRun = Pick<Trace, (typeof FINGERPRINTED_FIELDS)[number]
 /**
  * SHA-256 (hex) of the run's record ({@link FINGERPRINTED_FIELDS}) as canonical JSON: object keys sorted,
  * values as `JSON.stringify` writes them (so a trace read back from its file gives the same fingerprint as the
- * run recorded in memory). Equal fingerprints mean the same run, step for step: same processes, decisions,
- * events (inputs, results, changes, effects) and violation. Deterministic: the same seed gives the same trace
+ * run recorded in memory). Equal fingerprints mean the same run, step for step: same processes, events
+ * (inputs, results, changes, effects) and violation. Deterministic: the same seed gives the same trace
  * and the same fingerprint.
  */
 export function fingerprint(run: FingerprintedRun): string {
