@@ -171,7 +171,7 @@ function changedBlock(
     `interleave: ${which} replays, but the run differs from the recorded one (fingerprint ${found.slice(0, 12)} ≠ ${expected.slice(0, 12)}).`,
   ];
   if (diff === null) {
-    lines.push("  The event logs are equal: the trace's recorded fingerprint was altered.");
+    lines.push("  The event logs are equal; the processes, the violation or where the run ended differ.");
   } else {
     lines.push(
       `  first difference at step ${diff.step} (t=${diff.t}ms), event #${diff.index}${

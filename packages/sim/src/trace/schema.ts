@@ -110,7 +110,7 @@ export function parseTrace(text: string, path: string, note?: (line: string) => 
   if (raw.version === 1) {
     checkFingerprint(path, raw.fingerprint, fingerprintV1(raw.events));
     note?.(
-      `${path} is a version-1 trace: its fingerprint covers the events only, and they match; read as version ${TRACE_VERSION} (re-record it to cover processes, decisions and the violation too)`,
+      `${path} is a version-1 trace: its fingerprint covers the events only, and they match; read as version ${TRACE_VERSION} (to cover its processes and violation too, re-record it: replay <trace> --json > new.json)`,
     );
     return { ...(parsed.data as unknown as Trace), version: TRACE_VERSION, fingerprint: content };
   }
