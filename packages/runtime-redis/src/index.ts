@@ -55,6 +55,12 @@ export {
 } from "./mailbox/mailbox.js";
 export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
 export {
+  addressOf,
+  awaitReady,
+  CONNECT_WAIT_MS_DEFAULT,
+  RedisUnreachableError,
+} from "./shared/connection.js";
+export {
   ConfigMismatchError,
   CorruptValueError,
   ErrorCode,

@@ -8,6 +8,7 @@ import { Option } from "commander";
 import { findRegistry, loadScenarios } from "../io/registry.js";
 import type { CheckedModel } from "../model/checked-model.js";
 import { InputError, type Scenario } from "../model/scenario.js";
+import type { TraceWriter } from "./common.js";
 import type { ProgressStream } from "./progress.js";
 
 export interface CliIo {
@@ -32,6 +33,8 @@ export interface CliOptions {
   readonly scenarios?: readonly Scenario[];
   /** Use these models for `check` instead of loading a model registry module (tests). */
   readonly models?: readonly CheckedModel[];
+  /** Write counterexample traces with this instead of `writeTrace` (tests inject a writer that fails). */
+  readonly writeTrace?: TraceWriter;
 }
 
 /** The `--scenarios <module>` option of the commands that run scenarios. */

@@ -2,7 +2,8 @@
  * `interleave explore`: run every scenario variant (or the selected ones) with the chosen strategy, on worker
  * threads or a shard if asked, print the results table (or JSON), and write each counterexample's trace
  * (with `--html` / `--mermaid` also its report / diagram). Exit 0 when every verdict equals its variant's
- * `expect`, 1 when one differs.
+ * `expect`, 1 when one differs, 2 bad input: an unusable `--traces-dir` is refused before exploring, and a
+ * write that fails after exploring is reported (one line naming the file) after the results table.
  */
 
 import { randomInt } from "node:crypto";
@@ -21,11 +22,13 @@ import {
   type StrategySpec,
 } from "../strategy/registry.js";
 import {
+  checkTracesDir,
   parsePositive,
   parseSeed,
   registryPath,
   replayArgsOf,
   specOfFlags,
+  type WrittenCounterexample,
   writeCounterexample,
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
@@ -159,8 +162,13 @@ async function explore(
   if (flags.workers !== undefined && flags.workers > 1 && registry === null) {
     throw new InputError("--workers needs a scenario registry module (--scenarios <module>)");
   }
+  // Before exploring: a traces directory that cannot be written fails now, in one line, not after the runs.
+  checkTracesDir(io.cwd, flags.tracesDir);
   const seed = flags.seed ?? randomInt(0, 0xffffffff);
   const bounds = boundsOf(flags);
+  // A write that fails after exploring (the directory removed or made read-only meanwhile) is reported after
+  // the results, which are printed all the same: the first such failure, then exit 2.
+  let writeFailure: string | null = null;
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
   const rows: Row[] = [];
   const progress = new ExploreProgressBar({
@@ -193,11 +201,14 @@ async function explore(
           ? exploreVariant(scenario, variant, { ...exploreOptions, onProgress })
           : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
       progress.finishVariant(result.verdict);
-      rows.push({
-        result,
-        ...writeCounterexample(result, { scenario, variant }, flags, io),
-        defaulted: flags.strategy === undefined,
-      });
+      let written: WrittenCounterexample = NOTHING_WRITTEN;
+      try {
+        written = writeCounterexample(result, { scenario, variant }, flags, io, options.writeTrace);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        writeFailure ??= error.message;
+      }
+      rows.push({ result, ...written, defaulted: flags.strategy === undefined });
     }
   } finally {
     progress.stop();
@@ -249,8 +260,22 @@ async function explore(
     ].join(" ");
     io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" ")));
   }
+  if (writeFailure !== null) {
+    io.stderr(
+      `interleave: ${writeFailure} (the results above stand; their counterexamples were not all written)\n`,
+    );
+    return 2;
+  }
   return ok ? 0 : 1;
 }
+
+/** What a row without a written counterexample shows. */
+const NOTHING_WRITTEN: WrittenCounterexample = {
+  tracePath: null,
+  originalPath: null,
+  reportPath: null,
+  mermaidPath: null,
+};
 
 interface Row {
   readonly result: VariantResult;

@@ -26,6 +26,7 @@ import {
   parsePositive,
   parseSeed,
   registryPath,
+  type TraceWriter,
   type WrittenCounterexample,
   writeCounterexample,
 } from "./common.js";
@@ -44,6 +45,7 @@ import {
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
 export interface SoakIo {
   readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
   readonly cwd: string;
   /** The prefix of printed commands (`npx interleave`, or `pnpm` / `npx -y pnpm@10` in this repository); default `npx interleave`. */
   readonly invokedAs?: string | undefined;
@@ -61,6 +63,12 @@ function parseStrategy(text: string): SoakStrategy {
   throw new InputError(`--strategy must be random or pct, got "${text}"`);
 }
 
+/** The scenarios (tests) and trace writer (tests inject a failing one) that replace the defaults. */
+export interface SoakOptions {
+  readonly scenarios?: readonly Scenario[] | undefined;
+  readonly writeTrace?: TraceWriter | undefined;
+}
+
 /**
  * Adds the `soak` command to `program`. `setExitCode` receives the exit code when the command has run (0 or 1 as
  * above; the caller's own error handling turns a thrown `InputError` into 2, and bin.ts any other error into 3).
@@ -74,7 +82,7 @@ export function registerSoak(
   program: Command,
   io: SoakIo,
   setExitCode: (code: number) => void,
-  options: { readonly scenarios?: readonly Scenario[] | undefined } = {},
+  options: SoakOptions = {},
 ): Command {
   return program
     .command("soak")
@@ -162,7 +170,7 @@ async function soak(
   name: string | undefined,
   flags: SoakFlags,
   io: SoakIo,
-  options: { readonly scenarios?: readonly Scenario[] | undefined },
+  options: SoakOptions,
 ): Promise<number> {
   const prefix = io.invokedAs ?? "npx interleave";
   const registry = registryPath(flags, io, options);
@@ -190,12 +198,20 @@ async function soak(
     command: "soak",
   });
   const rows: SoakRow[] = [];
+  // A write that fails after soaking is reported after the results, which are printed all the same (exit 2).
+  let writeFailure: string | null = null;
   try {
     for (const target of targets) {
       const row = await soakVariant(target, { total, seeds, flags, registry, pool, progress });
       // written as soon as the variant ends, so a long soak that is stopped later keeps it
-      const written =
-        row.found === null ? NOTHING_WRITTEN : writeCounterexample(row.found.result, target, flags, io);
+      let written = NOTHING_WRITTEN;
+      try {
+        if (row.found !== null)
+          written = writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        writeFailure ??= error.message;
+      }
       rows.push({ ...row, ...written });
     }
   } finally {
@@ -221,6 +237,12 @@ async function soak(
       ...registryArgs,
     ].join(" ");
     io.stdout(render(rows, { rootSeed, total, count, rerun, prefix, registryArgs, flags }));
+  }
+  if (writeFailure !== null) {
+    io.stderr(
+      `interleave: ${writeFailure} (the results above stand; their counterexamples were not all written)\n`,
+    );
+    return 2;
   }
   return violated ? 1 : 0;
 }

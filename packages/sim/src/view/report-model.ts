@@ -150,7 +150,18 @@ export function replayStore(
     return {
       reason: `the current code ended the run after ${chooser.consumed} of the trace's ${trace.decisions.length} decisions`,
     };
-  if (fingerprint(run.events ?? []) !== trace.fingerprint)
+  const again = {
+    scenario: trace.scenario,
+    variant: trace.variant,
+    seed: trace.seed,
+    processes: run.processes,
+    decisions: run.decisions,
+    events: run.events ?? [],
+    violation: run.violation,
+    steps: run.steps,
+    endMs: run.endMs,
+  };
+  if (fingerprint(again) !== trace.fingerprint)
     return { reason: "the current code's run differs from the recorded one (fingerprint changed)" };
   return { store: run.store! };
 }
