@@ -76,6 +76,8 @@ export {
   type ProcessContext,
   type ProcessHandle,
   type ResultOf,
+  read,
+  type StateOf,
   type StoreRef,
   sleep,
   spawn,

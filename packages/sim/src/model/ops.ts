@@ -58,6 +58,7 @@ export type ProcessBody = (ctx: ProcessContext) => Generator<Op, void, unknown>;
 
 export type Op =
   | { readonly kind: "tx"; readonly ref: AnyStoreRef; readonly event: unknown; readonly stamped?: true }
+  | { readonly kind: "read"; readonly ref: AnyStoreRef }
   | { readonly kind: "sleep"; readonly delay: number | Distribution; readonly label: string }
   | { readonly kind: "until"; readonly label: string; readonly predicate: (view: View) => boolean }
   | { readonly kind: "spawn"; readonly name: string; readonly body: ProcessBody }
@@ -73,6 +74,8 @@ export type Op =
 /** Any store entry (its state type is invariant, so only `any` admits them all). */
 // biome-ignore lint/suspicious/noExplicitAny: a constraint that admits every store entry; EventOf/ResultOf recover the precise types.
 export type AnyStoreRef = StoreRef<any, any, any>;
+/** The state type of a store entry. */
+export type StateOf<Ref> = Ref extends StoreRef<infer S, infer _E, infer _R> ? S : never;
 /** The event type of a store entry. */
 export type EventOf<Ref> = Ref extends StoreRef<infer _S, infer E, infer _R> ? E : never;
 /** The result type of a store entry's transitions. */
@@ -84,6 +87,21 @@ export function* tx<Ref extends AnyStoreRef>(
   event: EventOf<Ref>,
 ): Generator<Op, ResultOf<Ref>, unknown> {
   return (yield { kind: "tx", ref, event }) as ResultOf<Ref>;
+}
+
+/**
+ * Read the state of the store entry at `ref` in one atomic step (a `GET`, a `SELECT`): a scheduling point like
+ * {@link tx}, recorded in the trace as a `read` (`result` is the state read) and shown on the timeline. For
+ * partial-order reduction its footprint is a read of `ref.key`, so it commutes with other reads of that key
+ * and with any step on other keys. Use it instead of sharing a closure between processes: a value read here
+ * can be stale by the time the process acts on it, which is exactly the race a check-then-act bug has.
+ *
+ * @example
+ * const q = yield* read(queue);
+ * if (q.items[scope]?.claim?.token === token) yield* tx(queue, { _tag: "Ack", scope, token, atMs });
+ */
+export function* read<Ref extends AnyStoreRef>(ref: Ref): Generator<Op, StateOf<Ref>, unknown> {
+  return (yield { kind: "read", ref }) as StateOf<Ref>;
 }
 
 /**

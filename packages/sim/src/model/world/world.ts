@@ -5,7 +5,7 @@
  * through the chooser and is recorded, so the same decisions always give the same run.
  *
  * Scheduling model: a process step executes the process's pending shared operation (`tx`, or an `until`
- * check) atomically, then runs the process's local code up to its next shared operation. Local operations
+ * check, or a `read`) atomically, then runs the process's local code up to its next shared operation. Local operations
  * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
  * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
  *
@@ -61,6 +61,8 @@ class World implements View {
   private lastStepped: ProcState | null = null;
   /** What the step in progress touched (reported to `chooser.observe`). */
   private stepKey: string | null = null;
+  /** Whether the step in progress changed `stepKey` (a `tx`) or only read it (a `read`). */
+  private stepWrite = true;
   private stepGlobal = false;
   private readonly systematic: boolean;
   private readonly swarm: boolean;
@@ -192,6 +194,7 @@ class World implements View {
       this.chooser.stepping?.(proc.name);
       this.steps++;
       this.stepKey = null;
+      this.stepWrite = true;
       this.stepGlobal = false;
       if (this.injectFault(proc)) this.stepGlobal = true;
       else this.step(proc);
@@ -199,7 +202,7 @@ class World implements View {
       this.chooser.observe?.(
         this.stepGlobal || this.stepKey === null
           ? { key: null, write: true }
-          : { key: this.stepKey, write: true },
+          : { key: this.stepKey, write: this.stepWrite },
       );
       const ended = this.afterChange();
       if (ended !== null) return ended;
@@ -272,6 +275,10 @@ class World implements View {
       switch (op.kind) {
         case "tx":
           p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
+          p.readyAtMs = this.now;
+          return;
+        case "read":
+          p.pending = { kind: "read", ref: op.ref };
           p.readyAtMs = this.now;
           return;
         case "until":
@@ -363,13 +370,23 @@ class World implements View {
   private step(p: ProcState): void {
     const pending = p.pending;
     assert(
-      pending !== null && (pending.kind === "tx" || pending.kind === "until"),
+      pending !== null && (pending.kind === "tx" || pending.kind === "read" || pending.kind === "until"),
       `${p.name} is not enabled`,
     );
     p.pending = null;
     if (pending.kind === "until") {
       this.stepGlobal = true;
       this.advance(p, undefined);
+      return;
+    }
+    if (pending.kind === "read") {
+      const state = this.states[pending.ref.index];
+      this.stepKey = pending.ref.key;
+      this.stepWrite = false;
+      if (this.events !== null) {
+        this.record({ process: p.name, op: "read", key: pending.ref.key, result: state });
+      }
+      this.advance(p, state);
       return;
     }
     const { ref } = pending;
