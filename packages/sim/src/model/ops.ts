@@ -26,19 +26,40 @@ export interface View {
   readonly now: number;
   /** Current state of a store entry. */
   get<S>(ref: StoreRef<S, never, unknown>): S;
-  /** The last applied `tx` (null before the first): who, on which key, the event, result, and the states around it. */
+  /**
+   * The last applied `tx` (null before the first): who, on which key, the event, result, and the states around
+   * it — untyped, as it may be on any key. A property about one store entry uses {@link View.lastOn}.
+   */
   readonly last: LastTx | null;
+  /**
+   * The last applied `tx` when it was on `ref`'s key, else null (none yet, or the last one was on another key):
+   * the same record as {@link View.last}, typed by `ref`'s machine — `event`, `result`, `before` and `after`
+   * need no casts.
+   *
+   * @example
+   * world.always("a branch merges only onto the main it was tested on", (view) => {
+   *   const last = view.lastOn(repo); // LastTx<RepoState, RepoEvent, RepoResult> | null
+   *   if (last === null || last.event._tag !== "Merge" || last.result._tag !== "Merged") return true;
+   *   return last.before.branches[last.event.branch]?.base === last.before.main.length;
+   * });
+   */
+  lastOn<Ref extends AnyStoreRef>(ref: Ref): LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>> | null;
   /** Whether the top-level process `name` has run to its end (and is not waiting to restart after a crash). */
   finished(name: string): boolean;
 }
 
-export interface LastTx {
+/**
+ * One applied `tx`: the process that applied it, the store key, the event (as built, for `txAt` stamped with
+ * the time of execution), the machine's result, and the entry's state before and after. The type parameters
+ * are the entry's state, event and result types ({@link View.lastOn}); `unknown` for {@link View.last}.
+ */
+export interface LastTx<S = unknown, E = unknown, R = unknown> {
   readonly process: string;
   readonly key: string;
-  readonly event: unknown;
-  readonly result: unknown;
-  readonly before: unknown;
-  readonly after: unknown;
+  readonly event: E;
+  readonly result: R;
+  readonly before: S;
+  readonly after: S;
 }
 
 /** Handle of a spawned process, for `kill`. */

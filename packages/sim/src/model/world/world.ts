@@ -22,7 +22,19 @@ import { assert } from "@interleave/core";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
 import { isDistribution } from "../distribution.js";
-import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "../ops.js";
+import type {
+  AnyStoreRef,
+  EventOf,
+  LastTx,
+  Op,
+  ProcessBody,
+  ProcessContext,
+  ProcessHandle,
+  ResultOf,
+  StateOf,
+  StoreRef,
+  View,
+} from "../ops.js";
 import { Decisions } from "./decisions.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
 import { Properties } from "./properties.js";
@@ -81,6 +93,12 @@ class World implements View {
 
   get<S>(ref: StoreRef<S, never, unknown>): S {
     return this.states[ref.index] as S;
+  }
+
+  lastOn<Ref extends AnyStoreRef>(ref: Ref): LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>> | null {
+    const last = this.last;
+    if (last === null || last.key !== ref.key) return null;
+    return last as LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>>;
   }
 
   finished(processName: string): boolean {
