@@ -23,6 +23,7 @@ import {
 } from "../src/index.js";
 import { exhaustiveSearch, recordRun, runWorld } from "../src/search/index.js";
 import { type Footprint, RandomChooser } from "../src/strategy/index.js";
+import { renderMermaid, renderReport, reportRunOf } from "../src/view/index.js";
 import { renderTimeline } from "../src/view/timeline.js";
 import { type CounterEvent, type CounterResult, counter } from "./fixtures.js";
 
@@ -104,6 +105,15 @@ describe("read(ref)", () => {
     const trace = recordRun(scenario, scenario.variants[0]!, 5, new RandomChooser(5));
     const text = renderTimeline(trace, { width: 160 });
     expect(text).toContain("○ read [counter] → 0");
+  });
+
+  it("shows the read in the Mermaid diagram and the HTML report", () => {
+    const trace = recordRun(scenario, scenario.variants[0]!, 5, new RandomChooser(5));
+    const mermaid = renderMermaid(trace);
+    expect(mermaid).toMatch(/p\d+->>k\d+: read/);
+    const html = renderReport([reportRunOf(trace, "run", { scenario, variant: scenario.variants[0]! })]);
+    expect(html).toContain("○");
+    expect(html).toContain("read counter");
   });
 
   it("reports a read footprint: reads of one key commute, a read and a write of it do not", () => {
