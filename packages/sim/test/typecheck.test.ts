@@ -51,7 +51,7 @@ async function cli(args: string[]) {
   return { code, stdout, stderr };
 }
 
-describe("explore type-checks the registry", () => {
+describe("explore and soak type-check the registry", () => {
   it("reports a registry's type errors in one block before exploring, and exits 2", async () => {
     const registry = writeRegistry();
     const r = await cli(["explore", "--scenarios", registry, "--seed", "1", "--runs", "5"]);
@@ -62,6 +62,14 @@ describe("explore type-checks the registry", () => {
     expect(r.stderr).toMatch(
       /index\.ts\(10,11\): error TS2322: Type 'string' is not assignable to type 'number'/,
     );
+  });
+
+  it("soak reports them the same way", async () => {
+    const registry = writeRegistry();
+    const r = await cli(["soak", "--scenarios", registry, "--seed", "1", "--time-budget-ms", "1000"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("does not type-check (1 error;");
   });
 
   it("runs the same registry with --no-typecheck", async () => {

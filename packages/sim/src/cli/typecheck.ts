@@ -12,7 +12,7 @@ import type { CliIo } from "./context.js";
 export const typecheckOption = () =>
   new Option(
     "--typecheck",
-    "type-check a TypeScript registry (tsc --noEmit with its project's tsconfig.json) before running it; the default when the project has typescript installed",
+    "type-check a TypeScript registry with its project's tsc and tsconfig.json before running it; the default when the project has typescript installed",
   );
 
 /** `--no-typecheck`: run the registry without type-checking it. */
@@ -24,10 +24,14 @@ export const noTypecheckOption = () =>
  * {@link InputError} (exit 2) listing the first of them. A registry that could not be checked runs; with an
  * explicit `--typecheck` (`flag` true) stderr says why it was not checked.
  */
-export function typecheckBeforeRun(registry: string | null, flag: boolean | undefined, io: CliIo): void {
+export function typecheckBeforeRun(
+  registry: string | null,
+  flag: boolean | undefined,
+  io: Pick<CliIo, "cwd"> & Partial<Pick<CliIo, "stderr">>,
+): void {
   if (registry === null || flag === false) return;
   const outcome = typecheckRegistry(registry, io.cwd);
   if (outcome._tag === "Failed") throw new InputError(describeTypecheckFailure(registry, outcome, io.cwd));
-  if (outcome._tag === "Skipped" && flag === true)
+  if (outcome._tag === "Skipped" && flag === true && io.stderr !== undefined)
     io.stderr(`interleave: --typecheck: not checked: ${outcome.why}\n`);
 }
