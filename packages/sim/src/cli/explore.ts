@@ -33,6 +33,7 @@ import {
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
 import { ExploreProgressBar, runsInPart } from "./progress.js";
+import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 interface ExploreFlags {
   variant?: string;
@@ -55,6 +56,8 @@ interface ExploreFlags {
   mermaid?: boolean;
   tracesDir: string;
   scenarios?: string;
+  /** True with `--typecheck`, false with `--no-typecheck`, else undefined (checked when possible). */
+  typecheck?: boolean;
 }
 
 /** Parse `--shard i/n` (1-based i, as CI matrices count) into a 0-based partition. */
@@ -136,6 +139,8 @@ export function registerExplore(
     .option("--mermaid", "also write each counterexample as a Mermaid sequence diagram (<stem>.mmd)")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .addOption(scenariosOption())
+    .addOption(typecheckOption())
+    .addOption(noTypecheckOption())
     .action(async (scenarioName: string | undefined, flags: ExploreFlags) => {
       setExitCode(await explore(scenarioName, flags, io, options));
     });
@@ -148,6 +153,7 @@ async function explore(
   options: CliOptions,
 ): Promise<number> {
   const registry = registryPath(flags, io, options);
+  typecheckBeforeRun(registry, flags.typecheck, io);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   if (flags.variant !== undefined && name === undefined)
     throw new InputError("--variant needs a scenario id");

@@ -41,6 +41,7 @@ import {
   type SoakStrategy,
   schedulesOfSeed,
 } from "./soak-seeds.js";
+import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
 export interface SoakIo {
@@ -115,6 +116,8 @@ export function registerSoak(
     .option("--no-shrink", "write counterexamples as found, without shrinking")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
+    .addOption(typecheckOption())
+    .addOption(noTypecheckOption())
     .action(async (name: string | undefined, flags: SoakFlags) => {
       setExitCode(await soak(name, flags, io, options));
     });
@@ -174,6 +177,7 @@ async function soak(
 ): Promise<number> {
   const prefix = io.invokedAs ?? "npx interleave";
   const registry = registryPath(flags, io, options);
+  typecheckBeforeRun(registry, flags.typecheck, io);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   const targets = targetsOf(all, name, flags, prefix);
   const total = flags.schedules ?? SOAK_SCHEDULES_DEFAULT;

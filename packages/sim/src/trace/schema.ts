@@ -29,7 +29,7 @@ const eventSchema = z.object({
   step: z.number().int().min(0),
   t: z.number().int().min(0),
   process: z.string(),
-  op: z.enum(["tx", "sleep", "note", "spawn", "kill", "pause", "crash", "restart"]),
+  op: z.enum(["tx", "read", "sleep", "note", "spawn", "kill", "pause", "crash", "restart"]),
   key: z.string().optional(),
   input: z.unknown().optional(),
   result: z.unknown().optional(),

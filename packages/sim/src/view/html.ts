@@ -51,6 +51,7 @@ function scriptJson(value: unknown): string {
 
 const OP_ICON: Record<ReportStep["op"], string> = {
   tx: "●",
+  read: "○",
   note: "~",
   sleep: "…",
   spawn: "+",

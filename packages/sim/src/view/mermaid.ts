@@ -139,7 +139,7 @@ function participantsOf(trace: Trace): Participants {
   for (const p of trace.processes) addProcess(p);
   for (const e of trace.events) {
     addProcess(e.process);
-    if (e.op === "tx") {
+    if (e.op === "tx" || e.op === "read") {
       const key = keyOf(e);
       if (!keys.has(key)) keys.set(key, `k${keys.size}`);
     }
@@ -184,6 +184,12 @@ function describe(g: Group, e: TraceEvent, ids: Participants): void {
       statement(g, `${k}-->>${p}: ${escapeMermaid(formatValue(e.result, 0, e.process))}`);
       const lines = changeLines(e);
       if (lines.length > 0) statement(g, `Note right of ${k}: ${lines.join("<br/>")}`);
+      break;
+    }
+    case "read": {
+      const k = ids.keys.get(keyOf(e)) ?? ids.first;
+      statement(g, `${p}->>${k}: read`);
+      statement(g, `${k}-->>${p}: ${escapeMermaid(formatValue(e.result, 0, e.process))}`);
       break;
     }
     case "note":

@@ -300,7 +300,7 @@ export function reportRun(
     op: e.op,
     ...(e.key === undefined ? {} : { key: e.key }),
     summary: cap(eventText(e)),
-    ...(e.op === "tx" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
+    ...(e.op === "tx" || e.op === "read" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
     ...(e.input === undefined ? {} : { input: e.input }),
     ...(e.result === undefined ? {} : { result: e.result }),
     ...(e.changes === undefined ? {} : { changes: e.changes }),

@@ -50,7 +50,7 @@ export function formatValue(value: unknown, depth = 0, omit?: string): string {
 }
 
 /**
- * One event as words, without an icon: a `tx`'s input (fields equal to its process's name left out), a note's
+ * One event as words, without an icon: a `tx`'s input (fields equal to its process's name left out), `read key`, a note's
  * text and data, `label Nms` for a drawn delay, `paused Nms`, `crashed, restart in Nms`, `restarted from its
  * entry`, `spawn name`, `stop name`. Shared by the timeline, the Mermaid diagram and the HTML report.
  */
@@ -58,6 +58,8 @@ export function eventText(e: TraceEvent): string {
   switch (e.op) {
     case "tx":
       return formatValue(e.input, 0, e.process);
+    case "read":
+      return `read ${e.key}`;
     case "note":
       return `${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`;
     case "sleep": {
@@ -98,6 +100,9 @@ function describe(e: TraceEvent): Line[] {
       for (const f of e.effects ?? []) lines.push({ text: `  ⇒ ${cap(formatValue(f, 0))}`, paint: pc.blue });
       break;
     }
+    case "read":
+      lines.push({ text: `○ read [${e.key}] → ${cap(formatValue(e.result, 0, e.process))}`, paint: pc.bold });
+      break;
     case "note":
       lines.push({ text: `~ ${eventText(e)}`, paint: pc.yellow });
       break;

@@ -70,12 +70,15 @@ export interface Violation {
   readonly message: string;
 }
 
-/** One line of a recorded run. `changes` lists what a `tx` changed in its store entry. */
+/**
+ * One line of a recorded run. `changes` lists what a `tx` changed in its store entry; a `read` has `key` and,
+ * as `result`, the state it read.
+ */
 export interface TraceEvent {
   readonly step: number;
   readonly t: number;
   readonly process: string;
-  readonly op: "tx" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
+  readonly op: "tx" | "read" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
   readonly key?: string;
   readonly input?: unknown;
   readonly result?: unknown;

@@ -5,7 +5,7 @@
  * through the chooser and is recorded, so the same decisions always give the same run.
  *
  * Scheduling model: a process step executes the process's pending shared operation (`tx`, or an `until`
- * check) atomically, then runs the process's local code up to its next shared operation. Local operations
+ * check, or a `read`) atomically, then runs the process's local code up to its next shared operation. Local operations
  * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
  * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
  *
@@ -22,7 +22,19 @@ import { assert } from "@interleave/core";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
 import { isDistribution } from "../distribution.js";
-import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "../ops.js";
+import type {
+  AnyStoreRef,
+  EventOf,
+  LastTx,
+  Op,
+  ProcessBody,
+  ProcessContext,
+  ProcessHandle,
+  ResultOf,
+  StateOf,
+  StoreRef,
+  View,
+} from "../ops.js";
 import { Decisions } from "./decisions.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
 import { Properties } from "./properties.js";
@@ -61,6 +73,8 @@ class World implements View {
   private lastStepped: ProcState | null = null;
   /** What the step in progress touched (reported to `chooser.observe`). */
   private stepKey: string | null = null;
+  /** Whether the step in progress changed `stepKey` (a `tx`) or only read it (a `read`). */
+  private stepWrite = true;
   private stepGlobal = false;
   private readonly systematic: boolean;
   private readonly swarm: boolean;
@@ -79,6 +93,12 @@ class World implements View {
 
   get<S>(ref: StoreRef<S, never, unknown>): S {
     return this.states[ref.index] as S;
+  }
+
+  lastOn<Ref extends AnyStoreRef>(ref: Ref): LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>> | null {
+    const last = this.last;
+    if (last === null || last.key !== ref.key) return null;
+    return last as LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>>;
   }
 
   finished(processName: string): boolean {
@@ -192,6 +212,7 @@ class World implements View {
       this.chooser.stepping?.(proc.name);
       this.steps++;
       this.stepKey = null;
+      this.stepWrite = true;
       this.stepGlobal = false;
       if (this.injectFault(proc)) this.stepGlobal = true;
       else this.step(proc);
@@ -199,7 +220,7 @@ class World implements View {
       this.chooser.observe?.(
         this.stepGlobal || this.stepKey === null
           ? { key: null, write: true }
-          : { key: this.stepKey, write: true },
+          : { key: this.stepKey, write: this.stepWrite },
       );
       const ended = this.afterChange();
       if (ended !== null) return ended;
@@ -272,6 +293,10 @@ class World implements View {
       switch (op.kind) {
         case "tx":
           p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
+          p.readyAtMs = this.now;
+          return;
+        case "read":
+          p.pending = { kind: "read", ref: op.ref };
           p.readyAtMs = this.now;
           return;
         case "until":
@@ -363,13 +388,23 @@ class World implements View {
   private step(p: ProcState): void {
     const pending = p.pending;
     assert(
-      pending !== null && (pending.kind === "tx" || pending.kind === "until"),
+      pending !== null && (pending.kind === "tx" || pending.kind === "read" || pending.kind === "until"),
       `${p.name} is not enabled`,
     );
     p.pending = null;
     if (pending.kind === "until") {
       this.stepGlobal = true;
       this.advance(p, undefined);
+      return;
+    }
+    if (pending.kind === "read") {
+      const state = this.states[pending.ref.index];
+      this.stepKey = pending.ref.key;
+      this.stepWrite = false;
+      if (this.events !== null) {
+        this.record({ process: p.name, op: "read", key: pending.ref.key, result: state });
+      }
+      this.advance(p, state);
       return;
     }
     const { ref } = pending;
