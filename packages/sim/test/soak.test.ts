@@ -19,7 +19,8 @@ async function cli(args: string[], cwd: string, injected: readonly Scenario[] = 
   let stderr = "";
   const code = await runCli(
     args,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd },
+    // 200 columns: these tests read the bordered table's rows (narrower, it is stacked; see table.test.ts)
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, columns: 200 },
     { scenarios: injected },
   );
   return { code, stdout: stripVTControlCharacters(stdout), stderr };

@@ -1,5 +1,6 @@
 /** Entry point of the `interleave` command (see ./main.ts). */
 import { main } from "./main.js";
+import { outputColumns } from "./table.js";
 
 /** The command prefix a user can paste: a pnpm script (installed pnpm or through npx), or the bin itself. */
 function invokedAs(): string {
@@ -13,7 +14,7 @@ try {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.env.INIT_CWD ?? process.cwd(),
-    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    columns: outputColumns(process.env, process.stdout),
     invokedAs: invokedAs(),
     progress: process.stdout.isTTY && process.stderr.isTTY ? process.stderr : undefined,
   });

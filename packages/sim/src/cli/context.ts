@@ -14,7 +14,10 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
-  /** Terminal width for the timeline, if known. */
+  /**
+   * Width output is fitted to, if known: `COLUMNS`, else the terminal's (see `outputColumns` in ./table.ts). The
+   * results tables fall back on `TABLE_WIDTH_DEFAULT` (100), the timeline on its own default.
+   */
   readonly columns?: number | undefined;
   /**
    * How the user invoked us, for ready-to-paste commands: `"pnpm"` → `pnpm replay …`, `"npx -y pnpm@10"`

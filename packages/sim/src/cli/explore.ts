@@ -6,7 +6,6 @@
  */
 
 import { randomInt } from "node:crypto";
-import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
@@ -30,6 +29,7 @@ import {
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
 import { ExploreProgressBar, runsInPart } from "./progress.js";
+import { fitTable, TABLE_WIDTH_DEFAULT } from "./table.js";
 
 interface ExploreFlags {
   variant?: string;
@@ -247,7 +247,16 @@ async function explore(
       String(seed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" ")));
+    io.stdout(
+      renderResults(
+        rows,
+        seed,
+        rerun,
+        `${prefix} replay`,
+        registryArgs.join(" "),
+        io.columns ?? TABLE_WIDTH_DEFAULT,
+      ),
+    );
   }
   return ok ? 0 : 1;
 }
@@ -300,9 +309,25 @@ function renderResults(
   rerun: string,
   replay: string,
   registry: string,
+  width: number,
 ): string {
   const withRegistry = (command: string) => (registry === "" ? command : `${command} ${registry}`);
-  const table = new Table({
+  const cells = rows.map(({ result: r, defaulted }) => {
+    const asExpected = r.verdict === r.expect;
+    return [
+      r.scenario,
+      r.variant,
+      r.expect,
+      `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
+      r.property ?? pc.dim("—"),
+      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
+      String(r.schedules),
+      r.states === null ? pc.dim("—") : String(r.states),
+      `${(r.elapsedMs / 1000).toFixed(2)}s`,
+      r.coverage === null ? String(r.seed) : pc.dim("—"),
+    ];
+  });
+  const table = fitTable({
     head: [
       "scenario",
       "variant",
@@ -314,28 +339,11 @@ function renderResults(
       "states",
       "elapsed",
       "seed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, null, 40, 22, null, null, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
+    ],
+    rows: cells,
+    width,
   });
-  for (const { result: r, defaulted } of rows) {
-    const asExpected = r.verdict === r.expect;
-    const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`;
-    table.push([
-      r.scenario,
-      r.variant,
-      r.expect,
-      verdict,
-      r.property ?? pc.dim("—"),
-      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
-      String(r.schedules),
-      r.states === null ? pc.dim("—") : String(r.states),
-      `${(r.elapsedMs / 1000).toFixed(2)}s`,
-      r.coverage === null ? String(r.seed) : pc.dim("—"),
-    ]);
-  }
-  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table.toString()];
+  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table];
   const passes = rows.filter((r) => r.result.verdict === "pass");
   if (passes.length > 0) {
     lines.push(pc.bold("What each pass means:"));

@@ -40,6 +40,7 @@ import {
   type SoakStrategy,
   schedulesOfSeed,
 } from "./soak-seeds.js";
+import { TABLE_WIDTH_DEFAULT } from "./table.js";
 
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
 export interface SoakIo {
@@ -49,6 +50,8 @@ export interface SoakIo {
   readonly invokedAs?: string | undefined;
   /** Where the progress bar is drawn (a terminal), else none. */
   readonly progress?: ProgressStream | undefined;
+  /** Width the table is fitted to (default `TABLE_WIDTH_DEFAULT`, ./table.ts). */
+  readonly columns?: number | undefined;
 }
 
 function parseStrategy(text: string): SoakStrategy {
@@ -220,7 +223,18 @@ async function soak(
       String(rootSeed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(render(rows, { rootSeed, total, count, rerun, prefix, registryArgs, flags }));
+    io.stdout(
+      render(rows, {
+        rootSeed,
+        total,
+        count,
+        rerun,
+        prefix,
+        registryArgs,
+        flags,
+        width: io.columns ?? TABLE_WIDTH_DEFAULT,
+      }),
+    );
   }
   return violated ? 1 : 0;
 }
