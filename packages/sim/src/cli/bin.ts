@@ -16,7 +16,9 @@ try {
     cwd: process.env.INIT_CWD ?? process.cwd(),
     columns: outputColumns(process.env, process.stdout),
     invokedAs: invokedAs(),
-    progress: process.stdout.isTTY && process.stderr.isTTY ? process.stderr : undefined,
+    ...(process.stdout.isTTY && process.stderr.isTTY
+      ? { progress: process.stderr }
+      : { progressLines: (t: string) => process.stderr.write(t) }),
   });
 } catch (error) {
   // A scenario or machine threw (a bug in the model, or a core assert): say where, with the stack below.

@@ -26,6 +26,11 @@ export interface CliIo {
   readonly invokedAs?: string | undefined;
   /** Where `explore` draws its progress bar: stderr when both stdout and stderr are terminals, else none. */
   readonly progress?: ProgressStream | undefined;
+  /**
+   * Where `explore` and `soak` write a progress line every few seconds when there is no bar (stdout or stderr
+   * is not a terminal): stderr; none when undefined (tests).
+   */
+  readonly progressLines?: ((text: string) => void) | undefined;
 }
 
 export interface CliOptions {

@@ -48,6 +48,8 @@ interface ExploreFlags {
   json?: boolean;
   /** False with `--no-progress`. */
   progress: boolean;
+  /** `--quiet`: no progress either. */
+  quiet?: boolean;
   html?: boolean;
   mermaid?: boolean;
   tracesDir: string;
@@ -128,7 +130,8 @@ export function registerExplore(
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
-    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-progress", "no progress on stderr: no bar on a terminal, no progress lines when piped")
+    .option("--quiet", "nothing on stderr while running (as --no-progress)")
     .option("--html", "also write each counterexample's HTML report beside its trace (<stem>.html)")
     .option("--mermaid", "also write each counterexample as a Mermaid sequence diagram (<stem>.mmd)")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
@@ -163,8 +166,10 @@ async function explore(
   const bounds = boundsOf(flags);
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
   const rows: Row[] = [];
+  const quiet = flags.json === true || !flags.progress || flags.quiet === true;
   const progress = new ExploreProgressBar({
-    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    stream: quiet ? undefined : io.progress,
+    lines: quiet ? undefined : io.progressLines,
     variants: targets.length,
     timeBudgetMs: flags.timeBudgetMs,
   });
