@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/index.js";
-import { fitTable, outputColumns, TABLE_WIDTH_DEFAULT, visibleLength, wrapText } from "../src/cli/table.js";
+import {
+  fitTable,
+  outputColumns,
+  TABLE_WIDTH_DEFAULT,
+  visibleLength,
+  wrapProse,
+  wrapText,
+} from "../src/cli/table.js";
 import type { Scenario } from "../src/index.js";
 import { lostUpdate } from "./fixtures.js";
 
@@ -102,6 +109,12 @@ describe("fitTable", () => {
     );
   });
 
+  it("wrapProse keeps the line's indent and indents what follows", () => {
+    expect(wrapProse("  a / b: sampled — 10,000 schedules of random", 24, 4)).toBe(
+      "  a / b: sampled —\n    10,000 schedules of\n    random",
+    );
+  });
+
   it("splits a word longer than the width instead of cutting it", () => {
     expect(wrapText("abcdefghij klm", 4)).toEqual(["abcd", "efgh", "ij", "klm"]);
   });
@@ -156,6 +169,13 @@ describe("interleave explore's table at 80, 100 and 200 columns", () => {
         expect(table).toContain(h);
     });
   }
+
+  it("wraps the prose below the table too; only the commands to paste stay one line", async () => {
+    const { text } = await explore(80);
+    const prose = text.split("\n").filter((l) => !l.includes("pnpm "));
+    expectFits(prose.join("\n"), 80);
+    expect(text).toMatch(/\n {2}lost-update \/ atomic-increment: sampled — /);
+  });
 
   it("without a width (not a terminal, no COLUMNS) it fits 100 columns", async () => {
     const { table } = await explore(undefined);

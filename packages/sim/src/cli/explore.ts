@@ -29,7 +29,7 @@ import {
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
 import { ExploreProgressBar, runsInPart } from "./progress.js";
-import { fitTable, TABLE_WIDTH_DEFAULT } from "./table.js";
+import { fitTable, TABLE_WIDTH_DEFAULT, wrapProse } from "./table.js";
 
 interface ExploreFlags {
   variant?: string;
@@ -252,16 +252,7 @@ async function explore(
       String(seed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(
-      renderResults(
-        rows,
-        seed,
-        rerun,
-        `${prefix} replay`,
-        registryArgs.join(" "),
-        io.columns ?? TABLE_WIDTH_DEFAULT,
-      ),
-    );
+    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" "), io.columns));
   }
   return ok ? 0 : 1;
 }
@@ -314,8 +305,12 @@ function renderResults(
   rerun: string,
   replay: string,
   registry: string,
-  width: number,
+  columns: number | undefined,
 ): string {
+  // the table always fits (100 columns when piped); the prose below it wraps only to a known width, so a
+  // piped log keeps each sentence on one line for grep
+  const width = columns ?? TABLE_WIDTH_DEFAULT;
+  const proseWidth = columns ?? Number.POSITIVE_INFINITY;
   const withRegistry = (command: string) => (registry === "" ? command : `${command} ${registry}`);
   const cells = rows.map(({ result: r, defaulted }) => {
     const asExpected = r.verdict === r.expect;
@@ -353,7 +348,7 @@ function renderResults(
   if (passes.length > 0) {
     lines.push(pc.bold("What each pass means:"));
     for (const { result: r } of passes) {
-      const line = `  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`;
+      const line = wrapProse(`  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`, proseWidth, 4);
       lines.push(r.strength === "verified" ? pc.green(line) : r.strength === "bounded" ? line : pc.dim(line));
     }
   }
@@ -362,7 +357,7 @@ function renderResults(
     lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
     for (const { result: r, tracePath, originalPath, reportPath, mermaidPath } of counterexamples) {
       const shrunk = r.counterexample?.shrunk;
-      lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
+      lines.push(wrapProse(`  ${r.scenario} / ${r.variant}: ${r.property}`, proseWidth, 4));
       lines.push(
         `    ${withRegistry(`${replay} ${tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
       );
@@ -383,12 +378,16 @@ function renderResults(
     wrong.length === 0
       ? pc.green(`${rows.length} variant(s), every verdict as expected.`)
       : pc.red(
-          `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
-            .map(
-              (r) =>
-                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
-            )
-            .join("; ")}`,
+          wrapProse(
+            `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
+              .map(
+                (r) =>
+                  `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
+              )
+              .join("; ")}`,
+            proseWidth,
+            2,
+          ),
         ),
   );
   lines.push(pc.dim(`Re-run exactly: ${rerun}`));

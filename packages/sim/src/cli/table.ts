@@ -163,3 +163,17 @@ function stacked(head: readonly string[], rows: readonly (readonly string[])[], 
   // a blank line after the last block too, so the text that follows does not read as one more field
   return `${blocks.join("\n\n")}\n`;
 }
+
+/**
+ * A line of prose below a table, wrapped at spaces to `width` with its continuation lines indented by `indent`
+ * spaces (joined by newlines). Commands to paste are not passed through it: they stay one line each.
+ */
+export function wrapProse(line: string, width: number, indent: number): string {
+  const lead = /^ */.exec(line)![0];
+  const [head = "", ...rest] = wrapText(line.slice(lead.length), Math.max(1, width - lead.length));
+  const first = `${lead}${head}`;
+  const more = rest.join(" ");
+  if (more === "") return first;
+  const pad = " ".repeat(indent);
+  return [first, ...wrapText(more, Math.max(1, width - indent)).map((l) => `${pad}${l}`)].join("\n");
+}
