@@ -8,7 +8,7 @@ import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import type { VariantResult } from "../search/verdict.js";
 import { replayArgsOf, type WrittenCounterexample } from "./common.js";
 import { baseSeedOf, type SoakFlags } from "./soak-seeds.js";
-import { fitTable } from "./table.js";
+import { fitTable, wrapProse } from "./table.js";
 
 /** One variant's soak. */
 export interface SoakRow extends WrittenCounterexample {
@@ -80,6 +80,8 @@ export interface RenderContext {
   readonly flags: SoakFlags;
   /** Width the table is fitted to (see ./table.ts). */
   readonly width: number;
+  /** Width the sentences below the table wrap to: the terminal's or `COLUMNS`; undefined (piped) keeps them whole. */
+  readonly proseWidth?: number | undefined;
 }
 
 /** 1234567 → `1,234,567`. */
@@ -100,6 +102,7 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
   const withRegistry = (command: string) =>
     registryArgs.length === 0 ? command : `${command} ${registryArgs.join(" ")}`;
   const replay = `${prefix} replay`;
+  const prose = ctx.proseWidth ?? Number.POSITIVE_INFINITY;
   const table = fitTable({
     head: [
       "scenario",
@@ -141,7 +144,11 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
         r.stoppedBy === "time"
           ? `; the time budget (${count(ctx.flags.timeBudgetMs!)} ms) stopped it before the ${count(total)} planned`
           : "";
-      const line = `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`;
+      const line = wrapProse(
+        `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`,
+        prose,
+        4,
+      );
       lines.push(r.stoppedBy === "time" ? pc.yellow(line) : pc.dim(line));
     }
   }
@@ -158,7 +165,7 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
     for (const r of counterexamples) {
       const f = r.found!.result;
       const shrunk = f.counterexample?.shrunk;
-      lines.push(`  ${f.scenario} / ${f.variant}: ${f.property}`);
+      lines.push(wrapProse(`  ${f.scenario} / ${f.variant}: ${f.property}`, prose, 4));
       lines.push(
         `    ${withRegistry(`${replay} ${r.tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${f.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${f.counterexample!.decisions.length} decisions)`)}`,
       );

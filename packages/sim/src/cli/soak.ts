@@ -238,6 +238,7 @@ async function soak(
         registryArgs,
         flags,
         width: io.columns ?? TABLE_WIDTH_DEFAULT,
+        proseWidth: io.columns,
       }),
     );
   }
