@@ -19,7 +19,8 @@ async function cli(args: string[], cwd: string, injected: readonly Scenario[] = 
   let stderr = "";
   const code = await runCli(
     args,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd },
+    // 200 columns: these tests read the bordered table's rows (narrower, it is stacked; see table.test.ts)
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, columns: 200 },
     { scenarios: injected },
   );
   return { code, stdout: stripVTControlCharacters(stdout), stderr };
@@ -355,7 +356,8 @@ describe("interleave soak", () => {
       ],
       tmp(),
     );
-    expect(text.stdout).toMatch(
+    // the sentence wraps at the 200 columns asked for: compare it with its line breaks folded back
+    expect(text.stdout.replace(/\n +/g, " ")).toMatch(
       /lost-update \/ atomic-increment: sampled — [\d,]+ schedules of random over 1 base seeds from root seed 1; the time budget \(200 ms\) stopped it before the 100,000,000 planned; other schedules not searched/,
     );
     expect(text.stdout).toMatch(/│ [\d,]+\s+│ 1 of 5\s+│/);

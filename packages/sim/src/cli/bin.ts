@@ -1,5 +1,6 @@
 /** Entry point of the `interleave` command (see ./main.ts). */
 import { main } from "./main.js";
+import { outputColumns } from "./table.js";
 
 /**
  * The command prefix a user can paste: `npx interleave` (works in any project with @interleave/sim installed;
@@ -19,9 +20,11 @@ try {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.env.INIT_CWD ?? process.cwd(),
-    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    columns: outputColumns(process.env, process.stdout),
     invokedAs: invokedAs(),
-    progress: process.stdout.isTTY && process.stderr.isTTY ? process.stderr : undefined,
+    ...(process.stdout.isTTY && process.stderr.isTTY
+      ? { progress: process.stderr }
+      : { progressLines: (t: string) => process.stderr.write(t) }),
   });
 } catch (error) {
   // A scenario or machine threw (a bug in the model, or a core assert): say where, with the stack below.

@@ -15,7 +15,10 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
-  /** Terminal width for the timeline, if known. */
+  /**
+   * Width output is fitted to, if known: `COLUMNS`, else the terminal's (see `outputColumns` in ./table.ts). The
+   * results tables fall back on `TABLE_WIDTH_DEFAULT` (100), the timeline on its own default.
+   */
   readonly columns?: number | undefined;
   /**
    * How the user invoked us, for ready-to-paste commands: `"npx interleave"` → `npx interleave replay …`
@@ -26,6 +29,11 @@ export interface CliIo {
   readonly invokedAs?: string | undefined;
   /** Where `explore` draws its progress bar: stderr when both stdout and stderr are terminals, else none. */
   readonly progress?: ProgressStream | undefined;
+  /**
+   * Where `explore` and `soak` write a progress line every few seconds when there is no bar (stdout or stderr
+   * is not a terminal): stderr; none when undefined (tests).
+   */
+  readonly progressLines?: ((text: string) => void) | undefined;
 }
 
 export interface CliOptions {

@@ -7,7 +7,6 @@
  */
 
 import { randomInt } from "node:crypto";
-import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
@@ -33,6 +32,7 @@ import {
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
 import { ExploreProgressBar, runsInPart } from "./progress.js";
+import { fitTable, TABLE_WIDTH_DEFAULT, wrapProse } from "./table.js";
 import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 interface ExploreFlags {
@@ -52,6 +52,8 @@ interface ExploreFlags {
   json?: boolean;
   /** False with `--no-progress`. */
   progress: boolean;
+  /** `--quiet`: no progress either. */
+  quiet?: boolean;
   html?: boolean;
   mermaid?: boolean;
   tracesDir: string;
@@ -134,7 +136,8 @@ export function registerExplore(
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
-    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-progress", "no progress on stderr: no bar on a terminal, no progress lines when piped")
+    .option("--quiet", "nothing on stderr while running (as --no-progress)")
     .option("--html", "also write each counterexample's HTML report beside its trace (<stem>.html)")
     .option("--mermaid", "also write each counterexample as a Mermaid sequence diagram (<stem>.mmd)")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
@@ -177,8 +180,10 @@ async function explore(
   let writeFailure: string | null = null;
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
   const rows: Row[] = [];
+  const quiet = flags.json === true || !flags.progress || flags.quiet === true;
   const progress = new ExploreProgressBar({
-    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    stream: quiet ? undefined : io.progress,
+    lines: quiet ? undefined : io.progressLines,
     variants: targets.length,
     timeBudgetMs: flags.timeBudgetMs,
   });
@@ -264,7 +269,7 @@ async function explore(
       String(seed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" ")));
+    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" "), io.columns));
   }
   if (writeFailure !== null) {
     io.stderr(
@@ -331,9 +336,29 @@ function renderResults(
   rerun: string,
   replay: string,
   registry: string,
+  columns: number | undefined,
 ): string {
+  // the table always fits (100 columns when piped); the prose below it wraps only to a known width, so a
+  // piped log keeps each sentence on one line for grep
+  const width = columns ?? TABLE_WIDTH_DEFAULT;
+  const proseWidth = columns ?? Number.POSITIVE_INFINITY;
   const withRegistry = (command: string) => (registry === "" ? command : `${command} ${registry}`);
-  const table = new Table({
+  const cells = rows.map(({ result: r, defaulted }) => {
+    const asExpected = r.verdict === r.expect;
+    return [
+      r.scenario,
+      r.variant,
+      r.expect,
+      `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
+      r.property ?? pc.dim("—"),
+      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
+      String(r.schedules),
+      r.states === null ? pc.dim("—") : String(r.states),
+      `${(r.elapsedMs / 1000).toFixed(2)}s`,
+      r.coverage === null ? String(r.seed) : pc.dim("—"),
+    ];
+  });
+  const table = fitTable({
     head: [
       "scenario",
       "variant",
@@ -345,33 +370,16 @@ function renderResults(
       "states",
       "elapsed",
       "seed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, null, 40, 22, null, null, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
+    ],
+    rows: cells,
+    width,
   });
-  for (const { result: r, defaulted } of rows) {
-    const asExpected = r.verdict === r.expect;
-    const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`;
-    table.push([
-      r.scenario,
-      r.variant,
-      r.expect,
-      verdict,
-      r.property ?? pc.dim("—"),
-      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
-      String(r.schedules),
-      r.states === null ? pc.dim("—") : String(r.states),
-      `${(r.elapsedMs / 1000).toFixed(2)}s`,
-      r.coverage === null ? String(r.seed) : pc.dim("—"),
-    ]);
-  }
-  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table.toString()];
+  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table];
   const passes = rows.filter((r) => r.result.verdict === "pass");
   if (passes.length > 0) {
     lines.push(pc.bold("What each pass means:"));
     for (const { result: r } of passes) {
-      const line = `  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`;
+      const line = wrapProse(`  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`, proseWidth, 4);
       lines.push(r.strength === "verified" ? pc.green(line) : r.strength === "bounded" ? line : pc.dim(line));
     }
   }
@@ -380,7 +388,7 @@ function renderResults(
     lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
     for (const { result: r, tracePath, originalPath, reportPath, mermaidPath } of counterexamples) {
       const shrunk = r.counterexample?.shrunk;
-      lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
+      lines.push(wrapProse(`  ${r.scenario} / ${r.variant}: ${r.property}`, proseWidth, 4));
       lines.push(
         `    ${withRegistry(`${replay} ${tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
       );
@@ -401,12 +409,16 @@ function renderResults(
     wrong.length === 0
       ? pc.green(`${rows.length} variant(s), every verdict as expected.`)
       : pc.red(
-          `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
-            .map(
-              (r) =>
-                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
-            )
-            .join("; ")}`,
+          wrapProse(
+            `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
+              .map(
+                (r) =>
+                  `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
+              )
+              .join("; ")}`,
+            proseWidth,
+            2,
+          ),
         ),
   );
   lines.push(pc.dim(`Re-run exactly: ${rerun}`));

@@ -57,7 +57,7 @@ export function registerReplay(
       parsePositive("--pct-depth"),
     )
     .option("--json", "print the trace JSON instead of the timeline")
-    .option("--all", "also show repeated steps that changed nothing")
+    .option("--all", "also show the folded idle polls (repeated no-op steps with an empty result)")
     .option("--show-current", "when a trace no longer reproduces, also show what the current code does")
     .option(
       "--mermaid",

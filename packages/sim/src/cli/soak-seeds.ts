@@ -36,6 +36,8 @@ export interface SoakFlags {
   json?: boolean;
   /** False with `--no-progress`. */
   progress: boolean;
+  /** `--quiet`: no progress either. */
+  quiet?: boolean;
   tracesDir: string;
   scenarios?: string;
 }

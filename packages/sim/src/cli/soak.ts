@@ -41,6 +41,7 @@ import {
   type SoakStrategy,
   schedulesOfSeed,
 } from "./soak-seeds.js";
+import { TABLE_WIDTH_DEFAULT } from "./table.js";
 import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
@@ -52,6 +53,10 @@ export interface SoakIo {
   readonly invokedAs?: string | undefined;
   /** Where the progress bar is drawn (a terminal), else none. */
   readonly progress?: ProgressStream | undefined;
+  /** Where progress lines go when there is no bar (stderr when not on a terminal), else none. */
+  readonly progressLines?: ((text: string) => void) | undefined;
+  /** Width the table is fitted to (default `TABLE_WIDTH_DEFAULT`, ./table.ts). */
+  readonly columns?: number | undefined;
 }
 
 function parseStrategy(text: string): SoakStrategy {
@@ -112,7 +117,8 @@ export function registerSoak(
     .option("--workers <k>", "soak each variant on k worker threads", parsePositive("--workers"))
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
-    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-progress", "no progress on stderr: no bar on a terminal, no progress lines when piped")
+    .option("--quiet", "nothing on stderr while running (as --no-progress)")
     .option("--no-shrink", "write counterexamples as found, without shrinking")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
@@ -195,8 +201,10 @@ async function soak(
   const rootSeed = flags.seed ?? randomInt(0, 0xffffffff);
   const seeds = Array.from({ length: count }, (_, i) => baseSeedOf(rootSeed, i));
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
+  const quiet = flags.json === true || !flags.progress || flags.quiet === true;
   const progress = new ExploreProgressBar({
-    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    stream: quiet ? undefined : io.progress,
+    lines: quiet ? undefined : io.progressLines,
     variants: targets.length,
     timeBudgetMs: flags.timeBudgetMs,
     command: "soak",
@@ -240,7 +248,19 @@ async function soak(
       String(rootSeed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(render(rows, { rootSeed, total, count, rerun, prefix, registryArgs, flags }));
+    io.stdout(
+      render(rows, {
+        rootSeed,
+        total,
+        count,
+        rerun,
+        prefix,
+        registryArgs,
+        flags,
+        width: io.columns ?? TABLE_WIDTH_DEFAULT,
+        proseWidth: io.columns,
+      }),
+    );
   }
   if (writeFailure !== null) {
     io.stderr(

@@ -56,6 +56,8 @@ const traceSchema = z.object({
       step: z.number().int(),
       t: z.number().int(),
       message: z.string(),
+      withinMs: z.number().int().min(1).optional(),
+      cut: z.enum(["deadline", "finished", "quiescent"]).optional(),
     })
     .nullable(),
   steps: z.number().int().min(0),

@@ -15,7 +15,7 @@
 import { InputError } from "../model/scenario.js";
 import type { TraceEvent } from "../model/world/types.js";
 import type { Trace } from "../trace/format.js";
-import { eventText, foldIdle, formatTime, formatValue } from "./timeline.js";
+import { eventText, foldIdle, formatTime, formatValue, livenessOutcome } from "./timeline.js";
 
 export interface MermaidOptions {
   /** Show repeated steps that changed nothing (idle polls), hidden by default as in the timeline. */
@@ -293,7 +293,7 @@ export function renderMermaid(trace: Trace, options: MermaidOptions = {}): strin
   if (violation !== null && breaking === undefined) {
     const text =
       violation.kind === "eventually"
-        ? `✗ deadline passed at t=${formatTime(violation.t)}: ${violation.property}`
+        ? `✗ ${livenessOutcome(violation)}: ${violation.property}`
         : `✗ violated at step ${violation.step} (t=${formatTime(violation.t)}): ${violation.property}`;
     out.push(...highlightedLines(VIOLATION_RECT, `Note over ${ids.all}: ${escapeMermaid(text, 160)}`));
   }

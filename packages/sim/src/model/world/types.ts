@@ -68,6 +68,13 @@ export interface Violation {
   readonly step: number;
   readonly t: number;
   readonly message: string;
+  /**
+   * An `eventually` only: its deadline (`withinMs`, virtual ms since the start), and what ended it: the deadline
+   * passed (`deadline`, also at the horizon), or the run finished / went quiet before it. Absent in traces
+   * written before these fields existed; renderers then fall back on `message`.
+   */
+  readonly withinMs?: number;
+  readonly cut?: "deadline" | "finished" | "quiescent";
 }
 
 /**
