@@ -45,6 +45,12 @@ describe("report data", () => {
     // The counter is a number: its whole state is the changed "field" (path "").
     expect(stateAt(run.states, "counter", last.index)).toBe(1);
     expect(stateAt(run.states, "counter", -1)).toBe(0);
+    // The row and the side panel say what happened, as the terminal does: the run went quiet before its deadline.
+    expect(run.violationOutcome).toMatch(
+      /^the run (went quiet|finished) at t=.* with the property unmet; deadline /,
+    );
+    expect(last.summary).toContain(run.violationOutcome!);
+    expect(last.summary).not.toContain("deadline passed");
   });
 });
 

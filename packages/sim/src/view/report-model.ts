@@ -19,7 +19,7 @@ import type { StoreSnapshots, TraceEvent } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import { fingerprint, type Trace } from "../trace/format.js";
-import { eventText, foldIdle, formatValue } from "./timeline.js";
+import { eventText, foldIdle, formatValue, livenessOutcome } from "./timeline.js";
 
 /** One row of the report: a recorded event, or the synthetic last row of an `eventually` deadline. */
 export interface ReportStep {
@@ -76,6 +76,12 @@ export interface ReportRun {
    * at step 16 (t=22000ms)" → "invariant broken"), since the page numbers its rows itself. Null without one.
    */
   readonly violationMessage: string | null;
+  /**
+   * What a violated `eventually` came to, as the terminal timeline says it (`livenessOutcome`: "the run
+   * finished at t=2 s with the property unmet; deadline 60 s" or "deadline 60 s passed at t=60 s …"); null
+   * for an `always` or no violation.
+   */
+  readonly violationOutcome: string | null;
   /** Row index where the violation is marked, or null. */
   readonly violationIndex: number | null;
   /** Process lanes (in `trace.processes` order), then store-key lanes. */
@@ -321,7 +327,7 @@ export function reportRun(
       op: "deadline",
       summary: cap(
         violation.kind === "eventually"
-          ? `deadline passed: ${violation.property}`
+          ? `${livenessOutcome(violation)}: ${violation.property}`
           : `violated: ${violation.property}`,
       ),
       fault: false,
@@ -353,6 +359,7 @@ export function reportRun(
     shrunk: trace.shrunk ?? null,
     violation,
     violationMessage: violation === null ? null : withoutWorldStep(violation.message),
+    violationOutcome: violation?.kind === "eventually" ? livenessOutcome(violation) : null,
     violationIndex,
     processes: trace.processes,
     keys: store.keys,

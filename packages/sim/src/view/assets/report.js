@@ -59,7 +59,7 @@
     );
     if (step.violation && run.violation !== null)
       parts.push(
-        `<p class="violated">✗ ${run.violation.kind === "eventually" ? "deadline passed" : "violated here"}: ${esc(run.violation.property)}<br><span class="dim">${esc(run.violationMessage ?? "")}</span></p>`,
+        `<p class="violated">✗ ${run.violation.kind === "eventually" ? esc(run.violationOutcome ?? "deadline passed") : "violated here"}: ${esc(run.violation.property)}<br><span class="dim">${esc(run.violationMessage ?? "")}</span></p>`,
       );
     const none = new Set();
     if (step.input !== undefined) parts.push(`<h3>Input</h3><pre>${json(step.input, null, none, 0)}</pre>`);
