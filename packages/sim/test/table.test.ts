@@ -88,7 +88,7 @@ describe("fitTable", () => {
       const text = fitTable({ head: HEAD, rows: ROWS, width });
       expectFits(text, width);
       expectAllThere(text);
-      const blocks = text.split("\n\n");
+      const blocks = stripVTControlCharacters(text).split("\n\n");
       expect(blocks).toHaveLength(ROWS.length);
       expect(blocks[1]).toMatch(/^scenario: +heartbeat-vs-ack\nvariant: +retry-without-recheck\n/);
       expect(blocks[1]).toContain("property violated: a claimed item is only mutated by its current holder");
@@ -172,7 +172,8 @@ describe("interleave explore's table at 80, 100 and 200 columns", () => {
 
   it("wraps the prose below the table too; only the commands to paste stay one line", async () => {
     const { text } = await explore(80);
-    const prose = text.split("\n").filter((l) => !l.includes("pnpm "));
+    // The commands to paste (`npx interleave replay …`, or `pnpm …` inside this repository) stay one line.
+    const prose = text.split("\n").filter((l) => !/\b(pnpm|npx interleave) /.test(l));
     expectFits(prose.join("\n"), 80);
     expect(text).toMatch(/\n {2}lost-update \/ atomic-increment: sampled — /);
   });

@@ -27,7 +27,6 @@ import type {
   EventOf,
   LastTx,
   Op,
-  ProcessBody,
   ProcessContext,
   ProcessHandle,
   ResultOf,
@@ -36,7 +35,8 @@ import type {
   View,
 } from "../ops.js";
 import { Decisions } from "./decisions.js";
-import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
+import { declare } from "./declare.js";
+import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
 import { NODE_PROCESSES_MAX, type ProcState, Scheduler } from "./scheduler.js";
@@ -108,44 +108,14 @@ class World implements View {
   }
 
   run(build: Build): RunResult {
-    const starts: { name: string; body: ProcessBody; faultable: boolean }[] = [];
-    build({
-      store: (key, machine, initial, storeOptions) => {
-        assert(!this.refs.some((r) => r.key === key), `store key "${key}" is declared twice`);
-        this.effectHandlers.push(
-          storeOptions?.effects as ((effect: unknown, io: EffectIo) => void) | undefined,
-        );
-        const ref = { key, index: this.refs.length, machine } as unknown as StoreRef<
-          unknown,
-          unknown,
-          unknown
-        >;
-        this.refs.push(ref);
-        this.states.push(initial);
-        return ref as never;
-      },
-      process: (name, body, opts) => {
-        assert(!starts.some((s) => s.name === name), `process "${name}" is declared twice`);
-        starts.push({ name, body, faultable: opts?.faults === true });
-      },
-      faults: (plan) => {
-        validatePlan(plan);
-        this.plan = plan;
-      },
-      always: (name, predicate) => {
-        this.properties.addAlways(name, predicate);
-      },
-      eventually: (name, predicate, { withinMs }) => {
-        this.properties.addEventually(name, predicate, withinMs);
-      },
-      horizon: (ms) => {
-        assert(Number.isInteger(ms) && ms > 0, `horizon must be a positive integer number of ms, got ${ms}`);
-        this.horizonMs = ms;
-      },
-      finishWhen: (predicate) => {
-        this.finishPredicate = predicate;
-      },
-    });
+    const declared = declare(build, this.properties);
+    this.refs.push(...declared.refs);
+    this.states.push(...declared.states);
+    this.effectHandlers.push(...declared.effectHandlers);
+    this.plan = declared.plan;
+    this.horizonMs = declared.horizonMs ?? HORIZON_DEFAULT_MS;
+    this.finishPredicate = declared.finishPredicate;
+    const starts = declared.starts;
     this.properties.assertWithin(this.horizonMs);
     for (const s of starts) {
       this.scheduler.addNode(s.name, s.body, s.faultable, false, this.now);
