@@ -156,7 +156,7 @@ describe("renderMermaid on an eventually counterexample (heartbeat-vs-ack / upda
     expect(v.kind).toBe("eventually");
     const i = ls.findIndex((l) => l.includes("✗"));
     expect(ls[i]).toBe(
-      `    Note over p0,k0: ✗ deadline passed at t=${(v.t / 1000).toFixed(3)}s#58; ${escapeMermaid(v.property)}`,
+      `    Note over p0,k0: ✗ deadline 240 s passed at t=${v.t / 1000} s with the property unmet#58; ${escapeMermaid(v.property)}`,
     );
     expect(ls[i - 1]).toBe("  rect rgb(255, 200, 200)");
     expect(ls[i + 1]).toBe("  end");
@@ -173,7 +173,7 @@ describe("renderMermaid on an eventually counterexample (heartbeat-vs-ack / upda
     const all = renderMermaid(updatedAt, { all: true });
     expect(all.length).toBeLessThan(50_000);
     expect(all).toContain("more steps#58; see the HTML report");
-    expect(all).toContain("✗ deadline passed");
+    expect(all).toContain("✗ deadline 240 s passed at t=240 s with the property unmet");
   });
 });
 

@@ -269,6 +269,10 @@ class PortRun {
       get last() {
         return run.last;
       },
+      lastOn(ref) {
+        const last = run.last;
+        return last === null || last.key !== ref.key ? null : (last as never);
+      },
       finished(name: string): boolean {
         return run.procs.some((q) => q.name === name && q.status === "done");
       },

@@ -238,12 +238,12 @@ function* handle(queue: Queue, p: Params, options: Options, index: number, claim
 
 /** True when the last step changed an item using a claim token that was not the item's current one. */
 function mutatedByNonHolder(view: View, queue: Queue): boolean {
-  const last = view.last;
-  if (last === null || last.key !== queue.key) return false;
-  const event = last.event as { scope?: string; token?: number };
-  if (event.scope === undefined || event.token === undefined) return false;
-  const before = (last.before as QueueState).items[event.scope];
-  const after = (last.after as QueueState).items[event.scope];
+  const last = view.lastOn(queue);
+  if (last === null) return false;
+  const event = last.event;
+  if (!("scope" in event) || !("token" in event)) return false;
+  const before = last.before.items[event.scope];
+  const after = last.after.items[event.scope];
   if (before === after || before?.claim == null) return false;
   return before.claim.token !== event.token;
 }

@@ -318,10 +318,9 @@ function* handle(env: Env, order: Mailbox.Order, ctx: ContextOf): Generator<Op, 
 
 /** True unless the last step created an object for a stack whose Delete, which arrived later, had begun. */
 function nothingCreatedAfterDelete(view: View, clusterRef: ClusterRef, ledger: Ledger): boolean {
-  const last = view.last;
-  if (last === null || last.key !== clusterRef.key) return true;
-  if ((last.result as ClusterResult)._tag !== "Created") return true;
-  const event = last.event as ClusterEvent;
+  const last = view.lastOn(clusterRef);
+  if (last === null || last.result._tag !== "Created") return true;
+  const event = last.event;
   const began = ledger.deleteBegan.get(event.stack);
   return began === undefined || ledger.get(event.order).seq > began;
 }

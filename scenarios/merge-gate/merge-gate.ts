@@ -341,20 +341,9 @@ function* planner(w: World, tasks: Readonly<Record<string, readonly string[]>>) 
 
 // ---- properties --------------------------------------------------------------------------------------------
 
-function lastRepoTx(view: View, repo: RepoRef) {
-  const last = view.last;
-  if (last === null || last.key !== repo.key) return null;
-  return {
-    event: last.event as RepoEvent,
-    result: last.result as RepoResult,
-    before: last.before as RepoState,
-    after: last.after as RepoState,
-  };
-}
-
 /** False when the last step merged a branch whose tree was not CI-green at exactly the main it landed on. */
 function mergedTested(view: View, repo: RepoRef, ledger: Ledger): boolean {
-  const t = lastRepoTx(view, repo);
+  const t = view.lastOn(repo);
   if (t === null || t.event._tag !== "Merge" || t.result._tag !== "Merged") return true;
   const b = t.before.branches[t.event.branch];
   return (
@@ -363,7 +352,7 @@ function mergedTested(view: View, repo: RepoRef, ledger: Ledger): boolean {
 }
 
 function neverForcePushed(view: View, repo: RepoRef): boolean {
-  const t = lastRepoTx(view, repo);
+  const t = view.lastOn(repo);
   if (t === null) return true;
   return t.before.main.every((m, i) => t.after.main[i] === m);
 }
@@ -375,9 +364,9 @@ function claimedAfterDeps(
   stages: StagesRef,
   tasks: Readonly<Record<string, readonly string[]>>,
 ) {
-  const last = view.last;
-  if (last === null || last.key !== queue.key) return true;
-  const r = last.result as TaskDeps.Result;
+  const last = view.lastOn(queue);
+  if (last === null) return true;
+  const r = last.result;
   if (r._tag !== "Claimed") return true;
   const done = view.get(stages);
   return (tasks[r.task] ?? []).every((d) => done[d] === "done");

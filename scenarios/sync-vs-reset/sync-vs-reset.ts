@@ -211,12 +211,11 @@ function* resetWorker(w: World, resetId: string, pushIndex: number, delayMs: num
 
 /** False when the last step deleted approvals for a push and left one given before that push. */
 function noMissedReset(view: View, mrRef: MrRef): boolean {
-  const last = view.last;
-  if (last === null || last.key !== mrRef.key) return true;
-  const event = last.event as MrEvent;
+  const last = view.lastOn(mrRef);
+  if (last === null) return true;
+  const event = last.event;
   if (event._tag !== "DeleteApprovals") return true;
-  const after = last.after as MrState;
-  return Object.values(after.approvals).every((a) => a.afterPush >= event.push);
+  return Object.values(last.after.approvals).every((a) => a.afterPush >= event.push);
 }
 
 /**

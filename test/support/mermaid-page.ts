@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import type { Trace } from "@interleave/sim";
-import { formatTime } from "@interleave/sim/view";
+import { livenessOutcome } from "@interleave/sim/view";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { launchChromium } from "./chromium.js";
@@ -91,7 +91,7 @@ export function useMermaidPage(): MermaidPage {
 function violationText(trace: Trace): string {
   const v = trace.violation!;
   return v.kind === "eventually"
-    ? `✗ deadline passed at t=${formatTime(v.t)}: ${v.property}`
+    ? `✗ ${livenessOutcome(v)}: ${v.property}`
     : `✗ violated here: ${v.property}`;
 }
 

@@ -3,57 +3,22 @@
 // guarded by `updated_at` failed silently after the worker's own heartbeat, so here every mutation checks
 // ownership (the claim token) and nothing else, in the same transition as the mutation it guards.
 
-import { assert, InvalidConfigError } from "./assert.js";
+import { assert } from "./assert.js";
+import { type Config, type ResolvedConfig, resolveConfig } from "./claim-queue-config.js";
 import {
   addMs,
   assertName,
   assertTime,
   assertToken,
   cappedDoublingMs,
-  configInteger,
   describeValue,
   NO_EFFECTS,
-  renamedConfigInteger,
   unknownEvent,
 } from "./internal/checks.js";
 import { getOwn, withEntry, withoutEntry } from "./internal/record.js";
 import type { Transition } from "./machine.js";
 
-/**
- * ClaimQueue configuration as {@link initial} takes it: the fields of {@link ResolvedConfig}, where
- * `attemptsMax` may still be given under its deprecated old name `maxAttempts` (docs/deprecations.md).
- */
-export type Config = Omit<ResolvedConfig, "attemptsMax"> &
-  (
-    | {
-        readonly attemptsMax: number;
-        /** @deprecated use `attemptsMax` (docs/deprecations.md); if both are given they must be equal. */
-        readonly maxAttempts?: number;
-      }
-    | {
-        readonly attemptsMax?: undefined;
-        /** @deprecated use `attemptsMax` (docs/deprecations.md). */
-        readonly maxAttempts: number;
-      }
-  );
-
-/** ClaimQueue configuration as stored in {@link State}: validated by {@link initial}. All durations are integer ms. */
-export interface ResolvedConfig {
-  /** How long a claim stays live after Claim or Heartbeat, in ms. Positive integer. */
-  readonly leaseTtlMs: number;
-  /** How often holders are expected to heartbeat, in ms. Positive integer, below `leaseTtlMs`. */
-  readonly heartbeatIntervalMs: number;
-  /** Attempts allowed per item, `>= 1`; the Retry whose attempt count reaches it dead-letters the item. */
-  readonly attemptsMax: number;
-  /** Backoff after the first failed attempt, in ms; doubles per attempt (see {@link backoffMs}). `>= 0`. */
-  readonly retryBackoffBaseMs: number;
-  /** Upper bound of the retry backoff, in ms. `>= retryBackoffBaseMs`. */
-  readonly retryBackoffCapMs: number;
-  /** Largest `batchSize` a Claim may ask for. Positive integer. */
-  readonly claimBatchSizeMax: number;
-  /** Most items the queue holds; an Enqueue of a new scope beyond it returns `QueueFull`. Positive integer. */
-  readonly itemCountMax: number;
-}
+export { CONFIG_DEFAULTS, type Config, type ResolvedConfig } from "./claim-queue-config.js";
 
 /**
  * A claim on an item: `holder` owns it through fencing token `token` (queue-wide, strictly increasing).
@@ -202,60 +167,25 @@ export type Effect = never;
 
 type Step = Transition<State, Result, Effect>;
 
-const MACHINE = "ClaimQueue";
-
 /**
- * The empty queue for `config`, after validating every field.
+ * The empty queue for `config`, after validating every field. A field left out takes its default
+ * ({@link CONFIG_DEFAULTS}); `initial()` and `initial({})` give the all-defaults queue.
  *
  * `maxAttempts`, the deprecated name of `attemptsMax`, is still accepted; the state's config has only
  * `attemptsMax`.
  *
- * @throws `InvalidConfigError` (with `field` set) when a field is not an integer in range or a relation
- *   fails: `heartbeatIntervalMs < leaseTtlMs`, `retryBackoffCapMs >= retryBackoffBaseMs`; it names
- *   `maxAttempts` when that is the name the caller used, or when both names are given with different values.
- *   E.g. `ClaimQueue config: heartbeatIntervalMs (15000) must be below leaseTtlMs (15000)`.
+ * @throws `InvalidConfigError` listing every invalid field at once (in `problems`: each field's own check in
+ *   field order, then the relations; `field` is the first) when a field is not an integer in range or a
+ *   relation fails: `heartbeatIntervalMs < leaseTtlMs`, `retryBackoffCapMs >= retryBackoffBaseMs` (a relation
+ *   is checked only when both of its fields are valid). It names `maxAttempts` when that is the name the caller used, or when both names are
+ *   given with different values. One invalid field gives that field's message, e.g. `ClaimQueue config:
+ *   heartbeatIntervalMs (15000) must be below leaseTtlMs (15000)`; several give `ClaimQueue config has 2
+ *   invalid fields:` and one line per field.
  * @example
- * const queue = ClaimQueue.initial({
- *   leaseTtlMs: 15_000, heartbeatIntervalMs: 5_000, attemptsMax: 5, retryBackoffBaseMs: 1_000,
- *   retryBackoffCapMs: 60_000, claimBatchSizeMax: 10, itemCountMax: 10_000,
- * });
+ * const queue = ClaimQueue.initial({ leaseTtlMs: 15_000, attemptsMax: 5 }); // heartbeat 7 500, the rest defaults
  */
-export function initial(config: Config): State {
-  const leaseTtlMs = configInteger(MACHINE, config, "leaseTtlMs", 1);
-  const heartbeatIntervalMs = configInteger(MACHINE, config, "heartbeatIntervalMs", 1);
-  const attemptsMax = renamedConfigInteger(MACHINE, config, "attemptsMax", "maxAttempts", 1);
-  const retryBackoffBaseMs = configInteger(MACHINE, config, "retryBackoffBaseMs", 0);
-  const retryBackoffCapMs = configInteger(MACHINE, config, "retryBackoffCapMs", 0);
-  const claimBatchSizeMax = configInteger(MACHINE, config, "claimBatchSizeMax", 1);
-  const itemCountMax = configInteger(MACHINE, config, "itemCountMax", 1);
-  if (heartbeatIntervalMs >= leaseTtlMs) {
-    throw new InvalidConfigError(
-      "heartbeatIntervalMs",
-      `${MACHINE} config: heartbeatIntervalMs (${describeValue(heartbeatIntervalMs)}) must be below ` +
-        `leaseTtlMs (${describeValue(leaseTtlMs)})`,
-    );
-  }
-  if (retryBackoffCapMs < retryBackoffBaseMs) {
-    throw new InvalidConfigError(
-      "retryBackoffCapMs",
-      `${MACHINE} config: retryBackoffCapMs (${describeValue(retryBackoffCapMs)}) must be at least ` +
-        `retryBackoffBaseMs (${describeValue(retryBackoffBaseMs)})`,
-    );
-  }
-  return {
-    config: {
-      leaseTtlMs,
-      heartbeatIntervalMs,
-      attemptsMax,
-      retryBackoffBaseMs,
-      retryBackoffCapMs,
-      claimBatchSizeMax,
-      itemCountMax,
-    },
-    items: {},
-    deadLetters: {},
-    nextToken: 1,
-  };
+export function initial(config: Config = {}): State {
+  return { config: resolveConfig(config), items: {}, deadLetters: {}, nextToken: 1 };
 }
 
 /**

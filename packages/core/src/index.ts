@@ -2,7 +2,7 @@
 // claim queues, keyed mailboxes, sync/reset coordination, merge gates, task dependencies). No I/O, no clock, no randomness; the simulator
 // and the Redis runtime drive the same code.
 
-export { AssertionError, assert, InvalidConfigError } from "./assert.js";
+export { AssertionError, assert, type ConfigProblem, InvalidConfigError } from "./assert.js";
 /** Work queue keyed by scope with batch claims, heartbeats, ack, retry and dead-letter (seed 002). */
 export * as ClaimQueue from "./claim-queue.js";
 /** Storage that rejects writes with a fencing token older than the highest seen (Kleppmann). */

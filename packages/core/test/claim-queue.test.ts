@@ -579,10 +579,86 @@ describe("ClaimQueue", () => {
         "maxAttempts",
         "ClaimQueue config: maxAttempts (5) is the deprecated name of attemptsMax (4); give attemptsMax only",
       ]);
-      expect(fieldOf(rest)).toEqual([
-        "attemptsMax",
-        "ClaimQueue config: attemptsMax (undefined) must be a positive integer",
+      // Neither name: the default, as for every other field.
+      expect(ClaimQueue.initial(rest).config.attemptsMax).toBe(ClaimQueue.CONFIG_DEFAULTS.attemptsMax);
+    });
+
+    it("gives every field left out its documented default", () => {
+      const defaults = {
+        leaseTtlMs: 30_000,
+        heartbeatIntervalMs: 15_000,
+        attemptsMax: 3,
+        retryBackoffBaseMs: 1_000,
+        retryBackoffCapMs: 60_000,
+        claimBatchSizeMax: 100,
+        itemCountMax: 100_000,
+      };
+      expect(ClaimQueue.CONFIG_DEFAULTS).toEqual(defaults);
+      expect(ClaimQueue.initial().config).toEqual(defaults);
+      expect(ClaimQueue.initial({}).config).toEqual(defaults);
+      expect(ClaimQueue.initial({ leaseTtlMs: undefined }).config).toEqual(defaults);
+      // A field given keeps its value; the others default.
+      expect(ClaimQueue.initial({ attemptsMax: 7 }).config).toEqual({ ...defaults, attemptsMax: 7 });
+    });
+
+    it("derives the heartbeat from a given lease and the backoff cap from a given base", () => {
+      expect(ClaimQueue.initial({ leaseTtlMs: 9_001 }).config.heartbeatIntervalMs).toBe(4_500);
+      expect(ClaimQueue.initial({ leaseTtlMs: 2 }).config.heartbeatIntervalMs).toBe(1);
+      expect(ClaimQueue.initial({ retryBackoffBaseMs: 90_000 }).config.retryBackoffCapMs).toBe(90_000);
+      expect(ClaimQueue.initial({ retryBackoffBaseMs: 10 }).config.retryBackoffCapMs).toBe(60_000);
+    });
+
+    it("reports every invalid field at once, the first as `field`", () => {
+      const bad = {
+        leaseTtlMs: 0,
+        heartbeatIntervalMs: "5s",
+        attemptsMax: 3,
+        retryBackoffBaseMs: 2_000,
+        retryBackoffCapMs: 1_000,
+        itemCountMax: -1,
+      } as unknown as ClaimQueue.Config;
+      let error: unknown;
+      try {
+        ClaimQueue.initial(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidConfigError);
+      const invalid = error as InvalidConfigError;
+      expect(invalid.field).toBe("leaseTtlMs");
+      expect(invalid.problems.map((p) => p.field)).toEqual([
+        "leaseTtlMs",
+        "heartbeatIntervalMs",
+        "itemCountMax",
+        "retryBackoffCapMs",
       ]);
+      expect(invalid.message).toBe(
+        [
+          "ClaimQueue config has 4 invalid fields:",
+          "  - leaseTtlMs (0) must be a positive integer",
+          '  - heartbeatIntervalMs ("5s") must be a positive integer',
+          "  - itemCountMax (-1) must be a positive integer",
+          "  - retryBackoffCapMs (1000) must be at least retryBackoffBaseMs (2000)",
+        ].join("\n"),
+      );
+    });
+
+    it("checks a relation only when both of its fields are valid", () => {
+      // leaseTtlMs is invalid, so heartbeatIntervalMs (valid on its own) is not also blamed.
+      try {
+        ClaimQueue.initial({ leaseTtlMs: -5, heartbeatIntervalMs: 40_000 });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as InvalidConfigError).problems).toEqual([
+          { field: "leaseTtlMs", message: "ClaimQueue config: leaseTtlMs (-5) must be a positive integer" },
+        ]);
+      }
+    });
+
+    it("rejects a config that is not an object", () => {
+      expect(() => ClaimQueue.initial(null as unknown as ClaimQueue.Config)).toThrow(
+        "ClaimQueue config (null) must be an object",
+      );
     });
   });
 

@@ -10,7 +10,10 @@ export {
   ClaimQueue,
   type ClaimQueueOptions,
   type Counts,
+  InvalidPayloadError,
+  type JsonValue,
   PAYLOAD_BYTES_MAX_DEFAULT,
+  PAYLOAD_DEPTH_MAX,
   PayloadTooLargeError,
   type Timed,
 } from "./claim-queue/claim-queue.js";
@@ -51,6 +54,12 @@ export {
   type MailboxStep,
 } from "./mailbox/mailbox.js";
 export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
+export {
+  addressOf,
+  awaitReady,
+  CONNECT_WAIT_MS_DEFAULT,
+  RedisUnreachableError,
+} from "./shared/connection.js";
 export {
   ConfigMismatchError,
   CorruptValueError,

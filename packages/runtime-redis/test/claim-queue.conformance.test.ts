@@ -11,7 +11,7 @@ import { ClaimQueue } from "../src/claim-queue/claim-queue.js";
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = queueConfig({
+const CONFIG: Core.ResolvedConfig = queueConfig({
   leaseTtlMs: 8,
   heartbeatIntervalMs: 2,
   retryBackoffBaseMs: 2,

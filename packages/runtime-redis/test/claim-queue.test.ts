@@ -2,7 +2,7 @@
 // conformance test): config stored once and checked, payloads (bound, latest wins, kept by a successor),
 // malformed items moved aside with a typed error, counts per state, prefix isolation, a flushed config.
 
-import { type ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import { describe, expect, it } from "vitest";
 import { ClaimQueue, PayloadTooLargeError } from "../src/claim-queue/claim-queue.js";
 import { ClaimQueueConfigMismatchError, ClaimQueueNotInitializedError } from "../src/index.js";
@@ -79,6 +79,54 @@ describe("ClaimQueue on Redis", () => {
     );
     expect(err).toBeInstanceOf(InvalidConfigError);
     expect((err as InvalidConfigError).field).toBe("heartbeatIntervalMs");
+  });
+
+  it("opens with no config at all: every field at its documented default, stored as such", async () => {
+    const q = await ClaimQueue.open(redis.client(), { name: `q${++n}` });
+    expect(q.config).toEqual(Core.CONFIG_DEFAULTS);
+    expect(q.config).toEqual({
+      leaseTtlMs: 30_000,
+      heartbeatIntervalMs: 15_000,
+      attemptsMax: 3,
+      retryBackoffBaseMs: 1_000,
+      retryBackoffCapMs: 60_000,
+      claimBatchSizeMax: 100,
+      itemCountMax: 100_000,
+    });
+    expect(q.payloadBytesMax).toBe(512 * 1024);
+    expect(await q.redis.hget(`${q.base}:config`, "attemptsMax")).toBe("3");
+    // A later open that spells out the defaults, or gives a part of them, is the same config.
+    const partial = { config: { leaseTtlMs: 30_000, attemptsMax: 3 }, name: q.name };
+    await expect(ClaimQueue.open(redis.client(), partial)).resolves.toBeInstanceOf(ClaimQueue);
+    // One that resolves to other values is refused as before.
+    const other = ClaimQueue.open(redis.client(), { name: q.name, config: { leaseTtlMs: 20_000 } });
+    await expect(other).rejects.toBeInstanceOf(ConfigMismatchError);
+  });
+
+  it("reports every invalid field of config, prefix and payloadBytesMax in one error", async () => {
+    const err = await open({
+      config: { ...CONFIG, leaseTtlMs: 0, itemCountMax: Number.NaN },
+      prefix: "a{b}",
+      payloadBytesMax: -1,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidConfigError);
+    const invalid = err as InvalidConfigError;
+    expect(invalid.field).toBe("leaseTtlMs");
+    expect(invalid.problems.map((p) => p.field)).toEqual([
+      "leaseTtlMs",
+      "itemCountMax",
+      "prefix",
+      "payloadBytesMax",
+    ]);
+    expect(invalid.message.split("\n")).toEqual([
+      "ClaimQueue config has 4 invalid fields:",
+      "  - leaseTtlMs (0) must be a positive integer",
+      "  - itemCountMax (NaN) must be a positive integer",
+      '  - prefix ("a{b}") must be a non-empty string of at most 1024 characters without "{" or "}"',
+      "  - payloadBytesMax (-1) must be an integer >= 0",
+    ]);
+    // Nothing was written for the refused queue.
+    expect(await redis.client().keys(`*{q${n}}*`)).toEqual([]);
   });
 
   it("keys live under the prefix and the queue's hash tag; prefixes isolate tenants", async () => {

@@ -126,7 +126,7 @@ describe("the runtime on a three-master Redis Cluster", () => {
         new Worker(
           q,
           async (item) => {
-            expect(JSON.parse(item.payload ?? "null")).toEqual({ scope: item.scope });
+            expect(JSON.parse(String(item.payload ?? "null"))).toEqual({ scope: item.scope });
             handled[i]!.add(item.scope);
             return "ok";
           },

@@ -35,7 +35,7 @@ import {
   workerRecords,
 } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = queueConfig({
+const CONFIG: Core.ResolvedConfig = queueConfig({
   heartbeatIntervalMs: 100,
   retryBackoffCapMs: 40,
   claimBatchSizeMax: 4,

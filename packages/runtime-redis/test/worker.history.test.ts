@@ -18,7 +18,7 @@ import { assertLinearizable, claimQueueOps, claimQueueSpec, HISTORY_FILES } from
 import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 
-const CONFIG: Core.Config = queueConfig({
+const CONFIG: Core.ResolvedConfig = queueConfig({
   leaseTtlMs: 100,
   heartbeatIntervalMs: 25,
   retryBackoffBaseMs: 5,

@@ -18,7 +18,7 @@ import { queueConfig, sleep } from "./support/queue-config.js";
 import { useRedis } from "./support/redis.js";
 import { killWorkerProcesses, startWorkerProcess, workerRecords } from "./support/worker-process.js";
 
-const CONFIG: Core.Config = queueConfig({
+const CONFIG: Core.ResolvedConfig = queueConfig({
   leaseTtlMs: 300,
   heartbeatIntervalMs: 100,
   retryBackoffCapMs: 40,

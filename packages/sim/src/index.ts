@@ -65,6 +65,14 @@ export {
   weighted,
 } from "./model/distribution.js";
 export {
+  type AddedEvent,
+  type AddedHandler,
+  type AddedResult,
+  extendMachine,
+  type TransitionMachine,
+  type TransitionOf,
+} from "./model/extend.js";
+export {
   type AnyStoreRef,
   choose,
   type EventOf,
@@ -76,6 +84,8 @@ export {
   type ProcessContext,
   type ProcessHandle,
   type ResultOf,
+  read,
+  type StateOf,
   type StoreRef,
   sleep,
   spawn,

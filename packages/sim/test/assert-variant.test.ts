@@ -42,7 +42,7 @@ describe("assertVariant", () => {
     expect(message).toMatch(
       /lost-update\/read-then-write \(random\): expected a pass, but "every increment is counted" was violated/,
     );
-    const path = /replay: pnpm replay (\S+)/.exec(message)?.[1];
+    const path = /replay: npx interleave replay (\S+)/.exec(message)?.[1];
     expect(path !== undefined && existsSync(path)).toBe(true);
     const variant = lostUpdate.variants[0]!;
     expect(replayTrace(lostUpdate, variant, readTrace(path!))._tag).toBe("Reproduced");

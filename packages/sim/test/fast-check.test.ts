@@ -227,7 +227,7 @@ describe("assertScenario", () => {
     );
     expect(message).toContain('params: {"writers":2}');
     expect(message).toMatch(/fast-check seed 42, path "\d+(:\d+)*"/);
-    expect(message).toContain(`pnpm replay ${tracePath}`);
+    expect(message).toContain(`npx interleave replay ${tracePath}`);
     expect(replayTrace(lostUpdate, variantOf("read-then-write"), readTrace(tracePath))._tag).toBe(
       "Reproduced",
     );

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { WorkerPool } from "../src/cli/index.js";
+import { runCli, WorkerPool } from "../src/cli/index.js";
 import { ExploreProgressBar, runsInPart } from "../src/cli/progress.js";
 import { exploreVariant, findVariant, type VariantResult } from "../src/index.js";
 import type { ExploreProgress } from "../src/search/explore.js";
@@ -259,9 +259,92 @@ describe("interleave explore on a terminal", () => {
       expect(out).not.toContain("variants ·");
     }
     expect(JSON.parse(json.replace(/^[^{]*/, "")).results[0].variant).toBe("coordinator-entry-check");
-    expect(piped.stderr).toBe("");
+    // piped: never the bar; at most plain progress lines (one per 5 s, so how many depends on the machine)
+    expect(piped.stderr).not.toContain("\x1b");
+    for (const line of piped.stderr.split("\n").filter((l) => l !== ""))
+      expect(line).toMatch(/^explore: \d+\/1 variants done · sync-vs-reset\/coordinator-entry-check · /);
     expect(piped.stdout).toContain("coordinator-entry-check");
     expect(piped.stdout).not.toContain("variants ·");
     expect(readdirSync(traces)).toEqual([]);
   }, 60_000);
+});
+
+describe("progress lines when the output is not a terminal", () => {
+  /** A display writing lines, on a fake clock: no real waiting. */
+  function lines(options: { stream?: FakeTty; lineIntervalMs?: number } = {}) {
+    const written: string[] = [];
+    let t = 0;
+    const progress = new ExploreProgressBar({
+      stream: options.stream,
+      lines: (text) => written.push(text),
+      variants: 2,
+      now: () => t,
+      ...(options.lineIntervalMs === undefined ? {} : { lineIntervalMs: options.lineIntervalMs }),
+    });
+    return { progress, written, at: (ms: number) => (t = ms) };
+  }
+
+  it("writes one line every 5 s: variants done, schedules done / total, violations so far, elapsed", () => {
+    const { progress, written, at } = lines();
+    progress.startVariant("lost-update/read-then-write", 10_000);
+    at(1_000);
+    progress.update({ schedules: 100, violation: false });
+    at(4_999);
+    progress.update({ schedules: 400, violation: false });
+    expect(written).toEqual([]);
+    at(5_000);
+    progress.update({ schedules: 500, violation: true });
+    expect(written).toEqual([
+      "explore: 0/2 variants done · lost-update/read-then-write · 500/10,000 schedules · 1 violation so far · 5s elapsed\n",
+    ]);
+    progress.finishVariant("violation");
+    progress.startVariant("lost-update/atomic-increment", null);
+    at(7_000);
+    progress.update({ schedules: 1_234, violation: false });
+    expect(written).toHaveLength(1);
+    at(10_000);
+    progress.update({ schedules: 2_000, violation: false });
+    expect(written[1]).toBe(
+      "explore: 1/2 variants done · lost-update/atomic-increment · 2,000 schedules · 1 violation so far · 10s elapsed\n",
+    );
+    progress.stop();
+    at(20_000);
+    progress.update({ schedules: 3_000, violation: false });
+    expect(written).toHaveLength(2);
+  });
+
+  it("draws the bar instead on a terminal, and writes no line", () => {
+    const tty = new FakeTty();
+    const { progress, written, at } = lines({ stream: tty });
+    progress.startVariant("a/b", 100);
+    at(6_000);
+    progress.update({ schedules: 50, violation: false });
+    progress.stop();
+    expect(written).toEqual([]);
+    expect(tty.lines().length).toBeGreaterThan(0);
+  });
+
+  it("explore writes none with --json, --quiet or --no-progress", async () => {
+    for (const flag of ["--json", "--quiet", "--no-progress"]) {
+      let stderr = "";
+      let calls = 0;
+      const cwd = mkdtempSync(join(tmpdir(), "interleave-progress-"));
+      const code = await runCli(
+        ["explore", "lost-update", "--variant", "atomic-increment", "--runs", "20", "--seed", "1", flag],
+        {
+          stdout: () => {},
+          stderr: (text) => (stderr += text),
+          progressLines: (text) => {
+            calls++;
+            stderr += text;
+          },
+          cwd,
+        },
+        { scenarios: [lostUpdate] },
+      );
+      expect(code).toBe(0);
+      expect(stderr, flag).toBe("");
+      expect(calls).toBe(0);
+    }
+  });
 });

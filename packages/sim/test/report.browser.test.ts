@@ -3,15 +3,18 @@
  * shipped scenario's counterexample (heartbeat-vs-ack retry-without-recheck: a worker paused past its claim)
  * written by the `report` command, opened from disk with every network request refused. Checks that the
  * swimlanes (one per process and per store key), every step, the fault and the violation marker render; that
- * the slider, the buttons, the keyboard and the tabs move the current step and the side panel follows it; and
- * saves screenshots under test-output/.
+ * the slider, the buttons, the keyboard and the tabs move the current step and the side panel follows it; that
+ * the page uses one step numbering; that the store-key lane stays on screen at 1280×720 and 1366×768 and the
+ * side panel at 800 px wide; that the scenario's source is text, not a link; and saves screenshots under
+ * test-output/.
  */
 import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import scenarios from "../../../scenarios/index.js";
 import { launchChromium, testOutput } from "../../../test/support/chromium.js";
 import { runCli } from "../src/cli/index.js";
 
@@ -102,8 +105,8 @@ describe("the HTML report in Chromium", () => {
     await page.keyboard.press("ArrowRight");
     const second = Number(await current());
     expect(second).toBeGreaterThan(0);
-    expect(await page.locator("#run-0 .position").textContent()).toContain(`step ${second} /`);
-    expect(await page.locator("#run-0 aside.detail h2").textContent()).toContain(`Step ${second}`);
+    expect(await page.locator("#run-0 .position").textContent()).toContain(`step ${second + 1} /`);
+    expect(await page.locator("#run-0 aside.detail h2").textContent()).toContain(`Step ${second + 1} `);
     await page.keyboard.press("ArrowLeft");
     expect(await current()).toBe("0");
     await page.locator("#run-0 button.next").click();
@@ -141,6 +144,171 @@ describe("the HTML report in Chromium", () => {
     await page.locator("#run-0 tr.row:visible").nth(5).click();
     expect(await current()).toBe(visible[5]);
     expect(errors).toEqual([]);
+  });
+
+  /** A fresh page of the report at `width`×`height`, network refused and errors collected as for `page`. */
+  async function open(width: number, height: number): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width, height } });
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.route("**/*", (route) =>
+      route.request().url().startsWith("file://") ? route.continue() : route.abort(),
+    );
+    await p.goto(`file://${html}`);
+    return p;
+  }
+
+  /** `locator`'s box lies wholly inside the `width`×`height` viewport. */
+  async function expectOnScreen(locator: Locator, width: number, height: number, what: string) {
+    const box = await locator.boundingBox();
+    expect(box, `${what}: no box`).not.toBeNull();
+    const { x, y, width: w, height: h } = box!;
+    expect(
+      x >= -0.5 && y >= -0.5 && x + w <= width + 0.5 && y + h <= height + 0.5,
+      `${what}: box ${JSON.stringify(box)} is not inside the ${width}×${height} viewport`,
+    ).toBe(true);
+  }
+
+  it("uses one step numbering: the # column, position, slider, side panel, address and violation jump agree", async () => {
+    const p = await open(1280, 720);
+    const rows = await p.locator("#run-0 tr.row").count();
+    const violation = Number(await p.locator("#run-0 tr.row.violation td.idx").textContent());
+    expect(await p.locator("#run-0 .banner.bad .jump").textContent()).toBe(`go to step ${violation}`);
+    const check = async (action: string) => {
+      const n = Number(await p.locator("#run-0 tr.row.current td.idx").textContent());
+      expect(await p.locator("#run-0 .position").textContent(), action).toMatch(
+        new RegExp(`^step ${n} / ${rows} · t=`),
+      );
+      expect(await p.locator("#run-0 aside.detail h2").textContent(), action).toMatch(
+        new RegExp(`^Step ${n} · t=`),
+      );
+      expect(await p.locator("#run-0 .slider").getAttribute("aria-valuetext"), action).toBe(`step ${n}`);
+      expect(new URL(p.url()).hash, action).toBe(`#run=0&step=${n}`);
+      // Every "step N" a reader sees is the current step or the violation's; no other count of steps.
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees (no hidden tab)
+      const text = await p.locator("body").innerText();
+      expect(text, action).not.toMatch(/world step/i);
+      const seen = new Set([...text.matchAll(/\bsteps? (\d+)/gi)].map((m) => Number(m[1])));
+      expect(
+        [...seen].every((s) => s === n || s === violation),
+        `${action}: ${[...seen]}`,
+      ).toBe(true);
+      return n;
+    };
+    expect(await check("on load")).toBe(1);
+    await p.keyboard.press("ArrowRight");
+    expect(await check("after →")).toBeGreaterThan(1);
+    await p.keyboard.press("v");
+    expect(await check("after v")).toBe(violation);
+    await p.keyboard.press("Home");
+    await p.locator("#run-0 .banner.bad .jump").click();
+    expect(await check("after the jump button")).toBe(violation);
+    // The address opens the step it names.
+    const again = await open(1280, 720);
+    await again.goto(`file://${html}#run=0&step=${violation}`);
+    await again.reload();
+    expect(await again.locator("#run-0 tr.row.current td.idx").textContent()).toBe(String(violation));
+    await again.close();
+    await p.close();
+    expect(errors).toEqual([]);
+  });
+
+  for (const [width, height] of [
+    [1280, 720],
+    [1366, 768],
+  ] as const) {
+    it(`keeps the store lane and the current step on screen at ${width}×${height}`, async () => {
+      const p = await open(width, height);
+      const onScreen = async (when: string) => {
+        await expectOnScreen(p.locator("#run-0 th.lane-head.key"), width, height, `${when}: store lane head`);
+        await expectOnScreen(
+          p.locator("#run-0 tr.row.current td.key-lane").first(),
+          width,
+          height,
+          `${when}: store lane at the current step`,
+        );
+        await expectOnScreen(
+          p.locator("#run-0 tr.row.current td.idx"),
+          width,
+          height,
+          `${when}: current step`,
+        );
+        await expectOnScreen(p.locator("#run-0 aside.detail h2"), width, height, `${when}: side panel`);
+      };
+      await onScreen("on load");
+      for (let n = 0; n < 12; n++) await p.keyboard.press("ArrowRight");
+      await onScreen("after 12 steps");
+      await p.keyboard.press("v");
+      await onScreen("after v");
+      await p.keyboard.press("Home");
+      await p.locator("#run-0 .banner.bad .jump").click();
+      await onScreen("after the jump button");
+      await p.screenshot({ path: testOutput(`report-heartbeat-vs-ack-${width}x${height}.png`) });
+      await p.close();
+      expect(errors).toEqual([]);
+    });
+  }
+
+  it("with four store keys at 1280×720, keeps every key lane and the acting process's lane on screen", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "interleave-report-browser-"));
+    const registry = join(root, "scenarios/index.ts");
+    const explored = await cli(
+      [
+        "explore",
+        "merge-gate",
+        "--variant",
+        "stale-reclaim-without-fencing",
+        "--seed",
+        "1",
+        "--json",
+        "--traces-dir",
+        dir,
+        "--scenarios",
+        registry,
+      ],
+      root,
+    );
+    expect(explored.code).toBe(0);
+    const trace = resolve(root, JSON.parse(explored.stdout).results[0].trace);
+    const out = join(dir, "merge-gate.html");
+    expect(
+      (await cli(["report", trace, "--out", out, "--scenarios", registry, "--no-original"], root)).code,
+    ).toBe(0);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(`file://${out}`);
+    const keys = p.locator("#run-0 th.lane-head.key");
+    expect(await keys.count()).toBe(4);
+    for (const when of ["on load", "after v"]) {
+      if (when === "after v") await p.keyboard.press("v");
+      for (let k = 0; k < 4; k++) await expectOnScreen(keys.nth(k), 1280, 720, `${when}: store lane ${k}`);
+      await expectOnScreen(p.locator("#run-0 tr.row.current td.own"), 1280, 720, `${when}: acting process`);
+      await expectOnScreen(p.locator("#run-0 tr.row.current td.time"), 1280, 720, `${when}: time`);
+    }
+    await p.screenshot({ path: testOutput("report-merge-gate-1280x720.png") });
+    await p.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps the side panel beside the swimlanes at 800 px wide, the store lane on screen", async () => {
+    const p = await open(800, 700);
+    await p.keyboard.press("v");
+    const aside = p.locator("#run-0 aside.detail");
+    await expectOnScreen(p.locator("#run-0 aside.detail h2"), 800, 700, "side panel heading");
+    expect((await aside.boundingBox())!.width).toBeGreaterThanOrEqual(240);
+    expect(await aside.locator(".violated").isVisible()).toBe(true);
+    await expectOnScreen(p.locator("#run-0 th.lane-head.key"), 800, 700, "store lane head");
+    await expectOnScreen(p.locator("#run-0 tr.row.current td.key-lane").first(), 800, 700, "store lane");
+    await p.screenshot({ path: testOutput("report-heartbeat-vs-ack-800x700.png") });
+    await p.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the scenario's source as text, not a link", async () => {
+    const scenario = scenarios.find((s) => s.name === "heartbeat-vs-ack")!;
+    const p = await open(1280, 720);
+    expect(await p.locator("#run-0 .about code.source").textContent()).toBe(scenario.source);
+    expect(await p.locator("a").count()).toBe(0);
+    await p.close();
   });
 
   it("shows the shrunk counterexample first and the original on its own tab", async () => {

@@ -2,10 +2,11 @@
  * The HTML counterexample report without a browser, on the simulator's own small worlds: its data (an
  * eventually violation's deadline row), the page it renders (a passing run, hostile text), and the `report`
  * command: default and explicit output paths, the original as a second run, bad input (a corrupt or foreign
- * trace, a foreign `--out` file) exiting 2 with nothing written, `--mermaid`, and `explore --html` / `--mermaid`. On counterexamples of the shipped scenarios: scenarios/report.test.ts; the page
- * in a real browser: report.browser.test.ts.
+ * trace, a foreign `--out` file) exiting 2 with nothing written, `--mermaid`, and `explore --html` / `--mermaid`;
+ * one step numbering on the page and the scenario's source shown as text. On counterexamples of the shipped
+ * scenarios: scenarios/report.test.ts; the page in a real browser: report.browser.test.ts.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -14,6 +15,7 @@ import { stateAt } from "../../../test/support/report.js";
 import { runCli } from "../src/cli/index.js";
 import { exploreVariant, replaySeed, type Scenario, type Trace } from "../src/index.js";
 import { REPORT_GENERATOR, rebuildStore, renderReport, reportRun, reportRunOf } from "../src/view/index.js";
+import { withoutWorldStep } from "../src/view/report-model.js";
 import { lostUpdate } from "./fixtures.js";
 
 async function cli(args: string[], cwd: string, injected?: readonly Scenario[]) {
@@ -43,6 +45,12 @@ describe("report data", () => {
     // The counter is a number: its whole state is the changed "field" (path "").
     expect(stateAt(run.states, "counter", last.index)).toBe(1);
     expect(stateAt(run.states, "counter", -1)).toBe(0);
+    // The row and the side panel say what happened, as the terminal does: the run went quiet before its deadline.
+    expect(run.violationOutcome).toMatch(
+      /^the run (went quiet|finished) at t=.* with the property unmet; deadline /,
+    );
+    expect(last.summary).toContain(run.violationOutcome!);
+    expect(last.summary).not.toContain("deadline passed");
   });
 });
 
@@ -76,6 +84,86 @@ describe("report page", () => {
     );
     expect(data.runs[0].steps.at(-2).summary).toBe(evil);
     expect(data.runs[0].title).toBe(evil);
+  });
+});
+
+/** The page's text as a reader sees it without its script: no tags, styles, scripts or embedded data. */
+function pageText(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, "")
+    .replace(/<style[\s\S]*?<\/style>/g, "")
+    .replace(/<[^>]+>/g, " ")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&amp;", "&");
+}
+
+describe("report page: one step numbering", () => {
+  it("the engine's step counter is left out of a violation's message, other text kept", () => {
+    expect(withoutWorldStep("invariant broken at step 16 (t=22000ms)")).toBe("invariant broken");
+    expect(withoutWorldStep("it did not hold within 100ms of virtual time")).toBe(
+      "it did not hold within 100ms of virtual time",
+    );
+    expect(withoutWorldStep("the run finished at t=2000ms and it never held")).toBe(
+      "the run finished at t=2000ms and it never held",
+    );
+  });
+
+  it("numbers rows from 1 in the # column, the position and the violation, and never shows a world step", () => {
+    const variant = lostUpdate.variants.find((v) => v.name === "read-then-write")!;
+    const found = exploreVariant(lostUpdate, variant, { seed: 1 }).counterexample!;
+    // The same run with an invariant broken at its last event: the engine numbers it with its own step counter.
+    const last = found.events.length - 1;
+    const { step, t } = found.events[last]!;
+    const trace: Trace = {
+      ...found,
+      violation: {
+        property: "the counter never reaches 2",
+        kind: "always",
+        step,
+        t,
+        message: `invariant broken at step ${step} (t=${t}ms)`,
+      },
+    };
+    const run = reportRun(trace, { title: "run", store: rebuildStore(trace) });
+    expect(run.violationIndex).toBe(last);
+    const shown = last + 1;
+    // The case this pins: the engine's count differs from the page's.
+    expect(step).not.toBe(shown);
+    const html = renderReport([run]);
+    const numbers = [...html.matchAll(/<td class="idx">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    expect(numbers).toEqual(run.steps.map((_, i) => i + 1));
+    expect(html).toContain(`<button type="button" class="jump">go to step ${shown}</button>`);
+    expect(html).toContain(`invariant broken; at step ${shown}, t=`);
+    const text = pageText(html);
+    expect(text).toContain(`step 1 / ${run.steps.length}`);
+    expect(text).not.toMatch(/world step/i);
+    const stepNumbers = new Set([...text.matchAll(/\bsteps? (\d+)/gi)].map((m) => Number(m[1])));
+    expect(stepNumbers).toEqual(new Set([1, shown]));
+    expect(run.violationMessage).toBe("invariant broken");
+  });
+
+  it("an eventually deadline row is numbered after the last event, in the banner and the # column", () => {
+    const variant = lostUpdate.variants.find((v) => v.name === "read-then-write")!;
+    const trace = exploreVariant(lostUpdate, variant, { seed: 1 }).counterexample!;
+    const run = reportRunOf(trace, "run", { scenario: lostUpdate, variant });
+    const html = renderReport([run]);
+    expect(run.violationIndex).toBe(trace.events.length);
+    expect(html).toContain(`go to step ${trace.events.length + 1}</button>`);
+    expect(html).toContain(`<td class="idx">${trace.events.length + 1}</td>`);
+    expect(pageText(html)).not.toMatch(/world step/i);
+  });
+});
+
+describe("report page: the scenario's source", () => {
+  it("is shown as text in <code>, never as a link (a seed file is not in the user's repository)", () => {
+    const scenario = { ...lostUpdate, source: "shared/seeds/002_402edf55850632f4.txt" };
+    const variant = lostUpdate.variants.find((v) => v.name === "read-then-write")!;
+    const trace = exploreVariant(lostUpdate, variant, { seed: 1 }).counterexample!;
+    const html = renderReport([reportRunOf(trace, "run", { scenario, variant })]);
+    expect(html).toContain(
+      '· models <code class="source" title="the incident this scenario models, as the scenario names it">shared/seeds/002_402edf55850632f4.txt</code>',
+    );
+    expect(html).not.toMatch(/<a[\s>]|href=/);
   });
 });
 
@@ -153,13 +241,13 @@ describe("interleave report", () => {
   it("a trace of a scenario the registry does not know is still reported, from its recorded changes", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "interleave-report-"));
     const { trace } = await explored(cwd);
-    const renamed = JSON.parse(readFileSync(join(cwd, trace), "utf8"));
-    renamed.scenario = "someone-elses-race";
-    writeFileSync(join(cwd, "other.json"), JSON.stringify(renamed));
-    const r = await cli(["report", "other.json"], cwd, [lostUpdate]);
+    // someone else's trace: the registry here has no such scenario (editing the file's scenario would change
+    // its fingerprint, and an edited trace is refused)
+    copyFileSync(join(cwd, trace), join(cwd, "other.json"));
+    const r = await cli(["report", "other.json"], cwd, []);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'store states rebuilt from the trace: the registry has no scenario "someone-elses-race"',
+      'store states rebuilt from the trace: the registry has no scenario "lost-update"',
     );
     const other = readFileSync(join(cwd, "other.html"), "utf8");
     expect(other).toContain("store states rebuilt from the trace");

@@ -19,7 +19,8 @@ async function cli(args: string[], cwd: string, injected: readonly Scenario[] = 
   let stderr = "";
   const code = await runCli(
     args,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd },
+    // 200 columns: these tests read the bordered table's rows (narrower, it is stacked; see table.test.ts)
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, columns: 200 },
     { scenarios: injected },
   );
   return { code, stdout: stripVTControlCharacters(stdout), stderr };
@@ -95,7 +96,7 @@ describe("interleave soak", () => {
     );
     expect(r.stdout).toContain("1 pass variant(s) soaked, no violation found.");
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
-      "Re-run exactly: pnpm soak lost-update --schedules 1003 --seeds 4 --seed 1",
+      "Re-run exactly: npx interleave soak lost-update --schedules 1003 --seeds 4 --seed 1",
     );
     expect(readdirSync(cwd)).toEqual([]); // a pass writes nothing
   });
@@ -144,19 +145,21 @@ describe("interleave soak", () => {
     expect(existsSync(join(cwd, trace.replace(/\.json$/, ".original.json")))).toBe(true);
     expect(out).toContain("Counterexamples (paste a command to see the timeline):");
     expect(out).toContain("  rare-lost-update / spread-start: every increment is counted");
-    expect(out).toContain(`    pnpm replay ${trace}   (shrunk:`);
+    expect(out).toContain(`    npx interleave replay ${trace}   (shrunk:`);
     expect(out).toContain(
-      `    original, as found: pnpm replay ${trace.replace(/\.json$/, ".original.json")}`,
+      `    original, as found: npx interleave replay ${trace.replace(/\.json$/, ".original.json")}`,
     );
     expect(out).toContain(
-      `    the original by seed: pnpm replay rare-lost-update --variant spread-start --seed ${failing}`,
+      `    the original by seed: npx interleave replay rare-lost-update --variant spread-start --seed ${failing}`,
     );
-    const refind = `pnpm explore rare-lost-update --variant spread-start --seed ${baseSeedOf(5, 6)} --runs 36`;
+    const refind = `npx interleave explore rare-lost-update --variant spread-start --seed ${baseSeedOf(5, 6)} --runs 36`;
     expect(out).toContain(
       `    found by run 36 of base seed ${baseSeedOf(5, 6)} (base seed 7 of 10); explore finds it again: ${refind}`,
     );
     expect(out).toContain("1 of 2 pass variant(s) violated a property: rare-lost-update/spread-start");
-    expect(out).toContain("Re-run exactly: pnpm soak rare-lost-update --schedules 500 --seeds 10 --seed 5");
+    expect(out).toContain(
+      "Re-run exactly: npx interleave soak rare-lost-update --schedules 500 --seeds 10 --seed 5",
+    );
     // the printed commands work: replay by seed and by trace, and explore finds the same run
     const bySeed = await cli(
       ["replay", "rare-lost-update", "--variant", "spread-start", "--seed", String(failing)],
@@ -165,7 +168,7 @@ describe("interleave soak", () => {
     expect(bySeed.code).toBe(0);
     expect(bySeed.stdout).toContain("✗ property violated: every increment is counted");
     expect((await cli(["replay", trace], cwd)).code).toBe(0);
-    const again = JSON.parse((await cli([...refind.split(" ").slice(1), "--json"], cwd)).stdout);
+    const again = JSON.parse((await cli([...refind.split(" ").slice(2), "--json"], cwd)).stdout);
     expect(again.results[0]).toMatchObject({ verdict: "violation", seed: failing, trace });
     // the same soak again reuses the same trace files (never a second copy, never overwritten)
     const before = readdirSync(join(cwd, "traces")).sort();
@@ -291,7 +294,7 @@ describe("interleave soak", () => {
       "lost-update / atomic-increment: sampled — 400 schedules of pct(d=2) over 4 base seeds from root seed 1; other schedules not searched",
     );
     const bySeed =
-      /the original by seed: pnpm (replay lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed \d+)/.exec(
+      /the original by seed: npx interleave (replay lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed \d+)/.exec(
         r.stdout,
       );
     expect(bySeed).not.toBeNull();
@@ -299,10 +302,10 @@ describe("interleave soak", () => {
     expect(replayed.code).toBe(0);
     expect(replayed.stdout).toContain("✗ property violated: every increment is counted");
     expect(r.stdout).toMatch(
-      /explore finds it again: pnpm explore lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed 1 --runs \d+/,
+      /explore finds it again: npx interleave explore lost-update --variant read-then-write --strategy pct --pct-depth 2 --seed 1 --runs \d+/,
     );
     expect(r.stdout).toContain(
-      "Re-run exactly: pnpm soak --schedules 400 --seeds 4 --strategy pct --pct-depth 2 --seed 1",
+      "Re-run exactly: npx interleave soak --schedules 400 --seeds 4 --strategy pct --pct-depth 2 --seed 1",
     );
   });
 
@@ -353,7 +356,8 @@ describe("interleave soak", () => {
       ],
       tmp(),
     );
-    expect(text.stdout).toMatch(
+    // the sentence wraps at the 200 columns asked for: compare it with its line breaks folded back
+    expect(text.stdout.replace(/\n +/g, " ")).toMatch(
       /lost-update \/ atomic-increment: sampled — [\d,]+ schedules of random over 1 base seeds from root seed 1; the time budget \(200 ms\) stopped it before the 100,000,000 planned; other schedules not searched/,
     );
     expect(text.stdout).toMatch(/│ [\d,]+\s+│ 1 of 5\s+│/);
@@ -363,7 +367,7 @@ describe("interleave soak", () => {
     [
       "a violation variant",
       ["soak", "lost-update", "--variant", "read-then-write"],
-      /^interleave: soak runs pass variants; lost-update\/read-then-write expects a violation: use pnpm explore lost-update --variant read-then-write$/,
+      /^interleave: soak runs pass variants; lost-update\/read-then-write expects a violation: use npx interleave explore lost-update --variant read-then-write$/,
     ],
     [
       "an unknown scenario",

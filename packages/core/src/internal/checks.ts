@@ -1,7 +1,7 @@
 // Validation helpers shared by the machines: config fields (thrown as InvalidConfigError) and event
 // fields (thrown through `assert`). Exported to other machines through `@interleave/core/kit` (kit.ts).
 
-import { AssertionError, assert, InvalidConfigError } from "../assert.js";
+import { AssertionError, assert, type ConfigProblem, InvalidConfigError } from "../assert.js";
 
 /** Effects of a machine that has none; shared so a transition allocates nothing for them. */
 export const NO_EFFECTS: readonly never[] = Object.freeze([]);
@@ -66,6 +66,44 @@ export function renamedConfigInteger(
     );
   }
   return configInteger(machine, config, field, min);
+}
+
+/**
+ * Collects config problems so a machine can report every invalid field at once. `read(check, fallback)` runs
+ * one field's check and returns its value, or records the check's {@link InvalidConfigError} and returns
+ * `fallback` (the caller skips relations that involve a field in `failed`); `add` records a relation's problem;
+ * `throwIfAny` throws them all as one {@link InvalidConfigError} (`InvalidConfigError.of`).
+ */
+export class ConfigProblems {
+  private readonly list: ConfigProblem[] = [];
+  /** The fields that failed their own check. */
+  readonly failed = new Set<string>();
+
+  constructor(private readonly machine: string) {}
+
+  /** `check()`, or `fallback` after recording the {@link InvalidConfigError} it threw (other errors pass). */
+  read<T>(check: () => T, fallback: T): T {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof InvalidConfigError)) throw error;
+      for (const problem of error.problems) {
+        this.list.push(problem);
+        this.failed.add(problem.field);
+      }
+      return fallback;
+    }
+  }
+
+  /** Records the problem `message` about `field`. */
+  add(field: string, message: string): void {
+    this.list.push({ field, message });
+  }
+
+  /** Throws the recorded problems as one `InvalidConfigError.of(machine, problems)`; returns when none. */
+  throwIfAny(): void {
+    if (this.list.length > 0) throw InvalidConfigError.of(this.machine, this.list);
+  }
 }
 
 /** Asserts that `atMs` is a non-negative safe integer (ms); time enters the core only this way. */

@@ -5,16 +5,17 @@
 import type { ClaimQueue } from "@interleave/core";
 import { CorruptValueError } from "../shared/errors.js";
 import { parseStoredInt, replyInt, replyString } from "../shared/redis-script.js";
+import { decodePayload, type JsonValue } from "./payload.js";
 
 /** An integer field of a stored hash, or a {@link CorruptValueError} naming the key and field. */
 function intField(key: string, fields: Readonly<Record<string, string>>, field: string): number {
   return parseStoredInt(key, `field ${field}`, fields[field]);
 }
 
-/** A stored item: the core's item plus the runtime's payload (`null` when none was given). */
+/** A stored item: the core's item plus the runtime's payload, decoded (`null` when none was given). */
 export interface StoredItem {
   readonly item: ClaimQueue.Item;
-  readonly payload: string | null;
+  readonly payload: JsonValue | null;
 }
 
 /**
@@ -40,6 +41,15 @@ export function decodeItem(key: string, scope: string, fields: Readonly<Record<s
   } else if (fields.t !== undefined || fields.c !== undefined || fields.x !== undefined) {
     throw new CorruptValueError(key, "claim fields without a holder");
   }
+  if (fields.k !== undefined && fields.k !== "j") {
+    throw new CorruptValueError(key, `field k (payload kind) is not j: ${JSON.stringify(fields.k)}`);
+  }
+  let payload: JsonValue | null;
+  try {
+    payload = decodePayload(fields.p ?? null, fields.k ?? null);
+  } catch (error) {
+    throw new CorruptValueError(key, `field p (JSON payload) does not parse: ${String(error)}`);
+  }
   return {
     item: {
       scope,
@@ -52,7 +62,7 @@ export function decodeItem(key: string, scope: string, fields: Readonly<Record<s
       enqueuedWhileClaimed: w === "1",
       lastError: fields.l ?? null,
     },
-    payload: fields.p ?? null,
+    payload,
   };
 }
 
@@ -122,7 +132,7 @@ export function decodeOwnerResult(reply: readonly unknown[], scope: string): Cla
  * - `token`: the `<base>:token` string (the last fencing token granted, `nextToken − 1`), `null` when absent
  *   (`nextToken` 1);
  * - `dead`: the `<base>:dead` hash, scope → `"attemptCount:atMs:lastError"`;
- * - `items`: scope → the fields of the `<base>:item:<scope>` hash (no payload `p`).
+ * - `items`: scope → the fields of the `<base>:item:<scope>` hash (no payload `p` nor its kind `k`).
  */
 export interface EncodedClaimQueue {
   readonly ready: readonly (readonly [number, string])[];

@@ -3,7 +3,7 @@
 // conformance tests (test/claim-queue.conformance.test.ts) prove every result and the full state equal to
 // the core's. Promise API; `Worker` (worker.ts) runs handlers over it.
 
-import { ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
+import { type ConfigProblem, ClaimQueue as Core, InvalidConfigError } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
 import { initConfig } from "../shared/config.js";
 import { CorruptValueError, checkReply, type Machine } from "../shared/errors.js";
@@ -11,25 +11,36 @@ import { taggedKey, validateName, validatePrefix } from "../shared/keys.js";
 import { replyInt, replyString } from "../shared/redis-script.js";
 import { decodeDeadLetter, decodeItem, decodeOwnerResult, type StoredItem } from "./claim-queue-codec.js";
 import { claimQueueScripts as scripts } from "./claim-queue-scripts.js";
+import { decodePayload, encodePayload, type JsonValue, PAYLOAD_BYTES_MAX_DEFAULT } from "./payload.js";
 
-/** Default bound on an enqueued payload, in bytes of UTF-8. */
-export const PAYLOAD_BYTES_MAX_DEFAULT = 512 * 1024;
+export {
+  InvalidPayloadError,
+  type JsonValue,
+  PAYLOAD_BYTES_MAX_DEFAULT,
+  PAYLOAD_DEPTH_MAX,
+  PayloadTooLargeError,
+} from "./payload.js";
 
 /**
  * Options of {@link ClaimQueue.open}.
  *
  * - `name`: the queue's name, inside the hash tag (no `{` `}`).
- * - `config`: the core's `ClaimQueue.Config` (validated by the core's `initial`, which still accepts the
- *   deprecated `maxAttempts` for `attemptsMax`; stored in Redis on first open, and every later open must give
- *   the same values). Its `leaseTtlMs` goes to Redis with every call that grants or renews a claim, as for
- *   every machine of this runtime. A queue whose config the release before the rename stored (with
- *   `maxAttempts`) is refused with a `ConfigMismatchError` naming `attemptsMax`.
+ * - `config`: the core's `ClaimQueue.Config`, optional, and so is each of its fields: a field left out takes
+ *   its default, `ClaimQueue.CONFIG_DEFAULTS` of `@interleave/core` (lease 30 s, heartbeat 15 s or half a
+ *   given lease, 3 attempts, backoff 1 s doubling to a 60 s cap, 100 items per claim, 100 000 items). It is
+ *   validated by the core's `initial` (which still accepts the deprecated `maxAttempts` for `attemptsMax`),
+ *   stored in Redis on first open, and every later open must resolve to the same values (so a process that
+ *   relies on a default and one that spells out another value get a `ConfigMismatchError`). Its `leaseTtlMs`
+ *   goes to Redis with every call that grants or renews a claim, as for every machine of this runtime. A queue
+ *   whose config the release before the rename stored (with `maxAttempts`) is refused with a
+ *   `ConfigMismatchError` naming `attemptsMax`.
  * - `prefix`: key prefix for tenant isolation, default `"interleave"`.
- * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes; default 512 KiB.
+ * - `payloadBytesMax`: largest payload `enqueue` accepts, in UTF-8 bytes of its stored form (the string, or
+ *   the JSON text); default 512 KiB (`PAYLOAD_BYTES_MAX_DEFAULT`).
  */
 export interface ClaimQueueOptions {
   readonly name: string;
-  readonly config: Core.Config;
+  readonly config?: Core.Config;
   readonly prefix?: string;
   readonly payloadBytesMax?: number;
 }
@@ -40,9 +51,13 @@ export interface Timed<R> {
   readonly result: R;
 }
 
-/** A claim handed to a holder: the core's `Granted` plus the item's latest payload (`null` if none). */
+/**
+ * A claim handed to a holder: the core's `Granted` plus the item's latest payload as enqueued — a string as
+ * given, any other JSON value parsed back from its JSON text — or `null` when none was given (or it was JSON
+ * `null`).
+ */
 export interface ClaimedItem extends Core.Granted {
-  readonly payload: string | null;
+  readonly payload: JsonValue | null;
 }
 
 /**
@@ -69,20 +84,6 @@ export interface Counts {
   readonly corrupt: number;
 }
 
-/** An enqueued payload exceeds `payloadBytesMax`; nothing was stored. */
-export class PayloadTooLargeError extends Error {
-  override readonly name = "PayloadTooLargeError";
-  constructor(
-    readonly scope: string,
-    readonly bytes: number,
-    readonly payloadBytesMax: number,
-  ) {
-    super(
-      `payload of scope ${JSON.stringify(scope)} is ${bytes} bytes, above payloadBytesMax ${payloadBytesMax}`,
-    );
-  }
-}
-
 const MACHINE: Machine = "claim queue";
 
 const CONFIG_FIELDS = [
@@ -104,7 +105,7 @@ type OwnerEvent = "Heartbeat" | "Ack" | "Retry" | "Fail" | "Release";
  * bad arguments, corrupt stored values, a missing config, or a failed connection.
  *
  * @example
- * const queue = await ClaimQueue.open(redis, { name: "reconcile", config });
+ * const queue = await ClaimQueue.open(redis, { name: "reconcile" }); // every config field at its default
  * await queue.enqueue("deployment-42", JSON.stringify({ reason: "push" }));
  * const { items } = await queue.claim("worker-a", 10);
  * for (const item of items) await queue.ack(item.scope, item.token);
@@ -134,16 +135,28 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     readonly redis: R,
     options: ClaimQueueOptions,
   ) {
-    this.config = Core.initial(options.config).config;
-    this.prefix = validatePrefix("ClaimQueue", options.prefix);
     this.name = validateName("queue name", options.name, true);
+    // Every invalid field is reported at once: the core's config fields, then prefix and payloadBytesMax.
+    const problems: ConfigProblem[] = [];
+    const collect = <T>(check: () => T, fallback: T): T => {
+      try {
+        return check();
+      } catch (error) {
+        if (!(error instanceof InvalidConfigError)) throw error;
+        problems.push(...error.problems);
+        return fallback;
+      }
+    };
+    this.config = collect(() => Core.initial(options.config ?? {}).config, Core.CONFIG_DEFAULTS);
+    this.prefix = collect(() => validatePrefix("ClaimQueue", options.prefix), "");
     const max = options.payloadBytesMax ?? PAYLOAD_BYTES_MAX_DEFAULT;
     if (!Number.isSafeInteger(max) || max < 0) {
-      throw new InvalidConfigError(
-        "payloadBytesMax",
-        `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
-      );
+      problems.push({
+        field: "payloadBytesMax",
+        message: `ClaimQueue config: payloadBytesMax (${String(max)}) must be an integer >= 0`,
+      });
     }
+    if (problems.length > 0) throw InvalidConfigError.of("ClaimQueue", problems);
     this.payloadBytesMax = max;
     this.base = taggedKey(this.prefix, "queue name", this.name, "").slice(0, -1);
     this.keys = {
@@ -161,7 +174,8 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    * Opens the queue `options.name` on `redis`: validates the config (the core's `initial`), stores it in Redis
    * when the queue is new, or checks it against the stored one.
    *
-   * @throws core `InvalidConfigError` naming the field for a bad config; `InvalidNameError` for a bad name;
+   * @throws core `InvalidConfigError` for a bad config, `prefix` or `payloadBytesMax`, listing every invalid
+   *   field at once (`problems`; `field` is the first); `InvalidNameError` for a bad name;
    *   `ConfigMismatchError` (machine `"claim queue"`) when Redis holds a different config for this queue.
    */
   static async open<R extends Redis | Cluster = Redis>(
@@ -180,23 +194,35 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; `undefined` keeps the
-   * stored one). Result `Enqueued{merged}` or `QueueFull`.
+   * The core's Enqueue for `scope`, storing `payload` (the latest enqueue's payload wins; leaving the argument
+   * out keeps the stored one). Result `Enqueued{merged}` or `QueueFull`.
    *
-   * @throws {@link PayloadTooLargeError} when `payload` exceeds `payloadBytesMax` (nothing stored);
-   *   `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored item is malformed.
+   * A payload is any JSON value. A string is stored as itself and handed back as that string; any other value
+   * is stored as its `JSON.stringify` text (item field `k = "j"` marks it) and handed back parsed, so a handler
+   * gets an equal value (`{ reason: "push" }` in, `{ reason: "push" }` out). Items an older release stored
+   * have string payloads and no `k`, so they read back as before. A runtime before JSON payloads hands a JSON
+   * payload to its handler as the JSON text.
+   *
+   * @throws {@link PayloadTooLargeError} naming the size when the stored form (the string, or the JSON text) is
+   *   above `payloadBytesMax` bytes of UTF-8; {@link InvalidPayloadError} naming the path and the problem for a
+   *   payload that is not JSON (`undefined` given explicitly, a function, a symbol, a bigint, `NaN`, a `Date`
+   *   or other class instance, a cycle, an array hole, nesting deeper than `PAYLOAD_DEPTH_MAX`); nothing is
+   *   stored in either case. `InvalidNameError` for a bad scope; {@link CorruptValueError} when the stored
+   *   item is malformed.
+   * @example
+   * await queue.enqueue("deployment-42", { reason: "push", sha: "4f1c2e" });
+   * const [item] = (await queue.claim("worker-a", 1)).items; // item.payload: { reason: "push", sha: "4f1c2e" }
    */
-  async enqueue(scope: string, payload?: string): Promise<Timed<Core.Result>> {
+  enqueue(scope: string): Promise<Timed<Core.Result>>;
+  enqueue(scope: string, payload: JsonValue): Promise<Timed<Core.Result>>;
+  async enqueue(scope: string, ...rest: readonly unknown[]): Promise<Timed<Core.Result>> {
     validateName("scope", scope, false);
-    if (payload !== undefined) {
-      const bytes = Buffer.byteLength(payload, "utf8");
-      if (bytes > this.payloadBytesMax) throw new PayloadTooLargeError(scope, bytes, this.payloadBytesMax);
-    }
+    const payload = rest.length === 0 ? null : encodePayload(scope, rest[0], this.payloadBytesMax);
     const script = "claimQueue-enqueue-4";
     const reply = await this.run(
       script,
       [this.keys.config, this.keys.ready, this.keys.claimed, this.itemKey(scope)],
-      [this.base, scope, payload === undefined ? "0" : "1", payload ?? ""],
+      [this.base, scope, payload === null ? "0" : payload.kind, payload === null ? "" : payload.text],
       scope,
     );
     const atMs = replyInt(reply, 0, script);
@@ -273,8 +299,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     const items: ClaimedItem[] = [];
     const claims: Core.Granted[] = [];
     let i = at + 2;
-    for (let k = 0; k < n; k++, i += 7) {
-      const payload = reply[i + 6];
+    for (let k = 0; k < n; k++, i += 8) {
       const granted: Core.Granted = {
         scope: replyString(reply, i, script),
         token: replyInt(reply, i + 1, script),
@@ -284,7 +309,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
         reclaimed: replyInt(reply, i + 5, script) === 1,
       };
       claims.push(granted);
-      items.push({ ...granted, payload: typeof payload === "string" ? payload : null });
+      items.push({ ...granted, payload: this.replyPayload(granted.scope, reply[i + 6], reply[i + 7]) });
     }
     const m = replyInt(reply, i, script);
     const corrupt: CorruptValueError[] = [];
@@ -298,6 +323,21 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       );
     }
     return { atMs, result: { _tag: "Claimed", claims }, items, corrupt };
+  }
+
+  /**
+   * A payload from a claim reply: its text (or `nil`) and kind (`"j"` or `nil`), decoded. The script checked
+   * the kind; JSON text that does not parse is a {@link CorruptValueError} naming the item.
+   */
+  private replyPayload(scope: string, text: unknown, kind: unknown): JsonValue | null {
+    try {
+      return decodePayload(typeof text === "string" ? text : null, typeof kind === "string" ? kind : null);
+    } catch (error) {
+      throw new CorruptValueError(
+        this.itemKey(scope),
+        `field p (JSON payload) does not parse: ${String(error)}`,
+      );
+    }
   }
 
   /** The core's Heartbeat: `Renewed{expiresAtMs}` for the owner of `token`, else `NotOwner`. */
@@ -357,7 +397,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
    */
   async snapshot(): Promise<{
     readonly state: Core.State;
-    readonly payloads: Readonly<Record<string, string>>;
+    readonly payloads: Readonly<Record<string, JsonValue>>;
   }> {
     // One script reads everything, so a snapshot taken while workers run is a consistent state.
     const keys = [this.keys.ready, this.keys.claimed, this.keys.token, this.keys.dead];
@@ -379,7 +419,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
       return decodeItem(key, scope, fields);
     });
     const items: Record<string, Core.Item> = {};
-    const payloads: Record<string, string> = {};
+    const payloads: Record<string, JsonValue> = {};
     for (const { item, payload } of stored) {
       Object.defineProperty(items, item.scope, {
         value: item,

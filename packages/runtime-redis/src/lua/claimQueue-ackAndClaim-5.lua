@@ -9,7 +9,7 @@
 -- ARGV[5] batchSize (integer in [1, claimBatchSizeMax])  ARGV[6] leaseTtlMs: positive integer, ms
 --
 -- Reply: {atMs, "Acked", owned, deleted, requeued, "Claimed", n, (scope, token, expiresAtMs, attemptCount,
---         updatedAtMs, reclaimed 0|1, payload or nil) * n, m, (scope, reason) * m}
+--         updatedAtMs, reclaimed 0|1, payload or nil, payload kind "j" or nil) * n, m, (scope, reason) * m}
 --        | {atMs, "NoConfig"} | {atMs, "BadBatchSize", claimBatchSizeMax} | {atMs, "Corrupt", reason}
 --        (the last three change nothing: neither the Ack nor the Claim is applied)
 --- @include "includes/claimQueue"

@@ -7,7 +7,8 @@
 -- ARGV[4] leaseTtlMs: positive integer, ms (each claim expires at atMs + leaseTtlMs)
 --
 -- Reply: {atMs, "Claimed", n, (scope, token, expiresAtMs, attemptCount, updatedAtMs, reclaimed 0|1,
---         payload or nil) * n, m, (scope, reason) * m}  -- the m pairs are malformed items moved aside
+--         payload or nil, payload kind "j" (JSON) or nil (a string)) * n, m, (scope, reason) * m}
+--         -- the m pairs are malformed items moved aside
 --        | {atMs, "NoConfig"} | {atMs, "BadBatchSize", claimBatchSizeMax}
 --- @include "includes/claimQueue"
 

@@ -2,7 +2,8 @@
  * A private Redis for tests and benchmarks: `startRedis()` starts its own `redis-server` on a free loopback
  * port (nothing saved unless asked: `--save "" --appendonly no`), in its own temporary directory, and stops it
  * afterwards; fault tests can pause (SIGSTOP), resume (SIGCONT), kill and restart it. When `REDIS_URL` is set
- * that server is used instead (and the process-level faults are unavailable: `owned` is false). Without
+ * that server is used instead (and the process-level faults are unavailable: `owned` is false); it must answer
+ * PING within 1.5 s, else `startRedis` fails with one line naming the URL. Without
  * `redis-server` on PATH it fails with one line saying how to get it. Never touches the shared 127.0.0.1:6379.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -11,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { CONNECT_WAIT_MS_DEFAULT } from "../shared/connection.js";
 import { REDIS_SERVER_MISSING } from "../shared/errors.js";
 
 export interface RedisOptions {
@@ -67,13 +69,27 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
   const clients: Redis[] = [];
   const external = process.env.REDIS_URL;
   if (external !== undefined && external !== "") {
-    const u = new URL(external);
+    let u: URL;
+    try {
+      u = new URL(external);
+    } catch {
+      throw new Error(`REDIS_URL=${external} is not a URL (expected redis://host:port)`);
+    }
+    await probeExternal(external);
     return {
       url: external,
       host: u.hostname,
       port: Number(u.port || 6379),
       owned: false,
-      client: (o) => track(clients, new Redis(external, { lazyConnect: o?.lazyConnect ?? false })),
+      client: (o) =>
+        track(
+          clients,
+          new Redis(external, {
+            lazyConnect: o?.lazyConnect ?? false,
+            maxRetriesPerRequest: 3,
+            connectTimeout: CONNECT_WAIT_MS_DEFAULT,
+          }),
+        ),
       pause: () => notOwned("pause"),
       resume: () => notOwned("resume"),
       restart: async () => notOwned("restart"),
@@ -131,6 +147,45 @@ export async function startRedis(options: RedisOptions = {}): Promise<TestRedis>
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Checks that the Redis at `url` (REDIS_URL) answers PING, with one connection attempt bounded by
+ * {@link CONNECT_WAIT_MS_DEFAULT} (1.5 s) and no retries.
+ *
+ * @throws an `Error` with one line naming the URL and why (refused, timed out, not Redis) otherwise.
+ */
+async function probeExternal(url: string): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: CONNECT_WAIT_MS_DEFAULT,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  let lastError: Error | null = null;
+  probe.on("error", (e: Error) => {
+    lastError = e;
+  });
+  const startedMs = Date.now();
+  const timeout = new Promise<never>((_, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no answer within ${CONNECT_WAIT_MS_DEFAULT} ms`)),
+      CONNECT_WAIT_MS_DEFAULT,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([probe.connect().then(() => probe.ping()), timeout]);
+  } catch (error) {
+    // ioredis rejects with "Connection is closed."; the connection error seen before says why
+    const why = (lastError ?? (error as Error)).message;
+    throw new Error(
+      `REDIS_URL=${url}: no Redis answered (${why}, after ${Date.now() - startedMs} ms); unset REDIS_URL to let the tests start their own redis-server`,
+    );
+  } finally {
+    probe.disconnect();
+  }
 }
 
 function track(clients: Redis[], client: Redis): Redis {

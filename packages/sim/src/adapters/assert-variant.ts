@@ -35,7 +35,7 @@ const RANK: Readonly<Record<Strength, number>> = { sampled: 0, bounded: 1, verif
  * is set) and return the result when its verdict is the expected one, with `strength` and `bound` saying what
  * a pass means. Otherwise throw an Error naming the scenario, variant, strategy, verdict and violated property;
  * for an unexpected counterexample the (shrunk) trace is written under `tracesDir` first and the message ends
- * with the command that replays it (`pnpm replay <path>`). A pass weaker than `require` also throws, saying
+ * with the command that replays it (`npx interleave replay <path>`). A pass weaker than `require` also throws, saying
  * what the search did (e.g. `sampled — the exhaustive search stopped (time) after 12 schedules before
  * completing any bound`).
  *
@@ -75,6 +75,6 @@ export function assertVariant(
   const stem = `${scenario.name}.${variant.name}.${r.coverage === null ? `seed-${r.seed}` : "exhaustive"}`;
   const path = writeTrace(resolve(tracesDir, `${stem}.json`), r.counterexample);
   throw new Error(
-    `${id}: expected a pass, but "${r.property}" was violated at step ${r.counterexample.violation?.step} (t=${r.counterexample.violation?.t}ms)\n  replay: pnpm replay ${path}`,
+    `${id}: expected a pass, but "${r.property}" was violated at step ${r.counterexample.violation?.step} (t=${r.counterexample.violation?.t}ms)\n  replay: npx interleave replay ${path}`,
   );
 }

@@ -251,9 +251,9 @@ export interface ScenarioCheck<P = unknown> {
  * - A counterexample (shrunk) is re-run with recording on and written as a trace to
  *   `<tracesDir>/<scenario>.<variant>.fast-check.json` (never overwriting: see `writeTrace`). The trace's
  *   decisions are those the world took, its `seed` is fast-check's seed as uint32, its strategy `fast-check`,
- *   and it carries `params` when they came from an arbitrary, so `pnpm replay <trace>` shows the very run.
+ *   and it carries `params` when they came from an arbitrary, so `npx interleave replay <trace>` shows the very run.
  * - `expect: "pass"`: returns `{ found: false, … }` if all runs pass; otherwise throws an Error naming the
- *   violated property, the shrunk params (JSON), fast-check's seed and path, and `pnpm replay <tracePath>`.
+ *   violated property, the shrunk params (JSON), fast-check's seed and path, and `npx interleave replay <tracePath>`.
  * - `expect: "violation"`: returns the shrunk counterexample; throws
  *   `expected a violation of <scenario>/<variant>, none in N runs (fast-check seed S)` if there is none.
  * - A run that throws (a scenario bug, or params the machines reject) throws whatever the expectation, with
@@ -359,7 +359,7 @@ export function assertScenario<P = unknown>(
         `  ${streamLine}`,
         `  ${where}`,
         `  trace: ${tracePath}`,
-        `  replay: pnpm replay ${tracePath}`,
+        `  replay: npx interleave replay ${tracePath}`,
       ].join("\n"),
     );
   }

@@ -9,18 +9,20 @@
  * nothing); 1 otherwise; 2 bad input (an unknown model, a malformed number, a registry that cannot be loaded).
  */
 import { resolve } from "node:path";
-import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { findModelRegistry, loadModels } from "../io/registry.js";
 import type { CheckedModel, ModelCheck } from "../model/checked-model.js";
 import { InputError } from "../model/scenario.js";
 import { type CheckOptions, MAX_STATES_DEFAULT } from "../statespace/model.js";
+import { fitTable, TABLE_WIDTH_DEFAULT } from "./table.js";
 
 /** Where `check` writes and the directory it resolves `--models` and finds the default registry from. */
 export interface CheckIo {
   readonly stdout: (text: string) => void;
   readonly cwd?: string;
+  /** Width the table is fitted to (default {@link TABLE_WIDTH_DEFAULT}). */
+  readonly columns?: number | undefined;
 }
 
 interface CheckFlags {
@@ -195,7 +197,7 @@ function check(
     io.stdout(`${JSON.stringify({ version: 1, elapsedMs: totalMs, results }, null, 2)}\n`);
     return wrong.length === 0 ? 0 : 1;
   }
-  const table = new Table({
+  const table = fitTable({
     head: [
       "model",
       "machine",
@@ -208,31 +210,26 @@ function check(
       "states/s",
       "bytes/state",
       "elapsed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, 16, null, null, 40, null, null, null, null, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
+    ],
+    rows: rows.map((r) => {
+      const res = r.result;
+      return [
+        r.model.name,
+        r.model.machine,
+        r.model.expect,
+        `${asExpected(r) ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
+        res._tag === "Violation" ? res.invariant : res._tag === "Bounded" ? res.reason : pc.dim("—"),
+        res.states.toLocaleString("en"),
+        res.transitions.toLocaleString("en"),
+        String(res.depth),
+        res.statesPerSecond.toLocaleString("en"),
+        String(res.bytesPerState),
+        `${(res.elapsedMs / 1000).toFixed(2)}s`,
+      ];
+    }),
+    width: io.columns ?? TABLE_WIDTH_DEFAULT,
   });
-  for (const r of rows) {
-    const res = r.result;
-    table.push([
-      r.model.name,
-      r.model.machine,
-      r.model.expect,
-      `${asExpected(r) ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
-      res._tag === "Violation" ? res.invariant : res._tag === "Bounded" ? res.reason : pc.dim("—"),
-      res.states.toLocaleString("en"),
-      res.transitions.toLocaleString("en"),
-      String(res.depth),
-      res.statesPerSecond.toLocaleString("en"),
-      String(res.bytesPerState),
-      `${(res.elapsedMs / 1000).toFixed(2)}s`,
-    ]);
-  }
-  const lines = [
-    `${pc.bold("interleave check")} · breadth-first, 64-bit state fingerprints`,
-    table.toString(),
-  ];
+  const lines = [`${pc.bold("interleave check")} · breadth-first, 64-bit state fingerprints`, table];
   for (const r of rows) {
     const res = r.result;
     if (r.counterexample !== null) lines.push(`${pc.bold(r.model.name)}: ${r.counterexample}`);

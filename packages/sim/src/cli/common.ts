@@ -3,13 +3,15 @@
  * numeric options, the scenario-registry lookup, the counterexample writer, the strategy of the flags and the replay flags of a strategy.
  * One copy each, so both commands read their options, name their files and print their replay commands alike.
  */
-import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { checkOutputDirectory } from "../io/output-path.js";
 import { findRegistry } from "../io/registry.js";
 import { writeTrace } from "../io/trace-file.js";
 import { InputError, type Scenario, type Strategy } from "../model/scenario.js";
 import type { VariantResult } from "../search/verdict.js";
 import type { StrategySpec } from "../strategy/registry.js";
+import type { Trace } from "../trace/format.js";
 import { renderReport } from "../view/html.js";
 import { renderMermaid } from "../view/mermaid.js";
 import { type ReportTarget, reportPathOf, reportRunsOf, writeReportFile } from "./report.js";
@@ -67,7 +69,8 @@ export interface WrittenCounterexample {
  * for exhaustive search) and, beside it, the original as found (`<stem>.original.json`); with `html` the report
  * of both (`<stem>.html`), with `mermaid` the shrunk one's diagram (`<stem>.mmd`). Existing traces are never
  * overwritten (see `writeTrace`: the same trace is reused, another goes to a numbered sibling). Writes nothing
- * and returns nulls for a result without a counterexample.
+ * and returns nulls for a result without a counterexample. A failed write throws {@link InputError} naming the
+ * file (`cannot write <path>: EACCES`); `writer` replaces the trace writer (tests inject one that fails).
  */
 export function writeCounterexample(
   result: VariantResult,
@@ -78,16 +81,18 @@ export function writeCounterexample(
     readonly mermaid?: boolean | undefined;
   },
   io: { readonly cwd: string },
+  writer: TraceWriter = writeTrace,
 ): WrittenCounterexample {
   const none = { tracePath: null, originalPath: null, reportPath: null, mermaidPath: null };
   if (result.counterexample === null) return none;
   const exhaustive = result.strategy.startsWith("exhaustive");
   const stem = `${result.scenario}.${result.variant}.${exhaustive ? "exhaustive" : `seed-${result.seed}`}`;
-  const tracePath = writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.json`), result.counterexample);
-  const originalPath =
-    result.original === null
-      ? null
-      : writeTrace(resolve(io.cwd, flags.tracesDir, `${stem}.original.json`), result.original);
+  const save = (name: string, trace: Trace): string => {
+    const path = resolve(io.cwd, flags.tracesDir, name);
+    return writing(path, () => writer(path, trace));
+  };
+  const tracePath = save(`${stem}.json`, result.counterexample);
+  const originalPath = result.original === null ? null : save(`${stem}.original.json`, result.original);
   let reportPath: string | null = null;
   if (flags.html === true) {
     reportPath = reportPathOf(tracePath);
@@ -102,8 +107,9 @@ export function writeCounterexample(
   }
   let mermaidPath: string | null = null;
   if (flags.mermaid === true) {
-    mermaidPath = tracePath.replace(/\.json$/, ".mmd");
-    writeFileSync(mermaidPath, renderMermaid(result.counterexample));
+    const path = tracePath.replace(/\.json$/, ".mmd");
+    writing(path, () => writeFileSync(path, renderMermaid(result.counterexample!)));
+    mermaidPath = path;
   }
   const shown = (path: string | null) => (path === null ? null : displayPath(io.cwd, path));
   return {
@@ -114,32 +120,28 @@ export function writeCounterexample(
   };
 }
 
+/** Writes a trace file and returns the path written (see `writeTrace`, the default). */
+export type TraceWriter = (path: string, trace: Trace) => string;
+
+/** Run the write `f` of `path`; a failure becomes one {@link InputError} line naming the path. */
+function writing<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    throw new InputError(`cannot write ${path}: ${e.code ?? e.message}`);
+  }
+}
+
 /**
- * Check, before anything runs, that counterexamples could be written under `dir` (resolved against `cwd`): it is
- * a directory, or does not exist yet and its nearest existing ancestor is a writable directory. Creates nothing;
- * throws InputError naming the problem.
+ * Check, before anything runs, that counterexamples (and their `--html` / `--mermaid` files) could be written
+ * under `dir` (resolved against `cwd`): see {@link checkOutputDirectory} — a directory or creatable, not on
+ * /proc or /sys, and a probe file can be written. Throws InputError with one line naming the path and the
+ * problem.
  */
 export function checkTracesDir(cwd: string, dir: string): void {
-  const path = resolve(cwd, dir);
-  let existing = path;
-  while (!existsSync(existing)) {
-    const parent = dirname(existing);
-    if (parent === existing) break;
-    existing = parent;
-  }
-  const what = existing === path ? `--traces-dir ${dir}` : `--traces-dir ${dir}: ${existing}`;
-  let directory: boolean;
-  try {
-    directory = statSync(existing).isDirectory();
-  } catch (error) {
-    throw new InputError(`${what} cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
-  if (!directory) throw new InputError(`${what} is not a directory`);
-  try {
-    accessSync(existing, constants.W_OK);
-  } catch {
-    throw new InputError(`${what} is not writable`);
-  }
+  checkOutputDirectory(cwd, dir, "--traces-dir");
 }
 
 /** Replay flags for a seeded result's strategy label (`random` → none, `pct(d=3)` → `--strategy pct --pct-depth 3`). */

@@ -8,21 +8,32 @@ import { Option } from "commander";
 import { findRegistry, loadScenarios } from "../io/registry.js";
 import type { CheckedModel } from "../model/checked-model.js";
 import { InputError, type Scenario } from "../model/scenario.js";
+import type { TraceWriter } from "./common.js";
 import type { ProgressStream } from "./progress.js";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
-  /** Terminal width for the timeline, if known. */
+  /**
+   * Width output is fitted to, if known: `COLUMNS`, else the terminal's (see `outputColumns` in ./table.ts). The
+   * results tables fall back on `TABLE_WIDTH_DEFAULT` (100), the timeline on its own default.
+   */
   readonly columns?: number | undefined;
   /**
-   * How the user invoked us, for ready-to-paste commands: `"pnpm"` → `pnpm replay …`, `"npx -y pnpm@10"`
-   * → `npx -y pnpm@10 replay …`, `"interleave"` → `interleave replay …`. Default `"pnpm"`.
+   * How the user invoked us, for ready-to-paste commands: `"npx interleave"` → `npx interleave replay …`
+   * (the default: it works in any project with @interleave/sim installed, where a bare `interleave` is not on
+   * PATH); `"pnpm"` → `pnpm replay …` and `"npx -y pnpm@10"` → `npx -y pnpm@10 replay …` for this
+   * repository's own scripts.
    */
   readonly invokedAs?: string | undefined;
   /** Where `explore` draws its progress bar: stderr when both stdout and stderr are terminals, else none. */
   readonly progress?: ProgressStream | undefined;
+  /**
+   * Where `explore` and `soak` write a progress line every few seconds when there is no bar (stdout or stderr
+   * is not a terminal): stderr; none when undefined (tests).
+   */
+  readonly progressLines?: ((text: string) => void) | undefined;
 }
 
 export interface CliOptions {
@@ -30,6 +41,8 @@ export interface CliOptions {
   readonly scenarios?: readonly Scenario[];
   /** Use these models for `check` instead of loading a model registry module (tests). */
   readonly models?: readonly CheckedModel[];
+  /** Write counterexample traces with this instead of `writeTrace` (tests inject a writer that fails). */
+  readonly writeTrace?: TraceWriter;
 }
 
 /** The `--scenarios <module>` option of the commands that run scenarios. */

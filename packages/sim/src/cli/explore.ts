@@ -2,11 +2,11 @@
  * `interleave explore`: run every scenario variant (or the selected ones) with the chosen strategy, on worker
  * threads or a shard if asked, print the results table (or JSON), and write each counterexample's trace
  * (with `--html` / `--mermaid` also its report / diagram). Exit 0 when every verdict equals its variant's
- * `expect`, 1 when one differs.
+ * `expect`, 1 when one differs, 2 bad input: an unusable `--traces-dir` is refused before exploring, and a
+ * write that fails after exploring is reported (one line naming the file) after the results table.
  */
 
 import { randomInt } from "node:crypto";
-import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
@@ -21,15 +21,19 @@ import {
   type StrategySpec,
 } from "../strategy/registry.js";
 import {
+  checkTracesDir,
   parsePositive,
   parseSeed,
   registryPath,
   replayArgsOf,
   specOfFlags,
+  type WrittenCounterexample,
   writeCounterexample,
 } from "./common.js";
 import { type CliIo, type CliOptions, scenariosOption } from "./context.js";
 import { ExploreProgressBar, runsInPart } from "./progress.js";
+import { fitTable, TABLE_WIDTH_DEFAULT, wrapProse } from "./table.js";
+import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 interface ExploreFlags {
   variant?: string;
@@ -48,10 +52,14 @@ interface ExploreFlags {
   json?: boolean;
   /** False with `--no-progress`. */
   progress: boolean;
+  /** `--quiet`: no progress either. */
+  quiet?: boolean;
   html?: boolean;
   mermaid?: boolean;
   tracesDir: string;
   scenarios?: string;
+  /** True with `--typecheck`, false with `--no-typecheck`, else undefined (checked when possible). */
+  typecheck?: boolean;
 }
 
 /** Parse `--shard i/n` (1-based i, as CI matrices count) into a 0-based partition. */
@@ -128,11 +136,14 @@ export function registerExplore(
     .option("--seed <seed>", "base seed, uint32 (default: random, printed)", parseSeed)
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
-    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-progress", "no progress on stderr: no bar on a terminal, no progress lines when piped")
+    .option("--quiet", "nothing on stderr while running (as --no-progress)")
     .option("--html", "also write each counterexample's HTML report beside its trace (<stem>.html)")
     .option("--mermaid", "also write each counterexample as a Mermaid sequence diagram (<stem>.mmd)")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .addOption(scenariosOption())
+    .addOption(typecheckOption())
+    .addOption(noTypecheckOption())
     .action(async (scenarioName: string | undefined, flags: ExploreFlags) => {
       setExitCode(await explore(scenarioName, flags, io, options));
     });
@@ -145,6 +156,7 @@ async function explore(
   options: CliOptions,
 ): Promise<number> {
   const registry = registryPath(flags, io, options);
+  typecheckBeforeRun(registry, flags.typecheck, io);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   if (flags.variant !== undefined && name === undefined)
     throw new InputError("--variant needs a scenario id");
@@ -159,12 +171,19 @@ async function explore(
   if (flags.workers !== undefined && flags.workers > 1 && registry === null) {
     throw new InputError("--workers needs a scenario registry module (--scenarios <module>)");
   }
+  // Before exploring: a traces directory that cannot be written fails now, in one line, not after the runs.
+  checkTracesDir(io.cwd, flags.tracesDir);
   const seed = flags.seed ?? randomInt(0, 0xffffffff);
   const bounds = boundsOf(flags);
+  // A write that fails after exploring (the directory removed or made read-only meanwhile) is reported after
+  // the results, which are printed all the same: the first such failure, then exit 2.
+  let writeFailure: string | null = null;
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
   const rows: Row[] = [];
+  const quiet = flags.json === true || !flags.progress || flags.quiet === true;
   const progress = new ExploreProgressBar({
-    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    stream: quiet ? undefined : io.progress,
+    lines: quiet ? undefined : io.progressLines,
     variants: targets.length,
     timeBudgetMs: flags.timeBudgetMs,
   });
@@ -193,11 +212,14 @@ async function explore(
           ? exploreVariant(scenario, variant, { ...exploreOptions, onProgress })
           : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
       progress.finishVariant(result.verdict);
-      rows.push({
-        result,
-        ...writeCounterexample(result, { scenario, variant }, flags, io),
-        defaulted: flags.strategy === undefined,
-      });
+      let written: WrittenCounterexample = NOTHING_WRITTEN;
+      try {
+        written = writeCounterexample(result, { scenario, variant }, flags, io, options.writeTrace);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        writeFailure ??= error.message;
+      }
+      rows.push({ result, ...written, defaulted: flags.strategy === undefined });
     }
   } finally {
     progress.stop();
@@ -231,7 +253,7 @@ async function explore(
     };
     io.stdout(`${JSON.stringify(doc, (_k, v) => (v === Number.POSITIVE_INFINITY ? "unbounded" : v), 2)}\n`);
   } else {
-    const prefix = io.invokedAs ?? "pnpm";
+    const prefix = io.invokedAs ?? "npx interleave";
     // A registry given on the command line must be given again to replay (from any directory).
     const registryArgs = flags.scenarios === undefined ? [] : ["--scenarios", flags.scenarios];
     const rerun = [
@@ -247,10 +269,24 @@ async function explore(
       String(seed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" ")));
+    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" "), io.columns));
+  }
+  if (writeFailure !== null) {
+    io.stderr(
+      `interleave: ${writeFailure} (the results above stand; their counterexamples were not all written)\n`,
+    );
+    return 2;
   }
   return ok ? 0 : 1;
 }
+
+/** What a row without a written counterexample shows. */
+const NOTHING_WRITTEN: WrittenCounterexample = {
+  tracePath: null,
+  originalPath: null,
+  reportPath: null,
+  mermaidPath: null,
+};
 
 interface Row {
   readonly result: VariantResult;
@@ -300,9 +336,29 @@ function renderResults(
   rerun: string,
   replay: string,
   registry: string,
+  columns: number | undefined,
 ): string {
+  // the table always fits (100 columns when piped); the prose below it wraps only to a known width, so a
+  // piped log keeps each sentence on one line for grep
+  const width = columns ?? TABLE_WIDTH_DEFAULT;
+  const proseWidth = columns ?? Number.POSITIVE_INFINITY;
   const withRegistry = (command: string) => (registry === "" ? command : `${command} ${registry}`);
-  const table = new Table({
+  const cells = rows.map(({ result: r, defaulted }) => {
+    const asExpected = r.verdict === r.expect;
+    return [
+      r.scenario,
+      r.variant,
+      r.expect,
+      `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`,
+      r.property ?? pc.dim("—"),
+      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
+      String(r.schedules),
+      r.states === null ? pc.dim("—") : String(r.states),
+      `${(r.elapsedMs / 1000).toFixed(2)}s`,
+      r.coverage === null ? String(r.seed) : pc.dim("—"),
+    ];
+  });
+  const table = fitTable({
     head: [
       "scenario",
       "variant",
@@ -314,33 +370,16 @@ function renderResults(
       "states",
       "elapsed",
       "seed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, null, 40, 22, null, null, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
+    ],
+    rows: cells,
+    width,
   });
-  for (const { result: r, defaulted } of rows) {
-    const asExpected = r.verdict === r.expect;
-    const verdict = `${asExpected ? pc.green("✓") : pc.red("✗")} ${verdictWords(r)}`;
-    table.push([
-      r.scenario,
-      r.variant,
-      r.expect,
-      verdict,
-      r.property ?? pc.dim("—"),
-      `${r.strategy}${defaulted ? pc.dim(" (default)") : ""}`,
-      String(r.schedules),
-      r.states === null ? pc.dim("—") : String(r.states),
-      `${(r.elapsedMs / 1000).toFixed(2)}s`,
-      r.coverage === null ? String(r.seed) : pc.dim("—"),
-    ]);
-  }
-  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table.toString()];
+  const lines = [`${pc.bold("interleave explore")} · base seed ${seed}`, table];
   const passes = rows.filter((r) => r.result.verdict === "pass");
   if (passes.length > 0) {
     lines.push(pc.bold("What each pass means:"));
     for (const { result: r } of passes) {
-      const line = `  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`;
+      const line = wrapProse(`  ${r.scenario} / ${r.variant}: ${describeStrength(r)}`, proseWidth, 4);
       lines.push(r.strength === "verified" ? pc.green(line) : r.strength === "bounded" ? line : pc.dim(line));
     }
   }
@@ -349,7 +388,7 @@ function renderResults(
     lines.push(pc.bold("Counterexamples (paste a command to see the timeline):"));
     for (const { result: r, tracePath, originalPath, reportPath, mermaidPath } of counterexamples) {
       const shrunk = r.counterexample?.shrunk;
-      lines.push(`  ${r.scenario} / ${r.variant}: ${r.property}`);
+      lines.push(wrapProse(`  ${r.scenario} / ${r.variant}: ${r.property}`, proseWidth, 4));
       lines.push(
         `    ${withRegistry(`${replay} ${tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${r.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${r.counterexample!.decisions.length} decisions)`)}`,
       );
@@ -370,12 +409,16 @@ function renderResults(
     wrong.length === 0
       ? pc.green(`${rows.length} variant(s), every verdict as expected.`)
       : pc.red(
-          `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
-            .map(
-              (r) =>
-                `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
-            )
-            .join("; ")}`,
+          wrapProse(
+            `${wrong.length} of ${rows.length} variant(s) got an unexpected verdict: ${wrong
+              .map(
+                (r) =>
+                  `${r.result.scenario}/${r.result.variant} (expected ${r.result.expect}, got ${verdictWords(r.result)}${r.result.bound === null ? "" : ` with ${r.result.bound}`})`,
+              )
+              .join("; ")}`,
+            proseWidth,
+            2,
+          ),
         ),
   );
   lines.push(pc.dim(`Re-run exactly: ${rerun}`));

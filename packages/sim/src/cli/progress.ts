@@ -1,13 +1,18 @@
 /**
- * The progress bar of `interleave explore` (and `interleave soak`) on a terminal: one line on stderr, drawn with
- * cli-progress,
+ * The progress of `interleave explore` (and `interleave soak`). On a terminal: a bar, one line on stderr, drawn
+ * with cli-progress,
  *
  *   explore ▕████░░░░▏ 5/13 variants · sync-vs-reset/coordinator-entry-check · 1,234 schedules · 3,120/s · 2 violations so far · ≤ 4s left
  *
  * Nothing is drawn during the first second (short runs never flash a bar), then at most one redraw per
  * {@link PROGRESS_INTERVAL_MS}; the line is cleared when the exploration ends, so the results table follows
- * clean. The exploration loop is synchronous, so redraws happen from its progress callbacks (throttled by the
- * injectable clock), not from timers.
+ * clean. When the output is not a terminal (piped, in CI), plain lines instead, one every
+ * {@link PROGRESS_LINE_INTERVAL_MS} on stderr, never erased:
+ *
+ *   explore: 5/13 variants done · sync-vs-reset/coordinator-entry-check · 1,234/10,000 schedules · 2 violations so far · 25s elapsed
+ *
+ * The exploration loop is synchronous, so redraws and lines happen from its progress callbacks (throttled by
+ * the injectable clock), not from timers.
  */
 import cliProgress from "cli-progress";
 import type { Partition } from "../search/explore.js";
@@ -23,10 +28,19 @@ export interface ProgressStream extends NodeJS.WritableStream {
 export const PROGRESS_DELAY_MS = 1000;
 /** Minimum milliseconds between two redraws. */
 export const PROGRESS_INTERVAL_MS = 100;
+/** Milliseconds between two progress lines when the output is not a terminal (the first one after as long). */
+export const PROGRESS_LINE_INTERVAL_MS = 5000;
 
 export interface ExploreProgressOptions {
-  /** The terminal to draw on; undefined (or a stream that is not a TTY) draws nothing. */
+  /** The terminal to draw on; undefined (or a stream that is not a TTY) draws no bar. */
   readonly stream: ProgressStream | undefined;
+  /**
+   * Where to write progress lines when there is no bar (`stream` undefined or not a TTY): stderr of a run whose
+   * output is not a terminal; undefined writes none.
+   */
+  readonly lines?: ((text: string) => void) | undefined;
+  /** Default {@link PROGRESS_LINE_INTERVAL_MS}. */
+  readonly lineIntervalMs?: number;
   /** Variants the command explores (the bar's total). */
   readonly variants: number;
   /** The word the line starts with: the command drawing it (default `explore`; `soak` for `interleave soak`). */
@@ -49,6 +63,10 @@ export interface ExploreProgressOptions {
 export class ExploreProgressBar {
   private active: boolean;
   private readonly stream: ProgressStream | undefined;
+  /** Plain lines instead of a bar (see {@link ExploreProgressOptions.lines}), else null. */
+  private readonly writeLine: ((text: string) => void) | null;
+  private readonly lineIntervalMs: number;
+  private lineAt: number;
   private readonly variants: number;
   private readonly command: string;
   private readonly timeBudgetMs: number | undefined;
@@ -68,7 +86,10 @@ export class ExploreProgressBar {
 
   constructor(options: ExploreProgressOptions) {
     this.stream = options.stream;
-    this.active = options.stream?.isTTY === true;
+    const bar = options.stream?.isTTY === true;
+    this.writeLine = bar ? null : (options.lines ?? null);
+    this.active = bar || this.writeLine !== null;
+    this.lineIntervalMs = options.lineIntervalMs ?? PROGRESS_LINE_INTERVAL_MS;
     this.variants = options.variants;
     this.command = options.command ?? "explore";
     this.timeBudgetMs = options.timeBudgetMs;
@@ -76,9 +97,10 @@ export class ExploreProgressBar {
     this.delayMs = options.delayMs ?? PROGRESS_DELAY_MS;
     this.intervalMs = options.intervalMs ?? PROGRESS_INTERVAL_MS;
     this.started = this.now();
+    this.lineAt = this.started;
   }
 
-  /** Whether this display draws (a TTY stream was given and {@link stop} was not called yet). */
+  /** Whether this display draws a bar or writes lines, and {@link stop} was not called yet. */
   get enabled(): boolean {
     return this.active;
   }
@@ -94,7 +116,8 @@ export class ExploreProgressBar {
     this.variantStarted = this.now();
     this.schedules = 0;
     this.violationFound = false;
-    this.tick();
+    // a progress line waits for the variant's first figures (no "0/10,000 schedules" line)
+    if (this.writeLine === null) this.tick();
   }
 
   /** Running totals of the current variant (`ExploreOptions.onProgress`, or a worker pool's poll). */
@@ -147,8 +170,31 @@ export class ExploreProgressBar {
     return { name: this.name, figures, short: figures.replace(/ left in this variant$/, " left") };
   }
 
+  /**
+   * The progress line at clock time `t` (no newline): `explore: 1/3 variants done · a/b · 1,234/10,000 schedules ·
+   * 1 violation so far · 12s elapsed` (`1,234 schedules` when the variant's total is not known in advance).
+   */
+  line(t: number): string {
+    const violations = this.violations + (this.violationFound ? 1 : 0);
+    const schedules =
+      this.expected === null ? count(this.schedules) : `${count(this.schedules)}/${count(this.expected)}`;
+    return [
+      `${this.command}: ${this.done}/${this.variants} variants done`,
+      this.name,
+      `${schedules} schedule${this.schedules === 1 && this.expected === null ? "" : "s"}`,
+      `${violations} violation${violations === 1 ? "" : "s"} so far`,
+      `${duration(t - this.started)} elapsed`,
+    ].join(" · ");
+  }
+
   private tick(): void {
     const t = this.now();
+    if (this.writeLine !== null) {
+      if (t - this.lineAt < this.lineIntervalMs) return;
+      this.lineAt = t;
+      this.writeLine(`${this.line(t)}\n`);
+      return;
+    }
     if (t - this.started < this.delayMs || t - this.drawnAt < this.intervalMs) return;
     this.drawnAt = t;
     const payload: LinePayload = { ...this.describe(t), command: this.command };

@@ -57,7 +57,7 @@ export function registerReplay(
       parsePositive("--pct-depth"),
     )
     .option("--json", "print the trace JSON instead of the timeline")
-    .option("--all", "also show repeated steps that changed nothing")
+    .option("--all", "also show the folded idle polls (repeated no-op steps with an empty result)")
     .option("--show-current", "when a trace no longer reproduces, also show what the current code does")
     .option(
       "--mermaid",
@@ -82,7 +82,7 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
     if (flags.variant !== undefined || flags.seed !== undefined) {
       throw new InputError("--variant and --seed go with a scenario id, not with a trace file");
     }
-    const trace = readTrace(resolve(io.cwd, target));
+    const trace = readTrace(resolve(io.cwd, target), (line) => io.stderr(`interleave: note: ${line}\n`));
     const all = await scenariosFor(flags, io, options);
     const { scenario, variant } = findVariant(all, trace.scenario, trace.variant);
     const outcome = replayTrace(scenario, variant, trace);
@@ -171,7 +171,7 @@ function changedBlock(
     `interleave: ${which} replays, but the run differs from the recorded one (fingerprint ${found.slice(0, 12)} ≠ ${expected.slice(0, 12)}).`,
   ];
   if (diff === null) {
-    lines.push("  The event logs are equal: the trace's recorded fingerprint was altered.");
+    lines.push("  The event logs are equal; the processes, the violation or where the run ended differ.");
   } else {
     lines.push(
       `  first difference at step ${diff.step} (t=${diff.t}ms), event #${diff.index}${

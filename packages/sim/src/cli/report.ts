@@ -1,13 +1,15 @@
 /**
  * `interleave report <trace.json>`: write the trace's HTML counterexample report (one self-contained file,
  * see ../view/html.ts), or with `--mermaid` print its Mermaid sequence diagram. Exit codes: 0 written or
- * printed; 2 bad input — a missing, corrupt or foreign trace file, a damaged `.original.json` beside it, a
+ * printed; 2 bad input — a missing, corrupt or foreign trace file, one edited by hand (its content does not
+ * match its fingerprint: `trace … was modified: fingerprint mismatch`), a damaged `.original.json` beside it, a
  * `--out` that is an existing file but not an interleave report (without `--force`), or an explicit
  * `--scenarios` module that does not load: one line on stderr, and nothing is written.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import { checkOutputFile } from "../io/output-path.js";
 import { findRegistry, loadScenarios } from "../io/registry.js";
 import { readTrace } from "../io/trace-file.js";
 import { InputError, type Scenario } from "../model/scenario.js";
@@ -19,6 +21,8 @@ import { type ReportRun, reportRunOf } from "../view/report-model.js";
 /** Where `report` reads and writes; the CLI's `CliIo` satisfies it. */
 export interface ReportIo {
   readonly stdout: (text: string) => void;
+  /** Where notes go (a version-1 trace read as the current version); none when absent. */
+  readonly stderr?: (text: string) => void;
   readonly cwd: string;
 }
 
@@ -55,8 +59,9 @@ export function reportPathOf(tracePath: string): string {
 /**
  * Check that a report could be written to `path`, without writing anything: an existing file there must be an
  * interleave report (its generator meta tag) unless `force` is set, and with `createDirectory` false its
- * directory must exist. Throws {@link InputError} (one line) when not; `lincheck --html` calls it before its
- * search, so a bad path fails at once.
+ * directory must exist; and the place must take a file at all (not a directory, not under /proc or /sys,
+ * writable: see `checkOutputFile`). Throws {@link InputError} (one line) when not; `lincheck --html` calls it
+ * before its search, so a bad path fails at once.
  */
 export function checkReportPath(path: string, force = false, createDirectory = true): void {
   if (existsSync(path) && !force) {
@@ -75,6 +80,7 @@ export function checkReportPath(path: string, force = false, createDirectory = t
   if (!createDirectory && !isDirectory(dirname(path))) {
     throw new InputError(`cannot write ${path}: the directory ${dirname(path)} does not exist`);
   }
+  checkOutputFile(path, "report");
 }
 
 function isDirectory(path: string): boolean {
@@ -164,7 +170,8 @@ export function registerReport(
     .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
     .action(async (file: string, flags: ReportFlags) => {
       const path = resolve(io.cwd, file);
-      const trace = readTrace(path);
+      const note = (line: string) => io.stderr?.(`interleave: note: ${line}\n`);
+      const trace = readTrace(path, note);
       if (flags.mermaid === true) {
         if (flags.out !== undefined)
           throw new InputError(
@@ -175,7 +182,8 @@ export function registerReport(
         return;
       }
       const originalPath = flags.original ? originalPathOf(path) : null;
-      const original = originalPath !== null && existsSync(originalPath) ? readTrace(originalPath) : null;
+      const original =
+        originalPath !== null && existsSync(originalPath) ? readTrace(originalPath, note) : null;
       if (original !== null && (original.scenario !== trace.scenario || original.variant !== trace.variant)) {
         throw new InputError(
           `${originalPath} is a trace of ${original.scenario}/${original.variant}, not of ${trace.scenario}/${trace.variant}; pass --no-original to leave it out`,

@@ -3,12 +3,12 @@
  * violation) or the JSON document, from the rows the soak collected.
  */
 
-import Table from "cli-table3";
 import pc from "picocolors";
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
 import type { VariantResult } from "../search/verdict.js";
 import { replayArgsOf, type WrittenCounterexample } from "./common.js";
 import { baseSeedOf, type SoakFlags } from "./soak-seeds.js";
+import { fitTable, wrapProse } from "./table.js";
 
 /** One variant's soak. */
 export interface SoakRow extends WrittenCounterexample {
@@ -78,6 +78,10 @@ export interface RenderContext {
   readonly prefix: string;
   readonly registryArgs: readonly string[];
   readonly flags: SoakFlags;
+  /** Width the table is fitted to (see ./table.ts). */
+  readonly width: number;
+  /** Width the sentences below the table wrap to: the terminal's or `COLUMNS`; undefined (piped) keeps them whole. */
+  readonly proseWidth?: number | undefined;
 }
 
 /** 1234567 → `1,234,567`. */
@@ -98,7 +102,8 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
   const withRegistry = (command: string) =>
     registryArgs.length === 0 ? command : `${command} ${registryArgs.join(" ")}`;
   const replay = `${prefix} replay`;
-  const table = new Table({
+  const prose = ctx.proseWidth ?? Number.POSITIVE_INFINITY;
+  const table = fitTable({
     head: [
       "scenario",
       "variant",
@@ -109,28 +114,26 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
       "strategy",
       "schedules/s",
       "elapsed",
-    ].map((h) => pc.bold(h)),
-    colWidths: [null, null, null, 40, null, null, 22, null, null],
-    wordWrap: true,
-    style: { head: [], border: [] },
+    ],
+    rows: rows.map((r) => {
+      const failing = r.found?.result ?? null;
+      return [
+        r.scenario.name,
+        r.variant.name,
+        failing === null ? `${pc.green("✓")} pass (sampled)` : `${pc.red("✗")} violation`,
+        failing?.property ?? pc.dim("—"),
+        count(r.schedules),
+        r.baseSeeds === ctx.count ? String(r.baseSeeds) : `${r.baseSeeds} of ${ctx.count}`,
+        `${r.strategy}${r.defaulted ? pc.dim(" (default)") : ""}`,
+        r.elapsedMs === 0 ? pc.dim("—") : count(Math.round((r.schedules * 1000) / r.elapsedMs)),
+        `${(r.elapsedMs / 1000).toFixed(2)}s`,
+      ];
+    }),
+    width: ctx.width,
   });
-  for (const r of rows) {
-    const failing = r.found?.result ?? null;
-    table.push([
-      r.scenario.name,
-      r.variant.name,
-      failing === null ? `${pc.green("✓")} pass (sampled)` : `${pc.red("✗")} violation`,
-      failing?.property ?? pc.dim("—"),
-      count(r.schedules),
-      r.baseSeeds === ctx.count ? String(r.baseSeeds) : `${r.baseSeeds} of ${ctx.count}`,
-      `${r.strategy}${r.defaulted ? pc.dim(" (default)") : ""}`,
-      r.elapsedMs === 0 ? pc.dim("—") : count(Math.round((r.schedules * 1000) / r.elapsedMs)),
-      `${(r.elapsedMs / 1000).toFixed(2)}s`,
-    ]);
-  }
   const lines = [
     `${pc.bold("interleave soak")} · root seed ${rootSeed} · ${count(total)} schedules per pass variant over ${ctx.count} base seeds (${shares(total, ctx.count)})`,
-    table.toString(),
+    table,
   ];
   const passes = rows.filter((r) => r.found === null);
   if (passes.length > 0) {
@@ -141,7 +144,11 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
         r.stoppedBy === "time"
           ? `; the time budget (${count(ctx.flags.timeBudgetMs!)} ms) stopped it before the ${count(total)} planned`
           : "";
-      const line = `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`;
+      const line = wrapProse(
+        `  ${r.scenario.name} / ${r.variant.name}: sampled — ${count(r.schedules)} schedules of ${of} over ${r.baseSeeds} base seeds from root seed ${rootSeed}${cut}; other schedules not searched`,
+        prose,
+        4,
+      );
       lines.push(r.stoppedBy === "time" ? pc.yellow(line) : pc.dim(line));
     }
   }
@@ -158,7 +165,7 @@ export function render(rows: readonly SoakRow[], ctx: RenderContext): string {
     for (const r of counterexamples) {
       const f = r.found!.result;
       const shrunk = f.counterexample?.shrunk;
-      lines.push(`  ${f.scenario} / ${f.variant}: ${f.property}`);
+      lines.push(wrapProse(`  ${f.scenario} / ${f.variant}: ${f.property}`, prose, 4));
       lines.push(
         `    ${withRegistry(`${replay} ${r.tracePath}`)}${shrunk === undefined ? "" : pc.dim(`   (shrunk: ${shrunk.originalSteps} → ${f.counterexample!.steps} steps, ${shrunk.originalDecisions} → ${f.counterexample!.decisions.length} decisions)`)}`,
       );

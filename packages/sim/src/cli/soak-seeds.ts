@@ -21,6 +21,8 @@ export type SoakStrategy = "random" | "pct";
 
 /** The flags of `interleave soak`. */
 export interface SoakFlags {
+  /** True with `--typecheck`, false with `--no-typecheck`, else undefined (checked when possible). */
+  typecheck?: boolean;
   variant?: string;
   schedules?: number;
   seeds?: number;
@@ -34,6 +36,8 @@ export interface SoakFlags {
   json?: boolean;
   /** False with `--no-progress`. */
   progress: boolean;
+  /** `--quiet`: no progress either. */
+  quiet?: boolean;
   tracesDir: string;
   scenarios?: string;
 }

@@ -26,6 +26,7 @@ import {
   parsePositive,
   parseSeed,
   registryPath,
+  type TraceWriter,
   type WrittenCounterexample,
   writeCounterexample,
 } from "./common.js";
@@ -40,15 +41,22 @@ import {
   type SoakStrategy,
   schedulesOfSeed,
 } from "./soak-seeds.js";
+import { TABLE_WIDTH_DEFAULT } from "./table.js";
+import { noTypecheckOption, typecheckBeforeRun, typecheckOption } from "./typecheck.js";
 
 /** Where `soak` writes and what it knows of the terminal; the CLI's `CliIo` satisfies it. */
 export interface SoakIo {
   readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
   readonly cwd: string;
-  /** The prefix of printed commands (`pnpm`, `npx -y pnpm@10`, `interleave`); default `pnpm`. */
+  /** The prefix of printed commands (`npx interleave`, or `pnpm` / `npx -y pnpm@10` in this repository); default `npx interleave`. */
   readonly invokedAs?: string | undefined;
   /** Where the progress bar is drawn (a terminal), else none. */
   readonly progress?: ProgressStream | undefined;
+  /** Where progress lines go when there is no bar (stderr when not on a terminal), else none. */
+  readonly progressLines?: ((text: string) => void) | undefined;
+  /** Width the table is fitted to (default `TABLE_WIDTH_DEFAULT`, ./table.ts). */
+  readonly columns?: number | undefined;
 }
 
 function parseStrategy(text: string): SoakStrategy {
@@ -59,6 +67,12 @@ function parseStrategy(text: string): SoakStrategy {
     );
   }
   throw new InputError(`--strategy must be random or pct, got "${text}"`);
+}
+
+/** The scenarios (tests) and trace writer (tests inject a failing one) that replace the defaults. */
+export interface SoakOptions {
+  readonly scenarios?: readonly Scenario[] | undefined;
+  readonly writeTrace?: TraceWriter | undefined;
 }
 
 /**
@@ -74,7 +88,7 @@ export function registerSoak(
   program: Command,
   io: SoakIo,
   setExitCode: (code: number) => void,
-  options: { readonly scenarios?: readonly Scenario[] | undefined } = {},
+  options: SoakOptions = {},
 ): Command {
   return program
     .command("soak")
@@ -103,10 +117,13 @@ export function registerSoak(
     .option("--workers <k>", "soak each variant on k worker threads", parsePositive("--workers"))
     .option("--time-budget-ms <ms>", "wall-clock budget per variant", parsePositive("--time-budget-ms"))
     .option("--json", "print one JSON document instead of the table")
-    .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-progress", "no progress on stderr: no bar on a terminal, no progress lines when piped")
+    .option("--quiet", "nothing on stderr while running (as --no-progress)")
     .option("--no-shrink", "write counterexamples as found, without shrinking")
     .option("--traces-dir <dir>", "where counterexample traces are written", "traces")
     .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
+    .addOption(typecheckOption())
+    .addOption(noTypecheckOption())
     .action(async (name: string | undefined, flags: SoakFlags) => {
       setExitCode(await soak(name, flags, io, options));
     });
@@ -162,10 +179,11 @@ async function soak(
   name: string | undefined,
   flags: SoakFlags,
   io: SoakIo,
-  options: { readonly scenarios?: readonly Scenario[] | undefined },
+  options: SoakOptions,
 ): Promise<number> {
-  const prefix = io.invokedAs ?? "pnpm";
+  const prefix = io.invokedAs ?? "npx interleave";
   const registry = registryPath(flags, io, options);
+  typecheckBeforeRun(registry, flags.typecheck, io);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
   const targets = targetsOf(all, name, flags, prefix);
   const total = flags.schedules ?? SOAK_SCHEDULES_DEFAULT;
@@ -183,19 +201,29 @@ async function soak(
   const rootSeed = flags.seed ?? randomInt(0, 0xffffffff);
   const seeds = Array.from({ length: count }, (_, i) => baseSeedOf(rootSeed, i));
   const pool = flags.workers !== undefined && flags.workers > 1 ? new WorkerPool(flags.workers) : null;
+  const quiet = flags.json === true || !flags.progress || flags.quiet === true;
   const progress = new ExploreProgressBar({
-    stream: flags.json === true || !flags.progress ? undefined : io.progress,
+    stream: quiet ? undefined : io.progress,
+    lines: quiet ? undefined : io.progressLines,
     variants: targets.length,
     timeBudgetMs: flags.timeBudgetMs,
     command: "soak",
   });
   const rows: SoakRow[] = [];
+  // A write that fails after soaking is reported after the results, which are printed all the same (exit 2).
+  let writeFailure: string | null = null;
   try {
     for (const target of targets) {
       const row = await soakVariant(target, { total, seeds, flags, registry, pool, progress });
       // written as soon as the variant ends, so a long soak that is stopped later keeps it
-      const written =
-        row.found === null ? NOTHING_WRITTEN : writeCounterexample(row.found.result, target, flags, io);
+      let written = NOTHING_WRITTEN;
+      try {
+        if (row.found !== null)
+          written = writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        writeFailure ??= error.message;
+      }
       rows.push({ ...row, ...written });
     }
   } finally {
@@ -220,7 +248,25 @@ async function soak(
       String(rootSeed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(render(rows, { rootSeed, total, count, rerun, prefix, registryArgs, flags }));
+    io.stdout(
+      render(rows, {
+        rootSeed,
+        total,
+        count,
+        rerun,
+        prefix,
+        registryArgs,
+        flags,
+        width: io.columns ?? TABLE_WIDTH_DEFAULT,
+        proseWidth: io.columns,
+      }),
+    );
+  }
+  if (writeFailure !== null) {
+    io.stderr(
+      `interleave: ${writeFailure} (the results above stand; their counterexamples were not all written)\n`,
+    );
+    return 2;
   }
   return violated ? 1 : 0;
 }

@@ -2,7 +2,7 @@
  * Finds and loads the registries: the scenario registry (a module whose default export is an array of
  * scenarios, `defineScenario` results; `scenarios/index.ts` by default) and the model registry (an array of
  * checked models, `defineModel` results; `scenarios/models.ts` by default). TypeScript registries load through
- * tsx, so users need no build step.
+ * tsx (an optional peer dependency: installed by the user, not by us), so users need no build step.
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -36,17 +36,63 @@ export function findModelRegistry(cwd: string): string | null {
   return findUp(cwd, MODEL_CANDIDATES);
 }
 
-/** The default export of the module at `path` (TypeScript through tsx); `what` names it in errors. */
+/**
+ * The package a failed import could not find, when the failure is a missing package (a bare specifier such
+ * as `@interleave/sim` with no `node_modules` holding it above the importing file); null for anything else.
+ * Node says "Cannot find package 'x' imported from …"; tsx and CommonJS say "Cannot find module 'x'".
+ */
+function missingPackage(error: unknown): string | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return null;
+  const name = /Cannot find (?:package|module) '([^'./][^']*)'/.exec((error as Error).message)?.[1];
+  if (name === undefined || name.startsWith("/") || /^[a-z]:[\\/]/i.test(name)) return null;
+  // A deep import (`@scope/pkg/sub`, `pkg/sub`) is a missing package too: name the package.
+  const parts = name.split("/");
+  return name.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+/**
+ * tsx's `tsImport`, or null when tsx is not installed. tsx is an optional peer dependency of @interleave/sim:
+ * only a TypeScript registry needs it, and Node 20 cannot strip types itself.
+ */
+async function tsxImport(): Promise<((url: string, parent: string) => Promise<unknown>) | null> {
+  try {
+    return (await import("tsx/esm/api")).tsImport;
+  } catch (error) {
+    if (missingPackage(error) === "tsx") return null;
+    throw error;
+  }
+}
+
+/**
+ * The default export of the module at `path` (TypeScript through tsx); `what` names it in errors. A registry
+ * that cannot import a package (typically `@interleave/sim` itself, from a directory with no `node_modules`
+ * holding it), or a TypeScript registry without tsx installed, is an {@link InputError}: one line saying why
+ * and what to install.
+ */
 async function importDefault(path: string, what: string): Promise<unknown> {
   if (!existsSync(path)) throw new InputError(`${what} ${path} does not exist`);
   const url = pathToFileURL(resolve(path)).href;
   let mod: { default?: unknown };
   try {
-    mod = await import(url);
+    try {
+      mod = await import(url);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
+      const tsImport = await tsxImport();
+      if (tsImport === null) {
+        throw new InputError(
+          `${what} ${path} is TypeScript, which needs tsx to load (Node 20 cannot strip types): install it in that project (npm install --save-dev tsx), or give a compiled .js registry`,
+        );
+      }
+      mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
-    const { tsImport } = await import("tsx/esm/api");
-    mod = (await tsImport(url, import.meta.url)) as { default?: unknown };
+    const name = missingPackage(error);
+    if (name === null) throw error;
+    throw new InputError(
+      `${what} ${path} cannot import ${name}: it is not installed where the registry is (no node_modules/${name} in ${dirname(resolve(path))} or above); install it in that project (npm install --save-dev ${name})`,
+    );
   }
   return mod.default;
 }

@@ -10,16 +10,18 @@ import { parseTrace } from "../trace/schema.js";
 
 /**
  * Read and validate a trace file. Throws {@link InputError} with one line naming the problem for a missing
- * file, invalid JSON (corrupt or truncated), a foreign JSON document, or an unsupported version.
+ * file, invalid JSON (corrupt or truncated), a foreign JSON document, an unsupported version, or content that
+ * does not match its fingerprint (an edited trace: see `parseTrace`). `note` gets one line for a version-1
+ * trace, read as the current version.
  */
-export function readTrace(path: string): Trace {
+export function readTrace(path: string, note?: (line: string) => void): Trace {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new InputError(`cannot read trace file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
-  return parseTrace(text, path);
+  return parseTrace(text, path, note);
 }
 
 /**

@@ -26,19 +26,40 @@ export interface View {
   readonly now: number;
   /** Current state of a store entry. */
   get<S>(ref: StoreRef<S, never, unknown>): S;
-  /** The last applied `tx` (null before the first): who, on which key, the event, result, and the states around it. */
+  /**
+   * The last applied `tx` (null before the first): who, on which key, the event, result, and the states around
+   * it — untyped, as it may be on any key. A property about one store entry uses {@link View.lastOn}.
+   */
   readonly last: LastTx | null;
+  /**
+   * The last applied `tx` when it was on `ref`'s key, else null (none yet, or the last one was on another key):
+   * the same record as {@link View.last}, typed by `ref`'s machine — `event`, `result`, `before` and `after`
+   * need no casts.
+   *
+   * @example
+   * world.always("a branch merges only onto the main it was tested on", (view) => {
+   *   const last = view.lastOn(repo); // LastTx<RepoState, RepoEvent, RepoResult> | null
+   *   if (last === null || last.event._tag !== "Merge" || last.result._tag !== "Merged") return true;
+   *   return last.before.branches[last.event.branch]?.base === last.before.main.length;
+   * });
+   */
+  lastOn<Ref extends AnyStoreRef>(ref: Ref): LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>> | null;
   /** Whether the top-level process `name` has run to its end (and is not waiting to restart after a crash). */
   finished(name: string): boolean;
 }
 
-export interface LastTx {
+/**
+ * One applied `tx`: the process that applied it, the store key, the event (as built, for `txAt` stamped with
+ * the time of execution), the machine's result, and the entry's state before and after. The type parameters
+ * are the entry's state, event and result types ({@link View.lastOn}); `unknown` for {@link View.last}.
+ */
+export interface LastTx<S = unknown, E = unknown, R = unknown> {
   readonly process: string;
   readonly key: string;
-  readonly event: unknown;
-  readonly result: unknown;
-  readonly before: unknown;
-  readonly after: unknown;
+  readonly event: E;
+  readonly result: R;
+  readonly before: S;
+  readonly after: S;
 }
 
 /** Handle of a spawned process, for `kill`. */
@@ -58,6 +79,7 @@ export type ProcessBody = (ctx: ProcessContext) => Generator<Op, void, unknown>;
 
 export type Op =
   | { readonly kind: "tx"; readonly ref: AnyStoreRef; readonly event: unknown; readonly stamped?: true }
+  | { readonly kind: "read"; readonly ref: AnyStoreRef }
   | { readonly kind: "sleep"; readonly delay: number | Distribution; readonly label: string }
   | { readonly kind: "until"; readonly label: string; readonly predicate: (view: View) => boolean }
   | { readonly kind: "spawn"; readonly name: string; readonly body: ProcessBody }
@@ -73,6 +95,8 @@ export type Op =
 /** Any store entry (its state type is invariant, so only `any` admits them all). */
 // biome-ignore lint/suspicious/noExplicitAny: a constraint that admits every store entry; EventOf/ResultOf recover the precise types.
 export type AnyStoreRef = StoreRef<any, any, any>;
+/** The state type of a store entry. */
+export type StateOf<Ref> = Ref extends StoreRef<infer S, infer _E, infer _R> ? S : never;
 /** The event type of a store entry. */
 export type EventOf<Ref> = Ref extends StoreRef<infer _S, infer E, infer _R> ? E : never;
 /** The result type of a store entry's transitions. */
@@ -84,6 +108,21 @@ export function* tx<Ref extends AnyStoreRef>(
   event: EventOf<Ref>,
 ): Generator<Op, ResultOf<Ref>, unknown> {
   return (yield { kind: "tx", ref, event }) as ResultOf<Ref>;
+}
+
+/**
+ * Read the state of the store entry at `ref` in one atomic step (a `GET`, a `SELECT`): a scheduling point like
+ * {@link tx}, recorded in the trace as a `read` (`result` is the state read) and shown on the timeline. For
+ * partial-order reduction its footprint is a read of `ref.key`, so it commutes with other reads of that key
+ * and with any step on other keys. Use it instead of sharing a closure between processes: a value read here
+ * can be stale by the time the process acts on it, which is exactly the race a check-then-act bug has.
+ *
+ * @example
+ * const q = yield* read(queue);
+ * if (q.items[scope]?.claim?.token === token) yield* tx(queue, { _tag: "Ack", scope, token, atMs });
+ */
+export function* read<Ref extends AnyStoreRef>(ref: Ref): Generator<Op, StateOf<Ref>, unknown> {
+  return (yield { kind: "read", ref }) as StateOf<Ref>;
 }
 
 /**

@@ -70,7 +70,7 @@ export type ReplayOutcome =
       readonly trace: Trace;
       /** The recorded fingerprint (`trace.fingerprint` is the current run's). */
       readonly expected: string;
-      /** Null only when the logs are equal and the recorded fingerprint was altered. */
+      /** Null only when the event logs are equal (the processes, violation, steps or endMs differ). */
       readonly firstDifference: EventDifference | null;
     }
   | ({ readonly _tag: "Diverged" } & ReplayDivergenceReport);

@@ -27,7 +27,18 @@ export function recordRun(
 }
 
 function toTrace(scenario: string, variant: string, seed: number, run: RunResult, strategy: string): Trace {
-  const events = run.events ?? [];
+  const recorded = {
+    scenario,
+    variant,
+    seed,
+    processes: run.processes,
+    decisions: run.decisions,
+    events: run.events ?? [],
+    violation: run.violation,
+    steps: run.steps,
+    endMs: run.endMs,
+  };
+  // the file's field order: format, version, scenario, variant, seed, strategy, then the run
   return {
     format: TRACE_FORMAT,
     version: TRACE_VERSION,
@@ -35,12 +46,12 @@ function toTrace(scenario: string, variant: string, seed: number, run: RunResult
     variant,
     seed,
     strategy,
-    processes: run.processes,
-    decisions: run.decisions,
-    events,
-    violation: run.violation,
-    steps: run.steps,
-    endMs: run.endMs,
-    fingerprint: fingerprint(events),
+    processes: recorded.processes,
+    decisions: recorded.decisions,
+    events: recorded.events,
+    violation: recorded.violation,
+    steps: recorded.steps,
+    endMs: recorded.endMs,
+    fingerprint: fingerprint(recorded),
   };
 }

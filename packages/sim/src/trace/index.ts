@@ -4,5 +4,11 @@
  * `@interleave/sim`. For tools that read or produce traces without the simulator.
  */
 
-export { fingerprint, TRACE_FORMAT, TRACE_VERSION } from "./format.js";
+export {
+  FINGERPRINTED_FIELDS,
+  type FingerprintedRun,
+  fingerprint,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+} from "./format.js";
 export { parseTrace } from "./schema.js";

@@ -8,9 +8,14 @@
  *
  * The swimlanes are rendered here, so the page reads without its script; the script (assets/report.js) adds
  * the navigation and the side panel from the embedded JSON.
+ *
+ * One step numbering (rows from 1, see `stepNumber`). The store-key lanes stay in view: they are pinned to the
+ * right edge of the swimlanes (each `--key-lane` wide, in assets/report.css: together at most about half the
+ * swimlanes' width), as the `#` and time columns are to the left edge, and on a screen at least 720 px wide the
+ * swimlanes and the side panel scroll inside panes that fill the window below the run's header.
  */
 import { reportAsset as asset } from "../io/report-assets.js";
-import type { ReportRun, ReportStep } from "./report-model.js";
+import { type ReportRun, type ReportStep, stepNumber } from "./report-model.js";
 import { formatTime } from "./timeline.js";
 
 /** The `<meta name="generator">` of every report: `report` refuses to overwrite an HTML file without it. */
@@ -46,6 +51,7 @@ function scriptJson(value: unknown): string {
 
 const OP_ICON: Record<ReportStep["op"], string> = {
   tx: "●",
+  read: "○",
   note: "~",
   sleep: "…",
   spawn: "+",
@@ -82,7 +88,7 @@ export function renderReport(runs: readonly ReportRun[], options: { readonly tit
 ${reportStylesheet()}
 </style>
 </head>
-<body>
+<body class="report">
 <header class="top">
   <h1><span class="brand">interleave</span> ${escapeHtml(title)}</h1>
   <nav class="tabs" role="tablist">${tabs}</nav>
@@ -111,10 +117,14 @@ function renderRun(run: ReportRun, i: number): string {
   const laneOf = new Map<string, number>();
   for (const [n, p] of run.processes.entries()) laneOf.set(`p:${p}`, n);
   for (const [n, k] of run.keys.entries()) laneOf.set(`k:${k}`, run.processes.length + n);
+  // Key lane n of K is pinned (CSS position: sticky) at `right: (K - 1 - n) * --key-lane`, each lane that wide.
+  const pin = (lane: number) =>
+    lane < run.processes.length ? "" : ` style="right:calc(var(--key-lane) * ${lanes.length - 1 - lane})"`;
+  const pinned = (lane: number) => (lane < run.processes.length ? "" : " key-lane");
   const head = lanes
     .map(
-      (l) =>
-        `<th class="lane-head ${l.kind}" scope="col" title="${l.kind === "key" ? "store key" : "process"}">${l.kind === "key" ? "▣ " : ""}${escapeHtml(l.name)}</th>`,
+      (l, lane) =>
+        `<th class="lane-head ${l.kind}${pinned(lane)}" scope="col" title="${l.kind === "key" ? "store key" : "process"}"${pin(lane)}>${l.kind === "key" ? "▣ " : ""}${escapeHtml(l.name)}</th>`,
     )
     .join("");
   const rows: string[] = [];
@@ -129,9 +139,10 @@ function renderRun(run: ReportRun, i: number): string {
     else
       for (let lane = 0; lane < lanes.length; lane++) {
         if (lane === own) cells.push(`<td class="cell own">${chip(s)}</td>`);
-        else if (lane === keyLane) cells.push(`<td class="cell store">${storeChip(s)}</td>`);
-        else if (lane > lo && lane < hi) cells.push(`<td class="cell wire"></td>`);
-        else cells.push(`<td class="cell"></td>`);
+        else if (lane === keyLane)
+          cells.push(`<td class="cell store${pinned(lane)}"${pin(lane)}>${storeChip(s)}</td>`);
+        else if (lane > lo && lane < hi) cells.push(`<td class="cell wire${pinned(lane)}"${pin(lane)}></td>`);
+        else cells.push(`<td class="cell${pinned(lane)}"${pin(lane)}></td>`);
       }
     // Time is shown where it changes, with the gap since the previous row shown by default: idle rows are
     // folded away unless asked for, so they neither hide a time change nor split a gap.
@@ -151,7 +162,7 @@ function renderRun(run: ReportRun, i: number): string {
       .filter((c) => c !== "")
       .join(" ");
     rows.push(
-      `<tr class="${classes}" data-index="${s.index}" id="r${i}-${s.index}"><td class="idx">${s.index}</td>${time}${cells.join("")}</tr>`,
+      `<tr class="${classes}" data-index="${s.index}" id="r${i}-${s.index}"><td class="idx">${stepNumber(s.index)}</td>${time}${cells.join("")}</tr>`,
     );
     if (s.violation && run.violation !== null && s.op !== "deadline") {
       rows.push(
@@ -163,7 +174,7 @@ function renderRun(run: ReportRun, i: number): string {
   const banner =
     v === null
       ? `<p class="banner ok">No property was violated in this run. <span class="dim">One schedule is a sample of one: it says nothing about the others. How strong a pass is — verified, bounded or sampled — is what <code>interleave explore</code> reports.</span></p>`
-      : `<p class="banner bad" data-violation="${run.violationIndex ?? ""}"><strong>✗ property violated:</strong> ${escapeHtml(v.property)} <span class="dim">(${v.kind}; ${escapeHtml(v.message)}; step ${v.step}, t=${formatTime(v.t)})</span> <button type="button" class="jump">go to step ${run.violationIndex ?? "?"}</button></p>`;
+      : `<p class="banner bad" data-violation="${run.violationIndex ?? ""}"><strong>✗ property violated:</strong> ${escapeHtml(v.property)} <span class="dim">(${v.kind}; ${escapeHtml(run.violationMessage ?? "")}${run.violationIndex === null ? "" : `; at step ${stepNumber(run.violationIndex)}`}, t=${formatTime(v.t)})</span>${run.violationIndex === null ? "" : ` <button type="button" class="jump">go to step ${stepNumber(run.violationIndex)}</button>`}</p>`;
   const source =
     run.storeSource._tag === "Replayed"
       ? `store states replayed through the scenario`
@@ -174,9 +185,7 @@ function renderRun(run: ReportRun, i: number): string {
     `${eventsOf(run)} events`,
     `${run.decisions} decisions`,
     `ends at ${formatTime(run.endMs)}`,
-    run.shrunk === null
-      ? ""
-      : `shrunk from ${run.shrunk.originalSteps} steps / ${run.shrunk.originalDecisions} decisions`,
+    run.shrunk === null ? "" : `shrunk from ${run.shrunk.originalDecisions} decisions`,
     run.swarm ? "swarm fault plan" : "",
     run.file === null ? "" : `file ${escapeHtml(run.file)}`,
     `fingerprint <code>${run.fingerprint.slice(0, 16)}…</code>`,
@@ -189,7 +198,7 @@ function renderRun(run: ReportRun, i: number): string {
   const about =
     run.about === null
       ? ""
-      : `<p class="about">${escapeHtml(run.about.description)} <span class="dim">· models ${escapeHtml(run.about.source)} · variant <strong>${escapeHtml(run.variant)}</strong> expects ${run.about.expect}: ${escapeHtml(run.about.why)}</span></p>`;
+      : `<p class="about">${escapeHtml(run.about.description)} <span class="dim">· models <code class="source" title="the incident this scenario models, as the scenario names it">${escapeHtml(run.about.source)}</code> · variant <strong>${escapeHtml(run.variant)}</strong> expects ${run.about.expect}: ${escapeHtml(run.about.why)}</span></p>`;
   return `<section class="run${idle === 0 ? "" : " hiding-idle"}" id="run-${i}" role="tabpanel" aria-labelledby="tab-${i}" data-run="${i}"${i === 0 ? "" : " hidden"}>
   ${about}
   ${banner}
@@ -198,12 +207,12 @@ function renderRun(run: ReportRun, i: number): string {
     <button type="button" class="prev" aria-label="previous step">◀</button>
     <input type="range" class="slider" min="0" max="${Math.max(0, run.steps.length - 1)}" value="0" aria-label="step">
     <button type="button" class="next" aria-label="next step">▶</button>
-    <span class="position" aria-live="polite">step 0 / ${Math.max(0, run.steps.length - 1)}</span>
+    <span class="position" aria-live="polite">step ${stepNumber(0)} / ${run.steps.length}</span>
     ${idleToggle}
   </div>
   <div class="layout">
     <div class="lanes-wrap">
-      <table class="lanes">
+      <table class="lanes" style="--keys:${Math.max(1, run.keys.length)}">
         <thead><tr><th class="idx" scope="col">#</th><th class="time" scope="col">time</th>${head}</tr></thead>
         <tbody>
 ${rows.join("\n")}

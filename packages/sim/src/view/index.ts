@@ -25,4 +25,13 @@ export {
   type StoreSource,
   valueAt,
 } from "./report-model.js";
-export { formatTime, formatValue, renderTimeline, type TimelineOptions } from "./timeline.js";
+export {
+  foldIdle,
+  formatSeconds,
+  formatTime,
+  formatValue,
+  isIdleResult,
+  livenessOutcome,
+  renderTimeline,
+  type TimelineOptions,
+} from "./timeline.js";

@@ -15,7 +15,7 @@
 import { InputError } from "../model/scenario.js";
 import type { TraceEvent } from "../model/world/types.js";
 import type { Trace } from "../trace/format.js";
-import { eventText, foldIdle, formatTime, formatValue } from "./timeline.js";
+import { eventText, foldIdle, formatTime, formatValue, livenessOutcome } from "./timeline.js";
 
 export interface MermaidOptions {
   /** Show repeated steps that changed nothing (idle polls), hidden by default as in the timeline. */
@@ -139,7 +139,7 @@ function participantsOf(trace: Trace): Participants {
   for (const p of trace.processes) addProcess(p);
   for (const e of trace.events) {
     addProcess(e.process);
-    if (e.op === "tx") {
+    if (e.op === "tx" || e.op === "read") {
       const key = keyOf(e);
       if (!keys.has(key)) keys.set(key, `k${keys.size}`);
     }
@@ -184,6 +184,12 @@ function describe(g: Group, e: TraceEvent, ids: Participants): void {
       statement(g, `${k}-->>${p}: ${escapeMermaid(formatValue(e.result, 0, e.process))}`);
       const lines = changeLines(e);
       if (lines.length > 0) statement(g, `Note right of ${k}: ${lines.join("<br/>")}`);
+      break;
+    }
+    case "read": {
+      const k = ids.keys.get(keyOf(e)) ?? ids.first;
+      statement(g, `${p}->>${k}: read`);
+      statement(g, `${k}-->>${p}: ${escapeMermaid(formatValue(e.result, 0, e.process))}`);
       break;
     }
     case "note":
@@ -287,7 +293,7 @@ export function renderMermaid(trace: Trace, options: MermaidOptions = {}): strin
   if (violation !== null && breaking === undefined) {
     const text =
       violation.kind === "eventually"
-        ? `✗ deadline passed at t=${formatTime(violation.t)}: ${violation.property}`
+        ? `✗ ${livenessOutcome(violation)}: ${violation.property}`
         : `✗ violated at step ${violation.step} (t=${formatTime(violation.t)}): ${violation.property}`;
     out.push(...highlightedLines(VIOLATION_RECT, `Note over ${ids.all}: ${escapeMermaid(text, 160)}`));
   }

@@ -8,6 +8,10 @@
  * that is impossible (scenario unknown to the registry, or the current code no longer reproduces the trace),
  * they are rebuilt from the `changes` the trace recorded ({@link rebuildStore}): only the fields the run
  * changed are known, and the report says so.
+ *
+ * One numbering: the report calls its rows steps and numbers them from 1 ({@link stepNumber}) — the `#`
+ * column, the slider, the side panel, the address, the violation. The world's own step counter
+ * (`TraceEvent.step`, `Violation.step`; several rows can share one) stays in the data and is never shown.
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
@@ -15,13 +19,16 @@ import type { StoreSnapshots, TraceEvent } from "../model/world/types.js";
 import { runWorld } from "../model/world/world.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import { fingerprint, type Trace } from "../trace/format.js";
-import { eventText, foldIdle, formatValue } from "./timeline.js";
+import { eventText, foldIdle, formatValue, livenessOutcome } from "./timeline.js";
 
 /** One row of the report: a recorded event, or the synthetic last row of an `eventually` deadline. */
 export interface ReportStep {
-  /** Position in the run's rows (0-based); the slider's value. */
+  /** Position in the run's rows (0-based); shown as step `index + 1` ({@link stepNumber}). */
   readonly index: number;
-  /** The world step that produced it (several events can share a step: a tx and the effects it spawned). */
+  /**
+   * The world step that produced it (several events can share a step: a tx and the effects it spawned). Kept
+   * for tools reading the data; the page never shows it (one numbering: {@link stepNumber}).
+   */
   readonly step: number;
   /** Virtual time in ms since the run started. */
   readonly t: number;
@@ -64,6 +71,17 @@ export interface ReportRun {
   readonly params: unknown;
   readonly shrunk: NonNullable<Trace["shrunk"]> | null;
   readonly violation: Trace["violation"];
+  /**
+   * The violation's message as the page shows it: the engine's own step counter left out ("invariant broken
+   * at step 16 (t=22000ms)" → "invariant broken"), since the page numbers its rows itself. Null without one.
+   */
+  readonly violationMessage: string | null;
+  /**
+   * What a violated `eventually` came to, as the terminal timeline says it (`livenessOutcome`: "the run
+   * finished at t=2 s with the property unmet; deadline 60 s" or "deadline 60 s passed at t=60 s …"); null
+   * for an `always` or no violation.
+   */
+  readonly violationOutcome: string | null;
   /** Row index where the violation is marked, or null. */
   readonly violationIndex: number | null;
   /** Process lanes (in `trace.processes` order), then store-key lanes. */
@@ -92,6 +110,25 @@ export interface ReportRun {
 
 const SUMMARY_CHARS_MAX = 160;
 
+/**
+ * The number the report shows for row `index` (0-based): `index + 1`, everywhere on the page (the `#` column,
+ * the slider's position, the side panel, the address `#run=R&step=S`, "go to step S").
+ */
+export function stepNumber(index: number): number {
+  return index + 1;
+}
+
+/**
+ * `message` without the world's step counter: " at step 16" and a following " (t=…ms)" (the page shows the
+ * row's own step number and time beside it). Other text is kept as it is.
+ */
+export function withoutWorldStep(message: string): string {
+  return message
+    .replace(/ at (?:world )?step \d+(?: \(t=\d+ms\))?/g, "")
+    .replace(/\bworld step \d+/g, "")
+    .trim();
+}
+
 function cap(text: string): string {
   return text.length <= SUMMARY_CHARS_MAX ? text : `${text.slice(0, SUMMARY_CHARS_MAX - 1)}…`;
 }
@@ -119,7 +156,18 @@ export function replayStore(
     return {
       reason: `the current code ended the run after ${chooser.consumed} of the trace's ${trace.decisions.length} decisions`,
     };
-  if (fingerprint(run.events ?? []) !== trace.fingerprint)
+  const again = {
+    scenario: trace.scenario,
+    variant: trace.variant,
+    seed: trace.seed,
+    processes: run.processes,
+    decisions: run.decisions,
+    events: run.events ?? [],
+    violation: run.violation,
+    steps: run.steps,
+    endMs: run.endMs,
+  };
+  if (fingerprint(again) !== trace.fingerprint)
     return { reason: "the current code's run differs from the recorded one (fingerprint changed)" };
   return { store: run.store! };
 }
@@ -258,7 +306,7 @@ export function reportRun(
     op: e.op,
     ...(e.key === undefined ? {} : { key: e.key }),
     summary: cap(eventText(e)),
-    ...(e.op === "tx" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
+    ...(e.op === "tx" || e.op === "read" ? { resultSummary: cap(formatValue(e.result, 0, e.process)) } : {}),
     ...(e.input === undefined ? {} : { input: e.input }),
     ...(e.result === undefined ? {} : { result: e.result }),
     ...(e.changes === undefined ? {} : { changes: e.changes }),
@@ -279,7 +327,7 @@ export function reportRun(
       op: "deadline",
       summary: cap(
         violation.kind === "eventually"
-          ? `deadline passed: ${violation.property}`
+          ? `${livenessOutcome(violation)}: ${violation.property}`
           : `violated: ${violation.property}`,
       ),
       fault: false,
@@ -310,6 +358,8 @@ export function reportRun(
     params: trace.params ?? null,
     shrunk: trace.shrunk ?? null,
     violation,
+    violationMessage: violation === null ? null : withoutWorldStep(violation.message),
+    violationOutcome: violation?.kind === "eventually" ? livenessOutcome(violation) : null,
     violationIndex,
     processes: trace.processes,
     keys: store.keys,

@@ -4,7 +4,7 @@
  * step, followed by a legend. Output depends only on the trace, so the same trace prints the same text.
  */
 import pc from "picocolors";
-import type { TraceEvent } from "../model/world/types.js";
+import type { TraceEvent, Violation } from "../model/world/types.js";
 import type { Trace } from "../trace/format.js";
 
 export interface TimelineOptions {
@@ -50,7 +50,7 @@ export function formatValue(value: unknown, depth = 0, omit?: string): string {
 }
 
 /**
- * One event as words, without an icon: a `tx`'s input (fields equal to its process's name left out), a note's
+ * One event as words, without an icon: a `tx`'s input (fields equal to its process's name left out), `read key`, a note's
  * text and data, `label Nms` for a drawn delay, `paused Nms`, `crashed, restart in Nms`, `restarted from its
  * entry`, `spawn name`, `stop name`. Shared by the timeline, the Mermaid diagram and the HTML report.
  */
@@ -58,6 +58,8 @@ export function eventText(e: TraceEvent): string {
   switch (e.op) {
     case "tx":
       return formatValue(e.input, 0, e.process);
+    case "read":
+      return `read ${e.key}`;
     case "note":
       return `${String(e.input)}${e.result === undefined ? "" : ` ${formatValue(e.result, 1)}`}`;
     case "sleep": {
@@ -98,6 +100,9 @@ function describe(e: TraceEvent): Line[] {
       for (const f of e.effects ?? []) lines.push({ text: `  ⇒ ${cap(formatValue(f, 0))}`, paint: pc.blue });
       break;
     }
+    case "read":
+      lines.push({ text: `○ read [${e.key}] → ${cap(formatValue(e.result, 0, e.process))}`, paint: pc.bold });
+      break;
     case "note":
       lines.push({ text: `~ ${eventText(e)}`, paint: pc.yellow });
       break;
@@ -124,12 +129,33 @@ function describe(e: TraceEvent): Line[] {
 }
 
 /**
- * A key for "this step repeats an earlier no-op step of the same process" (idle polls): a `tx` that changed
- * nothing gets `process|key|input|result`; any other event gets null (never hidden). Renderers hide an event
- * whose key they have already seen (unless showing everything).
+ * Whether a `tx` result is the idle/empty answer of a poll: absent (`undefined`/`null`), or a value whose
+ * fields (its `_tag` aside) are all empty — `null`, `false`, `[]`, `{}`, `""` — such as `Claimed claims=[]`
+ * or a bare `{ _tag: "Empty" }`. A result that carries data (`QueueFull scope="a" itemCountMax=1`, `Busy
+ * holder=…`, `Ownership owned=true`) says something happened, so its step is never an idle poll.
+ */
+export function isIdleResult(result: unknown): boolean {
+  if (result === undefined || result === null) return true;
+  if (typeof result !== "object") return false;
+  if (Array.isArray(result)) return result.length === 0;
+  return Object.entries(result as Record<string, unknown>).every(([k, v]) => k === "_tag" || isEmptyField(v));
+}
+
+function isEmptyField(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === "") return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === "object" && Object.keys(v as object).length === 0;
+}
+
+/**
+ * A key for "this step repeats an earlier idle poll of the same process": a `tx` that changed nothing, returned
+ * no effect and whose result is idle (see {@link isIdleResult}) gets `process|key|input|result`; any other event
+ * gets null (never hidden). Renderers hide an event whose key they have already seen (unless showing
+ * everything), see {@link foldIdle}.
  */
 export function idleKey(e: TraceEvent): string | null {
-  if (e.op !== "tx" || (e.changes?.length ?? 0) > 0) return null;
+  if (e.op !== "tx" || (e.changes?.length ?? 0) > 0 || (e.effects?.length ?? 0) > 0) return null;
+  if (!isIdleResult(e.result)) return null;
   // The whole input (its time left out) and result: a Get of another object is not a repeat.
   return `${e.process}|${e.key}|${formatValue(e.input)}|${formatValue(e.result)}`;
 }
@@ -141,10 +167,44 @@ export function breakingEvent(trace: Trace): TraceEvent | undefined {
   return findLast(trace.events, (e) => e.op === "tx" && e.step === violation.step);
 }
 
+/** How many of a process's last `tx` steps before a violation are always shown (see {@link foldIdle}). */
+export const LAST_STEPS_SHOWN = 3;
+
+/**
+ * The events the violated property's evaluation may depend on, which are never folded: the breaking event
+ * and the last {@link LAST_STEPS_SHOWN} `tx` steps of its process up to the violation (an `always`), or the last
+ * `tx` step of every process up to the violation (an `eventually`: what each process did last before the
+ * deadline or the end of the run). Empty without a violation.
+ */
+export function dependedOn(trace: Trace): ReadonlySet<TraceEvent> {
+  const violation = trace.violation;
+  const out = new Set<TraceEvent>();
+  if (violation === null) return out;
+  const breaking = breakingEvent(trace);
+  if (breaking !== undefined) out.add(breaking);
+  const counts = new Map<string, number>();
+  for (let i = trace.events.length - 1; i >= 0; i--) {
+    const e = trace.events[i]!;
+    if (e.op !== "tx" || e.step > violation.step) continue;
+    if (breaking !== undefined && e.process !== breaking.process) continue;
+    const n = counts.get(e.process) ?? 0;
+    if (n >= (breaking === undefined ? 1 : LAST_STEPS_SHOWN)) continue;
+    counts.set(e.process, n + 1);
+    out.add(e);
+  }
+  return out;
+}
+
 /**
  * Which events a rendering shows (timeline, Mermaid, HTML report): every event, except that a repeated idle
- * poll (see {@link idleKey}) after its first occurrence is folded away unless `all`. The breaking event is
- * always shown. `shown[i]` is for `trace.events[i]`; `hidden` counts the folded ones.
+ * poll (see {@link idleKey}: a `tx` that changed nothing, returned no effect and an idle result) after its
+ * first occurrence is folded away unless `all`. The events the violated property depends on (see
+ * {@link dependedOn}) are always shown, the breaking event among them. `shown[i]` is for `trace.events[i]`;
+ * `hidden` counts the folded ones.
+ *
+ * Known limitation: the trace does not say which store keys a property reads, so a repeated no-op with a bare
+ * tagged result (`{ _tag: "Skipped" }`) that the property depends on is folded unless it is among the last
+ * steps kept; `--all` shows everything.
  */
 export function foldIdle(
   trace: Trace,
@@ -155,11 +215,12 @@ export function foldIdle(
   readonly breaking: TraceEvent | undefined;
 } {
   const breaking = breakingEvent(trace);
+  const kept = dependedOn(trace);
   const seen = new Set<string>();
   let hidden = 0;
   const shown = trace.events.map((e) => {
     const key = idleKey(e);
-    if (key === null || all || e === breaking) return true;
+    if (key === null || all || kept.has(e)) return true;
     if (seen.has(key)) {
       hidden++;
       return false;
@@ -168,6 +229,33 @@ export function foldIdle(
     return true;
   });
   return { shown, hidden, breaking };
+}
+
+/** Milliseconds as seconds for a sentence: 2000 → `2 s`, 2500 → `2.5 s`, 60000 → `60 s`. */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/**
+ * What happened to a failed `eventually`, as words: the run ended before the deadline (`the run finished at
+ * t=2 s with the property unmet; deadline 60 s`, or `went quiet`), or the deadline passed (`deadline 60 s
+ * passed at t=60 s with the property unmet`). Traces written before violations carried `withinMs`/`cut` fall
+ * back on the violation's message for the cause and leave out the deadline they do not know.
+ */
+export function livenessOutcome(violation: Violation): string {
+  const at = `t=${formatSeconds(violation.t)}`;
+  const cut =
+    violation.cut ??
+    (/went quiet/.test(violation.message)
+      ? "quiescent"
+      : /finished/.test(violation.message)
+        ? "finished"
+        : "deadline");
+  const within = violation.withinMs;
+  if (cut === "deadline")
+    return `deadline ${within === undefined ? "" : `${formatSeconds(within)} `}passed at ${at} with the property unmet`;
+  const ended = cut === "quiescent" ? "went quiet" : "finished";
+  return `the run ${ended} at ${at} with the property unmet${within === undefined ? "" : `; deadline ${formatSeconds(within)}`}`;
 }
 
 const TIME_WIDTH = 10;
@@ -247,7 +335,10 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
   }
   if (violation !== null && violation.kind === "eventually") {
     emit(violation.t, 0, [
-      { text: `✗ deadline passed: ${violation.property}`, paint: (s) => pc.red(pc.bold(s)) },
+      {
+        text: `✗ ${livenessOutcome(violation)}: ${violation.property}`,
+        paint: (s) => pc.red(pc.bold(s)),
+      },
     ]);
   }
   const legend = [

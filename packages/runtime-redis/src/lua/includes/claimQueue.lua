@@ -11,7 +11,7 @@
 --   <base>:dead          hash   scope -> "attemptCount:atMs:lastError" (the core's deadLetters)
 --   <base>:item:<scope>  hash   e eventCount, q enqueuedAtMs, u updatedAtMs, a attemptCount, n notBeforeMs,
 --                               w enqueuedWhileClaimed (0|1), l lastError (absent = null), p payload (absent =
---                               none), and while claimed: h holder, t token, c claimedAtMs, x the claim's expiry (expiresAtMs)
+--                               none), k payload kind ("j": p is JSON text; absent: p is a string), and while claimed: h holder, t token, c claimedAtMs, x the claim's expiry (expiresAtMs)
 --   <base>:corrupt       set    scopes whose item hash was malformed; the hash moved to <base>:corrupt:<scope>
 -- Every item is in exactly one of ready and claimed, so the item count is ZCARD ready + ZCARD claimed.
 -- The claim TTL comes with each call that grants or renews a claim (ARGV leaseTtlMs, the caller's validated
@@ -76,9 +76,10 @@ local function read_item(key)
   elseif f.t ~= nil or f.c ~= nil or f.x ~= nil then
     return nil, 'claim fields without a holder'
   end
+  if f.k ~= nil and f.k ~= 'j' then return nil, 'field k (payload kind) is not j: ' .. f.k end
   local item = {
     e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = f.w,
-    l = f.l, p = f.p, h = f.h,
+    l = f.l, p = f.p, k = f.k, h = f.h,
   }
   if f.h ~= nil then
     item.t = tonumber(f.t); item.c = tonumber(f.c); item.x = tonumber(f.x)
@@ -131,7 +132,7 @@ end
 
 -- The core's Claim of up to `batch` items for `holder` at time `at` (batch already validated), each claim
 -- expiring at at + ttl: appends "Claimed", n, (scope, token, expiresAtMs, attemptCount, updatedAtMs,
--- reclaimed 0|1, payload or false) * n, m, (scope, reason) * m to `out` and returns it (the m pairs are
+-- reclaimed 0|1, payload or false, payload kind or false) * n, m, (scope, reason) * m to `out` and returns it (the m pairs are
 -- malformed items moved aside).
 local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, holder, batch, at)
   -- Expired claims (expiry <= atMs) compete again by their claim order.
@@ -161,6 +162,11 @@ local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, ho
       local scope = string.sub(m, 18)
       local key = base .. ':item:' .. scope
       local item, bad = read_item(key)
+      -- A JSON payload is parsed by the holder, so one that does not parse is malformed (checked here only:
+      -- the claim is the one read that hands the payload out).
+      if item ~= nil and item.k == 'j' and (item.p == nil or not pcall(cjson.decode, item.p)) then
+        item = nil; bad = 'field p (JSON payload) does not parse'
+      end
       if bad or item == nil then
         if item == nil and not bad then
           redis.call('ZREM', ready_key, m)
@@ -179,6 +185,7 @@ local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, ho
         if item.h ~= nil then reclaimed = 1 end
         out[#out + 1] = scope; out[#out + 1] = token; out[#out + 1] = expires_at_ms; out[#out + 1] = item.a
         out[#out + 1] = at; out[#out + 1] = reclaimed; out[#out + 1] = item.p or false
+        out[#out + 1] = item.k or false
         granted = granted + 1
       end
     end

@@ -81,6 +81,8 @@ export class Properties {
           kind: "eventually",
           step,
           t,
+          withinMs: e.withinMs,
+          cut: why,
           message:
             why === "deadline"
               ? `it did not hold within ${e.withinMs}ms of virtual time`

@@ -17,7 +17,7 @@ export interface NodeState {
   root: ProcState;
 }
 
-/** What a process waits for: a wake-up, a restart after a crash, its next `tx`, or an `until` predicate. */
+/** What a process waits for: a wake-up, a restart after a crash, its next `tx` or `read`, or an `until` predicate. */
 export type Pending =
   | { readonly kind: "wake" }
   | { readonly kind: "restart" }
@@ -27,6 +27,7 @@ export type Pending =
       readonly event: unknown;
       readonly stamped: boolean;
     }
+  | { readonly kind: "read"; readonly ref: StoreRef<unknown, unknown, unknown> }
   | { readonly kind: "until"; readonly predicate: (view: View) => boolean };
 
 export interface ProcState {
@@ -101,13 +102,14 @@ export class Scheduler {
     return this.procs.find((q) => q.id === id);
   }
 
-  /** Processes that can step at `now`: a `tx` due, or an `until` whose predicate holds on `view`. */
+  /** Processes that can step at `now`: a `tx` or `read` due, or an `until` whose predicate holds on `view`. */
   enabled(view: View, now: number): ProcState[] {
     const out: ProcState[] = [];
     for (const p of this.procs) {
       if (p.done || p.pending === null || p.node.pausedUntilMs > now) continue;
       const k = p.pending.kind;
-      if (k === "tx" ? p.readyAtMs <= now : k === "until" ? p.pending.predicate(view) : false) out.push(p);
+      if (k === "tx" || k === "read" ? p.readyAtMs <= now : k === "until" ? p.pending.predicate(view) : false)
+        out.push(p);
     }
     return out;
   }

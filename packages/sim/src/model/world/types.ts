@@ -68,14 +68,24 @@ export interface Violation {
   readonly step: number;
   readonly t: number;
   readonly message: string;
+  /**
+   * An `eventually` only: its deadline (`withinMs`, virtual ms since the start), and what ended it: the deadline
+   * passed (`deadline`, also at the horizon), or the run finished / went quiet before it. Absent in traces
+   * written before these fields existed; renderers then fall back on `message`.
+   */
+  readonly withinMs?: number;
+  readonly cut?: "deadline" | "finished" | "quiescent";
 }
 
-/** One line of a recorded run. `changes` lists what a `tx` changed in its store entry. */
+/**
+ * One line of a recorded run. `changes` lists what a `tx` changed in its store entry; a `read` has `key` and,
+ * as `result`, the state it read.
+ */
 export interface TraceEvent {
   readonly step: number;
   readonly t: number;
   readonly process: string;
-  readonly op: "tx" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
+  readonly op: "tx" | "read" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
   readonly key?: string;
   readonly input?: unknown;
   readonly result?: unknown;

@@ -5,7 +5,7 @@
  * through the chooser and is recorded, so the same decisions always give the same run.
  *
  * Scheduling model: a process step executes the process's pending shared operation (`tx`, or an `until`
- * check) atomically, then runs the process's local code up to its next shared operation. Local operations
+ * check, or a `read`) atomically, then runs the process's local code up to its next shared operation. Local operations
  * (`sleep`, `spawn`, `kill`, `choose`, `note`) are not scheduling points. Among processes enabled at the
  * current instant the chooser picks one (`pick`); when none is enabled the clock jumps to the next wake-up.
  *
@@ -22,9 +22,21 @@ import { assert } from "@interleave/core";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
 import { isDistribution } from "../distribution.js";
-import type { LastTx, Op, ProcessBody, ProcessContext, ProcessHandle, StoreRef, View } from "../ops.js";
+import type {
+  AnyStoreRef,
+  EventOf,
+  LastTx,
+  Op,
+  ProcessContext,
+  ProcessHandle,
+  ResultOf,
+  StateOf,
+  StoreRef,
+  View,
+} from "../ops.js";
 import { Decisions } from "./decisions.js";
-import { chooseFault, drawSwarmPlan, type FaultPlan, validatePlan } from "./faults.js";
+import { declare } from "./declare.js";
+import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
 import { NODE_PROCESSES_MAX, type ProcState, Scheduler } from "./scheduler.js";
@@ -61,6 +73,8 @@ class World implements View {
   private lastStepped: ProcState | null = null;
   /** What the step in progress touched (reported to `chooser.observe`). */
   private stepKey: string | null = null;
+  /** Whether the step in progress changed `stepKey` (a `tx`) or only read it (a `read`). */
+  private stepWrite = true;
   private stepGlobal = false;
   private readonly systematic: boolean;
   private readonly swarm: boolean;
@@ -81,6 +95,12 @@ class World implements View {
     return this.states[ref.index] as S;
   }
 
+  lastOn<Ref extends AnyStoreRef>(ref: Ref): LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>> | null {
+    const last = this.last;
+    if (last === null || last.key !== ref.key) return null;
+    return last as LastTx<StateOf<Ref>, EventOf<Ref>, ResultOf<Ref>>;
+  }
+
   finished(processName: string): boolean {
     const node = this.scheduler.topLevel(processName);
     assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
@@ -88,44 +108,14 @@ class World implements View {
   }
 
   run(build: Build): RunResult {
-    const starts: { name: string; body: ProcessBody; faultable: boolean }[] = [];
-    build({
-      store: (key, machine, initial, storeOptions) => {
-        assert(!this.refs.some((r) => r.key === key), `store key "${key}" is declared twice`);
-        this.effectHandlers.push(
-          storeOptions?.effects as ((effect: unknown, io: EffectIo) => void) | undefined,
-        );
-        const ref = { key, index: this.refs.length, machine } as unknown as StoreRef<
-          unknown,
-          unknown,
-          unknown
-        >;
-        this.refs.push(ref);
-        this.states.push(initial);
-        return ref as never;
-      },
-      process: (name, body, opts) => {
-        assert(!starts.some((s) => s.name === name), `process "${name}" is declared twice`);
-        starts.push({ name, body, faultable: opts?.faults === true });
-      },
-      faults: (plan) => {
-        validatePlan(plan);
-        this.plan = plan;
-      },
-      always: (name, predicate) => {
-        this.properties.addAlways(name, predicate);
-      },
-      eventually: (name, predicate, { withinMs }) => {
-        this.properties.addEventually(name, predicate, withinMs);
-      },
-      horizon: (ms) => {
-        assert(Number.isInteger(ms) && ms > 0, `horizon must be a positive integer number of ms, got ${ms}`);
-        this.horizonMs = ms;
-      },
-      finishWhen: (predicate) => {
-        this.finishPredicate = predicate;
-      },
-    });
+    const declared = declare(build, this.properties);
+    this.refs.push(...declared.refs);
+    this.states.push(...declared.states);
+    this.effectHandlers.push(...declared.effectHandlers);
+    this.plan = declared.plan;
+    this.horizonMs = declared.horizonMs ?? HORIZON_DEFAULT_MS;
+    this.finishPredicate = declared.finishPredicate;
+    const starts = declared.starts;
     this.properties.assertWithin(this.horizonMs);
     for (const s of starts) {
       this.scheduler.addNode(s.name, s.body, s.faultable, false, this.now);
@@ -192,6 +182,7 @@ class World implements View {
       this.chooser.stepping?.(proc.name);
       this.steps++;
       this.stepKey = null;
+      this.stepWrite = true;
       this.stepGlobal = false;
       if (this.injectFault(proc)) this.stepGlobal = true;
       else this.step(proc);
@@ -199,7 +190,7 @@ class World implements View {
       this.chooser.observe?.(
         this.stepGlobal || this.stepKey === null
           ? { key: null, write: true }
-          : { key: this.stepKey, write: true },
+          : { key: this.stepKey, write: this.stepWrite },
       );
       const ended = this.afterChange();
       if (ended !== null) return ended;
@@ -272,6 +263,10 @@ class World implements View {
       switch (op.kind) {
         case "tx":
           p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
+          p.readyAtMs = this.now;
+          return;
+        case "read":
+          p.pending = { kind: "read", ref: op.ref };
           p.readyAtMs = this.now;
           return;
         case "until":
@@ -363,13 +358,23 @@ class World implements View {
   private step(p: ProcState): void {
     const pending = p.pending;
     assert(
-      pending !== null && (pending.kind === "tx" || pending.kind === "until"),
+      pending !== null && (pending.kind === "tx" || pending.kind === "read" || pending.kind === "until"),
       `${p.name} is not enabled`,
     );
     p.pending = null;
     if (pending.kind === "until") {
       this.stepGlobal = true;
       this.advance(p, undefined);
+      return;
+    }
+    if (pending.kind === "read") {
+      const state = this.states[pending.ref.index];
+      this.stepKey = pending.ref.key;
+      this.stepWrite = false;
+      if (this.events !== null) {
+        this.record({ process: p.name, op: "read", key: pending.ref.key, result: state });
+      }
+      this.advance(p, state);
       return;
     }
     const { ref } = pending;

@@ -1,6 +1,7 @@
 // interleave report: step navigation (slider, buttons, keyboard, clicks, #run=R&step=S in the address) and
 // the step panel (input, result, effects, the step's diff, the whole store at that step with changed fields
 // marked). The runs are the JSON in #report-data; the swimlanes are already in the page.
+// One numbering: row `index` (0-based in the data) is shown as step `index + 1` everywhere, the address too.
 (() => {
   const data = JSON.parse(document.getElementById("report-data").textContent);
   const sections = Array.from(document.querySelectorAll("section.run"));
@@ -15,6 +16,7 @@
       .replaceAll(">", "&gt;")
       .replaceAll('"', "&quot;");
   const time = (ms) => `${(ms / 1000).toFixed(3)}s`;
+  const stepNumber = (index) => index + 1;
 
   /** Pretty JSON as HTML; a record field whose path is in `marks` is wrapped in <mark>. */
   function json(value, path, marks, indent) {
@@ -52,12 +54,12 @@
   function detail(run, step) {
     const parts = [];
     parts.push(
-      `<h2>Step ${step.index} <span class="dim">· t=${time(step.t)} · world step ${step.step}</span></h2>`,
+      `<h2>Step ${stepNumber(step.index)} <span class="dim">· t=${time(step.t)}</span></h2>`,
       `<p class="who"><span class="pill">${esc(step.process)}</span> ${esc(step.op)}${step.key === undefined ? "" : ` on <span class="pill key">${esc(step.key)}</span>`}${step.fault ? ' <span class="pill fault">fault</span>' : ""}</p>`,
     );
     if (step.violation && run.violation !== null)
       parts.push(
-        `<p class="violated">✗ ${run.violation.kind === "eventually" ? "deadline passed" : "violated here"}: ${esc(run.violation.property)}<br><span class="dim">${esc(run.violation.message)}</span></p>`,
+        `<p class="violated">✗ ${run.violation.kind === "eventually" ? esc(run.violationOutcome ?? "deadline passed") : "violated here"}: ${esc(run.violation.property)}<br><span class="dim">${esc(run.violationMessage ?? "")}</span></p>`,
       );
     const none = new Set();
     if (step.input !== undefined) parts.push(`<h3>Input</h3><pre>${json(step.input, null, none, 0)}</pre>`);
@@ -115,16 +117,27 @@
     const slider = section.querySelector(".slider");
     slider.max = String(Math.max(0, rows.length - 1));
     slider.value = String(position);
-    const last = Math.max(0, run.steps.length - 1);
+    slider.setAttribute("aria-valuetext", `step ${stepNumber(i)}`);
     section.querySelector(".position").textContent =
-      `step ${i} / ${last} · t=${run.steps.length === 0 ? "—" : time(run.steps[i].t)}`;
+      `step ${stepNumber(i)} / ${run.steps.length} · t=${run.steps.length === 0 ? "—" : time(run.steps[i].t)}`;
     section.querySelector(".detail").innerHTML =
       run.steps.length === 0 ? "<p>no steps</p>" : detail(run, run.steps[i]);
     if (scroll) {
-      const row = section.querySelector(`tr.row[data-index="${i}"]`);
-      if (row) row.scrollIntoView({ block: "nearest" });
+      // The row's own-process cell, so the lanes pane also scrolls sideways to the process that acted; the
+      // scroll padding keeps it clear of the pinned columns (# and time, the store-key lanes) and lane heads.
+      const wrap = section.querySelector(".lanes-wrap");
+      const width = (selector) =>
+        Array.from(wrap.querySelectorAll(selector)).reduce(
+          (w, th) => w + th.getBoundingClientRect().width,
+          0,
+        );
+      wrap.style.scrollPaddingTop = `${wrap.querySelector("thead").getBoundingClientRect().height}px`;
+      wrap.style.scrollPaddingLeft = `${width("thead th.idx, thead th.time")}px`;
+      wrap.style.scrollPaddingRight = `${width("thead th.key-lane")}px`;
+      const cell = section.querySelector(`tr.row[data-index="${i}"] td.own`);
+      if (cell) cell.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
-    if (history.replaceState) history.replaceState(null, "", `#run=${runIndex}&step=${i}`);
+    if (history.replaceState) history.replaceState(null, "", `#run=${runIndex}&step=${stepNumber(i)}`);
   }
 
   /** Move `delta` visible rows from the selected one (or to the first / last with ±Infinity). */
@@ -197,7 +210,9 @@
 
   const hash = /^#run=(\d+)&step=(\d+)$/.exec(location.hash);
   if (hash && Number(hash[1]) < sections.length) {
-    selected[Number(hash[1])] = Number(hash[2]);
-    show(Number(hash[1]));
+    const runIndex = Number(hash[1]);
+    selected[runIndex] = Math.max(0, Number(hash[2]) - 1);
+    show(runIndex);
+    select(runIndex, selected[runIndex], true);
   } else show(0);
 })();
