@@ -35,6 +35,7 @@ import type {
   View,
 } from "../ops.js";
 import { Decisions } from "./decisions.js";
+import { runSync, type Sim } from "./drive.js";
 import { declare } from "./declare.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
 import { Properties } from "./properties.js";
@@ -47,6 +48,14 @@ const STEPS_MAX_DEFAULT = 100_000;
 
 /** Run one world to its end under `chooser`. Throws if a process or machine throws (a scenario bug). */
 export function runWorld(build: Build, chooser: Chooser, options: RunOptions = {}): RunResult {
+  return runSync(runWorldGen(build, chooser, options), "this world");
+}
+
+/**
+ * {@link runWorld} as a {@link Sim}: it yields `SETTLE` between the steps of async tasks (drive it with
+ * `runAsync`, or `yield*` it from another `Sim`).
+ */
+export function* runWorldGen(build: Build, chooser: Chooser, options: RunOptions = {}): Sim<RunResult> {
   return new World(chooser, options).run(build);
 }
 
