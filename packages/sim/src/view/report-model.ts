@@ -311,7 +311,7 @@ export function reportRun(
     ...(e.result === undefined ? {} : { result: e.result }),
     ...(e.changes === undefined ? {} : { changes: e.changes }),
     ...(e.effects === undefined ? {} : { effects: e.effects }),
-    fault: e.op === "pause" || e.op === "crash" || e.op === "restart",
+    fault: e.op === "pause" || e.op === "crash" || e.op === "restart" || e.op === "fault",
     violation: index === breaking,
     idle: idle[index]!,
   }));

@@ -19,6 +19,10 @@
  * a process's local code, steps and effects (decisions go through decisions.ts).
  */
 import { assert } from "@interleave/core";
+import { acquireGlobals, releaseGlobals } from "../../async/globals.js";
+import { type AsyncEvent, TaskTable } from "../../async/tasks.js";
+import type { ServerProtocol } from "../../async/types.js";
+import { REDIS_EPOCH_MS } from "../../redis/protocol.js";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
 import { isDistribution } from "../distribution.js";
@@ -35,8 +39,8 @@ import type {
   View,
 } from "../ops.js";
 import { Decisions } from "./decisions.js";
-import { runSync, type Sim } from "./drive.js";
 import { declare } from "./declare.js";
+import { runSync, SETTLE, type Sim } from "./drive.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
@@ -56,8 +60,10 @@ export function runWorld(build: Build, chooser: Chooser, options: RunOptions = {
  * `runAsync`, or `yield*` it from another `Sim`).
  */
 export function* runWorldGen(build: Build, chooser: Chooser, options: RunOptions = {}): Sim<RunResult> {
-  return new World(chooser, options).run(build);
+  return yield* new World(chooser, options).run(build);
 }
+
+const NO_EVENTS: readonly AsyncEvent[] = [];
 
 class World implements View {
   now = 0;
@@ -65,6 +71,9 @@ class World implements View {
   private readonly states: unknown[] = [];
   private readonly refs: StoreRef<unknown, unknown, unknown>[] = [];
   private readonly effectHandlers: (((effect: unknown, io: EffectIo) => void) | undefined)[] = [];
+  private servers: readonly (ServerProtocol | undefined)[] = [];
+  /** The run's async tasks; null when it has none (a run of generator processes only). */
+  private tasks: TaskTable | null = null;
   private readonly scheduler = new Scheduler();
   private readonly properties = new Properties();
   private readonly recorder: Recorder;
@@ -78,8 +87,8 @@ class World implements View {
   steps = 0;
   private violation: Violation | null = null;
   private readonly stepsMax: number;
-  /** The process that took the last step (for `current` in pick requests). */
-  private lastStepped: ProcState | null = null;
+  /** The option (process or task event) that took the last step (for `current` in pick requests). */
+  private lastStepped: string | null = null;
   /** What the step in progress touched (reported to `chooser.observe`). */
   private stepKey: string | null = null;
   /** Whether the step in progress changed `stepKey` (a `tx`) or only read it (a `read`). */
@@ -111,16 +120,19 @@ class World implements View {
   }
 
   finished(processName: string): boolean {
+    const task = this.tasks?.finished(processName);
+    if (task !== undefined) return task;
     const node = this.scheduler.topLevel(processName);
     assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
     return node.root.done && node.root.pending === null;
   }
 
-  run(build: Build): RunResult {
+  *run(build: Build): Sim<RunResult> {
     const declared = declare(build, this.properties);
     this.refs.push(...declared.refs);
     this.states.push(...declared.states);
     this.effectHandlers.push(...declared.effectHandlers);
+    this.servers = declared.servers;
     this.plan = declared.plan;
     this.horizonMs = declared.horizonMs ?? HORIZON_DEFAULT_MS;
     this.finishPredicate = declared.finishPredicate;
@@ -136,8 +148,34 @@ class World implements View {
     );
     if (this.swarm) this.plan = drawSwarmPlan(this.plan, (request) => this.decisions.decide(request));
     for (const p of [...this.scheduler.procs]) this.startProcess(p);
-    this.checkProperties();
-    const endReason = this.violation === null ? this.loop() : "violation";
+    let endReason: RunResult["endReason"];
+    if (declared.tasks.length === 0) {
+      this.checkProperties();
+      endReason = this.violation === null ? yield* this.loop() : "violation";
+    } else {
+      // A synchronous driver stops here, before any task code or replaced global exists.
+      yield SETTLE;
+      const tasks = new TaskTable(this.taskWorld(), this.plan, REDIS_EPOCH_MS);
+      this.tasks = tasks;
+      declared.servers.forEach((protocol, i) => {
+        if (protocol !== undefined) tasks.addServer(this.refs[i]!, protocol);
+      });
+      for (const t of declared.tasks) {
+        tasks.addTask(t.name, t.body, t.faultable);
+        this.recorder.process(t.name);
+      }
+      acquireGlobals();
+      try {
+        tasks.startDue(0, true);
+        yield* this.settle();
+        this.checkProperties();
+        endReason = this.violation === null ? yield* this.loop() : "violation";
+      } finally {
+        tasks.end();
+        yield SETTLE;
+        releaseGlobals();
+      }
+    }
     return {
       decisions: this.recorder.decisions,
       violation: this.violation,
@@ -152,12 +190,17 @@ class World implements View {
 
   // ---- scheduling ------------------------------------------------------------------------------------
 
-  private loop(): RunResult["endReason"] {
+  private *loop(): Sim<RunResult["endReason"]> {
+    const tasks = this.tasks;
     for (;;) {
       if (this.steps >= this.stepsMax) return "steps";
       const enabled = this.scheduler.enabled(this, this.now);
-      if (enabled.length === 0) {
-        const next = this.scheduler.nextWakeMs(this.now);
+      const events = tasks === null ? NO_EVENTS : tasks.enabled(this.now);
+      const count = enabled.length + events.length;
+      if (count === 0) {
+        const wake = this.scheduler.nextWakeMs(this.now);
+        const taskWake = tasks?.nextWakeMs(this.now) ?? null;
+        const next = wake === null ? taskWake : taskWake === null ? wake : Math.min(wake, taskWake);
         const limit = Math.min(next ?? Number.POSITIVE_INFINITY, this.horizonMs + 1);
         if (this.failOverdueLiveness(limit, next === null ? "quiescent" : "deadline")) return "violation";
         if (next === null) return "quiescent";
@@ -168,34 +211,41 @@ class World implements View {
         this.now = next;
         this.chooser.observe?.("time");
         this.wakeDue();
+        if (tasks !== null && tasks.startDue(this.now, false)) yield* this.settle();
         // Code run on wake-up (up to each process's next yield) can end a process or change what properties
         // read: check them, and finishWhen, as after a step.
         const ended = this.afterChange();
         if (ended !== null) return ended;
         continue;
       }
-      let proc: ProcState;
-      if (enabled.length === 1) proc = enabled[0]!;
-      else {
+      let i = 0;
+      if (count > 1) {
         const options = enabled.map((p) => p.name);
-        const current = this.lastStepped === null ? -1 : enabled.indexOf(this.lastStepped);
-        proc =
-          enabled[
-            this.decisions.decide(
-              current >= 0 && this.systematic
-                ? { label: "pick", count: enabled.length, options, current }
-                : { label: "pick", count: enabled.length, options },
-            )
-          ]!;
+        for (const e of events) options.push(e.name);
+        const current = this.lastStepped === null ? -1 : options.indexOf(this.lastStepped);
+        i = this.decisions.decide(
+          current >= 0 && this.systematic
+            ? { label: "pick", count, options, current }
+            : { label: "pick", count, options },
+        );
       }
-      this.chooser.stepping?.(proc.name);
+      const proc = i < enabled.length ? enabled[i]! : null;
+      const name = proc === null ? events[i - enabled.length]!.name : proc.name;
+      this.chooser.stepping?.(name);
       this.steps++;
       this.stepKey = null;
       this.stepWrite = true;
       this.stepGlobal = false;
-      if (this.injectFault(proc)) this.stepGlobal = true;
+      if (proc === null) {
+        const e = events[i - enabled.length]!;
+        tasks!.ran = false;
+        if (tasks!.injectFault(e)) this.stepGlobal = true;
+        else tasks!.deliver(e);
+        if (e.kind !== "send" || tasks!.ran) this.stepGlobal = true;
+        if (tasks!.ran) yield* this.settle();
+      } else if (this.injectFault(proc)) this.stepGlobal = true;
       else this.step(proc);
-      this.lastStepped = proc;
+      this.lastStepped = name;
       this.chooser.observe?.(
         this.stepGlobal || this.stepKey === null
           ? { key: null, write: true }
@@ -204,6 +254,32 @@ class World implements View {
       const ended = this.afterChange();
       if (ended !== null) return ended;
     }
+  }
+
+  /** Let the microtask queue drain after task code ran, then fail the run on what the tasks did wrong. */
+  private *settle(): Sim<void> {
+    this.tasks!.ran = false;
+    yield SETTLE;
+    this.tasks!.checkFailure();
+  }
+
+  /** What the task table may do to the world. */
+  private taskWorld() {
+    const world = this;
+    return {
+      get now() {
+        return world.now;
+      },
+      recording: this.events !== null,
+      decide: (request: Parameters<Decisions["decide"]>[0]) => this.decisions.decide(request),
+      draw: (delay: Parameters<Decisions["draw"]>[0], label: string) => this.decisions.draw(delay, label),
+      record: (e: Omit<TraceEvent, "step" | "t">) => this.record(e),
+      applyTx: (process: string, ref: StoreRef<unknown, unknown, unknown>, event: unknown) => {
+        const out = this.applyTx(process, ref, event);
+        if (out.effects.length > 0) this.carryOut(ref, out.effects, process);
+        return out.result;
+      },
+    };
   }
 
   /**
@@ -238,6 +314,7 @@ class World implements View {
   deadlines(): number[] {
     const out: number[] = [];
     this.scheduler.deadlines(this.now, out);
+    this.tasks?.deadlines(this.now, out);
     this.properties.deadlines(out);
     return out;
   }
@@ -391,15 +468,22 @@ class World implements View {
       typeof pending.event === "function"
         ? (pending.event as (nowMs: number) => unknown)(this.now)
         : pending.event;
+    const out = this.applyTx(p.name, ref, event);
+    this.advance(p, out.result);
+    if (out.effects.length > 0) this.carryOut(ref, out.effects, p.name);
+  }
+
+  /** Apply `event` to `ref`'s entry atomically for `process`: the new state, `last`, the recorded `tx`. */
+  private applyTx(process: string, ref: StoreRef<unknown, unknown, unknown>, event: unknown) {
     const before = this.states[ref.index];
     this.stepKey = ref.key;
     const out = ref.machine.transition(before, event);
     this.states[ref.index] = out.state;
-    this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
+    this.last = { process, key: ref.key, event, result: out.result, before, after: out.state };
     const effects = out.effects;
     if (this.events !== null) {
       const entry = {
-        process: p.name,
+        process,
         op: "tx" as const,
         key: ref.key,
         input: event,
@@ -409,18 +493,24 @@ class World implements View {
       this.record(effects.length === 0 ? entry : { ...entry, effects: [...effects] });
       this.recorder.after(out.state);
     }
-    this.advance(p, out.result);
-    if (effects.length > 0) this.carryOut(ref, effects, p);
+    return out;
   }
 
   /** Run the store's effects handler on each effect of a `tx`, at the end of the step that applied it. */
-  private carryOut(
-    ref: StoreRef<unknown, unknown, unknown>,
-    effects: readonly unknown[],
-    by: ProcState,
-  ): void {
+  private carryOut(ref: StoreRef<unknown, unknown, unknown>, effects: readonly unknown[], by: string): void {
     const handler = this.effectHandlers[ref.index];
     this.stepGlobal = true;
+    const server = this.servers[ref.index];
+    if (server?.push !== undefined) {
+      const rest: unknown[] = [];
+      for (const effect of effects) {
+        const message = server.push(effect);
+        if (message === null) rest.push(effect);
+        else this.tasks?.push(message.conn, message.payload);
+      }
+      if (rest.length === 0) return;
+      effects = rest;
+    }
     assert(
       handler !== undefined,
       `store "${ref.key}" returned effects but was declared without an effects handler`,
@@ -434,7 +524,7 @@ class World implements View {
         );
         const node = this.scheduler.addNode(name, body, options?.faults === true, true, this.now);
         this.recorder.process(name);
-        if (this.events !== null) this.record({ process: by.name, op: "spawn", input: { name } });
+        if (this.events !== null) this.record({ process: by, op: "spawn", input: { name } });
         this.startProcess(node.root);
         return { name, id: node.root.id };
       },

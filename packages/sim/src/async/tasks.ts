@@ -1,0 +1,656 @@
+/**
+ * The async tasks of one run: real `async` code under the world. Each task is a node (the unit faults strike)
+ * running its body in its own async context ({@link TaskScope}); what it does that another party could observe
+ * goes through the world as events the world picks among, like generator processes' steps:
+ * - `<task>/timer`: its earliest virtual timer that is due fires;
+ * - `<task>/c<n> connect`: a connection it opened is established;
+ * - `<task>/c<n> →`: the next command it sent on a connection reaches the server and executes there, atomically
+ *   (a `tx` on the server's store entry);
+ * - `<task>/c<n> ←`: the next reply (or pushed message) on a connection is delivered to its code.
+ * After an event that runs task code the world drains the microtask queue (`SETTLE`), so a run is a function of
+ * its decisions. Connections keep TCP's order both ways. Faults strike here as decisions: a pause freezes a
+ * task's timers and deliveries, a crash drops its timers and connections and restarts its body, and on each
+ * command a network fault may delay its reply, drop it with the connection (not applied), or apply it and lose
+ * the reply with the connection; the server may restart, losing what it had not persisted.
+ */
+import { assert } from "@interleave/core";
+import type { Distribution } from "../model/distribution.js";
+import type { StoreRef } from "../model/ops.js";
+import type { FaultPlan } from "../model/world/faults.js";
+import { chooseFault } from "../model/world/faults.js";
+import type { TraceEvent } from "../model/world/types.js";
+import type { DecisionRequest } from "../strategy/chooser.js";
+import {
+  type DeterminismError,
+  type ScopeHost,
+  SimTimer,
+  scopes,
+  type TaskScope,
+  timersById,
+} from "./globals.js";
+import { chooseNetworkFault, type ServerProtocol, type TaskBody, type TaskContext } from "./types.js";
+
+/** What the task table needs from the world that runs it. */
+export interface TaskWorld {
+  readonly now: number;
+  readonly recording: boolean;
+  decide(request: DecisionRequest): number;
+  draw(delay: number | Distribution, label: string): number;
+  record(e: Omit<TraceEvent, "step" | "t">): void;
+  /** Apply `event` to `ref` atomically for `process` (recorded, effects carried out); returns the result. */
+  applyTx(process: string, ref: StoreRef<unknown, unknown, unknown>, event: unknown): unknown;
+}
+
+/** An event the world may pick: its option name, its task and what it delivers. */
+export interface AsyncEvent {
+  readonly name: string;
+  readonly node: TaskNode;
+  readonly kind: "timer" | "connect" | "send" | "deliver";
+  readonly conn: Conn | null;
+}
+
+interface Timer {
+  readonly handle: SimTimer;
+  readonly scope: TaskScope;
+  readonly seq: number;
+  callAtMs: number;
+  readonly repeatMs: number | null;
+  readonly callback: () => void;
+}
+
+interface Server {
+  readonly ref: StoreRef<unknown, unknown, unknown>;
+  readonly protocol: ServerProtocol;
+  downUntilMs: number;
+  restartCount: number;
+}
+
+interface Handlers {
+  ready(): void;
+  closed(reason: Error): void;
+  push(payload: unknown): void;
+}
+
+interface Outgoing {
+  readonly payload: unknown;
+  readonly reply: ((reply: unknown) => void) | null;
+}
+
+interface Incoming {
+  readonly readyAtMs: number;
+  readonly deliver: () => void;
+}
+
+/** One connection of a task to a server store entry. */
+export interface Conn {
+  readonly id: number;
+  readonly node: TaskNode;
+  readonly scope: TaskScope;
+  readonly server: Server;
+  /** A `ctx.call` channel: ready at once, never closed by a fault (only delayed). */
+  readonly implicit: boolean;
+  phase: "connecting" | "ready" | "closing" | "closed";
+  readonly outbox: Outgoing[];
+  readonly inbox: Incoming[];
+  readonly handlers: Handlers | null;
+}
+
+/** A task: its body, its current incarnation (scope), timers, connections and what faults did to it. */
+export interface TaskNode {
+  readonly name: string;
+  readonly body: TaskBody;
+  readonly faultable: boolean;
+  scope: TaskScope | null;
+  /** Its body's promise has settled (resolved) in the current incarnation. */
+  bodyDone: boolean;
+  restartAtMs: number | null;
+  pausedUntilMs: number;
+  pauseCount: number;
+  crashCount: number;
+  netCount: number;
+  skewMs: number;
+  readonly timers: Timer[];
+  readonly conns: Conn[];
+  readonly calls: Map<string, Conn>;
+}
+
+export class TaskTable implements ScopeHost {
+  readonly nodes: TaskNode[] = [];
+  private readonly servers = new Map<string, Server>();
+  private nextConn = 1;
+  private nextTimer = 1;
+  private timerSeq = 0;
+  /** The first determinism offence or task failure since the last check; the world throws it. */
+  private failure: Error | null = null;
+  /** Whether task code ran since the last settle (the world then yields SETTLE). */
+  ran = false;
+  dead = false;
+
+  constructor(
+    private readonly world: TaskWorld,
+    private plan: FaultPlan,
+    private readonly epochMs: number,
+  ) {}
+
+  setPlan(plan: FaultPlan): void {
+    this.plan = plan;
+  }
+
+  addServer(ref: StoreRef<unknown, unknown, unknown>, protocol: ServerProtocol): void {
+    this.servers.set(ref.key, { ref, protocol, downUntilMs: 0, restartCount: 0 });
+  }
+
+  addTask(name: string, body: TaskBody, faultable: boolean): TaskNode {
+    const node: TaskNode = {
+      name,
+      body,
+      faultable,
+      scope: null,
+      bodyDone: false,
+      restartAtMs: null,
+      pausedUntilMs: 0,
+      pauseCount: 0,
+      crashCount: 0,
+      netCount: 0,
+      skewMs: 0,
+      timers: [],
+      conns: [],
+      calls: new Map(),
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
+  // ---- ScopeHost: what the replaced globals ask -------------------------------------------------------
+
+  live(scope: TaskScope): boolean {
+    return !this.dead && this.nodes.some((n) => n.scope === scope);
+  }
+
+  setTimer(
+    scope: TaskScope,
+    callback: () => void,
+    ms: number,
+    repeat: boolean,
+    immediate: boolean,
+  ): SimTimer {
+    const id = this.nextTimer++;
+    const node = (this.live(scope) ? this.nodeOf(scope) : undefined) ?? null;
+    // Node's rule: a delay that is not a number ≥ 1 (and ≤ 2^31 − 1) is 1 ms; fractions round up here.
+    const delay = immediate ? 0 : !(ms >= 1 && ms <= 2_147_483_647) ? 1 : Math.ceil(ms);
+    let timer: Timer | null = null;
+    const handle = new SimTimer(id, node === null ? null : this, () => {
+      if (timer === null || node === null) return;
+      timer.callAtMs = this.world.now + delay;
+      if (!node.timers.includes(timer)) node.timers.push(timer);
+      this.sortTimers(node);
+    });
+    if (node === null) return handle;
+    timer = {
+      handle,
+      scope,
+      seq: this.timerSeq++,
+      callAtMs: this.world.now + delay,
+      repeatMs: repeat ? delay : null,
+      callback,
+    };
+    node.timers.push(timer);
+    this.sortTimers(node);
+    timersById.set(id, handle);
+    return handle;
+  }
+
+  clearTimer(handle: SimTimer): void {
+    timersById.delete(handle.id);
+    for (const n of this.nodes) {
+      const i = n.timers.findIndex((t) => t.handle === handle);
+      if (i >= 0) n.timers.splice(i, 1);
+    }
+  }
+
+  nowMs(): number {
+    return this.world.now;
+  }
+
+  wallMs(scope: TaskScope): number {
+    const node = this.nodeOf(scope);
+    return this.epochMs + this.world.now + (node?.skewMs ?? 0);
+  }
+
+  offence(_scope: TaskScope, error: DeterminismError): void {
+    this.failure ??= error;
+  }
+
+  /** Throws the first determinism offence or task failure since the last call. */
+  checkFailure(): void {
+    const failure = this.failure;
+    if (failure === null) return;
+    this.failure = null;
+    throw failure;
+  }
+
+  // ---- connections (called from task code through a transport) ------------------------------------------
+
+  /** Open a connection from the task running now to server `key`. */
+  open(key: string, handlers: Handlers): OpenConnection {
+    const scope = scopes.getStore();
+    assert(
+      scope !== undefined && this.live(scope),
+      `a connection to "${key}" can only be opened by a running task`,
+    );
+    const conn = this.connect(scope, key, handlers, false);
+    return {
+      id: conn.id,
+      send: (payload, reply) => {
+        if (conn.phase === "closed" || conn.phase === "closing" || !this.live(conn.scope)) return;
+        conn.outbox.push({ payload, reply });
+      },
+      close: () => {
+        if (conn.phase === "closed" || conn.phase === "closing") return;
+        conn.phase = "closing";
+        conn.inbox.length = 0;
+        conn.outbox.push({ payload: CLOSE, reply: null });
+      },
+    };
+  }
+
+  /** `ctx.call`: `event` to store `ref` over the task's implicit channel to it; resolves with the result. */
+  call(scope: TaskScope, ref: StoreRef<unknown, unknown, unknown>, event: unknown): Promise<unknown> {
+    const node = this.nodeOf(scope);
+    assert(
+      node !== undefined && this.live(scope),
+      `ctx.call on "${ref.key}" after the task ended or crashed`,
+    );
+    if (!this.servers.has(ref.key))
+      this.addServer(ref, { request: (payload, _conn, atMs) => stamp(payload, atMs) });
+    let conn = node.calls.get(ref.key);
+    if (conn === undefined || conn.scope !== scope) {
+      conn = this.connect(scope, ref.key, null, true);
+      node.calls.set(ref.key, conn);
+    }
+    const channel = conn;
+    return new Promise((resolve) => channel.outbox.push({ payload: event, reply: resolve }));
+  }
+
+  private connect(scope: TaskScope, key: string, handlers: Handlers | null, implicit: boolean): Conn {
+    const node = this.nodeOf(scope)!;
+    const server = this.servers.get(key);
+    assert(server !== undefined, `no server store "${key}" (declare it with a server protocol)`);
+    const conn: Conn = {
+      id: this.nextConn++,
+      node,
+      scope,
+      server,
+      implicit,
+      phase: implicit ? "ready" : "connecting",
+      outbox: [],
+      inbox: [],
+      handlers,
+    };
+    node.conns.push(conn);
+    return conn;
+  }
+
+  // ---- what the world picks among -----------------------------------------------------------------------
+
+  /** Events enabled at `now`, in a fixed order (tasks in declaration order, then connections by id). */
+  enabled(now: number): AsyncEvent[] {
+    const out: AsyncEvent[] = [];
+    for (const node of this.nodes) {
+      if (node.scope === null || node.pausedUntilMs > now) continue;
+      const t = node.timers[0];
+      if (t !== undefined && t.callAtMs <= now)
+        out.push({ name: `${node.name}/timer`, node, kind: "timer", conn: null });
+      for (const c of node.conns) {
+        const up = c.server.downUntilMs <= now;
+        if (c.phase === "connecting" && up)
+          out.push({ name: `${node.name}/c${c.id} connect`, node, kind: "connect", conn: c });
+        else if ((c.phase === "ready" || c.phase === "closing") && c.outbox.length > 0 && up)
+          out.push({ name: `${node.name}/c${c.id} →`, node, kind: "send", conn: c });
+        const head = c.inbox[0];
+        if (head !== undefined && head.readyAtMs <= now)
+          out.push({ name: `${node.name}/c${c.id} ←`, node, kind: "deliver", conn: c });
+      }
+    }
+    return out;
+  }
+
+  /** The earliest time after `now` at which a task event becomes due; null if none. */
+  nextWakeMs(now: number): number | null {
+    const due: number[] = [];
+    this.deadlines(now, due);
+    let next: number | null = null;
+    for (const at of due) if (at > now && (next === null || at < next)) next = at;
+    return next;
+  }
+
+  /** Absolute times at which something of a task is due (timers, delayed replies, restarts, pause ends, servers up). */
+  deadlines(now: number, out: number[]): void {
+    for (const node of this.nodes) {
+      if (node.restartAtMs !== null) out.push(node.restartAtMs);
+      if (node.scope === null) continue;
+      const paused = node.pausedUntilMs > now ? node.pausedUntilMs : 0;
+      const t = node.timers[0];
+      if (t !== undefined) out.push(Math.max(t.callAtMs, paused));
+      for (const c of node.conns) {
+        if (c.inbox[0] !== undefined) out.push(Math.max(c.inbox[0].readyAtMs, paused));
+        if (c.server.downUntilMs > now && (c.phase === "connecting" || c.outbox.length > 0))
+          out.push(c.server.downUntilMs);
+      }
+    }
+  }
+
+  /** Start every task (time 0), or restart those whose restart is due at `now`. True when task code ran. */
+  startDue(now: number, first: boolean): boolean {
+    let started = false;
+    for (const node of this.nodes) {
+      if (
+        first
+          ? node.scope !== null || node.restartAtMs !== null
+          : node.restartAtMs === null || node.restartAtMs > now
+      )
+        continue;
+      if (!first) {
+        node.restartAtMs = null;
+        if (this.world.recording) this.world.record({ process: node.name, op: "restart" });
+      }
+      this.start(node);
+      started = true;
+    }
+    return started;
+  }
+
+  private start(node: TaskNode): void {
+    const scope: TaskScope = { host: this, task: node.name };
+    node.scope = scope;
+    node.bodyDone = false;
+    if (node.faultable && this.plan.clockSkewMs !== undefined && node.crashCount === 0) {
+      const ms = this.world.draw(this.plan.clockSkewMs, `skew ${node.name} ms`);
+      const behind =
+        ms > 0 &&
+        this.world.decide({ label: `skew ${node.name}`, count: 2, options: ["ahead", "behind"] }) === 1;
+      node.skewMs = behind ? -ms : ms;
+      if (ms > 0 && this.world.recording)
+        this.world.record({ process: node.name, op: "fault", input: { kind: "skew", ms: node.skewMs } });
+    }
+    const ctx: TaskContext = {
+      name: node.name,
+      now: () => this.world.now,
+      call: (ref, event) => this.call(scope, ref as never, event) as never,
+      note: (text, data) => {
+        if (this.live(scope) && this.world.recording)
+          this.world.record(
+            data === undefined
+              ? { process: node.name, op: "note", input: text }
+              : { process: node.name, op: "note", input: text, result: data },
+          );
+      },
+    };
+    this.ran = true;
+    let body: Promise<void>;
+    try {
+      body = scopes.run(scope, () => node.body(ctx));
+    } catch (error) {
+      body = Promise.reject(error);
+    }
+    Promise.resolve(body).then(
+      () => {
+        if (node.scope === scope) node.bodyDone = true;
+      },
+      (error: unknown) => {
+        if (node.scope === scope && !this.dead)
+          this.failure ??= new Error(
+            `task "${node.name}" threw at t=${this.world.now}ms: ${(error as Error)?.message ?? String(error)}`,
+            { cause: error },
+          );
+      },
+    );
+  }
+
+  private nodeOf(scope: TaskScope): TaskNode | undefined {
+    return this.nodes.find((n) => n.scope === scope);
+  }
+
+  private sortTimers(node: TaskNode): void {
+    node.timers.sort((a, b) => a.callAtMs - b.callAtMs || a.seq - b.seq);
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------------
+
+  /**
+   * Before `e` is delivered: maybe a pause or crash strikes its task instead (decision `fault <task>`, the
+   * generator processes' plan). True when one struck.
+   */
+  injectFault(e: AsyncEvent): boolean {
+    const node = e.node;
+    if (!node.faultable) return false;
+    const fault = chooseFault(
+      node,
+      this.plan,
+      (r) => this.world.decide(r),
+      (d, l) => this.world.draw(d, l),
+    );
+    if (fault === null) return false;
+    if (fault.kind === "pause") {
+      node.pauseCount++;
+      node.pausedUntilMs = this.world.now + fault.ms;
+      if (this.world.recording)
+        this.world.record({ process: node.name, op: "pause", input: { ms: fault.ms } });
+      return true;
+    }
+    node.crashCount++;
+    if (this.world.recording)
+      this.world.record({ process: node.name, op: "crash", input: { restartInMs: fault.ms } });
+    this.stop(node);
+    node.restartAtMs = this.world.now + fault.ms;
+    return true;
+  }
+
+  /** End `node`'s incarnation: its timers, connections and pending replies are gone; its code never resumes. */
+  private stop(node: TaskNode): void {
+    for (const t of node.timers) timersById.delete(t.handle.id);
+    node.timers.length = 0;
+    for (const c of [...node.conns]) this.drop(c, null);
+    node.calls.clear();
+    node.scope = null;
+    node.bodyDone = false;
+  }
+
+  /** Deliver `e` (see the module comment). True when task code ran (the world must settle). */
+  deliver(e: AsyncEvent): boolean {
+    const node = e.node;
+    const scope = node.scope!;
+    switch (e.kind) {
+      case "timer": {
+        const t = node.timers.shift()!;
+        if (t.repeatMs === null) timersById.delete(t.handle.id);
+        else {
+          t.callAtMs = this.world.now + t.repeatMs;
+          node.timers.push(t);
+          this.sortTimers(node);
+        }
+        if (this.world.recording)
+          this.world.record({ process: node.name, op: "timer", input: { id: t.handle.id } });
+        this.runIn(scope, t.callback, "a timer");
+        return true;
+      }
+      case "connect": {
+        const c = e.conn!;
+        c.phase = "ready";
+        if (this.world.recording)
+          this.world.record({ process: node.name, op: "deliver", input: { conn: c.id, what: "connected" } });
+        this.runIn(scope, () => c.handlers?.ready(), "a connect handler");
+        return true;
+      }
+      case "send":
+        return this.send(e.conn!);
+      case "deliver": {
+        const c = e.conn!;
+        const head = c.inbox.shift()!;
+        this.runIn(scope, head.deliver, "a reply handler");
+        return true;
+      }
+    }
+  }
+
+  private send(c: Conn): boolean {
+    const node = c.node;
+    const server = c.server;
+    const out = c.outbox[0]!;
+    if (out.payload === CLOSE) {
+      c.outbox.shift();
+      this.drop(c, null);
+      return false;
+    }
+    if (!c.implicit && server.protocol.restart !== undefined && this.restartStrikes(server, node.name))
+      return true;
+    const fault = node.faultable
+      ? chooseNetworkFault(node, this.plan, c.implicit, (r) => this.world.decide(r))
+      : null;
+    if (fault !== null) {
+      node.netCount++;
+      if (this.world.recording)
+        this.world.record({ process: node.name, op: "fault", input: { kind: fault, conn: c.id } });
+    }
+    if (fault === "drop") {
+      this.drop(
+        c,
+        new Error(
+          `connection ${c.id} to ${server.ref.key} reset before the command was sent (simulated fault)`,
+        ),
+      );
+      return true;
+    }
+    c.outbox.shift();
+    const event = server.protocol.request(out.payload, c.id, this.world.now);
+    const result = this.world.applyTx(node.name, server.ref, event);
+    if (c.phase === "closing") return false;
+    if (fault === "lose-reply") {
+      this.drop(
+        c,
+        new Error(`connection ${c.id} to ${server.ref.key} reset before the reply arrived (simulated fault)`),
+      );
+      return true;
+    }
+    const delay =
+      fault === "delay" ? this.world.draw(this.plan.network!.delayMs, `delay ${node.name} ms`) : 0;
+    const reply = out.reply;
+    c.inbox.push({
+      readyAtMs: this.world.now + delay,
+      deliver: () => {
+        if (this.world.recording)
+          this.world.record({
+            process: node.name,
+            op: "deliver",
+            input: { conn: c.id, what: "reply" },
+            result,
+          });
+        reply?.(result);
+      },
+    });
+    return false;
+  }
+
+  /** Decision `restart <server>`: the server restarts instead of executing the command. */
+  private restartStrikes(server: Server, by: string): boolean {
+    const plan = this.plan.restart;
+    if (plan === undefined || server.restartCount >= plan.countMax || plan.probability === 0) return false;
+    const on =
+      this.world.decide({
+        label: `restart ${server.ref.key}`,
+        count: 2,
+        weights: [1 - plan.probability, plan.probability],
+        options: ["none", "restart"],
+      }) === 1;
+    if (!on) return false;
+    const downMs = this.world.draw(plan.downMs, `restart ${server.ref.key} ms`);
+    server.restartCount++;
+    if (this.world.recording)
+      this.world.record({
+        process: by,
+        op: "fault",
+        input: { kind: "server-restart", server: server.ref.key, downMs },
+      });
+    this.world.applyTx(by, server.ref, server.protocol.restart!(this.world.now));
+    server.downUntilMs = this.world.now + downMs;
+    for (const node of this.nodes)
+      for (const c of [...node.conns])
+        if (c.server === server && !c.implicit)
+          this.drop(c, new Error(`connection ${c.id}: ${server.ref.key} restarted (simulated fault)`), false);
+    return true;
+  }
+
+  /** Close `c`: the server forgets it; its task's handler hears `reason` (none for a crash or its own close). */
+  private drop(c: Conn, reason: Error | null, disconnect = true): void {
+    const node = c.node;
+    c.phase = "closed";
+    c.outbox.length = 0;
+    c.inbox.length = 0;
+    node.conns.splice(node.conns.indexOf(c), 1);
+    if (disconnect && c.server.protocol.disconnect !== undefined)
+      this.world.applyTx(node.name, c.server.ref, c.server.protocol.disconnect(c.id, this.world.now));
+    if (reason !== null && c.handlers !== null && node.scope !== null) {
+      const handlers = c.handlers;
+      this.runIn(node.scope, () => handlers.closed(reason), "a close handler");
+    }
+  }
+
+  private runIn(scope: TaskScope, fn: () => void, what: string): void {
+    this.ran = true;
+    try {
+      scopes.run(scope, fn);
+    } catch (error) {
+      this.failure ??= new Error(
+        `task "${scope.task}" threw in ${what} at t=${this.world.now}ms: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** A message the server pushed to connection `connId` (dropped when that connection is gone). */
+  push(connId: number, payload: unknown): void {
+    for (const node of this.nodes)
+      for (const c of node.conns) {
+        if (c.id !== connId || c.phase !== "ready" || c.handlers === null) continue;
+        const handlers = c.handlers;
+        c.inbox.push({
+          readyAtMs: this.world.now,
+          deliver: () => {
+            if (this.world.recording)
+              this.world.record({
+                process: node.name,
+                op: "deliver",
+                input: { conn: c.id, what: "push" },
+                result: payload,
+              });
+            handlers.push(payload);
+          },
+        });
+      }
+  }
+
+  /** Whether task `name` has run its body to the end (and is not waiting to restart). */
+  finished(name: string): boolean | undefined {
+    const node = this.nodes.find((n) => n.name === name);
+    return node === undefined ? undefined : node.bodyDone && node.restartAtMs === null;
+  }
+
+  /** End of the run: every scope is dead, so code still queued does nothing observable. */
+  end(): void {
+    this.dead = true;
+    for (const n of this.nodes) for (const t of n.timers) timersById.delete(t.handle.id);
+  }
+}
+
+const CLOSE = Symbol("close");
+
+/** A connection as its client sees it (see `RedisConnection` in redis/protocol.ts). */
+export interface OpenConnection {
+  readonly id: number;
+  send(payload: unknown, reply: (reply: unknown) => void): void;
+  close(): void;
+}
+
+function stamp(payload: unknown, atMs: number): unknown {
+  return typeof payload === "function" ? (payload as (atMs: number) => unknown)(atMs) : payload;
+}

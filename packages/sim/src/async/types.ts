@@ -1,0 +1,68 @@
+/**
+ * The shapes of async tasks: a task's body and context, the protocol that makes a store entry a server tasks
+ * connect to, and the network fault decision.
+ */
+
+import type { StoreRef } from "../model/ops.js";
+import type { FaultPlan } from "../model/world/faults.js";
+import type { DecisionRequest } from "../strategy/chooser.js";
+
+/**
+ * What a task's body receives: its name, virtual time, `call` (a request to a store entry over the task's own
+ * channel to it) and `note` (a line in the trace).
+ */
+export interface TaskContext {
+  readonly name: string;
+  /** Virtual ms since the run started (the same clock `performance.now()` gives the task). */
+  now(): number;
+  /**
+   * Send `event` (or `event(atMs)`, built at the instant it executes) to store entry `ref`: it executes
+   * atomically at an instant the world picks, and the promise resolves with the machine's result when the
+   * world delivers the reply (a network fault may delay it, never lose it).
+   */
+  call<S, E, R>(ref: StoreRef<S, E, R>, event: E | ((atMs: number) => E)): Promise<R>;
+  /** A line in the trace (`note`), as a generator process's `note`. */
+  note(text: string, data?: unknown): void;
+}
+
+/** A task's body: unmodified async code. It runs again from the start when its task restarts after a crash. */
+export type TaskBody = (ctx: TaskContext) => Promise<void>;
+
+/**
+ * What makes a store entry a server tasks open connections to (see `StoreOptions.server`): how a request
+ * becomes the machine's event, and optionally how a disconnect and a restart are told to it and which effects
+ * are messages pushed to a connection.
+ */
+export interface ServerProtocol<E = unknown, F = unknown> {
+  /** The event that executes `payload` sent on connection `conn` at virtual time `atMs`. */
+  request(payload: unknown, conn: number, atMs: number): E;
+  /** The event telling the server connection `conn` closed. */
+  disconnect?(conn: number, atMs: number): E;
+  /** The event of a server restart (present: the server may restart under the fault plan's `restart`). */
+  restart?(atMs: number): E;
+  /** An effect as a message for one connection, or null when it is not one. */
+  push?(effect: F): { readonly conn: number; readonly payload: unknown } | null;
+}
+
+/** A network fault on one command: its reply delayed, the connection reset before it was sent, or after it was applied. */
+export type NetworkFault = "delay" | "drop" | "lose-reply";
+
+/**
+ * Decision `net <task>` on a command of a faultable task, while the plan's `network` budget lasts: none or one
+ * of the plan's kinds (default all three), weighted by `network.probability`. A `ctx.call` channel only delays.
+ */
+export function chooseNetworkFault(
+  node: { readonly name: string; readonly netCount: number },
+  plan: FaultPlan,
+  implicit: boolean,
+  decide: (request: DecisionRequest) => number,
+): NetworkFault | null {
+  const net = plan.network;
+  if (net === undefined || net.probability === 0 || node.netCount >= net.countMax) return null;
+  const kinds = (net.kinds ?? ["delay", "drop", "lose-reply"]).filter((k) => !implicit || k === "delay");
+  if (kinds.length === 0) return null;
+  const options = ["none", ...kinds];
+  const weights = [1 - net.probability, ...kinds.map(() => net.probability / kinds.length)];
+  const i = decide({ label: `net ${node.name}`, count: options.length, weights, options });
+  return i === 0 ? null : kinds[i - 1]!;
+}
