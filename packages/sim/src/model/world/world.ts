@@ -25,14 +25,11 @@ import type { ServerProtocol } from "../../async/types.js";
 import { REDIS_EPOCH_MS } from "../../redis/protocol.js";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
-import { isDistribution } from "../distribution.js";
 import type {
   AnyStoreRef,
   EventOf,
   LastTx,
-  Op,
   ProcessContext,
-  ProcessHandle,
   ResultOf,
   StateOf,
   StoreRef,
@@ -42,9 +39,10 @@ import { Decisions } from "./decisions.js";
 import { declare } from "./declare.js";
 import { runSync, SETTLE, type Sim } from "./drive.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
+import { type LocalHost, runLocal } from "./local.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
-import { NODE_PROCESSES_MAX, type ProcState, Scheduler } from "./scheduler.js";
+import { type ProcState, Scheduler } from "./scheduler.js";
 import type { Build, EffectIo, RunOptions, RunResult, TraceEvent, Violation } from "./types.js";
 
 const HORIZON_DEFAULT_MS = 10 * 60_000;
@@ -211,7 +209,7 @@ class World implements View {
         this.now = next;
         this.chooser.observe?.("time");
         this.wakeDue();
-        if (tasks !== null && tasks.startDue(this.now, false)) yield* this.settle();
+        if (tasks?.startDue(this.now, false)) yield* this.settle();
         // Code run on wake-up (up to each process's next yield) can end a process or change what properties
         // read: check them, and finishWhen, as after a step.
         const ended = this.afterChange();
@@ -327,108 +325,26 @@ class World implements View {
     this.advance(p, undefined);
   }
 
-  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end. */
+  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end (local.ts). */
   private advance(p: ProcState, input: unknown): void {
-    let value = input;
-    for (;;) {
-      const gen = p.gen;
-      assert(gen !== null, `process ${p.name} has no generator`);
-      let r: IteratorResult<Op, void>;
-      try {
-        r = gen.next(value);
-      } catch (error) {
-        throw new Error(`process "${p.name}" threw at t=${this.now}ms: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      if (r.done === true) {
-        this.finish(p);
-        return;
-      }
-      const op = r.value;
-      switch (op.kind) {
-        case "tx":
-          p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
-          p.readyAtMs = this.now;
-          return;
-        case "read":
-          p.pending = { kind: "read", ref: op.ref };
-          p.readyAtMs = this.now;
-          return;
-        case "until":
-          p.pending = { kind: "until", predicate: op.predicate };
-          p.readyAtMs = this.now;
-          return;
-        case "sleep": {
-          const ms = this.decisions.draw(op.delay, `${p.name}: ${op.label}`);
-          if (this.events !== null && isDistribution(op.delay) && op.delay.values.length > 1) {
-            this.record({ process: p.name, op: "sleep", input: { label: op.label, ms } });
-          }
-          if (ms === 0) {
-            value = 0;
-            continue;
-          }
-          p.pending = { kind: "wake" };
-          p.readyAtMs = this.now + ms;
-          return;
-        }
-        case "spawn": {
-          assert(
-            !this.scheduler.isLive(op.name),
-            `${p.name}: cannot spawn "${op.name}": a live process already has that name`,
-          );
-          const live = this.scheduler.liveOn(p.node);
-          assert(
-            live < NODE_PROCESSES_MAX,
-            `process "${p.node.name}" exceeds ${NODE_PROCESSES_MAX} live processes`,
-          );
-          const child = this.scheduler.create(op.name, op.body, p.node, this.now);
-          this.recorder.process(op.name);
-          p.children.push(child);
-          if (this.events !== null) this.record({ process: p.name, op: "spawn", input: { name: op.name } });
-          this.startProcess(child);
-          value = { name: child.name, id: child.id } satisfies ProcessHandle;
-          continue;
-        }
-        case "kill": {
-          const target = this.scheduler.byId(op.handle.id);
-          if (target !== undefined && !target.done) {
-            this.stepGlobal = true;
-            this.scheduler.killTree(target);
-            this.scheduler.compact();
-            if (this.events !== null)
-              this.record({ process: p.name, op: "kill", input: { name: target.name } });
-          }
-          value = undefined;
-          continue;
-        }
-        case "choose": {
-          assert(op.options.length > 0, `${p.name}: choose "${op.label}" needs at least one option`);
-          const i =
-            op.options.length === 1
-              ? 0
-              : this.decisions.decide({
-                  label: `${p.name}: ${op.label}`,
-                  count: op.options.length,
-                  options: op.options,
-                  weights: op.weights,
-                });
-          value = op.options[i];
-          continue;
-        }
-        case "note":
-          if (this.events !== null) {
-            this.record(
-              op.data === undefined
-                ? { process: p.name, op: "note", input: op.text }
-                : { process: p.name, op: "note", input: op.text, result: op.data },
-            );
-          }
-          value = undefined;
-          continue;
-      }
-    }
+    runLocal(this.local, p, input);
   }
+
+  /** What a process's local code may do to the world (local.ts). */
+  private readonly local: LocalHost = {
+    now: () => this.now,
+    scheduler: this.scheduler,
+    decide: (request) => this.decisions.decide(request),
+    draw: (delay, label) => this.decisions.draw(delay, label),
+    recording: () => this.events !== null,
+    record: (e) => this.record(e),
+    appeared: (name) => this.recorder.process(name),
+    touchedAll: () => {
+      this.stepGlobal = true;
+    },
+    start: (p) => this.startProcess(p),
+    finish: (p) => this.finish(p),
+  };
 
   private finish(p: ProcState): void {
     // Killing children reaches other processes. (Ending a top-level process changes `view.finished`, which
@@ -506,7 +422,7 @@ class World implements View {
       for (const effect of effects) {
         const message = server.push(effect);
         if (message === null) rest.push(effect);
-        else this.tasks?.push(message.conn, message.payload);
+        else this.tasks?.network.push(message.conn, message.payload);
       }
       if (rest.length === 0) return;
       effects = rest;
