@@ -39,7 +39,7 @@ export interface Conn {
   readonly node: TaskNode;
   readonly scope: TaskScope;
   readonly server: Server;
-  /** A `ctx.call` channel: ready at once, never closed by a fault (only delayed). */
+  /** A `ctx.call` channel: one request, ready at once, never closed by a fault (only delayed). */
   readonly implicit: boolean;
   phase: "connecting" | "ready" | "closing" | "closed";
   readonly outbox: Outgoing[];
@@ -73,7 +73,6 @@ export class Network {
   /** Close every connection of `node` (a crash): the server forgets them, no handler hears of it. */
   dropAll(node: TaskNode): void {
     for (const c of [...node.conns]) this.drop(c, null);
-    node.calls.clear();
   }
 
   // ---- connections (called from task code through a transport) ------------------------------------------
@@ -110,13 +109,17 @@ export class Network {
     );
     if (!this.servers.has(ref.key))
       this.addServer(ref, { request: (payload, _conn, atMs) => stamp(payload, atMs) });
-    let conn = node.calls.get(ref.key);
-    if (conn === undefined || conn.scope !== scope) {
-      conn = this.connect(scope, ref.key, null, true);
-      node.calls.set(ref.key, conn);
-    }
-    const channel = conn;
-    return new Promise((resolve) => channel.outbox.push({ payload: event, reply: resolve }));
+    // One request per channel, like an HTTP request from a pool: calls are not ordered among themselves.
+    const conn = this.connect(scope, ref.key, null, true);
+    return new Promise((resolve) =>
+      conn.outbox.push({
+        payload: event,
+        reply: (result) => {
+          node.conns.splice(node.conns.indexOf(conn), 1);
+          resolve(result);
+        },
+      }),
+    );
   }
 
   private connect(scope: TaskScope, key: string, handlers: Handlers | null, implicit: boolean): Conn {

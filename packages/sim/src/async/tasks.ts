@@ -75,7 +75,6 @@ export interface TaskNode {
   skewMs: number;
   readonly timers: Timer[];
   readonly conns: Conn[];
-  readonly calls: Map<string, Conn>;
 }
 
 export class TaskTable implements ScopeHost {
@@ -127,7 +126,6 @@ export class TaskTable implements ScopeHost {
       skewMs: 0,
       timers: [],
       conns: [],
-      calls: new Map(),
     };
     this.nodes.push(node);
     return node;

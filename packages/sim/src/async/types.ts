@@ -18,7 +18,8 @@ export interface TaskContext {
   /**
    * Send `event` (or `event(atMs)`, built at the instant it executes) to store entry `ref`: it executes
    * atomically at an instant the world picks, and the promise resolves with the machine's result when the
-   * world delivers the reply (a network fault may delay it, never lose it).
+   * world delivers the reply (a network fault may delay it, never lose it). Each call is its own request, like
+   * one HTTP request from a connection pool: two calls not awaited in turn may execute in either order.
    */
   call<S, E, R>(ref: StoreRef<S, E, R>, event: E | ((atMs: number) => E)): Promise<R>;
   /** A line in the trace (`note`), as a generator process's `note`. */
