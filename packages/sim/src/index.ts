@@ -31,6 +31,8 @@ export {
   scenarioProperty,
 } from "./adapters/fast-check.js";
 export { expectStateSpaceVerified } from "./adapters/statespace.js";
+export { DeterminismError } from "./async/globals.js";
+export type { NetworkFault, ServerProtocol, TaskBody, TaskContext } from "./async/types.js";
 export { readTrace, writeTrace } from "./io/trace-file.js";
 export {
   checkLinearizable,
@@ -107,6 +109,7 @@ export {
   type Strategy,
   type VariantDefinition,
 } from "./model/scenario.js";
+export { AsyncTasksError, runAsync, runSync, SETTLE, type Sim } from "./model/world/drive.js";
 export type { FaultPlan } from "./model/world/faults.js";
 export type { EffectIo, StoreOptions, TraceEvent, Violation, WorldBuilder } from "./model/world/types.js";
 export { checkDeterminism } from "./replay/determinism.js";
