@@ -32,7 +32,14 @@ export {
 } from "./adapters/fast-check.js";
 export { expectStateSpaceVerified } from "./adapters/statespace.js";
 export { DeterminismError } from "./async/globals.js";
-export type { NetworkFault, ServerProtocol, TaskBody, TaskContext } from "./async/types.js";
+export type {
+  NetworkFault,
+  ServerConnection,
+  ServerHandlers,
+  ServerProtocol,
+  TaskBody,
+  TaskContext,
+} from "./async/types.js";
 export { readTrace, writeTrace } from "./io/trace-file.js";
 export {
   checkLinearizable,

@@ -58,7 +58,9 @@ describe("async tasks", () => {
       if (r.violation !== null) found = r;
     }
     expect(found).not.toBeNull();
-    const again = await runAsync(runWorldGen(lostUpdate, new ReplayChooser(found!.decisions), { record: true }));
+    const again = await runAsync(
+      runWorldGen(lostUpdate, new ReplayChooser(found!.decisions), { record: true }),
+    );
     expect(again.violation?.property).toBe("no update is lost");
     expect(again.decisions).toEqual(found!.decisions);
     const ops = again.events!.map((e) => e.op);

@@ -8,7 +8,7 @@ import type { StoreRef } from "../model/ops.js";
 import type { FaultPlan } from "../model/world/faults.js";
 import { scopes, type TaskScope } from "./globals.js";
 import type { TaskNode, TaskWorld } from "./tasks.js";
-import { chooseNetworkFault, type ServerProtocol } from "./types.js";
+import { chooseNetworkFault, type ServerConnection, type ServerProtocol } from "./types.js";
 
 export interface Server {
   readonly ref: StoreRef<unknown, unknown, unknown>;
@@ -269,11 +269,7 @@ export class Network {
 const CLOSE = Symbol("close");
 
 /** A connection as its client sees it (see `RedisConnection` in redis/protocol.ts). */
-export interface OpenConnection {
-  readonly id: number;
-  send(payload: unknown, reply: (reply: unknown) => void): void;
-  close(): void;
-}
+export type OpenConnection = ServerConnection;
 
 function stamp(payload: unknown, atMs: number): unknown {
   return typeof payload === "function" ? (payload as (atMs: number) => unknown)(atMs) : payload;

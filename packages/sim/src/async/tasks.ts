@@ -285,6 +285,7 @@ export class TaskTable implements ScopeHost {
       name: node.name,
       now: () => this.world.now,
       call: (ref, event) => this.network.call(scope, ref as never, event) as never,
+      connect: (ref, handlers) => this.network.open(ref.key, handlers),
       note: (text, data) => {
         if (this.live(scope) && this.world.recording)
           this.world.record(

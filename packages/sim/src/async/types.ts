@@ -22,8 +22,30 @@ export interface TaskContext {
    * one HTTP request from a connection pool: two calls not awaited in turn may execute in either order.
    */
   call<S, E, R>(ref: StoreRef<S, E, R>, event: E | ((atMs: number) => E)): Promise<R>;
+  /**
+   * Open a connection to a store entry declared as a server (`StoreOptions.server`): `handlers.ready` is called
+   * when the world delivers the connect, then each `send` reaches the server in order, executes as a `tx`, and
+   * its reply comes back in order; `handlers.closed` hears a fault or a server restart, `handlers.push` the
+   * server's messages. The simulated Redis's client is built on this.
+   */
+  connect(ref: StoreRef<unknown, never, unknown>, handlers: ServerHandlers): ServerConnection;
   /** A line in the trace (`note`), as a generator process's `note`. */
   note(text: string, data?: unknown): void;
+}
+
+/** What a task's connection to a server tells it (see {@link TaskContext.connect}). */
+export interface ServerHandlers {
+  ready(): void;
+  closed(reason: Error): void;
+  push(payload: unknown): void;
+}
+
+/** A task's connection to a server entry: `send` queues a request, `reply` hears its result (never if it closes first). */
+export interface ServerConnection {
+  readonly id: number;
+  send(payload: unknown, reply: (reply: unknown) => void): void;
+  /** Close from the task's side: nothing more is delivered, the server is told after the requests already sent. */
+  close(): void;
 }
 
 /** A task's body: unmodified async code. It runs again from the start when its task restarts after a crash. */
