@@ -28,7 +28,12 @@ export function isErrorReply(reply: RedisReply): reply is RedisErrorReply {
  * persisted is lost, scripts and subscriptions are gone.
  */
 export type RedisEvent =
-  | { readonly _tag: "Command"; readonly conn: number; readonly argv: readonly string[]; readonly atMs: number }
+  | {
+      readonly _tag: "Command";
+      readonly conn: number;
+      readonly argv: readonly string[];
+      readonly atMs: number;
+    }
   | { readonly _tag: "Disconnect"; readonly conn: number }
   | { readonly _tag: "Restart"; readonly atMs: number };
 
