@@ -378,10 +378,13 @@ describe("SimRedis scripts, pub/sub, duplicate", () => {
 });
 
 describe("SimRedis quit, disconnect, replies", () => {
-  it("quit() sends QUIT, resolves OK, then ends without reconnecting", async () => {
+  it("quit() sends QUIT, resolves OK, then ends without reconnecting; nothing is written after QUIT", async () => {
     const { redis, events } = client();
     await flush();
-    expect(await redis.quit()).toBe("OK");
+    const quit = redis.quit();
+    const after = redis.set("k", "v");
+    expect(await quit).toBe("OK");
+    await expect(after).rejects.toThrow("Connection is closed.");
     await flush();
     expect(redis.status).toBe("end");
     expect(events.slice(-2)).toEqual(["close", "end"]);
@@ -441,5 +444,34 @@ describe("SimRedis quit, disconnect, replies", () => {
     expect(results[1]).toEqual([null, "v"]);
     expect(results[2]?.[0]).toMatchObject({ name: "ReplyError" });
     expect(() => redis.multi()).toThrow("not supported");
+  });
+
+  it("a pipeline cut by a lost connection after its first reply aborts the rest instead of re-sending them", async () => {
+    const { redis } = client();
+    await flush();
+    transport.dropNextReply(2, 1);
+    const exec = redis.pipeline().set("a", "1").set("b", "2").set("c", "3").exec();
+    await flush();
+    transport.closeAll();
+    await vi.advanceTimersByTimeAsync(50);
+    const results = await exec;
+    expect(results[0]).toEqual([null, "OK"]);
+    expect(results.slice(1).map((r) => r[0]?.message)).toEqual([
+      "Command aborted due to connection close",
+      "Command aborted due to connection close",
+    ]);
+    expect(argvs()).toEqual(["set a 1", "set b 2", "set c 3"]);
+  });
+
+  it("a script is sent as EVAL again on a new connection", async () => {
+    const { redis } = client();
+    redis.defineCommand("bump", { lua: INCRBY_LUA, numberOfKeys: 1 });
+    const bump = (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>).bump!;
+    await bump.call(redis, "n", 1);
+    transport.closeAll();
+    await flush();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await bump.call(redis, "n", 1)).toBe(2);
+    expect(argvs().map((a) => a.split(" ")[0])).toEqual(["eval", "eval"]);
   });
 });

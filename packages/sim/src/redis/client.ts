@@ -73,6 +73,8 @@ export class SimRedis extends EventEmitter {
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimeout: ReturnType<typeof setTimeout> | null = null;
   private closing = false;
+  /** QUIT was written on the current connection: Redis reads nothing after it, so nothing more is written. */
+  private quitSent = false;
   private retryAttempts = 0;
   private manuallyClosing = false;
   private commandQueue: QueueItem[] = [];
@@ -221,7 +223,7 @@ export class SimRedis extends EventEmitter {
       return command.promise;
     }
     if (typeof this.options.commandTimeout === "number") command.setTimeout(this.options.commandTimeout);
-    if (this.status !== "ready" || this.conn === null) {
+    if (this.status !== "ready" || this.conn === null || this.quitSent) {
       if (!this.options.enableOfflineQueue) {
         command.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
         return command.promise;
@@ -234,7 +236,10 @@ export class SimRedis extends EventEmitter {
       this.offlineQueue.push({ command });
     } else {
       this.write(command, this.conn);
-      if (name === "quit") this.manuallyClosing = true;
+      if (name === "quit") {
+        this.manuallyClosing = true;
+        this.quitSent = true;
+      }
     }
     return command.promise;
   }
@@ -264,6 +269,7 @@ export class SimRedis extends EventEmitter {
       },
     });
     this.conn = conn;
+    this.quitSent = false;
     if (this.options.connectTimeout > 0) {
       const opened = conn;
       this.connectTimer = setTimeout(() => {

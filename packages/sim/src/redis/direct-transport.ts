@@ -52,8 +52,11 @@ export interface DirectTransport<S> extends RedisTransport {
    * microtask.
    */
   closeAll(error?: Error): void;
-  /** The next `count` commands (default 1) are applied but their replies are never delivered. */
-  dropNextReply(count?: number): void;
+  /**
+   * After the next `skip` commands (default 0), the `count` commands after them (default 1) are applied but
+   * their replies are never delivered.
+   */
+  dropNextReply(count?: number, skip?: number): void;
   /** While on, a new connection is refused: its `closed(connect ECONNREFUSED)` comes instead of `ready`. */
   refuseConnections(on: boolean): void;
   /** Restart the server (`Restart` event: what it did not persist is lost), closing every connection. */
@@ -90,6 +93,7 @@ export function directTransport<S>(
   let state = initial;
   let nextId = 1;
   let dropping = 0;
+  let skipping = 0;
   let refusing = false;
   const connections = new Map<number, Open>();
   const applied: { conn: number; argv: readonly string[] }[] = [];
@@ -113,8 +117,9 @@ export function directTransport<S>(
   const execute = (open: Open, argv: readonly string[], reply: (reply: RedisReply) => void): void => {
     applied.push({ conn: open.id, argv: [...argv] });
     const t = step({ _tag: "Command", conn: open.id, argv, atMs: nowMs() });
-    const drop = dropping > 0;
-    if (drop) dropping--;
+    const drop = skipping === 0 && dropping > 0;
+    if (skipping > 0) skipping--;
+    else if (drop) dropping--;
     if (!drop) {
       queueMicrotask(() => {
         if (!open.closed) reply(t.result as RedisReply);
@@ -178,8 +183,9 @@ export function directTransport<S>(
       };
     },
     closeAll,
-    dropNextReply(count = 1) {
+    dropNextReply(count = 1, skip = 0) {
       dropping += count;
+      skipping += skip;
     },
     refuseConnections(on) {
       refusing = on;
