@@ -364,6 +364,13 @@ describe("SimRedis scripts, pub/sub, duplicate", () => {
     expect(await sub.get("k")).toBeNull();
   });
 
+  it("with protocol 3 (ioredis 6's RESP3) a subscribed connection accepts every command", async () => {
+    const { redis } = client({ protocol: 3 });
+    expect(await redis.subscribe("a")).toBe(1);
+    expect(redis.mode).toBe("normal");
+    expect(await redis.get("k")).toBeNull();
+  });
+
   it("duplicate() opens its own connection with the same options and without the scripts", async () => {
     const { redis } = client({ commandTimeout: 500 });
     redis.defineCommand("bump", { lua: INCRBY_LUA, numberOfKeys: 1 });

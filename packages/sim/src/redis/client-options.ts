@@ -36,6 +36,11 @@ export interface SimRedisOptions {
   commandTimeout?: number;
   /** ms a connection may take to become ready before it is dropped (`connect ETIMEDOUT`); default 10000, 0 none. */
   connectTimeout?: number;
+  /**
+   * 2 (default, ioredis 5): a connection subscribed to a channel accepts only subscriber commands. 3 (ioredis
+   * 6's default, RESP3): it accepts every command. Replies have the same shapes either way.
+   */
+  protocol?: 2 | 3;
   /** Accepted and ignored (no `CLIENT SETNAME` is sent). */
   connectionName?: string | null;
   /** Not supported: a non-empty prefix throws at construction. */
@@ -54,6 +59,7 @@ export type ResolvedSimRedisOptions = SimRedisOptions & {
   autoResendUnfulfilledCommands: boolean;
   autoResubscribe: boolean;
   connectTimeout: number;
+  protocol: 2 | 3;
   db: number;
 };
 
@@ -80,6 +86,7 @@ export function resolveOptions(transport: RedisTransport, options: SimRedisOptio
     autoResendUnfulfilledCommands: true,
     autoResubscribe: true,
     connectTimeout: 10_000,
+    protocol: 2,
     db: 0,
     ...options,
   };

@@ -155,9 +155,9 @@ export class SimRedis extends EventEmitter {
     return new SimRedis(this.transport, { ...this.options, ...override });
   }
 
-  /** `"subscriber"` while the connection is subscribed to a channel, else `"normal"`. */
+  /** `"subscriber"` while the connection is subscribed to a channel (protocol 2), else `"normal"`. */
   get mode(): "normal" | "subscriber" {
-    return this.condition.subscriber === false ? "normal" : "subscriber";
+    return this.condition.subscriber === false || this.options.protocol === 3 ? "normal" : "subscriber";
   }
 
   /** Send command `name` with `args` (ioredis `call`; a trailing callback is honoured). Also `call([name, ...args])`. */
@@ -209,7 +209,7 @@ export class SimRedis extends EventEmitter {
    * Send `command` (ioredis `sendCommand`) and return its promise: written when ready, else queued offline
    * (or rejected: `Stream isn't writeable and enableOfflineQueue options is false`); rejected with
    * `Connection is closed.` once ended, and with `Connection in subscriber mode, only subscriber commands may
-   * be used` in subscriber mode.
+   * be used` in subscriber mode (protocol 2).
    */
   sendCommand(command: SimCommand): Promise<unknown> {
     if (this.status === "wait") this.connect().catch(noop);
@@ -218,7 +218,8 @@ export class SimRedis extends EventEmitter {
       return command.promise;
     }
     const name = command.lowerName;
-    if (this.condition.subscriber !== false && !VALID_IN_SUBSCRIBER_MODE.has(name)) {
+    const subscribed = this.condition.subscriber !== false && this.options.protocol !== 3;
+    if (subscribed && !VALID_IN_SUBSCRIBER_MODE.has(name)) {
       command.reject(new Error("Connection in subscriber mode, only subscriber commands may be used"));
       return command.promise;
     }
