@@ -254,20 +254,15 @@ export class SimRedis extends EventEmitter {
 
   private open(): void {
     let conn: RedisConnection | null = null;
-    const current = (what: string): boolean => {
-      if (conn === null) throw new Error(`the Redis transport called ${what} inside open()`);
-      return this.conn === conn;
+    // A handler called inside `open` (before `conn` is known) runs from a microtask instead.
+    const whenCurrent = (run: () => void): void => {
+      if (conn === null) queueMicrotask(() => whenCurrent(run));
+      else if (this.conn === conn) run();
     };
     conn = this.transport.open({
-      ready: () => {
-        if (current("ready")) this.onConnected();
-      },
-      closed: (reason) => {
-        if (current("closed")) this.onLost(reason);
-      },
-      push: (channel, message) => {
-        if (current("push")) this.onPush(channel, message);
-      },
+      ready: () => whenCurrent(() => this.onConnected()),
+      closed: (reason) => whenCurrent(() => this.onLost(reason)),
+      push: (channel, message) => whenCurrent(() => this.onPush(channel, message)),
     });
     this.conn = conn;
     this.quitSent = false;
