@@ -17,10 +17,11 @@
  * - `@interleave/sim/cli` — the `interleave` command line, the registry loaders and the worker pool.
  */
 
-export { type AssertVariantOptions, assertVariant } from "./adapters/assert-variant.js";
+export { type AssertVariantOptions, assertVariant, assertVariantAsync } from "./adapters/assert-variant.js";
 export {
   type AssertScenarioOptions,
   assertScenario,
+  assertScenarioAsync,
   DECISION_STREAM_LENGTH_MAX_DEFAULT,
   type DecisionStreamOptions,
   decisionStream,
@@ -29,6 +30,7 @@ export {
   type ScenarioCheck,
   type ScenarioPropertyOptions,
   scenarioProperty,
+  scenarioPropertyAsync,
 } from "./adapters/fast-check.js";
 export { expectStateSpaceVerified } from "./adapters/statespace.js";
 export { readTrace, writeTrace } from "./io/trace-file.js";
@@ -107,18 +109,26 @@ export {
   type Strategy,
   type VariantDefinition,
 } from "./model/scenario.js";
+export { AsyncTasksError } from "./model/world/drive.js";
 export type { FaultPlan } from "./model/world/faults.js";
 export type { EffectIo, StoreOptions, TraceEvent, Violation, WorldBuilder } from "./model/world/types.js";
-export { checkDeterminism } from "./replay/determinism.js";
+export { checkDeterminism, checkDeterminismAsync, type DeterminismCheck } from "./replay/determinism.js";
 export {
   END_OF_RUN,
   type EventDifference,
   type ReplayDivergenceReport,
   type ReplayOutcome,
   replaySeed,
+  replaySeedAsync,
   replayTrace,
+  replayTraceAsync,
 } from "./replay/replay.js";
-export { type ExploreOptions, type ExploreProgress, exploreVariant } from "./search/explore.js";
+export {
+  type ExploreOptions,
+  type ExploreProgress,
+  exploreVariant,
+  exploreVariantAsync,
+} from "./search/explore.js";
 export {
   type Coverage,
   type Cut,
