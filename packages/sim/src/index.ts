@@ -5,8 +5,10 @@
  *
  * This entry holds what a scenario author and a test need: defining scenarios (processes, operations, delay
  * distributions, faults, properties), exploring and asserting a variant, replaying a trace or a seed, the
- * fast-check integration, and defining explicit-state models for `interleave check`. The engine's parts have
- * their own entries:
+ * fast-check integration, and defining explicit-state models for `interleave check`. Each function that runs
+ * worlds has an `…Async` twin (`exploreVariantAsync`, `assertVariantAsync`, `replayTraceAsync`, …) for worlds
+ * with async tasks (`world.task`); the synchronous one throws {@link AsyncTasksError} on those. The engine's
+ * parts have their own entries:
  * - `@interleave/sim/strategies` — the chooser interface, the strategies (random, PCT, replay, the fast-check
  *   stream) and the strategy registry with its defaults;
  * - `@interleave/sim/search` — running one world, the exploration pieces (run seeds, exhaustive search,
