@@ -21,6 +21,8 @@ export {
 export { SWARM_RATES } from "../model/world/faults.js";
 export type { Build, RunOptions, RunResult, StoreSnapshots } from "../model/world/types.js";
 export { runWorld, runWorldGen } from "../model/world/world.js";
+export { checkDeterminismGen } from "../replay/determinism.js";
+export { replaySeedGen, replayTraceGen } from "../replay/replay.js";
 export type { Shard } from "../strategy/dfs.js";
 export { counterexampleOfGen, EXPLORE_SHRINK_RUNS } from "./counterexample.js";
 export {
