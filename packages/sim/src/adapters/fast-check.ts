@@ -57,6 +57,8 @@ export interface ScenarioPropertyOptions<P> {
  * `fc.check` directly, or through {@link assertScenario}, which also writes the counterexample's trace.
  *
  * `variant` is a variant of `scenario` or its name; an unknown name throws `InputError` listing the variants.
+ * A variant with async tasks (`world.task`) fails every run with `AsyncTasksError`: use
+ * {@link scenarioPropertyAsync}.
  *
  * @example
  * fc.assert(scenarioProperty(scenario, "atomic-increment", { params: fc.record({ writers: fc.integer({ min: 2, max: 5 }) }) }));
