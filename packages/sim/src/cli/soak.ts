@@ -19,7 +19,7 @@ import {
   type Scenario,
   type ScenarioVariant,
 } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant } from "../search/explore.js";
+import { type ExploreOptions, exploreVariantAsync } from "../search/explore.js";
 import { strategyLabel } from "../strategy/registry.js";
 import {
   checkTracesDir,
@@ -219,7 +219,7 @@ async function soak(
       let written = NOTHING_WRITTEN;
       try {
         if (row.found !== null)
-          written = writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
+          written = await writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         writeFailure ??= error.message;
@@ -320,7 +320,7 @@ async function soakVariant(
       progress.update({ schedules: before + p.schedules, violation: p.violation });
     const result =
       pool === null
-        ? exploreVariant(scenario, variant, { ...options, onProgress })
+        ? await exploreVariantAsync(scenario, variant, { ...options, onProgress })
         : await pool.explore(plan.registry!, scenario.name, variant.name, options, onProgress);
     baseSeeds++;
     if (result.verdict === "violation") {
