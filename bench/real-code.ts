@@ -19,6 +19,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { exploreVariant, exploreVariantAsync, type Scenario, type ScenarioVariant } from "@interleave/sim";
+import { runSeed, runWorldAsync } from "@interleave/sim/search";
+import { RandomChooser } from "@interleave/sim/strategies";
 import fc from "fast-check";
 import heartbeatVsAck from "../scenarios/heartbeat-vs-ack/heartbeat-vs-ack.js";
 import real, { params as realParams } from "../scenarios/heartbeat-vs-ack/worker-real.js";
@@ -69,38 +71,72 @@ const NO_FIGURES = {
   "median ms to violation": "—",
   reps: "—",
 } as const;
+const REAL = "interleave, real code";
+const FC = "fc.scheduler + fake timers, real code";
+const MODEL = "interleave, model";
 const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 const spread = (xs: readonly number[]) =>
   `${xs.length}: ${round(Math.min(...xs), 1)}–${round(Math.max(...xs), 1)}`;
 
-/** interleave: `runs` schedules from seed 1, `reps` times; schedules/s and steps per schedule (medians). */
-async function interleaveThroughput(
+/** One throughput measurement: a warm-up, then one repetition at a time (so repetitions of the harnesses alternate). */
+interface Throughput {
+  readonly harness: string;
+  readonly variant: string;
+  warm(): Promise<void>;
+  once(): Promise<{ readonly schedules: number; readonly steps: number; readonly verdict: string }>;
+}
+
+/** interleave: `runs` schedules of `variant` from seed 1 (warm-up: seed 0), random strategy. */
+function interleaveThroughput(
+  harness: string,
+  label: string,
   scenario: Scenario,
   variant: ScenarioVariant,
   runs: number,
-  reps: number,
   async: boolean,
-): Promise<{ perSecond: number[]; stepsPerSchedule: number; verdict: string }> {
-  const explore = (seed: number, n: number) =>
-    async
-      ? exploreVariantAsync(scenario, variant, { seed, runs: n, strategy: "random", swarm: false })
-      : Promise.resolve(
-          exploreVariant(scenario, variant, { seed, runs: n, strategy: "random", swarm: false }),
-        );
-  await explore(0, runs); // warm-up, full size
-  const perSecond: number[] = [];
-  let stepsPerSchedule = 0;
-  let verdict = "";
-  for (let rep = 0; rep < reps; rep++) {
-    const t0 = performance.now();
-    const r = await explore(1, runs);
-    const ms = performance.now() - t0;
-    if (r.verdict !== "pass") throw new Error(`${scenario.name}/${variant.name}: ${r.verdict} on seed 1`);
-    perSecond.push(r.schedules / (ms / 1000));
-    stepsPerSchedule = r.steps / r.schedules;
-    verdict = `pass (${r.strength}), ${r.schedules} schedules`;
-  }
-  return { perSecond, stepsPerSchedule, verdict };
+): Throughput {
+  const explore = (seed: number) => {
+    const o = { seed, runs, strategy: "random" as const, swarm: false };
+    return async
+      ? exploreVariantAsync(scenario, variant, o)
+      : Promise.resolve(exploreVariant(scenario, variant, o));
+  };
+  return {
+    harness,
+    variant: label,
+    warm: async () => void (await explore(0)),
+    once: async () => {
+      const r = await explore(1);
+      if (r.verdict !== "pass") throw new Error(`${scenario.name}/${variant.name}: ${r.verdict} on seed 1`);
+      return {
+        schedules: r.schedules,
+        steps: r.steps,
+        verdict: `pass (${r.strength}), ${r.schedules} schedules`,
+      };
+    },
+  };
+}
+
+/** fast-check: `runs` runs of the real code's `fenced-handler` without faults from seed 1 (warm-up: seed 0). */
+function fcThroughput(runs: number): Throughput {
+  let steps = 0;
+  const property = fc.asyncProperty(fc.scheduler(), async (s) => {
+    const r = await fcRealRun(s, true);
+    steps += r.steps;
+    return r.violation === null;
+  });
+  const check = async (seed: number) => {
+    steps = 0;
+    const d = await fc.check(property, { seed, numRuns: runs, endOnFailure: true });
+    if (d.failed) throw new Error(`fast-check: fenced-handler failed: ${String(d.errorInstance ?? "")}`);
+    return { schedules: d.numRuns, steps, verdict: `pass, ${d.numRuns} runs` };
+  };
+  return {
+    harness: FC,
+    variant: "fenced-handler, no faults",
+    warm: async () => void (await check(0)),
+    once: () => check(1),
+  };
 }
 
 /** interleave: schedules and ms to the first violation for seeds 1..N (no shrinking), `reps` times. */
@@ -133,32 +169,6 @@ async function interleaveToViolation(
     msMedians.push(median(ms));
   }
   return { schedules, msMedians, found };
-}
-
-/** fast-check: `runs` runs of the real code from seed 1, `reps` times; schedules/s and steps per run. */
-async function fcThroughput(
-  runs: number,
-  reps: number,
-): Promise<{ perSecond: number[]; stepsPerSchedule: number }> {
-  let steps = 0;
-  const property = fc.asyncProperty(fc.scheduler(), async (s) => {
-    const r = await fcRealRun(s, true);
-    steps += r.steps;
-    return r.violation === null;
-  });
-  await fc.check(property, { seed: 0, numRuns: runs }); // warm-up, full size
-  const perSecond: number[] = [];
-  let stepsPerSchedule = 0;
-  for (let rep = 0; rep < reps; rep++) {
-    steps = 0;
-    const t0 = performance.now();
-    const d = await fc.check(property, { seed: 1, numRuns: runs, endOnFailure: true });
-    const ms = performance.now() - t0;
-    if (d.failed) throw new Error(`fast-check: fenced-handler failed: ${String(d.errorInstance ?? "")}`);
-    perSecond.push(runs / (ms / 1000));
-    stepsPerSchedule = steps / runs;
-  }
-  return { perSecond, stepsPerSchedule };
 }
 
 /**
@@ -214,6 +224,53 @@ async function fcToViolation(
   return { schedules, msMedians, found };
 }
 
+/**
+ * The violation's rate per schedule in both harnesses (`unfenced-handler`, pauses on; interleave from seed 1,
+ * fast-check from seed 1 with its drawn pauses): equal rates say the two draw the stall alike, so their
+ * schedules-to-violation are comparable. A run that throws is counted apart.
+ */
+export async function violationRates(runs: number): Promise<Record<string, string | number>[]> {
+  const unfenced = variantOf(real, "unfenced-handler");
+  let violations = 0;
+  let errors = 0;
+  for (let i = 0; i < runs; i++) {
+    try {
+      const r = await runWorldAsync(unfenced.build, new RandomChooser(runSeed(1, i)));
+      if (r.violation !== null) violations++;
+    } catch {
+      errors++;
+    }
+  }
+  const rows: Record<string, string | number>[] = [
+    {
+      harness: REAL,
+      schedules: runs,
+      violating: violations,
+      "rate %": round((100 * violations) / runs, 1),
+      threw: errors,
+    },
+  ];
+  violations = 0;
+  errors = 0;
+  const property = fc.asyncProperty(fc.scheduler(), pauseArbitrary(), async (s, pauses) => {
+    try {
+      if ((await fcRealRun(s, false, pauses)).violation !== null) violations++;
+    } catch {
+      errors++;
+    }
+    return true;
+  });
+  await fc.check(property, { seed: 1, numRuns: runs });
+  rows.push({
+    harness: FC,
+    schedules: runs,
+    violating: violations,
+    "rate %": round((100 * violations) / runs, 1),
+    threw: errors,
+  });
+  return rows;
+}
+
 /** All rows of the section, and the ratios between them. */
 export async function benchRealCode(options: RealCodeOptions): Promise<{
   rows: RealCodeRow[];
@@ -264,24 +321,57 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
       return null;
     }
   };
-  const REAL = "interleave, real code";
-  const FC = "fc.scheduler + fake timers, real code";
-  const MODEL = "interleave, model";
-  const iNoFaults = await attempt(REAL, "fenced-handler, no faults", () =>
-    interleaveThroughput(real, withoutPauses(fenced), options.passRuns, reps, true),
-  );
-  if (iNoFaults !== null) pass(REAL, "fenced-handler, no faults", iNoFaults);
-  const iReal = await attempt(REAL, "fenced-handler (pauses on)", () =>
-    interleaveThroughput(real, fenced, options.passRuns, reps, true),
-  );
-  if (iReal !== null) pass(REAL, "fenced-handler (pauses on)", iReal);
-  const fcReal = await attempt(FC, "fenced-handler, no faults", () => fcThroughput(options.passRuns, reps));
-  if (fcReal !== null) pass(FC, "fenced-handler, no faults", { ...fcReal, verdict: "pass" });
   const ownership = variantOf(heartbeatVsAck, "ownership-only");
-  const iModel = await attempt(MODEL, "ownership-only (pauses on)", () =>
-    interleaveThroughput(heartbeatVsAck, ownership, options.modelRuns, reps, false),
+  const measures = [
+    interleaveThroughput(
+      REAL,
+      "fenced-handler, no faults",
+      real,
+      withoutPauses(fenced),
+      options.passRuns,
+      true,
+    ),
+    fcThroughput(options.passRuns),
+    interleaveThroughput(REAL, "fenced-handler (pauses on)", real, fenced, options.passRuns, true),
+    interleaveThroughput(
+      MODEL,
+      "ownership-only (pauses on)",
+      heartbeatVsAck,
+      ownership,
+      options.modelRuns,
+      false,
+    ),
+  ];
+  // Warm-ups first, then the repetitions round-robin: a change in the machine's load hits every harness alike.
+  const results = new Map<Throughput, { perSecond: number[]; stepsPerSchedule: number; verdict: string }>();
+  const broken = new Set<Throughput>();
+  for (const m of measures) {
+    if ((await attempt(m.harness, m.variant, () => m.warm())) === null) broken.add(m);
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    for (const m of measures) {
+      if (broken.has(m)) continue;
+      const t0 = performance.now();
+      const r = await attempt(m.harness, m.variant, () => m.once());
+      const ms = performance.now() - t0;
+      if (r === null) {
+        broken.add(m);
+        continue;
+      }
+      const into = results.get(m) ?? { perSecond: [], stepsPerSchedule: 0, verdict: "" };
+      into.perSecond.push(r.schedules / (ms / 1000));
+      into.stepsPerSchedule = r.steps / r.schedules;
+      into.verdict = r.verdict;
+      results.set(m, into);
+    }
+  }
+  for (const m of measures) {
+    const r = results.get(m);
+    if (r !== undefined && !broken.has(m)) pass(m.harness, m.variant, r);
+  }
+  const [iNoFaults, fcReal, iReal, iModel] = measures.map((m) =>
+    broken.has(m) ? undefined : results.get(m),
   );
-  if (iModel !== null) pass(MODEL, "ownership-only (pauses on)", iModel);
 
   const iRealBug = await attempt(REAL, "unfenced-handler (pauses on)", () =>
     interleaveToViolation(real, unfenced, options, true),

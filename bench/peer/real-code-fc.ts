@@ -49,6 +49,9 @@ type Redis = Parameters<typeof ClaimQueue.open>[0];
 /** A clock that fake-timers installed on the globals. */
 type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>["install"]>;
 
+/** Whose code runs (the task that set a timer), in runs with pauses: one instance, disabled after each run. */
+const ownerOf = new AsyncLocalStorage<string>();
+
 /** Captured before any run installs fake timers: the driver's real macrotask turn. */
 const realSetImmediate = globalThis.setImmediate;
 const macrotask = () => new Promise<void>((resolve) => realSetImmediate(resolve));
@@ -112,7 +115,6 @@ class FcWorld {
   private nextConn = 1;
   private readonly events = new Map<string, number>();
   private readonly frozen = new Map<string, Frozen>();
-  readonly owner = new AsyncLocalStorage<string>();
 
   constructor(
     private readonly s: fc.Scheduler,
@@ -133,7 +135,17 @@ class FcWorld {
     this.steps++;
     const paused = this.frozen.get(owner) ?? this.strike(owner);
     if (paused !== undefined) paused.gates.push(action);
-    else this.owner.run(owner, action);
+    else this.runAs(owner, action);
+  }
+
+  /**
+   * Run `fn` as `owner`'s code. Only a run with pauses needs to know whose code runs (to freeze a worker's
+   * timers), so only such a run enables the async context: an enabled `AsyncLocalStorage` costs every promise
+   * created while it is on (fast-check's `waitIdle` creates ~50 per released task).
+   */
+  runAs(owner: string, fn: Action): void {
+    if (this.pauses.length === 0) fn();
+    else ownerOf.run(owner, fn);
   }
 
   /** A timer callback of `owner` fires: deferred to the end of its pause when it comes due during one. */
@@ -144,7 +156,7 @@ class FcWorld {
     }
     const paused = this.frozen.get(owner) ?? this.strike(owner);
     if (paused !== undefined) paused.timers.add(callback);
-    else this.owner.run(owner, callback);
+    else this.runAs(owner, callback);
   }
 
   /**
@@ -166,7 +178,7 @@ class FcWorld {
   private thaw(owner: string): void {
     const paused = this.frozen.get(owner)!;
     this.frozen.delete(owner);
-    for (const t of paused.timers) this.owner.run(owner, t);
+    for (const t of paused.timers) this.runAs(owner, t);
     for (const g of paused.gates) this.gate(owner, `${owner} thawed`, g);
   }
 
@@ -265,7 +277,7 @@ export async function fcRealRun(
   });
   try {
     const world = new FcWorld(s, clock, pauses);
-    wrapTimers(world);
+    if (pauses.length > 0) wrapTimers(world);
     const failures: unknown[] = [];
     const open = (owner: string) =>
       ClaimQueue.open(new SimRedis(world.transport(owner)) as unknown as Redis, {
@@ -274,7 +286,7 @@ export async function fcRealRun(
       });
     const start = (owner: string, body: () => Promise<void>) => {
       let done = false;
-      world.owner.run(owner, () =>
+      world.runAs(owner, () =>
         body().then(
           () => {
             done = true;
@@ -337,6 +349,7 @@ export async function fcRealRun(
     return { target: world.target, lastStepAtMs: last, steps: world.steps, endMs: world.nowMs(), violation };
   } finally {
     clock.uninstall();
+    ownerOf.disable();
   }
 }
 
@@ -349,7 +362,7 @@ function wrapTimers(world: FcWorld): void {
   for (const name of ["setTimeout", "setInterval"] as const) {
     const faked = g[name]!;
     g[name] = (cb: Action, ms?: number, ...args: unknown[]) => {
-      const owner = world.owner.getStore();
+      const owner = ownerOf.getStore();
       const run = () => cb(...(args as [])); // one closure per timer: an interval deferred by a pause fires once
       return faked(() => world.timer(owner, run), ms);
     };
