@@ -178,14 +178,22 @@ export function inInt64(n: bigint): boolean {
 }
 
 /**
- * Redis's `string2d` for scores: a decimal or exponent number, `inf`/`+inf`/`-inf` (any case), no spaces, not
- * NaN. Returns the number, or null.
+ * A score argument as Redis 7.0 reads one (`strtod` over the whole text): decimal or exponent numbers, hex
+ * integers (`0x10`), `inf`/`infinity` with a sign, never NaN, no leading space, not empty. Returns the number, or
+ * null.
  */
 export function parseFloatArg(s: string): number | null {
-  if (/^[+-]?inf(inity)?$/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isNaN(n) ? null : n;
+  if (!/^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|inf(inity)?)$/i.test(s)) return null;
+  if (/inf/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(s);
+  if (hex !== null) return (hex[1] === "-" ? -1 : 1) * Number.parseInt(hex[2] ?? "0", 16);
+  return Number(s);
+}
+
+/** A range bound's number as ZRANGEBYSCORE reads it: {@link parseFloatArg}, but leading space and "" (0) allowed. */
+export function parseBoundNumber(s: string): number | null {
+  const t = s.replace(/^[ \t\n\v\f\r]+/, "");
+  return t === "" ? 0 : parseFloatArg(t);
 }
 
 /** C's `%.<precision>g` of a finite number (the shortest of fixed and exponent form, trailing zeros cut). */
