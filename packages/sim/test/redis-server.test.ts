@@ -5,6 +5,7 @@
  */
 import {
   initialRedisState,
+  liveKeys,
   REDIS_EPOCH_MS,
   type RedisPush,
   type RedisReply,
@@ -14,6 +15,7 @@ import {
   restartLosses,
 } from "@interleave/sim/redis";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../../../test/support/deep-freeze.js";
 
 /** A server driven by commands of connection 1 (or `conn`) at virtual time `atMs`. */
 function server(options?: RedisServerOptions) {
@@ -149,6 +151,46 @@ describe("redisServer state", () => {
     const same = s.state;
     s.run(["GET", "b"]);
     expect(s.state).toBe(same);
+  });
+
+  it("runs every kind of command on deep-frozen states (a mutation would throw)", () => {
+    let state = deepFreeze(initialRedisState({ persistence: "rdb", saveIntervalMs: 10 }));
+    const commands = [
+      ["SET", "s", "1", "PX", "1000"],
+      ["INCR", "s"],
+      ["HSET", "h", "a", "1"],
+      ["HINCRBY", "h", "a", "2"],
+      ["HDEL", "h", "a"],
+      ["RPUSH", "l", "a", "b"],
+      ["LPOP", "l"],
+      ["LREM", "l", "0", "b"],
+      ["SADD", "t", "a"],
+      ["SREM", "t", "a"],
+      ["ZADD", "z", "1", "a"],
+      ["ZADD", "z", "INCR", "2", "a"],
+      ["ZREM", "z", "a"],
+      ["PEXPIRE", "s", "5"],
+      ["RENAME", "s", "s2"],
+      ["SUBSCRIBE", "c"],
+      ["UNSUBSCRIBE"],
+      [
+        "EVAL",
+        "redis.call('HSET', KEYS[1], 'f', ARGV[1]); return redis.call('HGETALL', KEYS[1])",
+        "1",
+        "h",
+        "v",
+      ],
+      ["SCRIPT", "FLUSH"],
+      ["FLUSHALL"],
+    ];
+    commands.forEach((argv, i) => {
+      state = deepFreeze(
+        redisServer.transition(state, { _tag: "Command", conn: 1, argv, atMs: i * 3 }).state,
+      );
+    });
+    state = redisServer.transition(state, { _tag: "Restart", atMs: 100 }).state;
+    expect(Object.keys(state.keys)).toEqual(["s2"]); // the last snapshot (at 51) had it, expiring at 44 + …
+    expect(liveKeys(state, 100)).toEqual({}); // … so at 100 it is gone
   });
 
   it("keeps everything acknowledged across a restart under aof", () => {
