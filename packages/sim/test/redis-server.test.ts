@@ -13,6 +13,7 @@ import {
   type RedisState,
   redisServer,
   restartLosses,
+  unpersistedKeys,
 } from "@interleave/sim/redis";
 import { describe, expect, it } from "vitest";
 import { deepFreeze } from "../../../test/support/deep-freeze.js";
@@ -217,6 +218,8 @@ describe("redisServer state", () => {
     expect(s.run(["GET", "a"], 1_800)).toBe("1");
     expect(s.run(["GET", "b"], 1_800)).toBeNull();
     expect(restartLosses(before, s.state)).toEqual(["a", "b"]);
+    expect(unpersistedKeys(before)).toEqual(["a", "b"]);
+    expect(unpersistedKeys(s.state)).toEqual([]);
   });
 
   it("empties the keyspace on a restart under none", () => {
@@ -298,6 +301,12 @@ describe("redisServer scripts", () => {
       error: expect.stringMatching(/^WRONGTYPE .* script: [0-9a-f]{40}, on @user_script:1\.$/),
     });
     expect(s.run(["GET", "w"])).toBe("1");
+    expect(s.run(["EVAL", "local a = 1\nreturn redis.call('HGET', 's', 'f')", "0"])).toMatchObject({
+      error: expect.stringMatching(/on @user_script:2\.$/),
+    });
+    expect(s.run(["EVAL", "local a = 1\n\nreturn cjson.encode(function() end)", "0"])).toMatchObject({
+      error: expect.stringMatching(/^ERR user_script:3: Cannot serialise function/),
+    });
     expect(s.run(["EVAL", "error('boom')", "0"])).toMatchObject({
       error: expect.stringMatching(/^ERR user_script:1: boom/),
     });

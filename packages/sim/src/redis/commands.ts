@@ -396,7 +396,7 @@ export const DATA_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   TIME: {
     arity: 1,
     run: (x) => {
-      const ms = REDIS_EPOCH_MS + x.atMs;
+      const ms = Math.floor(REDIS_EPOCH_MS + x.atMs);
       return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
     },
   },

@@ -27,4 +27,5 @@ export {
   type RedisState,
   redisServer,
   restartLosses,
+  unpersistedKeys,
 } from "./server.js";

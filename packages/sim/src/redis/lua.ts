@@ -23,7 +23,8 @@
  * global fails as in Redis 7 (`Attempt to modify a readonly table`), reading a missing one fails (`Script
  * attempted to access nonexistent global variable`); `string`/`math`/`table`/`cjson`/`redis` are read-only
  * proxies (so `pairs(string)` sees nothing — a divergence); `math.random`, `os`, `io`, `load*`, `require` are
- * absent. A script is bounded to 50 million Lua instructions (then it fails: no run hangs).
+ * absent. A script is bounded to 50 million Lua instructions (then it fails: no run hangs). Strings cross the
+ * bridge as JS strings (UTF-8), so a script handling binary bytes that are not UTF-8 would see them altered.
  */
 import { createHash } from "node:crypto";
 import { encodeJson, pushJson } from "./cjson.js";
@@ -52,6 +53,8 @@ export interface Vm {
   readonly nullRef: object;
   call: ScriptCall | null;
   jsError: unknown;
+  /** The script line of the last error a library function raised (for the error reply's `on @user_script:N`). */
+  raisedAt: string | null;
   hooks: number;
 }
 
@@ -97,7 +100,16 @@ function getVm(): Vm {
   }
   lua.lua_atnativeerror(L, onNativeError);
   const nullRef = Object.freeze({ cjsonNull: true });
-  const self: Vm = { L, compiled: new Map(), envMeta: 0, nullRef, call: null, jsError: null, hooks: 0 };
+  const self: Vm = {
+    L,
+    compiled: new Map(),
+    envMeta: 0,
+    nullRef,
+    call: null,
+    jsError: null,
+    raisedAt: null,
+    hooks: 0,
+  };
   registerLibraries(self);
   if (lauxlib.luaL_loadbuffer(L, str(PRELUDE), null, str("=prelude")) !== lua.LUA_OK) {
     throw new Error(`Lua prelude: ${to_jsstring(lua.lua_tostring(L, -1))}`);
@@ -115,11 +127,11 @@ function getVm(): Vm {
 function onNativeError(L: Untyped): number {
   const e = lua.lua_touserdata(L, -1);
   if (e instanceof LuaRaise) {
-    if (e.where) {
-      lauxlib.luaL_where(L, 2);
-      lua.lua_pushstring(L, str(e.message));
-      lua.lua_concat(L, 2);
-    } else lua.lua_pushstring(L, str(e.message));
+    lauxlib.luaL_where(L, 2);
+    const where = to_jsstring(lua.lua_tostring(L, -1));
+    lua.lua_pop(L, 1);
+    if (vm !== null) vm.raisedAt = /^user_script:(\d+): $/.exec(where)?.[1] ?? null;
+    lua.lua_pushstring(L, str(e.where ? `${where}${e.message}` : e.message));
     return 1;
   }
   if (vm !== null && vm.jsError === null) vm.jsError = e;
@@ -346,6 +358,7 @@ export function runScript(
   lua.lua_setupvalue(L, -2, 1);
   self.call = call;
   self.jsError = null;
+  self.raisedAt = null;
   self.hooks = 0;
   lua.lua_sethook(
     L,
@@ -364,7 +377,7 @@ export function runScript(
     if (status !== lua.LUA_OK) {
       const message =
         lua.lua_type(L, -1) === lua.LUA_TSTRING ? to_jsstring(lua.lua_tolstring(L, -1)) : errorOf(L);
-      return { error: scriptError(message, sha) };
+      return { error: scriptError(message, sha, self.raisedAt) };
     }
     return toReply(L, -1);
   } finally {
@@ -384,9 +397,9 @@ function errorOf(L: Untyped): string {
 }
 
 /** Redis 7.0's text for a failed script: a Lua error gets `ERR `; both get ` script: <sha>, on @user_script:N.`. */
-function scriptError(message: string, sha: string): string {
+function scriptError(message: string, sha: string, raisedAt: string | null): string {
   const where = /^user_script:(\d+): /.exec(message);
-  const line = where?.[1] ?? "1";
+  const line = where?.[1] ?? raisedAt ?? "1";
   const text = where !== null ? `ERR ${message}` : message;
   return `${text} script: ${sha}, on @user_script:${line}.`;
 }
