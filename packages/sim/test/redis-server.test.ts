@@ -291,6 +291,15 @@ describe("redisServer scripts", () => {
     expect(s.run(["EVAL", "string.x = 1", "0"])).toMatchObject({
       error: expect.stringContaining("readonly"),
     });
+    for (const leak of [
+      "rawset(string, 'x', 1)",
+      "rawset(_G, 'x', 1)",
+      "getmetatable('').__index.x = 1",
+      "rawset(_ENV, 'x', 1)",
+    ]) {
+      s.run(["EVAL", leak, "0"]);
+    }
+    expect(s.run(["EVAL", "return {string.x, ('a').x, rawget(_G, 'x')}", "0"])).toEqual([]);
     expect(s.run(["EVAL", "return redis.call('HGET', 'k')", "0"])).toMatchObject({
       error: expect.stringMatching(/^ERR Wrong number of args calling Redis command from script/),
     });

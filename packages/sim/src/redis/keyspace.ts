@@ -61,11 +61,10 @@ export function withKey<T>(o: Readonly<Record<string, T>>, k: string, v: T): Rec
   return { ...o, [k]: v };
 }
 
-/** `o` without the keys in `ks`, a new object. */
+/** `o` without the keys in `ks`, a new object (a spread copy: `__proto__` as a key stays a plain key). */
 export function withoutKeys<T>(o: Readonly<Record<string, T>>, ks: Iterable<string>): Record<string, T> {
-  const drop = new Set(ks);
-  const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(o)) if (!drop.has(k)) Object.defineProperty(out, k, entry(v));
+  const out: Record<string, T> = { ...o };
+  for (const k of ks) delete out[k];
   return out;
 }
 
@@ -125,13 +124,12 @@ export class Db {
   /** The keyspace after this command: `base` when unchanged. */
   commit(): RedisKeyspace {
     if (!this.flushed && this.changes.size === 0) return this.base;
-    const out: Record<string, RedisValue> = {};
-    if (!this.flushed) {
-      for (const [k, v] of Object.entries(this.base)) {
-        if (!this.changes.has(k)) Object.defineProperty(out, k, entry(v));
-      }
+    const out: Record<string, RedisValue> = this.flushed ? {} : { ...this.base };
+    for (const [k, v] of this.changes) {
+      if (v === null) delete out[k];
+      else if (k === "__proto__") Object.defineProperty(out, k, entry(v));
+      else out[k] = v;
     }
-    for (const [k, v] of this.changes) if (v !== null) Object.defineProperty(out, k, entry(v));
     return out;
   }
 }

@@ -62,10 +62,19 @@ let vm: Vm | null = null;
 
 const PRELUDE = `
 local G = _G
+local protected = setmetatable({}, {__mode = "k"})
 local function readonly(t)
-  return setmetatable({}, {__index = t, __newindex = function() error("Attempt to modify a readonly table", 2) end,
-    __metatable = false})
+  local proxy = setmetatable({}, {__index = t,
+    __newindex = function() error("Attempt to modify a readonly table", 2) end, __metatable = false})
+  protected[proxy] = true
+  return proxy
 end
+local raw_rawset = rawset
+rawset = function(t, k, v)
+  if protected[t] then error("Attempt to modify a readonly table", 2) end
+  return raw_rawset(t, k, v)
+end
+getmetatable("").__metatable = false
 for _, name in ipairs({"dofile", "loadfile", "load", "loadstring", "require", "collectgarbage", "print"}) do
   G[name] = nil
 end
