@@ -275,6 +275,9 @@ describe("redisServer scripts", () => {
         "0",
       ]),
     ).toBe("1767225600000 3.5 9.007199254741e+15");
+    expect(
+      s.run(["EVAL", "return string.format('%d|%s|%5.1f|%%|%s|%d', 1767225600123, 3.0, 2.34, 2^53, 7)", "0"]),
+    ).toBe("1767225600123|3|  2.3|%|9.007199254741e+15|7");
     expect(s.run(["EVAL", "redis.call('SET', 'n', 1767225600123); return redis.call('GET', 'n')", "0"])).toBe(
       "1767225600123",
     );

@@ -17,8 +17,9 @@
  * 32-bit and wrap (`tonumber("1767225600") * 1000` would overflow), so this module makes every numeral and every
  * string→number conversion a float (lobject's `luaO_str2num` patched) and writes numbers as 5.1 does (`%.14g`,
  * no `.0`: `luaO_tostring` patched). Integers still come from `#`, `string.len`, `math.floor` (within 32 bits);
- * arithmetic mixing them with a float is float. `tostring` of a number goes through the patched path too, but
- * `string.format('%s', 3.0)` still writes `3.0`, and `string.format('%d', n)` needs n within 32 bits.
+ * arithmetic mixing them with a float is float. `tostring` and `string.format` are wrapped to match: `%s` of a
+ * number writes it as 5.1 does, `%d` of an integral number beyond 32 bits is written through `%.0f`. fengari's
+ * `%.Nf` rounds an exact tie up (`%.1f` of 2.25 is `2.3`) where C rounds it to even (`2.2`).
  *
  * Determinism: one shared VM; each call runs the cached compiled chunk with a fresh global environment (a new
  * table reading through to the protected globals), so nothing a script sets survives the call; writing a
@@ -85,6 +86,22 @@ math.random = nil; math.randomseed = nil
 unpack = table.unpack
 local raw_tostring = tostring
 tostring = function(v) if type(v) == "number" then return v .. "" end return raw_tostring(v) end
+local raw_format, unpack_n = string.format, table.unpack
+string.format = function(fmt, ...)
+  local args, n, k = {...}, select("#", ...), 0
+  local spec = "%%([-+ #0]*%d*%.?%d*)([a-zA-Z%%])"
+  local out = string.gsub(fmt, spec, function(flags, conv)
+    if conv == "%" then return nil end
+    k = k + 1
+    local v = args[k]
+    if type(v) ~= "number" then return nil end
+    if conv == "s" then args[k] = v .. "" end
+    if (conv == "d" or conv == "i") and not string.find(flags, ".", 1, true) and v == math.floor(v)
+      and (v > 2147483647 or v < -2147483648) then return "%" .. flags .. ".0f" end
+    return nil
+  end)
+  return raw_format(out, unpack_n(args, 1, n))
+end
 for _, name in ipairs({"string", "math", "table", "cjson", "redis"}) do G[name] = readonly(G[name]) end
 G._G = readonly(G)
 return {__index = function(_, k)
