@@ -194,6 +194,34 @@ describe("redisServer state", () => {
     expect(liveKeys(state, 100)).toEqual({}); // … so at 100 it is gone
   });
 
+  it("is deterministic: the same events give the same states, replies and pushes", () => {
+    const events = [
+      ["SUBSCRIBE", "c"],
+      [
+        "EVAL",
+        "redis.call('ZADD', 'z', 1, 'm'); redis.call('PUBLISH', 'c', 'x'); return redis.call('TIME')",
+        "0",
+      ],
+      ["HSET", "h", "f", "1"],
+      ["PEXPIRE", "h", "10"],
+      ["HGETALL", "h"],
+    ];
+    const run = () => {
+      let state = initialRedisState({ persistence: "rdb", saveIntervalMs: 5 });
+      return events.map((argv, i) => {
+        const r = redisServer.transition(state, {
+          _tag: "Command",
+          conn: i === 0 ? 2 : 1,
+          argv,
+          atMs: i * 7,
+        });
+        state = r.state;
+        return JSON.stringify(r);
+      });
+    };
+    expect(run()).toEqual(run());
+  });
+
   it("keeps everything acknowledged across a restart under aof", () => {
     const s = server({ persistence: "aof" });
     s.run(["SET", "k", "v"]);
