@@ -5,6 +5,7 @@
  */
 import {
   initialRedisState,
+  liveKeys,
   REDIS_EPOCH_MS,
   type RedisPush,
   type RedisReply,
@@ -12,8 +13,10 @@ import {
   type RedisState,
   redisServer,
   restartLosses,
+  unpersistedKeys,
 } from "@interleave/sim/redis";
 import { describe, expect, it } from "vitest";
+import { deepFreeze } from "../../../test/support/deep-freeze.js";
 
 /** A server driven by commands of connection 1 (or `conn`) at virtual time `atMs`. */
 function server(options?: RedisServerOptions) {
@@ -151,6 +154,74 @@ describe("redisServer state", () => {
     expect(s.state).toBe(same);
   });
 
+  it("runs every kind of command on deep-frozen states (a mutation would throw)", () => {
+    let state = deepFreeze(initialRedisState({ persistence: "rdb", saveIntervalMs: 10 }));
+    const commands = [
+      ["SET", "s", "1", "PX", "1000"],
+      ["INCR", "s"],
+      ["HSET", "h", "a", "1"],
+      ["HINCRBY", "h", "a", "2"],
+      ["HDEL", "h", "a"],
+      ["RPUSH", "l", "a", "b"],
+      ["LPOP", "l"],
+      ["LREM", "l", "0", "b"],
+      ["SADD", "t", "a"],
+      ["SREM", "t", "a"],
+      ["ZADD", "z", "1", "a"],
+      ["ZADD", "z", "INCR", "2", "a"],
+      ["ZREM", "z", "a"],
+      ["PEXPIRE", "s", "5"],
+      ["RENAME", "s", "s2"],
+      ["SUBSCRIBE", "c"],
+      ["UNSUBSCRIBE"],
+      [
+        "EVAL",
+        "redis.call('HSET', KEYS[1], 'f', ARGV[1]); return redis.call('HGETALL', KEYS[1])",
+        "1",
+        "h",
+        "v",
+      ],
+      ["SCRIPT", "FLUSH"],
+      ["FLUSHALL"],
+    ];
+    commands.forEach((argv, i) => {
+      state = deepFreeze(
+        redisServer.transition(state, { _tag: "Command", conn: 1, argv, atMs: i * 3 }).state,
+      );
+    });
+    state = redisServer.transition(state, { _tag: "Restart", atMs: 100 }).state;
+    expect(Object.keys(state.keys)).toEqual(["s2"]); // the last snapshot (at 51) had it, expiring at 44 + …
+    expect(liveKeys(state, 100)).toEqual({}); // … so at 100 it is gone
+  });
+
+  it("is deterministic: the same events give the same states, replies and pushes", () => {
+    const events = [
+      ["SUBSCRIBE", "c"],
+      [
+        "EVAL",
+        "redis.call('ZADD', 'z', 1, 'm'); redis.call('PUBLISH', 'c', 'x'); return redis.call('TIME')",
+        "0",
+      ],
+      ["HSET", "h", "f", "1"],
+      ["PEXPIRE", "h", "10"],
+      ["HGETALL", "h"],
+    ];
+    const run = () => {
+      let state = initialRedisState({ persistence: "rdb", saveIntervalMs: 5 });
+      return events.map((argv, i) => {
+        const r = redisServer.transition(state, {
+          _tag: "Command",
+          conn: i === 0 ? 2 : 1,
+          argv,
+          atMs: i * 7,
+        });
+        state = r.state;
+        return JSON.stringify(r);
+      });
+    };
+    expect(run()).toEqual(run());
+  });
+
   it("keeps everything acknowledged across a restart under aof", () => {
     const s = server({ persistence: "aof" });
     s.run(["SET", "k", "v"]);
@@ -175,6 +246,8 @@ describe("redisServer state", () => {
     expect(s.run(["GET", "a"], 1_800)).toBe("1");
     expect(s.run(["GET", "b"], 1_800)).toBeNull();
     expect(restartLosses(before, s.state)).toEqual(["a", "b"]);
+    expect(unpersistedKeys(before)).toEqual(["a", "b"]);
+    expect(unpersistedKeys(s.state)).toEqual([]);
   });
 
   it("empties the keyspace on a restart under none", () => {
@@ -230,6 +303,9 @@ describe("redisServer scripts", () => {
         "0",
       ]),
     ).toBe("1767225600000 3.5 9.007199254741e+15");
+    expect(
+      s.run(["EVAL", "return string.format('%d|%s|%5.1f|%%|%s|%d', 1767225600123, 3.0, 2.34, 2^53, 7)", "0"]),
+    ).toBe("1767225600123|3|  2.3|%|9.007199254741e+15|7");
     expect(s.run(["EVAL", "redis.call('SET', 'n', 1767225600123); return redis.call('GET', 'n')", "0"])).toBe(
       "1767225600123",
     );
@@ -246,6 +322,15 @@ describe("redisServer scripts", () => {
     expect(s.run(["EVAL", "string.x = 1", "0"])).toMatchObject({
       error: expect.stringContaining("readonly"),
     });
+    for (const leak of [
+      "rawset(string, 'x', 1)",
+      "rawset(_G, 'x', 1)",
+      "getmetatable('').__index.x = 1",
+      "rawset(_ENV, 'x', 1)",
+    ]) {
+      s.run(["EVAL", leak, "0"]);
+    }
+    expect(s.run(["EVAL", "return {string.x, ('a').x, rawget(_G, 'x')}", "0"])).toEqual([]);
     expect(s.run(["EVAL", "return redis.call('HGET', 'k')", "0"])).toMatchObject({
       error: expect.stringMatching(/^ERR Wrong number of args calling Redis command from script/),
     });
@@ -256,6 +341,12 @@ describe("redisServer scripts", () => {
       error: expect.stringMatching(/^WRONGTYPE .* script: [0-9a-f]{40}, on @user_script:1\.$/),
     });
     expect(s.run(["GET", "w"])).toBe("1");
+    expect(s.run(["EVAL", "local a = 1\nreturn redis.call('HGET', 's', 'f')", "0"])).toMatchObject({
+      error: expect.stringMatching(/on @user_script:2\.$/),
+    });
+    expect(s.run(["EVAL", "local a = 1\n\nreturn cjson.encode(function() end)", "0"])).toMatchObject({
+      error: expect.stringMatching(/^ERR user_script:3: Cannot serialise function/),
+    });
     expect(s.run(["EVAL", "error('boom')", "0"])).toMatchObject({
       error: expect.stringMatching(/^ERR user_script:1: boom/),
     });

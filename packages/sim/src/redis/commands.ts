@@ -90,10 +90,13 @@ function set(x: Exec, a: readonly string[]): Reply {
     else if (opt === "GET" && !get) get = true;
     else if (opt === "KEEPTTL" && !expirySet && !keep) keep = true;
     else if (["EX", "PX", "EXAT", "PXAT"].includes(opt) && !expirySet && !keep && i + 1 < a.length) {
-      const n = parseInteger(a[++i] ?? "");
-      if (n === null) return NOT_INTEGER;
-      if (n <= 0) return { error: "ERR invalid expire time in 'set' command" };
-      const ms = opt === "EX" || opt === "EXAT" ? n * 1000 : n;
+      const big = parseInt64(a[++i] ?? "");
+      if (big === null) return NOT_INTEGER;
+      const unit = opt === "EX" || opt === "EXAT" ? 1000n : 1n;
+      const base = opt.endsWith("AT") ? 0n : BigInt(REDIS_EPOCH_MS + x.atMs);
+      if (big <= 0n || !inInt64(big * unit + base))
+        return { error: "ERR invalid expire time in 'set' command" };
+      const ms = Number(big * unit);
       expiresAtMs = opt.endsWith("AT") ? ms : x.atMs + ms;
       expirySet = true;
     } else return SYNTAX;
@@ -393,7 +396,7 @@ export const DATA_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   TIME: {
     arity: 1,
     run: (x) => {
-      const ms = REDIS_EPOCH_MS + x.atMs;
+      const ms = Math.floor(REDIS_EPOCH_MS + x.atMs);
       return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
     },
   },
@@ -401,19 +404,25 @@ export const DATA_COMMANDS: Readonly<Record<string, CommandSpec>> = {
 
 /** EXPIRE / PEXPIRE key amount [NX|XX|GT|LT]. */
 function expireCmd(x: Exec, a: readonly string[], unitMs: number): Reply {
-  const n = parseInteger(str(a, 1));
-  if (n === null) return NOT_INTEGER;
-  const opt = a.length > 2 ? str(a, 2).toUpperCase() : null;
-  if (a.length > 3 || (opt !== null && !["NX", "XX", "GT", "LT"].includes(opt))) {
-    return { error: `ERR Unsupported option ${str(a, 2)}` };
+  const big = parseInt64(str(a, 1));
+  if (big === null) return NOT_INTEGER;
+  if (!inInt64(big * BigInt(unitMs) + BigInt(REDIS_EPOCH_MS + x.atMs))) {
+    return { error: `ERR invalid expire time in '${unitMs === 1 ? "pexpire" : "expire"}' command` };
+  }
+  const n = Number(big);
+  const opts = a.slice(2).map((o) => o.toUpperCase());
+  const bad = opts.find((o) => !["NX", "XX", "GT", "LT"].includes(o));
+  if (bad !== undefined) return { error: `ERR Unsupported option ${bad}` };
+  if ((opts.includes("NX") && opts.length > 1) || (opts.includes("GT") && opts.includes("LT"))) {
+    return { error: "ERR NX and XX, GT or LT options at the same time are not compatible" };
   }
   const v = x.db.get(str(a, 0));
   if (v === undefined) return 0;
   const at = x.atMs + n * unitMs;
   const cur = v.expiresAtMs;
-  if (opt === "NX" && cur !== undefined) return 0;
-  if (opt === "XX" && cur === undefined) return 0;
-  if (opt === "GT" && (cur === undefined || at <= cur)) return 0;
-  if (opt === "LT" && cur !== undefined && at >= cur) return 0;
+  if (opts.includes("NX") && cur !== undefined) return 0;
+  if (opts.includes("XX") && cur === undefined) return 0;
+  if (opts.includes("GT") && (cur === undefined || at <= cur)) return 0;
+  if (opts.includes("LT") && cur !== undefined && at >= cur) return 0;
   return setExpiry(x, str(a, 0), n * unitMs);
 }

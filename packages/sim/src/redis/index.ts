@@ -53,5 +53,6 @@ export {
   type RedisState,
   redisServer,
   restartLosses,
+  unpersistedKeys,
 } from "./server.js";
 export { redisProtocol, type SimRedisServer, simRedis } from "./world.js";

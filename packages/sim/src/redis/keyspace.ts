@@ -61,11 +61,10 @@ export function withKey<T>(o: Readonly<Record<string, T>>, k: string, v: T): Rec
   return { ...o, [k]: v };
 }
 
-/** `o` without the keys in `ks`, a new object. */
+/** `o` without the keys in `ks`, a new object (a spread copy: `__proto__` as a key stays a plain key). */
 export function withoutKeys<T>(o: Readonly<Record<string, T>>, ks: Iterable<string>): Record<string, T> {
-  const drop = new Set(ks);
-  const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(o)) if (!drop.has(k)) Object.defineProperty(out, k, entry(v));
+  const out: Record<string, T> = { ...o };
+  for (const k of ks) delete out[k];
   return out;
 }
 
@@ -125,13 +124,12 @@ export class Db {
   /** The keyspace after this command: `base` when unchanged. */
   commit(): RedisKeyspace {
     if (!this.flushed && this.changes.size === 0) return this.base;
-    const out: Record<string, RedisValue> = {};
-    if (!this.flushed) {
-      for (const [k, v] of Object.entries(this.base)) {
-        if (!this.changes.has(k)) Object.defineProperty(out, k, entry(v));
-      }
+    const out: Record<string, RedisValue> = this.flushed ? {} : { ...this.base };
+    for (const [k, v] of this.changes) {
+      if (v === null) delete out[k];
+      else if (k === "__proto__") Object.defineProperty(out, k, entry(v));
+      else out[k] = v;
     }
-    for (const [k, v] of this.changes) if (v !== null) Object.defineProperty(out, k, entry(v));
     return out;
   }
 }
@@ -178,14 +176,22 @@ export function inInt64(n: bigint): boolean {
 }
 
 /**
- * Redis's `string2d` for scores: a decimal or exponent number, `inf`/`+inf`/`-inf` (any case), no spaces, not
- * NaN. Returns the number, or null.
+ * A score argument as Redis 7.0 reads one (`strtod` over the whole text): decimal or exponent numbers, hex
+ * integers (`0x10`), `inf`/`infinity` with a sign, never NaN, no leading space, not empty. Returns the number, or
+ * null.
  */
 export function parseFloatArg(s: string): number | null {
-  if (/^[+-]?inf(inity)?$/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  const n = Number(s);
-  return Number.isNaN(n) ? null : n;
+  if (!/^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|inf(inity)?)$/i.test(s)) return null;
+  if (/inf/i.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(s);
+  if (hex !== null) return (hex[1] === "-" ? -1 : 1) * Number.parseInt(hex[2] ?? "0", 16);
+  return Number(s);
+}
+
+/** A range bound's number as ZRANGEBYSCORE reads it: {@link parseFloatArg}, but leading space and "" (0) allowed. */
+export function parseBoundNumber(s: string): number | null {
+  const t = s.replace(/^[ \t\n\v\f\r]+/, "");
+  return t === "" ? 0 : parseFloatArg(t);
 }
 
 /** C's `%.<precision>g` of a finite number (the shortest of fixed and exponent form, trailing zeros cut). */

@@ -335,6 +335,14 @@ export function restartLosses(before: RedisState, after: RedisState): string[] {
     .sort();
 }
 
+/**
+ * What a `Restart` now would lose: the keys whose value differs between `state.keys` and what the server would
+ * come back with (the last RDB snapshot under `"rdb"`, nothing under `"none"`), sorted. Empty under `"aof"`.
+ */
+export function unpersistedKeys(state: RedisState): string[] {
+  return restartLosses(state, transition(state, { _tag: "Restart", atMs: 0 }).state);
+}
+
 /** The keyspace as a client would see it at `atMs`: keys expired by then left out (the state keeps them until touched). */
 export function liveKeys(state: RedisState, atMs: number): RedisKeyspace {
   const out: Record<string, RedisKeyspace[string]> = {};

@@ -10,6 +10,7 @@ import {
   keepTtl,
   NOT_FLOAT,
   NOT_INTEGER,
+  parseBoundNumber,
   parseFloatArg,
   parseInteger,
   type Reply,
@@ -37,7 +38,7 @@ interface Bound {
 /** A ZRANGEBYSCORE bound: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`; null when not a float. */
 function parseBound(s: string): Bound | null {
   const exclusive = s.startsWith("(");
-  const value = parseFloatArg(exclusive ? s.slice(1) : s);
+  const value = parseBoundNumber(exclusive ? s.slice(1) : s);
   return value === null ? null : { value, exclusive };
 }
 
@@ -108,7 +109,7 @@ function zadd(x: Exec, a: readonly string[]): Reply {
       added++;
     }
   }
-  if (z !== (v?.value ?? {})) x.db.set(key, keepTtl(v, { type: "zset", value: z }));
+  if (added + updated > 0) x.db.set(key, keepTtl(v, { type: "zset", value: z }));
   if (flags.has("INCR")) return incrResult;
   return flags.has("CH") ? added + updated : added;
 }
