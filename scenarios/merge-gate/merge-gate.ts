@@ -24,7 +24,6 @@
 import { MergeGate, TaskDeps } from "@interleave/core";
 import {
   defineScenario,
-  extendMachine,
   note,
   type Op,
   type ProcessContext,
@@ -37,6 +36,7 @@ import {
   type View,
   type WorldBuilder,
 } from "@interleave/sim";
+import { jobQueue, type Redrive, type RedriveResult } from "./job-queue.js";
 import {
   branchTree,
   initialRepo,
@@ -125,32 +125,7 @@ export const params = {
 
 type RepoRef = StoreRef<RepoState, RepoEvent, RepoResult>;
 type GateRef = StoreRef<MergeGate.State, MergeGate.Event, MergeGate.Result>;
-/**
- * The reconciler's re-drive of a stuck job: a fresh job row for `task`, available now, without dependency
- * rows (`deps` dropped). Only a queued task is re-driven.
- */
-type Redrive = { readonly _tag: "Redrive"; readonly task: string; readonly atMs: number };
-
-/** The job queue: core `TaskDeps`, plus the reconciler's re-drive (a statement of the orchestrator's, not the core's). */
-const jobQueue = extendMachine(TaskDeps, {
-  Redrive: (state: TaskDeps.State, event: Redrive) => {
-    const task = Object.hasOwn(state.tasks, event.task) ? state.tasks[event.task] : undefined;
-    if (task === undefined || task.status !== "queued")
-      return { state, effects: [], result: { _tag: "NotQueued" as const, task: event.task } };
-    const redriven = { ...task, deps: [], availableAtMs: event.atMs };
-    return {
-      state: { ...state, tasks: { ...state.tasks, [event.task]: redriven } },
-      effects: [],
-      result: { _tag: "Redriven" as const, task: event.task },
-    };
-  },
-});
-
-type QueueRef = StoreRef<
-  TaskDeps.State,
-  TaskDeps.Event | Redrive,
-  TaskDeps.Result | { readonly _tag: "NotQueued" | "Redriven"; readonly task: string }
->;
+type QueueRef = StoreRef<TaskDeps.State, TaskDeps.Event | Redrive, TaskDeps.Result | RedriveResult>;
 type StagesState = Readonly<Record<string, Stage>>;
 type StagesRef = StoreRef<StagesState, { readonly task: string; readonly stage: Stage }, Stage>;
 
