@@ -10,8 +10,8 @@
  * is lost (it never looks at its `AbortSignal` and sends no token); the fixed one stops when its signal aborts
  * and writes with the claim's fencing token, which the store checks.
  */
-import { ClaimQueue, Worker } from "@interleave/runtime-redis";
-import { constant, defineScenario, type TaskContext } from "@interleave/sim";
+import { ClaimQueue, RedisUnreachableError, Worker } from "@interleave/runtime-redis";
+import { constant, defineScenario } from "@interleave/sim";
 import { simRedis } from "@interleave/sim/redis";
 import type { Redis } from "ioredis";
 
@@ -78,6 +78,8 @@ export const params = {
 };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Close a client; as with ioredis, QUIT rejects when the connection drops first (a restart): nothing to do then. */
+const quit = (client: unknown) => (client as { quit(): Promise<unknown> }).quit().catch(() => undefined);
 
 export default defineScenario<typeof params, Options>({
   name: "heartbeat-vs-ack-real",
@@ -101,22 +103,31 @@ export default defineScenario<typeof params, Options>({
   build(world, p, options) {
     const redis = simRedis(world, { persistence: "aof" });
     const store = world.store("target", target, { highestToken: 0, writes: 0, staleWrites: 0, last: null });
-    const open = (ctx: TaskContext) =>
-      ClaimQueue.open(redis.client() as unknown as Redis, { name: "reconcile", config: p.queue }).catch(
-        (error: unknown) => {
-          throw new Error(`${ctx.name}: ${(error as Error).message}`);
-        },
-      );
+    // A stall right after start can outlast the runtime's 1.5 s connect wait (RedisUnreachableError): like a
+    // service that retries its start-up, try again.
+    const open = async (): Promise<ClaimQueue> => {
+      for (;;) {
+        try {
+          return await ClaimQueue.open(redis.client() as unknown as Redis, {
+            name: "reconcile",
+            config: p.queue,
+          });
+        } catch (error) {
+          if (!(error instanceof RedisUnreachableError)) throw error;
+          await sleep(p.pollIntervalMs);
+        }
+      }
+    };
     world.task("producer", async (ctx) => {
-      const queue = await open(ctx);
+      const queue = await open();
       await queue.enqueue("deployment-42", { reason: "push" });
-      await (queue.redis as unknown as { quit(): Promise<unknown> }).quit();
+      await quit(queue.redis);
     });
     for (const name of ["worker-1", "worker-2"]) {
       world.task(
         name,
         async (ctx) => {
-          const queue = await open(ctx);
+          const queue = await open();
           const worker = new Worker(
             queue,
             async (item, signal) => {
@@ -138,7 +149,7 @@ export default defineScenario<typeof params, Options>({
           );
           await sleep(p.runForMs);
           await worker.close(0);
-          await (queue.redis as unknown as { quit(): Promise<unknown> }).quit();
+          await quit(queue.redis);
         },
         { faults: true },
       );

@@ -185,3 +185,21 @@ describe("async tasks under faults", () => {
     }
   });
 });
+
+describe("a pause with a send queued", () => {
+  it("the send goes out when the pause ends (the run does not go quiet)", async () => {
+    const seen: (number | string)[] = [];
+    await run((w) => {
+      const ref = w.store("kv", kv, {}, { server: kvProtocol });
+      w.task(
+        "t",
+        async (ctx) => {
+          seen.push(await once(ctx, ref, "incr"), performance.now());
+        },
+        { faults: true },
+      );
+      w.faults({ pause: { probability: 1, durationMs: constant(400), countMax: 1 } });
+    });
+    expect(seen).toEqual([1, 400]);
+  });
+});

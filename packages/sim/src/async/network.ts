@@ -26,6 +26,8 @@ export interface Handlers {
 interface Outgoing {
   readonly payload: unknown;
   readonly reply: ((reply: unknown) => void) | null;
+  /** A `delay-request` fault holds it in the network until then (it is not struck again). */
+  heldUntilMs?: number;
 }
 
 interface Incoming {
@@ -152,13 +154,20 @@ export class Network {
     }
     if (!c.implicit && server.protocol.restart !== undefined && this.restartStrikes(server, node.name))
       return true;
-    const fault = node.faultable
-      ? chooseNetworkFault(node, this.tasks.plan(), c.implicit, (r) => this.world.decide(r))
-      : null;
+    const held = out.heldUntilMs !== undefined;
+    const fault =
+      node.faultable && !held
+        ? chooseNetworkFault(node, this.tasks.plan(), c.implicit, (r) => this.world.decide(r))
+        : null;
     if (fault !== null) {
       node.netCount++;
       if (this.world.recording)
         this.world.record({ process: node.name, op: "fault", input: { kind: fault, conn: c.id } });
+    }
+    if (fault === "delay-request") {
+      out.heldUntilMs =
+        this.world.now + this.world.draw(this.tasks.plan().network!.delayMs, `delay ${node.name} ms`);
+      return false;
     }
     if (fault === "drop") {
       this.drop(

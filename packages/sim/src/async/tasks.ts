@@ -213,7 +213,12 @@ export class TaskTable implements ScopeHost {
         const up = c.server.downUntilMs <= now;
         if (c.phase === "connecting" && up)
           out.push({ name: `${node.name}/c${c.id} connect`, node, kind: "connect", conn: c });
-        else if ((c.phase === "ready" || c.phase === "closing") && c.outbox.length > 0 && up)
+        else if (
+          (c.phase === "ready" || c.phase === "closing") &&
+          c.outbox.length > 0 &&
+          up &&
+          (c.outbox[0]!.heldUntilMs ?? 0) <= now
+        )
           out.push({ name: `${node.name}/c${c.id} →`, node, kind: "send", conn: c });
         const head = c.inbox[0];
         if (head !== undefined && head.readyAtMs <= now)
@@ -238,12 +243,16 @@ export class TaskTable implements ScopeHost {
       if (node.restartAtMs !== null) out.push(node.restartAtMs);
       if (node.scope === null) continue;
       const paused = node.pausedUntilMs > now ? node.pausedUntilMs : 0;
+      // What a pause froze (sends, connects, timers, replies) is due again when it ends.
+      if (paused > 0) out.push(paused);
       const t = node.timers[0];
       if (t !== undefined) out.push(Math.max(t.callAtMs, paused));
       for (const c of node.conns) {
         if (c.inbox[0] !== undefined) out.push(Math.max(c.inbox[0].readyAtMs, paused));
+        const held = c.outbox[0]?.heldUntilMs;
+        if (held !== undefined && held > now) out.push(Math.max(held, paused));
         if (c.server.downUntilMs > now && (c.phase === "connecting" || c.outbox.length > 0))
-          out.push(c.server.downUntilMs);
+          out.push(Math.max(c.server.downUntilMs, paused));
       }
     }
   }

@@ -67,12 +67,16 @@ export interface ServerProtocol<E = unknown, F = unknown> {
   push?(effect: F): { readonly conn: number; readonly payload: unknown } | null;
 }
 
-/** A network fault on one command: its reply delayed, the connection reset before it was sent, or after it was applied. */
-export type NetworkFault = "delay" | "drop" | "lose-reply";
+/**
+ * A network fault on one command: its reply delayed (`delay`), the command itself held in the network before it
+ * reaches the server (`delay-request`: later commands on its connection wait behind it, other connections'
+ * overtake it), the connection reset before it was sent (`drop`), or after it was applied (`lose-reply`).
+ */
+export type NetworkFault = "delay" | "delay-request" | "drop" | "lose-reply";
 
 /**
  * Decision `net <task>` on a command of a faultable task, while the plan's `network` budget lasts: none or one
- * of the plan's kinds (default all three), weighted by `network.probability`. A `ctx.call` channel only delays.
+ * of the plan's kinds (default all four), weighted by `network.probability`. A `ctx.call` channel only delays.
  */
 export function chooseNetworkFault(
   node: { readonly name: string; readonly netCount: number },
@@ -82,7 +86,9 @@ export function chooseNetworkFault(
 ): NetworkFault | null {
   const net = plan.network;
   if (net === undefined || net.probability === 0 || node.netCount >= net.countMax) return null;
-  const kinds = (net.kinds ?? ["delay", "drop", "lose-reply"]).filter((k) => !implicit || k === "delay");
+  const kinds = (net.kinds ?? ["delay", "delay-request", "drop", "lose-reply"]).filter(
+    (k) => !implicit || k === "delay" || k === "delay-request",
+  );
   if (kinds.length === 0) return null;
   const options = ["none", ...kinds];
   const weights = [1 - net.probability, ...kinds.map(() => net.probability / kinds.length)];

@@ -10,6 +10,7 @@
  */
 
 import { EventEmitter } from "node:events";
+import { type ClientCommands, installCommands } from "./client-commands.js";
 import {
   type ResolvedSimRedisOptions,
   resolveOptions,
@@ -28,7 +29,6 @@ import {
   splitCallback,
   VALID_IN_SUBSCRIBER_MODE,
 } from "./command.js";
-import { type ClientCommands, installCommands } from "./commands.js";
 import { SimPipeline } from "./pipeline.js";
 import { isErrorReply, type RedisConnection, type RedisReply, type RedisTransport } from "./protocol.js";
 

@@ -5,6 +5,7 @@
  * (`Command aborted due to connection close`) instead of re-sending half a pipeline, as ioredis does.
  */
 
+import { installCommands, type PipelineCommands } from "./client-commands.js";
 import {
   type Callback,
   SimCommand as Command,
@@ -12,7 +13,6 @@ import {
   type SimScript,
   splitCallback,
 } from "./command.js";
-import { installCommands, type PipelineCommands } from "./commands.js";
 
 /** What a pipeline needs of its client. */
 export interface PipelineHost {

@@ -388,6 +388,12 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
     `  ⇒          an effect the tx returned (dispatch, cancel, …), carried out at the end of the step`,
     `  ~ … + -    a note by the process / a drawn delay / a process spawned / stopped`,
     `  ⏸ ✖ ↻      injected faults: pause (stall), crash, restart from entry`,
+    ...(trace.events.some((e) => e.op === "timer" || e.op === "deliver" || e.op === "fault")
+      ? [
+          `  ← ⏲        async tasks: a connection established or a reply delivered to the task / a virtual timer fired`,
+          `  ⚡         a network fault (reply delayed, request held, connection reset), a server restart, a clock skew`,
+        ]
+      : []),
     `  ✗          where the property was violated`,
     hidden > 0
       ? `  ${hidden} repeated steps that changed nothing (idle polls) are hidden; --all shows them`
