@@ -24,7 +24,7 @@
  * harness's call.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ClaimQueue, Worker } from "@interleave/runtime-redis";
+import { ClaimQueue, RedisUnreachableError, Worker } from "@interleave/runtime-redis";
 import {
   initialRedisState,
   REDIS_EPOCH_MS,
@@ -258,7 +258,8 @@ class FcWorld {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-type Quittable = { quit(): Promise<unknown> };
+/** Close a client; as with ioredis, QUIT rejects when the connection drops first (as in the scenario). */
+const quit = (client: unknown) => (client as { quit(): Promise<unknown> }).quit().catch(() => undefined);
 
 /**
  * One run of the real code under `s`: the scenario's producer and two workers, `fenced` choosing its variant
@@ -279,11 +280,20 @@ export async function fcRealRun(
     const world = new FcWorld(s, clock, pauses);
     if (pauses.length > 0) wrapTimers(world);
     const failures: unknown[] = [];
-    const open = (owner: string) =>
-      ClaimQueue.open(new SimRedis(world.transport(owner)) as unknown as Redis, {
-        name: "reconcile",
-        config: params.queue,
-      });
+    // The scenario's start-up, as written there: retry when a stall outlasts the runtime's 1.5 s connect wait.
+    const open = async (owner: string) => {
+      for (;;) {
+        try {
+          return await ClaimQueue.open(new SimRedis(world.transport(owner)) as unknown as Redis, {
+            name: "reconcile",
+            config: params.queue,
+          });
+        } catch (error) {
+          if (!(error instanceof RedisUnreachableError)) throw error;
+          await sleep(params.pollIntervalMs);
+        }
+      }
+    };
     const start = (owner: string, body: () => Promise<void>) => {
       let done = false;
       world.runAs(owner, () =>
@@ -299,7 +309,7 @@ export async function fcRealRun(
     start("producer", async () => {
       const queue = await open("producer");
       await queue.enqueue("deployment-42", { reason: "push" });
-      await (queue.redis as unknown as Quittable).quit();
+      await quit(queue.redis);
     });
     const workers = (["worker-1", "worker-2"] as const).map((name) =>
       start(name, async () => {
@@ -325,7 +335,7 @@ export async function fcRealRun(
         );
         await sleep(params.runForMs);
         await worker.close(0);
-        await (queue.redis as unknown as Quittable).quit();
+        await quit(queue.redis);
       }),
     );
     for (let fired = 0; ; fired++) {
