@@ -4,8 +4,8 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/real-code.profile.ts interleave
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx --conditions=source bench/real-code.profile.ts fc
  *
- * `interleave`: 40 schedules of `heartbeat-vs-ack-real` `fenced-handler` without faults under
- * `exploreVariantAsync` (seed 1); `fc`: 40 runs of the fast-check harness on the same code (seed 1).
+ * `interleave`: 200 schedules (or the count after the harness) of `heartbeat-vs-ack-real` `fenced-handler` without faults under
+ * `exploreVariantAsync` (seed 1); `fc`: as many runs of the fast-check harness on the same code (seed 1).
  */
 import { performance } from "node:perf_hooks";
 import { exploreVariantAsync } from "@interleave/sim";
@@ -13,7 +13,7 @@ import fc from "fast-check";
 import real, { params } from "../scenarios/heartbeat-vs-ack/worker-real.js";
 import { fcRealRun } from "./peer/real-code-fc.js";
 
-const RUNS = 40;
+const RUNS = Number(process.argv[3] ?? 200);
 const which = process.argv[2];
 const t0 = performance.now();
 if (which === "interleave") {

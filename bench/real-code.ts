@@ -117,11 +117,14 @@ function interleaveThroughput(
   };
 }
 
-/** fast-check: `runs` runs of the real code's `fenced-handler` without faults from seed 1 (warm-up: seed 0). */
-function fcThroughput(runs: number): Throughput {
+/**
+ * fast-check: `runs` runs of the real code's `fenced-handler` from seed 1 (warm-up: seed 0), without faults or
+ * with the harness's pauses drawn by {@link pauseArbitrary}.
+ */
+function fcThroughput(runs: number, pauses: boolean): Throughput {
   let steps = 0;
-  const property = fc.asyncProperty(fc.scheduler(), async (s) => {
-    const r = await fcRealRun(s, true);
+  const property = fc.asyncProperty(fc.scheduler(), pauseArbitrary(), async (s, drawn) => {
+    const r = await fcRealRun(s, true, pauses ? drawn : []);
     steps += r.steps;
     return r.violation === null;
   });
@@ -133,7 +136,7 @@ function fcThroughput(runs: number): Throughput {
   };
   return {
     harness: FC,
-    variant: "fenced-handler, no faults",
+    variant: pauses ? "fenced-handler (harness pauses)" : "fenced-handler, no faults",
     warm: async () => void (await check(0)),
     once: () => check(1),
   };
@@ -331,8 +334,9 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
       options.passRuns,
       true,
     ),
-    fcThroughput(options.passRuns),
+    fcThroughput(options.passRuns, false),
     interleaveThroughput(REAL, "fenced-handler (pauses on)", real, fenced, options.passRuns, true),
+    fcThroughput(options.passRuns, true),
     interleaveThroughput(
       MODEL,
       "ownership-only (pauses on)",
@@ -369,7 +373,7 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
     const r = results.get(m);
     if (r !== undefined && !broken.has(m)) pass(m.harness, m.variant, r);
   }
-  const [iNoFaults, fcReal, iReal, iModel] = measures.map((m) =>
+  const [iNoFaults, fcReal, iReal, fcPauses, iModel] = measures.map((m) =>
     broken.has(m) ? undefined : results.get(m),
   );
 
@@ -393,6 +397,11 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
       "interleave real (no faults) / fc.scheduler real, schedules/s": ratio(
         iNoFaults?.perSecond,
         fcReal?.perSecond,
+        2,
+      ),
+      "interleave real (pauses on) / fc.scheduler real (harness pauses), schedules/s": ratio(
+        iReal?.perSecond,
+        fcPauses?.perSecond,
         2,
       ),
       "interleave model / interleave real (no faults), schedules/s": ratio(

@@ -345,5 +345,5 @@ if (run("real-code")) {
   console.table(rows);
   console.table(ratios);
   console.log("unfenced-handler with pauses, the violation's rate per schedule in each harness (seed 1):");
-  console.table(await violationRates(quick ? 20 : 100));
+  console.table(await violationRates(quick ? 20 : 200));
 }
