@@ -10,9 +10,10 @@
  *   @sinonjs/fake-timers (bench/peer/real-code-fc.ts says how a run goes and how it corresponds to the world).
  *
  * Throughput is schedules per second over `passRuns` schedules of a pass variant from seed 1, the median of
- * `reps` repetitions (each tool warmed up first). fc.scheduler has no pause fault, so the like-for-like
- * comparison is `fenced-handler` with the pause plan off (`countMax: 0`) in both; `fenced-handler` as declared
- * (pauses on) is measured beside it. Time to the first violation is over seeds 1..`seeds`, without shrinking:
+ * `reps` repetitions: every harness is warmed up first (one full-size run), then the repetitions go round-robin
+ * over the harnesses, so a change in the shared machine's load hits them alike. fc.scheduler has no pause fault,
+ * so the like-for-like comparison is `fenced-handler` with the pause plan off (`countMax: 0`) in both;
+ * `fenced-handler` as declared (pauses on) is measured beside fast-check with this harness's pauses. Time to the first violation is over seeds 1..`seeds`, without shrinking:
  * interleave's includes recording the failing run's trace, as in the strategies section; fast-check's stops at
  * the failing run (`endOnFailure`). For fast-check the stall is this harness's own pause on the fake clock
  * (`FcPause`), drawn by fast-check arbitraries.
