@@ -1,7 +1,7 @@
 /**
  * What every real-code scenario's test checks (imported by *.test.ts only): each variant's verdict under
  * random, PCT and exhaustive search equals its expect, with the verdict words (a fixed variant is `sampled`
- * or `bounded`, never `verified`: these searches are cut); a counterexample replays exactly, twice, by trace
+ * or `bounded`, never `verified`: these searches are cut); a counterexample is shrunk and replays exactly, twice, by trace
  * and by seed; and the determinism self-check gives the same fingerprint twice for the same seed.
  */
 import {
@@ -41,8 +41,11 @@ export function describeRealCode(scenario: Scenario, budget: RealCodeBudget): vo
             expect(r.strength).toBe(strategy === "exhaustive" ? "bounded" : "sampled");
             return;
           }
-          // The counterexample replays exactly: by trace, twice, and by its seed.
+          // The counterexample is shrunk (never larger) and replays exactly: by trace, twice, and by its seed.
           const cx = r.counterexample!;
+          expect(cx.violation?.property).toBe(r.original!.violation?.property);
+          expect(cx.steps).toBeLessThanOrEqual(r.original!.steps);
+          expect((await replayTraceAsync(scenario, v, r.original!))._tag).toBe("Reproduced");
           for (let i = 0; i < 2; i++) {
             const again = await replayTraceAsync(scenario, v, cx);
             expect(again._tag).toBe("Reproduced");
