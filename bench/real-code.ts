@@ -39,6 +39,8 @@ export interface RealCodeOptions {
   readonly budgetRuns: number;
   /** Repetitions of each measurement; the median is reported. */
   readonly reps: number;
+  /** Run the fast-check harness too (default true; `pnpm bench --no-peer` turns it off). */
+  readonly fastCheck?: boolean;
 }
 
 /** One row of the table: a harness on a variant, with its medians. */
@@ -281,6 +283,7 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
   ratios: Record<string, number>[];
 }> {
   const { reps } = options;
+  const withFc = options.fastCheck ?? true;
   const fenced = variantOf(real, "fenced-handler");
   const unfenced = variantOf(real, "unfenced-handler");
   const rows: RealCodeRow[] = [];
@@ -349,9 +352,9 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
   ];
   // Warm-ups first, then the repetitions round-robin: a change in the machine's load hits every harness alike.
   const results = new Map<Throughput, { perSecond: number[]; stepsPerSchedule: number; verdict: string }>();
-  const broken = new Set<Throughput>();
+  const broken = new Set<Throughput>(withFc ? [] : measures.filter((m) => m.harness === FC));
   for (const m of measures) {
-    if ((await attempt(m.harness, m.variant, () => m.warm())) === null) broken.add(m);
+    if (!broken.has(m) && (await attempt(m.harness, m.variant, () => m.warm())) === null) broken.add(m);
   }
   for (let rep = 0; rep < reps; rep++) {
     for (const m of measures) {
@@ -382,7 +385,9 @@ export async function benchRealCode(options: RealCodeOptions): Promise<{
     interleaveToViolation(real, unfenced, options, true),
   );
   if (iRealBug !== null) fail(REAL, "unfenced-handler (pauses on)", iRealBug);
-  const fcBug = await attempt(FC, "unfenced-handler (harness pauses)", () => fcToViolation(options));
+  const fcBug = withFc
+    ? await attempt(FC, "unfenced-handler (harness pauses)", () => fcToViolation(options))
+    : null;
   if (fcBug !== null) fail(FC, "unfenced-handler (harness pauses)", fcBug);
   for (const name of ["updated-at-guard", "retry-without-recheck"]) {
     const r = await attempt(MODEL, name, () =>
