@@ -9,8 +9,9 @@
  *   --scenario  only that scenario (repeatable); default: every scenario
  *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
- *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories)
- *   --no-peer   skip the fast-check comparisons
+ *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
+ *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
+ *   --no-peer   skip the fast-check comparisons (the peer section, and fast-check's rows of real-code)
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -33,6 +34,7 @@ const SECTIONS = [
   "redis-queue",
   "redis-mailbox",
   "lincheck",
+  "real-code",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -329,4 +331,22 @@ if (run("lincheck")) {
     "Linearizability checker (bench/lincheck.ts): generated histories of 5 processes, one core, median of the runs:",
   );
   console.table(benchLincheck({ quick }));
+}
+if (run("real-code")) {
+  const { benchRealCode, violationRates } = await import("./real-code.js");
+  console.log(
+    "Real code (bench/real-code.ts): heartbeat-vs-ack-real under interleave and under fc.scheduler with fake timers, beside the model; medians of the repetitions:",
+  );
+  const { rows, ratios } = await benchRealCode({
+    ...(quick
+      ? { passRuns: 10, modelRuns: 1_000, seeds: 5, budgetRuns: 100, reps: 3 }
+      : { passRuns: 50, modelRuns: 10_000, seeds: 10, budgetRuns: 200, reps: 5 }),
+    fastCheck: !args["no-peer"],
+  });
+  console.table(rows);
+  console.table(ratios);
+  if (!args["no-peer"]) {
+    console.log("unfenced-handler with pauses, the violation's rate per schedule in each harness (seed 1):");
+    console.table(await violationRates(quick ? 20 : 200));
+  }
 }
