@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { exploreVariant, type Scenario, type Strategy } from "@interleave/sim";
 import { WorkerPool } from "@interleave/sim/cli";
 import { strategyLabel } from "@interleave/sim/strategies";
-import scenarios from "../scenarios/index.js";
+import scenarios, { modelScenarios } from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";
 import { median } from "./support/measure.js";
@@ -62,7 +62,8 @@ const run = (section: (typeof SECTIONS)[number]) =>
   (args.only === undefined || args.only.includes(section)) && !(section === "peer" && args["no-peer"]);
 const SEEDS = Array.from({ length: quick ? 5 : 20 }, (_, i) => i + 1);
 const PASS_RUNS = quick ? 1_000 : 10_000;
-const chosen = scenarios.filter((s) => selected.includes(s.name));
+// The strategy and exhaustive sections run the model scenarios; the real-code ones have their own section.
+const chosen = modelScenarios.filter((s) => selected.includes(s.name));
 
 /** Schedules and ms to the first violation (no shrinking: finding, plus recording the trace). */
 function toViolation(scenario: Scenario, variantName: string, strategy: Strategy) {
