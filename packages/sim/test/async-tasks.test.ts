@@ -51,6 +51,27 @@ describe("async tasks", () => {
     expect(r.endReason).toBe("quiescent");
   });
 
+  it("virtual timers behave as Node's: 0 ms is 1 ms, intervals repeat, clearTimeout takes the handle or its number", async () => {
+    const seen: string[] = [];
+    await runAsync(
+      runWorldGen((w) => {
+        w.task("t", async () => {
+          setTimeout(() => seen.push(`zero at ${performance.now()}`), 0);
+          const cancelled = setTimeout(() => seen.push("cancelled fired"), 5);
+          clearTimeout(Number(cancelled));
+          let ticks = 0;
+          const every = setInterval(() => {
+            seen.push(`tick at ${performance.now()}`);
+            if (++ticks === 3) clearInterval(every);
+          }, 10);
+          await new Promise((resolve) => setImmediate(resolve));
+          seen.push(`immediate at ${performance.now()}`);
+        });
+      }, new RandomChooser(1)),
+    );
+    expect(seen).toEqual(["immediate at 0", "zero at 1", "tick at 10", "tick at 20", "tick at 30"]);
+  });
+
   it("finds the lost update and replays it exactly", async () => {
     let found = null;
     for (let seed = 0; seed < 50 && found === null; seed++) {

@@ -33,6 +33,8 @@ export interface ScopeHost {
   /** A virtual timer of `scope`'s task: `ms` after now (interval: every `ms`), `immediate`: at this instant. */
   setTimer(scope: TaskScope, callback: () => void, ms: number, repeat: boolean, immediate: boolean): SimTimer;
   clearTimer(timer: SimTimer): void;
+  /** A live timer of this run by its numeric id (`clearTimeout(Number(handle))` works as in Node). */
+  timerById(id: number): SimTimer | undefined;
   /** Virtual ms since the run started (the monotonic clock). */
   nowMs(): number;
   /** The task's wall clock (ms since the epoch, with its skew). */
@@ -156,13 +158,11 @@ function timerFn(repeat: boolean, immediate: boolean, realFn: (...a: never[]) =>
 function clearFn(realFn: (handle: never) => void) {
   return function simClear(handle: unknown): void {
     if (handle instanceof SimTimer) handle.host?.clearTimer(handle);
-    else if (typeof handle === "number" && current() !== undefined) timersById.get(handle)?.close();
+    else if (typeof handle === "number" && current() !== undefined)
+      current()!.host.timerById(handle)?.close();
     else realFn(handle as never);
   };
 }
-
-/** Live virtual timers by id, so `clearTimeout(Number(handle))` works as in Node. */
-export const timersById = new Map<number, SimTimer>();
 
 function SimDate(this: unknown, ...args: unknown[]): unknown {
   const s = liveScope();
@@ -306,5 +306,5 @@ export function releaseGlobals(): void {
   Math.random = real.random;
   for (const restore of restores.splice(0)) restore();
   syncBuiltinESMExports();
-  timersById.clear();
+  scopes.disable();
 }

@@ -20,14 +20,7 @@ import type { FaultPlan } from "../model/world/faults.js";
 import { chooseFault } from "../model/world/faults.js";
 import type { TraceEvent } from "../model/world/types.js";
 import type { DecisionRequest } from "../strategy/chooser.js";
-import {
-  type DeterminismError,
-  type ScopeHost,
-  SimTimer,
-  scopes,
-  type TaskScope,
-  timersById,
-} from "./globals.js";
+import { type DeterminismError, type ScopeHost, SimTimer, scopes, type TaskScope } from "./globals.js";
 import { type Conn, Network } from "./network.js";
 import type { ServerProtocol, TaskBody, TaskContext } from "./types.js";
 
@@ -82,6 +75,8 @@ export class TaskTable implements ScopeHost {
   /** The connections of this run's tasks (network.ts). */
   readonly network: Network;
   private nextTimer = 1;
+  /** Live virtual timers by id (see `ScopeHost.timerById`). */
+  private readonly timersById = new Map<number, SimTimer>();
   private timerSeq = 0;
   /** The first determinism offence or task failure since the last check; the world throws it. */
   private failure: Error | null = null;
@@ -166,16 +161,20 @@ export class TaskTable implements ScopeHost {
     };
     node.timers.push(timer);
     this.sortTimers(node);
-    timersById.set(id, handle);
+    this.timersById.set(id, handle);
     return handle;
   }
 
   clearTimer(handle: SimTimer): void {
-    timersById.delete(handle.id);
+    this.timersById.delete(handle.id);
     for (const n of this.nodes) {
       const i = n.timers.findIndex((t) => t.handle === handle);
       if (i >= 0) n.timers.splice(i, 1);
     }
+  }
+
+  timerById(id: number): SimTimer | undefined {
+    return this.timersById.get(id);
   }
 
   nowMs(): number {
@@ -366,7 +365,7 @@ export class TaskTable implements ScopeHost {
 
   /** End `node`'s incarnation: its timers, connections and pending replies are gone; its code never resumes. */
   private stop(node: TaskNode): void {
-    for (const t of node.timers) timersById.delete(t.handle.id);
+    for (const t of node.timers) this.timersById.delete(t.handle.id);
     node.timers.length = 0;
     this.network.dropAll(node);
     node.scope = null;
@@ -380,7 +379,7 @@ export class TaskTable implements ScopeHost {
     switch (e.kind) {
       case "timer": {
         const t = node.timers.shift()!;
-        if (t.repeatMs === null) timersById.delete(t.handle.id);
+        if (t.repeatMs === null) this.timersById.delete(t.handle.id);
         else {
           t.callAtMs = this.world.now + t.repeatMs;
           node.timers.push(t);
@@ -431,6 +430,6 @@ export class TaskTable implements ScopeHost {
   /** End of the run: every scope is dead, so code still queued does nothing observable. */
   end(): void {
     this.dead = true;
-    for (const n of this.nodes) for (const t of n.timers) timersById.delete(t.handle.id);
+    for (const n of this.nodes) for (const t of n.timers) this.timersById.delete(t.handle.id);
   }
 }
