@@ -16,6 +16,7 @@ export default defineConfig({
       "@interleave/sim/statespace": src("./packages/sim/src/statespace/index.ts"),
       "@interleave/sim/trace": src("./packages/sim/src/trace/index.ts"),
       "@interleave/sim/view": src("./packages/sim/src/view/index.ts"),
+      "@interleave/sim/redis": src("./packages/sim/src/redis/index.ts"),
       "@interleave/sim/cli": src("./packages/sim/src/cli/index.ts"),
       "@interleave/sim": src("./packages/sim/src/index.ts"),
       "@interleave/runtime-redis/testing": src("./packages/runtime-redis/src/testing/index.ts"),

@@ -9,15 +9,16 @@
  *   --scenario  only that scenario (repeatable); default: every scenario
  *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
- *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories)
- *   --no-peer   skip the fast-check comparisons
+ *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
+ *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
+ *   --no-peer   skip the fast-check comparisons (the peer section, and fast-check's rows of real-code)
  */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exploreVariant, type Scenario, type Strategy } from "@interleave/sim";
 import { WorkerPool } from "@interleave/sim/cli";
 import { strategyLabel } from "@interleave/sim/strategies";
-import scenarios from "../scenarios/index.js";
+import scenarios, { modelScenarios } from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
 import { benchSyncVsResetPeer } from "./peer/sync-vs-reset.js";
 import { median } from "./support/measure.js";
@@ -33,6 +34,7 @@ const SECTIONS = [
   "redis-queue",
   "redis-mailbox",
   "lincheck",
+  "real-code",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -60,7 +62,8 @@ const run = (section: (typeof SECTIONS)[number]) =>
   (args.only === undefined || args.only.includes(section)) && !(section === "peer" && args["no-peer"]);
 const SEEDS = Array.from({ length: quick ? 5 : 20 }, (_, i) => i + 1);
 const PASS_RUNS = quick ? 1_000 : 10_000;
-const chosen = scenarios.filter((s) => selected.includes(s.name));
+// The strategy and exhaustive sections run the model scenarios; the real-code ones have their own section.
+const chosen = modelScenarios.filter((s) => selected.includes(s.name));
 
 /** Schedules and ms to the first violation (no shrinking: finding, plus recording the trace). */
 function toViolation(scenario: Scenario, variantName: string, strategy: Strategy) {
@@ -329,4 +332,22 @@ if (run("lincheck")) {
     "Linearizability checker (bench/lincheck.ts): generated histories of 5 processes, one core, median of the runs:",
   );
   console.table(benchLincheck({ quick }));
+}
+if (run("real-code")) {
+  const { benchRealCode, violationRates } = await import("./real-code.js");
+  console.log(
+    "Real code (bench/real-code.ts): heartbeat-vs-ack-real under interleave and under fc.scheduler with fake timers, beside the model; medians of the repetitions:",
+  );
+  const { rows, ratios } = await benchRealCode({
+    ...(quick
+      ? { passRuns: 10, modelRuns: 1_000, seeds: 5, budgetRuns: 100, reps: 3 }
+      : { passRuns: 50, modelRuns: 10_000, seeds: 10, budgetRuns: 200, reps: 5 }),
+    fastCheck: !args["no-peer"],
+  });
+  console.table(rows);
+  console.table(ratios);
+  if (!args["no-peer"]) {
+    console.log("unfenced-handler with pauses, the violation's rate per schedule in each harness (seed 1):");
+    console.table(await violationRates(quick ? 20 : 200));
+  }
 }

@@ -5,7 +5,7 @@
  * participant's name and the violated property. One rendered diagram is saved as a screenshot under
  * test-output/. Hostile strings: packages/sim/test/mermaid.browser.test.ts.
  */
-import { exploreVariant, type Trace } from "@interleave/sim";
+import { exploreVariantAsync, type Trace } from "@interleave/sim";
 import { renderMermaid } from "@interleave/sim/view";
 import { describe, expect, it } from "vitest";
 import { testOutput } from "../test/support/chromium.js";
@@ -26,7 +26,8 @@ describe("real Mermaid draws the counterexample of every violation variant", () 
   for (const scenario of scenarios) {
     for (const variant of scenario.variants.filter((v) => v.expect === "violation")) {
       it(`${scenario.name}/${variant.name}`, async () => {
-        const r = exploreVariant(scenario, variant, { seed: 11 });
+        // The async entry point runs both kinds: generator processes and real code (async tasks).
+        const r = await exploreVariantAsync(scenario, variant, { seed: 11 });
         expect(r.verdict).toBe("violation");
         const trace = r.counterexample!;
         const text = renderMermaid(trace);

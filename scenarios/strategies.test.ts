@@ -10,7 +10,8 @@
  */
 import { exploreVariant, replayTrace } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
-import scenarios from "./index.js";
+// The real-code scenarios run under every strategy, with schedule budgets, in their own tests (real-code-testing.ts).
+import { modelScenarios as scenarios } from "./index.js";
 
 const beyondExhaustiveBounds = new Set(["sync-vs-reset/coordinator-entry-check"]);
 

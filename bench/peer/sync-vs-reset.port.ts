@@ -31,7 +31,8 @@
  *   declares them, after every step — at the next release or when the scheduler goes idle, never after a
  *   bare time jump — fails its `eventually` ("every scheduled reset has run by 50 s") when the clock would
  *   pass its deadline (or nothing is left to run) first, and ends a run at the scenario's `finishWhen`.
- * - Measured, not just intended: all five variants are ported, and the per-schedule violation rates,
+ * - Measured, not just intended: the five variants of that date are ported (issue 24's two flag-flip variants
+ *   came later and are not measured here), and the per-schedule violation rates,
  *   steps per run and end times agree (`syncVsResetViolationRates`, fast-check 4.10.2, 2026-11-22).
  *   `coordinator-entry-check` over 2 × 100,000 schedules per tool (seeds 2026 and 5): interleave 403
  *   violations (0.20 %), fast-check 402 (0.20 %), 27.7 steps per run in both; `coordinator-no-entry-check`

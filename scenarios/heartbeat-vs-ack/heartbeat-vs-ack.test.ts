@@ -9,18 +9,19 @@ const variant = (name: string) => variantOf(scenario as Scenario, name);
 const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 
 describe("heartbeat-vs-ack (seed 002)", () => {
-  it("declares the four variants of the issue with their expectations", () => {
+  it("declares the five variants of the issues with their expectations", () => {
     expect(scenario.variants.map((v) => [v.name, v.expect])).toEqual([
       ["updated-at-guard", "violation"],
       ["ownership-only", "pass"],
       ["retry-without-recheck", "violation"],
       ["retry-with-recheck", "pass"],
+      ["drain-ignores-ack-result", "violation"],
     ]);
   });
 
   itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 4));
 
-  for (const name of ["updated-at-guard", "retry-without-recheck"]) {
+  for (const name of ["updated-at-guard", "retry-without-recheck", "drain-ignores-ack-result"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
         const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
@@ -51,6 +52,19 @@ describe("heartbeat-vs-ack (seed 002)", () => {
     expect(text).toMatch(/updatedAtMs: \d+ → \d+/);
     expect(text).toContain("owned=true deleted=false");
     expect(text).toContain("dropped: ack owned the item but did not delete it");
+  });
+
+  it("drain-ignores-ack-result (seed 002's DrainQueue): an ack answers owned && !deleted after a heartbeat and the loop counts the item processed", () => {
+    const r = exploreVariant(scenario, variant("drain-ignores-ack-result"), { seed: 7, shrink: false });
+    expect(r.property).toBe("an item counted as processed was deleted by its ack (no silent leak)");
+    const txs = r.counterexample!.events.filter((e) => e.op === "tx");
+    const last = txs.at(-1)!;
+    expect((last.input as { _tag: string })._tag).toBe("AckIfUnchanged");
+    expect(last.result).toEqual({ _tag: "Acked", owned: true, deleted: false, requeued: false });
+    const heartbeat = txs.find((e) => (e.input as { _tag: string })._tag === "Heartbeat");
+    expect(heartbeat!.step).toBeLessThan(last.step);
+    // Nothing surfaced it: no "dropped" note, unlike the worker of the fix.
+    expect(r.counterexample!.events.some((e) => e.op === "note")).toBe(false);
   });
 
   it("retry-without-recheck: a worker stalled past its lease mutates the item another worker re-claimed", () => {

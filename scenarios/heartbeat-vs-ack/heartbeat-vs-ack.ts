@@ -6,6 +6,9 @@
  * for days. The fix acks by ownership (the claim token) only. The review of that fix flagged a second race:
  * Retry / AckPermanentlyFailed resolve ownership in a snapshot CTE and mutate by id in a later step, so a
  * worker stalled past its lease can release or delete the claim of the worker that re-claimed the item.
+ * And the seed's test harness drained the queue with a loop that ignored AckSuccess's result: an ack that
+ * owned the item but did not delete it counted as processed, the silent leak the fix's OnDropped hook exists
+ * to surface.
  */
 import { ClaimQueue } from "@interleave/core";
 import {
@@ -34,6 +37,11 @@ export interface Options {
   readonly handlerErrors: boolean;
   /** Whether workers can stall (a GC pause, a stuck VM) for longer than a lease. */
   readonly pauses: boolean;
+  /**
+   * `ignores-result`: the seed's DrainQueue loop — it acks and counts the item processed whatever the ack
+   * answered. Absent: the worker reads the result and surfaces owned && !deleted (the fix's OnDropped).
+   */
+  readonly drain?: "ignores-result";
 }
 
 /** Scenario parameters: the queue's config, the workload and the deadline of the liveness property. */
@@ -186,18 +194,35 @@ function* heartbeat(queue: Queue, p: Params, claim: ClaimQueue.Granted) {
   }
 }
 
-function* worker(queue: Queue, p: Params, options: Options, index: number, ctx: ProcessContext) {
+/** What the workers counted as processed: scope → the claim token of the ack that counted it. */
+type Processed = Map<string, number>;
+
+function* worker(
+  queue: Queue,
+  p: Params,
+  options: Options,
+  index: number,
+  processed: Processed,
+  ctx: ProcessContext,
+) {
   for (;;) {
     const r = yield* txAt(queue)((atMs) => ({ _tag: "Claim", holder: ctx.name, batchSize: 1, atMs }));
     if (r._tag !== "Claimed" || r.claims.length === 0) {
       yield* sleep(p.pollIntervalMs);
       continue;
     }
-    for (const claim of r.claims) yield* handle(queue, p, options, index, claim);
+    for (const claim of r.claims) yield* handle(queue, p, options, index, processed, claim);
   }
 }
 
-function* handle(queue: Queue, p: Params, options: Options, index: number, claim: ClaimQueue.Granted) {
+function* handle(
+  queue: Queue,
+  p: Params,
+  options: Options,
+  index: number,
+  processed: Processed,
+  claim: ClaimQueue.Granted,
+) {
   const hb = yield* spawn(`heartbeat-${index}`, () => heartbeat(queue, p, claim));
   const workload = p.scopes.find((s) => s.scope === claim.scope);
   yield* sleep(workload?.processingMs ?? 1_000, "processing");
@@ -218,9 +243,15 @@ function* handle(queue: Queue, p: Params, options: Options, index: number, claim
             atMs,
           }))
         : yield* txAt(queue)((atMs) => ({ _tag: "Ack", scope, token, atMs }));
+    if (options.drain === "ignores-result") {
+      // DrainQueue: `queue.AckSuccess(ctx, …)` with its result discarded; the item counts as processed.
+      processed.set(scope, token);
+      return;
+    }
     // The seed's fix also surfaces owned && !deleted (OnDropped) instead of a silent success.
     if (a._tag === "Acked" && a.owned && !a.deleted)
       yield* note("dropped: ack owned the item but did not delete it");
+    else if (a._tag === "Acked" && a.deleted) processed.set(scope, token);
     return;
   }
   const error = `${outcome} error`;
@@ -246,6 +277,12 @@ function mutatedByNonHolder(view: View, queue: Queue): boolean {
   const after = last.after.items[event.scope];
   if (before === after || before?.claim == null) return false;
   return before.claim.token !== event.token;
+}
+
+/** True when an item counted as processed is still held by the very claim whose ack counted it. */
+function countedButKept(state: QueueState, processed: Processed): boolean {
+  for (const [scope, token] of processed) if (state.items[scope]?.claim?.token === token) return true;
+  return false;
 }
 
 export default defineScenario<typeof params, Options>({
@@ -278,12 +315,24 @@ export default defineScenario<typeof params, Options>({
       why: "Retry / AckPermanentlyFailed check the claim token in the same transition as the mutation",
       options: { ack: "ownership", retry: "recheck", handlerErrors: true, pauses: true },
     },
+    "drain-ignores-ack-result": {
+      expect: "violation",
+      why: "the seed's DrainQueue: the pre-fix ack answers owned=true, deleted=false after a heartbeat, and the loop counts the item processed anyway (a silent leak)",
+      options: {
+        ack: "updated-at-guard",
+        retry: "recheck",
+        handlerErrors: false,
+        pauses: false,
+        drain: "ignores-result",
+      },
+    },
   },
   build(world, p, options) {
     const queue: Queue = world.store("queue", reconcileQueue, ClaimQueue.initial(p.queue));
     world.process("producer", () => producer(queue, p));
+    const processed: Processed = new Map();
     for (let i = 1; i <= p.workers; i++) {
-      world.process(`worker-${i}`, (ctx) => worker(queue, p, options, i, ctx), { faults: true });
+      world.process(`worker-${i}`, (ctx) => worker(queue, p, options, i, processed, ctx), { faults: true });
     }
     if (options.pauses) world.faults({ pause: p.pause });
     const allDone = (view: View) =>
@@ -291,6 +340,10 @@ export default defineScenario<typeof params, Options>({
     world.always(
       "a claimed item is only mutated by its current holder",
       (view) => !mutatedByNonHolder(view, queue),
+    );
+    world.always(
+      "an item counted as processed was deleted by its ack (no silent leak)",
+      (view) => !countedButKept(view.get(queue), processed),
     );
     world.eventually(
       `every enqueued scope is acked or dead-lettered within ${p.livenessWithinMs / 1000} s`,

@@ -8,6 +8,7 @@ import { checkStateSpace } from "@interleave/sim/statespace";
 import { describe, expect, it } from "vitest";
 import { bruteForce } from "../testing.js";
 import {
+  mergeGateAmbiguousAsCurrentChecked,
   mergeGateBlindMergeChecked,
   mergeGateFailedRedriveChecked,
   mergeGateModel,
@@ -57,6 +58,50 @@ describe("the merge-gate models: the fixed gate", () => {
     const r = checkStateSpace(mergeGateModel(small));
     expect(r._tag).toBe("Verified");
     expect(r.states).toBe(bruteForce(mergeGateModel(small)).states);
+  });
+});
+
+describe("the merge-gate models: seed 004's timeout, backstop and never-raise cases (issue 24)", () => {
+  it("are not vacuous: a timed-out re-test rolls back and fails, the backstop revokes a holder, an unknown behind rebases", () => {
+    const seen = new Set<string>();
+    const observe = (e: MergeGate.Event, r: MergeGate.Result) => {
+      if (e._tag === "RetestTimedOut" && (r._tag === "RolledBack" || r._tag === "Failed"))
+        seen.add(`timeout ${r._tag}`);
+      if (e._tag === "ForceRelease" && r._tag === "ForceReleased")
+        seen.add(`backstop ${r.holder === null ? "free" : "held"}`);
+      if (e._tag === "Check" && e.behind === "unknown") seen.add(`unknown ${r._tag}`);
+    };
+    const small = { horizonMs: 2_000, revisionsMax: 0, observe };
+    const timeouts = checkStateSpace(mergeGateModel({ ...small, timeouts: true, backstopsMax: 1 }));
+    expect(timeouts._tag).toBe("Verified");
+    const ambiguous = { ...small, gate: { premergeRebaseAlways: false }, ambiguousReads: true };
+    expect(checkStateSpace(mergeGateModel(ambiguous))._tag).toBe("Verified");
+    expect([...seen].sort()).toEqual(
+      [
+        "backstop free",
+        "backstop held",
+        "timeout Failed",
+        "timeout RolledBack",
+        "unknown AlreadyMerged",
+        "unknown OutOfPhase",
+        "unknown Rebase",
+      ].sort(),
+    );
+  });
+
+  it("the never-raise rule broken (a failed behind-check read as up to date): a branch behind main merges untested, in 9 inputs", () => {
+    expect(inputsOf(mergeGateAmbiguousAsCurrentChecked)).toEqual([
+      "enter feat/a",
+      "read feat/a",
+      "check feat/a",
+      "merge feat/a",
+      "report-merged feat/a",
+      "enter feat/b",
+      "read-ambiguous feat/b",
+      "check feat/b",
+      "merge feat/b",
+    ]);
+    expect(mergeGateAmbiguousAsCurrentChecked.check().result).toMatchObject({ invariant: MERGED_GREEN });
   });
 });
 

@@ -12,8 +12,11 @@
  * The fixed gate (`merge-gate`, `merge-gate-rebase-when-behind`) must be verified. The seeds' buggy behaviours
  * are model variants, wrappers around the core here (never modes of the core), each found with its shortest
  * counterexample: merging without the gate, the file lease without fencing, the seed's TC-17 skip that passes
- * an up-to-date branch nobody re-tested, and the gate before issue 17's fix (a Failed attempt forgot that its
- * tree was red, and a crash plus the reaper's redrive merged it).
+ * an up-to-date branch nobody re-tested, the gate before issue 17's fix (a Failed attempt forgot that its
+ * tree was red, and a crash plus the reaper's redrive merged it), and a failed behind-check read as "up to
+ * date" (the opposite of seed 004's never-raise rule). Issue 24 adds seed 004's other promises as events:
+ * a re-test that times out (AC-6), the unconditional release backstop (`branch=None`) and an ambiguous
+ * behind-check (TC-03, AC-9), each with its invariant.
  *
  * The model itself is in ./merge-gate.space.ts, its state in ./merge-gate.state.ts, its promises in
  * ./merge-gate.promises.ts; the registered models are here, and the rest is re-exported.
@@ -124,13 +127,69 @@ export const mergeGateFailedRedriveChecked = defineModel({
     }),
 });
 
+/** Seed 004's AC-6 and its `release_merge_lease(repo, None)`: re-tests may time out, the backstop may fire. */
+export const mergeGateTimeoutBackstopChecked = defineModel({
+  name: "merge-gate-timeout-backstop",
+  machine: "MergeGate",
+  description: `${EVENTS}, RetestTimedOut, and ForceRelease once (the backstop); 1 s ticks to 3 s; ${FAULTS}; no revision; premergeRebaseAlways`,
+  source: SOURCE,
+  expect: "pass",
+  why: `${PROMISE}; a timed-out re-test rolls back and releases; the backstop frees the lease and revokes only its holder`,
+  build: () =>
+    mergeGateModel({
+      timeouts: true,
+      backstopsMax: 1,
+      horizonMs: 3_000,
+      revisionsMax: 0,
+      name: "merge-gate-timeout-backstop",
+    }),
+});
+
+/** Seed 004's TC-03 / AC-9 with the kill-switch off (where "behind" decides): a behind-check may fail. */
+export const mergeGateAmbiguousBehindChecked = defineModel({
+  name: "merge-gate-ambiguous-behind",
+  machine: "MergeGate",
+  description: `${EVENTS}; the read under the lease may fail to tell "behind" (Check behind "unknown"); 1 s ticks to 3 s; ${FAULTS}; no revision; rebase only when behind`,
+  source: SOURCE,
+  expect: "pass",
+  why: `${PROMISE}; an ambiguous behind-check is treated as behind`,
+  build: () =>
+    mergeGateModel({
+      gate: { premergeRebaseAlways: false },
+      ambiguousReads: true,
+      horizonMs: 3_000,
+      revisionsMax: 0,
+      name: "merge-gate-ambiguous-behind",
+    }),
+});
+
+/** The opposite of the never-raise rule: a failed behind-check read as "up to date". */
+export const mergeGateAmbiguousAsCurrentChecked = defineModel({
+  name: "merge-gate-ambiguous-as-current",
+  machine: "MergeGate",
+  description: 'the same with a failed behind-check reported as "not behind"',
+  source: SOURCE,
+  expect: "violation",
+  why: "a behind-check fails on a branch that is behind: the gate passes it without a rebase or a re-test against the current main",
+  build: () =>
+    mergeGateModel({
+      gate: { premergeRebaseAlways: false },
+      ambiguousReads: true,
+      variant: "ambiguous-as-current",
+      name: "merge-gate-ambiguous-as-current",
+    }),
+});
+
 /** Every MergeGate model, in the order `check` lists them. */
 export const mergeGateModels = [
   mergeGateChecked,
   mergeGateRebaseWhenBehindChecked,
   mergeGateCorruptLeaseChecked,
+  mergeGateTimeoutBackstopChecked,
+  mergeGateAmbiguousBehindChecked,
   mergeGateBlindMergeChecked,
   mergeGateStaleReclaimChecked,
   mergeGateTc17SkipChecked,
   mergeGateFailedRedriveChecked,
+  mergeGateAmbiguousAsCurrentChecked,
 ] as const;

@@ -8,7 +8,16 @@
 import { FencedResource, MergeGate } from "@interleave/core";
 import { type Fingerprinted, MachineCache, type StateSpaceModel } from "@interleave/sim/statespace";
 import { sizeOption } from "../model-options.js";
-import { FENCING, MERGED_GREEN, MERGED_ONCE, ONE_PASSED, PASS_HOLDS } from "./merge-gate.promises.js";
+import {
+  AMBIGUOUS_IS_BEHIND,
+  BACKSTOP_FREES,
+  FENCING,
+  MERGED_GREEN,
+  MERGED_ONCE,
+  ONE_PASSED,
+  PASS_HOLDS,
+  TIMEOUT_ROLLS_BACK,
+} from "./merge-gate.promises.js";
 import {
   type BranchEnv,
   fingerprintGate,
@@ -22,9 +31,10 @@ import {
  * wrappers around it: `no-untested` — the seeds' TC-17 skip as written (a redrive that finds the branch up to
  * date passes it without a re-test; the gate's `untested` is never set); `failed-clears-untested` — the gate
  * before issue 17's fix (a `Failed` attempt cleared `untested`, so a crash and the reaper's redrive merged the
- * red tree).
+ * red tree); `ambiguous-as-current` — a behind-check that failed read as "up to date" (the opposite of the
+ * seed's never-raise rule, TC-03 / AC-9).
  */
-export type GateVariant = "core" | "no-untested" | "failed-clears-untested";
+export type GateVariant = "core" | "no-untested" | "failed-clears-untested" | "ambiguous-as-current";
 
 /** Size and variant of {@link mergeGateModel}; every duration is integer ms. */
 export interface MergeGateModelOptions {
@@ -40,6 +50,12 @@ export interface MergeGateModelOptions {
   readonly revisionsMax?: number;
   /** Corruptions of the lease record in all. Default 0. */
   readonly corruptionsMax?: number;
+  /** Seed 004's unconditional release backstop (`release_merge_lease(repo, None)`), in all. Default 0. */
+  readonly backstopsMax?: number;
+  /** Re-tests may time out (seed 004's AC-6), reported with `RetestTimedOut`. Default false. */
+  readonly timeouts?: boolean;
+  /** The read under the lease may fail to tell whether the branch is behind (TC-03): `behind: "unknown"`. Default false. */
+  readonly ambiguousReads?: boolean;
   /**
    * The gate's config. Defaults: `leaseTtlMs` 2,000, `deferBackoffBaseMs` 1,000, `deferBackoffCapMs` 2,000,
    * `deferCountMax` 1, `developerRetryMax` 2, `premergeRebaseAlways` true; `branchCountMax` = branches.
@@ -63,7 +79,16 @@ export interface MergeGateModelOptions {
 }
 
 /** Gate event op codes in the model's {@link MachineCache}. */
-const GATE_OPS = { enter: 0, check: 1, rebased: 2, retested: 3, merged: 4, abort: 5, corrupt: 6 } as const;
+const GATE_OPS = {
+  enter: 0,
+  check: 1,
+  rebased: 2,
+  retested: 3,
+  merged: 4,
+  abort: 5,
+  corrupt: 6,
+  backstop: 7,
+} as const;
 
 /**
  * The merge gate of one repository, with B branches' pipelines, an abstract repository and faults, over a clock
@@ -96,6 +121,9 @@ export function mergeGateModel(
   const crashesMax = options.crashesMax ?? 1;
   const revisionsMax = options.revisionsMax ?? 1;
   const corruptionsMax = options.corruptionsMax ?? 0;
+  const backstopsMax = options.backstopsMax ?? 0;
+  const timeouts = options.timeouts ?? false;
+  const ambiguousReads = options.ambiguousReads ?? false;
   const fencing = options.fencing ?? true;
   const gated = options.gated ?? true;
   const variant = options.variant ?? "core";
@@ -125,20 +153,22 @@ export function mergeGateModel(
     (g: MergeGate.State, into) => fingerprintGate(g, names, into),
     options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
   );
-  /** Cache code of a gate event: op, branch, its data (0..3) and the time step, packed. */
+  /** Cache code of a gate event: op, branch, its data (0..7) and the time step, packed. */
   const code = (op: number, b: number, data: number, atMs: number) =>
-    ((((atMs / stepMs) | 0) * 4 + data) * 4 + b) * 8 + op;
+    ((((atMs / stepMs) | 0) * 8 + data) * 4 + b) * 8 + op;
 
-  const alphabet: MergeGateInput[] = [{ op: "tick" }, { op: "corrupt" }];
+  const alphabet: MergeGateInput[] = [{ op: "tick" }, { op: "corrupt" }, { op: "backstop" }];
   const branchOps = [
     "enter",
     "read",
+    "read-ambiguous",
     "check",
     "rebase",
     "rebase-conflicts",
     "report-rebase",
     "ci-green",
     "ci-red",
+    "ci-timeout",
     "report-test",
     "merge",
     "report-merged",
@@ -244,6 +274,7 @@ export function mergeGateModel(
         const nowMs = atMs + stepMs;
         return nowMs > horizonMs ? null : { ...s, nowMs, broken: null };
       }
+      if (input.op === "backstop") return backstop(s);
       if (!gated || s.corruptions >= corruptionsMax) return null;
       const step = gateStep(s, GATE_OPS.corrupt, 0, 0, () => ({ _tag: "CorruptLease", atMs }));
       return { ...s, gate: step.next, corruptions: s.corruptions + 1, broken: null };
@@ -269,9 +300,16 @@ export function mergeGateModel(
         const note = (branch.base < s.main ? 1 : 0) | (branch.merges > 0 ? 2 : 0);
         return at(s, b, { ...branch, pc: "read", note }, { fence });
       }
+      case "read-ambiguous": {
+        // The behind-check fails (a git error, a bad ref); prMerged is still read. Fenced like any read.
+        if (branch.pc !== "acquired" || !ambiguousReads) return null;
+        const fence = fenced(s, branch.token);
+        if (fence === null) return at(s, b, { ...branch, pc: "idle", token: 0 });
+        return at(s, b, { ...branch, pc: "read", note: 4 | (branch.merges > 0 ? 2 : 0) }, { fence });
+      }
       case "check": {
         if (branch.pc !== "read") return null;
-        const behind = (branch.note & 1) !== 0;
+        const behind = (branch.note & 4) !== 0 ? "unknown" : (branch.note & 1) !== 0;
         const prMerged = (branch.note & 2) !== 0;
         const step = gateStep(s, GATE_OPS.check, b, branch.note, () => ({
           _tag: "Check",
@@ -280,7 +318,10 @@ export function mergeGateModel(
           prMerged,
           atMs,
         }));
-        return afterResult(s, b, branch, step.result, step.next);
+        const after = afterResult(s, b, branch, step.result, step.next);
+        // Unknown counts as behind: never a Pass or a re-test of a tree that may lack main's newest merge.
+        const skipped = step.result._tag === "Pass" || step.result._tag === "Retest";
+        return behind === "unknown" && skipped ? { ...after, broken: AMBIGUOUS_IS_BEHIND } : after;
       }
       case "rebase":
       case "rebase-conflicts": {
@@ -309,13 +350,27 @@ export function mergeGateModel(
         return afterResult(s, b, branch, step.result, step.next);
       }
       case "ci-green":
-      case "ci-red": {
-        if (branch.pc !== "retest") return null;
+      case "ci-red":
+      case "ci-timeout": {
+        if (branch.pc !== "retest" || (input.op === "ci-timeout" && !timeouts)) return null;
         const green = input.op === "ci-green";
-        return at(s, b, { ...branch, pc: "tested", note: green ? 1 : 0, greenAt: green ? branch.base : -1 });
+        const note = green ? 1 : input.op === "ci-timeout" ? 2 : 0;
+        return at(s, b, { ...branch, pc: "tested", note, greenAt: green ? branch.base : -1 });
       }
       case "report-test": {
         if (branch.pc !== "tested") return null;
+        if (branch.note === 2) {
+          const step = gateStep(s, GATE_OPS.retested, b, 2, () => ({
+            _tag: "RetestTimedOut",
+            branch: name,
+            atMs,
+          }));
+          const after = afterResult(s, b, branch, step.result, step.next);
+          const r = step.result;
+          const rolledBack = (r._tag === "RolledBack" || r._tag === "Failed") && r.reason === "timeout";
+          const ok = r._tag === "OutOfPhase" || (rolledBack && step.next.state.lease.holder !== name);
+          return ok ? after : { ...after, broken: TIMEOUT_ROLLS_BACK };
+        }
         const green = branch.note === 1;
         const step = gateStep(s, GATE_OPS.retested, b, branch.note, () => ({
           _tag: "Retested",
@@ -388,6 +443,28 @@ export function mergeGateModel(
     }
   };
 
+  /**
+   * Seed 004's `release_merge_lease(repo, None)`: frees the lease whoever holds it. The holder's pipeline does
+   * not know: it carries on, and its next report is out of phase (or its merge is fenced off by a newer grant).
+   */
+  function backstop(s: MergeGateModelState): MergeGateModelState | null {
+    if (!gated || s.backstops >= backstopsMax) return null;
+    const holder = s.gate.state.lease.holder;
+    const step = gateStep(s, GATE_OPS.backstop, 0, 0, () => ({
+      _tag: "ForceRelease",
+      reason: "backstop",
+      atMs: s.nowMs,
+    }));
+    const before = s.gate.state.branches;
+    const after = step.next.state;
+    // Compared by value: the cache may return an equal gate state built from other objects.
+    const same = (n: string) => JSON.stringify(after.branches[n]) === JSON.stringify(before[n]);
+    const others = names.every((n) => n === holder || same(n));
+    const revoked = holder === null || after.branches[holder]?.phase === "waiting";
+    const frees = after.lease.holder === null && !after.leaseCorrupt && others && revoked;
+    return { ...s, gate: step.next, backstops: s.backstops + 1, broken: frees ? null : BACKSTOP_FREES };
+  }
+
   /** The merge into main with `token` (0: no lease); the step checks what lands. */
   function merge(s: MergeGateModelState, b: number, branch: BranchEnv, token: number): MergeGateModelState {
     const fence = token === 0 ? s.fence : fenced(s, token);
@@ -423,6 +500,7 @@ export function mergeGateModel(
       branches: Array.from({ length: branchCount }, () => initialBranch),
       crashes: 0,
       corruptions: 0,
+      backstops: 0,
       broken: null,
     },
     inputs: () => alphabet,
@@ -436,6 +514,16 @@ export function mergeGateModel(
       },
       { name: PASS_HOLDS, holds: (s) => s.broken !== PASS_HOLDS },
       { name: FENCING, holds: (s) => s.broken !== FENCING },
+      ...(timeouts
+        ? [{ name: TIMEOUT_ROLLS_BACK, holds: (s: MergeGateModelState) => s.broken !== TIMEOUT_ROLLS_BACK }]
+        : []),
+      // The variant that breaks the rule is held to the promise the rule protects (a merge lands a green tree).
+      ...(ambiguousReads && variant !== "ambiguous-as-current"
+        ? [{ name: AMBIGUOUS_IS_BEHIND, holds: (s: MergeGateModelState) => s.broken !== AMBIGUOUS_IS_BEHIND }]
+        : []),
+      ...(backstopsMax > 0
+        ? [{ name: BACKSTOP_FREES, holds: (s: MergeGateModelState) => s.broken !== BACKSTOP_FREES }]
+        : []),
     ],
     fingerprint: (s, into) => {
       into.int(s.gate.hi);
@@ -445,6 +533,7 @@ export function mergeGateModel(
       into.int(s.fence);
       into.int(s.crashes);
       into.int(s.corruptions);
+      if (backstopsMax > 0) into.int(s.backstops);
       into.int(s.broken === null ? 0 : 1);
       for (const x of s.branches) {
         into.int(PCS.indexOf(x.pc));
@@ -458,7 +547,12 @@ export function mergeGateModel(
       }
     },
     describe: (input) => {
-      if (!("branch" in input)) return input.op === "tick" ? `tick +${stepMs}ms` : "CorruptLease";
+      if (!("branch" in input))
+        return input.op === "tick"
+          ? `tick +${stepMs}ms`
+          : input.op === "corrupt"
+            ? "CorruptLease"
+            : "backstop";
       return `${input.op} ${names[input.branch]}`;
     },
     describeState: (s) => {
@@ -480,6 +574,12 @@ function gateTransition(
   variant: GateVariant,
 ): (state: MergeGate.State, event: MergeGate.Event) => { state: MergeGate.State; result: MergeGate.Result } {
   if (variant === "core") return MergeGate.transition;
+  if (variant === "ambiguous-as-current")
+    return (state, event) =>
+      MergeGate.transition(
+        state,
+        event._tag === "Check" && event.behind === "unknown" ? { ...event, behind: false } : event,
+      );
   return (state, event) => {
     const t = MergeGate.transition(state, event);
     const clear = variant === "no-untested" || t.result._tag === "Failed";

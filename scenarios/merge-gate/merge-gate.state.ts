@@ -12,11 +12,12 @@ import type { FingerprintBuilder, Fingerprinted } from "@interleave/sim/statespa
  *
  * - `idle`: queued at the gate stage (after a defer, a requeue or a redrive): it may Enter.
  * - `acquired`: the gate granted the lease (`token`); next, read the repository under the lease.
- * - `read`: it read `behind` and `prMerged` (fenced with its token); next, report `Check`.
+ * - `read`: it read `behind` and `prMerged` (fenced with its token), or its behind-check failed; next,
+ *   report `Check`.
  * - `rebase`: the gate asked for a rebase; next, rebase in the repository (clean, conflict, or a no-op).
  * - `rebased`: the rebase ended with `outcome`; next, report `Rebased`.
  * - `retest`: the gate asked for a re-test; next, CI runs (green or red).
- * - `tested`: CI said `green`; next, report `Retested`.
+ * - `tested`: CI said green or red, or timed out; next, report `Retested` (or `RetestTimedOut`).
  * - `passed`: the gate passed it; next, merge into main with its token (main may refuse a stale token).
  * - `merged`: main has it; next, report `Merged` (deploy → done).
  * - `aborting`: main refused its merge; next, `Abort` at the gate, then back to the queue.
@@ -61,8 +62,8 @@ export const PCS: readonly Pc[] = [
 
 /**
  * One branch: its pipeline and the repository's view of it. `token` is the lease token of the pipeline's current
- * attempt (0: none); `note` carries the step's data (`read`: bit 0 behind, bit 1 prMerged; `rebased`: 0 clean,
- * 1 noop, 2 conflict; `tested`: 1 green, 0 red). `base` is the main version the branch contains, `greenAt` the
+ * attempt (0: none); `note` carries the step's data (`read`: bit 0 behind, bit 1 prMerged, bit 2 the behind-check
+ * failed; `rebased`: 0 clean, 1 noop, 2 conflict; `tested`: 1 green, 0 red, 2 timed out). `base` is the main version the branch contains, `greenAt` the
  * main version its current tree was found green against (−1: untested since it last changed, or red), `merges`
  * how often main merged it, `revisions` the developer revisions used, `webhook` whether the PR-merged webhook
  * was delivered.
@@ -81,7 +82,7 @@ export interface BranchEnv {
 /**
  * State of {@link mergeGateModel}: the gate (with its fingerprint), the clock (ms), main's version (merges so
  * far), main's fence (a core `FencedResource`: the highest lease token main has seen), the branches, the
- * crashes and lease corruptions so far, and `broken`, the transition property the last input broke (ghost).
+ * crashes, lease corruptions and backstop releases so far, and `broken`, the transition property the last input broke (ghost).
  */
 export interface MergeGateModelState {
   readonly gate: Fingerprinted<MergeGate.State>;
@@ -91,22 +92,25 @@ export interface MergeGateModelState {
   readonly branches: readonly BranchEnv[];
   readonly crashes: number;
   readonly corruptions: number;
+  readonly backstops: number;
   readonly broken: string | null;
 }
 
 /** An input of {@link mergeGateModel}: a branch's next step (or an alternative of it), or the environment's. */
 export type MergeGateInput =
-  | { readonly op: "tick" | "corrupt" }
+  | { readonly op: "tick" | "corrupt" | "backstop" }
   | {
       readonly op:
         | "enter"
         | "read"
+        | "read-ambiguous"
         | "check"
         | "rebase"
         | "rebase-conflicts"
         | "report-rebase"
         | "ci-green"
         | "ci-red"
+        | "ci-timeout"
         | "report-test"
         | "merge"
         | "report-merged"

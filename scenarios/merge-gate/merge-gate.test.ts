@@ -12,7 +12,7 @@ const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 const tag = (x: unknown) => (x as { _tag: string })._tag;
 
 describe("merge-gate (seeds 001, 004)", () => {
-  it("declares the six variants of the issue with their expectations", () => {
+  it("declares the nine variants of the issues with their expectations", () => {
     expect(scenario.variants.map((v) => [v.name, v.expect])).toEqual([
       ["blind-merge", "violation"],
       ["gate", "pass"],
@@ -20,12 +20,15 @@ describe("merge-gate (seeds 001, 004)", () => {
       ["gate-with-fencing", "pass"],
       ["redrive", "pass"],
       ["task-deps", "pass"],
+      ["task-deps-late-cycle", "pass"],
+      ["reconciler-without-skip", "violation"],
+      ["reconciler-skip", "pass"],
     ]);
   });
 
   itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 3));
 
-  for (const name of ["blind-merge", "stale-reclaim-without-fencing"]) {
+  for (const name of ["blind-merge", "stale-reclaim-without-fencing", "reconciler-without-skip"]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
         const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
@@ -49,7 +52,14 @@ describe("merge-gate (seeds 001, 004)", () => {
     expect(renderTimeline(r.counterexample!, { width: 200 })).toContain("⏸ paused");
   });
 
-  for (const name of ["gate", "gate-with-fencing", "redrive", "task-deps"]) {
+  for (const name of [
+    "gate",
+    "gate-with-fencing",
+    "redrive",
+    "task-deps",
+    "task-deps-late-cycle",
+    "reconciler-skip",
+  ]) {
     it(`${name} passes 1,000 schedules`, () => {
       const r = exploreVariant(scenario, variant(name), { seed: 20_261_122, runs: 1_000 });
       expect(r.property).toBeNull();
@@ -124,6 +134,42 @@ describe("merge-gate (seeds 001, 004)", () => {
           tag(e.result) === "Claimed",
       ),
     ).toBe(false);
+  });
+
+  it("seed 001 reconciler skip: without it, the reconciler re-drives feat/b while it waits for feat/a, and feat/b runs first", () => {
+    const r = exploreVariant(scenario, variant("reconciler-without-skip"), { seed: 1, shrink: false });
+    expect(r.property).toBe("no job runs before its dependencies are done");
+    const txs = r.counterexample!.events.filter((e) => e.op === "tx" && e.key === "queue");
+    const redrive = txs.find((e) => tag(e.input) === "Redrive" && tag(e.result) === "Redriven");
+    expect(redrive?.input).toMatchObject({ task: "feat/b" });
+    expect(tag(txs.at(-1)!.result)).toBe("Claimed");
+    expect(txs.at(-1)!.result).toMatchObject({ task: "feat/b" });
+  });
+
+  it("seed 001 cycle backstop: a cycle closed after feat/c was claimed is still Blocked, with an alert, and feat/c's job stops", () => {
+    let caught = 0;
+    for (let i = 0; i < 200 && caught === 0; i++) {
+      const r = runWorld(variant("task-deps-late-cycle").build, new RandomChooser(runSeed(5, i)), {
+        record: true,
+      });
+      expect(r.violation).toBeNull();
+      const queue = r.events!.filter((e) => e.op === "tx" && e.key === "queue");
+      const blocked = queue.findIndex((e) => tag(e.result) === "Blocked");
+      const claimedC = queue.findIndex(
+        (e) => tag(e.result) === "Claimed" && (e.result as { task: string }).task === "feat/c",
+      );
+      if (blocked < 0 || claimedC < 0 || claimedC > blocked) continue;
+      // feat/c was claimed (fail-open: feat/d unknown), then feat/d's relation closed the cycle.
+      expect(queue[blocked]!.result).toEqual({
+        _tag: "Blocked",
+        task: "feat/d",
+        cycle: ["feat/d", "feat/c"],
+      });
+      const notes = r.events!.filter((e) => e.op === "note").map((e) => JSON.stringify(e));
+      expect(notes.some((n) => n.includes("alert: dependency cycle feat/d → feat/c"))).toBe(true);
+      caught++;
+    }
+    expect(caught).toBe(1);
   });
 
   it("the repository model: rebase conflicts on a shared file, CI is red for a semantic pair, fencing refuses old tokens", () => {

@@ -7,7 +7,9 @@
  * → roll back to development), re-tests the combined tree (red → release and roll back), and passes with the
  * lease held until the merge. A crashed pipeline is re-driven through the same gate (TC-17: without a second
  * re-test when already caught up; a no-op when its PR already merged). ORCH-026 adds declared task
- * dependencies to the job queue (core `TaskDeps`).
+ * dependencies to the job queue (core `TaskDeps`), a reconciler that skips jobs waiting on their dependencies,
+ * and a cycle backstop: a cycle closed by a relation ingested after claims started is still Blocked, with an
+ * alert.
  *
  * The seeds' lease is a file with no fencing token: a pipeline that stalls past the lease timeout after its
  * gate passed can wake up after another pipeline reclaimed the lease, and merge. With fencing, main refuses
@@ -16,7 +18,8 @@
  * Stores: `repo` (git and the forge, see ./repository.ts), `gate` (core `MergeGate`), `queue` (core
  * `TaskDeps`: the job queue with max concurrency 2), `stages` (each task's pipeline stage, in the database).
  * Processes: `worker-1`, `worker-2` (claim a job, run the task's pipeline from its stage; on restart after a
- * crash they first requeue the job they held — the seed's reaper).
+ * crash they first requeue the job they held — the seed's reaper), `planner` (ingests the tasks and their
+ * relations), and in the reconciler variants `reconciler` (re-drives jobs that look stuck).
  */
 import { MergeGate, TaskDeps } from "@interleave/core";
 import {
@@ -33,6 +36,7 @@ import {
   type View,
   type WorldBuilder,
 } from "@interleave/sim";
+import { jobQueue, type Redrive, type RedriveResult } from "./job-queue.js";
 import {
   branchTree,
   initialRepo,
@@ -55,6 +59,17 @@ export interface Options {
   readonly crashes: "none" | "some" | "often";
   /** The task set with declared dependencies (B waits for A; C and D depend on each other). */
   readonly deps: boolean;
+  /**
+   * ORCH-026's reconciler, which re-drives a job that looks stuck (queued for `stuckAfterMs`): `skip` skips
+   * jobs waiting on their dependencies (the seed's "reconciler skip"); `no-skip` re-drives them too, as a
+   * fresh job without its dependency rows. Absent: no reconciler.
+   */
+  readonly reconciler?: "skip" | "no-skip";
+  /**
+   * The last relation (feat/d depends on feat/c) is ingested `lateRelationMs` after the workers started, so
+   * the cycle closes after feat/c may have been claimed fail-open (the seed's cycle backstop).
+   */
+  readonly lateRelations?: boolean;
 }
 
 type Stage = "develop" | "gate" | "deploy" | "done" | "failed" | "blocked";
@@ -77,6 +92,11 @@ export const params = {
   } as Readonly<Record<"plain" | "deps", Readonly<Record<string, readonly string[]>>>>,
   workers: 2,
   pollMs: 1_000,
+  /** When the late relation arrives (lateRelations): after claims started, often while feat/c runs. */
+  lateRelationMs: uniform(2_000, 16_000, 2_000),
+  /** The reconciler's period, and how long a job must sit queued before it looks stuck. */
+  reconcileEveryMs: 5_000,
+  stuckAfterMs: 5_000,
   developMs: uniform(2_000, 8_000, 2_000),
   retestMs: uniform(3_000, 9_000, 3_000),
   deployMs: uniform(1_000, 3_000, 1_000),
@@ -105,7 +125,7 @@ export const params = {
 
 type RepoRef = StoreRef<RepoState, RepoEvent, RepoResult>;
 type GateRef = StoreRef<MergeGate.State, MergeGate.Event, MergeGate.Result>;
-type QueueRef = StoreRef<TaskDeps.State, TaskDeps.Event, TaskDeps.Result>;
+type QueueRef = StoreRef<TaskDeps.State, TaskDeps.Event | Redrive, TaskDeps.Result | RedriveResult>;
 type StagesState = Readonly<Record<string, Stage>>;
 type StagesRef = StoreRef<StagesState, { readonly task: string; readonly stage: Stage }, Stage>;
 
@@ -130,6 +150,8 @@ class Ledger {
   readonly gatePassed = new Set<string>();
   /** Set when the gate re-tested a tree it had already passed (TC-17's "second expensive re-test"). */
   retestedAgain: string | null = null;
+  /** Dependency cycles the planner alerted on (the Blocked results of its Enqueues). */
+  readonly alerts: string[][] = [];
 }
 
 function treeKey(state: RepoState, branch: string): string {
@@ -173,7 +195,8 @@ function* runCi(
 /** Back to the queue now, freeing the slot; `stage` is where the pipeline resumes. */
 function* requeue(w: World, task: string, worker: string, stage: Stage, atMs: number) {
   yield* tx(w.stages, { task, stage });
-  yield* tx(w.queue, { _tag: "Defer", task, worker, availableAtMs: atMs, atMs });
+  const r = yield* tx(w.queue, { _tag: "Defer", task, worker, availableAtMs: atMs, atMs });
+  yield* jobLost(w, task, r);
 }
 
 /** Developer retry: the branch goes back to development and is revised against the current main. */
@@ -195,7 +218,24 @@ function* merge(w: World, task: string, worker: string, token: number | null, ct
   }
   if (w.options.gate) yield* txAt(w.gate)((atMs) => ({ _tag: "Merged", branch: task, atMs }));
   yield* tx(w.stages, { task, stage: "done" });
+  // A task that merged stays done, even if a late relation Blocked it meanwhile (the queue records that).
   yield* txAt(w.queue)((atMs) => ({ _tag: "Finish", task, worker, outcome: "done", atMs }));
+}
+
+/**
+ * The cycle backstop seen from the job: the queue answered NotRunning because a late relation Blocked the
+ * task while its pipeline ran. The pipeline records the task Blocked (the planner's alert already went out).
+ */
+function* jobLost(w: World, task: string, r: { readonly _tag: string }): Generator<Op, void, unknown> {
+  if (w.options.lateRelations !== true || r._tag !== "NotRunning") return;
+  let blocked = false;
+  yield* until((view) => {
+    blocked = view.get(w.queue).tasks[task]?.status === "blocked";
+    return true;
+  }, "job status");
+  if (!blocked) return;
+  yield* note(`${task} was Blocked on a dependency cycle while it ran: its pipeline stops`);
+  yield* tx(w.stages, { task, stage: "blocked" });
 }
 
 /** The gate, from lease acquisition to a merge, a defer, a rollback or a requeue (its attempt was revoked). */
@@ -203,13 +243,14 @@ function* gate(w: World, task: string, worker: string, ctx: ProcessContext): Gen
   const entered = yield* txAt(w.gate)((atMs) => ({ _tag: "Enter", branch: task, atMs }));
   if (entered._tag === "Defer") {
     yield* note(`merge-lock busy (held by ${entered.holder}): deferred`);
-    yield* tx(w.queue, {
+    const r = yield* tx(w.queue, {
       _tag: "Defer",
       task,
       worker,
       availableAtMs: entered.availableAtMs,
       atMs: ctx.now(),
     });
+    yield* jobLost(w, task, r);
     return;
   }
   if (entered._tag === "DeferCapped") return yield* rollBack(w, task, worker, ctx);
@@ -259,7 +300,11 @@ function* gate(w: World, task: string, worker: string, ctx: ProcessContext): Gen
         return yield* rollBack(w, task, worker, ctx);
       case "Failed":
         yield* tx(w.stages, { task, stage: "failed" });
-        yield* txAt(w.queue)((atMs) => ({ _tag: "Finish", task, worker, outcome: "failed", atMs }));
+        yield* jobLost(
+          w,
+          task,
+          yield* txAt(w.queue)((atMs) => ({ _tag: "Finish", task, worker, outcome: "failed", atMs })),
+        );
         return;
       case "OutOfPhase":
         yield* note("the gate revoked this attempt (its lease was reclaimed): back to the queue");
@@ -301,7 +346,8 @@ function* stagesView(w: World): Generator<Op, StagesState, unknown> {
  * after the planner ingested the task relations (TaskDeps fails open on a dependency it does not know yet).
  */
 function* worker(w: World, ctx: ProcessContext) {
-  yield* until((view) => view.finished("planner"), "plan ingested");
+  // With late relations the workers start while the plan is still being ingested.
+  if (w.options.lateRelations !== true) yield* until((view) => view.finished("planner"), "plan ingested");
   let held: string | null = null;
   yield* until((view) => {
     const q = view.get(w.queue);
@@ -328,13 +374,41 @@ function* worker(w: World, ctx: ProcessContext) {
   }
 }
 
-/** Enqueue every task (with its declared dependencies), recording cycles as blocked. */
+/**
+ * Enqueue every task (with its declared dependencies), recording cycles as blocked and alerting on them.
+ * With late relations, the last task's relation is ingested `lateRelationMs` after the others.
+ */
 function* planner(w: World, tasks: Readonly<Record<string, readonly string[]>>) {
-  for (const [task, deps] of Object.entries(tasks)) {
+  const entries = Object.entries(tasks);
+  for (const [i, [task, deps]] of entries.entries()) {
+    if (w.options.lateRelations === true && i === entries.length - 1)
+      yield* sleep(w.p.lateRelationMs, "late relation");
     const r = yield* txAt(w.queue)((atMs) => ({ _tag: "Enqueue", task, deps, atMs }));
     if (r._tag === "Blocked") {
-      yield* note(`dependency cycle: ${r.cycle.join(" → ")} — reported as Blocked`);
+      w.ledger.alerts.push([...r.cycle]);
+      yield* note(`alert: dependency cycle ${r.cycle.join(" → ")} — reported as Blocked`);
       for (const t of r.cycle) yield* tx(w.stages, { task: t, stage: "blocked" });
+    }
+  }
+}
+
+/** ORCH-026's reconciler: every `reconcileEveryMs`, re-drive the jobs queued for `stuckAfterMs` or more. */
+function* reconciler(w: World, mode: "skip" | "no-skip") {
+  yield* until((view) => view.finished("planner"), "plan ingested");
+  for (;;) {
+    yield* sleep(w.p.reconcileEveryMs, "reconcile");
+    let stuck: string[] = [];
+    yield* until((view) => {
+      const q = view.get(w.queue);
+      stuck = Object.values(q.tasks)
+        .filter((t) => t.status === "queued" && view.now - t.availableAtMs >= w.p.stuckAfterMs)
+        .filter((t) => mode === "no-skip" || TaskDeps.waitingOn(q, t.id).length === 0)
+        .map((t) => t.id);
+      return true;
+    }, "stuck jobs");
+    for (const task of stuck) {
+      yield* note(`reconciler: ${task} looks stuck; re-driven`);
+      yield* txAt(w.queue)((atMs) => ({ _tag: "Redrive", task, atMs }));
     }
   }
 }
@@ -357,7 +431,10 @@ function neverForcePushed(view: View, repo: RepoRef): boolean {
   return t.before.main.every((m, i) => t.after.main[i] === m);
 }
 
-/** False when the last step claimed a task one of whose dependencies has not merged. */
+/**
+ * False when the last step claimed a task one of whose declared dependencies has not merged. A dependency the
+ * queue did not know yet is left out (the seed's fail-open `is_task_ready`).
+ */
 function claimedAfterDeps(
   view: View,
   queue: QueueRef,
@@ -369,7 +446,15 @@ function claimedAfterDeps(
   const r = last.result;
   if (r._tag !== "Claimed") return true;
   const done = view.get(stages);
-  return (tasks[r.task] ?? []).every((d) => done[d] === "done");
+  const known = (d: string) => Object.hasOwn(last.before.tasks, d);
+  return (tasks[r.task] ?? []).every((d) => !known(d) || done[d] === "done");
+}
+
+/** The tasks on a cycle of the declared graph (here: each task that reaches itself). */
+function onCycle(tasks: Readonly<Record<string, readonly string[]>>): string[] {
+  const reaches = (from: string, to: string, seen: Set<string>): boolean =>
+    (tasks[from] ?? []).some((d) => d === to || (!seen.has(d) && seen.add(d) && reaches(d, to, seen)));
+  return Object.keys(tasks).filter((t) => reaches(t, t, new Set()));
 }
 
 export function buildWorld(world: WorldBuilder, p: typeof params, options: Options): void {
@@ -385,16 +470,19 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
     ),
   );
   const gateRef: GateRef = world.store("gate", MergeGate, MergeGate.initial({ ...p.gate }));
-  const queue: QueueRef = world.store(
-    "queue",
-    TaskDeps,
-    TaskDeps.initial({ concurrencyMax: p.workers, taskCountMax: 16 }),
-  );
+  const queueInitial = TaskDeps.initial({ concurrencyMax: p.workers, taskCountMax: 16 });
+  // The other variants keep the core machine itself as the store's.
+  const queue: QueueRef =
+    options.reconciler === undefined
+      ? (world.store("queue", TaskDeps, queueInitial) as QueueRef)
+      : world.store("queue", jobQueue, queueInitial);
   const stages: StagesRef = world.store("stages", stagesMachine, {});
   const w: World = { repo, gate: gateRef, queue, stages, ledger, options, p };
   world.process("planner", () => planner(w, tasks));
   for (let i = 1; i <= p.workers; i++)
     world.process(`worker-${i}`, (ctx) => worker(w, ctx), { faults: true });
+  const mode = options.reconciler;
+  if (mode !== undefined) world.process("reconciler", () => reconciler(w, mode));
   const plan: { pause?: typeof p.stall; crash?: typeof p.crash } = {};
   if (options.stalls) plan.pause = p.stall;
   if (options.crashes !== "none") plan.crash = options.crashes === "often" ? p.crashOften : p.crash;
@@ -420,6 +508,16 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
     "a redrive does not re-test a branch the gate already passed against the same main",
     () => ledger.retestedAgain === null,
   );
+  if (options.deps) {
+    const cycle = onCycle(tasks);
+    world.always(
+      "once the plan is ingested, every task on a dependency cycle is Blocked, with an alert",
+      (view) =>
+        !view.finished("planner") ||
+        (cycle.every((t) => view.get(queue).tasks[t]?.status === "blocked") &&
+          cycle.every((t) => ledger.alerts.some((a) => a.includes(t)))),
+    );
+  }
   const settled = (view: View) => {
     const s = view.get(stages);
     return (
@@ -475,6 +573,28 @@ export default defineScenario<typeof params, Options>({
       expect: "pass",
       why: "feat/b waits for feat/a; feat/c and feat/d depend on each other and are reported Blocked, never a silent deadlock",
       options: { gate: true, fencing: true, stalls: false, crashes: "none", deps: true },
+    },
+    "task-deps-late-cycle": {
+      expect: "pass",
+      why: "ORCH-026's cycle backstop: feat/d's relation arrives after claims started (feat/c claimed fail-open); the cycle is still Blocked, with an alert",
+      options: { gate: true, fencing: true, stalls: false, crashes: "none", deps: true, lateRelations: true },
+    },
+    "reconciler-without-skip": {
+      expect: "violation",
+      why: "a reconciler re-drives every job queued too long, feat/b too while it waits for feat/a: feat/b runs before its dependency merged",
+      options: {
+        gate: true,
+        fencing: true,
+        stalls: false,
+        crashes: "none",
+        deps: true,
+        reconciler: "no-skip",
+      },
+    },
+    "reconciler-skip": {
+      expect: "pass",
+      why: "ORCH-026's reconciler skip: jobs waiting on their dependencies are not stuck and are left to the dependency gate",
+      options: { gate: true, fencing: true, stalls: false, crashes: "none", deps: true, reconciler: "skip" },
     },
   },
   build: buildWorld,

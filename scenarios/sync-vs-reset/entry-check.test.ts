@@ -228,6 +228,38 @@ describe("the seed's coordinator (flag off, entry-check)", () => {
     });
   });
 
+  describe("MergeRequestResetApprovalsWorker executes regardless of sync state (coordinator handles ordering)", () => {
+    it("flag off: the worker runs and finishes during a sync — no deferral; only the legacy key blocks the merge", () => {
+      const syncing = run(start(LEGACY), startSync("!1", "s1", 0), scheduleReset("!1", "r1", 0));
+      expect(SyncCoordinator.syncInProgress(syncing, "!1")).toBe(false); // the legacy path tracks no sync
+      const begun = SyncCoordinator.transition(syncing, beginReset("!1", "r1", 10_000));
+      expect(begun.result).toEqual({ _tag: "Proceed" });
+      const finished = SyncCoordinator.transition(begun.state, finishReset("!1", "r1", 10_100));
+      expect(finished.result).toEqual({ _tag: "ResetFinished" });
+      expect(finished.effects).toEqual([]);
+      // What keeps the MR from merging meanwhile is the legacy 15 s key alone, whatever the sync is doing.
+      expect(SyncCoordinator.isTemporarilyUnapproved(finished.state, "!1", 14_999)).toBe(true);
+      expect(SyncCoordinator.isTemporarilyUnapproved(finished.state, "!1", 15_000)).toBe(false);
+    });
+
+    it("flag on: the worker itself runs whatever the sync state; ordering comes from when the coordinator enqueues it", () => {
+      // Enqueued with no sync in progress; a sync starts before the worker runs. The worker (not the
+      // service's entry check) does not look: it finishes its reset while the sync is in progress.
+      const enqueued = run(start(), scheduleReset("!1", "r1", 0), startSync("!1", "s1", 5));
+      expect(SyncCoordinator.syncInProgress(enqueued, "!1")).toBe(true);
+      const finished = SyncCoordinator.transition(enqueued, finishReset("!1", "r1", 10));
+      expect(finished.result).toEqual({ _tag: "ResetFinished" });
+      // The ordering is the coordinator's: a reset scheduled during a sync is not enqueued at all …
+      const deferred = SyncCoordinator.transition(finished.state, scheduleReset("!1", "r2", 11));
+      expect(deferred.result).toEqual({ _tag: "ResetDeferred" });
+      expect(deferred.effects).toEqual([]);
+      // … until the sync finishes and drains it.
+      expect(SyncCoordinator.transition(deferred.state, finishSync("!1", "s1", 12)).effects).toEqual([
+        enqueue("!1", "r2"),
+      ]);
+    });
+  });
+
   describe("overlapping syncs", () => {
     it("two syncs of one MR may overlap; pending resets drain only when the last one finishes", () => {
       const state = run(start(), startSync("!1", "s1"), startSync("!1", "s2"), scheduleReset("!1", "r1"));

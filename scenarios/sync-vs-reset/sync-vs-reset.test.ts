@@ -12,19 +12,28 @@ const SEEDS = [1, 2, 3, 42, 1234, 99_999, 0xdeadbeef];
 const tag = (x: unknown) => (x as { _tag: string })._tag;
 
 describe("sync-vs-reset (seed 000)", () => {
-  it("declares the five variants of the issue with their expectations", () => {
+  it("declares the seven variants of the issues with their expectations", () => {
     expect(scenario.variants.map((v) => [v.name, v.expect])).toEqual([
       ["legacy-ttl", "violation"],
       ["coordinator-no-entry-check", "violation"],
       ["coordinator-entry-check", "violation"],
       ["serial", "pass"],
       ["flag-off", "violation"],
+      ["flag-turned-off-in-flight", "violation"],
+      ["flag-turned-on-in-flight", "violation"],
     ]);
   });
 
   itIsDeterministic(scenario as Scenario, SEEDS.slice(0, 4));
 
-  for (const name of ["legacy-ttl", "coordinator-no-entry-check", "coordinator-entry-check", "flag-off"]) {
+  for (const name of [
+    "legacy-ttl",
+    "coordinator-no-entry-check",
+    "coordinator-entry-check",
+    "flag-off",
+    "flag-turned-off-in-flight",
+    "flag-turned-on-in-flight",
+  ]) {
     it(`finds the ${name} violation within the default budget on every seed tried`, () => {
       for (const seed of SEEDS) {
         const r = exploreVariant(scenario, variant(name), { seed, shrink: false });
@@ -57,6 +66,32 @@ describe("sync-vs-reset (seed 000)", () => {
     const r = exploreVariant(scenario, variant("serial"), { seed: 20_261_122, runs: 10_000 });
     expect(r.property).toBeNull();
     expect(r.schedules).toBe(10_000);
+  });
+
+  it("seed 000 FF disabled mid-flight: a reset deferred under the coordinator is never drained by the legacy sync", () => {
+    const r = exploreVariant(scenario, variant("flag-turned-off-in-flight"), { seed: 1, shrink: false });
+    expect(r.property).toBe("every scheduled reset runs within 45 s");
+    const flow = r.counterexample!.events.filter((e) => e.op === "tx" && e.key === "flow");
+    const flip = flow.findIndex((e) => tag(e.input) === "SetFeatureFlag");
+    expect(flow[flip]?.result).toEqual({ _tag: "FlagSet", featureFlag: false });
+    // A reset was deferred under the coordinator before the flip (ResetDeferred, or BeginReset → Deferred) …
+    const deferred = flow
+      .slice(0, flip)
+      .some((e) => tag(e.result) === "ResetDeferred" || tag(e.result) === "Deferred");
+    expect(deferred).toBe(true);
+    // … and every sync that finished after the flip took the legacy route, which drains nothing.
+    const finishedAfter = flow.slice(flip).filter((e) => tag(e.input) === "FinishSync");
+    expect(finishedAfter.length).toBeGreaterThan(0);
+    for (const e of finishedAfter) expect(e.result).toMatchObject({ route: "legacy", drained: [] });
+  });
+
+  it("seed 000 FF enabled mid-flight: a reset's entry check cannot see a sync that started on the legacy path", () => {
+    const r = exploreVariant(scenario, variant("flag-turned-on-in-flight"), { seed: 1, shrink: false });
+    expect(r.property).toBe("no approval survives on a rule that a push should have reset (missed reset)");
+    const events = r.counterexample!.events.filter((e) => e.op === "tx");
+    const flip = events.findIndex((e) => tag(e.input) === "SetFeatureFlag");
+    expect(flip).toBeGreaterThanOrEqual(0);
+    expect(events.slice(0, flip).some((e) => tag(e.input) === "StartSync")).toBe(true);
   });
 
   it("flag-off behaves exactly like the legacy code: same decisions, same MR history, same verdict", () => {

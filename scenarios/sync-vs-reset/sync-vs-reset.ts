@@ -16,12 +16,15 @@
  * inline), the reset workers the coordinator's effects enqueue (`reset-A`, `reset-B`, after the enqueue delay
  * and a Sidekiq pickup delay), and `merge-check`, which looks at the MR every 0.5–1.5 s; mergeability (no
  * "temporarily unapproved" mark, and every existing code-owner rule approved) is checked after every step.
+ * In the flag-flip variants, `flag-flip` turns `deterministic_approval_rules_sync` off or on while a sync or a
+ * reset is in flight (the seed keeps the legacy key "for rollback safety": FF disable mid-flight).
  */
 import { SyncCoordinator } from "@interleave/core";
 import {
   choose,
   defineScenario,
   type EffectIo,
+  extendMachine,
   note,
   type ProcessContext,
   type StoreRef,
@@ -59,6 +62,8 @@ export interface Options {
   readonly featureFlag: boolean;
   /** Whether the reset service re-checks for a sync on entry (BeginReset) before resetting. */
   readonly entryCheck: boolean;
+  /** `entry-check` only: the flag is flipped to this value at `flagFlipAtMs`, while pushes are in flight. */
+  readonly flagFlipTo?: boolean;
 }
 
 /** Scenario parameters: the MR, the pushes, the timings and the liveness bound. */
@@ -85,6 +90,8 @@ export const params = {
   syncFailureWeight: 0.1,
   /** Between two merge checks (a user or the merge train looking at the MR). */
   mergeCheckIntervalMs: uniform(500, 1_500, 500),
+  /** When the flag is flipped (flag-flip variants): drawn at the start, every value under exhaustive search. */
+  flagFlipAtMs: uniform(1_000, 8_000, 1_000, { exhaustive: "all" }),
   /** Sidekiq pickup delay of the reset worker, on top of the enqueue delay (never zero: a job is picked up, not run inline). */
   pickupDelayMs: uniform(100, 1_000, 100),
   coordinator: {
@@ -280,6 +287,39 @@ export function buildWorld(world: WorldBuilder, p: typeof params, options: Optio
   world.finishWhen(allDone);
 }
 
+/** An operator flips `deterministic_approval_rules_sync` (a Flipper gate: read by every later call). */
+type SetFeatureFlag = {
+  readonly _tag: "SetFeatureFlag";
+  readonly featureFlag: boolean;
+  readonly atMs: number;
+};
+
+/**
+ * The seed's coordinator whose flag can be flipped at run time. Turned on, only the config changes (the legacy
+ * path kept nothing but its TTL keys). Turned off, the coordinator's keys stay in Redis unread — the legacy code
+ * never looks at them — so its syncs, pending and scheduled resets drop out of the flow's state; the TTL key
+ * (set alongside "for rollback safety") stays.
+ */
+const flippableFlow = extendMachine(EntryCheck.entryCheckFlow, {
+  SetFeatureFlag: (state: EntryCheck.State, event: SetFeatureFlag) => {
+    const unread = (mr: EntryCheck.MrState): EntryCheck.MrState => ({
+      syncs: [],
+      pendingResets: [],
+      scheduledResets: [],
+      runningResets: [],
+      unapprovedUntilMs: mr.unapprovedUntilMs,
+    });
+    const mrs = event.featureFlag
+      ? state.mrs
+      : Object.fromEntries(Object.entries(state.mrs).map(([id, mr]) => [id, unread(mr)]));
+    return {
+      state: { config: { ...state.config, featureFlag: event.featureFlag }, mrs },
+      effects: [] as readonly Effect[],
+      result: { _tag: "FlagSet" as const, featureFlag: event.featureFlag },
+    };
+  },
+});
+
 /** Declares the store of the flow `options` picks, its effects handled by `effects`. */
 function storeFlow(
   world: WorldBuilder,
@@ -293,7 +333,15 @@ function storeFlow(
       return world.store("flow", Legacy.legacyFlow, Legacy.initial(), { effects }) as FlowRef;
     case "entry-check": {
       const initial = EntryCheck.initial({ ...p.coordinator, featureFlag: options.featureFlag });
-      return world.store("flow", EntryCheck.entryCheckFlow, initial, { effects }) as FlowRef;
+      if (options.flagFlipTo === undefined)
+        return world.store("flow", EntryCheck.entryCheckFlow, initial, { effects }) as FlowRef;
+      const flow = world.store("flow", flippableFlow, initial, { effects });
+      const featureFlag = options.flagFlipTo;
+      world.process("flag-flip", function* () {
+        yield* sleep(p.flagFlipAtMs, "until the flip");
+        yield* txAt(flow)((atMs) => ({ _tag: "SetFeatureFlag", featureFlag, atMs }));
+      });
+      return flow as unknown as FlowRef;
     }
     case "serial": {
       const initial = SyncCoordinator.initial({ legacyTtlMs, mrCountMax, pendingPerMrMax });
@@ -333,6 +381,16 @@ export const variants: Readonly<
     expect: "violation",
     why: "the coordinator with deterministic_approval_rules_sync disabled: exactly the legacy code paths",
     options: { flow: "entry-check", featureFlag: false, entryCheck: true },
+  },
+  "flag-turned-off-in-flight": {
+    expect: "violation",
+    why: "FF disable mid-flight: a reset deferred under the coordinator is never drained by the legacy sync, and the 15 s legacy key does not outlive a long sync",
+    options: { flow: "entry-check", featureFlag: true, entryCheck: true, flagFlipTo: false },
+  },
+  "flag-turned-on-in-flight": {
+    expect: "violation",
+    why: "FF enable mid-flight: a sync started on the legacy path is invisible to the coordinator, so a reset enqueued by it runs against half-built rules",
+    options: { flow: "entry-check", featureFlag: false, entryCheck: true, flagFlipTo: true },
   },
 };
 

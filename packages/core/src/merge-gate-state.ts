@@ -63,10 +63,11 @@ export type Phase =
  * - `availableAtMs`: after a defer, the branch may not Enter before this instant (ms); `0` = now.
  * - `retested`: re-tests this branch has had (TC-17 checks that a redrive does not add one).
  * - `untested`: the gate may not pass this branch without a green re-test: it asked to rebase a branch that
- *   was behind (`Check` → `Rebase`; set then, not at `Rebased`, because the caller may push the rebased
+ *   was behind (`Check` → `Rebase`, also for a `behind: "unknown"`; set then, not at `Rebased`, because the caller may push the rebased
  *   branch and crash before reporting it) or the rebase was clean, and no green re-test has reported since,
- *   or the last re-test was red. It survives a crash, an expired lease, a reclaim by another branch (the revoke keeps
- *   it), an `Abort` (the reaper's requeue), a `DeferCapped` and a rollback — the pipeline may crash between
+ *   or the last re-test was red or timed out. It survives a crash, an expired lease, a reclaim by another
+ *   branch or the `ForceRelease` backstop (the revoke keeps it), an `Abort` (the reaper's requeue), a
+ *   `DeferCapped` and a rollback — the pipeline may crash between
  *   the gate's `RolledBack` and the developer's revision, and its redrive must not find a red tree
  *   "up-to-date" and pass it — so the redrive's `Check` re-tests the branch even though it is no longer
  *   behind main. Cleared only by a green `Retested`, and when the branch merges. A `Failed` branch keeps it

@@ -49,20 +49,26 @@ export type { Branch, Config, Phase, State } from "./merge-gate-state.js";
  * - `Check`: the rest of `check_branch_mergeable`'s head, read UNDER the lease the `Acquired` result
  *   granted (phase `checking`): whether the branch is `behind` origin/main and whether its PR already merged
  *   (`prMerged`). Read after the grant, neither can be stale: no other branch merges while this one holds.
+ *   `behind: "unknown"` is a behind-check that failed or was ambiguous (a git error, a bad ref): the seed's
+ *   never-raise rule (TC-03, AC-9) treats it as behind — the gate cannot prove the branch up to date.
  * - `Rebased`: the rebase the gate asked for ended: `"clean"` (rebased and pushed), `"noop"` (HEAD
  *   unchanged: the branch already contained main) or `"conflict"` (aborted, worktree left clean).
  * - `Retested`: the re-test of the rebased tree the gate asked for ended, `green` or red.
+ * - `RetestTimedOut`: that re-test ran past its timeout (the seed's "re-test timeout after <T>s", AC-6):
+ *   neither green nor red, and treated as red.
  * - `Merged`: deploy → done, or the PR-merged webhook: the branch merged.
  * - `Abort`: a rollback decided elsewhere (e.g. the merge itself was refused); `reason` is for the caller's
  *   log, the gate does not read it.
  * - `CorruptLease`: a fault: the lease record became unreadable.
+ * - `ForceRelease`: the seed's `release_merge_lease(repo, branch=None)`, the unconditional best-effort
+ *   backstop: the lease is freed whoever holds it; `reason` is for the caller's log.
  */
 export type Event =
   | { readonly _tag: "Enter"; readonly branch: string; readonly atMs: number }
   | {
       readonly _tag: "Check";
       readonly branch: string;
-      readonly behind: boolean;
+      readonly behind: boolean | "unknown";
       readonly prMerged: boolean;
       readonly atMs: number;
     }
@@ -73,9 +79,11 @@ export type Event =
       readonly atMs: number;
     }
   | { readonly _tag: "Retested"; readonly branch: string; readonly green: boolean; readonly atMs: number }
+  | { readonly _tag: "RetestTimedOut"; readonly branch: string; readonly atMs: number }
   | { readonly _tag: "Merged"; readonly branch: string; readonly atMs: number }
   | { readonly _tag: "Abort"; readonly branch: string; readonly reason: string; readonly atMs: number }
-  | { readonly _tag: "CorruptLease"; readonly atMs: number };
+  | { readonly _tag: "CorruptLease"; readonly atMs: number }
+  | { readonly _tag: "ForceRelease"; readonly reason: string; readonly atMs: number };
 
 /** Why a Pass let the branch through (the seed's reasons, verbatim). */
 export type PassReason =
@@ -100,18 +108,21 @@ export type PassReason =
  *   holding the lease with `token`, then report `Retested`.
  * - `Pass` (Check, Rebased noop, Retested green): safe to merge while holding the lease with `token`;
  *   `retested` tells whether a re-test ran in this attempt.
- * - `RolledBack` (Rebased conflict, Retested red, Abort by the holder): the lease is released; phase
- *   `rolled-back`. `retryCount` is the branch's developer retries after this step (Abort does not count one).
- * - `Failed` (Rebased conflict, Retested red): that retry brought `retryCount` to `developerRetryMax`; the
- *   lease is released; phase `failed`.
+ * - `RolledBack` (Rebased conflict, Retested red, RetestTimedOut, Abort by the holder): the lease is released;
+ *   phase `rolled-back`. `retryCount` is the branch's developer retries after this step (Abort does not count
+ *   one).
+ * - `Failed` (Rebased conflict, Retested red, RetestTimedOut): that retry brought `retryCount` to
+ *   `developerRetryMax`; the lease is released; phase `failed`.
  * - `Released` (Merged): this branch held the lease; it is released.
  * - `NotHolder` (Merged, Abort): the branch does not hold the lease (recorded `holder`, valid or expired,
  *   or `null`); its phase is updated (if it has an entry), the lease is untouched.
- * - `OutOfPhase` (Check, Rebased, Retested): not expected now — the branch is not in the phase the event
+ * - `OutOfPhase` (Check, Rebased, Retested, RetestTimedOut): not expected now — the branch is not in the phase the event
  *   finishes (`phase`, `null` for an unknown branch) while holding the lease with its token, e.g. its lease
  *   was reclaimed meanwhile. Nothing changed.
  * - `Rejected` (Enter): a new branch while `branchCountMax` are tracked and none is prunable.
  * - `Corrupted` (CorruptLease): the lease record is marked unreadable.
+ * - `ForceReleased` (ForceRelease): the lease is free; `holder` is the branch whose attempt it revoked, or
+ *   `null` when no branch held it.
  */
 export type Result =
   | { readonly _tag: "Acquired"; readonly token: number; readonly reclaimed: Reclaimed }
@@ -133,15 +144,16 @@ export type Result =
     }
   | {
       readonly _tag: "RolledBack";
-      readonly reason: "conflict" | "red" | "aborted";
+      readonly reason: "conflict" | "red" | "timeout" | "aborted";
       readonly retryCount: number;
     }
-  | { readonly _tag: "Failed"; readonly reason: "conflict" | "red"; readonly retryCount: number }
+  | { readonly _tag: "Failed"; readonly reason: "conflict" | "red" | "timeout"; readonly retryCount: number }
   | { readonly _tag: "Released" }
   | { readonly _tag: "NotHolder"; readonly holder: string | null }
   | { readonly _tag: "OutOfPhase"; readonly branch: string; readonly phase: Phase | null }
   | { readonly _tag: "Rejected"; readonly reason: "branch-limit" }
-  | { readonly _tag: "Corrupted" };
+  | { readonly _tag: "Corrupted" }
+  | { readonly _tag: "ForceReleased"; readonly holder: string | null };
 
 /** The gate has no effects: the caller runs git and CI as the results ask. */
 export type Effect = never;
@@ -257,7 +269,8 @@ export function isBusy(state: State, atMs: number): boolean {
  *   token, and any pass, revoked). The holder's re-acquire restarts its attempt at `checking`: a `Rebased`
  *   or `Retested` of the step it interrupted is then `OutOfPhase`.
  * - Check (phase `checking`, still the holder; `behind` and `prMerged` read under the lease): `prMerged` →
- *   release and `AlreadyMerged` (TC-17's no-op redrive); `behind || premergeRebaseAlways` → `Rebase`
+ *   release and `AlreadyMerged` (TC-17's no-op redrive); `behind` (true or `"unknown"`, TC-03) or
+ *   `premergeRebaseAlways` → `Rebase`
  *   (phase `rebasing`); else an `untested` branch → `Retest` (phase `testing`); else → `Pass` with reason
  *   "branch up-to-date with main" and no re-test (TC-17's skip, phase `passed`).
  * - Rebased (phase `rebasing`, still the holder): conflict → release and `RolledBack` / `Failed`; clean →
@@ -266,10 +279,16 @@ export function isBusy(state: State, atMs: number): boolean {
  * - Retested (phase `testing`, still the holder): green → `Pass` ("rebased onto main, re-test green"), the
  *   lease stays held until the merge; red → release and `RolledBack` / `Failed`. Both count a re-test; green
  *   clears `untested`, red sets it (the branch must show a green re-test at the gate before it passes).
+ * - RetestTimedOut (phase `testing`, still the holder): as a red Retested, reason `"timeout"` (AC-6).
  * - Merged: phase `merged`; `Released` when the branch is the recorded holder, else `NotHolder`.
  * - Abort: phase `rolled-back`; `RolledBack` (reason `"aborted"`) when the branch is the recorded holder and
  *   its lease was released, else `NotHolder`.
  * - CorruptLease: `Corrupted`; `leaseCorrupt` is set.
+ * - ForceRelease (not holder-aware, unlike Merged and Abort): the lease is released whoever holds it, valid,
+ *   expired or corrupt, and `leaseCorrupt` cleared; the recorded holder's attempt is revoked as a reclaim
+ *   revokes it (phase `waiting`, token and any pass cleared, `untested` kept), so its later Rebased, Retested
+ *   or RetestTimedOut are `OutOfPhase`; no other branch changes and the token does not move (the next grant
+ *   gets a new one, which a fenced main then holds against the revoked holder). `ForceReleased`.
  *
  * Every attempt end (merged, rolled-back, failed) clears the branch's token, `deferCount` and
  * `availableAtMs` (and `untested` when it merged; see {@link Branch}); a grant clears `deferCount`
@@ -309,7 +328,10 @@ export function transition(state: State, event: Event): Step {
       return enter(state, event.branch, event.atMs);
     case "Check":
       assertName("branch", event.branch);
-      assertFlag("behind", event.behind);
+      assert(
+        typeof event.behind === "boolean" || event.behind === "unknown",
+        () => `behind must be a boolean or "unknown", got ${describeValue(event.behind)}`,
+      );
       assertFlag("prMerged", event.prMerged);
       return check(state, event.branch, event.behind, event.prMerged, event.atMs);
     case "Rebased":
@@ -323,6 +345,9 @@ export function transition(state: State, event: Event): Step {
       assertName("branch", event.branch);
       assertFlag("green", event.green);
       return retested(state, event.branch, event.green, event.atMs);
+    case "RetestTimedOut":
+      assertName("branch", event.branch);
+      return retestTimedOut(state, event.branch, event.atMs);
     case "Merged":
       assertName("branch", event.branch);
       return merged(state, event.branch, event.atMs);
@@ -335,6 +360,12 @@ export function transition(state: State, event: Event): Step {
       return abort(state, event.branch, event.atMs);
     case "CorruptLease":
       return corruptLease(state);
+    case "ForceRelease":
+      assert(
+        typeof event.reason === "string",
+        () => `reason must be a string, got ${describeValue(event.reason)}`,
+      );
+      return forceRelease(state, event.atMs);
     default:
       return unknownEvent(event);
   }
@@ -392,7 +423,13 @@ function defer(state: State, name: string, branch: Branch, busyHolder: string, a
   });
 }
 
-function check(state: State, name: string, behind: boolean, prMerged: boolean, atMs: number): Step {
+function check(
+  state: State,
+  name: string,
+  behind: boolean | "unknown",
+  prMerged: boolean,
+  atMs: number,
+): Step {
   const branch = activeBranch(state, name, "checking");
   if (branch === undefined) {
     return outOfPhase(state, name);
@@ -403,11 +440,13 @@ function check(state: State, name: string, behind: boolean, prMerged: boolean, a
     assert(released !== state, () => `${describeValue(name)} is active but could not release the lease`);
     return step(state, endAttempt(released, name, branch, "merged"), { _tag: "AlreadyMerged", branch: name });
   }
-  if (behind || state.config.premergeRebaseAlways) {
+  // TC-03 / AC-9: a behind-check that failed cannot prove the branch up to date, so it counts as behind.
+  const mayBeBehind = behind !== false;
+  if (mayBeBehind || state.config.premergeRebaseAlways) {
     // A branch that is behind will change: mark it untested before the rebase is even tried, so that a crash
     // between the push of the rebased branch and the report of that push (`Rebased`) cannot leave a redrive
     // that finds it up to date and passes a tree nobody re-tested.
-    const rebasing: ActiveBranch = { ...branch, phase: "rebasing", untested: branch.untested || behind };
+    const rebasing: ActiveBranch = { ...branch, phase: "rebasing", untested: branch.untested || mayBeBehind };
     return step(state, withBranch(state, name, rebasing), { _tag: "Rebase", token });
   }
   if (branch.untested) {
@@ -469,6 +508,15 @@ function retested(state: State, name: string, green: boolean, atMs: number): Ste
   });
 }
 
+/** AC-6: a re-test that ran past its timeout proves nothing green; it rolls back as a red one. */
+function retestTimedOut(state: State, name: string, atMs: number): Step {
+  const branch = activeBranch(state, name, "testing");
+  if (branch === undefined) {
+    return outOfPhase(state, name);
+  }
+  return rollBack(state, name, { ...branch, retested: branch.retested + 1, untested: true }, "timeout", atMs);
+}
+
 /**
  * A developer retry: releases the lease; `Failed` once `retryCount` reaches `developerRetryMax`. Keeps
  * `untested` as it is (set after a red re-test): until the gate sees a green re-test, it will not pass the
@@ -478,7 +526,7 @@ function rollBack(
   state: State,
   name: string,
   branch: ActiveBranch,
-  reason: "conflict" | "red",
+  reason: "conflict" | "red" | "timeout",
   atMs: number,
 ): Step {
   const retryCount = branch.retryCount + 1;
@@ -514,6 +562,18 @@ function abort(state: State, name: string, atMs: number): Step {
 
 function corruptLease(state: State): Step {
   return step(state, withLease(state, state.lease, true), { _tag: "Corrupted" });
+}
+
+/** The unconditional backstop: free the lease, revoke its recorded holder's attempt (see {@link transition}). */
+function forceRelease(state: State, atMs: number): Step {
+  const previous = state.lease.holder;
+  if (previous === null) {
+    return step(state, withLease(state, state.lease, false), { _tag: "ForceReleased", holder: null });
+  }
+  return step(state, revoke(releaseBy(state, previous, atMs), previous), {
+    _tag: "ForceReleased",
+    holder: previous,
+  });
 }
 
 function outOfPhase(state: State, name: string): Step {

@@ -1,5 +1,5 @@
-// Property tests for MergeGate: random sequences of Enter, Check, Rebased, Retested, Merged, Abort, the
-// occasional CorruptLease, and "Advance" (whatever the holder's phase waits for, so attempts get far enough
+// Property tests for MergeGate: random sequences of Enter, Check (sometimes with a failed behind-check),
+// Rebased, Retested, RetestTimedOut, Merged, Abort, the occasional CorruptLease and ForceRelease, and "Advance" (whatever the holder's phase waits for, so attempts get far enough
 // to crash and be redriven) over branches a, b and c, with nondecreasing atMs and random outcomes, under
 // random configs. After every step the gate's safety properties are checked against the state and against a small
 // model kept from events and results alone: the current attempt, and which branches owe a re-test (seeds 004
@@ -38,6 +38,8 @@ interface Op {
   readonly checkHolder: boolean;
   readonly flag: boolean;
   readonly prMerged: boolean;
+  /** A Check's behind-check failed (`behind: "unknown"`, seed 004's TC-03). */
+  readonly ambiguous: boolean;
   readonly outcome: "clean" | "noop" | "conflict";
   readonly dtMs: number;
 }
@@ -60,6 +62,8 @@ const op: fc.Arbitrary<Op> = fc.record({
     { weight: 2, arbitrary: fc.constant("Merged" as const) },
     { weight: 1, arbitrary: fc.constant("Abort" as const) },
     { weight: 1, arbitrary: fc.constant("CorruptLease" as const) },
+    { weight: 1, arbitrary: fc.constant("RetestTimedOut" as const) },
+    { weight: 1, arbitrary: fc.constant("ForceRelease" as const) },
   ),
   target,
   checkHolder: fc.oneof(
@@ -67,6 +71,10 @@ const op: fc.Arbitrary<Op> = fc.record({
     { weight: 1, arbitrary: fc.constant(false) },
   ),
   flag: fc.boolean(),
+  ambiguous: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(false) },
+    { weight: 1, arbitrary: fc.constant(true) },
+  ),
   prMerged: fc.oneof(
     { weight: 9, arbitrary: fc.constant(false) },
     { weight: 1, arbitrary: fc.constant(true) },
@@ -118,7 +126,13 @@ function eventOf(current: Op, state: State, atMs: number): Event {
     case "Enter":
       return { _tag: "Enter", branch, atMs };
     case "Check":
-      return { _tag: "Check", branch, behind: current.flag, prMerged: current.prMerged, atMs };
+      return {
+        _tag: "Check",
+        branch,
+        behind: current.ambiguous ? "unknown" : current.flag,
+        prMerged: current.prMerged,
+        atMs,
+      };
     case "Rebased":
       return { _tag: "Rebased", branch, outcome: current.outcome, atMs };
     case "Retested":
@@ -129,6 +143,10 @@ function eventOf(current: Op, state: State, atMs: number): Event {
       return { _tag: "Abort", branch, reason: "refused", atMs };
     case "CorruptLease":
       return { _tag: "CorruptLease", atMs };
+    case "RetestTimedOut":
+      return { _tag: "RetestTimedOut", branch, atMs };
+    case "ForceRelease":
+      return { _tag: "ForceRelease", reason: "backstop", atMs };
   }
 }
 
@@ -186,6 +204,7 @@ function nextAttempt(attempt: Attempt | null, event: Event, result: Result): Att
     case "Failed":
     case "Released":
     case "AlreadyMerged":
+    case "ForceReleased":
       return null;
     default:
       return attempt;
@@ -205,6 +224,8 @@ function nextOwing(owing: ReadonlySet<string>, event: Event, result: Result): Re
     next.add(branch);
   } else if (event._tag === "Check" && event.behind && result._tag === "Rebase") {
     next.add(branch); // a behind branch is about to change: it owes a re-test from the moment it is told to rebase
+  } else if (event._tag === "RetestTimedOut") {
+    next.add(branch); // a timed-out re-test showed nothing green (AC-6)
   } else if (event._tag === "Retested") {
     // A red re-test leaves the debt: the gate passes the branch only after a green one.
     if (event.green) next.delete(branch);

@@ -354,6 +354,96 @@ describe("MergeGate", () => {
     });
   });
 
+  describe("seed 004, merge_gate.py's never-raise rules and the backstop", () => {
+    const unknownCheck = (branch: string, atMs = 0): Event => ({
+      _tag: "Check",
+      branch,
+      behind: "unknown",
+      prMerged: false,
+      atMs,
+    });
+    const timedOut = (branch: string, atMs = 0): Event => ({ _tag: "RetestTimedOut", branch, atMs });
+    const forceRelease = (atMs = 0, reason = "backstop"): Event => ({ _tag: "ForceRelease", reason, atMs });
+
+    it("TC-03 an ambiguous or failing behind-check is treated as behind (never-raise, AC-9)", () => {
+      // premergeRebaseAlways off: only "behind" makes the gate rebase, so "unknown" must count as behind.
+      const held = run(start(), enter("feature/B"));
+      const { state, result } = apply(held, unknownCheck("feature/B", 1));
+      expect(result).toEqual({ _tag: "Rebase", token: 1 });
+      // Marked untested like a behind branch: even a no-op rebase must be followed by a re-test.
+      expect(branchOf(state, "feature/B")).toMatchObject({ phase: "rebasing", untested: true });
+      expect(apply(state, rebased("feature/B", "noop", 2)).result).toEqual({ _tag: "Retest", token: 1 });
+      // The same branch with a definite "not behind" passes without a rebase (TC-17's skip).
+      expect(apply(held, check("feature/B", 1, false)).result).toMatchObject({ _tag: "Pass" });
+    });
+
+    it("AC-6 a re-test that times out rolls back like a red one and releases the lease", () => {
+      const testing = run(start(), ...gate("feature/B"), rebased("feature/B", "clean", 5));
+      const { state, result } = apply(testing, timedOut("feature/B", 9));
+      expect(result).toEqual({ _tag: "RolledBack", reason: "timeout", retryCount: 1 });
+      expect(state.lease).toMatchObject({ holder: null, token: 1, expiresAtMs: 9 });
+      expect(branchOf(state, "feature/B")).toMatchObject({
+        phase: "rolled-back",
+        token: null,
+        retested: 1,
+        untested: true, // nothing green was shown: the redrive must re-test
+      });
+      // A redrive that finds the branch up to date re-tests it instead of passing it.
+      const redrive = run(state, enter("feature/B", 10));
+      expect(apply(redrive, check("feature/B", 10, false)).result).toEqual({ _tag: "Retest", token: 2 });
+      // At the retry cap a timeout fails the branch; a timeout out of phase changes nothing.
+      const capped = run(state, ...gate("feature/B", 20), rebased("feature/B", "clean", 21));
+      expect(apply(capped, timedOut("feature/B", 30)).result).toEqual({
+        _tag: "Failed",
+        reason: "timeout",
+        retryCount: 2,
+      });
+      const idle = apply(state, timedOut("feature/B", 40));
+      expect(idle.result).toEqual({ _tag: "OutOfPhase", branch: "feature/B", phase: "rolled-back" });
+      expect(idle.state).toBe(state);
+    });
+
+    it("release backstop: branch=None frees the lease whoever holds it and revokes only the holder's attempt", () => {
+      const passed = run(caughtUp(start(), "feature/A"), enter("feature/B", 1));
+      expect(branchOf(passed, "feature/B")?.phase).toBe("waiting");
+      const { state, result } = apply(passed, forceRelease(2));
+      expect(result).toEqual({ _tag: "ForceReleased", holder: "feature/A" });
+      expect(state.lease).toMatchObject({ holder: null, token: 1 });
+      // A's pass is revoked as a reclaim revokes it; B, deferred, is untouched.
+      expect(branchOf(state, "feature/A")).toMatchObject({ phase: "waiting", token: null, untested: false });
+      expect(branchOf(state, "feature/B")).toBe(branchOf(passed, "feature/B"));
+      // The next grant has a new token, which a fenced main holds against A's late merge.
+      const next = apply(state, enter("feature/B", 3));
+      expect(next.result).toEqual({ _tag: "Acquired", token: 2, reclaimed: "no" });
+      let main = FencedResource.initial<string>();
+      main = FencedResource.transition(main, { _tag: "Fence", token: 2 }).state;
+      expect(FencedResource.transition(main, { _tag: "Fence", token: 1 }).result._tag).toBe("StaleToken");
+      // A's later reports are out of phase; its delayed holder-aware release leaves B's lease alone.
+      expect(apply(next.state, retested("feature/A", true, 4)).result).toMatchObject({ _tag: "OutOfPhase" });
+      expect(apply(next.state, merged("feature/A", 4)).result).toEqual({
+        _tag: "NotHolder",
+        holder: "feature/B",
+      });
+    });
+
+    it("release backstop: an untested holder stays untested; a free or corrupt lease is simply cleared", () => {
+      const crashed = crashedBeforeRetest(start(), "feature/A");
+      const released = apply(crashed, forceRelease(5));
+      expect(branchOf(released.state, "feature/A")).toMatchObject({ phase: "waiting", untested: true });
+      const free = apply(released.state, forceRelease(6));
+      expect(free.result).toEqual({ _tag: "ForceReleased", holder: null });
+      expect(free.state).toBe(released.state);
+      const marked = run(start(), corrupt(1));
+      const cleared = apply(marked, forceRelease(2));
+      expect(cleared.result).toEqual({ _tag: "ForceReleased", holder: null });
+      expect(cleared.state.leaseCorrupt).toBe(false);
+      const heldCorrupt = run(start(), enter("feature/A"), corrupt(1));
+      const both = apply(heldCorrupt, forceRelease(2));
+      expect(both.result).toEqual({ _tag: "ForceReleased", holder: "feature/A" });
+      expect(both.state).toMatchObject({ leaseCorrupt: false, lease: { holder: null } });
+    });
+  });
+
   describe("seed 001, ORCH-026 Level A", () => {
     it("premerge rebase is a no-op on an up-to-date branch", () => {
       const always = run(start({ premergeRebaseAlways: true }), enter("feature/B", 0));
@@ -954,6 +1044,8 @@ describe("MergeGate", () => {
         { _tag: "Retested", branch: "a", green: 1, atMs: 0 },
         { _tag: "Abort", branch: "a", atMs: 0 },
         { _tag: "CorruptLease", atMs: -1 },
+        { _tag: "RetestTimedOut", branch: "", atMs: 0 },
+        { _tag: "ForceRelease", atMs: 0 },
         { _tag: "Merge", branch: "a", atMs: 0 },
       ];
       for (const event of malformed) {

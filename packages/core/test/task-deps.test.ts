@@ -167,6 +167,58 @@ describe("TaskDeps", () => {
     });
   });
 
+  describe("seed 001, ORCH-026's reconciler skip and cycle backstop", () => {
+    it("cycle backstop: a cycle that appears after claims started is still caught, the tasks Blocked with an alert", () => {
+      // Claims start while the plan is half ingested: A (depends on D, unknown: fail-open) and B run, B finishes.
+      const started = run(
+        start({ concurrencyMax: 2 }),
+        enqueue("A", ["D"]),
+        enqueue("B"),
+        claimBy("w1", 1),
+        claimBy("w2", 1),
+        finish("B", "w2", "done", 2),
+      );
+      expect(started.tasks.A).toMatchObject({ status: "running", worker: "w1" });
+      // D's relation arrives later and closes the cycle A → D → A.
+      const { state, result } = TaskDeps.transition(started, enqueue("D", ["A"], 3));
+      expect(result).toEqual({ _tag: "Blocked", task: "D", cycle: ["D", "A"] }); // the alert: which cycle
+      expect(state.tasks.A).toMatchObject({ status: "blocked", worker: null, blockedBy: ["D", "A"] });
+      expect(state.tasks.D).toMatchObject({ status: "blocked", blockedBy: ["D", "A"] });
+      expect(state.tasks.B).toBe(started.tasks.B); // done work is untouched
+      expect(state.running).toBe(0); // A's slot is freed at once
+      // Neither is ever claimed again, and A's worker learns it lost the job when it reports.
+      const after = run(state, enqueue("E", [], 4));
+      expect(drain(after, "w3", 5).order).toEqual(["E"]);
+      expect(TaskDeps.transition(state, finish("A", "w1", "done", 6)).result).toEqual({
+        _tag: "NotRunning",
+        task: "A",
+      });
+    });
+
+    it("reconciler skip: a job waiting on its dependencies is in the waiting line, not stuck — no slot, no requeue, no claim", () => {
+      const waiting = run(start({ concurrencyMax: 1 }), enqueue("A"), enqueue("B", ["A"]), claimBy("w1", 1));
+      expect(waiting.tasks.B).toMatchObject({ status: "queued", worker: null });
+      expect(waiting.running).toBe(1); // only A holds a slot
+      // What a reconciler reads to skip it: the waiting line and waitingOn.
+      const idle = TaskDeps.transition(waiting, claimBy("w2", 60_000));
+      expect(idle.result).toEqual({
+        _tag: "NothingClaimable",
+        reason: "no-slot",
+        waiting: ["B"],
+        nextAvailableAtMs: null,
+      });
+      expect(TaskDeps.waitingOn(waiting, "B")).toEqual(["A"]);
+      expect(TaskDeps.isReady(waiting, "B", 60_000)).toBe(false);
+      // A reconciler's requeue of a "stuck" job leaves it as it is: only a failed task goes back.
+      const requeued = TaskDeps.transition(waiting, requeue("B", 60_000));
+      expect(requeued.result).toEqual({ _tag: "NotFailed", task: "B" });
+      expect(requeued.state).toBe(waiting);
+      // Once A is done, B is claimed as usual.
+      const done = run(waiting, finish("A", "w1", "done", 60_001));
+      expect(TaskDeps.transition(done, claimBy("w2", 60_001)).result).toEqual({ _tag: "Claimed", task: "B" });
+    });
+  });
+
   describe("B waits for A", () => {
     it("B is not claimed until A is done, and the waiting line lists it", () => {
       const s = run(start({ concurrencyMax: 2 }), enqueue("B", ["A"]), enqueue("A"));

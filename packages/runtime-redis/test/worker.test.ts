@@ -257,6 +257,57 @@ describe("Worker", () => {
     expect(logged.some((m) => /owned=true, deleted=false/.test(m))).toBe(true);
   });
 
+  it("seed 002 drain loop that ignored AckSuccess's result: no owned ack leaves its item behind, and a forged owned && !deleted is never silent on either ack path", async () => {
+    // 1. The queue itself: an owned ack deletes, however often the holder's heartbeats bumped the item, and
+    //    whether it is sent alone (ack) or with the next claim (ackAndClaim). Its result is never owned && !deleted.
+    const q = await open();
+    const acks: Core.Result[] = [];
+    for (const [scope, path] of [
+      ["alone", "ack"],
+      ["with-claim", "ackAndClaim"],
+    ] as const) {
+      await q.enqueue(scope);
+      const [item] = (await q.claim("drain", 1)).items;
+      for (let i = 0; i < 3; i++) expect((await q.heartbeat(scope, item!.token)).result._tag).toBe("Renewed");
+      const acked =
+        path === "ack"
+          ? (await q.ack(scope, item!.token)).result
+          : (await q.ackAndClaim(scope, item!.token, "drain", 1)).ack.result;
+      acks.push(acked);
+    }
+    expect(acks).toEqual([
+      { _tag: "Acked", owned: true, deleted: true, requeued: false },
+      { _tag: "Acked", owned: true, deleted: true, requeued: false },
+    ]);
+    expect(await q.counts()).toMatchObject({ ready: 0, claimed: 0 });
+
+    // 2. The Worker (the drain loop done right): even if an ack did answer owned && !deleted, on the
+    //    ack-and-claim path it uses by default, the item is reported to the hook and the logger (not passed
+    //    over in silence), and the loop keeps draining.
+    const forged = await open();
+    const realAckAndClaim = forged.ackAndClaim.bind(forged);
+    let first = true;
+    forged.ackAndClaim = async (scope, token, holder, batchSize) => {
+      const both = await realAckAndClaim(scope, token, holder, batchSize);
+      if (!first) return both;
+      first = false;
+      const silent: Core.Result = { _tag: "Acked", owned: true, deleted: false, requeued: false };
+      return { ack: { atMs: both.ack.atMs, result: silent }, claim: both.claim };
+    };
+    await forged.enqueue("x");
+    await forged.enqueue("y");
+    const errors: OwnedNotDeletedError[] = [];
+    const logged: string[] = [];
+    const done: string[] = [];
+    recordingWorker(forged, done, {
+      onOwnedNotDeleted: (e) => errors.push(e),
+      logger: { error: (m) => logged.push(m), warn: (m) => logged.push(m) },
+    });
+    await until(() => done.length === 2 && errors.length === 1);
+    expect(errors[0]).toMatchObject({ name: "OwnedNotDeletedError", scope: "x" });
+    expect(logged.some((m) => /owned=true, deleted=false/.test(m))).toBe(true);
+  });
+
   it("a malformed item found by claim reaches onCorrupt, is moved aside, and the loop keeps running", async () => {
     const q = await open();
     await q.enqueue("bad");

@@ -5,8 +5,10 @@
  *
  * This entry holds what a scenario author and a test need: defining scenarios (processes, operations, delay
  * distributions, faults, properties), exploring and asserting a variant, replaying a trace or a seed, the
- * fast-check integration, and defining explicit-state models for `interleave check`. The engine's parts have
- * their own entries:
+ * fast-check integration, and defining explicit-state models for `interleave check`. Each function that runs
+ * worlds has an `…Async` twin (`exploreVariantAsync`, `assertVariantAsync`, `replayTraceAsync`, …) for worlds
+ * with async tasks (`world.task`); the synchronous one throws {@link AsyncTasksError} on those. The engine's
+ * parts have their own entries:
  * - `@interleave/sim/strategies` — the chooser interface, the strategies (random, PCT, replay, the fast-check
  *   stream) and the strategy registry with its defaults;
  * - `@interleave/sim/search` — running one world, the exploration pieces (run seeds, exhaustive search,
@@ -17,10 +19,11 @@
  * - `@interleave/sim/cli` — the `interleave` command line, the registry loaders and the worker pool.
  */
 
-export { type AssertVariantOptions, assertVariant } from "./adapters/assert-variant.js";
+export { type AssertVariantOptions, assertVariant, assertVariantAsync } from "./adapters/assert-variant.js";
 export {
   type AssertScenarioOptions,
   assertScenario,
+  assertScenarioAsync,
   DECISION_STREAM_LENGTH_MAX_DEFAULT,
   type DecisionStreamOptions,
   decisionStream,
@@ -29,8 +32,18 @@ export {
   type ScenarioCheck,
   type ScenarioPropertyOptions,
   scenarioProperty,
+  scenarioPropertyAsync,
 } from "./adapters/fast-check.js";
 export { expectStateSpaceVerified } from "./adapters/statespace.js";
+export { DeterminismError } from "./async/globals.js";
+export type {
+  NetworkFault,
+  ServerConnection,
+  ServerHandlers,
+  ServerProtocol,
+  TaskBody,
+  TaskContext,
+} from "./async/types.js";
 export { readTrace, writeTrace } from "./io/trace-file.js";
 export {
   checkLinearizable,
@@ -107,18 +120,26 @@ export {
   type Strategy,
   type VariantDefinition,
 } from "./model/scenario.js";
+export { AsyncTasksError, runAsync, runSync, SETTLE, type Sim } from "./model/world/drive.js";
 export type { FaultPlan } from "./model/world/faults.js";
 export type { EffectIo, StoreOptions, TraceEvent, Violation, WorldBuilder } from "./model/world/types.js";
-export { checkDeterminism } from "./replay/determinism.js";
+export { checkDeterminism, checkDeterminismAsync, type DeterminismCheck } from "./replay/determinism.js";
 export {
   END_OF_RUN,
   type EventDifference,
   type ReplayDivergenceReport,
   type ReplayOutcome,
   replaySeed,
+  replaySeedAsync,
   replayTrace,
+  replayTraceAsync,
 } from "./replay/replay.js";
-export { type ExploreOptions, type ExploreProgress, exploreVariant } from "./search/explore.js";
+export {
+  type ExploreOptions,
+  type ExploreProgress,
+  exploreVariant,
+  exploreVariantAsync,
+} from "./search/explore.js";
 export {
   type Coverage,
   type Cut,

@@ -68,6 +68,42 @@ describe("base seeds and their shares", () => {
 });
 
 describe("interleave soak", () => {
+  it("soaks the pass variants of every scenario named, and names them in the re-run command", async () => {
+    const cwd = tmp();
+    const r = await cli(
+      ["soak", "rare-lost-update", "lost-update", "--schedules", "20", "--seeds", "2", "--seed", "1"],
+      cwd,
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(
+      (
+        await cli(
+          [
+            "soak",
+            "rare-lost-update",
+            "lost-update",
+            "--schedules",
+            "20",
+            "--seeds",
+            "2",
+            "--seed",
+            "1",
+            "--json",
+          ],
+          cwd,
+        )
+      ).stdout,
+    );
+    expect(doc.results.map((x: SoakResult) => `${x.scenario}/${x.variant}`)).toEqual([
+      "rare-lost-update/spread-start",
+      "rare-lost-update/atomic-increment",
+      "lost-update/atomic-increment",
+    ]);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe(
+      "Re-run exactly: npx interleave soak rare-lost-update lost-update --schedules 20 --seeds 2 --seed 1",
+    );
+  });
+
   it("soaks a pass variant over K base seeds: N schedules, pass (sampled), what that means, how to re-run it", async () => {
     const cwd = tmp();
     const r = await cli(["soak", "lost-update", "--schedules", "1003", "--seeds", "4", "--seed", "1"], cwd);
@@ -382,7 +418,12 @@ describe("interleave soak", () => {
     [
       "--variant without a scenario",
       ["soak", "--variant", "atomic-increment"],
-      /--variant needs a scenario id/,
+      /--variant needs exactly one scenario id/,
+    ],
+    [
+      "--variant with two scenarios",
+      ["soak", "lost-update", "rare-lost-update", "--variant", "atomic-increment"],
+      /--variant needs exactly one scenario id/,
     ],
     [
       "malformed --schedules",

@@ -5,8 +5,9 @@
  */
 import { resolve } from "node:path";
 import { writeTrace } from "../io/trace-file.js";
-import { findVariant, type Scenario } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant } from "../search/explore.js";
+import { findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { type ExploreOptions, exploreVariantGen } from "../search/explore.js";
 import { describeStrength, type Strength, type VariantResult } from "../search/verdict.js";
 
 /** Options of {@link assertVariant}: those of `exploreVariant`, with defaults for a test. */
@@ -44,6 +45,8 @@ const RANK: Readonly<Record<Strength, number>> = { sampled: 0, bounded: 1, verif
  *   const r = assertVariant(syncVsReset, "serial", { strategy: "exhaustive" });
  *   // r.strength: "verified" | "bounded"; r.bound: e.g. "≤ 3 deviations"
  * });
+ *
+ * A variant with async tasks (`world.task`) throws `AsyncTasksError`: use {@link assertVariantAsync}.
  */
 export function assertVariant(
   scenario: Scenario,
@@ -51,6 +54,32 @@ export function assertVariant(
   options: AssertVariantOptions = {},
 ): VariantResult {
   const { variant } = findVariant([scenario], scenario.name, variantName);
+  return runSync(assertVariantGen(scenario, variant, options), `${scenario.name}/${variant.name}`);
+}
+
+/**
+ * The same as {@link assertVariant}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps: it rejects where `assertVariant` throws.
+ *
+ * @example
+ * it("the worker honours its lost claim", async () => {
+ *   await assertVariantAsync(realWorker, "fenced-handler");
+ * });
+ */
+export async function assertVariantAsync(
+  scenario: Scenario,
+  variantName: string,
+  options: AssertVariantOptions = {},
+): Promise<VariantResult> {
+  const { variant } = findVariant([scenario], scenario.name, variantName);
+  return runAsync(assertVariantGen(scenario, variant, options));
+}
+
+function* assertVariantGen(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  options: AssertVariantOptions,
+): Sim<VariantResult> {
   const {
     expect: wanted = variant.expect,
     tracesDir = "traces",
@@ -58,7 +87,7 @@ export function assertVariant(
     require: required,
     ...rest
   } = options;
-  const r = exploreVariant(scenario, variant, { seed: 1, ...rest });
+  const r = yield* exploreVariantGen(scenario, variant, { seed: 1, ...rest });
   const id = `${scenario.name}/${variant.name} (${r.strategy})`;
   if (r.verdict === wanted) {
     const least = required ?? (r.coverage !== null && !allowIncomplete ? "bounded" : "sampled");

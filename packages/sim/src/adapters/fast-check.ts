@@ -3,31 +3,30 @@
  * fast-check arbitraries, generated and shrunk together. `decisionStream` and `StreamChooser` turn an array of
  * integers into a schedule; `scenarioProperty` wraps a variant as a fast-check property; `assertScenario` runs
  * it under `fc.check` from vitest (or any test runner) and turns the shrunk counterexample into a replayable
- * interleave trace.
+ * interleave trace. Each has an `…Async` twin for variants with async tasks (`world.task`): the same runs,
+ * written once as a {@link Sim}, driven with awaits between the steps of async tasks.
  */
 
 import { assert } from "@interleave/core";
 import fc from "fast-check";
 import { relativeToCwd, writeTrace } from "../io/trace-file.js";
 import { type Expectation, findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
+import { AsyncTasksError, runAsync, runSync, type Sim } from "../model/world/drive.js";
 import type { RunResult } from "../model/world/types.js";
-import { runWorld } from "../model/world/world.js";
-import { recordRun } from "../search/record.js";
-import type { Chooser, DecisionRequest } from "../strategy/chooser.js";
+import { runWorldGen } from "../model/world/world.js";
+import { recordRunGen } from "../search/record.js";
 import { ReplayChooser } from "../strategy/replay.js";
 import type { Trace } from "../trace/format.js";
+import { decisionStream, StreamChooser } from "./decision-stream.js";
 
-/**
- * Decision values are integers in `[0, DECISION_VALUE_RANGE)`. A value is read as a quantile: `v / 65536` of
- * the way through the options' cumulative weights (see {@link StreamChooser}).
- */
-export const DECISION_VALUE_RANGE = 0x1_0000;
-
-/**
- * Default bound on the length of a generated decision stream. The shipped scenarios take 5 to 260 decisions
- * per run; decisions past the end of the stream take option 0, so a longer run is still well defined.
- */
-export const DECISION_STREAM_LENGTH_MAX_DEFAULT = 512;
+export {
+  DECISION_STREAM_LENGTH_MAX_DEFAULT,
+  DECISION_VALUE_RANGE,
+  type DecisionStreamOptions,
+  decisionIndex,
+  decisionStream,
+  StreamChooser,
+} from "./decision-stream.js";
 
 /**
  * Default bound on the runs {@link assertScenario} spends shrinking a counterexample. A shrink step is a run;
@@ -35,103 +34,6 @@ export const DECISION_STREAM_LENGTH_MAX_DEFAULT = 512;
  * (about 1 ms each) for little gain.
  */
 export const FAST_CHECK_SHRINK_RUNS_MAX_DEFAULT = 5_000;
-
-/** Options of {@link decisionStream}. */
-export interface DecisionStreamOptions {
-  /** Longest stream generated (entries, integer ≥ 0). Default {@link DECISION_STREAM_LENGTH_MAX_DEFAULT}. */
-  readonly maxLength?: number;
-}
-
-/**
- * A fast-check arbitrary of decision streams: arrays (length `0..maxLength`) of integers in
- * `[0, DECISION_VALUE_RANGE)`, to be consumed by a {@link StreamChooser}. Lengths are drawn over the whole
- * range `0..maxLength` (fast-check's `size: "max"`), since a stream shorter than the run leaves its later
- * decisions at option 0. fast-check shrinks a stream by dropping its last entries first (then others) and
- * moving values toward 0; both move the run toward option 0 of every decision (the first enabled process, the
- * smallest drawn delay, no fault), so a shrunk stream is a shorter, plainer schedule.
- *
- * Throws `AssertionError` when `maxLength` is not a non-negative integer.
- *
- * @example
- * fc.assert(fc.property(decisionStream(), (stream) => runWorld(build, new StreamChooser(stream)).violation === null));
- */
-export function decisionStream(options: DecisionStreamOptions = {}): fc.Arbitrary<readonly number[]> {
-  const maxLength = options.maxLength ?? DECISION_STREAM_LENGTH_MAX_DEFAULT;
-  assert(
-    Number.isInteger(maxLength) && maxLength >= 0,
-    `decisionStream: maxLength must be a non-negative integer, got ${maxLength}`,
-  );
-  // fast-check shrinks an array's length by keeping a suffix; a schedule keeps its meaning when its tail is
-  // dropped, not its head. So the array is generated reversed and mapped back: shrinking keeps a prefix.
-  return fc
-    .array(fc.nat({ max: DECISION_VALUE_RANGE - 1 }), { maxLength, size: "max" })
-    .map(reversed, (value) => {
-      if (!Array.isArray(value)) throw new TypeError("a decision stream is an array");
-      return reversed(value as number[]);
-    });
-}
-
-function reversed(values: readonly number[]): number[] {
-  return values.slice().reverse();
-}
-
-/**
- * The option a decision value selects: `value` is read as the quantile `value / DECISION_VALUE_RANGE` of the
- * request's weights (uniform when it has none, or when they do not sum to a positive finite number), so a
- * uniformly drawn value gives the same distribution as {@link RandomChooser}. Monotone: a smaller value never
- * selects a later option, and 0 selects the first option of positive weight (option 0 when unweighted).
- */
-export function decisionIndex(value: number, request: DecisionRequest): number {
-  const { count, weights } = request;
-  const q = value / DECISION_VALUE_RANGE;
-  let total = 0;
-  if (weights !== undefined) for (let i = 0; i < count; i++) total += weights[i] ?? 0;
-  if (weights === undefined || !(total > 0) || !Number.isFinite(total)) {
-    return Math.min(count - 1, Math.floor(q * count));
-  }
-  const x = q * total;
-  let cumulative = 0;
-  for (let i = 0; i < count; i++) {
-    cumulative += weights[i] ?? 0;
-    if (x < cumulative) return i;
-  }
-  for (let i = count - 1; i > 0; i--) if ((weights[i] ?? 0) > 0) return i;
-  return 0;
-}
-
-/**
- * A chooser that reads its decisions from a stream of integers (a {@link decisionStream} value): decision `i`
- * takes `decisionIndex(stream[i], request)`, and every decision past the end of the stream takes option 0.
- * Records nothing itself (the world records the decisions taken, and `ReplayChooser` replays those).
- *
- * Why a quantile and not `min(stream[i], count − 1)`: the arbitrary cannot know each decision's option count,
- * and clamping a value drawn over a fixed range makes the last option of every small decision near certain
- * (a 5 % pause fault would fire at almost every step). The quantile keeps clamping's useful property — values
- * shrink toward option 0, monotonically — while sampling options as `RandomChooser` does.
- *
- * Throws `RangeError` on construction when an entry is not an integer in `[0, DECISION_VALUE_RANGE)`.
- */
-export class StreamChooser implements Chooser {
-  private index = 0;
-  constructor(private readonly stream: readonly number[]) {
-    stream.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0 || v >= DECISION_VALUE_RANGE) {
-        throw new RangeError(
-          `decision stream entry #${i} must be an integer in [0, ${DECISION_VALUE_RANGE}), got ${v}`,
-        );
-      }
-    });
-  }
-  choose(request: DecisionRequest): number {
-    const value = this.stream[this.index] ?? 0;
-    this.index++;
-    return decisionIndex(value, request);
-  }
-  /** Number of decisions taken so far, including those past the end of the stream. */
-  get consumed(): number {
-    return this.index;
-  }
-}
 
 /** The input of one fast-check run of a scenario: the world's parameters and the decision stream. */
 export type ScenarioCase<P = unknown> = readonly [params: P, stream: readonly number[]];
@@ -155,6 +57,8 @@ export interface ScenarioPropertyOptions<P> {
  * `fc.check` directly, or through {@link assertScenario}, which also writes the counterexample's trace.
  *
  * `variant` is a variant of `scenario` or its name; an unknown name throws `InputError` listing the variants.
+ * A variant with async tasks (`world.task`) fails every run with `AsyncTasksError`: use
+ * {@link scenarioPropertyAsync}.
  *
  * @example
  * fc.assert(scenarioProperty(scenario, "atomic-increment", { params: fc.record({ writers: fc.integer({ min: 2, max: 5 }) }) }));
@@ -169,36 +73,90 @@ export function scenarioProperty<P = unknown>(
 }
 
 /**
- * The property of {@link scenarioProperty}, with a shrink budget: once a run has failed, at most
- * `shrinkRunsMax` further runs execute; after that every candidate counts as passing, so fast-check stops
- * shrinking and reports the smallest counterexample so far. Counting runs (not time) keeps it deterministic.
- * The budget is state of the returned property: build one per `fc.check`.
+ * The same as {@link scenarioProperty}, but runs worlds with async tasks (`world.task`), awaiting a macrotask
+ * turn between their steps: an async property, for `fc.assert` / `fc.check` awaited.
+ *
+ * @example
+ * await fc.assert(scenarioPropertyAsync(scenario, "fenced-handler"), { numRuns: 50 });
  */
+export function scenarioPropertyAsync<P = unknown>(
+  scenario: Scenario,
+  variant: ScenarioVariant | string,
+  options: ScenarioPropertyOptions<P> = {},
+): fc.IAsyncPropertyWithHooks<ScenarioCase<P>> {
+  const v = typeof variant === "string" ? findVariant([scenario], scenario.name, variant).variant : variant;
+  return caseAsyncProperty(scenario, v, options, Number.POSITIVE_INFINITY);
+}
+
+/**
+ * The shrink budget of a case property: once a run has failed, at most `shrinkRunsMax` further runs execute;
+ * after that every candidate counts as passing, so fast-check stops shrinking and reports the smallest
+ * counterexample so far. Counting runs (not time) keeps it deterministic. State of one property: build one per
+ * `fc.check`.
+ */
+class ShrinkBudget {
+  private failed = false;
+  private shrinkRuns = 0;
+  constructor(private readonly shrinkRunsMax: number) {}
+  /** Whether this candidate is past the budget (counts it when the budget has started). */
+  spent(): boolean {
+    return this.failed && ++this.shrinkRuns > this.shrinkRunsMax;
+  }
+  ran(passed: boolean): void {
+    this.failed ||= !passed;
+  }
+}
+
+function caseArbitraries<P>(scenario: Scenario, options: ScenarioPropertyOptions<P>) {
+  const params = options.params ?? fc.constant(scenario.params as P);
+  const stream =
+    options.maxLength === undefined ? decisionStream() : decisionStream({ maxLength: options.maxLength });
+  return [params, stream] as const;
+}
+
+/** The property of {@link scenarioProperty}, with a shrink budget (see {@link ShrinkBudget}). */
 function caseProperty<P>(
   scenario: Scenario,
   variant: ScenarioVariant,
   options: ScenarioPropertyOptions<P>,
   shrinkRunsMax: number,
 ): fc.IPropertyWithHooks<ScenarioCase<P>> {
-  const params = options.params ?? fc.constant(scenario.params as P);
-  const stream =
-    options.maxLength === undefined ? decisionStream() : decisionStream({ maxLength: options.maxLength });
-  let failed = false;
-  let shrinkRuns = 0;
-  return fc.property(params, stream, (p, s) => {
-    if (failed && ++shrinkRuns > shrinkRunsMax) return true;
+  const budget = new ShrinkBudget(shrinkRunsMax);
+  const what = `${scenario.name}/${variant.name}`;
+  return fc.property(...caseArbitraries(scenario, options), (p, s) => {
+    if (budget.spent()) return true;
     let passed = false;
     try {
-      passed = runCase(variant, p, s).violation === null;
+      passed = runSync(runCaseGen(variant, p, s), what).violation === null;
     } finally {
-      failed ||= !passed;
+      budget.ran(passed);
     }
     return passed;
   });
 }
 
-function runCase(variant: ScenarioVariant, params: unknown, stream: readonly number[]): RunResult {
-  return runWorld(variant.buildWith(params), new StreamChooser(stream));
+/** The property of {@link scenarioPropertyAsync}, with a shrink budget (see {@link ShrinkBudget}). */
+function caseAsyncProperty<P>(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  options: ScenarioPropertyOptions<P>,
+  shrinkRunsMax: number,
+): fc.IAsyncPropertyWithHooks<ScenarioCase<P>> {
+  const budget = new ShrinkBudget(shrinkRunsMax);
+  return fc.asyncProperty(...caseArbitraries(scenario, options), async (p, s) => {
+    if (budget.spent()) return true;
+    let passed = false;
+    try {
+      passed = (await runAsync(runCaseGen(variant, p, s))).violation === null;
+    } finally {
+      budget.ran(passed);
+    }
+    return passed;
+  });
+}
+
+function runCaseGen(variant: ScenarioVariant, params: unknown, stream: readonly number[]): Sim<RunResult> {
+  return runWorldGen(variant.buildWith(params), new StreamChooser(stream));
 }
 
 /** Options of {@link assertScenario}. */
@@ -269,12 +227,50 @@ export interface ScenarioCheck<P = unknown> {
  *   });
  *   expect(r.params).toEqual({ writers: 2 });
  * });
+ *
+ * A variant with async tasks (`world.task`) throws `AsyncTasksError`: use {@link assertScenarioAsync}.
  */
 export function assertScenario<P = unknown>(
   scenario: Scenario,
   variantName: string,
   options: AssertScenarioOptions<P> = {},
 ): ScenarioCheck<P> {
+  const plan = planOf(scenario, variantName, options);
+  const details = fc.check(
+    caseProperty(scenario, plan.variant, options, plan.shrinkRunsMax),
+    plan.parameters,
+  );
+  // A world with async tasks fails every run at its first step: say so, not "the counterexample threw".
+  if (details.errorInstance instanceof AsyncTasksError) throw details.errorInstance;
+  return runSync(conclude(scenario, plan, options, details), plan.name);
+}
+
+/**
+ * The same as {@link assertScenario}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps (fast-check drives an async property): it rejects where `assertScenario` throws.
+ */
+export async function assertScenarioAsync<P = unknown>(
+  scenario: Scenario,
+  variantName: string,
+  options: AssertScenarioOptions<P> = {},
+): Promise<ScenarioCheck<P>> {
+  const plan = planOf(scenario, variantName, options);
+  const property = caseAsyncProperty(scenario, plan.variant, options, plan.shrinkRunsMax);
+  const details = await fc.check(property, plan.parameters);
+  return runAsync(conclude(scenario, plan, options, details));
+}
+
+/** What {@link assertScenario} checks and sets up before running fast-check. */
+interface Plan<P> {
+  readonly variant: ScenarioVariant;
+  readonly name: string;
+  readonly expect: Expectation;
+  readonly shrinkRunsMax: number;
+  readonly parameters: fc.Parameters<ScenarioCase<P>>;
+}
+
+/** The options of {@link assertScenario} checked (throwing `AssertionError`) and resolved. */
+function planOf<P>(scenario: Scenario, variantName: string, options: AssertScenarioOptions<P>): Plan<P> {
   const { variant } = findVariant([scenario], scenario.name, variantName);
   const expect = options.expect ?? variant.expect;
   const numRuns = options.numRuns ?? 100;
@@ -295,13 +291,22 @@ export function assertScenario<P = unknown>(
     Number.isInteger(shrinkRunsMax) && shrinkRunsMax >= 0,
     `assertScenario: shrinkRunsMax must be a non-negative integer, got ${shrinkRunsMax}`,
   );
-  const name = `${scenario.name}/${variant.name}`;
-  const details = fc.check(caseProperty(scenario, variant, options, shrinkRunsMax), {
+  const parameters = {
     numRuns,
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     // A path re-runs exactly the counterexample it names: no further shrinking.
     ...(options.path === undefined ? {} : { path: options.path, endOnFailure: true }),
-  });
+  };
+  return { variant, name: `${scenario.name}/${variant.name}`, expect, shrinkRunsMax, parameters };
+}
+
+/** fast-check's verdict turned into {@link ScenarioCheck} (or the Error of an unexpected one), as a {@link Sim}. */
+function* conclude<P>(
+  scenario: Scenario,
+  { variant, name, expect }: Plan<P>,
+  options: AssertScenarioOptions<P>,
+  details: fc.RunDetails<ScenarioCase<P>>,
+): Sim<ScenarioCheck<P>> {
   const fcSeed = details.seed;
   const counterexample = details.counterexample;
   if (!details.failed || counterexample === null) {
@@ -329,7 +334,7 @@ export function assertScenario<P = unknown>(
   const streamLine = `decision stream (${stream.length} entries): ${summarize(stream)}`;
   let trace: Trace;
   try {
-    trace = recordCase(scenario, variant, params, stream, fcSeed, options.params !== undefined);
+    trace = yield* recordCase(scenario, variant, params, stream, fcSeed, options.params !== undefined);
   } catch (error) {
     throw new Error(
       [
@@ -381,17 +386,23 @@ export function assertScenario<P = unknown>(
  * Re-run a counterexample and record it as a trace: the decisions come from replaying those the world took
  * under the stream, so the trace replays with a plain `ReplayChooser`.
  */
-function recordCase(
+function* recordCase(
   scenario: Scenario,
   variant: ScenarioVariant,
   params: unknown,
   stream: readonly number[],
   fcSeed: number,
   withParams: boolean,
-): Trace {
-  const run = runCase(variant, params, stream);
+): Sim<Trace> {
+  const run = yield* runCaseGen(variant, params, stream);
   const built = { ...variant, build: variant.buildWith(params) };
-  const trace = recordRun(scenario, built, fcSeed >>> 0, new ReplayChooser(run.decisions), "fast-check");
+  const trace = yield* recordRunGen(
+    scenario,
+    built,
+    fcSeed >>> 0,
+    new ReplayChooser(run.decisions),
+    "fast-check",
+  );
   return withParams ? { ...trace, params } : trace;
 }
 

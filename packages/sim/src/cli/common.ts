@@ -70,9 +70,10 @@ export interface WrittenCounterexample {
  * of both (`<stem>.html`), with `mermaid` the shrunk one's diagram (`<stem>.mmd`). Existing traces are never
  * overwritten (see `writeTrace`: the same trace is reused, another goes to a numbered sibling). Writes nothing
  * and returns nulls for a result without a counterexample. A failed write throws {@link InputError} naming the
- * file (`cannot write <path>: EACCES`); `writer` replaces the trace writer (tests inject one that fails).
+ * file (`cannot write <path>: EACCES`); `writer` replaces the trace writer (tests inject one that fails). Async
+ * because the report replays the trace, which may run async tasks.
  */
-export function writeCounterexample(
+export async function writeCounterexample(
   result: VariantResult,
   target: ReportTarget,
   flags: {
@@ -82,7 +83,7 @@ export function writeCounterexample(
   },
   io: { readonly cwd: string },
   writer: TraceWriter = writeTrace,
-): WrittenCounterexample {
+): Promise<WrittenCounterexample> {
   const none = { tracePath: null, originalPath: null, reportPath: null, mermaidPath: null };
   if (result.counterexample === null) return none;
   const exhaustive = result.strategy.startsWith("exhaustive");
@@ -96,7 +97,7 @@ export function writeCounterexample(
   let reportPath: string | null = null;
   if (flags.html === true) {
     reportPath = reportPathOf(tracePath);
-    const runs = reportRunsOf(
+    const runs = await reportRunsOf(
       target,
       { trace: result.counterexample, file: displayPath(io.cwd, tracePath) },
       result.original === null || originalPath === null

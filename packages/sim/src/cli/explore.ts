@@ -12,7 +12,7 @@ import pc from "picocolors";
 import { WorkerPool } from "../io/parallel.js";
 import { loadScenarios } from "../io/registry.js";
 import { findScenario, findVariant, InputError, type Strategy } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant, type Partition } from "../search/explore.js";
+import { type ExploreOptions, exploreVariantAsync, type Partition } from "../search/explore.js";
 import { describeStrength, type VariantResult } from "../search/verdict.js";
 import {
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
@@ -209,12 +209,12 @@ async function explore(
       };
       const result =
         pool === null
-          ? exploreVariant(scenario, variant, { ...exploreOptions, onProgress })
+          ? await exploreVariantAsync(scenario, variant, { ...exploreOptions, onProgress })
           : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
       progress.finishVariant(result.verdict);
       let written: WrittenCounterexample = NOTHING_WRITTEN;
       try {
-        written = writeCounterexample(result, { scenario, variant }, flags, io, options.writeTrace);
+        written = await writeCounterexample(result, { scenario, variant }, flags, io, options.writeTrace);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         writeFailure ??= error.message;

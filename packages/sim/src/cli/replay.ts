@@ -12,8 +12,8 @@ import {
   END_OF_RUN,
   type EventDifference,
   type ReplayDivergenceReport,
-  replaySeed,
-  replayTrace,
+  replaySeedAsync,
+  replayTraceAsync,
 } from "../replay/replay.js";
 import { STRATEGIES } from "../strategy/registry.js";
 import { mermaidBlock } from "../view/mermaid.js";
@@ -85,7 +85,7 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
     const trace = readTrace(resolve(io.cwd, target), (line) => io.stderr(`interleave: note: ${line}\n`));
     const all = await scenariosFor(flags, io, options);
     const { scenario, variant } = findVariant(all, trace.scenario, trace.variant);
-    const outcome = replayTrace(scenario, variant, trace);
+    const outcome = await replayTraceAsync(scenario, variant, trace);
     const which = `${target} (${trace.scenario}/${trace.variant}, seed ${trace.seed})`;
     if (outcome._tag === "Diverged") {
       const { _tag, ...divergence } = outcome;
@@ -128,7 +128,9 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
   }
   const all = await scenariosFor(flags, io, options);
   const { scenario, variant } = findVariant(all, target, flags.variant);
-  const trace = replaySeed(scenario, variant, flags.seed, specOfFlags(flags), { swarm: scenario.swarm });
+  const trace = await replaySeedAsync(scenario, variant, flags.seed, specOfFlags(flags), {
+    swarm: scenario.swarm,
+  });
   io.stdout(
     flags.json === true
       ? `${JSON.stringify(trace, null, 2)}\n`

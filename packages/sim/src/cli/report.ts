@@ -16,7 +16,7 @@ import { InputError, type Scenario } from "../model/scenario.js";
 import type { Trace } from "../trace/format.js";
 import { eventsOf, REPORT_GENERATOR, renderReport } from "../view/html.js";
 import { mermaidBlock } from "../view/mermaid.js";
-import { type ReportRun, reportRunOf } from "../view/report-model.js";
+import { type ReportRun, reportRunOfAsync } from "../view/report-model.js";
 
 /** Where `report` reads and writes; the CLI's `CliIo` satisfies it. */
 export interface ReportIo {
@@ -134,18 +134,20 @@ export function targetOf(scenarios: readonly Scenario[] | string, trace: Trace):
 
 /**
  * The report runs of a counterexample: `trace` (titled "shrunk counterexample" when it was shrunk, else
- * "run"), then `original` when given ("original, as found").
+ * "run"), then `original` when given ("original, as found"). Each store is replayed with `reportRunOfAsync`,
+ * so a trace of a world with async tasks is replayed too.
  */
-export function reportRunsOf(
+export async function reportRunsOf(
   target: ReportTarget,
   trace: { readonly trace: Trace; readonly file: string | null },
   original: { readonly trace: Trace; readonly file: string | null } | null,
-): ReportRun[] {
+): Promise<ReportRun[]> {
   const isOriginal = trace.file !== null && isOriginalPath(trace.file);
   const title =
     trace.trace.shrunk !== undefined ? "shrunk counterexample" : isOriginal ? "original, as found" : "run";
-  const runs = [reportRunOf(trace.trace, title, target, trace.file)];
-  if (original !== null) runs.push(reportRunOf(original.trace, "original, as found", target, original.file));
+  const runs = [await reportRunOfAsync(trace.trace, title, target, trace.file)];
+  if (original !== null)
+    runs.push(await reportRunOfAsync(original.trace, "original, as found", target, original.file));
   return runs;
 }
 
@@ -193,7 +195,7 @@ export function registerReport(
       const out = flags.out === undefined ? reportPathOf(path) : resolve(io.cwd, flags.out);
       if (out === path || out === originalPath)
         throw new InputError(`--out ${flags.out} would overwrite a trace file`);
-      const runs = reportRunsOf(
+      const runs = await reportRunsOf(
         target,
         { trace, file: file },
         original === null ? null : { trace: original, file: originalPath },

@@ -19,7 +19,7 @@ import {
   type Scenario,
   type ScenarioVariant,
 } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant } from "../search/explore.js";
+import { type ExploreOptions, exploreVariantAsync } from "../search/explore.js";
 import { strategyLabel } from "../strategy/registry.js";
 import {
   checkTracesDir,
@@ -93,8 +93,8 @@ export function registerSoak(
   return program
     .command("soak")
     .description("run every pass variant for many schedules across many base seeds (before a release)")
-    .argument("[scenario]", "only this scenario's pass variants")
-    .option("--variant <id>", "only this pass variant (needs a scenario)")
+    .argument("[scenarios...]", "only these scenarios' pass variants")
+    .option("--variant <id>", "only this pass variant (needs exactly one scenario)")
     .option(
       "--schedules <n>",
       `schedules per variant, spread over the base seeds (default ${SOAK_SCHEDULES_DEFAULT})`,
@@ -124,8 +124,8 @@ export function registerSoak(
     .option("--scenarios <module>", "scenario registry module (default: nearest scenarios/index.ts)")
     .addOption(typecheckOption())
     .addOption(noTypecheckOption())
-    .action(async (name: string | undefined, flags: SoakFlags) => {
-      setExitCode(await soak(name, flags, io, options));
+    .action(async (names: readonly string[], flags: SoakFlags) => {
+      setExitCode(await soak(names, flags, io, options));
     });
 }
 
@@ -137,12 +137,13 @@ interface Target {
 /** The pass variants to soak; throws InputError for a violation variant or a selection without pass variants. */
 function targetsOf(
   all: readonly Scenario[],
-  name: string | undefined,
+  names: readonly string[],
   flags: SoakFlags,
   prefix: string,
 ): Target[] {
+  const name = names.length === 1 ? names[0] : undefined;
   if (flags.variant !== undefined) {
-    if (name === undefined) throw new InputError("--variant needs a scenario id");
+    if (name === undefined) throw new InputError("--variant needs exactly one scenario id");
     const target = findVariant(all, name, flags.variant);
     if (target.variant.expect !== "pass") {
       throw new InputError(
@@ -151,14 +152,14 @@ function targetsOf(
     }
     return [target];
   }
-  const selected = name === undefined ? all : [findScenario(all, name)];
+  const selected = names.length === 0 ? all : names.map((n) => findScenario(all, n));
   const targets = selected.flatMap((scenario) =>
     scenario.variants.filter((v) => v.expect === "pass").map((variant) => ({ scenario, variant })),
   );
   if (targets.length === 0) {
     throw new InputError(
-      name === undefined
-        ? "the scenario registry has no pass variants to soak"
+      names.length !== 1
+        ? `${names.length === 0 ? "the scenario registry" : "these scenarios"} have no pass variants to soak`
         : `scenario "${name}" has no pass variants to soak (every variant expects a violation: use ${prefix} explore ${name})`,
     );
   }
@@ -176,7 +177,7 @@ interface Plan {
 }
 
 async function soak(
-  name: string | undefined,
+  names: readonly string[],
   flags: SoakFlags,
   io: SoakIo,
   options: SoakOptions,
@@ -185,7 +186,7 @@ async function soak(
   const registry = registryPath(flags, io, options);
   typecheckBeforeRun(registry, flags.typecheck, io);
   const all = registry === null ? options.scenarios! : await loadScenarios(registry);
-  const targets = targetsOf(all, name, flags, prefix);
+  const targets = targetsOf(all, names, flags, prefix);
   const total = flags.schedules ?? SOAK_SCHEDULES_DEFAULT;
   const count = flags.seeds ?? SOAK_SEEDS_DEFAULT;
   if (count > SOAK_SEEDS_MAX) throw new InputError(`--seeds must be at most ${SOAK_SEEDS_MAX}, got ${count}`);
@@ -219,7 +220,7 @@ async function soak(
       let written = NOTHING_WRITTEN;
       try {
         if (row.found !== null)
-          written = writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
+          written = await writeCounterexample(row.found.result, target, flags, io, options.writeTrace);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         writeFailure ??= error.message;
@@ -237,7 +238,7 @@ async function soak(
     const registryArgs = flags.scenarios === undefined ? [] : ["--scenarios", flags.scenarios];
     const rerun = [
       `${prefix} soak`,
-      ...(name === undefined ? [] : [name]),
+      ...names,
       ...(flags.variant === undefined ? [] : ["--variant", flags.variant]),
       ...(flags.schedules === undefined ? [] : ["--schedules", String(flags.schedules)]),
       ...(flags.seeds === undefined ? [] : ["--seeds", String(flags.seeds)]),
@@ -320,7 +321,7 @@ async function soakVariant(
       progress.update({ schedules: before + p.schedules, violation: p.violation });
     const result =
       pool === null
-        ? exploreVariant(scenario, variant, { ...options, onProgress })
+        ? await exploreVariantAsync(scenario, variant, { ...options, onProgress })
         : await pool.explore(plan.registry!, scenario.name, variant.name, options, onProgress);
     baseSeeds++;
     if (result.verdict === "violation") {

@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { findVariant, type Scenario } from "../model/scenario.js";
-import { type ExploreOptions, exploreVariant, NO_VIOLATION, type Partition } from "../search/explore.js";
+import { type ExploreOptions, exploreVariantAsync, NO_VIOLATION, type Partition } from "../search/explore.js";
 import { type Coverage, strengthOf, type VariantResult } from "../search/verdict.js";
 
 /** One job for a worker: a part of a variant, and the shared "first failing run" cell of that variant. */
@@ -230,7 +230,7 @@ export async function serveTask(task: WorkerTask): Promise<VariantResult> {
   const control = new Int32Array(task.control);
   const cells = task.progress === undefined ? null : new Int32Array(task.progress.buffer);
   const slot = 2 * (task.progress?.slot ?? 0);
-  const result = exploreVariant(scenario, variant, {
+  const result = await exploreVariantAsync(scenario, variant, {
     ...task.options,
     stopBefore: () => Atomics.load(control, 0),
     ...(cells === null

@@ -1,15 +1,22 @@
 /**
  * Replay: re-run a seed with the strategy that ran it, or feed a trace's decisions back into the current code
- * and say whether it reproduced the very run, diverged from its decisions, or changed what a step does.
+ * and say whether it reproduced the very run, diverged from its decisions, or changed what a step does. Each
+ * is written once as a {@link Sim} (`…Gen`), driven synchronously by the plain function and with awaits between
+ * the steps of async tasks by its `…Async` twin.
  */
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
-import { recordRun } from "../search/record.js";
-import { chooserFactory, type StrategySpec, strategyLabel } from "../strategy/registry.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { recordRunGen } from "../search/record.js";
+import { chooserFactoryGen, type StrategySpec, strategyLabel } from "../strategy/registry.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import type { Trace } from "../trace/format.js";
 import { formatValue } from "../view/timeline.js";
 
-/** Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. */
+/**
+ * Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. Throws an
+ * `InputError` for the exhaustive strategy (it has no seeds), what the run throws, and `AsyncTasksError` when
+ * the variant has async tasks (use {@link replaySeedAsync}).
+ */
 export function replaySeed(
   scenario: Scenario,
   variant: ScenarioVariant,
@@ -17,11 +24,37 @@ export function replaySeed(
   spec: StrategySpec = { strategy: "random" },
   options: { readonly swarm?: boolean } = {},
 ): Trace {
-  return recordRun(
+  return runSync(replaySeedGen(scenario, variant, seed, spec, options), `${scenario.name}/${variant.name}`);
+}
+
+/**
+ * The same as {@link replaySeed}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps.
+ */
+export function replaySeedAsync(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  seed: number,
+  spec: StrategySpec = { strategy: "random" },
+  options: { readonly swarm?: boolean } = {},
+): Promise<Trace> {
+  return runAsync(replaySeedGen(scenario, variant, seed, spec, options));
+}
+
+/** {@link replaySeed} as a {@link Sim}, to `yield*` from another one. */
+export function* replaySeedGen(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  seed: number,
+  spec: StrategySpec = { strategy: "random" },
+  options: { readonly swarm?: boolean } = {},
+): Sim<Trace> {
+  const chooserFor = yield* chooserFactoryGen(variant, spec);
+  return yield* recordRunGen(
     scenario,
     variant,
     seed,
-    chooserFactory(variant, spec)(seed),
+    chooserFor(seed),
     strategyLabel(spec, scenario),
     options,
   );
@@ -86,12 +119,36 @@ export type ReplayOutcome =
  *   are matched by position and label, so a decision the code added or removed is reported, not realigned.
  * - `Changed`: every decision fit and was used but the run differs (the code changed what a step does);
  *   `firstDifference` is the first event that differs. The current run counts as not reproduced.
+ *
+ * Throws what the run throws (a process's error), and `AsyncTasksError` when the variant has async tasks (use
+ * {@link replayTraceAsync}).
  */
 export function replayTrace(scenario: Scenario, variant: ScenarioVariant, trace: Trace): ReplayOutcome {
+  return runSync(replayTraceGen(scenario, variant, trace), `${scenario.name}/${variant.name}`);
+}
+
+/**
+ * The same as {@link replayTrace}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps.
+ */
+export function replayTraceAsync(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  trace: Trace,
+): Promise<ReplayOutcome> {
+  return runAsync(replayTraceGen(scenario, variant, trace));
+}
+
+/** {@link replayTrace} as a {@link Sim}, to `yield*` from another one. */
+export function* replayTraceGen(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  trace: Trace,
+): Sim<ReplayOutcome> {
   const chooser = new ReplayChooser(trace.decisions);
   let again: Trace;
   try {
-    again = recordRun(
+    again = yield* recordRunGen(
       scenario,
       trace.params === undefined ? variant : { ...variant, build: variant.buildWith(trace.params) },
       trace.seed,

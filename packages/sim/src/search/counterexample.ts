@@ -1,16 +1,20 @@
 /** Counterexamples: a failing run recorded as a trace (checking that it reproduces), then shrunk. */
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import type { Sim } from "../model/world/drive.js";
 import type { RunResult } from "../model/world/types.js";
 import { ReplayChooser } from "../strategy/replay.js";
 import type { Trace } from "../trace/format.js";
-import { recordRun } from "./record.js";
-import { shrinkTrace } from "./shrink.js";
+import { recordRunGen } from "./record.js";
+import { shrinkTraceGen } from "./shrink.js";
 
 /** Candidate runs the shrinker may spend on a counterexample found by `explore`. */
 export const EXPLORE_SHRINK_RUNS = 500;
 
-/** Record the failing run as a trace (checking it reproduces), then shrink it. */
-export function counterexampleOf(
+/**
+ * Record the failing run as a trace (checking it reproduces), then shrink it. A {@link Sim}: the recording and
+ * every shrink candidate are runs of the world. Throws when the recording does not break the same property.
+ */
+export function* counterexampleOfGen(
   scenario: Scenario,
   variant: ScenarioVariant,
   seed: number,
@@ -18,8 +22,10 @@ export function counterexampleOf(
   label: string,
   swarm: boolean,
   shrink: boolean,
-): { counterexample: Trace; original: Trace | null } {
-  const original = recordRun(scenario, variant, seed, new ReplayChooser(run.decisions), label, { swarm });
+): Sim<{ counterexample: Trace; original: Trace | null }> {
+  const original = yield* recordRunGen(scenario, variant, seed, new ReplayChooser(run.decisions), label, {
+    swarm,
+  });
   if (original.violation?.property !== run.violation?.property) {
     throw new Error(
       `nondeterminism in ${scenario.name}/${variant.name} seed ${seed}: re-running the recorded decisions gave ${
@@ -29,7 +35,7 @@ export function counterexampleOf(
   }
   if (!shrink) return { counterexample: original, original: null };
   // A run budget, not a time budget: the written trace must not depend on the machine's speed.
-  const shrunk = shrinkTrace(scenario, variant, original, {
+  const shrunk = yield* shrinkTraceGen(scenario, variant, original, {
     runsMax: EXPLORE_SHRINK_RUNS,
     timeBudgetMs: Number.POSITIVE_INFINITY,
   });

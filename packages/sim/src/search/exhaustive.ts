@@ -40,8 +40,9 @@
  * treated as touching everything.
  */
 
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
-import { runWorld } from "../model/world/world.js";
+import { runWorldGen } from "../model/world/world.js";
 import {
   DfsChooser,
   type SearchNode,
@@ -122,7 +123,9 @@ export interface ExhaustiveResult {
  * Explore every schedule of `build` within `bounds` (see the module comment), depth-first, stopping at the
  * first violation. With `shard`, only that part of the tree: the shards of one search are disjoint and their
  * union covers the whole tree (the runs above the split level are shared and counted by their owner only).
- * Throws if the world is nondeterministic (a decision differs when its path is replayed) or a process throws.
+ * Throws if the world is nondeterministic (a decision differs when its path is replayed) or a process throws,
+ * a RangeError for bounds or a shard out of range, and `AsyncTasksError` when the world has async tasks (use
+ * {@link exhaustiveSearchAsync}).
  */
 export function exhaustiveSearch(
   build: Build,
@@ -130,6 +133,29 @@ export function exhaustiveSearch(
   shard: Shard | null = null,
   runOptions: { readonly swarm?: boolean } = {},
 ): ExhaustiveResult {
+  return runSync(exhaustiveSearchGen(build, bounds, shard, runOptions), "this world");
+}
+
+/**
+ * The same as {@link exhaustiveSearch}, but runs worlds with async tasks (`world.task`), awaiting a macrotask
+ * turn between their steps. `bounds`' callbacks (`onSchedule`, `shouldStop`) stay synchronous.
+ */
+export function exhaustiveSearchAsync(
+  build: Build,
+  bounds: ExhaustiveBounds,
+  shard: Shard | null = null,
+  runOptions: { readonly swarm?: boolean } = {},
+): Promise<ExhaustiveResult> {
+  return runAsync(exhaustiveSearchGen(build, bounds, shard, runOptions));
+}
+
+/** {@link exhaustiveSearch} as a {@link Sim}, to `yield*` from another one. */
+export function* exhaustiveSearchGen(
+  build: Build,
+  bounds: ExhaustiveBounds,
+  shard: Shard | null = null,
+  runOptions: { readonly swarm?: boolean } = {},
+): Sim<ExhaustiveResult> {
   const { depth } = bounds;
   if (!(depth === Number.POSITIVE_INFINITY || (Number.isInteger(depth) && depth >= 0)))
     throw new RangeError(`exhaustive: depth must be a non-negative integer or Infinity, got ${depth}`);
@@ -180,7 +206,7 @@ export function exhaustiveSearch(
       const chooser = new DfsChooser(stack, full, useSleep, shard, path);
       let run: RunResult | null = null;
       try {
-        run = runWorld(build, chooser, runOptions);
+        run = yield* runWorldGen(build, chooser, runOptions);
       } catch (error) {
         if (!(error instanceof SleepBlocked)) throw error;
       }

@@ -2,14 +2,17 @@
  * Exploration: run a scenario variant under many schedules until a property fails or the budget (runs,
  * time) is spent, then turn the counterexample into a trace by re-running its decisions with recording on
  * (counterexample.ts). Each run's chooser comes from the strategy registry (strategy/registry.ts); an exhaustive
- * exploration hands the search to the exhaustive driver (exhaustive.ts).
+ * exploration hands the search to the exhaustive driver (exhaustive.ts). Written once as a {@link Sim}
+ * ({@link exploreVariantGen}): {@link exploreVariant} drives it synchronously, {@link exploreVariantAsync} awaits
+ * between the steps of async tasks.
  */
 import type { Scenario, ScenarioVariant, Strategy } from "../model/scenario.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
-import { runWorld } from "../model/world/world.js";
+import { runWorldGen } from "../model/world/world.js";
 import { mix32 } from "../strategy/chooser.js";
 import {
-  chooserFactory,
+  chooserFactoryGen,
   describeBounds,
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   exhaustiveBounds,
@@ -18,8 +21,8 @@ import {
   strategyLabel,
 } from "../strategy/registry.js";
 import type { Trace } from "../trace/format.js";
-import { counterexampleOf } from "./counterexample.js";
-import { exhaustiveSearch } from "./exhaustive.js";
+import { counterexampleOfGen } from "./counterexample.js";
+import { exhaustiveSearchGen } from "./exhaustive.js";
 import { type Coverage, type Cut, type Strength, strengthOf, type VariantResult } from "./verdict.js";
 
 /** A part of an exploration, for `--shard i/n` and worker threads: `index` (0-based) of `count`. */
@@ -89,23 +92,52 @@ export function runSeed(base: number, i: number): number {
  * Explore one variant with the chosen strategy (default: the scenario's). Returns its verdict; for a
  * violation, a recorded trace of the first failing schedule, shrunk (the original kept beside it). Throws if
  * re-running the failing decisions does not reproduce the violation (nondeterminism in the scenario: a
- * clock, `Math.random`, or shared mutable state outside the world), or if a process throws.
+ * clock, `Math.random`, or shared mutable state outside the world), or if a process throws; throws
+ * `AsyncTasksError` (naming `<scenario>/<variant>`) when the variant has async tasks: use
+ * {@link exploreVariantAsync} for those.
  */
 export function exploreVariant(
   scenario: Scenario,
   variant: ScenarioVariant,
   options: ExploreOptions,
 ): VariantResult {
+  return runSync(exploreVariantGen(scenario, variant, options), `${scenario.name}/${variant.name}`);
+}
+
+/**
+ * The same as {@link exploreVariant}, but runs worlds with async tasks (`world.task`), awaiting a macrotask
+ * turn between their steps. For a variant of generator processes it resolves to the same result (verdict,
+ * seed, schedules, traces) as `exploreVariant`; `options.onProgress` and `stopBefore` stay synchronous.
+ *
+ * @example
+ * const r = await exploreVariantAsync(scenario, variant, { seed: 1 });
+ * if (r.verdict !== r.expect) console.log(r.counterexample);
+ */
+export function exploreVariantAsync(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  options: ExploreOptions,
+): Promise<VariantResult> {
+  return runAsync(exploreVariantGen(scenario, variant, options));
+}
+
+/** {@link exploreVariant} as a {@link Sim}, to `yield*` from another one. */
+export function* exploreVariantGen(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  options: ExploreOptions,
+): Sim<VariantResult> {
   const spec = specOf(scenario, options);
   const swarm = options.swarm ?? scenario.swarm;
-  if (spec.strategy === "exhaustive") return exploreExhaustive(scenario, variant, options, spec, swarm);
+  if (spec.strategy === "exhaustive")
+    return yield* exploreExhaustive(scenario, variant, options, spec, swarm);
   const runs = options.runs ?? scenario.runs;
   const started = performance.now();
   const deadline =
     options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeBudgetMs;
   let steps = 0;
   let schedules = 0;
-  const chooserFor = chooserFactory(variant, spec);
+  const chooserFor = yield* chooserFactoryGen(variant, spec);
   const label = strategyLabel(spec, scenario);
   const part = options.partition ?? { index: 0, count: 1 };
   for (let i = part.index; i < runs; i += part.count) {
@@ -113,7 +145,7 @@ export function exploreVariant(
     const seed = runSeed(options.seed, i);
     let run: RunResult;
     try {
-      run = runWorld(variant.build, chooserFor(seed), { swarm });
+      run = yield* runWorldGen(variant.build, chooserFor(seed), { swarm });
     } catch (error) {
       throw new Error(
         `${scenario.name}/${variant.name} threw in the run with seed ${seed} (replay: --variant ${variant.name} --seed ${seed}): ${(error as Error).message}`,
@@ -124,7 +156,15 @@ export function exploreVariant(
     steps += run.steps;
     options.onProgress?.({ schedules, steps, violation: run.violation !== null });
     if (run.violation !== null) {
-      const found = counterexampleOf(scenario, variant, seed, run, label, swarm, options.shrink ?? true);
+      const found = yield* counterexampleOfGen(
+        scenario,
+        variant,
+        seed,
+        run,
+        label,
+        swarm,
+        options.shrink ?? true,
+      );
       return finish(started, {
         ...base(scenario, variant, label),
         verdict: "violation",
@@ -146,13 +186,13 @@ export function exploreVariant(
   });
 }
 
-function exploreExhaustive(
+function* exploreExhaustive(
   scenario: Scenario,
   variant: ScenarioVariant,
   options: ExploreOptions,
   spec: StrategySpec,
   swarm: boolean,
-): VariantResult {
+): Sim<VariantResult> {
   const started = performance.now();
   const bounds = exhaustiveBounds(scenario, spec);
   const label = strategyLabel(spec, scenario);
@@ -161,7 +201,7 @@ function exploreExhaustive(
   const progress = { schedules: 0, steps: 0 };
   const timeBudgetMs =
     options.timeBudgetMs ?? (bounds.deepen ? EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT : undefined);
-  const r = exhaustiveSearch(
+  const r = yield* exhaustiveSearchGen(
     build,
     {
       ...bounds,
@@ -207,7 +247,7 @@ function exploreExhaustive(
     coverage,
   };
   if (r.violation === null || r.violation.violation === null) return finish(started, common);
-  const found = counterexampleOf(
+  const found = yield* counterexampleOfGen(
     scenario,
     variant,
     options.seed,

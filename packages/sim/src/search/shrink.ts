@@ -6,12 +6,13 @@
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
-import { runWorld } from "../model/world/world.js";
+import { runWorldGen } from "../model/world/world.js";
 import type { Chooser, Decision, DecisionRequest } from "../strategy/chooser.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import type { Trace } from "../trace/format.js";
-import { recordRun } from "./record.js";
+import { recordRunGen } from "./record.js";
 
 /** Budget of one shrink. A time budget makes the result depend on machine speed; tests give `runsMax` alone. */
 export interface ShrinkOptions {
@@ -114,7 +115,10 @@ function shortlexLess(a: readonly Entry[], b: readonly Entry[]): boolean {
 const isFault = (label: string): boolean => label.startsWith("fault ");
 const isDelay = (label: string): boolean => label !== "pick" && !isFault(label);
 
-/** One shrink: the budget, the cache of tried candidates, the best so far, and the passes over it. */
+/**
+ * One shrink: the budget, the cache of tried candidates, the best so far, and the passes over it. The passes are
+ * generators ({@link Sim}) because each candidate is a run of the world, which may have async tasks.
+ */
 class Shrinker {
   attempts = 1;
   accepted = 0;
@@ -144,18 +148,16 @@ class Shrinker {
   }
 
   /** Try a candidate replayed per label, then (if rejected) by position. Returns whether it was accepted. */
-  attempt(entries: readonly Entry[]): boolean {
-    return (
-      this.attemptWith(labelledKey(entries), () => new LabelledChooser(entries)) ||
-      this.attemptWith(positionalKey(entries), () => new PositionalChooser(entries))
-    );
+  *attempt(entries: readonly Entry[]): Sim<boolean> {
+    if (yield* this.attemptWith(labelledKey(entries), () => new LabelledChooser(entries))) return true;
+    return yield* this.attemptWith(positionalKey(entries), () => new PositionalChooser(entries));
   }
 
   /**
    * Run a candidate (unless tried before or the budget is spent); accept it as the new best iff it breaks the
    * same property within the original's steps and its recorded decisions are shortlex-smaller than the best's.
    */
-  private attemptWith(key: string, chooser: () => Chooser): boolean {
+  private *attemptWith(key: string, chooser: () => Chooser): Sim<boolean> {
     if (this.tried.has(key) || this.exhausted) return false;
     if (this.attempts >= this.runsMax || performance.now() > this.deadline) {
       this.exhausted = true;
@@ -165,7 +167,7 @@ class Shrinker {
     this.attempts++;
     let run: RunResult;
     try {
-      run = runWorld(this.build, chooser(), { stepsMax: this.stepsMax + 1, swarm: this.swarm });
+      run = yield* runWorldGen(this.build, chooser(), { stepsMax: this.stepsMax + 1, swarm: this.swarm });
     } catch {
       // A candidate schedule on which the scenario throws fails differently: it is not this counterexample.
       return false;
@@ -180,14 +182,14 @@ class Shrinker {
   }
 
   /** Passes in order, repeated until a whole round accepts nothing or the budget is spent. */
-  run(): void {
+  *run(): Sim<void> {
     for (;;) {
       const before = this.accepted;
-      this.zeroFaults();
-      this.zeroDelays();
-      this.truncate();
-      this.deleteChunks();
-      this.lowerEach();
+      yield* this.zeroFaults();
+      yield* this.zeroDelays();
+      yield* this.truncate();
+      yield* this.deleteChunks();
+      yield* this.lowerEach();
       if (this.accepted === before || this.exhausted) return;
     }
   }
@@ -197,14 +199,16 @@ class Shrinker {
    * its drawn duration (`pause <node> ms` / `restart <node> ms`), which "none" does not ask for, so that
    * decision is removed too (and, failing that, kept).
    */
-  private zeroFaults(): void {
+  private *zeroFaults(): Sim<void> {
     const all = this.best.flatMap((d, i) => (isFault(d.label) && d.choice > 0 ? [i] : []));
     if (all.length === 0) return;
-    if (!this.attempt(this.withFaultsZeroed(all, true))) this.attempt(this.withFaultsZeroed(all, false));
+    if (!(yield* this.attempt(this.withFaultsZeroed(all, true))))
+      yield* this.attempt(this.withFaultsZeroed(all, false));
     for (let i = 0; i < this.size && !this.exhausted; i++) {
       const d = this.best[i]!;
       if (!isFault(d.label) || d.choice === 0) continue;
-      if (!this.attempt(this.withFaultsZeroed([i], true))) this.attempt(this.withFaultsZeroed([i], false));
+      if (!(yield* this.attempt(this.withFaultsZeroed([i], true))))
+        yield* this.attempt(this.withFaultsZeroed([i], false));
     }
   }
 
@@ -222,48 +226,48 @@ class Shrinker {
   }
 
   /** Draw every delay (and `choose`) at its first option — the shortest delay of a `uniform` — at once. */
-  private zeroDelays(): void {
+  private *zeroDelays(): Sim<void> {
     const ds = this.best;
     if (!ds.some((d) => isDelay(d.label) && d.choice > 0)) return;
-    this.attempt(ds.map((d) => (isDelay(d.label) ? { label: d.label, choice: 0 } : d)));
+    yield* this.attempt(ds.map((d) => (isDelay(d.label) ? { label: d.label, choice: 0 } : d)));
   }
 
   /**
    * Cut the tail: the shortest prefix (binary search, then zeros after it) that still fails. The run stops at
    * its violation, so decisions after it are never asked for; this finds tails that do not matter either.
    */
-  private truncate(): void {
+  private *truncate(): Sim<void> {
     let lo = 0;
     let hi = this.size;
     while (lo < hi && !this.exhausted) {
       const mid = (lo + hi) >> 1;
-      if (this.attempt(this.best.slice(0, mid))) hi = Math.min(mid, this.size);
+      if (yield* this.attempt(this.best.slice(0, mid))) hi = Math.min(mid, this.size);
       else lo = mid + 1;
     }
   }
 
   /** ddmin-style removal of aligned chunks of decisions: halves, quarters, …, single decisions; tail first. */
-  private deleteChunks(): void {
+  private *deleteChunks(): Sim<void> {
     for (let size = this.size >> 1; size >= 1 && !this.exhausted; size >>= 1) {
       for (let i = this.size - size; i >= 0 && !this.exhausted; ) {
         const ds = this.best;
-        this.attempt([...ds.slice(0, i), ...ds.slice(i + size)]);
+        yield* this.attempt([...ds.slice(0, i), ...ds.slice(i + size)]);
         i = Math.min(i - size, this.size - size);
       }
     }
   }
 
   /** Lower each decision: to 0, else to choice − 1 and then binary search for the lowest that still fails. */
-  private lowerEach(): void {
+  private *lowerEach(): Sim<void> {
     for (let i = 0; i < this.size && !this.exhausted; i++) {
       const v = this.best[i]!.choice;
-      if (v === 0 || this.attempt(this.withChoice(i, 0)) || v < 2) continue;
-      if (!this.attempt(this.withChoice(i, v - 1))) continue;
+      if (v === 0 || (yield* this.attempt(this.withChoice(i, 0))) || v < 2) continue;
+      if (!(yield* this.attempt(this.withChoice(i, v - 1)))) continue;
       let lo = 0;
       let hi = v - 1;
       while (hi - lo > 1 && !this.exhausted) {
         const mid = (lo + hi) >> 1;
-        if (this.attempt(this.withChoice(i, mid))) hi = mid;
+        if (yield* this.attempt(this.withChoice(i, mid))) hi = mid;
         else lo = mid;
       }
     }
@@ -301,7 +305,7 @@ class Shrinker {
  *
  * Throws an Error naming the problem when `original` has no violation, belongs to another scenario or variant,
  * or no longer reproduces its violation on the current code (replay it to see where it diverges), or when
- * `options` are out of range.
+ * `options` are out of range; `AsyncTasksError` when the world has async tasks (use {@link shrinkTraceAsync}).
  *
  * @example
  * const { counterexample } = exploreVariant(scenario, variant, { seed: 1 });
@@ -314,6 +318,29 @@ export function shrinkTrace(
   original: Trace,
   options: ShrinkOptions = {},
 ): ShrinkResult {
+  return runSync(shrinkTraceGen(scenario, variant, original, options), `${scenario.name}/${variant.name}`);
+}
+
+/**
+ * The same as {@link shrinkTrace}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps. Rejects with the errors `shrinkTrace` throws.
+ */
+export function shrinkTraceAsync(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  original: Trace,
+  options: ShrinkOptions = {},
+): Promise<ShrinkResult> {
+  return runAsync(shrinkTraceGen(scenario, variant, original, options));
+}
+
+/** {@link shrinkTrace} as a {@link Sim}, to `yield*` from another one. */
+export function* shrinkTraceGen(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  original: Trace,
+  options: ShrinkOptions = {},
+): Sim<ShrinkResult> {
   const runsMax = options.runsMax ?? SHRINK_RUNS_MAX_DEFAULT;
   const timeBudgetMs = options.timeBudgetMs ?? SHRINK_TIME_BUDGET_MS_DEFAULT;
   if (!Number.isInteger(runsMax) || runsMax < 1)
@@ -334,7 +361,7 @@ export function shrinkTrace(
 
   let baseline: RunResult;
   try {
-    baseline = runWorld(build, new ReplayChooser(original.decisions), {
+    baseline = yield* runWorldGen(build, new ReplayChooser(original.decisions), {
       stepsMax: original.steps + 1,
       swarm,
     });
@@ -361,9 +388,9 @@ export function shrinkTrace(
     timeBudgetMs,
     baseline,
   );
-  shrinker.run();
+  yield* shrinker.run();
 
-  const recorded = recordRun(
+  const recorded = yield* recordRunGen(
     scenario,
     { ...variant, build },
     original.seed,

@@ -13,12 +13,16 @@ export { PctChooser, type PctOptions } from "./pct.js";
 export { RandomChooser } from "./random.js";
 export {
   chooserFactory,
+  chooserFactoryAsync,
+  chooserFactoryGen,
   describeBounds,
   EXHAUSTIVE_DEFAULTS,
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   exhaustiveBounds,
   PCT_DEPTH_DEFAULT,
   pctSteps,
+  pctStepsAsync,
+  pctStepsGen,
   STRATEGIES,
   type StrategySpec,
   specOf,

@@ -4,7 +4,8 @@
  * strategy here, beside its chooser in this folder.
  */
 import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "../model/scenario.js";
-import { runWorld } from "../model/world/world.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { runWorldGen } from "../model/world/world.js";
 import type { ExhaustiveBounds } from "../search/exhaustive.js";
 import type { Chooser } from "./chooser.js";
 import { PctChooser } from "./pct.js";
@@ -46,26 +47,61 @@ export interface StrategySpec {
  * this bounds the picks of a run whose length does not depend much on the schedule (the theorem needs `k` at
  * least the run's length; a pilot's pick count alone underestimates it, because PCT runs one process long
  * while others wait, and each of those steps is a pick). A function of the variant alone, so a PCT run is
- * fully described by its seed and depth.
+ * fully described by its seed and depth. Throws `AsyncTasksError` when the variant has async tasks (use
+ * {@link pctStepsAsync}).
  */
 export function pctSteps(variant: ScenarioVariant): number {
-  const pilot = runWorld(variant.build, new RandomChooser(0));
+  return runSync(pctStepsGen(variant), `the PCT pilot run of variant ${variant.name}`);
+}
+
+/**
+ * The same as {@link pctSteps}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps.
+ */
+export function pctStepsAsync(variant: ScenarioVariant): Promise<number> {
+  return runAsync(pctStepsGen(variant));
+}
+
+/** {@link pctSteps} as a {@link Sim}, to `yield*` from another one. */
+export function* pctStepsGen(variant: ScenarioVariant): Sim<number> {
+  const pilot = yield* runWorldGen(variant.build, new RandomChooser(0));
   return Math.max(1, pilot.steps);
 }
 
 /**
  * A chooser factory for `spec` on `variant`: `seed` → the chooser of the run with that seed. Only the seeded
- * strategies have one; `exhaustive` is a search over runs (see {@link exhaustiveSearch}), not a chooser per seed.
+ * strategies have one; `exhaustive` is a search over runs (see {@link exhaustiveSearch}), not a chooser per seed:
+ * it throws an `InputError`. `pct` runs the variant once ({@link pctSteps}), so this throws `AsyncTasksError`
+ * for a variant with async tasks (use {@link chooserFactoryAsync}).
  */
 export function chooserFactory(variant: ScenarioVariant, spec: StrategySpec): (seed: number) => Chooser {
-  if (spec.strategy === "random") return (seed) => new RandomChooser(seed);
+  return runSync(chooserFactoryGen(variant, spec), `the PCT pilot run of variant ${variant.name}`);
+}
+
+/**
+ * The same as {@link chooserFactory}, but runs worlds with async tasks (`world.task`; `pct`'s pilot run),
+ * awaiting a macrotask turn between their steps.
+ */
+export function chooserFactoryAsync(
+  variant: ScenarioVariant,
+  spec: StrategySpec,
+): Promise<(seed: number) => Chooser> {
+  return runAsync(chooserFactoryGen(variant, spec));
+}
+
+/** {@link chooserFactory} as a {@link Sim}, to `yield*` from another one. */
+export function* chooserFactoryGen(
+  variant: ScenarioVariant,
+  spec: StrategySpec,
+): Sim<(seed: number) => Chooser> {
+  if (spec.strategy === "random") return (seed: number) => new RandomChooser(seed);
   if (spec.strategy === "exhaustive")
     throw new InputError(
       "the exhaustive strategy has no seeds: replay its counterexample from the trace file",
     );
   const depth = spec.pctDepth ?? PCT_DEPTH_DEFAULT;
-  const steps = pctSteps(variant);
-  return (seed) => new PctChooser(seed, { depth, steps });
+  const steps = yield* pctStepsGen(variant);
+  return (seed: number) => new PctChooser(seed, { depth, steps });
 }
 
 /**

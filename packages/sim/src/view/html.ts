@@ -59,6 +59,9 @@ const OP_ICON: Record<ReportStep["op"], string> = {
   pause: "‖",
   crash: "✖",
   restart: "↻",
+  timer: "⏲",
+  deliver: "←",
+  fault: "⚡",
   deadline: "✗",
 };
 

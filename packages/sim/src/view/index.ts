@@ -17,11 +17,16 @@ export {
 } from "./mermaid.js";
 export {
   type ReportRun,
+  type ReportRunTarget,
   type ReportStep,
   rebuildStore,
   replayStore,
+  replayStoreAsync,
+  replayStoreGen,
   reportRun,
   reportRunOf,
+  reportRunOfAsync,
+  reportRunOfGen,
   type StoreSource,
   valueAt,
 } from "./report-model.js";

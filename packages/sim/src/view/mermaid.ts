@@ -207,6 +207,13 @@ function describe(g: Group, e: TraceEvent, ids: Participants): void {
     case "restart":
       highlighted(g, FAULT_RECT, `Note over ${p}: ${escapeMermaid(`↻ ${eventText(e)}`)}`);
       break;
+    case "fault":
+      highlighted(g, FAULT_RECT, `Note over ${p}: ${escapeMermaid(`⚡ ${eventText(e)}`)}`);
+      break;
+    case "timer":
+    case "deliver":
+      statement(g, `Note over ${p}: ${escapeMermaid(`${e.op === "timer" ? "⏲" : "←"} ${eventText(e)}`)}`);
+      break;
     case "spawn":
     case "kill": {
       const name = String((e.input as { name: string }).name);

@@ -15,8 +15,9 @@
  */
 
 import type { Scenario, ScenarioVariant } from "../model/scenario.js";
-import type { StoreSnapshots, TraceEvent } from "../model/world/types.js";
-import { runWorld } from "../model/world/world.js";
+import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import type { RunResult, StoreSnapshots, TraceEvent } from "../model/world/types.js";
+import { runWorldGen } from "../model/world/world.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import { fingerprint, type Trace } from "../trace/format.js";
 import { eventText, foldIdle, formatValue, livenessOutcome } from "./timeline.js";
@@ -136,17 +137,37 @@ function cap(text: string): string {
 /**
  * Replay `trace` through `variant` (with its params and swarm mode) recording the store's states. Returns
  * them when the run reproduces the trace exactly (same decisions used, same fingerprint); otherwise the
- * reason it could not (a sentence), and the report falls back to {@link rebuildStore}.
+ * reason it could not (a sentence), and the report falls back to {@link rebuildStore}. Throws
+ * `AsyncTasksError` when the variant has async tasks (use {@link replayStoreAsync}).
  */
 export function replayStore(
   variant: ScenarioVariant,
   trace: Trace,
 ): { readonly store: StoreSnapshots } | { readonly reason: string } {
+  return runSync(replayStoreGen(variant, trace), `${trace.scenario}/${variant.name}`);
+}
+
+/**
+ * The same as {@link replayStore}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps.
+ */
+export function replayStoreAsync(
+  variant: ScenarioVariant,
+  trace: Trace,
+): Promise<{ readonly store: StoreSnapshots } | { readonly reason: string }> {
+  return runAsync(replayStoreGen(variant, trace));
+}
+
+/** {@link replayStore} as a {@link Sim}, to `yield*` from another one. */
+export function* replayStoreGen(
+  variant: ScenarioVariant,
+  trace: Trace,
+): Sim<{ readonly store: StoreSnapshots } | { readonly reason: string }> {
   const chooser = new ReplayChooser(trace.decisions);
   const build = trace.params === undefined ? variant.build : variant.buildWith(trace.params);
-  let run: ReturnType<typeof runWorld>;
+  let run: RunResult;
   try {
-    run = runWorld(build, chooser, { record: true, snapshots: true, swarm: trace.swarm === true });
+    run = yield* runWorldGen(build, chooser, { record: true, snapshots: true, swarm: trace.swarm === true });
   } catch (error) {
     if (error instanceof ReplayDivergence)
       return { reason: `the current code no longer replays this trace (${error.message})` };
@@ -311,7 +332,7 @@ export function reportRun(
     ...(e.result === undefined ? {} : { result: e.result }),
     ...(e.changes === undefined ? {} : { changes: e.changes }),
     ...(e.effects === undefined ? {} : { effects: e.effects }),
-    fault: e.op === "pause" || e.op === "crash" || e.op === "restart",
+    fault: e.op === "pause" || e.op === "crash" || e.op === "restart" || e.op === "fault",
     violation: index === breaking,
     idle: idle[index]!,
   }));
@@ -374,9 +395,15 @@ export function reportRun(
   };
 }
 
+/** Where {@link reportRunOf} takes the store's states from: a scenario's variant to replay, or why there is none. */
+export type ReportRunTarget =
+  | { readonly scenario: Scenario; readonly variant: ScenarioVariant }
+  | { readonly reason: string };
+
 /**
  * The report run of `trace`, its store replayed through `scenario`/`variant` when given and reproducing,
- * else rebuilt from the trace (with the reason shown in the report).
+ * else rebuilt from the trace (with the reason shown in the report). Throws `AsyncTasksError` when the variant
+ * has async tasks (use {@link reportRunOfAsync}).
  */
 export function reportRunOf(
   trace: Trace,
@@ -384,7 +411,30 @@ export function reportRunOf(
   target: { readonly scenario: Scenario; readonly variant: ScenarioVariant } | { readonly reason: string },
   file: string | null = null,
 ): ReportRun {
-  const replayed = "reason" in target ? target : replayStore(target.variant, trace);
+  return runSync(reportRunOfGen(trace, title, target, file), `${trace.scenario}/${trace.variant}`);
+}
+
+/**
+ * The same as {@link reportRunOf}, but runs worlds with async tasks (`world.task`), awaiting a macrotask turn
+ * between their steps.
+ */
+export function reportRunOfAsync(
+  trace: Trace,
+  title: string,
+  target: ReportRunTarget,
+  file: string | null = null,
+): Promise<ReportRun> {
+  return runAsync(reportRunOfGen(trace, title, target, file));
+}
+
+/** {@link reportRunOf} as a {@link Sim}, to `yield*` from another one. */
+export function* reportRunOfGen(
+  trace: Trace,
+  title: string,
+  target: ReportRunTarget,
+  file: string | null = null,
+): Sim<ReportRun> {
+  const replayed = "reason" in target ? target : yield* replayStoreGen(target.variant, trace);
   const about =
     "reason" in target
       ? null

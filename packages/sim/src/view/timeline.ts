@@ -76,6 +76,34 @@ export function eventText(e: TraceEvent): string {
       return `spawn ${(e.input as { name: string }).name}`;
     case "kill":
       return `stop ${(e.input as { name: string }).name}`;
+    case "timer":
+      return `timer #${(e.input as { id: number }).id} fired`;
+    case "deliver": {
+      const { conn, what } = e.input as { conn: number; what: string };
+      return what === "connected"
+        ? `c${conn} connected`
+        : `c${conn} ← ${what === "push" ? "message " : ""}${formatValue(e.result, 1)}`;
+    }
+    case "fault":
+      return faultText(e.input as Record<string, unknown>);
+  }
+}
+
+/** A network fault, a server restart or a clock skew as words. */
+function faultText(f: Record<string, unknown>): string {
+  switch (f.kind) {
+    case "delay":
+      return `c${f.conn}: reply delayed`;
+    case "drop":
+      return `c${f.conn}: connection reset before the command was sent`;
+    case "lose-reply":
+      return `c${f.conn}: command applied, connection reset before the reply`;
+    case "server-restart":
+      return `${f.server} restarted (down ${f.downMs}ms)`;
+    case "skew":
+      return `clock skewed ${Number(f.ms) >= 0 ? "+" : ""}${f.ms}ms`;
+    default:
+      return `fault ${formatValue(f, 1)}`;
   }
 }
 
@@ -123,6 +151,15 @@ function describe(e: TraceEvent): Line[] {
       break;
     case "kill":
       lines.push({ text: `- ${eventText(e)}`, paint: pc.dim });
+      break;
+    case "timer":
+      lines.push({ text: `⏲ ${eventText(e)}`, paint: pc.dim });
+      break;
+    case "deliver":
+      lines.push({ text: `← ${cap(eventText(e))}`, paint: pc.dim });
+      break;
+    case "fault":
+      lines.push({ text: `⚡ ${eventText(e)}`, paint: pc.magenta });
       break;
   }
   return lines;
@@ -351,6 +388,12 @@ export function renderTimeline(trace: Trace, options: TimelineOptions = {}): str
     `  ⇒          an effect the tx returned (dispatch, cancel, …), carried out at the end of the step`,
     `  ~ … + -    a note by the process / a drawn delay / a process spawned / stopped`,
     `  ⏸ ✖ ↻      injected faults: pause (stall), crash, restart from entry`,
+    ...(trace.events.some((e) => e.op === "timer" || e.op === "deliver" || e.op === "fault")
+      ? [
+          `  ← ⏲        async tasks: a connection established or a reply delivered to the task / a virtual timer fired`,
+          `  ⚡         a network fault (reply delayed, request held, connection reset), a server restart, a clock skew`,
+        ]
+      : []),
     `  ✗          where the property was violated`,
     hidden > 0
       ? `  ${hidden} repeated steps that changed nothing (idle polls) are hidden; --all shows them`

@@ -27,6 +27,35 @@ export interface FaultPlan {
     readonly restartDelayMs: Distribution;
     readonly countMax: number;
   };
+  /**
+   * Async tasks only: at each command a faultable task sends on a connection, a decision `net <task>` picks none
+   * or one of `kinds` (default all): `delay` (its reply arrives `delayMs` later), `delay-request` (the command
+   * reaches the server `delayMs` later: a later `ctx.call` may overtake it), `drop` (the connection resets
+   * before the command reaches the server: not applied), `lose-reply` (applied, then the connection resets
+   * before the reply: a client that re-sends applies it twice). `probability` is the chance of any of them.
+   */
+  readonly network?: {
+    readonly probability: number;
+    readonly delayMs: Distribution;
+    readonly countMax: number;
+    readonly kinds?: readonly ("delay" | "delay-request" | "drop" | "lose-reply")[];
+  };
+  /**
+   * Async tasks only: at each command a server with a restart (the simulated Redis) may restart instead of
+   * executing it (decision `restart <key>`): every connection to it resets, what it had not persisted is lost,
+   * and it accepts connections again after `downMs`.
+   */
+  readonly restart?: {
+    readonly probability: number;
+    readonly downMs: Distribution;
+    readonly countMax: number;
+  };
+  /**
+   * Async tasks only: each faultable task's wall clock (`Date`) runs ahead of or behind the world's by a drawn
+   * amount (decisions `skew <task> ms` and `skew <task>`), as a client whose clock is off. `performance.now()`
+   * (monotonic) is not skewed.
+   */
+  readonly clockSkewMs?: Distribution;
 }
 
 /** The rate factors a swarm run draws from for each enabled fault kind. */
@@ -35,7 +64,19 @@ export const SWARM_RATES = [0.25, 1, 4] as const;
 /** Check a fault plan: probabilities in [0, 1] summing to at most 1, integer budgets ≥ 0. Throws naming the field. */
 export function validatePlan(plan: FaultPlan): void {
   let total = 0;
-  for (const [kind, f] of Object.entries(plan) as [
+  for (const kind of ["network", "restart"] as const) {
+    const f = plan[kind];
+    if (f === undefined) continue;
+    assert(
+      Number.isFinite(f.probability) && f.probability >= 0 && f.probability <= 1,
+      `fault plan: ${kind}.probability must be within [0, 1], got ${f.probability}`,
+    );
+    assert(
+      Number.isInteger(f.countMax) && f.countMax >= 0,
+      `fault plan: ${kind}.countMax must be a non-negative integer, got ${f.countMax}`,
+    );
+  }
+  for (const [kind, f] of Object.entries({ pause: plan.pause, crash: plan.crash }) as [
     string,
     { probability: number; countMax: number } | undefined,
   ][]) {
@@ -58,8 +99,13 @@ export function validatePlan(plan: FaultPlan): void {
  * fault kind on or off, its rate scaled by one of {@link SWARM_RATES}, the rates capped to sum to at most 1.
  */
 export function drawSwarmPlan(plan: FaultPlan, decide: (request: DecisionRequest) => number): FaultPlan {
-  const drawn: { pause?: FaultPlan["pause"]; crash?: FaultPlan["crash"] } = {};
-  for (const kind of ["pause", "crash"] as const) {
+  const drawn: {
+    pause?: FaultPlan["pause"];
+    crash?: FaultPlan["crash"];
+    network?: FaultPlan["network"];
+    restart?: FaultPlan["restart"];
+  } = {};
+  for (const kind of ["pause", "crash", "network", "restart"] as const) {
     const f = plan[kind];
     if (f === undefined || f.countMax === 0 || f.probability === 0) continue;
     const on = decide({ label: `swarm ${kind}`, count: 2, options: ["off", "on"] }) === 1;
@@ -72,7 +118,11 @@ export function drawSwarmPlan(plan: FaultPlan, decide: (request: DecisionRequest
           options: SWARM_RATES.map((r) => `×${r}`),
         })
       ]!;
-    drawn[kind] = { ...f, probability: f.probability * factor } as never;
+    const probability = f.probability * factor;
+    drawn[kind] = {
+      ...f,
+      probability: kind === "network" || kind === "restart" ? Math.min(1, probability) : probability,
+    } as never;
   }
   const total = (drawn.pause?.probability ?? 0) + (drawn.crash?.probability ?? 0);
   if (total > 1) {
@@ -84,6 +134,9 @@ export function drawSwarmPlan(plan: FaultPlan, decide: (request: DecisionRequest
   return {
     ...(drawn.pause === undefined ? {} : { pause: drawn.pause }),
     ...(drawn.crash === undefined ? {} : { crash: drawn.crash }),
+    ...(drawn.network === undefined ? {} : { network: drawn.network }),
+    ...(drawn.restart === undefined ? {} : { restart: drawn.restart }),
+    ...(plan.clockSkewMs === undefined ? {} : { clockSkewMs: plan.clockSkewMs }),
   };
 }
 

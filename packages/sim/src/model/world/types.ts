@@ -2,6 +2,7 @@
  * The world's public shapes: what a scenario's `build` describes a run with ({@link WorldBuilder}), what an
  * effects handler may do, and what a run returns ({@link RunResult}: decisions, violation, event log, store).
  */
+import type { ServerProtocol, TaskBody } from "../../async/types.js";
 import type { Decision } from "../../strategy/chooser.js";
 import type { Change } from "../diff.js";
 import type { ProcessBody, ProcessHandle, StoreRef, View } from "../ops.js";
@@ -27,6 +28,12 @@ export interface StoreOptions<F> {
    * scenario bug and fails the run.
    */
   readonly effects?: (effect: F, io: EffectIo) => void;
+  /**
+   * Makes the entry a server async tasks open connections to (the simulated Redis is one): each request a task
+   * sends executes as a `tx` on the entry at an instant the world picks. Its effects that `server.push` maps to
+   * a connection are delivered to that connection; the others go to `effects`.
+   */
+  readonly server?: ServerProtocol<unknown, F>;
 }
 
 /** What a scenario's `build` uses to describe one run's world. It is called afresh for every run. */
@@ -43,6 +50,14 @@ export interface WorldBuilder {
   ): StoreRef<S, E, R>;
   /** Start a top-level process at time 0. `faults: true` makes it (and its children) subject to the fault plan. */
   process(name: string, body: ProcessBody, options?: { readonly faults?: boolean }): void;
+  /**
+   * Start an async task at time 0: `body` is unmodified async code, run under the world's clock (its
+   * `setTimeout`, `Date`, `performance.now` are virtual) with every I/O it does through the world (`ctx.call`,
+   * or a connection to a server entry such as the simulated Redis) delivered as a step the world picks. Runs with
+   * tasks need the async entry points (`exploreVariantAsync`, …; the CLI uses them). `faults: true` makes it
+   * subject to the fault plan (pause, crash, network, clock skew). See docs/real-code.md.
+   */
+  task(name: string, body: TaskBody, options?: { readonly faults?: boolean }): void;
   /** Set the fault plan of this run. */
   faults(plan: FaultPlan): void;
   /** Invariant: `predicate` must hold in the initial state and after every step. `name` is a sentence. */
@@ -78,14 +93,28 @@ export interface Violation {
 }
 
 /**
- * One line of a recorded run. `changes` lists what a `tx` changed in its store entry; a `read` has `key` and,
+ * One line of a recorded run. Async tasks add `timer` (a virtual timer fired: `input.id`), `deliver` (a
+ * connection established or a reply delivered to the task: `input.conn`, `input.what`, the reply as `result`)
+ * and `fault` (a network fault, a server restart or a clock skew: `input.kind` and its figures). `changes` lists what a `tx` changed in its store entry; a `read` has `key` and,
  * as `result`, the state it read.
  */
 export interface TraceEvent {
   readonly step: number;
   readonly t: number;
   readonly process: string;
-  readonly op: "tx" | "read" | "sleep" | "note" | "spawn" | "kill" | "pause" | "crash" | "restart";
+  readonly op:
+    | "tx"
+    | "read"
+    | "sleep"
+    | "note"
+    | "spawn"
+    | "kill"
+    | "pause"
+    | "crash"
+    | "restart"
+    | "timer"
+    | "deliver"
+    | "fault";
   readonly key?: string;
   readonly input?: unknown;
   readonly result?: unknown;

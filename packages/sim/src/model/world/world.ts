@@ -19,16 +19,17 @@
  * a process's local code, steps and effects (decisions go through decisions.ts).
  */
 import { assert } from "@interleave/core";
+import { acquireGlobals, releaseGlobals } from "../../async/globals.js";
+import { type AsyncEvent, TaskTable } from "../../async/tasks.js";
+import type { ServerProtocol } from "../../async/types.js";
+import { REDIS_EPOCH_MS } from "../../redis/protocol.js";
 import type { Chooser } from "../../strategy/chooser.js";
 import { diff } from "../diff.js";
-import { isDistribution } from "../distribution.js";
 import type {
   AnyStoreRef,
   EventOf,
   LastTx,
-  Op,
   ProcessContext,
-  ProcessHandle,
   ResultOf,
   StateOf,
   StoreRef,
@@ -36,10 +37,12 @@ import type {
 } from "../ops.js";
 import { Decisions } from "./decisions.js";
 import { declare } from "./declare.js";
+import { runSync, SETTLE, type Sim } from "./drive.js";
 import { chooseFault, drawSwarmPlan, type FaultPlan } from "./faults.js";
+import { type LocalHost, runLocal } from "./local.js";
 import { Properties } from "./properties.js";
 import { Recorder } from "./recorder.js";
-import { NODE_PROCESSES_MAX, type ProcState, Scheduler } from "./scheduler.js";
+import { type ProcState, Scheduler } from "./scheduler.js";
 import type { Build, EffectIo, RunOptions, RunResult, TraceEvent, Violation } from "./types.js";
 
 const HORIZON_DEFAULT_MS = 10 * 60_000;
@@ -47,8 +50,18 @@ const STEPS_MAX_DEFAULT = 100_000;
 
 /** Run one world to its end under `chooser`. Throws if a process or machine throws (a scenario bug). */
 export function runWorld(build: Build, chooser: Chooser, options: RunOptions = {}): RunResult {
-  return new World(chooser, options).run(build);
+  return runSync(runWorldGen(build, chooser, options), "this world");
 }
+
+/**
+ * {@link runWorld} as a {@link Sim}: it yields `SETTLE` between the steps of async tasks (drive it with
+ * `runAsync`, or `yield*` it from another `Sim`).
+ */
+export function* runWorldGen(build: Build, chooser: Chooser, options: RunOptions = {}): Sim<RunResult> {
+  return yield* new World(chooser, options).run(build);
+}
+
+const NO_EVENTS: readonly AsyncEvent[] = [];
 
 class World implements View {
   now = 0;
@@ -56,6 +69,9 @@ class World implements View {
   private readonly states: unknown[] = [];
   private readonly refs: StoreRef<unknown, unknown, unknown>[] = [];
   private readonly effectHandlers: (((effect: unknown, io: EffectIo) => void) | undefined)[] = [];
+  private servers: readonly (ServerProtocol | undefined)[] = [];
+  /** The run's async tasks; null when it has none (a run of generator processes only). */
+  private tasks: TaskTable | null = null;
   private readonly scheduler = new Scheduler();
   private readonly properties = new Properties();
   private readonly recorder: Recorder;
@@ -69,8 +85,8 @@ class World implements View {
   steps = 0;
   private violation: Violation | null = null;
   private readonly stepsMax: number;
-  /** The process that took the last step (for `current` in pick requests). */
-  private lastStepped: ProcState | null = null;
+  /** The option (process or task event) that took the last step (for `current` in pick requests). */
+  private lastStepped: string | null = null;
   /** What the step in progress touched (reported to `chooser.observe`). */
   private stepKey: string | null = null;
   /** Whether the step in progress changed `stepKey` (a `tx`) or only read it (a `read`). */
@@ -102,16 +118,19 @@ class World implements View {
   }
 
   finished(processName: string): boolean {
+    const task = this.tasks?.finished(processName);
+    if (task !== undefined) return task;
     const node = this.scheduler.topLevel(processName);
     assert(node !== undefined, `finished("${processName}"): no top-level process has that name`);
     return node.root.done && node.root.pending === null;
   }
 
-  run(build: Build): RunResult {
+  *run(build: Build): Sim<RunResult> {
     const declared = declare(build, this.properties);
     this.refs.push(...declared.refs);
     this.states.push(...declared.states);
     this.effectHandlers.push(...declared.effectHandlers);
+    this.servers = declared.servers;
     this.plan = declared.plan;
     this.horizonMs = declared.horizonMs ?? HORIZON_DEFAULT_MS;
     this.finishPredicate = declared.finishPredicate;
@@ -127,8 +146,34 @@ class World implements View {
     );
     if (this.swarm) this.plan = drawSwarmPlan(this.plan, (request) => this.decisions.decide(request));
     for (const p of [...this.scheduler.procs]) this.startProcess(p);
-    this.checkProperties();
-    const endReason = this.violation === null ? this.loop() : "violation";
+    let endReason: RunResult["endReason"];
+    if (declared.tasks.length === 0) {
+      this.checkProperties();
+      endReason = this.violation === null ? yield* this.loop() : "violation";
+    } else {
+      // A synchronous driver stops here, before any task code or replaced global exists.
+      yield SETTLE;
+      const tasks = new TaskTable(this.taskWorld(), this.plan, REDIS_EPOCH_MS);
+      this.tasks = tasks;
+      declared.servers.forEach((protocol, i) => {
+        if (protocol !== undefined) tasks.addServer(this.refs[i]!, protocol);
+      });
+      for (const t of declared.tasks) {
+        tasks.addTask(t.name, t.body, t.faultable);
+        this.recorder.process(t.name);
+      }
+      acquireGlobals();
+      try {
+        tasks.startDue(0, true);
+        yield* this.settle();
+        this.checkProperties();
+        endReason = this.violation === null ? yield* this.loop() : "violation";
+      } finally {
+        tasks.end();
+        yield SETTLE;
+        releaseGlobals();
+      }
+    }
     return {
       decisions: this.recorder.decisions,
       violation: this.violation,
@@ -143,12 +188,17 @@ class World implements View {
 
   // ---- scheduling ------------------------------------------------------------------------------------
 
-  private loop(): RunResult["endReason"] {
+  private *loop(): Sim<RunResult["endReason"]> {
+    const tasks = this.tasks;
     for (;;) {
       if (this.steps >= this.stepsMax) return "steps";
       const enabled = this.scheduler.enabled(this, this.now);
-      if (enabled.length === 0) {
-        const next = this.scheduler.nextWakeMs(this.now);
+      const events = tasks === null ? NO_EVENTS : tasks.enabled(this.now);
+      const count = enabled.length + events.length;
+      if (count === 0) {
+        const wake = this.scheduler.nextWakeMs(this.now);
+        const taskWake = tasks?.nextWakeMs(this.now) ?? null;
+        const next = wake === null ? taskWake : taskWake === null ? wake : Math.min(wake, taskWake);
         const limit = Math.min(next ?? Number.POSITIVE_INFINITY, this.horizonMs + 1);
         if (this.failOverdueLiveness(limit, next === null ? "quiescent" : "deadline")) return "violation";
         if (next === null) return "quiescent";
@@ -159,34 +209,41 @@ class World implements View {
         this.now = next;
         this.chooser.observe?.("time");
         this.wakeDue();
+        if (tasks?.startDue(this.now, false)) yield* this.settle();
         // Code run on wake-up (up to each process's next yield) can end a process or change what properties
         // read: check them, and finishWhen, as after a step.
         const ended = this.afterChange();
         if (ended !== null) return ended;
         continue;
       }
-      let proc: ProcState;
-      if (enabled.length === 1) proc = enabled[0]!;
-      else {
+      let i = 0;
+      if (count > 1) {
         const options = enabled.map((p) => p.name);
-        const current = this.lastStepped === null ? -1 : enabled.indexOf(this.lastStepped);
-        proc =
-          enabled[
-            this.decisions.decide(
-              current >= 0 && this.systematic
-                ? { label: "pick", count: enabled.length, options, current }
-                : { label: "pick", count: enabled.length, options },
-            )
-          ]!;
+        for (const e of events) options.push(e.name);
+        const current = this.lastStepped === null ? -1 : options.indexOf(this.lastStepped);
+        i = this.decisions.decide(
+          current >= 0 && this.systematic
+            ? { label: "pick", count, options, current }
+            : { label: "pick", count, options },
+        );
       }
-      this.chooser.stepping?.(proc.name);
+      const proc = i < enabled.length ? enabled[i]! : null;
+      const name = proc === null ? events[i - enabled.length]!.name : proc.name;
+      this.chooser.stepping?.(name);
       this.steps++;
       this.stepKey = null;
       this.stepWrite = true;
       this.stepGlobal = false;
-      if (this.injectFault(proc)) this.stepGlobal = true;
+      if (proc === null) {
+        const e = events[i - enabled.length]!;
+        tasks!.ran = false;
+        if (tasks!.injectFault(e)) this.stepGlobal = true;
+        else tasks!.deliver(e);
+        if (e.kind !== "send" || tasks!.ran) this.stepGlobal = true;
+        if (tasks!.ran) yield* this.settle();
+      } else if (this.injectFault(proc)) this.stepGlobal = true;
       else this.step(proc);
-      this.lastStepped = proc;
+      this.lastStepped = name;
       this.chooser.observe?.(
         this.stepGlobal || this.stepKey === null
           ? { key: null, write: true }
@@ -195,6 +252,32 @@ class World implements View {
       const ended = this.afterChange();
       if (ended !== null) return ended;
     }
+  }
+
+  /** Let the microtask queue drain after task code ran, then fail the run on what the tasks did wrong. */
+  private *settle(): Sim<void> {
+    this.tasks!.ran = false;
+    yield SETTLE;
+    this.tasks!.checkFailure();
+  }
+
+  /** What the task table may do to the world. */
+  private taskWorld() {
+    const world = this;
+    return {
+      get now() {
+        return world.now;
+      },
+      recording: this.events !== null,
+      decide: (request: Parameters<Decisions["decide"]>[0]) => this.decisions.decide(request),
+      draw: (delay: Parameters<Decisions["draw"]>[0], label: string) => this.decisions.draw(delay, label),
+      record: (e: Omit<TraceEvent, "step" | "t">) => this.record(e),
+      applyTx: (process: string, ref: StoreRef<unknown, unknown, unknown>, event: unknown) => {
+        const out = this.applyTx(process, ref, event);
+        if (out.effects.length > 0) this.carryOut(ref, out.effects, process);
+        return out.result;
+      },
+    };
   }
 
   /**
@@ -229,6 +312,7 @@ class World implements View {
   deadlines(): number[] {
     const out: number[] = [];
     this.scheduler.deadlines(this.now, out);
+    this.tasks?.deadlines(this.now, out);
     this.properties.deadlines(out);
     return out;
   }
@@ -241,108 +325,26 @@ class World implements View {
     this.advance(p, undefined);
   }
 
-  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end. */
+  /** Run `p`'s local code from `input` until its next shared operation, a sleep, or its end (local.ts). */
   private advance(p: ProcState, input: unknown): void {
-    let value = input;
-    for (;;) {
-      const gen = p.gen;
-      assert(gen !== null, `process ${p.name} has no generator`);
-      let r: IteratorResult<Op, void>;
-      try {
-        r = gen.next(value);
-      } catch (error) {
-        throw new Error(`process "${p.name}" threw at t=${this.now}ms: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      if (r.done === true) {
-        this.finish(p);
-        return;
-      }
-      const op = r.value;
-      switch (op.kind) {
-        case "tx":
-          p.pending = { kind: "tx", ref: op.ref, event: op.event, stamped: op.stamped === true };
-          p.readyAtMs = this.now;
-          return;
-        case "read":
-          p.pending = { kind: "read", ref: op.ref };
-          p.readyAtMs = this.now;
-          return;
-        case "until":
-          p.pending = { kind: "until", predicate: op.predicate };
-          p.readyAtMs = this.now;
-          return;
-        case "sleep": {
-          const ms = this.decisions.draw(op.delay, `${p.name}: ${op.label}`);
-          if (this.events !== null && isDistribution(op.delay) && op.delay.values.length > 1) {
-            this.record({ process: p.name, op: "sleep", input: { label: op.label, ms } });
-          }
-          if (ms === 0) {
-            value = 0;
-            continue;
-          }
-          p.pending = { kind: "wake" };
-          p.readyAtMs = this.now + ms;
-          return;
-        }
-        case "spawn": {
-          assert(
-            !this.scheduler.isLive(op.name),
-            `${p.name}: cannot spawn "${op.name}": a live process already has that name`,
-          );
-          const live = this.scheduler.liveOn(p.node);
-          assert(
-            live < NODE_PROCESSES_MAX,
-            `process "${p.node.name}" exceeds ${NODE_PROCESSES_MAX} live processes`,
-          );
-          const child = this.scheduler.create(op.name, op.body, p.node, this.now);
-          this.recorder.process(op.name);
-          p.children.push(child);
-          if (this.events !== null) this.record({ process: p.name, op: "spawn", input: { name: op.name } });
-          this.startProcess(child);
-          value = { name: child.name, id: child.id } satisfies ProcessHandle;
-          continue;
-        }
-        case "kill": {
-          const target = this.scheduler.byId(op.handle.id);
-          if (target !== undefined && !target.done) {
-            this.stepGlobal = true;
-            this.scheduler.killTree(target);
-            this.scheduler.compact();
-            if (this.events !== null)
-              this.record({ process: p.name, op: "kill", input: { name: target.name } });
-          }
-          value = undefined;
-          continue;
-        }
-        case "choose": {
-          assert(op.options.length > 0, `${p.name}: choose "${op.label}" needs at least one option`);
-          const i =
-            op.options.length === 1
-              ? 0
-              : this.decisions.decide({
-                  label: `${p.name}: ${op.label}`,
-                  count: op.options.length,
-                  options: op.options,
-                  weights: op.weights,
-                });
-          value = op.options[i];
-          continue;
-        }
-        case "note":
-          if (this.events !== null) {
-            this.record(
-              op.data === undefined
-                ? { process: p.name, op: "note", input: op.text }
-                : { process: p.name, op: "note", input: op.text, result: op.data },
-            );
-          }
-          value = undefined;
-          continue;
-      }
-    }
+    runLocal(this.local, p, input);
   }
+
+  /** What a process's local code may do to the world (local.ts). */
+  private readonly local: LocalHost = {
+    now: () => this.now,
+    scheduler: this.scheduler,
+    decide: (request) => this.decisions.decide(request),
+    draw: (delay, label) => this.decisions.draw(delay, label),
+    recording: () => this.events !== null,
+    record: (e) => this.record(e),
+    appeared: (name) => this.recorder.process(name),
+    touchedAll: () => {
+      this.stepGlobal = true;
+    },
+    start: (p) => this.startProcess(p),
+    finish: (p) => this.finish(p),
+  };
 
   private finish(p: ProcState): void {
     // Killing children reaches other processes. (Ending a top-level process changes `view.finished`, which
@@ -382,15 +384,22 @@ class World implements View {
       typeof pending.event === "function"
         ? (pending.event as (nowMs: number) => unknown)(this.now)
         : pending.event;
+    const out = this.applyTx(p.name, ref, event);
+    this.advance(p, out.result);
+    if (out.effects.length > 0) this.carryOut(ref, out.effects, p.name);
+  }
+
+  /** Apply `event` to `ref`'s entry atomically for `process`: the new state, `last`, the recorded `tx`. */
+  private applyTx(process: string, ref: StoreRef<unknown, unknown, unknown>, event: unknown) {
     const before = this.states[ref.index];
     this.stepKey = ref.key;
     const out = ref.machine.transition(before, event);
     this.states[ref.index] = out.state;
-    this.last = { process: p.name, key: ref.key, event, result: out.result, before, after: out.state };
+    this.last = { process, key: ref.key, event, result: out.result, before, after: out.state };
     const effects = out.effects;
     if (this.events !== null) {
       const entry = {
-        process: p.name,
+        process,
         op: "tx" as const,
         key: ref.key,
         input: event,
@@ -400,18 +409,24 @@ class World implements View {
       this.record(effects.length === 0 ? entry : { ...entry, effects: [...effects] });
       this.recorder.after(out.state);
     }
-    this.advance(p, out.result);
-    if (effects.length > 0) this.carryOut(ref, effects, p);
+    return out;
   }
 
   /** Run the store's effects handler on each effect of a `tx`, at the end of the step that applied it. */
-  private carryOut(
-    ref: StoreRef<unknown, unknown, unknown>,
-    effects: readonly unknown[],
-    by: ProcState,
-  ): void {
+  private carryOut(ref: StoreRef<unknown, unknown, unknown>, effects: readonly unknown[], by: string): void {
     const handler = this.effectHandlers[ref.index];
     this.stepGlobal = true;
+    const server = this.servers[ref.index];
+    if (server?.push !== undefined) {
+      const rest: unknown[] = [];
+      for (const effect of effects) {
+        const message = server.push(effect);
+        if (message === null) rest.push(effect);
+        else this.tasks?.network.push(message.conn, message.payload);
+      }
+      if (rest.length === 0) return;
+      effects = rest;
+    }
     assert(
       handler !== undefined,
       `store "${ref.key}" returned effects but was declared without an effects handler`,
@@ -425,7 +440,7 @@ class World implements View {
         );
         const node = this.scheduler.addNode(name, body, options?.faults === true, true, this.now);
         this.recorder.process(name);
-        if (this.events !== null) this.record({ process: by.name, op: "spawn", input: { name } });
+        if (this.events !== null) this.record({ process: by, op: "spawn", input: { name } });
         this.startProcess(node.root);
         return { name, id: node.root.id };
       },
