@@ -49,6 +49,34 @@ describe("the simulated Redis in a world", () => {
     expect(ms).toBeGreaterThanOrEqual(150);
   });
 
+  it("stall: the command vanishes in a half-open connection; commandTimeout fires, the reset brings a reconnect", async () => {
+    const seen: unknown[] = [];
+    await runAsync(
+      runWorldGen((w) => {
+        const redis = simRedis(w);
+        w.task(
+          "t",
+          async () => {
+            const client = redis.client({ commandTimeout: 500 });
+            await client.set("k", "v1").then(
+              (r) => seen.push(r),
+              (e: Error) => seen.push(`${e.message} at ${performance.now()}`),
+            );
+            await new Promise((resolve) => client.once("ready", resolve));
+            seen.push(`ready again at ${performance.now()}`, await client.get("k"));
+          },
+          { faults: true },
+        );
+        w.faults({ network: { probability: 1, delayMs: constant(2_000), countMax: 1, kinds: ["stall"] } });
+      }, new RandomChooser(1)),
+    );
+    // The SET was lost in the stalled connection and its caller told "Command timed out" — yet, as with ioredis
+    // (autoResendUnfulfilledCommands), the client re-sends it after the reconnect, so it is applied after all.
+    expect(seen[0]).toBe("Command timed out at 500");
+    expect(seen[1]).toMatch(/^ready again at 20\d\d$/);
+    expect(seen[2]).toBe("v1");
+  });
+
   it("swarm testing draws the network and restart faults like the others", async () => {
     const build = (w: WorldBuilder) => {
       const redis = simRedis(w);

@@ -44,6 +44,8 @@ export interface Conn {
   /** A `ctx.call` channel: one request, ready at once, never closed by a fault (only delayed). */
   readonly implicit: boolean;
   phase: "connecting" | "ready" | "closing" | "closed";
+  /** A `stall` fault: nothing goes through the connection until then, when it resets (a half-open connection). */
+  stalledUntilMs: number | null;
   readonly outbox: Outgoing[];
   readonly inbox: Incoming[];
   readonly handlers: Handlers | null;
@@ -135,6 +137,7 @@ export class Network {
       server,
       implicit,
       phase: implicit ? "ready" : "connecting",
+      stalledUntilMs: null,
       outbox: [],
       inbox: [],
       handlers,
@@ -163,6 +166,12 @@ export class Network {
       node.netCount++;
       if (this.world.recording)
         this.world.record({ process: node.name, op: "fault", input: { kind: fault, conn: c.id } });
+    }
+    if (fault === "stall") {
+      // The command and everything after it vanish into a half-open connection until it times out and resets.
+      const ms = this.world.draw(this.tasks.plan().network!.delayMs, `stall ${node.name} ms`);
+      c.stalledUntilMs = this.world.now + ms;
+      return false;
     }
     if (fault === "delay-request") {
       out.heldUntilMs =

@@ -39,7 +39,7 @@ export interface TaskWorld {
 export interface AsyncEvent {
   readonly name: string;
   readonly node: TaskNode;
-  readonly kind: "timer" | "connect" | "send" | "deliver";
+  readonly kind: "timer" | "connect" | "send" | "deliver" | "reset";
   readonly conn: Conn | null;
 }
 
@@ -209,6 +209,11 @@ export class TaskTable implements ScopeHost {
       if (t !== undefined && t.callAtMs <= now)
         out.push({ name: `${node.name}/timer`, node, kind: "timer", conn: null });
       for (const c of node.conns) {
+        if (c.stalledUntilMs !== null) {
+          if (c.stalledUntilMs <= now)
+            out.push({ name: `${node.name}/c${c.id} reset`, node, kind: "reset", conn: c });
+          continue;
+        }
         const up = c.server.downUntilMs <= now;
         if (c.phase === "connecting" && up)
           out.push({ name: `${node.name}/c${c.id} connect`, node, kind: "connect", conn: c });
@@ -247,6 +252,10 @@ export class TaskTable implements ScopeHost {
       const t = node.timers[0];
       if (t !== undefined) out.push(Math.max(t.callAtMs, paused));
       for (const c of node.conns) {
+        if (c.stalledUntilMs !== null) {
+          out.push(Math.max(c.stalledUntilMs, paused));
+          continue;
+        }
         if (c.inbox[0] !== undefined) out.push(Math.max(c.inbox[0].readyAtMs, paused));
         const held = c.outbox[0]?.heldUntilMs;
         if (held !== undefined && held > now) out.push(Math.max(held, paused));
@@ -400,6 +409,16 @@ export class TaskTable implements ScopeHost {
       }
       case "send":
         return this.network.send(e.conn!);
+      case "reset": {
+        const c = e.conn!;
+        this.network.drop(
+          c,
+          new Error(
+            `connection ${c.id} to ${c.server.ref.key} timed out: no answer for a while (simulated half-open connection)`,
+          ),
+        );
+        return true;
+      }
       case "deliver": {
         const c = e.conn!;
         const head = c.inbox.shift()!;

@@ -70,13 +70,14 @@ export interface ServerProtocol<E = unknown, F = unknown> {
 /**
  * A network fault on one command: its reply delayed (`delay`), the command itself held in the network before it
  * reaches the server (`delay-request`: later commands on its connection wait behind it, other connections'
- * overtake it), the connection reset before it was sent (`drop`), or after it was applied (`lose-reply`).
+ * overtake it), the connection reset before it was sent (`drop`), or after it was applied (`lose-reply`), or the
+ * command lost in a half-open connection that passes nothing until it times out and resets (`stall`).
  */
-export type NetworkFault = "delay" | "delay-request" | "drop" | "lose-reply";
+export type NetworkFault = "delay" | "delay-request" | "drop" | "lose-reply" | "stall";
 
 /**
  * Decision `net <task>` on a command of a faultable task, while the plan's `network` budget lasts: none or one
- * of the plan's kinds (default all four), weighted by `network.probability`. A `ctx.call` channel only delays.
+ * of the plan's kinds (default all five), weighted by `network.probability`. A `ctx.call` channel only delays.
  */
 export function chooseNetworkFault(
   node: { readonly name: string; readonly netCount: number },
@@ -86,7 +87,7 @@ export function chooseNetworkFault(
 ): NetworkFault | null {
   const net = plan.network;
   if (net === undefined || net.probability === 0 || node.netCount >= net.countMax) return null;
-  const kinds = (net.kinds ?? ["delay", "delay-request", "drop", "lose-reply"]).filter(
+  const kinds = (net.kinds ?? ["delay", "delay-request", "drop", "lose-reply", "stall"]).filter(
     (k) => !implicit || k === "delay" || k === "delay-request",
   );
   if (kinds.length === 0) return null;

@@ -98,6 +98,10 @@ function faultText(f: Record<string, unknown>): string {
       return `c${f.conn}: connection reset before the command was sent`;
     case "lose-reply":
       return `c${f.conn}: command applied, connection reset before the reply`;
+    case "stall":
+      return `c${f.conn}: command lost in a half-open connection, which resets later`;
+    case "delay-request":
+      return `c${f.conn}: request held in the network`;
     case "server-restart":
       return `${f.server} restarted (down ${f.downMs}ms)`;
     case "skew":

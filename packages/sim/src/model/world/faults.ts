@@ -30,7 +30,9 @@ export interface FaultPlan {
   /**
    * Async tasks only: at each command a faultable task sends on a connection, a decision `net <task>` picks none
    * or one of `kinds` (default all): `delay` (its reply arrives `delayMs` later), `delay-request` (the command
-   * reaches the server `delayMs` later: a later `ctx.call` may overtake it), `drop` (the connection resets
+   * reaches the server `delayMs` later: a later `ctx.call` may overtake it), `stall` (the command is lost in a
+   * half-open connection that passes nothing for `delayMs`, then resets: the client's `commandTimeout` fires,
+   * then it reconnects), `drop` (the connection resets
    * before the command reaches the server: not applied), `lose-reply` (applied, then the connection resets
    * before the reply: a client that re-sends applies it twice). `probability` is the chance of any of them.
    */
@@ -38,7 +40,7 @@ export interface FaultPlan {
     readonly probability: number;
     readonly delayMs: Distribution;
     readonly countMax: number;
-    readonly kinds?: readonly ("delay" | "delay-request" | "drop" | "lose-reply")[];
+    readonly kinds?: readonly ("delay" | "delay-request" | "drop" | "lose-reply" | "stall")[];
   };
   /**
    * Async tasks only: at each command a server with a restart (the simulated Redis) may restart instead of
