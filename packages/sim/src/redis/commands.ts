@@ -18,11 +18,11 @@ import {
   type RedisValue,
   type Reply,
   rangeOf,
+  removeFields,
   SYNTAX,
   typed,
   WRONGTYPE,
   withKey,
-  withoutKeys,
 } from "./keyspace.js";
 import { REDIS_EPOCH_MS } from "./protocol.js";
 
@@ -208,27 +208,11 @@ function lrem(x: Exec, key: string, rawCount: string, element: string): Reply {
 }
 
 function srem(x: Exec, key: string, members: readonly string[]): Reply {
-  const v = typed(x.db, key, "set");
-  if (isWrongType(v)) return v;
-  if (v === undefined) return 0;
-  const gone = members.filter((m, i) => Object.hasOwn(v.value, m) && members.indexOf(m) === i);
-  if (gone.length === 0) return 0;
-  const value = withoutKeys(v.value, gone);
-  if (Object.keys(value).length === 0) x.db.delete(key);
-  else x.db.set(key, keepTtl(v, { type: "set", value }));
-  return gone.length;
+  return removeFields(x.db, key, "set", members);
 }
 
 function hdel(x: Exec, key: string, fields: readonly string[]): Reply {
-  const v = typed(x.db, key, "hash");
-  if (isWrongType(v)) return v;
-  if (v === undefined) return 0;
-  const gone = fields.filter((f, i) => Object.hasOwn(v.value, f) && fields.indexOf(f) === i);
-  if (gone.length === 0) return 0;
-  const value = withoutKeys(v.value, gone);
-  if (Object.keys(value).length === 0) x.db.delete(key);
-  else x.db.set(key, keepTtl(v, { type: "hash", value }));
-  return gone.length;
+  return removeFields(x.db, key, "hash", fields);
 }
 
 function hincrby(x: Exec, key: string, field: string, rawBy: string): Reply {

@@ -146,6 +146,29 @@ export function typed<T extends RedisValue["type"]>(
   return v as Extract<RedisValue, { type: T }>;
 }
 
+/**
+ * HDEL, SREM and ZREM: remove `names` (each counted once) from the fields or members of the `type` value at
+ * `key`; the key goes when it empties, and keeps its TTL otherwise. Returns how many were removed (0 for an
+ * absent key), or the WRONGTYPE error.
+ */
+export function removeFields(
+  db: Db,
+  key: string,
+  type: "hash" | "set" | "zset",
+  names: readonly string[],
+): number | typeof WRONGTYPE {
+  const v = typed(db, key, type);
+  if (isWrongType(v)) return v;
+  if (v === undefined) return 0;
+  const record: Readonly<Record<string, unknown>> = v.value;
+  const gone = names.filter((n, i) => Object.hasOwn(record, n) && names.indexOf(n) === i);
+  if (gone.length === 0) return 0;
+  const value = withoutKeys(record, gone);
+  if (Object.keys(value).length === 0) db.delete(key);
+  else db.set(key, keepTtl(v, { type, value } as RedisValue));
+  return gone.length;
+}
+
 /** `value` keeping the expiry of `old` (commands that modify a value keep its TTL). */
 export function keepTtl(old: RedisValue | undefined, value: RedisValue): RedisValue {
   return old?.expiresAtMs === undefined ? value : ({ ...value, expiresAtMs: old.expiresAtMs } as RedisValue);

@@ -15,10 +15,10 @@ import {
   parseInteger,
   type Reply,
   rangeOf,
+  removeFields,
   SYNTAX,
   typed,
   withKey,
-  withoutKeys,
 } from "./keyspace.js";
 
 type Zset = Readonly<Record<string, number>>;
@@ -115,15 +115,7 @@ function zadd(x: Exec, a: readonly string[]): Reply {
 }
 
 function zrem(x: Exec, key: string, members: readonly string[]): Reply {
-  const v = typed(x.db, key, "zset");
-  if (isWrongType(v)) return v;
-  if (v === undefined) return 0;
-  const gone = members.filter((m, i) => Object.hasOwn(v.value, m) && members.indexOf(m) === i);
-  if (gone.length === 0) return 0;
-  const value = withoutKeys(v.value, gone);
-  if (Object.keys(value).length === 0) x.db.delete(key);
-  else x.db.set(key, keepTtl(v, { type: "zset", value }));
-  return gone.length;
+  return removeFields(x.db, key, "zset", members);
 }
 
 interface Limit {
