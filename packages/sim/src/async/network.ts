@@ -119,7 +119,7 @@ export class Network {
       conn.outbox.push({
         payload: event,
         reply: (result) => {
-          node.conns.splice(node.conns.indexOf(conn), 1);
+          forget(node, conn);
           resolve(result);
         },
       }),
@@ -252,7 +252,7 @@ export class Network {
     c.phase = "closed";
     c.outbox.length = 0;
     c.inbox.length = 0;
-    node.conns.splice(node.conns.indexOf(c), 1);
+    forget(node, c);
     if (disconnect && c.server.protocol.disconnect !== undefined)
       this.world.applyTx(node.name, c.server.ref, c.server.protocol.disconnect(c.id, this.world.now));
     if (reason !== null && c.handlers !== null && node.scope !== null) {
@@ -288,6 +288,12 @@ const CLOSE = Symbol("close");
 
 /** A connection as its client sees it (see `RedisConnection` in redis/protocol.ts). */
 export type OpenConnection = ServerConnection;
+
+/** Take `c` off its task's connections (a no-op when it is already gone). */
+function forget(node: TaskNode, c: Conn): void {
+  const i = node.conns.indexOf(c);
+  if (i >= 0) node.conns.splice(i, 1);
+}
 
 function stamp(payload: unknown, atMs: number): unknown {
   return typeof payload === "function" ? (payload as (atMs: number) => unknown)(atMs) : payload;
