@@ -145,12 +145,22 @@ function fcThroughput(runs: number, pauses: boolean): Throughput {
   };
 }
 
-/** interleave: schedules and ms to the first violation for seeds 1..N (no shrinking), `reps` times. */
-async function interleaveToViolation(
-  scenario: Scenario,
-  variant: ScenarioVariant,
+/** One seed's search for the first violation: schedules run (the budget when none was found), and whether it was. */
+interface SeedOutcome {
+  readonly schedules: number;
+  readonly violated: boolean;
+}
+
+/**
+ * Schedules and ms to the first violation for seeds 1..N, `reps` times: the schedules of the last repetition,
+ * each repetition's median ms, and on how many seeds the violation was found. `sameEachRep` (a seeded,
+ * deterministic harness) also checks that the repetitions ran the same schedules.
+ */
+async function toViolation(
   options: RealCodeOptions,
-  async: boolean,
+  label: string,
+  sameEachRep: boolean,
+  runSeed: (seed: number) => Promise<SeedOutcome>,
 ): Promise<{ schedules: number[]; msMedians: number[]; found: number }> {
   let schedules: number[] = [];
   const msMedians: number[] = [];
@@ -160,21 +170,32 @@ async function interleaveToViolation(
     const ms: number[] = [];
     found = 0;
     for (let seed = 1; seed <= options.seeds; seed++) {
-      const o = { seed, runs: options.budgetRuns, strategy: "random" as const, shrink: false, swarm: false };
       const t0 = performance.now();
-      const r = async
-        ? await exploreVariantAsync(scenario, variant, o)
-        : exploreVariant(scenario, variant, o);
+      const r = await runSeed(seed);
       ms.push(performance.now() - t0);
       these.push(r.schedules);
-      if (r.verdict === "violation") found++;
+      if (r.violated) found++;
     }
-    if (rep > 0 && these.join() !== schedules.join())
-      throw new Error(`${scenario.name}/${variant.name}: schedules to violation differ between repetitions`);
+    if (sameEachRep && rep > 0 && these.join() !== schedules.join())
+      throw new Error(`${label}: schedules to violation differ between repetitions`);
     schedules = these;
     msMedians.push(median(ms));
   }
   return { schedules, msMedians, found };
+}
+
+/** interleave: schedules and ms to the first violation for seeds 1..N (no shrinking), `reps` times. */
+function interleaveToViolation(
+  scenario: Scenario,
+  variant: ScenarioVariant,
+  options: RealCodeOptions,
+  async: boolean,
+): Promise<{ schedules: number[]; msMedians: number[]; found: number }> {
+  return toViolation(options, `${scenario.name}/${variant.name}`, true, async (seed) => {
+    const o = { seed, runs: options.budgetRuns, strategy: "random" as const, shrink: false, swarm: false };
+    const r = async ? await exploreVariantAsync(scenario, variant, o) : exploreVariant(scenario, variant, o);
+    return { schedules: r.schedules, violated: r.verdict === "violation" };
+  });
 }
 
 /**
@@ -200,7 +221,7 @@ export function pauseArbitrary(): fc.Arbitrary<FcPause[]> {
 class HarnessError extends Error {}
 
 /** fast-check: runs (and ms) to the first violation of `unfenced-handler` with drawn pauses, seeds 1..N. */
-async function fcToViolation(
+function fcToViolation(
   options: RealCodeOptions,
 ): Promise<{ schedules: number[]; msMedians: number[]; found: number }> {
   const property = fc.asyncProperty(fc.scheduler(), pauseArbitrary(), async (s, pauses) => {
@@ -209,25 +230,11 @@ async function fcToViolation(
     });
     return r.violation === null;
   });
-  let schedules: number[] = [];
-  const msMedians: number[] = [];
-  let found = 0;
-  for (let rep = 0; rep < options.reps; rep++) {
-    const these: number[] = [];
-    const ms: number[] = [];
-    found = 0;
-    for (let seed = 1; seed <= options.seeds; seed++) {
-      const t0 = performance.now();
-      const d = await fc.check(property, { seed, numRuns: options.budgetRuns, endOnFailure: true });
-      ms.push(performance.now() - t0);
-      if (d.errorInstance instanceof HarnessError) throw d.errorInstance;
-      these.push(d.failed ? d.numRuns : options.budgetRuns);
-      if (d.failed) found++;
-    }
-    schedules = these;
-    msMedians.push(median(ms));
-  }
-  return { schedules, msMedians, found };
+  return toViolation(options, "fast-check unfenced-handler", false, async (seed) => {
+    const d = await fc.check(property, { seed, numRuns: options.budgetRuns, endOnFailure: true });
+    if (d.errorInstance instanceof HarnessError) throw d.errorInstance;
+    return { schedules: d.failed ? d.numRuns : options.budgetRuns, violated: d.failed };
+  });
 }
 
 /**
