@@ -33,8 +33,8 @@ import { ParentTree } from "./parent-tree.js";
  * fingerprints are stored — in an open-addressing table of typed arrays — plus, per state, the index of
  * its parent and the position of the input that reached it; states themselves are kept only for the
  * current and the next BFS level — as objects, or packed in typed arrays when the model has an `encoding`
- * (then decoded one at a time to be expanded, and fingerprinted from their words). The successors of one
- * state are keyed together and their table slots read ahead, so their cache misses overlap, then stored in
+ * (then decoded one at a time to be expanded, and fingerprinted from their words). The successors of a few
+ * states are keyed together and their table slots read ahead, so their cache misses overlap, then stored in
  * input order. A counterexample is rebuilt by re-executing the recorded inputs from its initial state.
  *
  * Hash compaction (as TLC's fingerprints and SPIN's hash-compact mode): two different states with equal
@@ -113,7 +113,7 @@ export function checkStateSpace<S, I>(
   for (let i = 0; i < initials.length; i++) {
     const s = initials[i]!;
     batch.size = 0;
-    keyOf(s, batch, batch.add(s, i));
+    keyOf(s, batch, batch.add(s, -1, i));
     if (!visited.insert(batch.his[0]!, batch.los[0]!)) continue;
     if (tree.size === maxStates) return stopAtStates();
     const id = tree.add(-1, i);
@@ -135,12 +135,16 @@ export function checkStateSpace<S, I>(
         : { _tag: "Verified", ...stats() };
     }
     nextLevel.clear();
-    for (let k = 0; k < level.size; k++) {
-      const s = level.state(k);
-      const parent = level.id(k);
-      // Successors are keyed first, then their slots are touched together (their cache misses overlap),
-      // then looked up and stored in input order: the same order, counts and ids as one at a time.
-      expand(model, s, keyOf, batch);
+    for (let k = 0; k < level.size; ) {
+      // The successors of a group of states are keyed first, then their table slots are read together
+      // (their cache misses overlap), then they are looked up and stored in order: the same order, counts
+      // and ids as one at a time.
+      batch.size = 0;
+      const before = expanded;
+      for (const end = Math.min(level.size, k + EXPAND_GROUP); k < end; k++) {
+        expand(model, level.state(k), level.id(k), keyOf, batch);
+        expanded++;
+      }
       const his = batch.his;
       const los = batch.los;
       for (let i = 0; i < batch.size; i++) touched ^= visited.touch(his[i]!, los[i]!);
@@ -153,7 +157,7 @@ export function checkStateSpace<S, I>(
           depth++;
           return stopAtStates();
         }
-        const id = tree.add(parent, batch.positions[i]!);
+        const id = tree.add(batch.parents[i]!, batch.positions[i]!);
         const broken = firstBroken(invariants, batch.states[i]!);
         if (broken !== null) {
           depth++;
@@ -161,7 +165,7 @@ export function checkStateSpace<S, I>(
         }
         nextLevel.push(batch, i, id);
       }
-      if ((++expanded & 1023) === 0 && performance.now() > deadline) {
+      if (expanded >>> 10 !== before >>> 10 && performance.now() > deadline) {
         return bounded(
           "time",
           `stopped after ${timeBudgetMs.toLocaleString("en")} ms (timeBudgetMs) with ${tree.size.toLocaleString("en")} states stored; raise --time-budget-ms or shrink the model`,
@@ -216,20 +220,23 @@ function successorKeyer<S, I>(model: StateSpaceModel<S, I>): (t: S, batch: Succe
   };
 }
 
-/** Fills `batch` with the successors of `s` in input order, keyed; a self-loop is keyed (0, 0). */
+/** States expanded together before their successors are looked up (see the level loop). */
+const EXPAND_GROUP = 16;
+
+/** Appends to `batch` the successors of `s` (id `parent`) in input order, keyed; a self-loop is keyed (0, 0). */
 function expand<S, I>(
   model: StateSpaceModel<S, I>,
   s: S,
+  parent: number,
   keyOf: (t: S, batch: Successors<S>, i: number) => void,
   batch: Successors<S>,
 ): void {
-  batch.size = 0;
   let position = 0;
   for (const input of model.inputs(s)) {
     const t = model.next(s, input);
     position++;
     if (t === null) continue;
-    const i = batch.add(t, position - 1);
+    const i = batch.add(t, parent, position - 1);
     if (t === s) {
       batch.his[i] = 0;
       batch.los[i] = 0;
@@ -246,7 +253,8 @@ function hasUnseenSuccessor<S, I>(
   batch: Successors<S>,
 ): boolean {
   for (let k = 0; k < level.size; k++) {
-    expand(model, level.state(k), keyOf, batch);
+    batch.size = 0;
+    expand(model, level.state(k), level.id(k), keyOf, batch);
     for (let i = 0; i < batch.size; i++) {
       const hi = batch.his[i]!;
       const lo = batch.los[i]!;

@@ -6,12 +6,13 @@
 import type { StateEncoding } from "./model.js";
 
 /**
- * The successors of one expanded state, in input order: each state, the position of its input, its
+ * The successors of a few expanded states, in order: each state, its parent's id, the position of its input, its
  * fingerprint (`his[i]`, `los[i]`; (0, 0) for a self-loop, which is counted but not stored) and, with an
  * encoding, its words at `words[i · width ..]`. Arrays grow as needed and are reused from state to state.
  */
 export class Successors<S> {
   states: S[] = [];
+  parents = new Int32Array(16);
   positions = new Int32Array(16);
   his = new Int32Array(16);
   los = new Int32Array(16);
@@ -22,11 +23,12 @@ export class Successors<S> {
     this.words = new Int32Array(16 * width);
   }
 
-  /** Appends `state`, reached by the input at `position`; returns its index. */
-  add(state: S, position: number): number {
+  /** Appends `state`, reached from state `parent` by the input at `position`; returns its index. */
+  add(state: S, parent: number, position: number): number {
     const i = this.size++;
     if (i === this.his.length) this.grow();
     this.states[i] = state;
+    this.parents[i] = parent;
     this.positions[i] = position;
     return i;
   }
@@ -38,6 +40,7 @@ export class Successors<S> {
       b.set(a);
       return b;
     };
+    this.parents = widen(this.parents, n);
     this.positions = widen(this.positions, n);
     this.his = widen(this.his, n);
     this.los = widen(this.los, n);
