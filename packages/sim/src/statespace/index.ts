@@ -24,6 +24,7 @@ export {
   type CheckViolation,
   MAX_STATES_DEFAULT,
   type PathStep,
+  type StateEncoding,
   type StateInvariant,
   type StateSpaceModel,
 } from "./model.js";

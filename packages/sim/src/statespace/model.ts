@@ -40,12 +40,35 @@ export interface StateSpaceModel<S, I> {
    */
   fingerprint?(state: S, into: FingerprintBuilder): void;
   /**
+   * A packed form of the states (optional, for speed and memory): with it the checker keeps its frontier as
+   * int32 words in typed arrays instead of objects, decodes a state only when it expands it, and
+   * fingerprints the words (it then takes precedence over `fingerprint` and `key`).
+   */
+  readonly encoding?: StateEncoding<S>;
+  /**
    * A label of `input` for counterexamples, e.g. `Ack w1`. Default: a string input as is, else its
    * {@link canonicalKey}.
    */
   describe?(input: I): string;
   /** A one-line summary of `state` for counterexamples. Default: {@link canonicalKey}. */
   describeState?(state: S): string;
+}
+
+/**
+ * A fixed-width packed form of a model's states: `words` int32 words per state. The encoding must be
+ * canonical — equal states (as the model means it) write equal words, different states different words —
+ * and `decode` must give back a state equal to the one encoded (the checker expands decoded states; it
+ * checks invariants on the states `next` returned). E.g. the lease model writes
+ * `[lease id, nowMs, broken, token₁, until₁, …]`, the lease as its id in an interning
+ * {@link MachineCache}.
+ */
+export interface StateEncoding<S> {
+  /** Words per state, a positive integer. */
+  readonly words: number;
+  /** Writes `state` to `out[at .. at + words)`. */
+  encode(state: S, out: Int32Array, at: number): void;
+  /** The state written at `words[at .. at + words)`. */
+  decode(words: Int32Array, at: number): S;
 }
 
 /** An invariant: `holds(state)` must be `true` in every reachable state. `name` is a sentence. */
@@ -86,8 +109,9 @@ export const MAX_STATES_DEFAULT = 5_000_000;
  * - `bytesPerState`: bytes allocated for the visited set and the parent pointers, divided by `states`
  *   (the structures that grow with the state count: 8 bytes per fingerprint slot at a load of 3/8 to 3/4, 6
  *   per parent pointer, arrays grown by doubling — about 17 to 33 bytes).
- * - `frontierMax`: most states held as objects at once (two BFS levels); they are not counted in
- *   `bytesPerState` because their size is the model's.
+ * - `frontierMax`: most states held at once (two BFS levels). `frontierBytesMax`: the most bytes of typed
+ *   arrays holding them packed, with the model's {@link StateSpaceModel.encoding} (0 without one: then the
+ *   states are objects, whose size is the model's). Neither is counted in `bytesPerState`.
  */
 export interface CheckStats {
   readonly states: number;
@@ -97,6 +121,7 @@ export interface CheckStats {
   readonly statesPerSecond: number;
   readonly bytesPerState: number;
   readonly frontierMax: number;
+  readonly frontierBytesMax: number;
 }
 
 /** Every state within the bounds was explored and every invariant held. */
