@@ -85,6 +85,9 @@ async function main(): Promise<void> {
     const client = connect(spec.url);
     const subscriber = connect(spec.url);
     clients.push(client, subscriber);
+    // On a loaded machine the first connect can take longer than `open`'s 1.5 s wait: wait for it here
+    // (ioredis queues the PING until the connection is up).
+    await Promise.all([client.ping(), subscriber.ping()]);
     const mailbox = await KeyedMailbox.open(client, {
       name: spec.name,
       config: mailboxBenchConfig(spec.system, 4),
