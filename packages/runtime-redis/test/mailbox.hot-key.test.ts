@@ -1,11 +1,13 @@
 // The keyed mailbox on one hot key (issue 22): submitters that wait for room at the per-key bound
 // (`submitWhenRoom`: capped exponential backoff with jitter), the dispatcher's finish that takes the key's next
 // order in the same script (no poll tick or wake-up between two orders of a key), and the stored format:
-// pending ids in a list per key, a format-1 entry (pending ids inside the entry) moved there on first touch.
+// pending ids in a list per key, a format-1 entry (pending ids inside the entry) moved there on first touch;
+// and mailbox-finish with a take against the core's Complete.
 
-import type { Mailbox as Core } from "@interleave/core";
+import { Mailbox as Core } from "@interleave/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { KeyedMailbox, type KeyedMailboxOptions } from "../src/mailbox/mailbox.js";
+import { decodeEffects, decodeResult } from "../src/mailbox/mailbox-codec.js";
 import { CorruptValueError } from "../src/shared/errors.js";
 import { FIFO, until } from "./support/mailbox-policy.js";
 import { useRedis } from "./support/redis.js";
@@ -139,6 +141,34 @@ describe("KeyedMailbox on one hot key", () => {
     await until("the mailbox to be empty", async () => (await m.snapshot()).inFlightCount === 0);
     await m.stop();
     expect((await m.snapshot()).keys).toEqual({});
+  });
+
+  it("mailbox-finish with a take: the core's Complete (result, effects, state), then the dispatched order leased to the finisher", async () => {
+    const m = await open({ config: FIFO });
+    let model = Core.initial(FIFO);
+    for (const id of ["o1", "o2", "o3"]) {
+      const order = { id, key: "k", kind: "Sync" };
+      await m.submit(order);
+      model = Core.transition(model, { _tag: "Submit", order }).state;
+    }
+    // The reaper form takes o1 (dispatched by its submit) for instance A.
+    const first = await m.run("mailbox-finish-2", ["", "A", 0, "failed", 1, 10_000]);
+    const [o1] = first[4] as unknown[][];
+    expect(o1?.slice(0, 2)).toEqual(["o1", "k"]);
+    const reply = await m.run("mailbox-finish-2", ["o1", "A", o1![3] as number, "done", 2, 10_000]);
+    const core = Core.transition(model, { _tag: "Complete", key: "k", orderId: "o1", outcome: "done" });
+    const where = `${m.base}:orders`;
+    expect(decodeResult(where, reply[1], reply[2] as unknown[])).toEqual(core.result);
+    expect(decodeEffects(where, reply[3])).toEqual(core.effects);
+    expect(await m.snapshot()).toEqual(core.state);
+    const taken = reply[4] as unknown[][];
+    expect(taken.map((t) => t.slice(0, 2))).toEqual([["o2", "k"]]);
+    expect(taken[0]![3]).toBe((o1![3] as number) + 1);
+    expect(await redis.client().hget(`${m.base}:holder`, "o2")).toBe(`A|${taken[0]![3]}`);
+    // A stale token finishes nothing and still takes into the freed slot (here: nothing dispatched).
+    const stale = await m.run("mailbox-finish-2", ["o2", "A", o1![3] as number, "done", 1, 10_000]);
+    expect(stale.slice(1)).toEqual(["Lost", [], [], []]);
+    expect(await m.snapshot()).toEqual(core.state);
   });
 
   it("moves a format-1 entry's pending ids into the key's list on first touch; a format-1 entry beside a list is corrupt", async () => {
