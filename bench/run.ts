@@ -320,11 +320,13 @@ if (run("redis-queue")) {
   console.table(await benchQueue({ quick }));
 }
 if (run("redis-mailbox")) {
-  const { benchMailbox } = await import("./redis-mailbox.js");
+  const { benchMailbox, mailboxCeilingRatio } = await import("./redis-mailbox.js");
   console.log(
     "Redis: KeyedMailbox vs BullMQ dedup keepLastIfActive, orders/s with 4 processes (bench/redis-mailbox.ts), same private Redis:",
   );
-  console.table(await benchMailbox({ quick }));
+  const rows = await benchMailbox({ quick });
+  console.table(rows);
+  console.log(`1 key: interleave FIFO / serial round-trip ceiling = ${mailboxCeilingRatio(rows).toFixed(2)}`);
 }
 if (run("lincheck")) {
   const { benchLincheck } = await import("./lincheck.js");
