@@ -41,6 +41,9 @@ export const PROGRESS_POLL_MS = 100;
 /** Shards of an exhaustive search per thread (a bounded search; a self-deepening one gets one per thread). */
 export const SHARDS_PER_THREAD = 4;
 
+/** How long (ms) the main thread explores alone before it starts the worker threads (once per pool). */
+export const START_AFTER_MS = 100;
+
 /** How often (ms) the main thread, while it explores, lets its event loop run (timers, messages, the build). */
 const MAIN_PAUSE_MS = 50;
 
@@ -121,29 +124,33 @@ export class WorkerPool {
     const timer = poll === null ? null : setInterval(poll, PROGRESS_POLL_MS);
     timer?.unref();
     try {
-      // The workers join when they are ready, unless this thread has finished the work by then.
+      // The workers join when they are ready, unless this thread has finished the work by then. Workers not
+      // started yet are started once this thread has explored for START_AFTER_MS: a shorter exploration is
+      // over before they could help, and never starts them.
       let localDone = false;
-      const remote =
-        share.kind === "whole"
-          ? Promise.resolve([] as PartResult[])
-          : this.start(registry).then((s) =>
-              localDone ? [] : Promise.all(s.workers.map((w, i) => post(w, task(i + 1)))),
-            );
+      let remote: Promise<PartResult[]> | null = null;
+      const join = () => {
+        remote = this.start(registry).then((s) =>
+          localDone ? [] : Promise.all(s.workers.map((w, i) => post(w, task(i + 1)))),
+        );
+        remote.catch(() => {}); // reported below, or by close()
+      };
+      const begun = performance.now();
+      if (share.kind !== "whole" && this.started !== null) join();
       // While the workers start, this thread's event loop runs esbuild's plugin callbacks and the workers'
-      // "ready": it pauses every millisecond then, every MAIN_PAUSE_MS after.
-      let pauseAt = performance.now();
+      // "ready": it pauses every millisecond then, every MAIN_PAUSE_MS otherwise.
+      let pauseAt = begun;
       const pause = () => {
         const now = performance.now();
+        if (remote === null && share.kind !== "whole" && now - begun >= START_AFTER_MS) join();
         if (now < pauseAt) return false;
         pauseAt = now + (this.started !== null && !this.settled ? 1 : MAIN_PAUSE_MS);
         return true;
       };
       const local = await explorePart(target.scenario, target.variant, task(0), pause);
       localDone = true;
-      // Workers still starting were posted nothing: they have nothing to report (a failure to start is
-      // reported by the first explore that finishes after it).
-      remote.catch(() => {});
-      const joined = this.settled && share.kind !== "whole" ? await remote : [];
+      // Workers still starting were posted nothing and have nothing to report.
+      const joined: PartResult[] = remote !== null && this.settled ? await remote : [];
       if (timer !== null) clearInterval(timer);
       this.lastThreads = 1 + joined.length;
       const result = combineParts([local, ...joined], share, options.partition, started);
@@ -170,8 +177,9 @@ export class WorkerPool {
     this.registry = registry;
   }
 
+  /** Terminate the worker threads; throws what a worker threw while loading, if one did. */
   async close(): Promise<void> {
-    const started = await this.started?.catch(() => null);
+    const started = await this.started;
     await Promise.all((started?.workers ?? []).map((w) => w.terminate()));
   }
 

@@ -7,7 +7,8 @@
  * `--workers` command skips even the bundling.
  *
  * What stays outside the bundle, imported by the worker from where it is installed: Node's built-ins, CommonJS
- * packages, and packages whose files ask where they are (`import.meta.url` and its kin). Our own files may ask too:
+ * packages, and packages whose files ask where they are (`import.meta.url` and its kin); when @interleave/sim is
+ * built (installed from npm), every package, so the registry and the worker share one copy of the search. Our own files may ask too:
  * their `import.meta.url` is replaced by their own file URL, so `new URL("../lua/x.lua", import.meta.url)` still
  * finds its file. With everything plain JavaScript (a published @interleave/sim and a `.js` registry) nothing is
  * bundled: the worker imports both directly. Without esbuild (it failed to load) the worker falls back to loading
@@ -56,8 +57,14 @@ export async function workerEntry(module: URL, registryPath: string): Promise<Wo
     const tsx = import.meta.resolve("tsx/esm/api");
     return { worker: module.href, registry: pathToFileURL(registry).href, tsx, how: "tsx" };
   }
-  const conditions = TYPESCRIPT.test(modulePath) ? ["source"] : [];
-  const entry = `export * from ${JSON.stringify(modulePath)};\nexport { default } from ${JSON.stringify(registry)};\n`;
+  // From sources our module is TypeScript too: bundle it with the registry, so both share one copy of the
+  // search. Built, it is imported as it is, and the bundle holds the registry's own files only: every package
+  // (@interleave/sim included) stays outside, so the registry and the worker share Node's one copy of it.
+  const fromSources = TYPESCRIPT.test(modulePath);
+  const conditions = fromSources ? ["source"] : [];
+  const entry = fromSources
+    ? `export * from ${JSON.stringify(modulePath)};\nexport { default } from ${JSON.stringify(registry)};\n`
+    : `export { default } from ${JSON.stringify(registry)};\n`;
   const key = createHash("sha256")
     .update(JSON.stringify({ entry, conditions, esbuild: esbuild.version, node: process.version }))
     .digest("hex")
@@ -66,7 +73,8 @@ export async function workerEntry(module: URL, registryPath: string): Promise<Wo
   const bundle = join(dir, `${key}.mjs`);
   const manifest = join(dir, `${key}.json`);
   const url = pathToFileURL(bundle).href;
-  if (fresh(bundle, manifest)) return { worker: url, registry: url, tsx: null, how: "cached" };
+  const worker = fromSources ? url : module.href;
+  if (fresh(bundle, manifest)) return { worker, registry: url, tsx: null, how: "cached" };
   const built = await esbuild.build({
     stdin: { contents: entry, resolveDir: dirname(registry), loader: "js", sourcefile: "worker-entry.js" },
     bundle: true,
@@ -78,7 +86,7 @@ export async function workerEntry(module: URL, registryPath: string): Promise<Wo
     metafile: true,
     logLevel: "silent",
     absWorkingDir: dirname(registry),
-    plugins: [outsideTheBundle()],
+    plugins: [outsideTheBundle(!fromSources)],
   });
   const inputs = Object.keys(built.metafile.inputs)
     .map((p) => (isAbsolute(p) ? p : resolve(dirname(registry), p)))
@@ -94,7 +102,7 @@ export async function workerEntry(module: URL, registryPath: string): Promise<Wo
   renameSync(temporary, bundle);
   writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs));
   renameSync(`${manifest}.${process.pid}.tmp`, manifest);
-  return { worker: url, registry: url, tsx: null, how: "built" };
+  return { worker, registry: url, tsx: null, how: "built" };
 }
 
 /** Where the bundles are cached: `<os tmpdir>/interleave-<uid>/worker-bundles` (removing it is always safe). */
@@ -116,8 +124,11 @@ function fresh(bundle: string, manifest: string): boolean {
   }
 }
 
-/** The esbuild plugin that leaves built-ins, CommonJS packages and packages asking where they are outside. */
-function outsideTheBundle(): import("esbuild").Plugin {
+/**
+ * The esbuild plugin that leaves outside the bundle built-ins, CommonJS packages, packages asking where they are,
+ * and with `packages` every file under a `node_modules`.
+ */
+function outsideTheBundle(packages: boolean): import("esbuild").Plugin {
   const moduleType = new Map<string, boolean>();
   const isEsm = (file: string): boolean => {
     if (file.endsWith(".mjs")) return true;
@@ -150,7 +161,7 @@ function outsideTheBundle(): import("esbuild").Plugin {
         const outside =
           IN_NODE_MODULES.test(found.path) &&
           !TYPESCRIPT.test(found.path) &&
-          (!isEsm(found.path) || ASKS_WHERE.test(readFileSync(found.path, "utf8")));
+          (packages || !isEsm(found.path) || ASKS_WHERE.test(readFileSync(found.path, "utf8")));
         // outside: imported by its absolute file URL, so it resolves wherever the bundle is
         return outside ? { path: pathToFileURL(found.path).href, external: true } : found;
       });
