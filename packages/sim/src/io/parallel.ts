@@ -234,13 +234,15 @@ function plain(options: Omit<ExploreOptions, "stopBefore" | "onProgress" | "next
 
 /** A worker thread that imports `entry` and serves parts; resolves once it is ready. */
 function spawn(entry: WorkerEntry, execArgv: string[], parent: string): Promise<Worker> {
-  // An eval'd CommonJS bootstrap: a `--import` loader is not yet active when a worker's entry loads on Node 20.
+  // An eval'd bootstrap (a `--import` loader is not yet active when a worker's entry loads on Node 20), valid as
+  // a script and as a module (`--input-type=module` in execArgv makes it one).
   const script = `
-const { workerData } = require("node:worker_threads");
-const load = workerData.tsx === null
-  ? (url) => import(url)
-  : (url) => import(workerData.tsx).then((t) => t.tsImport(url, workerData.parent));
-Promise.all([load(workerData.worker), load(workerData.registry)]).then(([w, r]) => w.serve(r.default));`;
+import("node:worker_threads").then(({ workerData }) => {
+  const load = workerData.tsx === null
+    ? (url) => import(url)
+    : (url) => import(workerData.tsx).then((t) => t.tsImport(url, workerData.parent));
+  return Promise.all([load(workerData.worker), load(workerData.registry)]).then(([w, r]) => w.serve(r.default));
+});`;
   const worker = new Worker(script, {
     eval: true,
     execArgv,
