@@ -62,6 +62,8 @@ export class WorkerPool {
   private started: Promise<Started> | null = null;
   /** Whether starting the workers has ended, ready or failed. */
   private settled = false;
+  /** Whether an exploration is running (the threads serve one at a time). */
+  private busy = false;
   private registry: string | null = null;
   private scenarios: Promise<readonly Scenario[]> | null = null;
   /** How the workers were loaded, once they are (for benchmarks and tests). */
@@ -78,7 +80,7 @@ export class WorkerPool {
 
   /**
    * Explore `scenario`/`variant` (objects, or names looked up in `registry`) on all threads, the workers
-   * loading `registry`. `options.partition` (a shard of a CI matrix) is shared further among the threads, so
+   * loading `registry`; one exploration at a time (a second call while one runs throws). `options.partition` (a shard of a CI matrix) is shared further among the threads, so
    * `--shard i/n --workers K` explores exactly shard i/n. Combines the threads' results: the violation with the
    * lowest run index (seeded; exhaustive: the first reported), schedules and steps summed (seeded, with a
    * violation: over the runs up to it), elapsed wall-clock time.
@@ -88,6 +90,22 @@ export class WorkerPool {
    * per schedule); the results do not depend on it.
    */
   async explore(
+    registry: string,
+    scenario: string | Scenario,
+    variant: string | ScenarioVariant,
+    options: Omit<ExploreOptions, "stopBefore" | "onProgress" | "nextRun" | "pause">,
+    onProgress?: (progress: PoolProgress) => void,
+  ): Promise<VariantResult> {
+    if (this.busy) throw new Error("WorkerPool.explore: one exploration at a time (await the one running)");
+    this.busy = true;
+    try {
+      return await this.exploreNow(registry, scenario, variant, options, onProgress);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async exploreNow(
     registry: string,
     scenario: string | Scenario,
     variant: string | ScenarioVariant,
