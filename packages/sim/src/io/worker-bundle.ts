@@ -7,11 +7,11 @@
  * `--workers` command skips even the bundling.
  *
  * What stays outside the bundle, imported by the worker from where it is installed: Node's built-ins, CommonJS
- * packages, and packages whose files ask where they are (`import.meta.url` and its kin); when @interleave/sim is
- * built (installed from npm), every package, so the registry and the worker share one copy of the search. Our own files may ask too:
- * their `import.meta.url` is replaced by their own file URL, so `new URL("../lua/x.lua", import.meta.url)` still
- * finds its file. With everything plain JavaScript (a published @interleave/sim and a `.js` registry) nothing is
- * bundled: the worker imports both directly. Without esbuild (it failed to load) the worker falls back to loading
+ * packages, and packages whose entry files ask where they are (`import.meta.url` and its kin); when
+ * @interleave/sim is built (installed from npm), every package, so the registry and the worker share one copy of
+ * the search. Our own TypeScript files may ask too: their `import.meta.url` is replaced by their own file URL, so
+ * `new URL("../lua/x.lua", import.meta.url)` still finds its file. With everything plain JavaScript (a published
+ * @interleave/sim and a `.js` registry) nothing is bundled: the worker imports both directly. Without esbuild (it failed to load) the worker falls back to loading
  * both through tsx, as the main thread did.
  */
 import { createHash } from "node:crypto";
@@ -148,7 +148,9 @@ function outsideTheBundle(packages: boolean): import("esbuild").Plugin {
   return {
     name: "interleave-worker-bundle",
     setup(build) {
-      build.onResolve({ filter: /.*/ }, async (args) => {
+      // Only bare specifiers (packages) can lead outside; relative imports stay with their package. Every
+      // callback runs on the thread that builds, between the main thread's runs, so they are kept few.
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === "inner" || args.kind === "entry-point") return undefined;
         if (args.path.startsWith("node:")) return { external: true };
         const found = await build.resolve(args.path, {
@@ -165,7 +167,8 @@ function outsideTheBundle(packages: boolean): import("esbuild").Plugin {
         // outside: imported by its absolute file URL, so it resolves wherever the bundle is
         return outside ? { path: pathToFileURL(found.path).href, external: true } : found;
       });
-      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+      // our own files and a registry's are TypeScript: only they get their import.meta.url replaced
+      build.onLoad({ filter: /\.[cm]?tsx?$/ }, async (args) => {
         if (IN_NODE_MODULES.test(args.path)) return undefined;
         const text = await readFile(args.path, "utf8");
         if (!ASKS_WHERE.test(text)) return undefined;
@@ -174,7 +177,7 @@ function outsideTheBundle(packages: boolean): import("esbuild").Plugin {
           .replaceAll("import.meta.url", JSON.stringify(here))
           .replaceAll("import.meta.filename", JSON.stringify(args.path))
           .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)));
-        const loader = /\.[cm]?(tsx?|jsx?)$/.exec(args.path)![1] as "ts" | "tsx" | "js" | "jsx";
+        const loader = /\.[cm]?(tsx?)$/.exec(args.path)![1] as "ts" | "tsx";
         return { contents, loader };
       });
     },
