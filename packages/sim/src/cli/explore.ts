@@ -210,7 +210,7 @@ async function explore(
       const result =
         pool === null
           ? await exploreVariantAsync(scenario, variant, { ...exploreOptions, onProgress })
-          : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
+          : await pool.explore(registry!, scenario, variant, exploreOptions, onProgress);
       progress.finishVariant(result.verdict);
       let written: WrittenCounterexample = NOTHING_WRITTEN;
       try {

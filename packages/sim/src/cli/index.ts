@@ -6,6 +6,7 @@
 
 export { WorkerPool } from "../io/parallel.js";
 export { findModelRegistry, findRegistry, loadModels, loadScenarios } from "../io/registry.js";
+export { type WorkerEntry, workerBundleDir, workerEntry } from "../io/worker-bundle.js";
 export { parseSeed } from "./common.js";
 export type { CliIo, CliOptions } from "./context.js";
 export { main as runCli } from "./main.js";

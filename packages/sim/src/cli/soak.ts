@@ -322,7 +322,7 @@ async function soakVariant(
     const result =
       pool === null
         ? await exploreVariantAsync(scenario, variant, { ...options, onProgress })
-        : await pool.explore(plan.registry!, scenario.name, variant.name, options, onProgress);
+        : await pool.explore(plan.registry!, scenario, variant, options, onProgress);
     baseSeeds++;
     if (result.verdict === "violation") {
       // up to the failing run in run order, as one thread counts (worker threads may have run a few past it)

@@ -7,7 +7,7 @@
  * between the steps of async tasks.
  */
 import type { Scenario, ScenarioVariant, Strategy } from "../model/scenario.js";
-import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { runAsync, runSync, SETTLE, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
 import { runWorldGen } from "../model/world/world.js";
 import { mix32 } from "../strategy/chooser.js";
@@ -61,6 +61,18 @@ export interface ExploreOptions {
    * worker found an earlier violation). Lets parallel workers return the same first violation as one thread.
    */
   readonly stopBefore?: () => number;
+  /**
+   * Seeded strategies: the runs this exploration takes, for threads that share one partition's runs (work
+   * stealing). Each call returns the position (0, 1, 2, … within the partition: run `index + position · count`)
+   * of the next run to explore, larger than the one before; a position past the partition's last run ends the
+   * exploration. Default: every position in order. The result is that of the runs taken, in order.
+   */
+  readonly nextRun?: () => number;
+  /**
+   * Async drivers only: called between runs; when it returns true the exploration awaits one macrotask turn, so
+   * its thread's event loop can serve timers and messages while it explores. Changes no result.
+   */
+  readonly pause?: () => boolean;
   /**
    * Called after every schedule this exploration counts (seeded strategies: every run; exhaustive: every
    * schedule of this part run to its end, as in `VariantResult.schedules`), with running totals. For progress
@@ -140,8 +152,11 @@ export function* exploreVariantGen(
   const chooserFor = yield* chooserFactoryGen(variant, spec);
   const label = strategyLabel(spec, scenario);
   const part = options.partition ?? { index: 0, count: 1 };
-  for (let i = part.index; i < runs; i += part.count) {
+  let position = -1;
+  const nextRun = options.nextRun ?? (() => ++position);
+  for (let i = part.index + nextRun() * part.count; i < runs; i = part.index + nextRun() * part.count) {
     if (options.stopBefore !== undefined && options.stopBefore() < i) break;
+    if (options.pause?.() === true) yield SETTLE;
     const seed = runSeed(options.seed, i);
     let run: RunResult;
     try {
@@ -208,6 +223,7 @@ function* exploreExhaustive(
       ...(timeBudgetMs === undefined ? {} : { timeBudgetMs }),
       ...(options.runs === undefined ? {} : { schedulesMax: options.runs }),
       ...(options.stopBefore === undefined ? {} : { shouldStop: () => options.stopBefore!() < NO_VIOLATION }),
+      ...(options.pause === undefined ? {} : { pause: options.pause }),
       ...(onProgress === undefined
         ? {}
         : {

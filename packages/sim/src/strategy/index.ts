@@ -19,6 +19,8 @@ export {
   EXHAUSTIVE_DEFAULTS,
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   exhaustiveBounds,
+  PARALLELISM,
+  type Parallelism,
   PCT_DEPTH_DEFAULT,
   pctSteps,
   pctStepsAsync,

@@ -13,6 +13,24 @@ import { RandomChooser } from "./random.js";
 
 export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
 
+/**
+ * How worker threads (`--workers K`) may share a strategy's exploration:
+ * - `runs`: every run depends on its seed alone, so the threads take run indices from one shared counter (work
+ *   stealing) and the first failing run in run order is the single thread's;
+ * - `shards`: a search tree (exhaustive), cut into more shards than threads, which the threads take in turn;
+ * - `sequential`: a run depends on the runs before it (a feedback-guided strategy's corpus), so the exploration
+ *   runs on one thread, unsplit, and gives the single thread's result.
+ * A new strategy declares its entry here; `sequential` is always correct, the others are faster.
+ */
+export type Parallelism = "runs" | "shards" | "sequential";
+
+/** Each strategy's {@link Parallelism}. */
+export const PARALLELISM: Readonly<Record<Strategy, Parallelism>> = {
+  random: "runs",
+  pct: "runs",
+  exhaustive: "shards",
+};
+
 /** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
 export const PCT_DEPTH_DEFAULT = 3;
 
