@@ -58,30 +58,40 @@ local function claim_batch(config, raw, at)
   return batch, nil
 end
 
+-- The integer fields of every item, and those of a claimed one (built once per script call, not per item).
+local ITEM_INT_FIELDS = {'e', 'q', 'u', 'a', 'n'}
+local CLAIM_INT_FIELDS = {'t', 'c', 'x'}
+
 -- Reads and validates an item hash. Returns item, nil; or nil, nil when absent; or nil, reason when malformed.
 local function read_item(key)
   local v = redis.call('HGETALL', key)
-  if #v == 0 then return nil, nil end
+  local count = #v
+  if count == 0 then return nil, nil end
   local f = {}
-  for i = 1, #v, 2 do f[v[i]] = v[i + 1] end
-  for _, name in ipairs({'e', 'q', 'u', 'a', 'n'}) do
+  for i = 1, count, 2 do f[v[i]] = v[i + 1] end
+  for i = 1, 5 do
+    local name = ITEM_INT_FIELDS[i]
     if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
   end
-  if f.w ~= '0' and f.w ~= '1' then return nil, 'field w is not 0 or 1: ' .. tostring(f.w) end
-  if f.h ~= nil then
-    if f.h == '' then return nil, 'field h (holder) is empty' end
-    for _, name in ipairs({'t', 'c', 'x'}) do
+  local w = f.w
+  if w ~= '0' and w ~= '1' then return nil, 'field w is not 0 or 1: ' .. tostring(w) end
+  local h = f.h
+  if h ~= nil then
+    if h == '' then return nil, 'field h (holder) is empty' end
+    for i = 1, 3 do
+      local name = CLAIM_INT_FIELDS[i]
       if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
     end
   elseif f.t ~= nil or f.c ~= nil or f.x ~= nil then
     return nil, 'claim fields without a holder'
   end
-  if f.k ~= nil and f.k ~= 'j' then return nil, 'field k (payload kind) is not j: ' .. f.k end
+  local k = f.k
+  if k ~= nil and k ~= 'j' then return nil, 'field k (payload kind) is not j: ' .. k end
   local item = {
-    e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = f.w,
-    l = f.l, p = f.p, k = f.k, h = f.h,
+    e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = w,
+    l = f.l, p = f.p, k = k, h = h,
   }
-  if f.h ~= nil then
+  if h ~= nil then
     item.t = tonumber(f.t); item.c = tonumber(f.c); item.x = tonumber(f.x)
   end
   return item, nil
