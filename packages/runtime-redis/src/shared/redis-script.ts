@@ -133,16 +133,23 @@ export function scriptSet<const F extends ScriptFile>(files: readonly F[]): Scri
 const corked = new WeakSet<object>();
 
 /**
- * Corks the client's socket until the end of the current tick (`process.nextTick`), so that every command sent
- * on it meanwhile — this script call and those of concurrent callers — leaves in one `writev` instead of one
- * `write` per command. The order of commands on the connection is unchanged (ioredis still writes and queues
- * each command at once; only the bytes wait), and so is each reply. Not for a `Cluster` (no single socket) or a
- * client that is not ready (its commands wait in ioredis's offline queue).
+ * Corks the client's socket until the end of the current tick (`process.nextTick`) when commands are already in
+ * flight on it, so that the commands sent meanwhile — this script call and those of concurrent callers — leave in
+ * one `writev` instead of one `write` each (Nagle's rule: with nothing in flight the command goes at once, so a
+ * lone caller waits for nothing and the server starts on it while the others are batched). The order of commands
+ * on the connection is unchanged (ioredis still writes and queues each command at once; only the bytes wait),
+ * and so is each reply. Not for a `Cluster` (no single socket) or a client that is not ready (its commands wait
+ * in ioredis's offline queue).
  */
 function batchWrites(redis: Redis | Cluster): void {
-  const stream = (redis as { stream?: { cork?: () => void; uncork(): void } }).stream;
+  const client = redis as {
+    stream?: { cork?: () => void; uncork(): void };
+    commandQueue?: { readonly length: number };
+  };
+  const stream = client.stream;
   if (stream === undefined || typeof stream.cork !== "function" || redis.status !== "ready") return;
-  if (corked.has(stream)) return;
+  // Nothing in flight (`commandQueue` is ioredis's list of commands awaiting a reply): write at once.
+  if (corked.has(stream) || (client.commandQueue?.length ?? 1) === 0) return;
   stream.cork();
   corked.add(stream);
   process.nextTick(() => {
