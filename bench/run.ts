@@ -94,6 +94,7 @@ function toViolation(scenario: Scenario, variantName: string, strategy: Strategy
           : missed
         : `violation on ${found}/${seeds.length} seeds`,
     "median schedules to violation": median(schedules),
+    "mean schedules": Number((schedules.reduce((a, b) => a + b, 0) / schedules.length).toFixed(1)),
     "median ms to violation": Number(median(millis).toFixed(1)),
     "max schedules": Math.max(...schedules),
   };
@@ -103,20 +104,24 @@ function benchStrategies(scenario: Scenario) {
   const rows: Record<string, string | number>[] = [];
   for (const variant of scenario.variants) {
     if (variant.expect === "pass") {
-      exploreVariant(scenario, variant, { seed: 0, runs: 200, strategy: "random" }); // warm-up
-      const t0 = performance.now();
-      const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS, strategy: "random" });
-      const ms = performance.now() - t0;
-      rows.push({
-        scenario: scenario.name,
-        variant: variant.name,
-        strategy: "random",
-        verdict: `${r.verdict}, ${r.schedules} schedules`,
-        "schedules/s": Math.round(r.schedules / (ms / 1000)),
-        "steps/s": Math.round(r.steps / (ms / 1000)),
-      });
+      // random, then feedback: its pass over the same budget, and its cost per schedule beside random's
+      for (const strategy of ["random", "feedback"] as const) {
+        exploreVariant(scenario, variant, { seed: 0, runs: 200, strategy }); // warm-up
+        const t0 = performance.now();
+        const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS, strategy });
+        const ms = performance.now() - t0;
+        rows.push({
+          scenario: scenario.name,
+          variant: variant.name,
+          strategy,
+          verdict: `${r.verdict}, ${r.schedules} schedules`,
+          "schedules/s": Math.round(r.schedules / (ms / 1000)),
+          "steps/s": Math.round(r.steps / (ms / 1000)),
+          "ms/schedule": Number((ms / r.schedules).toFixed(3)),
+        });
+      }
     } else {
-      for (const strategy of ["random", "pct", "exhaustive"] as const)
+      for (const strategy of ["random", "pct", "exhaustive", "feedback"] as const)
         rows.push(toViolation(scenario, variant.name, strategy));
     }
   }
@@ -268,7 +273,7 @@ console.log(
 );
 if (run("strategies")) {
   console.log(
-    "Schedules and ms to the first violation (random/pct: median over seeds; exhaustive: one search):",
+    "Schedules and ms to the first violation (random/pct/feedback: median over seeds; exhaustive: one search):",
   );
   for (const scenario of chosen) console.table(benchStrategies(scenario));
 }

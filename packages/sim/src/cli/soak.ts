@@ -291,7 +291,8 @@ async function soakVariant(
 ): Promise<Omit<SoakRow, keyof WrittenCounterexample>> {
   const { flags, seeds, total, pool, progress } = plan;
   const strategy: SoakStrategy =
-    flags.strategy ?? (scenario.strategy === "exhaustive" ? "random" : scenario.strategy);
+    flags.strategy ??
+    (scenario.strategy === "exhaustive" || scenario.strategy === "feedback" ? "random" : scenario.strategy);
   const swarm = flags.swarm ?? scenario.swarm;
   const started = performance.now();
   const deadline = flags.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + flags.timeBudgetMs;
