@@ -21,6 +21,7 @@ import {
   type StateSpaceModel,
 } from "./model.js";
 import { ParentTree } from "./parent-tree.js";
+import { ampleSelector } from "./reduction.js";
 
 /**
  * Checks every invariant of `model` on every state reachable from its initial states, breadth-first.
@@ -65,6 +66,7 @@ export function checkStateSpace<S, I>(
   const initials = initialStates(model);
   const fingerprintOf = fingerprinter(model);
   const invariants = model.invariants;
+  const ample = options.reduction === false ? null : ampleSelector(model);
   const visited = new FingerprintSet(Math.min(maxStates, 1 << 12));
   const tree = new ParentTree(Math.min(maxStates, 1 << 16));
   let transitions = 0;
@@ -134,10 +136,13 @@ export function checkStateSpace<S, I>(
     for (let k = 0; k < level.length; k++) {
       const s = level[k]!;
       const parent = levelIds[k]!;
+      // Partial-order reduction (reduction.ts): one process's local moves, or every input.
+      const reduced = ample === null ? null : ample(s);
       let position = 0;
-      for (const input of model.inputs(s)) {
-        const t = model.next(s, input);
-        position++;
+      let j = 0;
+      for (const input of reduced === null ? model.inputs(s) : reduced.inputs) {
+        const t = reduced === null ? model.next(s, input) : reduced.states[j]!;
+        position = reduced === null ? position + 1 : reduced.positions[j++]! + 1;
         if (t === null) continue;
         transitions++;
         if (t === s) continue;
