@@ -8,7 +8,8 @@
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
  *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, spin (SPIN side by
- *               side: bench/peer/spin, skipped when spin or a C compiler is missing), workers, redis-lease,
+ *               side: bench/peer/spin, skipped when spin or a C compiler is missing), check-workers (check
+ *               --workers 2 against one thread, beside the two-thread ceiling), workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
  *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
  *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
@@ -31,6 +32,7 @@ const SECTIONS = [
   "peer",
   "statespace",
   "spin",
+  "check-workers",
   "workers",
   "redis-lease",
   "redis-queue",
@@ -308,6 +310,15 @@ if (run("spin")) {
   );
   const rows = benchSpin({ quick });
   if (rows !== null) console.table(rows);
+}
+if (run("check-workers")) {
+  const { benchCheckWorkers } = await import("./check-workers.js");
+  console.log(
+    "check --workers (bench/check-workers.ts): hash-partitioned BFS on worker threads vs one thread:",
+  );
+  console.table(await benchCheckWorkers({ quick }));
+  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop), same run:");
+  console.table([await twoThreadCeiling()]);
 }
 if (run("workers")) {
   console.log("Worker threads (--workers 2) against one thread, same exploration:");

@@ -24,15 +24,35 @@ import {
 
 /** What a holder is about to do: nothing chosen yet (`idle`), or the operation it chose. */
 export type HolderOp = "idle" | "acquire" | "renew" | "release";
-const OP_CODE: Readonly<Record<HolderOp, number>> = { idle: 0, acquire: 1, renew: 2, release: 3 };
+const OPS: readonly HolderOp[] = ["idle", "acquire", "renew", "release"];
 
-/** State of {@link leaseProcessesModel}: {@link LeaseModelState}'s fields plus each holder's chosen `op`. */
+/**
+ * State of {@link leaseProcessesModel}: the lease model's fields (./lease.model.ts) plus each holder's chosen
+ * operation, packed two bits per holder in `ops` (holder h's is `(ops >> 2h) & 3`, an index of `idle`,
+ * `acquire`, `renew`, `release`): one number instead of an array keeps the many choose steps cheap.
+ */
 export interface LeaseProcessesState {
   readonly lease: Fingerprinted<Lease.State>;
   readonly nowMs: number;
   readonly beliefs: readonly (LeaseBelief | null)[];
-  readonly ops: readonly HolderOp[];
+  readonly ops: number;
   readonly broken: string | null;
+}
+
+/** Holder `h`'s chosen operation in `state`. */
+export function opOf(state: LeaseProcessesState, h: number): HolderOp {
+  return OPS[(state.ops >> (2 * h)) & 3]!;
+}
+
+/** A state, always built here so that every state has the same shape (one hidden class). */
+function make(
+  lease: Fingerprinted<Lease.State>,
+  nowMs: number,
+  beliefs: readonly (LeaseBelief | null)[],
+  ops: number,
+  broken: string | null,
+): LeaseProcessesState {
+  return { lease, nowMs, beliefs, ops, broken };
 }
 
 /** An input: the clock ticks, a holder (index) chooses an operation, or performs the one it chose. */
@@ -97,32 +117,29 @@ export function leaseProcessesModel(
       alphabet.push({ op: "choose", holder, choice });
     alphabet.push({ op: "perform", holder });
   }
-  const withOp = (ops: readonly HolderOp[], h: number, op: HolderOp) => {
-    const next = ops.slice();
-    next[h] = op;
-    return next;
-  };
+  const idle = (ops: number, h: number) => ops & ~(3 << (2 * h));
+  const CHOICE = { acquire: 1, renew: 2, release: 3 } as const;
 
   const perform = (s: LeaseProcessesState, h: number): LeaseProcessesState | null => {
     const holder = names[h]!;
     const belief = s.beliefs[h]!;
     const atMs = s.nowMs;
-    const ops = withOp(s.ops, h, "idle");
-    const op = s.ops[h]!;
+    const ops = idle(s.ops, h);
+    const op = opOf(s, h);
     if (op === "acquire") {
       const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
       const out = acquireOutcome(s.lease, step, holder, atMs, belief, grantsMax);
       if (out === null) return null;
-      if (out === "same") return { ...s, ops, broken: null };
-      return {
-        lease: out.lease,
-        nowMs: atMs,
-        beliefs: out.belief === undefined ? s.beliefs : withBelief(s.beliefs, h, out.belief),
+      if (out === "same") return make(s.lease, atMs, s.beliefs, ops, null);
+      return make(
+        out.lease,
+        atMs,
+        out.belief === undefined ? s.beliefs : withBelief(s.beliefs, h, out.belief),
         ops,
-        broken: out.fresh ? null : FENCING,
-      };
+        out.fresh ? null : FENCING,
+      );
     }
-    if (belief === null) return { ...s, ops, broken: null };
+    if (belief === null) return make(s.lease, atMs, s.beliefs, ops, null);
     if (op === "renew") {
       const token = belief.token;
       const step = leases.step(s.lease, code(1, h, token, atMs), () => ({
@@ -132,14 +149,8 @@ export function leaseProcessesModel(
         atMs,
       }));
       const out = renewOutcome(s.lease, step, belief);
-      if (out === "same") return { ...s, ops, broken: null };
-      return {
-        lease: out.lease,
-        nowMs: atMs,
-        beliefs: withBelief(s.beliefs, h, out.belief),
-        ops,
-        broken: null,
-      };
+      if (out === "same") return make(s.lease, atMs, s.beliefs, ops, null);
+      return make(out.lease, atMs, withBelief(s.beliefs, h, out.belief), ops, null);
     }
     const lease = s.lease.state;
     const current = lease.holder;
@@ -157,37 +168,32 @@ export function leaseProcessesModel(
             token: belief.token,
             atMs,
           }));
-    return {
-      lease: step.unchanged ? s.lease : step.next,
-      nowMs: atMs,
-      beliefs: withBelief(s.beliefs, h, null),
-      ops,
-      broken: null,
-    };
+    return make(step.unchanged ? s.lease : step.next, atMs, withBelief(s.beliefs, h, null), ops, null);
   };
 
   const live = (b: LeaseBelief | null, nowMs: number) => b !== null && b.untilMs > nowMs;
   return {
     name: options.name ?? (unguarded ? "lease-processes-unguarded-release" : "lease-processes"),
-    initial: {
-      lease: leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 })),
-      nowMs: 0,
-      beliefs: Array.from({ length: holders }, () => null),
-      ops: Array.from({ length: holders }, () => "idle" as const),
-      broken: null,
-    },
+    initial: make(
+      leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 })),
+      0,
+      Array.from({ length: holders }, () => null),
+      0,
+      null,
+    ),
     inputs: () => alphabet,
     next: (s, input) => {
       if (input.op === "tick") {
         const nowMs = s.nowMs + stepMs;
-        return nowMs > horizonMs ? null : { ...s, nowMs, broken: null };
+        return nowMs > horizonMs ? null : make(s.lease, nowMs, s.beliefs, s.ops, null);
       }
+      const shift = 2 * input.holder;
       if (input.op === "choose") {
-        return s.ops[input.holder] === "idle"
-          ? { ...s, ops: withOp(s.ops, input.holder, input.choice) }
+        return ((s.ops >> shift) & 3) === 0
+          ? make(s.lease, s.nowMs, s.beliefs, s.ops | (CHOICE[input.choice] << shift), s.broken)
           : null;
       }
-      return s.ops[input.holder] === "idle" ? null : perform(s, input.holder);
+      return ((s.ops >> shift) & 3) === 0 ? null : perform(s, input.holder);
     },
     invariants: [
       {
@@ -214,7 +220,7 @@ export function leaseProcessesModel(
           reduction: {
             process: (input: LeaseProcessesInput) => (input.op === "tick" ? 0 : input.holder + 1),
             localOnly: (s: LeaseProcessesState, process: number) =>
-              process > 0 && s.ops[process - 1] === "idle",
+              process > 0 && ((s.ops >> (2 * (process - 1))) & 3) === 0,
           },
         }),
     fingerprint: (s, into) => {
@@ -223,7 +229,7 @@ export function leaseProcessesModel(
       into.int(s.nowMs);
       into.int(s.broken === null ? 0 : 1);
       fingerprintBeliefs(s.beliefs, into);
-      for (const op of s.ops) into.int(OP_CODE[op]);
+      into.int(s.ops);
     },
     describe: (input) =>
       input.op === "tick"
@@ -233,7 +239,8 @@ export function leaseProcessesModel(
           : `${capitalize(input.op)} ${names[input.holder]}`,
     describeState: (s) => {
       const { lease, beliefs } = describeHolders(s.lease.state, s.beliefs, names);
-      return `now=${s.nowMs} lease=${lease} believed ${beliefs} ops ${s.ops.join(",")}`;
+      const ops = names.map((_, h) => opOf(s, h)).join(",");
+      return `now=${s.nowMs} lease=${lease} believed ${beliefs} ops ${ops}`;
     },
   };
 }

@@ -6,35 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { checkStateSpace } from "../src/statespace/checker.js";
 import type { StateSpaceModel } from "../src/statespace/model.js";
-
-interface Counters {
-  readonly phases: readonly number[];
-  readonly shared: number;
-}
-type CounterInput = { readonly p: number; readonly kind: "prepare" | "commit" };
-
-/**
- * `processes` processes each loop: prepare (a local step: phase 0 → 1, then 1 → 2), commit (shared += 1 when
- * phase 2, back to phase 0), until `shared` reaches `limit`. Invariant: `shared` stays below `broken`.
- */
-function counters(processes: number, limit: number, broken: number): StateSpaceModel<Counters, CounterInput> {
-  const inputs: CounterInput[] = [];
-  for (let p = 0; p < processes; p++) inputs.push({ p, kind: "prepare" }, { p, kind: "commit" });
-  const set = (phases: readonly number[], p: number, v: number) => phases.map((x, i) => (i === p ? v : x));
-  return {
-    name: "counters",
-    initial: { phases: Array.from({ length: processes }, () => 0), shared: 0 },
-    inputs: () => inputs,
-    next: (s, { p, kind }) => {
-      const phase = s.phases[p]!;
-      if (kind === "prepare") return phase < 2 ? { ...s, phases: set(s.phases, p, phase + 1) } : null;
-      return phase === 2 && s.shared < limit ? { phases: set(s.phases, p, 0), shared: s.shared + 1 } : null;
-    },
-    invariants: [{ name: "shared stays below the bound", holds: (s) => s.shared < broken }],
-    key: (s) => `${s.phases.join(",")}|${s.shared}`,
-    reduction: { process: (i) => i.p, localOnly: (s, p) => s.phases[p]! < 2 },
-  };
-}
+import { counters } from "./check-workers-fixture.js";
 
 describe("partial-order reduction", () => {
   it("keeps the verified verdict in fewer states and transitions", () => {
