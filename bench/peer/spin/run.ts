@@ -143,7 +143,7 @@ export function benchSpin({ quick }: { quick: boolean }): SpinRow[] | null {
         states: report.states,
         transitions: report.transitions,
         "elapsed s": report.elapsedSeconds,
-        "cpu s": cpuSeconds,
+        "cpu s": Math.round(cpuSeconds * 100) / 100,
         "states/s": Math.round(report.states / report.elapsedSeconds),
         "states/cpu s": Math.round(report.states / cpuSeconds),
         "B/state stored": Math.round(report.statesMemoryBytes / report.states),

@@ -1,5 +1,5 @@
 /**
- * `check --workers K` (io/check-workers.ts, statespace/partition.ts): hash-partitioned breadth-first search on
+ * `check --workers K` (io/check-workers.ts, statespace/partition.ts): parallel breadth-first search on
  * worker threads gives the one-thread checker's distinct states, transitions, depth and verdict — with and
  * without partial-order reduction — and a planted violation at the same least depth, with a path that re-executes.
  */

@@ -1,10 +1,11 @@
 /**
  * Entry point of a `check --workers` thread (see check-workers.ts): loads the model registry, builds the named
- * model and serves one {@link Partition} of its hash-partitioned breadth-first check, exchanging the states it
- * does not own with the other threads over the message ports it was given.
+ * model and serves one {@link Partition} of its parallel breadth-first check over the shared visited set it was
+ * given, moving frontier states to and from the other threads over the message ports it was given.
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
-import { type Batch, type LevelReport, Partition } from "../statespace/partition.js";
+import { type Batch, Partition } from "../statespace/partition.js";
+import { SharedFingerprintSet } from "../statespace/shared-fingerprint-set.js";
 import type { CheckerReply, CheckerRequest } from "./check-workers.js";
 import { loadModels } from "./registry.js";
 
@@ -16,19 +17,15 @@ let partition: Partition<unknown, unknown> | null = null;
 let initials: readonly unknown[] = [];
 let peers: (MessagePort | null)[] = [];
 let inbox: Batch<unknown>[] = [];
-let expanding: { probe: boolean } | null = null;
+let expecting: number | null = null;
 
-/** When this partition has expanded its level and has every other partition's batch: store them, report. */
-function finishLevel(): void {
-  if (expanding === null || partition === null || inbox.length < partition.count - 1) return;
-  for (const batch of inbox) partition.receive(batch, expanding.probe);
+/** When this partition has sent its states and received every batch it expects: adds them, reports. */
+function finishBalance(): void {
+  if (expecting === null || partition === null || inbox.length < expecting) return;
+  for (const batch of inbox) partition.give(batch);
   inbox = [];
-  expanding = null;
-  report(partition.endLevel());
-}
-
-function report(level: LevelReport): void {
-  reply({ type: "level", report: level, states: partition!.states, bytes: partition!.bytes });
+  expecting = null;
+  reply({ type: "balanced", share: partition.share });
 }
 
 async function init(request: Extract<CheckerRequest, { type: "init" }>): Promise<void> {
@@ -36,17 +33,22 @@ async function init(request: Extract<CheckerRequest, { type: "init" }>): Promise
   const checked = models.find((m) => m.name === request.model);
   if (checked === undefined) throw new Error(`model "${request.model}" is not in ${request.registry}`);
   const model = checked.build();
-  partition = new Partition(model, request.index, request.count, request.reduction);
+  const visited = new SharedFingerprintSet(request.table);
+  partition = new Partition(model, visited, request.index, request.count, request.reduction);
   const initial = model.initial;
   initials = Array.isArray(initial) ? initial : [initial];
   peers = request.ports;
   for (const peer of peers) {
     peer?.on("message", (batch: Batch<unknown>) => {
       inbox.push(batch);
-      finishLevel();
+      finishBalance();
     });
   }
   reply({ type: "ready" });
+}
+
+function level(report: ReturnType<Partition<unknown, unknown>["expand"]>): void {
+  reply({ type: "level", report, states: partition!.states, bytes: partition!.bytes });
 }
 
 function serve(request: CheckerRequest): void {
@@ -60,12 +62,12 @@ function serve(request: CheckerRequest): void {
     return;
   }
   const p = partition!;
-  if (request.type === "seed") report(p.seed(initials));
-  else if (request.type === "expand") {
-    const batches = p.expand(request.probe);
-    for (let j = 0; j < batches.length; j++) if (j !== p.index) peers[j]!.postMessage(batches[j]);
-    expanding = { probe: request.probe };
-    finishLevel();
+  if (request.type === "seed") level(p.seed(initials));
+  else if (request.type === "expand") level(p.expand(request.probe));
+  else if (request.type === "balance") {
+    for (const [to, count] of request.sends) peers[to]!.postMessage(p.take(count));
+    expecting = request.expect;
+    finishBalance();
   } else if (request.type === "link") reply({ type: "link", ...p.link(request.localId) });
   else for (const peer of peers) peer?.close();
 }

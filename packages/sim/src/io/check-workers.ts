@@ -1,10 +1,11 @@
 /**
- * `interleave check --workers K`: one model checked breadth-first on K worker threads, hash-partitioned (the
- * algorithm, pure, is statespace/partition.ts). The coordinator (this file) starts K threads, connects every pair
- * with a `MessageChannel` (successor states go straight from the thread that found them to the one that owns
- * them, structured-cloned), and steps the levels: seed, then expand until a level adds nothing, a violation is
- * stored, or a bound is hit. A counterexample is rebuilt by asking the owners for parent links and re-executing
- * the inputs on the coordinator's own copy of the model.
+ * `interleave check --workers K`: one model checked breadth-first on K worker threads over one shared visited
+ * set (the algorithm, pure, is statespace/partition.ts). The coordinator (this file) allocates the set in a
+ * `SharedArrayBuffer` sized for `maxStates`, starts K threads, connects every pair with a `MessageChannel`, and
+ * steps the levels: seed, then expand until a level adds nothing, a violation is stored, or a bound is hit;
+ * between levels it evens out the threads' shares of the next level (states are structured-cloned from one
+ * thread to another only then). A counterexample is rebuilt by asking the threads that stored its states for
+ * their parent links and re-executing the inputs on the coordinator's own copy of the model.
  *
  * How the threads load the model: each imports the registry module itself (`loadModels`, TypeScript through tsx
  * when run from sources — a compile per thread, counted in `startupMs`) and builds the model by name; states,
@@ -21,7 +22,8 @@ import {
   type CheckStats,
   MAX_STATES_DEFAULT,
 } from "../statespace/model.js";
-import { type LevelReport, replayPositions } from "../statespace/partition.js";
+import { type LevelReport, rebalance, replayPositions } from "../statespace/partition.js";
+import { SharedFingerprintSet, sharedSetSlots } from "../statespace/shared-fingerprint-set.js";
 
 /** Messages to a checker thread. */
 export type CheckerRequest =
@@ -32,10 +34,12 @@ export type CheckerRequest =
       readonly index: number;
       readonly count: number;
       readonly reduction: boolean;
+      readonly table: SharedArrayBuffer;
       readonly ports: (MessagePort | null)[];
     }
   | { readonly type: "seed" }
   | { readonly type: "expand"; readonly probe: boolean }
+  | { readonly type: "balance"; readonly sends: [number, number][]; readonly expect: number }
   | { readonly type: "link"; readonly localId: number }
   | { readonly type: "close" };
 
@@ -43,6 +47,7 @@ export type CheckerRequest =
 export type CheckerReply =
   | { readonly type: "ready" }
   | { readonly type: "level"; readonly report: LevelReport; readonly states: number; readonly bytes: number }
+  | { readonly type: "balanced"; readonly share: number }
   | { readonly type: "link"; readonly parent: number; readonly position: number }
   | { readonly type: "error"; readonly message: string };
 
@@ -109,6 +114,7 @@ export async function checkWithWorkers(
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
   const deadlineMs = options.timeBudgetMs ?? Number.POSITIVE_INFINITY;
   const t0 = performance.now();
+  const visited = SharedFingerprintSet.create(sharedSetSlots(maxStates));
   const threads = Array.from({ length: workers }, () => new Thread(startWorker()));
   try {
     const ports: (MessagePort | null)[][] = threads.map(() => threads.map(() => null));
@@ -129,6 +135,7 @@ export async function checkWithWorkers(
             index,
             count: workers,
             reduction: options.reduction !== false,
+            table: visited.buffer,
             ports: ports[index]!,
           },
           ports[index]!.filter((p): p is MessagePort => p !== null),
@@ -166,9 +173,11 @@ export async function checkWithWorkers(
       let added = 0;
       let next = 0;
       let violation: LevelReport["violation"] = null;
-      bytes = 0;
+      const shares: number[] = [];
+      bytes = visited.bytes;
       for (const r of replies) {
         if (r.type !== "level") continue;
+        shares.push(r.report.frontier);
         added += r.report.added;
         next += r.report.frontier;
         transitions += r.report.transitions;
@@ -176,7 +185,22 @@ export async function checkWithWorkers(
         const v = r.report.violation;
         if (v !== null && (violation === null || v.id < violation.id)) violation = v;
       }
-      return { added, next, violation };
+      return { added, next, violation, shares };
+    };
+    /** Evens out the threads' shares of the next level (within 1/32 of the mean, or 64 states). */
+    const balance = async (shares: readonly number[]) => {
+      const slack = Math.max(64, Math.floor(shares.reduce((a, b) => a + b, 0) / workers / 32));
+      const moves = rebalance(shares, slack);
+      if (moves.length === 0) return;
+      await Promise.all(
+        threads.map((t, i) =>
+          t.request({
+            type: "balance",
+            sends: moves.filter(([from]) => from === i).map(([, to, count]) => [to, count]),
+            expect: moves.filter(([, to]) => to === i).length,
+          }),
+        ),
+      );
     };
     const violated = async (id: number, invariant: string): Promise<CheckResult<unknown>> => {
       const positions: number[] = [];
@@ -208,6 +232,7 @@ export async function checkWithWorkers(
     frontierMax = frontier;
     if (seeded.violation !== null)
       return done(await violated(seeded.violation.id, seeded.violation.invariant));
+    await balance(seeded.shares);
     while (frontier > 0) {
       if (depth === maxDepth) {
         const probe = await level({ type: "expand", probe: true });
@@ -242,6 +267,7 @@ export async function checkWithWorkers(
           ),
         );
       }
+      if (frontier > 0) await balance(r.shares);
     }
     return done({ _tag: "Verified", ...stats() });
     function done(result: CheckResult<unknown>): WorkersCheck {

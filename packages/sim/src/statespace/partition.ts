@@ -1,33 +1,34 @@
 /**
- * Multi-core breadth-first checking, the pure part: hash-partitioned BFS (Stern & Dill 1997, "Parallelizing the
- * Murφ verifier"; as in TLC's and DiVinE's distributed modes). Each of K partitions owns the states whose
- * 64-bit fingerprint hashes to it: it alone stores them (its own visited set and parent pointers) and expands
- * them. A successor owned by another partition is sent there, once per sender (a second set remembers what was
- * sent). The search is level-synchronous: every partition expands level d, exchanges what it found, stores what
- * it owns, and only then does level d + 1 start — so the state space, its depth and every verdict equal the
- * one-thread checker's, a violation is found at the least depth, and with partial-order reduction the reduced
- * space is the same too (its proviso does not depend on the visited set: reduction.ts). Threads and messages
- * are io/check-workers.ts's; this file does no I/O.
+ * Multi-core breadth-first checking, the pure part: level-synchronous parallel BFS over one shared visited set
+ * (a lock-free table of 64-bit fingerprints over a `SharedArrayBuffer`, shared-fingerprint-set.ts; the shared
+ * hash table of parallel BFS in SPIN's multi-core mode and of Laarman et al. 2010, "Boosting multi-core
+ * reachability performance with shared hash tables"), rather than Stern & Dill's partitioning by owner, which
+ * must send almost every state to another thread. Each of K partitions expands the states of its share of the
+ * current level; a successor that it adds to the shared set first is its own (it stores its parent pointer and
+ * expands it at the next level), so states move between threads only when the coordinator rebalances the
+ * next level's shares. Levels are synchronous: every partition finishes level d before level d + 1 starts —
+ * so the state space, its depth and every verdict equal the one-thread checker's, a violation is found at the
+ * least depth, and with partial-order reduction the reduced space is the same too (its proviso does not depend
+ * on the visited set: reduction.ts). Threads and messages are io/check-workers.ts's; this file does no I/O.
  */
 import { assert } from "@interleave/core";
-import { fingerprinter, fmix32, fpHi, fpLo } from "./fingerprint.js";
-import { FingerprintSet } from "./fingerprint-set.js";
+import { fingerprinter } from "./fingerprint.js";
 import type { PathStep, StateInvariant, StateSpaceModel } from "./model.js";
 import { ParentTree } from "./parent-tree.js";
-import { ampleSelector } from "./reduction.js";
+import { type Ample, ampleSelector } from "./reduction.js";
+import type { SharedFingerprintSet } from "./shared-fingerprint-set.js";
 
-/** States sent to one partition: each with its parent's global id and its input's position there. */
+/** Frontier states moved from one partition to another, with their global ids. */
 export interface Batch<S> {
   readonly states: S[];
-  readonly parents: number[];
-  readonly positions: number[];
+  readonly ids: number[];
 }
 
 /** What a partition found in one level. */
 export interface LevelReport {
-  /** States it stored in this level (new, owned by it). With `probe`, states it would have stored. */
+  /** States it stored in this level (new in the shared set, added by it). With `probe`: unseen successors. */
   readonly added: number;
-  /** Its next frontier's size. */
+  /** Its share of the next level. */
   readonly frontier: number;
   /** Enabled (state, input) pairs it executed in the level. */
   readonly transitions: number;
@@ -35,23 +36,36 @@ export interface LevelReport {
   readonly violation: { readonly id: number; readonly invariant: string } | null;
 }
 
-/** The partition (0..count-1) that owns the current fingerprint (`fpHi`, `fpLo`). */
-export function ownerOf(count: number): number {
-  return (fmix32(fpHi ^ Math.imul(fpLo, 0xcc9e2d51)) >>> 0) % count;
+/** Moves that even out the partitions' shares `sizes`: `[from, to, count]`, none when within `slack`. */
+export function rebalance(sizes: readonly number[], slack: number): [number, number, number][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const k = sizes.length;
+  const target = (i: number) => Math.floor(total / k) + (i < total % k ? 1 : 0);
+  if (sizes.every((n, i) => Math.abs(n - target(i)) <= slack)) return [];
+  const surplus = sizes.map((n, i) => n - target(i));
+  const moves: [number, number, number][] = [];
+  for (let from = 0; from < k; from++) {
+    for (let to = 0; to < k && surplus[from]! > 0; to++) {
+      if (surplus[to]! >= 0) continue;
+      const count = Math.min(surplus[from]!, -surplus[to]!);
+      moves.push([from, to, count]);
+      surplus[from]! -= count;
+      surplus[to]! += count;
+    }
+  }
+  return moves;
 }
 
 /**
- * One partition of a hash-partitioned BFS of `model`. Global ids: `localId · count + index`. Call
- * {@link seed} once, then per level {@link expand} (successors of the frontier: kept, or batched for their
- * owners), {@link receive} each other partition's batch for this partition, and {@link endLevel}.
+ * One partition of a parallel BFS of `model` over the shared set `visited`. Global ids: `localId · count +
+ * index`. Call {@link seed} once, then per level {@link expand}, then move states with {@link take} and
+ * {@link give} as the coordinator says.
  */
 export class Partition<S, I> {
-  private readonly visited = new FingerprintSet(1 << 12);
-  private readonly sent = new FingerprintSet(1 << 12);
   private readonly tree = new ParentTree(1 << 16);
   private readonly fingerprintOf: (s: S) => void;
   private readonly invariants: readonly StateInvariant<S>[];
-  private readonly ample: ((state: S) => import("./reduction.js").Ample<S, I> | null) | null;
+  private readonly ample: ((state: S) => Ample<S, I> | null) | null;
   private level: S[] = [];
   private levelIds: number[] = [];
   private next: S[] = [];
@@ -62,6 +76,7 @@ export class Partition<S, I> {
 
   constructor(
     private readonly model: StateSpaceModel<S, I>,
+    private readonly visited: SharedFingerprintSet,
     readonly index: number,
     readonly count: number,
     reduction: boolean,
@@ -71,38 +86,31 @@ export class Partition<S, I> {
     this.ample = reduction ? ampleSelector(model) : null;
   }
 
-  /** Distinct states stored here. */
+  /** Distinct states stored by this partition. */
   get states(): number {
     return this.tree.size;
   }
 
-  /** Bytes of its visited set, sent set and parent pointers. */
+  /** Bytes of its parent pointers (the shared set is counted once, by the coordinator). */
   get bytes(): number {
-    return this.visited.bytes + this.sent.bytes + this.tree.bytes;
+    return this.tree.bytes;
   }
 
-  /** Stores the initial states this partition owns (level 0); `initials` in the model's order. */
+  /** Level 0: partition 0 stores the initial states (in the model's order), the others nothing. */
   seed(initials: readonly S[]): LevelReport {
     this.begin();
-    for (let i = 0; i < initials.length; i++) {
-      const s = initials[i]!;
-      this.fingerprintOf(s);
-      if (ownerOf(this.count) === this.index) this.store(s, -1, i, false);
+    if (this.index === 0) {
+      for (let i = 0; i < initials.length; i++) {
+        this.fingerprintOf(initials[i]!);
+        this.store(initials[i]!, -1, i, false);
+      }
     }
     return this.endLevel();
   }
 
-  /**
-   * Expands the frontier: successors owned here are stored (or, with `probe`, only counted when unseen);
-   * the others are returned as one batch per partition (empty for this one).
-   */
-  expand(probe: boolean): Batch<S>[] {
+  /** Expands this partition's share of the level: stores (or with `probe` only counts) the new successors. */
+  expand(probe: boolean): LevelReport {
     this.begin();
-    const out: Batch<S>[] = Array.from({ length: this.count }, () => ({
-      states: [],
-      parents: [],
-      positions: [],
-    }));
     const { model, level, levelIds } = this;
     for (let k = 0; k < level.length; k++) {
       const s = level[k]!;
@@ -117,41 +125,30 @@ export class Partition<S, I> {
         this.transitions++;
         if (t === s) continue;
         this.fingerprintOf(t);
-        const owner = ownerOf(this.count);
-        if (owner === this.index) this.store(t, parent, position - 1, probe);
-        else if (probe ? !this.sent.has() : this.sent.add()) {
-          const batch = out[owner]!;
-          batch.states.push(t);
-          batch.parents.push(parent);
-          batch.positions.push(position - 1);
-        }
+        this.store(t, parent, position - 1, probe);
       }
     }
-    return out;
+    return this.endLevel();
   }
 
-  /** Stores (or with `probe` counts) the states of another partition's batch that are new here. */
-  receive(batch: Batch<S>, probe: boolean): void {
+  /** Removes `count` states from this partition's share of the level (to send to another). */
+  take(count: number): Batch<S> {
+    const at = this.level.length - count;
+    assert(at >= 0, () => `partition ${this.index} has ${this.level.length} states, cannot give ${count}`);
+    return { states: this.level.splice(at, count), ids: this.levelIds.splice(at, count) };
+  }
+
+  /** Adds another partition's states to this one's share of the level. */
+  give(batch: Batch<S>): void {
     for (let i = 0; i < batch.states.length; i++) {
-      const t = batch.states[i]!;
-      this.fingerprintOf(t);
-      this.store(t, batch.parents[i]!, batch.positions[i]!, probe);
+      this.level.push(batch.states[i]!);
+      this.levelIds.push(batch.ids[i]!);
     }
   }
 
-  /** Ends the level: the next frontier becomes the current one. */
-  endLevel(): LevelReport {
-    const report: LevelReport = {
-      added: this.added,
-      frontier: this.next.length,
-      transitions: this.transitions,
-      violation: this.violation,
-    };
-    this.level = this.next;
-    this.levelIds = this.nextIds;
-    this.next = [];
-    this.nextIds = [];
-    return report;
+  /** This partition's share of the level. */
+  get share(): number {
+    return this.level.length;
   }
 
   /** The parent's global id of local state `localId` (−1 for an initial state) and its input's position. */
@@ -165,6 +162,20 @@ export class Partition<S, I> {
     this.violation = null;
   }
 
+  private endLevel(): LevelReport {
+    const report: LevelReport = {
+      added: this.added,
+      frontier: this.next.length,
+      transitions: this.transitions,
+      violation: this.violation,
+    };
+    this.level = this.next;
+    this.levelIds = this.nextIds;
+    this.next = [];
+    this.nextIds = [];
+    return report;
+  }
+
   private store(t: S, parent: number, position: number, probe: boolean): void {
     if (probe) {
       if (!this.visited.has()) this.added++;
@@ -172,7 +183,7 @@ export class Partition<S, I> {
     }
     if (!this.visited.add()) return;
     const id = this.tree.add(parent, position) * this.count + this.index;
-    assert(Number.isSafeInteger(id) && id < 2 ** 31, "a partitioned check holds at most 2^31 states");
+    assert(Number.isSafeInteger(id) && id < 2 ** 31, "a parallel check holds at most 2^31 states");
     this.added++;
     if (this.violation === null) {
       for (const invariant of this.invariants) {
