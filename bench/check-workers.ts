@@ -1,7 +1,7 @@
 /**
  * `check --workers K` against one thread (`pnpm bench --only check-workers`): registered models checked by
- * `checkStateSpace` on the main thread, then by `checkWithWorkers` on 1 and 2 threads (hash-partitioned BFS,
- * io/check-workers.ts), each loading the registry itself. Columns: distinct states (equal in every column by
+ * `checkStateSpace` on the main thread, then by `checkWithWorkers` on 1 and 2 threads (parallel BFS,
+ * io/check-workers.ts: level-synchronous over one shared visited set), each loading the registry itself. Columns: distinct states (equal in every column by
  * construction; asserted), seconds checking (after the threads loaded the model), the threads' start-up, and the
  * speed-up of 2 threads over one, without and with start-up. Run beside the machine's two-thread ceiling
  * (bench/run.ts `twoThreadCeiling`), in the same run.

@@ -314,7 +314,7 @@ if (run("spin")) {
 if (run("check-workers")) {
   const { benchCheckWorkers } = await import("./check-workers.js");
   console.log(
-    "check --workers (bench/check-workers.ts): hash-partitioned BFS on worker threads vs one thread:",
+    "check --workers (bench/check-workers.ts): parallel BFS over a shared visited set on worker threads vs one thread:",
   );
   console.table(await benchCheckWorkers({ quick }));
   console.log("The machine's ceiling for two threads (a fixed CPU-bound loop), same run:");

@@ -40,6 +40,7 @@ export type CheckerRequest =
   | { readonly type: "seed" }
   | { readonly type: "expand"; readonly probe: boolean }
   | { readonly type: "balance"; readonly sends: [number, number][]; readonly expect: number }
+  | { readonly type: "table"; readonly table: SharedArrayBuffer }
   | { readonly type: "link"; readonly localId: number }
   | { readonly type: "close" };
 
@@ -114,7 +115,7 @@ export async function checkWithWorkers(
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
   const deadlineMs = options.timeBudgetMs ?? Number.POSITIVE_INFINITY;
   const t0 = performance.now();
-  const visited = SharedFingerprintSet.create(sharedSetSlots(maxStates));
+  let visited = SharedFingerprintSet.create(sharedSetSlots(1 << 16));
   const threads = Array.from({ length: workers }, () => new Thread(startWorker()));
   try {
     const ports: (MessagePort | null)[][] = threads.map(() => threads.map(() => null));
@@ -174,10 +175,12 @@ export async function checkWithWorkers(
       let next = 0;
       let violation: LevelReport["violation"] = null;
       const shares: number[] = [];
+      let inputs = 0;
       bytes = visited.bytes;
       for (const r of replies) {
         if (r.type !== "level") continue;
         shares.push(r.report.frontier);
+        inputs += r.report.frontierInputs;
         added += r.report.added;
         next += r.report.frontier;
         transitions += r.report.transitions;
@@ -185,8 +188,15 @@ export async function checkWithWorkers(
         const v = r.report.violation;
         if (v !== null && (violation === null || v.id < violation.id)) violation = v;
       }
-      return { added, next, violation, shares };
+      return { added, next, violation, shares, inputs };
     };
+    /** Before a level: a larger shared set when the level could fill this one past 3/4 (`bound` new states). */
+    const room = async (bound: number) => {
+      if (states + bound <= visited.slotCount * 0.75) return;
+      visited = visited.grown(sharedSetSlots(states + bound));
+      await Promise.all(threads.map((t) => t.request({ type: "table", table: visited.buffer })));
+    };
+    let bound = 0;
     /** Evens out the threads' shares of the next level (within 1/32 of the mean, or 64 states). */
     const balance = async (shares: readonly number[]) => {
       const slack = Math.max(64, Math.floor(shares.reduce((a, b) => a + b, 0) / workers / 32));
@@ -233,6 +243,7 @@ export async function checkWithWorkers(
     if (seeded.violation !== null)
       return done(await violated(seeded.violation.id, seeded.violation.invariant));
     await balance(seeded.shares);
+    bound = seeded.inputs;
     while (frontier > 0) {
       if (depth === maxDepth) {
         const probe = await level({ type: "expand", probe: true });
@@ -245,7 +256,9 @@ export async function checkWithWorkers(
             : { _tag: "Verified", ...stats() },
         );
       }
+      await room(bound);
       const r = await level({ type: "expand", probe: false });
+      bound = r.inputs;
       states += r.added;
       frontierMax = Math.max(frontierMax, frontier + r.next);
       frontier = r.next;

@@ -30,6 +30,8 @@ export interface LevelReport {
   readonly added: number;
   /** Its share of the next level. */
   readonly frontier: number;
+  /** Inputs of its share of the next level, summed: a bound on the states that level can add. */
+  readonly frontierInputs: number;
   /** Enabled (state, input) pairs it executed in the level. */
   readonly transitions: number;
   /** The first violation it stored (global id) and the invariant, or null. */
@@ -76,7 +78,7 @@ export class Partition<S, I> {
 
   constructor(
     private readonly model: StateSpaceModel<S, I>,
-    private readonly visited: SharedFingerprintSet,
+    private visited: SharedFingerprintSet,
     readonly index: number,
     readonly count: number,
     reduction: boolean,
@@ -146,6 +148,11 @@ export class Partition<S, I> {
     }
   }
 
+  /** Uses `visited` (a grown copy of the shared set) from now on. */
+  useVisited(visited: SharedFingerprintSet): void {
+    this.visited = visited;
+  }
+
   /** This partition's share of the level. */
   get share(): number {
     return this.level.length;
@@ -163,9 +170,16 @@ export class Partition<S, I> {
   }
 
   private endLevel(): LevelReport {
+    let frontierInputs = 0;
+    for (const t of this.next) {
+      const inputs = this.model.inputs(t);
+      if (Array.isArray(inputs)) frontierInputs += inputs.length;
+      else for (const _ of inputs) frontierInputs++;
+    }
     const report: LevelReport = {
       added: this.added,
       frontier: this.next.length,
+      frontierInputs,
       transitions: this.transitions,
       violation: this.violation,
     };

@@ -2,14 +2,22 @@
  * The visited set of `check --workers`: 64-bit fingerprints in one open-addressing table over a
  * `SharedArrayBuffer`, shared by every worker thread and filled lock-free (a slot is claimed with
  * `Atomics.compareExchange` on its 64-bit word; 0 = empty, a fingerprint that can never be (0, 0): see
- * fingerprint.ts). It does not grow: the coordinator sizes it for the check's `maxStates`.
+ * fingerprint.ts). It does not grow while threads add to it: between levels the coordinator replaces it with a
+ * larger copy ({@link SharedFingerprintSet.grown}) when the next level could fill it past 3/4.
  */
 import { fmix32, fpHi, fpLo } from "./fingerprint.js";
 
-/** Slots of a shared set for at most `maxStates` states: a power of two at least twice as many. */
-export function sharedSetSlots(maxStates: number): number {
+/**
+ * Slots of a shared set for `states` states: a power of two, at most 3/4 full.
+ *
+ * @throws `Error` beyond 2^30 slots.
+ */
+export function sharedSetSlots(states: number): number {
   let slots = 1 << 12;
-  while (slots < maxStates * 2 && slots < 2 ** 30) slots *= 2;
+  while (slots * 0.75 < states) {
+    slots *= 2;
+    if (slots > 2 ** 30) throw new Error(`a shared visited set for ${states} states exceeds 2^30 slots`);
+  }
   return slots;
 }
 
@@ -30,6 +38,27 @@ export class SharedFingerprintSet {
 
   get bytes(): number {
     return this.buffer.byteLength;
+  }
+
+  /** Slots of the table. */
+  get slotCount(): number {
+    return this.mask + 1;
+  }
+
+  /** A copy with `slots` slots (a power of two, enough for every fingerprint here); no thread may add meanwhile. */
+  grown(slots: number): SharedFingerprintSet {
+    const next = SharedFingerprintSet.create(slots);
+    const to = next.slots;
+    const mask = slots - 1;
+    for (const key of this.slots) {
+      if (key === 0n) continue;
+      const hi = Number(BigInt.asIntN(32, key >> 32n));
+      const lo = Number(BigInt.asIntN(32, key));
+      let i = fmix32(lo ^ Math.imul(hi, 0x9e3779b9)) & mask;
+      while (to[i] !== 0n) i = (i + 1) & mask;
+      to[i] = key;
+    }
+    return next;
   }
 
   /**
