@@ -74,10 +74,10 @@ export default [
   defineModel({
     name: "torus",
     machine: "none",
-    description: "a 300 × 300 torus",
+    description: "a 400 × 400 torus (more states than the shared set's first size: it grows)",
     source,
     expect: "pass",
     why: "every state in range",
-    build: () => torus(300),
+    build: () => torus(400),
   }),
 ];

@@ -68,6 +68,9 @@ function serve(request: CheckerRequest): void {
     for (const [to, count] of request.sends) peers[to]!.postMessage(p.take(count));
     expecting = request.expect;
     finishBalance();
+  } else if (request.type === "table") {
+    p.useVisited(new SharedFingerprintSet(request.table));
+    reply({ type: "ready" });
   } else if (request.type === "link") reply({ type: "link", ...p.link(request.localId) });
   else for (const peer of peers) peer?.close();
 }
