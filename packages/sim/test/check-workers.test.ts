@@ -38,7 +38,8 @@ describe("check --workers", () => {
     if (one._tag !== "Violation" || result._tag !== "Violation") throw new Error("expected two violations");
     expect(result.invariant).toBe(one.invariant);
     expect(result.path.length).toBe(one.path.length);
-    expect((result.path.at(-1)?.state as { shared: number }).shared).toBe(4);
+    const last = result.path.at(-1)?.state as { shared: number } | undefined;
+    expect(last?.shared).toBe(4);
   });
 
   it("stops at maxDepth as the one-thread checker does (bounded, unexplored states below)", async () => {
