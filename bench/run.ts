@@ -7,7 +7,9 @@
  * Usage: pnpm bench [--quick] [--scenario NAME] [--only SECTION] [--no-peer]
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
- *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
+ *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, spin (SPIN side by
+ *               side: bench/peer/spin, skipped when spin or a C compiler is missing), check-workers (check
+ *               --workers 2 against one thread, beside the two-thread ceiling), workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
  *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
  *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
@@ -30,6 +32,8 @@ const SECTIONS = [
   "models",
   "peer",
   "statespace",
+  "spin",
+  "check-workers",
   "workers",
   "redis-lease",
   "redis-queue",
@@ -333,6 +337,23 @@ if (run("statespace")) {
   const { benchStateSpace } = await import("./statespace.js");
   console.log("Explicit-state breadth-first checking (bench/statespace.ts), one core:");
   console.table(await benchStateSpace({ quick }));
+}
+if (run("spin")) {
+  const { benchSpin } = await import("./peer/spin/run.js");
+  console.log(
+    "SPIN side by side (bench/peer/spin): the lease as processes, lease.pml under SPIN vs lease-processes-spin, one core:",
+  );
+  const rows = benchSpin({ quick });
+  if (rows !== null) console.table(rows);
+}
+if (run("check-workers")) {
+  const { benchCheckWorkers } = await import("./check-workers.js");
+  console.log(
+    "check --workers (bench/check-workers.ts): parallel BFS over a shared visited set on worker threads vs one thread:",
+  );
+  console.table(await benchCheckWorkers({ quick }));
+  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop), same run:");
+  console.table([await twoThreadCeiling()]);
 }
 if (run("workers")) {
   console.log("Worker threads (--workers 2) against one thread, same exploration:");

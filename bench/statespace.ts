@@ -67,12 +67,16 @@ function collector(): () => void {
  * at the end of each level, while that level and the next are live (the frontier, the model's cache). The
  * checker's typed arrays live outside the JS heap; their size is in the result's `bytesPerState`.
  */
-function peakHeap<S, I>(build: () => StateSpaceModel<S, I>): number {
+export function peakHeap<S, I>(
+  build: () => StateSpaceModel<S, I>,
+  options: { readonly reduction?: boolean } = {},
+): number {
   const gc = collector();
   gc();
   const base = process.memoryUsage().heapUsed;
   let peak = 0;
   checkStateSpace(build(), {
+    ...options,
     maxStates: 10_000_000,
     onLevel: () => {
       gc();

@@ -4,6 +4,7 @@
  * worker-thread pool that explores on several cores. For embedding the CLI, testing it, and benchmarks.
  */
 
+export { checkWithWorkers, type WorkersCheck } from "../io/check-workers.js";
 export { WorkerPool } from "../io/parallel.js";
 export { findModelRegistry, findRegistry, loadModels, loadScenarios } from "../io/registry.js";
 export { type WorkerEntry, workerBundleDir, workerEntry } from "../io/worker-bundle.js";

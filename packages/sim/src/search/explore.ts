@@ -153,7 +153,9 @@ export function* exploreVariantGen(
   const campaign =
     spec.strategy === "feedback" ? new FeedbackCampaign(feedbackCampaignSeed(options.seed, part)) : null;
   if (campaign !== null && options.nextRun !== undefined)
-    throw new Error("the feedback strategy runs its part's runs in order: it cannot take runs from a shared counter");
+    throw new Error(
+      "the feedback strategy runs its part's runs in order: it cannot take runs from a shared counter",
+    );
   const chooserFor = campaign === null ? yield* chooserFactoryGen(variant, spec) : null;
   const label = strategyLabel(spec, scenario);
   let position = -1;

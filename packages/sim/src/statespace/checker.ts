@@ -22,6 +22,7 @@ import {
   type StateSpaceModel,
 } from "./model.js";
 import { ParentTree } from "./parent-tree.js";
+import { type Ample, ampleSelector } from "./reduction.js";
 
 /**
  * Checks every invariant of `model` on every state reachable from its initial states, breadth-first.
@@ -68,6 +69,7 @@ export function checkStateSpace<S, I>(
   const initials = initialStates(model);
   const keyOf = successorKeyer(model);
   const invariants = model.invariants;
+  const ample = options.reduction === false ? null : ampleSelector(model);
   const visited = new FingerprintSet(Math.min(maxStates, 1 << 12));
   const tree = new ParentTree(Math.min(maxStates, 1 << 16));
   const batch = new Successors<S>(model.encoding?.words ?? 0);
@@ -142,7 +144,7 @@ export function checkStateSpace<S, I>(
       batch.size = 0;
       const before = expanded;
       for (const end = Math.min(level.size, k + EXPAND_GROUP); k < end; k++) {
-        expand(model, level.state(k), level.id(k), keyOf, batch);
+        expand(model, level.state(k), level.id(k), keyOf, batch, ample);
         expanded++;
       }
       const his = batch.his;
@@ -230,7 +232,16 @@ function expand<S, I>(
   parent: number,
   keyOf: (t: S, batch: Successors<S>, i: number) => void,
   batch: Successors<S>,
+  ample: ((state: S) => Ample<S, I> | null) | null = null,
 ): void {
+  // Partial-order reduction (reduction.ts): one process's local moves, or every input.
+  const reduced = ample === null ? null : ample(s);
+  if (reduced !== null) {
+    const states = reduced.states;
+    for (let j = 0; j < states.length; j++)
+      keyOf(states[j]!, batch, batch.add(states[j]!, parent, reduced.positions[j]!));
+    return;
+  }
   let position = 0;
   for (const input of model.inputs(s)) {
     const t = model.next(s, input);

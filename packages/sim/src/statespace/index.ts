@@ -23,6 +23,7 @@ export {
   type CheckVerified,
   type CheckViolation,
   MAX_STATES_DEFAULT,
+  type ModelReduction,
   type PathStep,
   type StateEncoding,
   type StateInvariant,

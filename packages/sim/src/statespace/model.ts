@@ -52,6 +52,32 @@ export interface StateSpaceModel<S, I> {
   describe?(input: I): string;
   /** A one-line summary of `state` for counterexamples. Default: {@link canonicalKey}. */
   describeState?(state: S): string;
+  /**
+   * Optional partial-order reduction: which process performs each input and when a process has only local
+   * moves. Without it (or with `CheckOptions.reduction: false`) every input is tried at every state. See
+   * {@link ModelReduction} for what the model promises and `statespace/reduction.ts` for what is preserved.
+   */
+  readonly reduction?: ModelReduction<S, I>;
+}
+
+/**
+ * What a model declares for partial-order reduction (ample sets, Peled 1993; SPIN's "safe" local moves): its
+ * inputs are moves of processes (small non-negative integers), and a process may be in a state where every move
+ * it has is *local*. The model promises, for every `state` and `process` with `localOnly(state, process)`:
+ *
+ * 1. every input of `process` (enabled at `state` or not) reads and writes only `process`'s own local
+ *    variables, which no other process reads or writes and no invariant reads (independent and invisible);
+ * 2. `localOnly(state, process)` depends only on `process`'s local variables (another process's move does not
+ *    change it).
+ *
+ * The checker then expands only that process's enabled moves at `state` (the ample set) when each of them takes
+ * the process out of its local-only state (the cycle proviso); the verdict of every invariant is preserved.
+ */
+export interface ModelReduction<S, I> {
+  /** The process that performs `input`: a non-negative integer. */
+  process(input: I): number;
+  /** Whether every move of `process` at `state` is local (promises 1 and 2 above). */
+  localOnly(state: S, process: number): boolean;
 }
 
 /**
@@ -85,6 +111,11 @@ export interface CheckOptions {
   readonly maxDepth?: number;
   /** Wall-clock budget in ms, checked every 1,024 expanded states. Default: unbounded. */
   readonly timeBudgetMs?: number;
+  /**
+   * Use the model's {@link ModelReduction} (partial-order reduction) when it declares one. Default `true`;
+   * `false` explores every interleaving (`check --no-reduction`).
+   */
+  readonly reduction?: boolean;
   /**
    * Called after each BFS level with the depth just completed, the states stored so far and the states
    * of the next level (the frontier): for progress reports, or to sample memory while the frontier is
