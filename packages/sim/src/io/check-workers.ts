@@ -160,6 +160,8 @@ export async function checkWithWorkers(
         statesPerSecond: elapsedMs > 0 ? Math.round(states / (elapsedMs / 1000)) : states,
         bytesPerState: states === 0 ? 0 : Math.round((bytes / states) * 10) / 10,
         frontierMax,
+        // the threads hold their levels as objects, never packed
+        frontierBytesMax: 0,
       };
     };
     const bounded = (reason: CheckBounded["reason"], message: string): CheckResult<unknown> => ({
