@@ -12,7 +12,8 @@
  *               --workers 2 against one thread, beside the two-thread ceiling), workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
  *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
- *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
+ *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model),
+ *               shrink (shrunk length against the shortest counterexample, per violation variant)
  *   --no-peer   skip the fast-check comparisons (the peer section, and fast-check's rows of real-code)
  */
 import { rmSync } from "node:fs";
@@ -40,6 +41,7 @@ const SECTIONS = [
   "redis-mailbox",
   "lincheck",
   "real-code",
+  "shrink",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -413,4 +415,11 @@ if (run("real-code")) {
     console.log("unfenced-handler with pauses, the violation's rate per schedule in each harness (seed 1):");
     console.table(await violationRates(quick ? 20 : 200));
   }
+}
+if (run("shrink")) {
+  const { benchShrink } = await import("./shrink.js");
+  console.log(
+    `Shrinking (bench/shrink.ts): each violation variant's counterexample on seeds 1..${SEEDS.at(-1)}, shrunk with explore's budget; lengths in steps:`,
+  );
+  console.table(await benchShrink(chosen, { seeds: SEEDS.length }));
 }
