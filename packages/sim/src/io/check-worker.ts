@@ -1,17 +1,16 @@
 /**
- * Entry point of a `check --workers` thread (see check-workers.ts): loads the model registry, builds the named
- * model and serves one {@link Partition} of its parallel breadth-first check over the shared visited set it was
+ * Entry point of a `check --workers` thread (see check-workers.ts): {@link serve} is given the model registry (the
+ * thread imports it with this module, compiled once: worker-bundle.ts), builds the named model and serves one {@link Partition} of its parallel breadth-first check over the shared visited set it was
  * given, moving frontier states to and from the other threads over the message ports it was given.
  */
 import { type MessagePort, parentPort } from "node:worker_threads";
 import { type Batch, Partition } from "../statespace/partition.js";
 import { SharedFingerprintSet } from "../statespace/shared-fingerprint-set.js";
 import type { CheckerReply, CheckerRequest } from "./check-workers.js";
-import { loadModels } from "./registry.js";
+import { modelList } from "./registry.js";
 
-const port = parentPort;
-if (port === null) throw new Error("check-worker must run in a worker thread");
-const reply = (message: CheckerReply) => port.postMessage(message);
+const reply = (message: CheckerReply) => parentPort!.postMessage(message);
+let registered: unknown = null;
 
 let partition: Partition<unknown, unknown> | null = null;
 let initials: readonly unknown[] = [];
@@ -29,7 +28,7 @@ function finishBalance(): void {
 }
 
 async function init(request: Extract<CheckerRequest, { type: "init" }>): Promise<void> {
-  const models = await loadModels(request.registry);
+  const models = modelList(registered, request.registry);
   const checked = models.find((m) => m.name === request.model);
   if (checked === undefined) throw new Error(`model "${request.model}" is not in ${request.registry}`);
   const model = checked.build();
@@ -51,7 +50,7 @@ function level(report: ReturnType<Partition<unknown, unknown>["expand"]>): void 
   reply({ type: "level", report, states: partition!.states, bytes: partition!.bytes });
 }
 
-function serve(request: CheckerRequest): void {
+function answer(request: CheckerRequest): void {
   if (request.type === "init") {
     init(request).catch((error: unknown) =>
       reply({
@@ -75,13 +74,19 @@ function serve(request: CheckerRequest): void {
   else for (const peer of peers) peer?.close();
 }
 
-port.on("message", (request: CheckerRequest) => {
-  try {
-    serve(request);
-  } catch (error) {
-    reply({
-      type: "error",
-      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
-  }
-});
+/** Serves the main thread's requests with the models of `registry` (the model registry's default export). */
+export function serve(registry: unknown): void {
+  const port = parentPort;
+  if (port === null) throw new Error("check-worker must run in a worker thread");
+  registered = registry;
+  port.on("message", (request: CheckerRequest) => {
+    try {
+      answer(request);
+    } catch (error) {
+      reply({
+        type: "error",
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    }
+  });
+}

@@ -7,11 +7,11 @@
  * thread to another only then). A counterexample is rebuilt by asking the threads that stored its states for
  * their parent links and re-executing the inputs on the coordinator's own copy of the model.
  *
- * How the threads load the model: each imports the registry module itself (`loadModels`, TypeScript through tsx
- * when run from sources — a compile per thread, counted in `startupMs`) and builds the model by name; states,
- * not code, cross threads.
+ * How the threads load the model: each imports one module holding check-worker.ts and the registry, compiled once
+ * in this thread by esbuild and cached (worker-bundle.ts, as `explore --workers` does; no thread compiles
+ * TypeScript), and builds the model by name; states, not code, cross threads.
  */
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { assert } from "@interleave/core";
 import type { CheckedModel } from "../model/checked-model.js";
 import { describeInput } from "../statespace/checker.js";
@@ -24,6 +24,7 @@ import {
 } from "../statespace/model.js";
 import { type LevelReport, rebalance, replayPositions } from "../statespace/partition.js";
 import { SharedFingerprintSet, sharedSetSlots } from "../statespace/shared-fingerprint-set.js";
+import { startBundledWorker, workerEntry } from "./worker-bundle.js";
 
 /** Messages to a checker thread. */
 export type CheckerRequest =
@@ -81,16 +82,9 @@ class Thread {
   }
 }
 
-function startWorker(): Worker {
-  const source = import.meta.url.endsWith(".ts");
-  const entry = new URL(source ? "./check-worker.ts" : "./check-worker.js", import.meta.url);
-  const execArgv = [...process.execArgv];
-  if (source && !execArgv.includes("--conditions=source")) execArgv.push("--conditions=source");
-  if (!source) return new Worker(entry, { execArgv });
-  // From TypeScript sources the entry is loaded through tsx's API (a `--import` loader is not active in a
-  // worker's entry module on Node 20), as io/parallel.ts does.
-  const script = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(script, { eval: true, execArgv });
+/** The worker module beside this one: `.ts` from sources (tsx, vitest), `.js` when built. */
+function workerModule(): string {
+  return import.meta.url.endsWith(".ts") ? "./check-worker.ts" : "./check-worker.js";
 }
 
 /**
@@ -116,7 +110,12 @@ export async function checkWithWorkers(
   const deadlineMs = options.timeBudgetMs ?? Number.POSITIVE_INFINITY;
   const t0 = performance.now();
   let visited = SharedFingerprintSet.create(sharedSetSlots(1 << 16));
-  const threads = Array.from({ length: workers }, () => new Thread(startWorker()));
+  // the registry and the worker module compiled once, for every thread (worker-bundle.ts)
+  const entry = await workerEntry(new URL(workerModule(), import.meta.url), registry);
+  const threads = Array.from(
+    { length: workers },
+    () => new Thread(startBundledWorker(entry, import.meta.url)),
+  );
   try {
     const ports: (MessagePort | null)[][] = threads.map(() => threads.map(() => null));
     for (let i = 0; i < workers; i++) {

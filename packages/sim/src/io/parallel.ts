@@ -13,7 +13,7 @@
  * the result is the single thread's — the same first failing run, and `schedules` and `steps` counting the runs
  * up to it (runs past it that other threads ran meanwhile are not counted).
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { findVariant, type Scenario, type ScenarioVariant } from "../model/scenario.js";
 import { type ExploreOptions, NO_VIOLATION, type Partition } from "../search/explore.js";
 import { type Coverage, strengthOf, type VariantResult } from "../search/verdict.js";
@@ -25,7 +25,7 @@ import {
 } from "../strategy/registry.js";
 import { CONTROL, explorePart, type PartResult, type PartTask } from "./parallel-worker.js";
 import { loadScenarios } from "./registry.js";
-import { type WorkerEntry, workerEntry } from "./worker-bundle.js";
+import { startBundledWorker, type WorkerEntry, workerEntry } from "./worker-bundle.js";
 
 /** What {@link WorkerPool.explore} reports while it waits: totals over all threads. */
 export interface PoolProgress {
@@ -228,10 +228,8 @@ export class WorkerPool {
   private async spawnAll(registry: string): Promise<Started> {
     const t0 = performance.now();
     const entry = await workerEntry(new URL(workerModule(), import.meta.url), registry);
-    const execArgv = [...process.execArgv];
-    if (entry.tsx !== null && !execArgv.includes("--conditions=source")) execArgv.push("--conditions=source");
     const workers = await Promise.all(
-      Array.from({ length: this.size - 1 }, () => spawn(entry, execArgv, import.meta.url)),
+      Array.from({ length: this.size - 1 }, () => spawn(entry, import.meta.url)),
     );
     this.entry = entry;
     this.readyMs = Math.round(performance.now() - t0);
@@ -251,21 +249,8 @@ function plain(options: Omit<ExploreOptions, "stopBefore" | "onProgress" | "next
 }
 
 /** A worker thread that imports `entry` and serves parts; resolves once it is ready. */
-function spawn(entry: WorkerEntry, execArgv: string[], parent: string): Promise<Worker> {
-  // An eval'd bootstrap (a `--import` loader is not yet active when a worker's entry loads on Node 20), valid as
-  // a script and as a module (`--input-type=module` in execArgv makes it one).
-  const script = `
-import("node:worker_threads").then(({ workerData }) => {
-  const load = workerData.tsx === null
-    ? (url) => import(url)
-    : (url) => import(workerData.tsx).then((t) => t.tsImport(url, workerData.parent));
-  return Promise.all([load(workerData.worker), load(workerData.registry)]).then(([w, r]) => w.serve(r.default));
-});`;
-  const worker = new Worker(script, {
-    eval: true,
-    execArgv,
-    workerData: { worker: entry.worker, registry: entry.registry, tsx: entry.tsx, parent },
-  });
+function spawn(entry: WorkerEntry, parent: string): Promise<Worker> {
+  const worker = startBundledWorker(entry, parent);
   return new Promise((resolve, reject) => {
     worker.once("error", reject);
     worker.once("message", () => {

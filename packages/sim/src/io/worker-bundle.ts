@@ -20,6 +20,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 
 /** How a worker loads its two modules: import `worker` and `registry` (URLs; the same one when bundled). */
 export interface WorkerEntry {
@@ -182,4 +183,27 @@ function outsideTheBundle(packages: boolean): import("esbuild").Plugin {
       });
     },
   };
+}
+
+/**
+ * A worker thread that imports `entry`'s two modules and calls `serve(registry)` of the worker module with the
+ * registry's default export. `parent` is the importing module's URL (tsx resolves from it in the fallback). The
+ * bootstrap is eval'd (a `--import` loader is not yet active when a worker's entry loads on Node 20) and is valid
+ * as a script and as a module (`--input-type=module` in execArgv makes it one).
+ */
+export function startBundledWorker(entry: WorkerEntry, parent: string): Worker {
+  const execArgv = [...process.execArgv];
+  if (entry.tsx !== null && !execArgv.includes("--conditions=source")) execArgv.push("--conditions=source");
+  const script = `
+import("node:worker_threads").then(({ workerData }) => {
+  const load = workerData.tsx === null
+    ? (url) => import(url)
+    : (url) => import(workerData.tsx).then((t) => t.tsImport(url, workerData.parent));
+  return Promise.all([load(workerData.worker), load(workerData.registry)]).then(([w, r]) => w.serve(r.default));
+});`;
+  return new Worker(script, {
+    eval: true,
+    execArgv,
+    workerData: { worker: entry.worker, registry: entry.registry, tsx: entry.tsx, parent },
+  });
 }
