@@ -65,7 +65,7 @@ export function registerReplay(
     )
     .option(
       "--parts <k>",
-      "with --strategy feedback: the parts the exploration was split into (--workers × --shard count)",
+      "with --strategy feedback: the parts the exploration was split into (the --shard count)",
       parsePositive("--parts"),
     )
     .option("--json", "print the trace JSON instead of the timeline")
