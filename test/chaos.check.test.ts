@@ -109,7 +109,7 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
         : r,
     );
     expect(checkStaleWrites(history(records))).toEqual([
-      "resource effect:s: a's write with token 1 (sent at 2200) was applied after b's write with token 2 was accepted (at 2111)",
+      "resource effect:s: a's write with token 1 (sent at +2.200 s) was applied after b's write with token 2 was accepted (at +2.111 s)",
     ]);
     const fenced = checkChaosHistory(history(records), () => 0).find((r) =>
       r.name.includes("FencedResource"),
@@ -136,7 +136,7 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
   it("a lost item (enqueued, never acked) and an item left after the drain are flagged", () => {
     const records = [...correct(), ...enqueue("t", 3_000)];
     expect(checkNoneLost(history(records, { finalItems: ["t"] })).violations).toEqual([
-      "item t: enqueued at 3000 (by producer), never acked or dead-lettered",
+      "item t: enqueued at +3.000 s (by producer), never acked or dead-lettered",
       "item t: still in the queue after the drain",
     ]);
   });
@@ -144,7 +144,7 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
   it("two live holders of one item (a grant before the other's claim expired) are flagged", () => {
     const records = [...enqueue("s", 1_000), ...claim("a", "s", 1, 1_010), ...claim("b", "s", 2, 1_500)];
     expect(checkLiveHolders(history(records))).toEqual([
-      "item s: b was granted token 2 at 1500 while a's token 1 (granted at 1010) was live until 2010",
+      "item s: b was granted token 2 at +1.500 s while a's token 1 (granted at +1.010 s) was live until +2.010 s",
     ]);
     // once a renewal moved the expiry, a grant after the first expiry is still a double holder
     const renewed = [
@@ -201,7 +201,7 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
       history(records, { lossyRestarts: [{ ...restart, heldScopes: ["u", "s"] }] }),
     );
     expect(wrong.violations).toEqual([
-      "item s: the server held it at the kill (3500), the history says it was done",
+      "item s: the server held it at the kill (+3.500 s), the history says it was done",
     ]);
     // each side of the restart is its own epoch: token 1 again after it is no stale write and no double holder
     const all = checkChaosHistory(history(records, { lossyRestarts: [restart] }), () => 0);
@@ -229,7 +229,8 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
     const records = [...rounds(1, 20, 1_000), ...stale, ...rounds(102, 10, 7_000)];
     const ops = claimQueueOps(records);
     const spec = claimQueueSpec(CHAOS_QUEUE_CONFIG);
-    const fails = (sub: readonly (typeof ops)[number][]) => checkLinearizable(sub, spec).verdict === "not-linearizable";
+    const fails = (sub: readonly (typeof ops)[number][]) =>
+      checkLinearizable(sub, spec).verdict === "not-linearizable";
     expect(fails(ops)).toBe(true);
     const small = minimiseWindow(ops, fails);
     expect(small.untilMs).toBe(6_201); // the stale ack's return: every later op is cut

@@ -118,6 +118,11 @@ export function epochsOf(restarts: readonly LossyRestart[]): Epoch[] {
   return [...epochs, { sinceMs: sorted.at(-1)!.resumedMs }];
 }
 
+/** `ms` (host or server time) as seconds after `originMs`, e.g. `+12.345 s`. */
+export function relativeTime(ms: number, originMs: number): string {
+  return `+${((ms - originMs) / 1_000).toFixed(3)} s`;
+}
+
 /** The index of the epoch a server time `atMs` belongs to. */
 function epochAt(restarts: readonly LossyRestart[], atMs: number): number {
   return restarts.filter((r) => r.pausedMs <= atMs).length;
@@ -189,6 +194,7 @@ function claimsOf(calls: readonly Joined[], restarts: readonly LossyRestart[]): 
 
 /** Check 2: no item processed by two live holders at once (live: before its claim's expiry, at server time). */
 export function checkLiveHolders(history: ChaosHistory): string[] {
+  const rel = (ms: number) => relativeTime(ms, history.startMs ?? 0);
   const claims = claimsOf(join(history.records), history.lossyRestarts);
   const byItem = new Map<string, Claim[]>();
   for (const c of claims) {
@@ -203,8 +209,8 @@ export function checkLiveHolders(history: ChaosHistory): string[] {
         const [a, b] = [list[j]!, list[i]!];
         if (b.fromMs < a.untilMs) {
           violations.push(
-            `item ${a.scope}: ${b.holder} was granted token ${b.token} at ${b.fromMs} while ${a.holder}'s ` +
-              `token ${a.token} (granted at ${a.fromMs}) was live until ${a.untilMs}`,
+            `item ${a.scope}: ${b.holder} was granted token ${b.token} at ${rel(b.fromMs)} while ${a.holder}'s ` +
+              `token ${a.token} (granted at ${rel(a.fromMs)}) was live until ${rel(a.untilMs)}`,
           );
         }
       }
@@ -215,6 +221,7 @@ export function checkLiveHolders(history: ChaosHistory): string[] {
 
 /** Check 3: no fenced write applied with a token below one accepted (and returned) before the write was sent. */
 export function checkStaleWrites(history: ChaosHistory): string[] {
+  const rel = (ms: number) => relativeTime(ms, history.startMs ?? 0);
   const writes = join(history.records).filter(
     (c) => c.op === "fencedWrite" && c.returnMs !== null && (c.value as { _tag: string })._tag === "Accepted",
   );
@@ -231,8 +238,8 @@ export function checkStaleWrites(history: ChaosHistory): string[] {
       const newer = byReturn.find((v) => v.returnMs! < w.callMs && (v.args[1] as number) > token);
       if (newer !== undefined) {
         violations.push(
-          `resource ${String(w.args[0])}: ${w.process}'s write with token ${token} (sent at ${w.callMs}) was ` +
-            `applied after ${newer.process}'s write with token ${String(newer.args[1])} was accepted (at ${newer.returnMs})`,
+          `resource ${String(w.args[0])}: ${w.process}'s write with token ${token} (sent at ${rel(w.callMs)}) was ` +
+            `applied after ${newer.process}'s write with token ${String(newer.args[1])} was accepted (at ${rel(newer.returnMs!)})`,
         );
       }
     }
@@ -245,6 +252,7 @@ export function checkStaleWrites(history: ChaosHistory): string[] {
  * server held then. Returns the violations and notes (the unpersisted writes lost).
  */
 export function checkNoneLost(history: ChaosHistory): { violations: string[]; notes: string[] } {
+  const rel = (ms: number) => relativeTime(ms, history.startMs ?? 0);
   const calls = join(history.records);
   const restarts = history.lossyRestarts;
   const claims = claimsOf(calls, restarts);
@@ -303,7 +311,9 @@ export function checkNoneLost(history: ChaosHistory): { violations: string[]; no
       }
     }
     if (covering.length === 0) {
-      violations.push(`item ${scope}: enqueued at ${e.atMs} (by ${c.process}), never acked or dead-lettered`);
+      violations.push(
+        `item ${scope}: enqueued at ${rel(e.atMs)} (by ${c.process}), never acked or dead-lettered`,
+      );
     }
   }
   for (const scope of finalItems) violations.push(`item ${scope}: still in the queue after the drain`);
@@ -314,14 +324,14 @@ export function checkNoneLost(history: ChaosHistory): { violations: string[]; no
     const serverOnly = [...held].filter((s) => !history.has(s) && !maybeEnqueued[i]!.has(s));
     const both = [...held].filter((s) => history.has(s)).length;
     notes.push(
-      `Redis restart without persistence at ${r.pausedMs}: the server held ${held.size} items at the kill (the ` +
+      `Redis restart without persistence at ${rel(r.pausedMs)}: the server held ${held.size} items at the kill (the ` +
         `unpersisted writes), all lost; ${both} of them the history also shows held, ` +
         `${held.size - both - serverOnly.length} explained by an enqueue whose reply was lost; ` +
         `${history.size - both} more the history shows possibly held (an op in flight) were not on the server`,
     );
     for (const s of serverOnly) {
       violations.push(
-        `item ${s}: the server held it at the kill (${r.pausedMs}), the history says it was done`,
+        `item ${s}: the server held it at the kill (${rel(r.pausedMs)}), the history says it was done`,
       );
     }
   });
@@ -409,7 +419,7 @@ export function checkLinearizability<S, E, R, C>(
     const fromMs = Math.min(...small.ops.map((op) => op.callMs));
     violations.push(
       `item ${key}: not linearizable; smallest failing window: ${small.ops.length} of its ${mine.length} ops, ` +
-        `+${((fromMs - originMs) / 1_000).toFixed(3)} s to +${((small.untilMs - originMs) / 1_000).toFixed(3)} s ` +
+        `${relativeTime(fromMs, originMs)} to ${relativeTime(small.untilMs, originMs)} ` +
         `(${small.untilMs - fromMs} ms)`,
     );
     window ??= `the item's ops up to the cut (times after the run's start):\n${opsTable(small.ops, originMs)}\n${

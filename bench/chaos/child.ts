@@ -55,6 +55,17 @@ for (const [file, lua] of buggyScripts(spec.inject)) substituteScript(redis, fil
 
 /** Opens the queue (again after a Redis restart that lost its config: `open` stores it when it is missing). */
 const openQueue = () => ClaimQueue.open(redis, { name: spec.queue, config: spec.config });
+/** Opens the queue, retrying while Redis is unreachable (a restart or a dropped connection at start-up). */
+const openQueueRetrying = async (): Promise<ClaimQueue> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openQueue();
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await sleep(200);
+    }
+  }
+};
 let reopening = false;
 const reopen = () => {
   if (reopening) return;
@@ -70,7 +81,7 @@ const workers: Worker[] = [];
 for (let w = 0; w < spec.workers; w++) {
   const holder = `${spec.name}-w${w}`;
   recordReconnects(redis, holder, record);
-  const queue = recordCalls(await openQueue(), CLAIM_QUEUE_CALLS, holder, record);
+  const queue = recordCalls(await openQueueRetrying(), CLAIM_QUEUE_CALLS, holder, record);
   const fenced = recordCalls(new RedisFencedResource(redis), ["fencedWrite"], holder, record);
   const worker = new Worker(
     queue,

@@ -87,7 +87,14 @@ export async function runNemesis(
         child.signal("SIGKILL");
         await child.exited;
         await sleep(f.durationMs);
-        await targets.restart(f.target);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await targets.restart(f.target);
+            break;
+          } catch (error) {
+            if (attempt >= 3) throw error; // the run fails (exit 2) rather than go on with a process missing
+          }
+        }
         record({
           kind: "kill",
           target: child.name,

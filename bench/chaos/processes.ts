@@ -1,7 +1,7 @@
 // The worker processes of a chaos run: each start of process i is a new Node process (`p<i>.<start>`) running
 // bench/chaos/child.ts with its own records file in the run's output folder; the nemesis SIGKILLs, SIGSTOPs and
 // SIGCONTs them, and a killed one is started again under a new name. Starting Node with tsx and loading the
-// runtime takes seconds on a loaded machine, so one spare process is kept loaded and idle: a start hands it its
+// runtime takes seconds on a loaded machine, so spare processes are kept loaded and idle: a start hands one its
 // spec over IPC (the restart then takes the time the nemesis chose, not the loader's) and spawns the next spare.
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -59,10 +59,22 @@ function spawnSpare(): Spare {
 
 /** Starts worker processes from a pool with one spare kept loaded. */
 export class ChaosProcesses {
-  private spare: Spare | null = null;
+  private readonly spares: Spare[] = [];
   private readonly all: ChildProcess[] = [];
 
-  constructor(private readonly recordsDir: string) {}
+  /** Keeps `spareCount` processes loaded (as many as there are worker processes: concurrent kills each need one). */
+  constructor(
+    private readonly recordsDir: string,
+    spareCount: number,
+  ) {
+    for (let i = 0; i < spareCount; i++) this.addSpare();
+  }
+
+  private addSpare(): void {
+    const spare = spawnSpare();
+    this.all.push(spare.proc);
+    this.spares.push(spare);
+  }
 
   /**
    * Starts a worker process for `spec` (its records in `<recordsDir>/<name>.jsonl`) and resolves once its
@@ -71,10 +83,9 @@ export class ChaosProcesses {
    * @throws when it exits first (with its output).
    */
   async start(spec: Omit<ChildSpec, "recordsPath">): Promise<ChaosChild> {
-    const spare = this.spare ?? spawnSpare();
-    this.all.push(spare.proc);
-    this.spare = spawnSpare();
-    this.all.push(this.spare.proc);
+    if (this.spares.length === 0) this.addSpare();
+    const spare = this.spares.shift()!;
+    this.addSpare();
     const { proc, exited } = spare;
     await spare.loaded;
     const recordsPath = join(this.recordsDir, `${spec.name}.jsonl`);
@@ -107,6 +118,11 @@ export class ChaosProcesses {
     };
   }
 
+  /** Resolves when every spare has loaded (so loading does not compete with the measured run). */
+  async sparesLoaded(): Promise<void> {
+    await Promise.all(this.spares.map((spare) => spare.loaded));
+  }
+
   /** SIGKILLs every process this pool started that still runs (the spare too). */
   killAll(): void {
     for (const proc of this.all) {
@@ -117,13 +133,11 @@ export class ChaosProcesses {
     }
   }
 
-  /** Kills the spare (at the end of a run). */
-  async closeSpare(): Promise<void> {
-    const spare = this.spare;
-    this.spare = null;
-    if (spare === null || spare.proc.exitCode !== null) return;
-    spare.proc.kill("SIGKILL");
-    await spare.exited;
+  /** Kills the spares (at the end of a run). */
+  async closeSpares(): Promise<void> {
+    const spares = this.spares.splice(0);
+    for (const spare of spares) if (spare.proc.exitCode === null) spare.proc.kill("SIGKILL");
+    await Promise.all(spares.map((spare) => spare.exited));
   }
 }
 

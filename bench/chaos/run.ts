@@ -11,7 +11,7 @@
  *                   [--seed N] [--aof on|off] [--faults kill,stop,redis-restart,drop,latency,skew|none]
  *                   [--inject none|skip-token-check|skip-fence-check] [--out DIR]
  */
-import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -131,18 +131,20 @@ async function main(): Promise<number> {
   const proxyUrl = `redis://127.0.0.1:${proxy.port}`;
   const admin = new Redis(redis.port, "127.0.0.1", { maxRetriesPerRequest: null });
   admin.on("error", () => {});
-  const records: CallRecord[] = [];
+  // the producer's records go to a file like every process's (nothing is lost if the run dies before its report)
+  const producerRecords = join(out, "records", "producer.jsonl");
+  const sink = (r: CallRecord) => appendFileSync(producerRecords, `${JSON.stringify(r)}\n`);
   const producerClient = new Redis(proxyUrl, {
     maxRetriesPerRequest: null,
     retryStrategy: (t) => Math.min(t * 20, 200),
   });
   producerClient.on("error", () => {});
   const openProducer = () => ClaimQueue.open(producerClient, { name: QUEUE, config: opts.config });
-  const producer = recordCalls(await openProducer(), CLAIM_QUEUE_CALLS, "producer", (r) => records.push(r));
-  recordReconnects(producerClient, "producer", (r) => records.push(r));
+  const producer = recordCalls(await openProducer(), CLAIM_QUEUE_CALLS, "producer", sink);
+  recordReconnects(producerClient, "producer", sink);
 
   // worker processes
-  const pool = new ChaosProcesses(join(out, "records"));
+  const pool = new ChaosProcesses(join(out, "records"), opts.processes);
   cleanups.push(async () => pool.killAll());
   const starts: number[] = Array.from({ length: opts.processes }, () => 0);
   const live: (ChaosChild | undefined)[] = [];
@@ -171,7 +173,8 @@ async function main(): Promise<number> {
     live[i] = child;
     allChildren.push(child);
   };
-  for (let i = 0; i < opts.processes; i++) await startProcess(i);
+  await Promise.all(Array.from({ length: opts.processes }, (_, i) => startProcess(i)));
+  await pool.sparesLoaded();
 
   // producer and nemesis, from now
   const startMs = wallMs();
@@ -228,7 +231,7 @@ async function main(): Promise<number> {
     await sleep(200);
   }
   await Promise.all(allChildren.map((c) => closeChaosChild(c)));
-  await pool.closeSpare();
+  await pool.closeSpares();
   const endMs = wallMs();
   const finalItems = (await admin.keys(`${producer.base}:item:*`)).map((k) =>
     k.slice(`${producer.base}:item:`.length),
@@ -239,8 +242,10 @@ async function main(): Promise<number> {
   await redis.stop();
 
   // the history, then the checks
+  const records: CallRecord[] = [];
+  for (const r of readRecordLines(producerRecords)) records.push(r as CallRecord);
   for (const child of allChildren) {
-    records.push(...readRecordLines(child.recordsPath).filter((r): r is CallRecord => r.kind !== "ready"));
+    for (const r of readRecordLines(child.recordsPath)) if (r.kind !== "ready") records.push(r as CallRecord);
   }
   const meta: RunMeta = {
     kind: "meta",
@@ -259,6 +264,12 @@ async function main(): Promise<number> {
   const ok = checkAndReport(meta, faultLog, records, out);
   return ok ? 0 : 1;
 }
+
+process.on("unhandledRejection", async (error: unknown) => {
+  console.error(`pnpm chaos: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  for (const undo of cleanups.reverse()) await undo().catch(() => {});
+  process.exit(2);
+});
 
 main().then(
   (code) => process.exit(code),
