@@ -47,10 +47,13 @@ const message = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 const redis = new Redis(spec.url, {
+  // the default connect timeout (10 s) would hold a restarted process's first commands long after Redis is back
+  connectTimeout: 1_000,
   retryStrategy: (times) => Math.min(times * 20, 200),
   maxRetriesPerRequest: null,
 });
 redis.on("error", () => {}); // failures reach the commands (recorded as `threw`)
+redis.setMaxListeners(0); // one `reconnecting` listener per worker
 for (const [file, lua] of buggyScripts(spec.inject)) substituteScript(redis, file, lua);
 
 /** Opens the queue (again after a Redis restart that lost its config: `open` stores it when it is missing). */
@@ -78,10 +81,13 @@ const reopen = () => {
 };
 
 const workers: Worker[] = [];
+// One queue instance per worker (each records its calls as its holder), opened together: a restart under latency
+// or during a Redis restart must not wait for sixteen opens in a row.
+const queues = await Promise.all(Array.from({ length: spec.workers }, () => openQueueRetrying()));
 for (let w = 0; w < spec.workers; w++) {
   const holder = `${spec.name}-w${w}`;
   recordReconnects(redis, holder, record);
-  const queue = recordCalls(await openQueueRetrying(), CLAIM_QUEUE_CALLS, holder, record);
+  const queue = recordCalls(queues[w]!, CLAIM_QUEUE_CALLS, holder, record);
   const fenced = recordCalls(new RedisFencedResource(redis), ["fencedWrite"], holder, record);
   const worker = new Worker(
     queue,

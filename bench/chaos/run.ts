@@ -161,7 +161,7 @@ async function main(): Promise<number> {
       queue: QUEUE,
       config: opts.config,
       workers: opts.workers,
-      pollIntervalMs: 20,
+      pollIntervalMs: 200, // an idle worker's poll; a busy one claims its next item with its ack
       handlerMs: [2, 40],
       longEvery: 5,
       longHandlerMs: [300, 2_000],
@@ -206,21 +206,30 @@ async function main(): Promise<number> {
       );
     },
   );
+  // Each enqueue is sent at its planned time without waiting for the earlier ones (at most 64 in flight), as
+  // many producers would: a slow reply (latency, a restart) delays no other enqueue.
   let enqueued = 0;
-  for (const { atMs, scope } of plan) {
-    const wait = startMs + atMs - wallMs();
-    if (wait > 0) await sleep(wait);
+  const inFlight = new Set<Promise<void>>();
+  const enqueueOne = async (scope: string) => {
     for (;;) {
       try {
         const r = await producer.enqueue(scope);
         if (r.result._tag === "Enqueued") enqueued++;
-        break;
+        return;
       } catch (error) {
         if (String(error).includes("NotInitializedError")) await openProducer().catch(() => {});
         await sleep(50);
       }
     }
+  };
+  for (const { atMs, scope } of plan) {
+    const wait = startMs + atMs - wallMs();
+    if (wait > 0) await sleep(wait);
+    while (inFlight.size >= 64) await Promise.race(inFlight);
+    const p = enqueueOne(scope).finally(() => inFlight.delete(p));
+    inFlight.add(p);
   }
+  await Promise.all(inFlight);
   const { lossyRestarts } = await nemesis;
 
   // drain: every item acked or dead-lettered, then the workers close
