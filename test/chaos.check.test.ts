@@ -133,6 +133,23 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
     expect(lin.window).toContain('"token":1');
   });
 
+  it("a claim whose reply was lost may have taken the item unseen: that explains a late owned:false ack, and only after the claim's expiry", () => {
+    const lateAck = (atMs: number) => [
+      ...enqueue("s", 1_000),
+      ...claim("a", "s", 1, 1_010),
+      ...ack("a", "s", 1, atMs, false), // not owned: someone took the item…
+      ...claim("b", "s", 9, 3_500, true), // …and b reclaims it after that claim expired
+    ];
+    const lin = (records: CallRecord[]) => checkChaosHistory(history(records), () => 0)[0]!;
+    expect(lin(lateAck(2_500)).ok).toBe(false); // no claim could have taken it
+    const lost = call("c", "claim", ["c", 1], 900, null); // sent before, never answered
+    const explained = lin([...lost, ...lateAck(2_500)]);
+    expect(explained.ok).toBe(true);
+    expect(explained.notes[0]).toMatch(/1 linearizable only with a claim whose reply was lost/);
+    // while a's claim was still live (until 2 010) no claim could take it: still a violation
+    expect(lin([...lost, ...lateAck(1_500)]).ok).toBe(false);
+  });
+
   it("a lost item (enqueued, never acked) and an item left after the drain are flagged", () => {
     const records = [...correct(), ...enqueue("t", 3_000)];
     expect(checkNoneLost(history(records, { finalItems: ["t"] })).violations).toEqual([

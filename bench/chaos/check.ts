@@ -16,7 +16,7 @@
 // On a failure, the failing item's sub-history is shrunk to the shortest prefix that still fails
 // (`minimiseWindow`) and rendered.
 
-import type { ClaimQueue as Core } from "@interleave/core";
+import { ClaimQueue, type ClaimQueue as Core } from "@interleave/core";
 import {
   checkLinearizable,
   type LinOperation,
@@ -26,6 +26,7 @@ import {
 } from "@interleave/sim";
 import type { CallRecord } from "../../packages/runtime-redis/test/support/calls.js";
 import {
+  type ClaimQueueItemEvent,
   claimQueueOps,
   claimQueueSpec,
   type Epoch,
@@ -385,7 +386,11 @@ export function opsTable(ops: readonly LinOperation<unknown>[], originMs: number
     .join("\n");
 }
 
-/** Check 1 for one spec: per epoch, per partition; on a failure, the failing partition's minimised window. */
+/**
+ * Check 1 for one spec: per epoch, per partition; on a failure, the failing partition's minimised window.
+ * `unseen(epoch, key)` gives ops that may have happened unseen (claims whose reply was lost), added to a partition
+ * only when it fails without them.
+ */
 export function checkLinearizability<S, E, R, C>(
   name: string,
   opsOf: (epoch: Epoch) => LinOperation<E>[],
@@ -393,6 +398,7 @@ export function checkLinearizability<S, E, R, C>(
   epochs: readonly Epoch[],
   now: () => number,
   originMs = 0,
+  unseen: (epoch: Epoch, key: string) => LinOperation<E>[] = () => [],
 ): CheckResult {
   const startMs = now();
   const violations: string[] = [];
@@ -400,39 +406,147 @@ export function checkLinearizability<S, E, R, C>(
   let window: string | null = null;
   let opCount = 0;
   let partitions = 0;
+  let explained = 0;
+  const deadlineMs = now() + 300_000;
   for (const epoch of epochs) {
     const ops = opsOf(epoch);
     opCount += ops.length;
-    partitions += spec.partition === undefined ? 1 : new Set(ops.map((op) => spec.partition!(op.input))).size;
-    const result: LinResult = checkLinearizable(ops, spec, { timeBudgetMs: 300_000, now });
-    if (result.verdict === "linearizable") continue;
-    if (result.verdict === "unknown") {
-      violations.push(`unknown (${result.message}): nothing is claimed`);
-      continue;
+    const byKey = new Map<string, LinOperation<E>[]>();
+    for (const op of ops) {
+      const key = spec.partition === undefined ? "" : spec.partition(op.input);
+      let list = byKey.get(key);
+      if (list === undefined) byKey.set(key, (list = []));
+      list.push(op);
     }
-    const key = result.window.partition;
-    const mine = ops.filter((op) => spec.partition === undefined || spec.partition(op.input) === key);
-    const failing = (sub: readonly LinOperation<E>[]) =>
-      checkLinearizable(sub, spec, {}).verdict === "not-linearizable";
-    const small = minimiseWindow(mine, failing);
-    const again = checkLinearizable(small.ops, spec, {});
-    const fromMs = Math.min(...small.ops.map((op) => op.callMs));
-    violations.push(
-      `item ${key}: not linearizable; smallest failing window: ${small.ops.length} of its ${mine.length} ops, ` +
-        `${relativeTime(fromMs, originMs)} to ${relativeTime(small.untilMs, originMs)} ` +
-        `(${small.untilMs - fromMs} ms)`,
-    );
-    window ??= `the item's ops up to the cut (times after the run's start):\n${opsTable(small.ops, originMs)}\n${
-      again.verdict === "not-linearizable" ? renderWindow(again.window) : renderWindow(result.window)
-    }`;
+    partitions += byKey.size;
+    for (const [key, mine] of byKey) {
+      const budget = { timeBudgetMs: Math.max(1, deadlineMs - now()), now };
+      let result: LinResult = checkLinearizable(mine, spec, budget);
+      let all = mine;
+      if (result.verdict === "not-linearizable") {
+        const extra = unseen(epoch, key);
+        if (extra.length > 0) {
+          all = [...mine, ...extra];
+          result = checkLinearizable(all, spec, budget);
+          if (result.verdict === "linearizable") explained++;
+        }
+      }
+      if (result.verdict === "linearizable") continue;
+      if (result.verdict === "unknown") {
+        violations.push(`item ${key}: unknown (${result.message}): nothing is claimed`);
+        continue;
+      }
+      const failing = (sub: readonly LinOperation<E>[]) =>
+        checkLinearizable(sub, spec, {}).verdict === "not-linearizable";
+      const small = minimiseWindow(all, failing);
+      const again = checkLinearizable(small.ops, spec, {});
+      const fromMs = Math.min(...small.ops.map((op) => op.callMs));
+      violations.push(
+        `item ${key}: not linearizable; smallest failing window: ${small.ops.length} of its ${all.length} ops, ` +
+          `${relativeTime(fromMs, originMs)} to ${relativeTime(small.untilMs, originMs)} ` +
+          `(${small.untilMs - fromMs} ms)`,
+      );
+      window ??= `the item's ops up to the cut (times after the run's start):\n${opsTable(small.ops, originMs)}\n${
+        again.verdict === "not-linearizable" ? renderWindow(again.window) : renderWindow(result.window)
+      }`;
+    }
   }
-  notes.push(`${opCount} ops in ${partitions} partitions, ${epochs.length} epoch(s)`);
+  notes.push(
+    `${opCount} ops in ${partitions} partitions, ${epochs.length} epoch(s)` +
+      (explained === 0 ? "" : `; ${explained} linearizable only with a claim whose reply was lost`),
+  );
   return { name, ok: violations.length === 0, violations, notes, window, elapsedMs: now() - startMs };
 }
+
+/** A Claim whose token is unknown (its reply was lost): the item machine grants the item's next token. */
+const UNKNOWN_TOKEN = -1;
+
+/** The item machine's state with the earliest server time a later op may have: set by a claim whose reply was lost. */
+interface ItemState {
+  readonly queue: Core.State;
+  readonly notBeforeMs: number;
+}
+
+/**
+ * The claim-queue item spec of `config`, where a Claim with token {@link UNKNOWN_TOKEN} is a claim whose reply was
+ * lost: its time is unknown (any time after its call), so it runs at the earliest time it can take the item — when
+ * the item's current claim expires, if it has one — and every op placed after it must have a server time no
+ * earlier (else it throws, which the checker reads as "cannot take effect there"). No later op of its holder
+ * carries its token, so which token it got does not matter (real tokens are larger: they only grow).
+ */
+function claimQueueItemSpec(
+  config: Core.ResolvedConfig,
+): LinSpec<Core.Config, ItemState, ClaimQueueItemEvent, Core.Result> {
+  const spec = claimQueueSpec(config);
+  return {
+    config: spec.config,
+    ...(spec.matches === undefined ? {} : { matches: spec.matches }),
+    ...(spec.partition === undefined ? {} : { partition: spec.partition }),
+    machine: {
+      initial: (c) => ({ queue: spec.machine.initial(c), notBeforeMs: Number.NEGATIVE_INFINITY }),
+      transition(state, event) {
+        if (event.atMs < state.notBeforeMs) {
+          throw new Error(`at ${event.atMs}, before a lost claim that ran at ${state.notBeforeMs}`);
+        }
+        if (event._tag === "Claim" && event.token === UNKNOWN_TOKEN) {
+          const claim = state.queue.items[event.scope]?.claim;
+          const atMs = Math.max(event.atMs, claim?.expiresAtMs ?? Number.NEGATIVE_INFINITY);
+          const step = ClaimQueue.transition(state.queue, {
+            _tag: "Claim",
+            holder: event.holder,
+            batchSize: 1,
+            atMs,
+          });
+          return { state: { queue: step.state, notBeforeMs: atMs }, result: step.result };
+        }
+        const step = spec.machine.transition(state.queue, event);
+        return { state: { queue: step.state, notBeforeMs: state.notBeforeMs }, result: step.result };
+      },
+    },
+  };
+}
+
+/**
+ * The claims whose reply was lost in `epoch` (a `claim` or an `ackAndClaim` with no reply), as pending Claims of
+ * item `scope` with an unknown token: the {@link LOST_CLAIMS_MAX} earliest, since a pending op may take effect at
+ * any time after its call, so the earliest calls allow every order later ones would.
+ */
+function lostClaims(
+  calls: readonly Joined[],
+  epoch: Epoch,
+  scope: string,
+): LinOperation<ClaimQueueItemEvent>[] {
+  return calls
+    .filter(
+      (c) =>
+        (c.op === "claim" || c.op === "ackAndClaim") &&
+        c.returnMs === null &&
+        c.callMs >= (epoch.sinceMs ?? Number.NEGATIVE_INFINITY) &&
+        c.callMs < (epoch.untilMs ?? Number.POSITIVE_INFINITY),
+    )
+    .sort((a, b) => a.callMs - b.callMs)
+    .slice(0, LOST_CLAIMS_MAX)
+    .map((c) => ({
+      process: `${c.process} (claim, reply lost)`,
+      input: {
+        _tag: "Claim",
+        holder: String(c.args[c.op === "claim" ? 0 : 2]),
+        scope,
+        token: UNKNOWN_TOKEN,
+        atMs: c.callMs,
+      },
+      callMs: c.callMs,
+      returnMs: null,
+    }));
+}
+
+/** How many claims with a lost reply may have taken one item unseen (each is one more pending op to search). */
+export const LOST_CLAIMS_MAX = 4;
 
 /** Every check of a chaos run's history, in order. `now` is a clock for the checks' times (ms). */
 export function checkChaosHistory(history: ChaosHistory, now: () => number): CheckResult[] {
   const epochs = epochsOf(history.lossyRestarts);
+  const calls = join(history.records);
   const timed = (name: string, run: () => { violations: string[]; notes: string[] }): CheckResult => {
     const startMs = now();
     const { violations, notes } = run();
@@ -442,10 +556,11 @@ export function checkChaosHistory(history: ChaosHistory, now: () => number): Che
     checkLinearizability(
       "linearizable: claim queue vs core ClaimQueue, per item",
       (epoch) => claimQueueOps(history.records, epoch),
-      claimQueueSpec(history.config),
+      claimQueueItemSpec(history.config),
       epochs,
       now,
       history.startMs ?? 0,
+      (epoch, scope) => lostClaims(calls, epoch, scope),
     ),
     checkLinearizability(
       "linearizable: fenced store vs core FencedResource, per resource",
