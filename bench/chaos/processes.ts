@@ -1,8 +1,8 @@
 // The worker processes of a chaos run: each start of process i is a new Node process (`p<i>.<start>`) running
 // bench/chaos/child.ts with its own records file in the run's output folder; the nemesis SIGKILLs, SIGSTOPs and
 // SIGCONTs them, and a killed one is started again under a new name. Starting Node with tsx and loading the
-// runtime takes seconds on a loaded machine, so spare processes are kept loaded and idle: a start hands one its
-// spec over IPC (the restart then takes the time the nemesis chose, not the loader's) and spawns the next spare.
+// runtime takes seconds on a loaded machine, so spare processes are loaded before the run: a start hands one its
+// spec over IPC (the restart then takes the time the nemesis chose, not the loader's).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -62,7 +62,10 @@ export class ChaosProcesses {
   private readonly spares: Spare[] = [];
   private readonly all: ChildProcess[] = [];
 
-  /** Keeps `spareCount` processes loaded (as many as there are worker processes: concurrent kills each need one). */
+  /**
+   * Loads `spareCount` processes up front, one per start the run will make (the initial ones and one per scheduled
+   * kill), so no process loads while the faults run (loading competes for the CPU the measured run uses).
+   */
   constructor(
     private readonly recordsDir: string,
     spareCount: number,
@@ -83,9 +86,8 @@ export class ChaosProcesses {
    * @throws when it exits first (with its output).
    */
   async start(spec: Omit<ChildSpec, "recordsPath">): Promise<ChaosChild> {
-    if (this.spares.length === 0) this.addSpare();
+    if (this.spares.length === 0) this.addSpare(); // none left: this start waits for Node and tsx
     const spare = this.spares.shift()!;
-    this.addSpare();
     const { proc, exited } = spare;
     await spare.loaded;
     const recordsPath = join(this.recordsDir, `${spec.name}.jsonl`);

@@ -144,7 +144,16 @@ async function main(): Promise<number> {
   recordReconnects(producerClient, "producer", sink);
 
   // worker processes
-  const pool = new ChaosProcesses(join(out, "records"), opts.processes);
+  const faults = nemesisSchedule(
+    opts.seed,
+    opts.durationMs,
+    opts.processes,
+    opts.faults,
+    opts.config.leaseTtlMs,
+  );
+  // one loaded spare per start the run makes: the first starts and one per scheduled kill
+  const kills = faults.filter((f) => f.kind === "kill").length;
+  const pool = new ChaosProcesses(join(out, "records"), opts.processes + kills);
   cleanups.push(async () => pool.killAll());
   const starts: number[] = Array.from({ length: opts.processes }, () => 0);
   const live: (ChaosChild | undefined)[] = [];
@@ -179,13 +188,6 @@ async function main(): Promise<number> {
   // producer and nemesis, from now
   const startMs = wallMs();
   const plan = enqueuePlan(opts.seed, opts.items, opts.reenqueueShare, opts.durationMs);
-  const faults = nemesisSchedule(
-    opts.seed,
-    opts.durationMs,
-    opts.processes,
-    opts.faults,
-    opts.config.leaseTtlMs,
-  );
   const faultLog: FaultEvent[] = [];
   const nemesis = runNemesis(
     faults,
