@@ -1,7 +1,7 @@
 // The chaos proxy: a TCP proxy over `node:net` between the worker processes and Redis (a few lines, no
 // library: it only pipes bytes, drops every connection on demand, and delays chunks), so the nemesis can drop
 // connections and add latency without touching Redis or the clients. Latency keeps each direction's byte order:
-// a chunk leaves at max(now + delay, when the previous chunk of that direction left).
+// a chunk waits in its direction's queue until its delay has passed and every earlier chunk has left.
 
 import { createServer, type Server, Socket } from "node:net";
 
@@ -19,18 +19,26 @@ export interface ChaosProxy {
 export function startProxy(targetPort: number): Promise<ChaosProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let delayMs = 0;
+  // One FIFO per direction, drained by one timer at a time: chunks leave in the order they came (two timers set
+  // for the same moment from different clock readings may fire out of order, which would corrupt the stream).
   const forward = (from: Socket, to: Socket) => {
-    let lastMs = 0;
-    from.on("data", (chunk) => {
-      if (delayMs === 0 && lastMs <= Date.now()) {
+    const queue: { readonly atMs: number; readonly chunk: Buffer }[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const drain = () => {
+      timer = null;
+      while (queue.length > 0 && queue[0]!.atMs <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, Math.max(0, queue[0]!.atMs - Date.now()));
+    };
+    from.on("data", (chunk: Buffer) => {
+      if (delayMs === 0 && queue.length === 0) {
         to.write(chunk);
         return;
       }
-      const at = Math.max(Date.now() + delayMs, lastMs);
-      lastMs = at;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, at - Date.now());
+      queue.push({ atMs: Date.now() + delayMs, chunk });
+      if (timer === null) timer = setTimeout(drain, Math.max(0, queue[0]!.atMs - Date.now()));
     });
   };
   const server: Server = createServer((client) => {

@@ -13,7 +13,7 @@
  */
 import { accessSync, appendFileSync, constants, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ClaimQueue } from "@interleave/runtime-redis";
 import { hasRedisServer, startRedis } from "@interleave/runtime-redis/testing";
@@ -77,7 +77,10 @@ function options(): RunOptions {
 function prepareOut(out: string): string {
   const dir = resolve(out);
   try {
-    mkdirSync(join(dir, "records"), { recursive: true });
+    // folder by folder, not `recursive: true` (which never returns for a path under /proc on Node 20)
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+    for (const d of [...missing, join(dir, "records")]) if (!existsSync(d)) mkdirSync(d);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     return fail(
