@@ -414,9 +414,9 @@ export function checkLinearizability<S, E, R, C>(
     const byKey = new Map<string, LinOperation<E>[]>();
     for (const op of ops) {
       const key = spec.partition === undefined ? "" : spec.partition(op.input);
-      let list = byKey.get(key);
-      if (list === undefined) byKey.set(key, (list = []));
-      list.push(op);
+      const list = byKey.get(key);
+      if (list === undefined) byKey.set(key, [op]);
+      else list.push(op);
     }
     partitions += byKey.size;
     for (const [key, mine] of byKey) {
