@@ -57,7 +57,7 @@ export function numberOfKeys(file: ScriptFile): number {
 }
 
 /** The ioredis command a script is registered as: `interleave:` is not a valid method name, so `interleave_<file>`. */
-function commandName(file: ScriptFile): string {
+export function commandName(file: ScriptFile): string {
   return `interleave_${file.replaceAll("-", "_")}`;
 }
 

@@ -1,0 +1,264 @@
+// The checks of the chaos run (bench/chaos/check.ts) on small hand-written histories: a correct history passes
+// every check; a planted stale-token write, a lost item, two live holders of one item and a stale ack are each
+// flagged, with the item named; what a Redis restart without persistence lost is reported as the unpersisted
+// writes, not as a loss, and a server/history disagreement about it is flagged; a call whose connection came
+// back (so ioredis may have run it twice) is not mistaken for a loss; the window minimiser cuts a failing
+// item's history to the shortest failing prefix. No Redis, no processes: the run itself is `pnpm chaos`.
+
+import { checkLinearizable } from "@interleave/sim";
+import { describe, expect, it } from "vitest";
+import {
+  type ChaosHistory,
+  checkChaosHistory,
+  checkLiveHolders,
+  checkNoneLost,
+  checkStaleWrites,
+  minimiseWindow,
+} from "../bench/chaos/check.js";
+import { CHAOS_QUEUE_CONFIG } from "../bench/chaos/spec.js";
+import type { CallRecord } from "../packages/runtime-redis/test/support/calls.js";
+import { claimQueueOps, claimQueueSpec } from "../packages/runtime-redis/test/support/lincheck.js";
+
+const TTL = CHAOS_QUEUE_CONFIG.leaseTtlMs;
+let nextId = 0;
+
+/** A call of `op` by `process` at `callMs` returning `value` at `returnMs` (null: no reply). */
+function call(
+  process: string,
+  op: string,
+  args: unknown[],
+  callMs: number,
+  returnMs: number | null,
+  value?: unknown,
+): CallRecord[] {
+  const id = `${process}#${nextId++}`;
+  const c: CallRecord = { kind: "call", id, process, op, args, callMs };
+  return returnMs === null ? [c] : [c, { kind: "return", id, returnMs, value }];
+}
+const enqueue = (scope: string, atMs: number) =>
+  call("producer", "enqueue", [scope], atMs - 1, atMs + 1, {
+    atMs,
+    result: { _tag: "Enqueued", scope, merged: false },
+  });
+const grant = (scope: string, token: number, atMs: number) => ({
+  scope,
+  token,
+  expiresAtMs: atMs + TTL,
+  attemptCount: 0,
+  updatedAtMs: atMs,
+  reclaimed: false,
+});
+const claim = (holder: string, scope: string, token: number, atMs: number, reclaimed = false) =>
+  call(holder, "claim", [holder, 1], atMs - 1, atMs + 1, {
+    atMs,
+    result: { _tag: "Claimed", claims: [{ ...grant(scope, token, atMs), reclaimed }] },
+  });
+const ack = (holder: string, scope: string, token: number, atMs: number, owned: boolean) =>
+  call(holder, "ack", [scope, token], atMs - 1, atMs + 1, {
+    atMs,
+    result: { _tag: "Acked", owned, deleted: owned, requeued: false },
+  });
+const write = (
+  holder: string,
+  scope: string,
+  token: number,
+  callMs: number,
+  accepted: boolean,
+  highest = token,
+) =>
+  call(
+    holder,
+    "fencedWrite",
+    [`effect:${scope}`, token, `${holder}:${token}`],
+    callMs,
+    callMs + 1,
+    accepted ? { _tag: "Accepted", token } : { _tag: "StaleToken", token, highestToken: highest },
+  );
+
+const history = (records: CallRecord[], extra: Partial<ChaosHistory> = {}): ChaosHistory => ({
+  records,
+  lossyRestarts: [],
+  finalItems: [],
+  config: CHAOS_QUEUE_CONFIG,
+  ...extra,
+});
+
+/** A correct history of item s: enqueued, claimed by a, a stops past its lease, b reclaims, a's late write and ack fail. */
+const correct = (): CallRecord[] => [
+  ...enqueue("s", 1_000),
+  ...claim("a", "s", 1, 1_010),
+  ...write("a", "s", 1, 1_020, true),
+  ...claim("b", "s", 2, 2_100, true),
+  ...write("b", "s", 2, 2_110, true),
+  ...write("a", "s", 1, 2_200, false, 2),
+  ...ack("a", "s", 1, 2_210, false),
+  ...write("b", "s", 2, 2_300, true),
+  ...ack("b", "s", 2, 2_310, true),
+];
+
+describe("the chaos run's checks (bench/chaos/check.ts)", () => {
+  it("a correct history with a takeover, a rejected late write and a rejected late ack passes every check", () => {
+    const results = checkChaosHistory(history(correct()), () => 0);
+    expect(results.map((r) => [r.name, r.violations])).toEqual(results.map((r) => [r.name, []]));
+  });
+
+  it("a planted stale-token write (accepted after a newer token's write returned) is flagged, and is not linearizable", () => {
+    const records = correct().map((r) =>
+      r.kind === "return" && (r.value as { _tag?: string })._tag === "StaleToken"
+        ? { ...r, value: { _tag: "Accepted", token: 1 } }
+        : r,
+    );
+    expect(checkStaleWrites(history(records))).toEqual([
+      "resource effect:s: a's write with token 1 (sent at +2.200 s) was applied after b's write with token 2 was accepted (at +2.111 s)",
+    ]);
+    const fenced = checkChaosHistory(history(records), () => 0).find((r) =>
+      r.name.includes("FencedResource"),
+    )!;
+    expect(fenced.ok).toBe(false);
+    expect(fenced.violations[0]).toMatch(/^item effect:s: not linearizable/);
+  });
+
+  it("a stale ack that deleted the item (the skip-token-check bug) is not linearizable; the window ends at that ack", () => {
+    const records = correct().map((r) =>
+      r.kind === "return" && (r.value as { result?: { owned?: boolean } }).result?.owned === false
+        ? {
+            ...r,
+            value: { atMs: 2_210, result: { _tag: "Acked", owned: true, deleted: true, requeued: false } },
+          }
+        : r,
+    );
+    const lin = checkChaosHistory(history(records), () => 0)[0]!;
+    expect(lin.ok).toBe(false);
+    expect(lin.violations[0]).toMatch(/^item s: not linearizable; smallest failing window: 4 of its 5 ops/);
+    expect(lin.window).toContain('"token":1');
+  });
+
+  it("a claim whose reply was lost may have taken the item unseen: that explains a late owned:false ack, and only after the claim's expiry", () => {
+    const lateAck = (atMs: number) => [
+      ...enqueue("s", 1_000),
+      ...claim("a", "s", 1, 1_010),
+      ...ack("a", "s", 1, atMs, false), // not owned: someone took the item…
+      ...claim("b", "s", 9, 3_500, true), // …and b reclaims it after that claim expired
+    ];
+    const lin = (records: CallRecord[]) => checkChaosHistory(history(records), () => 0)[0]!;
+    expect(lin(lateAck(2_500)).ok).toBe(false); // no claim could have taken it
+    const lost = call("c", "claim", ["c", 1], 900, null); // sent before, never answered
+    const explained = lin([...lost, ...lateAck(2_500)]);
+    expect(explained.ok).toBe(true);
+    expect(explained.notes[0]).toMatch(/1 linearizable only with a claim whose reply was lost/);
+    // while a's claim was still live (until 2 010) no claim could take it: still a violation
+    expect(lin([...lost, ...lateAck(1_500)]).ok).toBe(false);
+  });
+
+  it("a lost item (enqueued, never acked) and an item left after the drain are flagged", () => {
+    const records = [...correct(), ...enqueue("t", 3_000)];
+    expect(checkNoneLost(history(records, { finalItems: ["t"] })).violations).toEqual([
+      "item t: enqueued at +3.000 s (by producer), never acked or dead-lettered",
+      "item t: still in the queue after the drain",
+    ]);
+  });
+
+  it("two live holders of one item (a grant before the other's claim expired) are flagged", () => {
+    const records = [...enqueue("s", 1_000), ...claim("a", "s", 1, 1_010), ...claim("b", "s", 2, 1_500)];
+    expect(checkLiveHolders(history(records))).toEqual([
+      "item s: b was granted token 2 at +1.500 s while a's token 1 (granted at +1.010 s) was live until +2.010 s",
+    ]);
+    // once a renewal moved the expiry, a grant after the first expiry is still a double holder
+    const renewed = [
+      ...enqueue("s", 1_000),
+      ...claim("a", "s", 1, 1_010),
+      ...call("a", "heartbeat", ["s", 1], 1_500, 1_502, {
+        atMs: 1_501,
+        result: { _tag: "Renewed", scope: "s", expiresAtMs: 2_501 },
+      }),
+      ...claim("b", "s", 2, 2_100),
+    ];
+    expect(checkLiveHolders(history(renewed))).toHaveLength(1);
+    // an ack whose reply was lost may have ended the claim at its call: no violation
+    const pendingAck = [
+      ...enqueue("s", 1_000),
+      ...claim("a", "s", 1, 1_010),
+      ...call("a", "ack", ["s", 1], 1_100, null),
+      ...claim("b", "s", 2, 1_500),
+    ];
+    expect(checkLiveHolders(history(pendingAck))).toEqual([]);
+  });
+
+  it("an ack whose connection came back during the call (it may have run twice) covers its enqueue when the item is gone", () => {
+    const records: CallRecord[] = [
+      ...enqueue("s", 1_000),
+      ...claim("a", "s", 1, 1_010),
+      ...call("a", "ack", ["s", 1], 1_100, 3_000, {
+        atMs: 2_990,
+        result: { _tag: "Acked", owned: false, deleted: false, requeued: false },
+      }),
+    ];
+    expect(checkNoneLost(history(records)).violations).toHaveLength(1);
+    const reconnected: CallRecord[] = [...records, { kind: "reconnecting", process: "a", wallMs: 1_200 }];
+    expect(checkNoneLost(history(reconnected)).violations).toEqual([]);
+  });
+
+  it("a Redis restart without persistence: the items the server held are the unpersisted writes, not losses; a disagreement is flagged", () => {
+    const records = [
+      ...correct(),
+      ...enqueue("u", 3_000),
+      ...claim("a", "u", 3, 3_010),
+      // the restart at 3 500 lost u; after it, t is enqueued and acked (tokens start again at 1)
+      ...enqueue("t", 4_000),
+      ...claim("b", "t", 1, 4_010),
+      ...ack("b", "t", 1, 4_020, true),
+    ];
+    const restart = { pausedMs: 3_500, resumedMs: 3_600, heldScopes: ["u"] };
+    const lost = checkNoneLost(history(records, { lossyRestarts: [restart] }));
+    expect(lost.violations).toEqual([]);
+    expect(lost.notes[0]).toMatch(
+      /the server held 1 items at the kill \(the unpersisted writes\), all lost; 1 of them/,
+    );
+    const wrong = checkNoneLost(
+      history(records, { lossyRestarts: [{ ...restart, heldScopes: ["u", "s"] }] }),
+    );
+    expect(wrong.violations).toEqual([
+      "item s: the server held it at the kill (+3.500 s), the history says it was done",
+    ]);
+    // each side of the restart is its own epoch: token 1 again after it is no stale write and no double holder
+    const all = checkChaosHistory(history(records, { lossyRestarts: [restart] }), () => 0);
+    expect(all.every((r) => r.ok)).toBe(true);
+  });
+
+  it("the window minimiser cuts a failing item's history to the shortest failing prefix", () => {
+    // item s: 20 correct claim/ack rounds, then a stale ack accepted, then 10 more rounds
+    const rounds = (from: number, n: number, t0: number) =>
+      Array.from({ length: n }, (_, k) => {
+        const token = from + k;
+        const at = t0 + k * 100;
+        return [
+          ...enqueue("s", at),
+          ...claim("w", "s", token, at + 10),
+          ...ack("w", "s", token, at + 20, true),
+        ];
+      }).flat();
+    const stale = [
+      ...enqueue("s", 5_000),
+      ...claim("a", "s", 100, 5_010),
+      ...claim("b", "s", 101, 6_100, true),
+      ...ack("a", "s", 100, 6_200, true), // the bug: a stale token's ack deleted b's item
+    ];
+    const records = [...rounds(1, 20, 1_000), ...stale, ...rounds(102, 10, 7_000)];
+    const ops = claimQueueOps(records);
+    const spec = claimQueueSpec(CHAOS_QUEUE_CONFIG);
+    const fails = (sub: readonly (typeof ops)[number][]) =>
+      checkLinearizable(sub, spec).verdict === "not-linearizable";
+    expect(fails(ops)).toBe(true);
+    const small = minimiseWindow(ops, fails);
+    expect(small.untilMs).toBe(6_201); // the stale ack's return: every later op is cut
+    expect(small.ops.length).toBe(20 * 3 + 4);
+    expect(fails(small.ops)).toBe(true);
+    // one step shorter, the stale ack has not returned (pending: it may not have taken effect) and nothing fails
+    const shorter = small.ops.map((op) =>
+      op.returnMs === small.untilMs
+        ? { process: op.process, input: op.input, callMs: op.callMs, returnMs: null }
+        : op,
+    );
+    expect(fails(shorter)).toBe(false);
+  });
+});
