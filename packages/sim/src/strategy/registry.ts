@@ -130,7 +130,7 @@ export function* chooserFactoryGen(
 
 /**
  * The seed (uint32) of the feedback campaign of part `index` of `count` of an exploration from base seed
- * `base`: each part (`--workers`, `--shard`) runs its own campaign over its runs, so a part's runs depend only
+ * `base`: each part (`--shard`; under `--workers` it runs on one thread, unsplit) runs its own campaign over its runs, so a part's runs depend only
  * on the base seed, the part and the runs before them in that part.
  */
 export function feedbackCampaignSeed(
