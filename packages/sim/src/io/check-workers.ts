@@ -20,6 +20,7 @@ import {
   type CheckOptions,
   type CheckResult,
   type CheckStats,
+  checkStats,
   MAX_STATES_DEFAULT,
 } from "../statespace/model.js";
 import { type LevelReport, rebalance, replayPositions } from "../statespace/partition.js";
@@ -149,20 +150,9 @@ export async function checkWithWorkers(
     let frontierMax = 0;
     let frontier = 0;
     let bytes = 0;
-    const stats = (): CheckStats => {
-      const elapsedMs = performance.now() - started;
-      return {
-        states,
-        transitions,
-        depth,
-        elapsedMs: Math.round(elapsedMs * 10) / 10,
-        statesPerSecond: elapsedMs > 0 ? Math.round(states / (elapsedMs / 1000)) : states,
-        bytesPerState: states === 0 ? 0 : Math.round((bytes / states) * 10) / 10,
-        frontierMax,
-        // the threads hold their levels as objects, never packed
-        frontierBytesMax: 0,
-      };
-    };
+    // the threads hold their levels as objects, never packed: frontierBytesMax 0
+    const stats = (): CheckStats =>
+      checkStats(started, { states, transitions, depth, bytes, frontierMax, frontierBytesMax: 0 });
     const bounded = (reason: CheckBounded["reason"], message: string): CheckResult<unknown> => ({
       _tag: "Bounded",
       reason,

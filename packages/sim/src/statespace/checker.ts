@@ -16,6 +16,7 @@ import {
   type CheckResult,
   type CheckStats,
   type CheckViolation,
+  checkStats,
   MAX_STATES_DEFAULT,
   type PathStep,
   type StateInvariant,
@@ -79,21 +80,16 @@ export function checkStateSpace<S, I>(
   let level = newLevel(model);
   let nextLevel = newLevel(model);
 
-  const stats = (): CheckStats => {
-    const elapsedMs = performance.now() - started;
-    const states = tree.size;
-    return {
-      states,
+  const stats = (): CheckStats =>
+    checkStats(started, {
+      states: tree.size,
       transitions,
       depth,
-      elapsedMs: Math.round(elapsedMs * 10) / 10,
-      statesPerSecond: elapsedMs > 0 ? Math.round(states / (elapsedMs / 1000)) : states,
-      bytesPerState: states === 0 ? 0 : Math.round(((visited.bytes + tree.bytes) / states) * 10) / 10,
+      bytes: visited.bytes + tree.bytes,
       frontierMax: Math.max(frontierMax, level.size + nextLevel.size),
       // Packed levels only grow and are reused, so their present size is their peak.
       frontierBytesMax: level.bytes + nextLevel.bytes,
-    };
-  };
+    });
   const bounded = (reason: CheckBounded["reason"], message: string): CheckBounded => ({
     _tag: "Bounded",
     reason,

@@ -197,6 +197,16 @@ export class MachineCache<S, E, R> {
       this.hits++;
       return this.steps[slot]!;
     }
+    const step = this.run(from, code, event);
+    this.his[slot] = from.hi;
+    this.los[slot] = from.lo;
+    this.codes[slot] = code;
+    this.steps[slot] = step;
+    return step;
+  }
+
+  /** Runs the transition of `event` (code `code`) from `from`: a cache miss. */
+  private run(from: Fingerprinted<S>, code: number, event: () => E): CachedStep<S, R> {
     assert(
       Number.isSafeInteger(code) && code >= 0 && code <= 0x7fffffff,
       () => `event code ${code} out of range`,
@@ -204,16 +214,7 @@ export class MachineCache<S, E, R> {
     this.misses++;
     const t = this.transition(from.state, event());
     const unchanged = t.state === from.state;
-    const step: CachedStep<S, R> = {
-      next: unchanged ? from : this.wrap(t.state),
-      result: t.result,
-      unchanged,
-    };
-    this.his[slot] = from.hi;
-    this.los[slot] = from.lo;
-    this.codes[slot] = code;
-    this.steps[slot] = step;
-    return step;
+    return { next: unchanged ? from : this.wrap(t.state), result: t.result, unchanged };
   }
 
   private internedStep(id: number, code: number, event: () => E): CachedStep<S, R> {
@@ -229,18 +230,7 @@ export class MachineCache<S, E, R> {
         return known;
       }
     }
-    assert(
-      Number.isSafeInteger(code) && code >= 0 && code <= 0x7fffffff,
-      () => `event code ${code} out of range`,
-    );
-    this.misses++;
-    const t = this.transition(from.state, event());
-    const unchanged = t.state === from.state;
-    const step: CachedStep<S, R> = {
-      next: unchanged ? from : this.wrap(t.state),
-      result: t.result,
-      unchanged,
-    };
+    const step = this.run(from, code, event);
     if (this.stepsKept === this.stepsMax) {
       this.memos = [];
       this.stepsKept = 0;

@@ -155,6 +155,25 @@ export interface CheckStats {
   readonly frontierBytesMax: number;
 }
 
+/**
+ * The {@link CheckStats} of a check that started at `started` (`performance.now()`, ms) and has stored `states`
+ * states in `bytes` bytes (visited set and parent pointers), with its counters as they are now.
+ */
+export function checkStats(
+  started: number,
+  counts: Omit<CheckStats, "elapsedMs" | "statesPerSecond" | "bytesPerState"> & { readonly bytes: number },
+): CheckStats {
+  const elapsedMs = performance.now() - started;
+  const { states, bytes, ...rest } = counts;
+  return {
+    ...rest,
+    states,
+    elapsedMs: Math.round(elapsedMs * 10) / 10,
+    statesPerSecond: elapsedMs > 0 ? Math.round(states / (elapsedMs / 1000)) : states,
+    bytesPerState: states === 0 ? 0 : Math.round((bytes / states) * 10) / 10,
+  };
+}
+
 /** Every state within the bounds was explored and every invariant held. */
 export interface CheckVerified extends CheckStats {
   readonly _tag: "Verified";
