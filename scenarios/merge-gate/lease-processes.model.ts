@@ -18,6 +18,7 @@ import {
   fingerprintBeliefs,
   fingerprintLease,
   type LeaseBelief,
+  releaseStep,
   renewOutcome,
   withBelief,
 } from "./lease.model.js";
@@ -152,22 +153,7 @@ export function leaseProcessesModel(
       if (out === "same") return make(s.lease, atMs, s.beliefs, ops, null);
       return make(out.lease, atMs, withBelief(s.beliefs, h, out.belief), ops, null);
     }
-    const lease = s.lease.state;
-    const current = lease.holder;
-    const step =
-      unguarded && current !== null
-        ? leases.step(s.lease, code(3, 0, 0, atMs), () => ({
-            _tag: "Release",
-            holder: current,
-            token: lease.token,
-            atMs,
-          }))
-        : leases.step(s.lease, code(2, h, belief.token, atMs), () => ({
-            _tag: "Release",
-            holder,
-            token: belief.token,
-            atMs,
-          }));
+    const step = releaseStep(leases, s.lease, h, holder, belief.token, atMs, unguarded, code);
     return make(step.unchanged ? s.lease : step.next, atMs, withBelief(s.beliefs, h, null), ops, null);
   };
 

@@ -117,6 +117,33 @@ export function renewOutcome(
   return { lease: step.unchanged ? from : step.next, belief: told };
 }
 
+/**
+ * The lease step of holder `holder` (index `h`, believing it holds `token`) releasing at `atMs`: the Release of its
+ * own grant, or — `unguarded`, the seeded bug of a release that does not check who holds the lease — the Release
+ * of whoever holds it. `code(op, h, token, atMs)` is the model's cache code (op 2 release, 3 unguarded release).
+ */
+export function releaseStep(
+  leases: MachineCache<Lease.State, Lease.Event, Lease.Result>,
+  from: Fingerprinted<Lease.State>,
+  h: number,
+  holder: string,
+  token: number,
+  atMs: number,
+  unguarded: boolean,
+  code: (op: number, h: number, token: number, atMs: number) => number,
+): CachedStep<Lease.State, Lease.Result> {
+  const lease = from.state;
+  const current = lease.holder;
+  return unguarded && current !== null
+    ? leases.step(from, code(3, 0, 0, atMs), () => ({
+        _tag: "Release",
+        holder: current,
+        token: lease.token,
+        atMs,
+      }))
+    : leases.step(from, code(2, h, token, atMs), () => ({ _tag: "Release", holder, token, atMs }));
+}
+
 // --- the lease model -----------------------------------------------------------------------------------
 
 /**
@@ -217,7 +244,6 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
     const holder = names[h]!;
     const belief = s.beliefs[h]!;
     const atMs = s.nowMs;
-    const lease = s.lease.state;
     if (input.op === "acquire") {
       const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
       const out = acquireOutcome(s.lease, step, holder, atMs, belief, grantsMax);
@@ -248,21 +274,7 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
       };
     }
     // release: the holder is done with its grant, whatever the lease answers.
-    const currentHolder = lease.holder;
-    const step =
-      unguarded && currentHolder !== null
-        ? leases.step(s.lease, code(3, 0, 0, atMs), () => ({
-            _tag: "Release",
-            holder: currentHolder,
-            token: lease.token,
-            atMs,
-          }))
-        : leases.step(s.lease, code(2, h, belief.token, atMs), () => ({
-            _tag: "Release",
-            holder,
-            token: belief.token,
-            atMs,
-          }));
+    const step = releaseStep(leases, s.lease, h, holder, belief.token, atMs, unguarded, code);
     return {
       lease: step.unchanged ? s.lease : step.next,
       nowMs: s.nowMs,
