@@ -3,7 +3,8 @@
 // flagged, with the item named; what a Redis restart without persistence lost is reported as the unpersisted
 // writes, not as a loss, and a server/history disagreement about it is flagged; a call whose connection came
 // back (so ioredis may have run it twice) is not mistaken for a loss; the window minimiser cuts a failing
-// item's history to the shortest failing prefix. No Redis, no processes: the run itself is `pnpm chaos`.
+// item's history to the shortest failing prefix. The lease mode's checks (bench/chaos/check-lease.ts): a correct
+// history passes; a planted double holder, a stale write and a stale renew are flagged. No Redis, no processes: the run itself is `pnpm chaos`.
 
 import { checkLinearizable } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
@@ -15,7 +16,8 @@ import {
   checkStaleWrites,
   minimiseWindow,
 } from "../bench/chaos/check.js";
-import { CHAOS_QUEUE_CONFIG } from "../bench/chaos/spec.js";
+import { checkLeaseChaosHistory, checkLeaseHolders } from "../bench/chaos/check-lease.js";
+import { CHAOS_LEASE_CONFIG, CHAOS_QUEUE_CONFIG } from "../bench/chaos/spec.js";
 import type { CallRecord } from "../packages/runtime-redis/test/support/calls.js";
 import { claimQueueOps, claimQueueSpec } from "../packages/runtime-redis/test/support/lincheck.js";
 
@@ -260,5 +262,100 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
         : op,
     );
     expect(fails(shorter)).toBe(false);
+  });
+});
+
+// The lease mode (bench/chaos/check-lease.ts): `LeaseManager.apply` calls and fenced writes to `lease:<name>`.
+const LEASE = { leaseTtlMs: CHAOS_LEASE_CONFIG.leaseTtlMs };
+const apply = (holder: string, lease: string, command: object, atMs: number, result: object) =>
+  call(holder, "apply", [lease, { ...command, holder }], atMs - 1, atMs + 1, { atMs, result });
+const acquired = (holder: string, lease: string, token: number, atMs: number, reclaimed = false) =>
+  apply(holder, lease, { _tag: "Acquire" }, atMs, {
+    _tag: "Granted",
+    token,
+    expiresAtMs: atMs + LEASE.leaseTtlMs,
+    reclaimed,
+  });
+const leaseWrite = (holder: string, lease: string, token: number, callMs: number, result: object) =>
+  call(holder, "fencedWrite", [`lease:${lease}`, token, `${holder}:${token}`], callMs, callMs + 1, result);
+
+/** a holds L, renews, stops past its lease; b reclaims; a's late renew is NotOwner, its late write is rejected. */
+const leaseCorrect = (): CallRecord[] => [
+  ...acquired("a", "L", 1, 1_000),
+  ...leaseWrite("a", "L", 1, 1_010, { _tag: "Accepted", token: 1 }),
+  ...apply("a", "L", { _tag: "Renew", token: 1 }, 1_250, { _tag: "Renewed", expiresAtMs: 2_250 }),
+  ...apply("b", "L", { _tag: "Acquire" }, 1_500, { _tag: "Busy", holder: "a", expiresAtMs: 2_250 }),
+  ...acquired("b", "L", 2, 2_300, true),
+  ...leaseWrite("b", "L", 2, 2_310, { _tag: "Accepted", token: 2 }),
+  ...apply("a", "L", { _tag: "Renew", token: 1 }, 2_400, { _tag: "NotOwner", holder: "b", token: 2 }),
+  ...leaseWrite("a", "L", 1, 2_410, { _tag: "StaleToken", token: 1, highestToken: 2 }),
+  ...apply("b", "L", { _tag: "Release", token: 2 }, 2_500, { _tag: "Released" }),
+  ...acquired("a", "L", 3, 2_600),
+];
+
+describe("the lease-mode chaos checks (bench/chaos/check-lease.ts)", () => {
+  it("a correct history with a renewal, a takeover, a rejected late renew and a rejected late write passes every check", () => {
+    const results = checkLeaseChaosHistory(history(leaseCorrect()), LEASE, () => 0);
+    expect(results.map((r) => [r.name, r.ok, r.violations])).toEqual(results.map((r) => [r.name, true, []]));
+  });
+
+  it("a double lease holder (b granted while a's renewed grant was live) is flagged, and is not linearizable", () => {
+    const records = [
+      ...acquired("a", "L", 1, 1_000),
+      ...apply("a", "L", { _tag: "Renew", token: 1 }, 1_800, { _tag: "Renewed", expiresAtMs: 2_800 }),
+      ...acquired("b", "L", 2, 2_300, true), // a's grant was live until 2,800
+    ];
+    expect(checkLeaseHolders(history(records))).toEqual([
+      expect.stringMatching(/^lease L: b was granted token 2 at .* while a's token 1 .* was live until/),
+    ]);
+    const results = checkLeaseChaosHistory(history(records), LEASE, () => 0);
+    expect(results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
+      "linearizable: leases vs core Lease, per lease name",
+      "no lease held by two live holders at once",
+    ]);
+    expect(results[0]!.window).toContain("b");
+  });
+
+  it("a release cuts the grant: a new holder right after it is not a second live holder", () => {
+    const records = [
+      ...acquired("a", "L", 1, 1_000),
+      ...apply("a", "L", { _tag: "Release", token: 1 }, 1_100, { _tag: "Released" }),
+      ...acquired("b", "L", 2, 1_200),
+    ];
+    expect(checkLeaseHolders(history(records))).toEqual([]);
+    // a Release whose reply was lost may have freed it as early as its call
+    const lost = [
+      ...acquired("a", "L", 1, 1_000),
+      ...call("a", "apply", ["L", { _tag: "Release", holder: "a", token: 1 }], 1_099, null),
+      ...acquired("b", "L", 2, 1_200),
+    ];
+    expect(checkLeaseHolders(history(lost))).toEqual([]);
+    expect(checkLeaseChaosHistory(history(lost), LEASE, () => 0).every((r) => r.ok)).toBe(true);
+  });
+
+  it("a stale write (token 1 accepted after token 2's write returned) is flagged, and the fenced store is not linearizable", () => {
+    const records = [
+      ...acquired("a", "L", 1, 1_000),
+      ...acquired("b", "L", 2, 2_100, true),
+      ...leaseWrite("b", "L", 2, 2_110, { _tag: "Accepted", token: 2 }),
+      ...leaseWrite("a", "L", 1, 2_200, { _tag: "Accepted", token: 1 }),
+    ];
+    const results = checkLeaseChaosHistory(history(records), LEASE, () => 0);
+    expect(results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
+      "linearizable: fenced store vs core FencedResource, per resource",
+      "no write with a stale fencing token applied",
+    ]);
+    expect(results[3]!.violations[0]).toMatch(/^resource lease:L: a's write with token 1/);
+  });
+
+  it("a stale renew that extended another holder's grant (the lease skip-token-check bug) is not linearizable", () => {
+    const records = [
+      ...acquired("a", "L", 1, 1_000),
+      ...acquired("b", "L", 2, 2_100, true),
+      ...apply("a", "L", { _tag: "Renew", token: 1 }, 2_200, { _tag: "Renewed", expiresAtMs: 3_200 }),
+    ];
+    const [lease] = checkLeaseChaosHistory(history(records), LEASE, () => 0);
+    expect(lease!.ok).toBe(false);
+    expect(lease!.violations[0]).toMatch(/^item L: not linearizable/);
   });
 });

@@ -7,7 +7,7 @@
  * every check passes, 1 when one fails (the smallest failing window is printed), 2 on bad input.
  * docs/chaos.md explains the nemesis, the checks and the output.
  *
- * Usage: pnpm chaos [--processes 4] [--workers 16] [--items 10000] [--reenqueue 0.3] [--duration 60]
+ * Usage: pnpm chaos [--machine claim-queue|lease] [--leases 32] [--processes 4] [--workers 16] [--items 10000] [--reenqueue 0.3] [--duration 60]
  *                   [--seed N] [--aof on|off] [--faults kill,stop,redis-restart,drop,latency,skew|none]
  *                   [--inject none|skip-token-check|skip-fence-check] [--out DIR]
  */
@@ -30,7 +30,7 @@ import { type ChaosChild, ChaosProcesses, closeChaosChild, readRecordLines } fro
 import { startProxy } from "./proxy.js";
 import { checkAndReport, type RunMeta, readHistory, writeHistory } from "./report.js";
 import { clockSkewMs, enqueuePlan, nemesisSchedule } from "./schedule.js";
-import { parseRunOptions, type RunOptions } from "./spec.js";
+import { CHAOS_LEASE_CONFIG, parseRunOptions, type RunOptions } from "./spec.js";
 
 const fail = (message: string): never => {
   console.error(`pnpm chaos: ${message}`);
@@ -44,6 +44,8 @@ function options(): RunOptions {
     flags = parseArgs({
       options: Object.fromEntries(
         [
+          "machine",
+          "leases",
           "processes",
           "workers",
           "items",
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
   const command = `pnpm chaos ${process.argv.slice(2).join(" ")}`.trim();
   const runStartMs = wallMs();
   console.log(
-    `chaos: ${opts.processes} processes × ${opts.workers} workers, ${opts.items} items, ${opts.durationMs / 1_000} s, ` +
+    `chaos: ${opts.machine === "lease" ? `lease (${opts.leases} names)` : "claim queue"}, ${opts.processes} processes × ${opts.workers} workers, ${opts.items} items, ${opts.durationMs / 1_000} s, ` +
       `seed ${opts.seed}, AOF ${opts.aof ? "on" : "off"}, faults ${opts.faults.join(",") || "none"}, inject ${opts.inject}; output ${out}`,
   );
 
@@ -169,6 +171,9 @@ async function main(): Promise<number> {
     if (skew !== 0) skews.push(`${name} ${skew > 0 ? "+" : ""}${(skew / 1_000).toFixed(0)} s`);
     const child = await pool.start({
       name,
+      machine: opts.machine,
+      leases: opts.leases,
+      lease: CHAOS_LEASE_CONFIG,
       url: proxyUrl,
       queue: QUEUE,
       config: opts.config,
@@ -190,7 +195,9 @@ async function main(): Promise<number> {
 
   // producer and nemesis, from now
   const startMs = wallMs();
-  const plan = enqueuePlan(opts.seed, opts.items, opts.reenqueueShare, opts.durationMs);
+  // the lease mode has no producer: its loops run for the duration
+  const plan =
+    opts.machine === "lease" ? [] : enqueuePlan(opts.seed, opts.items, opts.reenqueueShare, opts.durationMs);
   const faultLog: FaultEvent[] = [];
   const nemesis = runNemesis(
     faults,
@@ -235,6 +242,7 @@ async function main(): Promise<number> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
+  if (opts.machine === "lease") await sleep(startMs + opts.durationMs - wallMs());
   const { lossyRestarts } = await nemesis;
 
   // drain: every item acked or dead-lettered, then the workers close

@@ -8,8 +8,19 @@ import { INJECTIONS, type Injection } from "./inject.js";
 export const FAULT_KINDS = ["kill", "stop", "redis-restart", "drop", "latency", "skew"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * The runtime object a chaos run drives (`--machine`): the claim queue (its Workers), or the lease manager
+ * (contended acquire / fenced writes / renew / release loops).
+ */
+export const MACHINES = ["claim-queue", "lease"] as const;
+export type Machine = (typeof MACHINES)[number];
+
 /** A validated run. Durations in ms. */
 export interface RunOptions {
+  /** What the worker processes run (absent in histories recorded before `--machine`: the claim queue). */
+  readonly machine: Machine;
+  /** Lease mode: how many lease names the workers contend for. */
+  readonly leases: number;
   readonly processes: number;
   readonly workers: number;
   readonly items: number;
@@ -30,6 +41,10 @@ export interface RunOptions {
 export interface ChildSpec {
   /** The process name, unique per start (`p2.1`: process 2, first restart); holders are `<name>-w<k>`. */
   readonly name: string;
+  readonly machine: Machine;
+  /** Lease mode: the lease names are `lease-0` … `lease-<leases - 1>`; the lease config. */
+  readonly leases: number;
+  readonly lease: { readonly leaseTtlMs: number; readonly heartbeatIntervalMs: number };
   /** The Redis URL the process connects to (the chaos proxy). */
   readonly url: string;
   readonly queue: string;
@@ -61,8 +76,13 @@ export const CHAOS_QUEUE_CONFIG: Core.ResolvedConfig = {
   itemCountMax: 200_000,
 };
 
+/** The lease config of a lease-mode run: the claim queue's lease and heartbeat. */
+export const CHAOS_LEASE_CONFIG = { leaseTtlMs: 1_000, heartbeatIntervalMs: 250 } as const;
+
 /** The raw flags as `node:util` `parseArgs` gives them. */
 export interface RawFlags {
+  readonly machine?: string | undefined;
+  readonly leases?: string | undefined;
   readonly processes?: string | undefined;
   readonly workers?: string | undefined;
   readonly items?: string | undefined;
@@ -92,7 +112,7 @@ function oneOf<T extends string>(flag: string, raw: string, known: readonly T[])
 }
 
 /**
- * The run `flags` ask for, with the defaults (4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
+ * The run `flags` ask for, with the defaults (the claim queue, 32 lease names in lease mode, 4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
  * AOF on, every fault kind, no injected bug); `randomSeed` when no `--seed` is given; `defaultOut` when no
  * `--out`.
  *
@@ -117,6 +137,8 @@ export function parseRunOptions(flags: RawFlags, randomSeed: number, defaultOut:
   const aof = oneOf("aof", flags.aof ?? "on", ["on", "off"]) === "on";
   if (flags.out !== undefined && flags.out.trim() === "") throw new Error("--out: expected a folder path");
   return {
+    machine: oneOf("machine", flags.machine ?? "claim-queue", MACHINES),
+    leases: integer("leases", flags.leases, 32, 1, 10_000),
     processes: integer("processes", flags.processes, 4, 1, 64),
     workers: integer("workers", flags.workers, 16, 1, 256),
     items: integer("items", flags.items, 10_000, 1, 1_000_000),

@@ -1,0 +1,167 @@
+// The checks of a lease-mode chaos run's history (pure: records in, verdicts out; `pnpm chaos --machine lease`).
+// The history is every `LeaseManager.apply` and `RedisFencedResource.fencedWrite` call of every loop, recorded
+// around its Redis call (packages/runtime-redis/test/support/calls.ts). Checks:
+// 1. linearizable against the core Lease, lease name by lease name (the runtime tests' `leaseOps`/`leaseSpec`,
+//    support/lincheck.ts, and @interleave/sim's WGL checker), and the fenced store against the core
+//    FencedResource, resource by resource (`fencedOps`);
+// 2. no two live holders of a lease at once: per lease name, each grant's live interval runs from its server
+//    time to its expiry at server time (moved by each `Renewed`, and by a same-holder re-acquire, which keeps the
+//    token), cut by its own `Released`, or by the call time of a Release whose reply was lost; no two overlap;
+// 3. no write with a stale fencing token applied (bench/chaos/check.ts's `checkStaleWrites`).
+// A pending call's server time is unknown; support/lincheck.ts takes its call time, the earliest it can have run.
+// For the Lease that is exact for a pending Release or Renew of a grant no later call names (the loops stop using
+// a grant after a failed call), but a pending Acquire that was Granted unseen may, with its call time, expire
+// before a later `Busy` observed it — a violation whose smallest window holds a pending Acquire
+// (`… (pending)` in the window's table) must be read with that in mind (docs/chaos.md).
+
+import type { Lease } from "@interleave/core";
+import type { CallRecord } from "../../packages/runtime-redis/test/support/calls.js";
+import {
+  FENCED_SPEC,
+  fencedOps,
+  leaseOps,
+  leaseSpec,
+} from "../../packages/runtime-redis/test/support/lincheck.js";
+import {
+  type ChaosHistory,
+  type CheckResult,
+  checkLinearizability,
+  checkStaleWrites,
+  epochsOf,
+  type LossyRestart,
+  relativeTime,
+} from "./check.js";
+
+/** A grant's live interval at server time (ms). */
+interface Grant {
+  readonly lease: string;
+  readonly token: number;
+  readonly holder: string;
+  readonly epoch: number;
+  fromMs: number;
+  untilMs: number;
+}
+
+type Timed = { readonly atMs: number; readonly result: Lease.Result };
+type Command = { readonly _tag: Lease.Event["_tag"]; readonly holder: string; readonly token?: number };
+
+const epochAt = (restarts: readonly LossyRestart[], atMs: number) =>
+  restarts.filter((r) => r.pausedMs <= atMs).length;
+
+/** Every grant of every lease, with its live interval. */
+function grantsOf(records: readonly CallRecord[], restarts: readonly LossyRestart[]): Grant[] {
+  const outcomes = new Map<string, CallRecord>();
+  for (const r of records) if (r.kind === "return" || r.kind === "threw") outcomes.set(r.id, r);
+  const calls = records.flatMap((r) => {
+    if (r.kind !== "call" || r.op !== "apply") return [];
+    const o = outcomes.get(r.id);
+    const [lease, command] = r.args as [string, Command];
+    const timed = o?.kind === "return" ? (o.value as Timed) : undefined;
+    return [{ lease, command, callMs: r.callMs, timed }];
+  });
+  const grants = new Map<string, Grant>();
+  const key = (epoch: number, lease: string, token: number) => `${epoch}\u0000${lease}\u0000${token}`;
+  for (const c of calls) {
+    const r = c.timed?.result;
+    if (c.command._tag !== "Acquire" || r?._tag !== "Granted") continue;
+    const epoch = epochAt(restarts, c.timed!.atMs);
+    const k = key(epoch, c.lease, r.token);
+    const known = grants.get(k);
+    if (known === undefined) {
+      grants.set(k, {
+        lease: c.lease,
+        token: r.token,
+        holder: c.command.holder,
+        epoch,
+        fromMs: c.timed!.atMs,
+        untilMs: r.expiresAtMs,
+      });
+    } else {
+      // a same-holder re-acquire keeps the token and moves the expiry
+      known.fromMs = Math.min(known.fromMs, c.timed!.atMs);
+      known.untilMs = Math.max(known.untilMs, r.expiresAtMs);
+    }
+  }
+  for (const c of calls) {
+    if (c.command._tag === "Acquire" || c.command.token === undefined) continue;
+    const atMs = c.timed?.atMs ?? c.callMs;
+    const grant = grants.get(key(epochAt(restarts, atMs), c.lease, c.command.token));
+    if (grant === undefined) continue;
+    const r = c.timed?.result;
+    if (r === undefined) {
+      // a Release whose reply was lost may have freed the lease as early as its call
+      if (c.command._tag === "Release") grant.untilMs = Math.min(grant.untilMs, c.callMs);
+      continue;
+    }
+    if (r._tag === "Renewed") grant.untilMs = Math.max(grant.untilMs, r.expiresAtMs);
+    if (r._tag === "Released") grant.untilMs = Math.min(grant.untilMs, c.timed!.atMs);
+  }
+  return [...grants.values()];
+}
+
+/** Check 2 (lease mode): no two grants of one lease live at once (at server time). */
+export function checkLeaseHolders(history: ChaosHistory): string[] {
+  const rel = (ms: number) => relativeTime(ms, history.startMs ?? 0);
+  const byLease = new Map<string, Grant[]>();
+  for (const g of grantsOf(history.records, history.lossyRestarts)) {
+    const k = `${g.epoch}\u0000${g.lease}`;
+    byLease.set(k, [...(byLease.get(k) ?? []), g]);
+  }
+  const violations: string[] = [];
+  for (const list of byLease.values()) {
+    list.sort((a, b) => a.fromMs - b.fromMs || a.token - b.token);
+    for (let i = 1; i < list.length; i++) {
+      for (let j = 0; j < i; j++) {
+        const [a, b] = [list[j]!, list[i]!];
+        if (b.fromMs < a.untilMs) {
+          violations.push(
+            `lease ${a.lease}: ${b.holder} was granted token ${b.token} at ${rel(b.fromMs)} while ${a.holder}'s ` +
+              `token ${a.token} (granted at ${rel(a.fromMs)}) was live until ${rel(a.untilMs)}`,
+          );
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+/** Every check of a lease-mode chaos run's history, in order. `now` is a clock for the checks' times (ms). */
+export function checkLeaseChaosHistory(
+  history: ChaosHistory,
+  config: Lease.Config,
+  now: () => number,
+): CheckResult[] {
+  const epochs = epochsOf(history.lossyRestarts);
+  const timed = (name: string, run: () => string[]): CheckResult => {
+    const startMs = now();
+    const violations = run();
+    return {
+      name,
+      ok: violations.length === 0,
+      violations,
+      notes: [],
+      window: null,
+      elapsedMs: now() - startMs,
+    };
+  };
+  return [
+    checkLinearizability(
+      "linearizable: leases vs core Lease, per lease name",
+      (epoch) => leaseOps(history.records, epoch),
+      leaseSpec(config),
+      epochs,
+      now,
+      history.startMs ?? 0,
+    ),
+    checkLinearizability(
+      "linearizable: fenced store vs core FencedResource, per resource",
+      (epoch) => fencedOps(history.records, epoch),
+      FENCED_SPEC,
+      epochs,
+      now,
+      history.startMs ?? 0,
+    ),
+    timed("no lease held by two live holders at once", () => checkLeaseHolders(history)),
+    timed("no write with a stale fencing token applied", () => checkStaleWrites(history)),
+  ];
+}
