@@ -4,7 +4,9 @@
 // writes, not as a loss, and a server/history disagreement about it is flagged; a call whose connection came
 // back (so ioredis may have run it twice) is not mistaken for a loss; the window minimiser cuts a failing
 // item's history to the shortest failing prefix. The lease mode's checks (bench/chaos/check-lease.ts): a correct
-// history passes; a planted double holder, a stale write and a stale renew are flagged. No Redis, no processes: the run itself is `pnpm chaos`.
+// history passes; a planted double holder, a stale write and a stale renew are flagged. The mailbox mode's
+// (bench/chaos/check-mailbox.ts): a correct history passes; a stale write, an order neither run nor superseded, one
+// left after the drain, two orders of a key in flight at once and a FIFO inversion are flagged. No Redis, no processes: the run itself is `pnpm chaos`.
 
 import { checkLinearizable } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
@@ -17,6 +19,7 @@ import {
   minimiseWindow,
 } from "../bench/chaos/check.js";
 import { checkLeaseChaosHistory, checkLeaseHolders } from "../bench/chaos/check-lease.js";
+import { checkMailboxChaosHistory, checkMailboxOrders } from "../bench/chaos/check-mailbox.js";
 import { CHAOS_LEASE_CONFIG, CHAOS_QUEUE_CONFIG } from "../bench/chaos/spec.js";
 import type { CallRecord } from "../packages/runtime-redis/test/support/calls.js";
 import { claimQueueOps, claimQueueSpec } from "../packages/runtime-redis/test/support/lincheck.js";
@@ -357,5 +360,106 @@ describe("the lease-mode chaos checks (bench/chaos/check-lease.ts)", () => {
     const [lease] = checkLeaseChaosHistory(history(records), LEASE, () => 0);
     expect(lease!.ok).toBe(false);
     expect(lease!.violations[0]).toMatch(/^item L: not linearizable/);
+  });
+});
+
+// The mailbox mode (bench/chaos/check-mailbox.ts): the producer's submits, the dispatchers' `run` script calls,
+// the handlers' fenced writes to `mb:<key>`.
+const order = (id: string, key: string, kind = "Resume") => ({ id, key, kind, payload: { version: 0 } });
+const submit = (o: ReturnType<typeof order>, atMs: number, superseded: string[] = []) =>
+  call("producer", "submitWhenRoom", [o, { timeoutMs: 10_000 }], atMs - 1, atMs + 1, {
+    atMs,
+    result: { _tag: "Accepted", orderId: o.id, dispatched: false, superseded, cancelled: null },
+    effects: [],
+    rejected: 0,
+  });
+/** A finish call of `process` completing `done` (or reaping `reaped`) and taking `taken` ([id, key, token]). */
+const finish = (
+  process: string,
+  atMs: number,
+  done: string | null,
+  taken: [string, string, number][],
+  reaped: string[] = [],
+) =>
+  call(
+    process,
+    "run",
+    ["mailbox-finish-2", [done ?? "", process, 0, done === null ? "failed" : "done", 1, 1_000]],
+    atMs - 1,
+    atMs + 1,
+    [
+      atMs,
+      done === null ? "Reaped" : "Completed",
+      done === null ? reaped : [done, "done", false],
+      [],
+      taken.map(([id, key, token]) => [id, key, "{}", token, 0, atMs + 1_000]),
+    ],
+  );
+const mbWrite = (process: string, key: string, token: number, callMs: number, result: object) =>
+  call(process, "fencedWrite", [`mb:${key}`, token, `${process}:${token}`], callMs, callMs + 1, result);
+
+describe("the mailbox-mode chaos checks (bench/chaos/check-mailbox.ts)", () => {
+  const o1 = order("o1", "k");
+  const o2 = order("o2", "k");
+  const o3 = order("o3", "k", "Patch");
+  /** o1 and o2 run in order on k (o2's first holder is reaped, its late write rejected); o3 was superseded. */
+  const correct = (): CallRecord[] => [
+    ...submit(o1, 1_000),
+    ...submit(o3, 1_001),
+    ...submit(o2, 1_002, ["o3"]),
+    ...finish("p0", 1_010, null, [["o1", "k", 1]]),
+    ...mbWrite("p0", "k", 1, 1_020, { _tag: "Accepted", token: 1 }),
+    ...finish("p0", 1_100, "o1", [["o2", "k", 2]]),
+    ...mbWrite("p0", "k", 2, 1_110, { _tag: "Accepted", token: 2 }),
+    ...finish("p1", 2_200, null, [], ["o2"]),
+    ...mbWrite("p0", "k", 2, 2_300, { _tag: "Accepted", token: 2 }),
+  ];
+
+  it("a correct history (FIFO, a reaped order, a superseded order) passes every check", () => {
+    const results = checkMailboxChaosHistory(history(correct()), () => 0);
+    expect(results.map((r) => [r.name, r.ok, r.violations])).toEqual(results.map((r) => [r.name, true, []]));
+  });
+
+  it("a stale write (an order's token 1 accepted after token 2's write returned) is flagged", () => {
+    const records = [...correct(), ...mbWrite("p2", "k", 1, 2_400, { _tag: "Accepted", token: 1 })];
+    const results = checkMailboxChaosHistory(history(records), () => 0);
+    expect(results.filter((r) => !r.ok).map((r) => r.name)).toEqual([
+      "linearizable: fenced store vs core FencedResource, per key",
+      "no write with a stale fencing token applied",
+    ]);
+  });
+
+  it("an accepted order never taken nor superseded, one left after the drain, two in flight on a key, and a FIFO inversion are flagged", () => {
+    const o4 = order("o4", "j");
+    const lost = checkMailboxOrders(history([...submit(o4, 1_000)], { finalItems: ["o9"] }));
+    expect(lost.violations).toEqual([
+      expect.stringMatching(/^order o4 \(key j\): accepted at .*, neither taken nor superseded/),
+      "order o9: still in the mailbox after the drain",
+    ]);
+    const overlap = [
+      ...submit(o1, 1_000),
+      ...submit(o2, 1_001),
+      ...finish("p0", 1_010, null, [["o2", "k", 1]]), // o2 before o1: not FIFO
+      ...finish("p1", 1_020, null, [["o1", "k", 2]]), // while o2 is still in flight
+      ...finish("p0", 1_500, "o2", []),
+      ...finish("p1", 1_600, "o1", []),
+    ];
+    expect(checkMailboxOrders(history(overlap)).violations).toEqual([
+      expect.stringMatching(/^key k: order o1 .* ran after o2 .*: not FIFO/),
+      expect.stringMatching(
+        /^key k: order o2 \(token 1\) was in flight until .*, after o1 \(token 2\) was taken/,
+      ),
+    ]);
+  });
+
+  it("an order not seen taken is excused by a take whose reply was lost after it was accepted, and noted", () => {
+    const o4 = order("o4", "j");
+    const records = [
+      ...submit(o4, 1_000),
+      ...call("p0", "run", ["mailbox-finish-2", ["", "p0", 0, "failed", 1, 1_000]], 1_050, null),
+    ];
+    const { violations, notes } = checkMailboxOrders(history(records));
+    expect(violations).toEqual([]);
+    expect(notes[0]).toContain("1 not seen taken, excused by a take whose reply was lost");
   });
 });

@@ -15,21 +15,10 @@ import {
   recordCalls,
   recordReconnects,
 } from "../../packages/runtime-redis/test/support/calls.js";
+import { prng } from "./schedule.js";
 import type { ChildSpec } from "./spec.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A small deterministic PRNG per loop (mulberry32): the loop's choices need no reproducibility beyond a run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Starts `spec.workers` lease loops on `redis`; returns how to stop them (each releases what it holds). */
 export function startLeaseWorkers(

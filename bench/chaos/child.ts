@@ -6,7 +6,8 @@
 // return/threw, reconnecting; host wall clock) and appended synchronously as one JSON line, so a SIGKILL loses
 // no record that was made. With `clockSkewMs`, `Date.now` is skewed after the recorder captured the real clock:
 // the runtime reads only the server's time, which the check shows. In the lease mode (`machine: "lease"`) the
-// process runs bench/chaos/child-lease.ts's loops instead of the Workers.
+// process runs bench/chaos/child-lease.ts's loops instead of the Workers; in the mailbox mode, the dispatcher of
+// bench/chaos/child-mailbox.ts.
 
 import { appendFileSync } from "node:fs";
 import { ClaimQueue, RedisFencedResource, Worker } from "@interleave/runtime-redis";
@@ -19,6 +20,7 @@ import {
   recordReconnects,
 } from "../../packages/runtime-redis/test/support/calls.js";
 import { startLeaseWorkers } from "./child-lease.js";
+import { startMailboxWorkers } from "./child-mailbox.js";
 import { buggyScripts } from "./inject.js";
 import type { ChildSpec } from "./spec.js";
 

@@ -1,6 +1,6 @@
 // The files and the printed report of a chaos run: `history.jsonl` (a `meta` line, one `fault` line per fault as
 // carried out, then every call record of every process), the two projections (claim queue or, in lease mode,
-// `lease.history.jsonl`; and the fenced store) in the interleave-history format
+// `lease.history.jsonl`, none in mailbox mode; and the fenced store) in the interleave-history format
 // (docs/linearizability.md; `fenced.history.jsonl` replays with `pnpm lincheck <file> --partition-by resource`),
 // and `summary.md` (the table of summary.ts and each check's notes, violations and smallest failing window).
 // `readHistory` reads a history.jsonl back for `pnpm chaos --check`.
@@ -12,6 +12,7 @@ import type { CallRecord } from "../../packages/runtime-redis/test/support/calls
 import { claimQueueOps, fencedOps, leaseOps } from "../../packages/runtime-redis/test/support/lincheck.js";
 import { type ChaosHistory, checkChaosHistory, epochsOf, type LossyRestart } from "./check.js";
 import { checkLeaseChaosHistory } from "./check-lease.js";
+import { checkMailboxChaosHistory } from "./check-mailbox.js";
 import type { FaultEvent } from "./nemesis.js";
 import type { RunOptions } from "./spec.js";
 import { CHAOS_LEASE_CONFIG } from "./spec.js";
@@ -54,6 +55,7 @@ export function writeHistory(
       ops: fencedOps(records, epoch) as never,
     }),
   );
+  if (meta.options.machine === "mailbox") return;
   if (meta.options.machine === "lease") {
     writeFileSync(
       join(out, "lease.history.jsonl"),
@@ -168,6 +170,9 @@ export function checkAndReport(
             ).length,
           },
         }
+      : {}),
+    ...(meta.options.machine === "mailbox"
+      ? { mailbox: { keys: meta.options.keys, accepted: meta.enqueued } }
       : {}),
   });
   const failed = checks.filter((c) => !c.ok);

@@ -1,7 +1,8 @@
 // The options of a chaos run (`pnpm chaos`) and of its worker processes, and their validation: pure (no I/O), so
 // a bad flag is a one-line error before anything starts or is written.
 
-import type { ClaimQueue as Core } from "@interleave/core";
+import type { ClaimQueue as Core, Mailbox } from "@interleave/core";
+import { RICH_POLICY } from "../../packages/runtime-redis/test/support/mailbox-policy.js";
 import { INJECTIONS, type Injection } from "./inject.js";
 
 /** The fault kinds the nemesis injects (docs/chaos.md). */
@@ -10,9 +11,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
  * The runtime object a chaos run drives (`--machine`): the claim queue (its Workers), or the lease manager
- * (contended acquire / fenced writes / renew / release loops).
+ * (contended acquire / fenced writes / renew / release loops), or the keyed mailbox (a producer submits orders over
+ * `--keys` keys; each process runs one dispatcher whose handlers write a fenced resource per key).
  */
-export const MACHINES = ["claim-queue", "lease"] as const;
+export const MACHINES = ["claim-queue", "lease", "mailbox"] as const;
 export type Machine = (typeof MACHINES)[number];
 
 /** A validated run. Durations in ms. */
@@ -21,6 +23,8 @@ export interface RunOptions {
   readonly machine: Machine;
   /** Lease mode: how many lease names the workers contend for. */
   readonly leases: number;
+  /** Mailbox mode: how many keys the orders are spread over. */
+  readonly keys: number;
   readonly processes: number;
   readonly workers: number;
   readonly items: number;
@@ -44,6 +48,7 @@ export interface ChildSpec {
   readonly machine: Machine;
   /** Lease mode: the lease names are `lease-0` … `lease-<leases - 1>`; the lease config. */
   readonly leases: number;
+  readonly keys: number;
   readonly lease: { readonly leaseTtlMs: number; readonly heartbeatIntervalMs: number };
   /** The Redis URL the process connects to (the chaos proxy). */
   readonly url: string;
@@ -79,10 +84,27 @@ export const CHAOS_QUEUE_CONFIG: Core.ResolvedConfig = {
 /** The lease config of a lease-mode run: the claim queue's lease and heartbeat. */
 export const CHAOS_LEASE_CONFIG = { leaseTtlMs: 1_000, heartbeatIntervalMs: 250 } as const;
 
+/** The mailbox of a mailbox-mode run. */
+export const MAILBOX_NAME = "chaos-mb";
+
+/**
+ * The mailbox config of a mailbox-mode run: the runtime tests' fixture policy (every supersession cell: queue,
+ * cancel, cancel+coalesce, coalesce, drop; packages/runtime-redis/test/support/mailbox-policy.ts), room for 64
+ * orders in flight in all, 16 pending per key, up to 1,000 keys.
+ */
+export const CHAOS_MAILBOX_CONFIG: Mailbox.Config = {
+  policy: RICH_POLICY,
+  inFlightMax: 64,
+  pendingPerKeyMax: 16,
+  keylessPendingMax: 4,
+  keyCountMax: 1_000,
+};
+
 /** The raw flags as `node:util` `parseArgs` gives them. */
 export interface RawFlags {
   readonly machine?: string | undefined;
   readonly leases?: string | undefined;
+  readonly keys?: string | undefined;
   readonly processes?: string | undefined;
   readonly workers?: string | undefined;
   readonly items?: string | undefined;
@@ -112,7 +134,7 @@ function oneOf<T extends string>(flag: string, raw: string, known: readonly T[])
 }
 
 /**
- * The run `flags` ask for, with the defaults (the claim queue, 32 lease names in lease mode, 4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
+ * The run `flags` ask for, with the defaults (the claim queue, 32 lease names in lease mode, 200 keys in mailbox mode, 4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
  * AOF on, every fault kind, no injected bug); `randomSeed` when no `--seed` is given; `defaultOut` when no
  * `--out`.
  *
@@ -139,6 +161,7 @@ export function parseRunOptions(flags: RawFlags, randomSeed: number, defaultOut:
   return {
     machine: oneOf("machine", flags.machine ?? "claim-queue", MACHINES),
     leases: integer("leases", flags.leases, 32, 1, 10_000),
+    keys: integer("keys", flags.keys, 200, 1, CHAOS_MAILBOX_CONFIG.keyCountMax),
     processes: integer("processes", flags.processes, 4, 1, 64),
     workers: integer("workers", flags.workers, 16, 1, 256),
     items: integer("items", flags.items, 10_000, 1, 1_000_000),
