@@ -124,7 +124,11 @@ async function startClaimQueueWorkers(): Promise<() => Promise<unknown>> {
 }
 
 const close =
-  spec.machine === "lease" ? startLeaseWorkers(spec, redis, record) : await startClaimQueueWorkers();
+  spec.machine === "lease"
+    ? startLeaseWorkers(spec, redis, record)
+    : spec.machine === "mailbox"
+      ? await startMailboxWorkers(spec, redis, record)
+      : await startClaimQueueWorkers();
 
 process.on("message", (msg: { readonly type?: string }) => {
   if (msg.type === "close") {

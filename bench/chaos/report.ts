@@ -135,7 +135,9 @@ export function checkAndReport(
       ? checkLeaseChaosHistory(history, { leaseTtlMs: CHAOS_LEASE_CONFIG.leaseTtlMs }, () =>
           performance.now(),
         )
-      : checkChaosHistory(history, () => performance.now());
+      : meta.options.machine === "mailbox"
+        ? checkMailboxChaosHistory(history, () => performance.now())
+        : checkChaosHistory(history, () => performance.now());
   const done = faults.filter((f) => !f.detail.startsWith("skipped"));
   const faultCounts: Record<string, number> = {};
   for (const f of done) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
