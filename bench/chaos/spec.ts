@@ -158,8 +158,13 @@ export function parseRunOptions(flags: RawFlags, randomSeed: number, defaultOut:
         : flags.faults.split(",").map((f) => oneOf("faults", f.trim(), FAULT_KINDS));
   const aof = oneOf("aof", flags.aof ?? "on", ["on", "off"]) === "on";
   if (flags.out !== undefined && flags.out.trim() === "") throw new Error("--out: expected a folder path");
+  const machine = oneOf("machine", flags.machine ?? "claim-queue", MACHINES);
+  if (machine === "mailbox" && !aof) {
+    // a restart that loses the mailbox's config leaves its dispatchers polling a mailbox that is gone
+    throw new Error("--aof off: not with --machine mailbox (use claim-queue or lease)");
+  }
   return {
-    machine: oneOf("machine", flags.machine ?? "claim-queue", MACHINES),
+    machine,
     leases: integer("leases", flags.leases, 32, 1, 10_000),
     keys: integer("keys", flags.keys, 200, 1, CHAOS_MAILBOX_CONFIG.keyCountMax),
     processes: integer("processes", flags.processes, 4, 1, 64),
