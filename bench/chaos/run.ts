@@ -194,7 +194,7 @@ async function main(): Promise<number> {
   const command = `pnpm chaos ${process.argv.slice(2).join(" ")}`.trim();
   const runStartMs = wallMs();
   console.log(
-    `chaos: ${opts.machine === "lease" ? `lease (${opts.leases} names)` : opts.machine === "mailbox" ? `mailbox (${opts.keys} keys)` : "claim queue"}, ${opts.processes} processes × ${opts.workers} workers, ${opts.items} items, ${opts.durationMs / 1_000} s, ` +
+    `chaos: ${opts.machine === "lease" ? `lease (${opts.leases} names)` : opts.machine === "mailbox" ? `mailbox (${opts.keys} keys)` : "claim queue"}, ${opts.processes} processes × ${opts.workers} workers, ${opts.machine === "lease" ? "" : `${opts.items} ${opts.machine === "mailbox" ? "orders" : "items"}, `}${opts.durationMs / 1_000} s, ` +
       `seed ${opts.seed}, AOF ${opts.aof ? "on" : "off"}, faults ${opts.faults.join(",") || "none"}, inject ${opts.inject}; output ${out}`,
   );
 
