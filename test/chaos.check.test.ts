@@ -463,3 +463,22 @@ describe("the mailbox-mode chaos checks (bench/chaos/check-mailbox.ts)", () => {
     expect(notes[0]).toContain("1 not seen taken, excused by a take whose reply was lost");
   });
 });
+
+describe("the lease-mode live-holder check and resent calls", () => {
+  it("a Release resent after a reconnect (its first run freed the lease unseen, the resend answered NotOwner) cuts the grant at its call", () => {
+    const records: CallRecord[] = [
+      ...acquired("a", "L", 1, 1_000),
+      ...call("a", "apply", ["L", { _tag: "Release", holder: "a", token: 1 }], 1_099, 1_400, {
+        atMs: 1_390,
+        result: { _tag: "NotOwner", holder: "b", token: 2 },
+      }),
+      { kind: "reconnecting", process: "a", wallMs: 1_300 },
+      ...acquired("b", "L", 2, 1_200),
+    ];
+    expect(checkLeaseHolders(history(records))).toEqual([]);
+    expect(checkLeaseChaosHistory(history(records), LEASE, () => 0).every((r) => r.ok)).toBe(true);
+    // without the reconnect, the NotOwner answer means a still held the lease when b was granted
+    const noReconnect = records.filter((r) => r.kind !== "reconnecting");
+    expect(checkLeaseHolders(history(noReconnect))).toHaveLength(1);
+  });
+});

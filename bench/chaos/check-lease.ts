@@ -6,7 +6,8 @@
 //    FencedResource, resource by resource (`fencedOps`);
 // 2. no two live holders of a lease at once: per lease name, each grant's live interval runs from its server
 //    time to its expiry at server time (moved by each `Renewed`, and by a same-holder re-acquire, which keeps the
-//    token), cut by its own `Released`, or by the call time of a Release whose reply was lost; no two overlap;
+//    token), cut by its own `Released`, or by the call time of a Release whose reply was lost or that was resent
+//    (its connection came back during the call); no two overlap;
 // 3. no write with a stale fencing token applied (bench/chaos/check.ts's `checkStaleWrites`).
 // A pending call's server time is unknown; support/lincheck.ts takes its call time, the earliest it can have run.
 // For the Lease that is exact for a pending Release or Renew of a grant no later call names (the loops stop using
@@ -51,13 +52,21 @@ const epochAt = (restarts: readonly LossyRestart[], atMs: number) =>
 /** Every grant of every lease, with its live interval. */
 function grantsOf(records: readonly CallRecord[], restarts: readonly LossyRestart[]): Grant[] {
   const outcomes = new Map<string, CallRecord>();
-  for (const r of records) if (r.kind === "return" || r.kind === "threw") outcomes.set(r.id, r);
+  const reconnects = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.kind === "return" || r.kind === "threw") outcomes.set(r.id, r);
+    if (r.kind === "reconnecting")
+      reconnects.set(r.process, [...(reconnects.get(r.process) ?? []), r.wallMs]);
+  }
   const calls = records.flatMap((r) => {
     if (r.kind !== "call" || r.op !== "apply") return [];
     const o = outcomes.get(r.id);
     const [lease, command] = r.args as [string, Command];
     const timed = o?.kind === "return" ? (o.value as Timed) : undefined;
-    return [{ lease, command, callMs: r.callMs, timed }];
+    const endMs = o === undefined ? Number.POSITIVE_INFINITY : (o as { returnMs: number }).returnMs;
+    // the connection came back during the call: ioredis may have run it twice, the first time unseen
+    const resent = (reconnects.get(r.process) ?? []).some((t) => t >= r.callMs && t <= endMs);
+    return [{ lease, command, callMs: r.callMs, timed, resent }];
   });
   const grants = new Map<string, Grant>();
   const key = (epoch: number, lease: string, token: number) => `${epoch}\u0000${lease}\u0000${token}`;
@@ -88,11 +97,10 @@ function grantsOf(records: readonly CallRecord[], restarts: readonly LossyRestar
     const grant = grants.get(key(epochAt(restarts, atMs), c.lease, c.command.token));
     if (grant === undefined) continue;
     const r = c.timed?.result;
-    if (r === undefined) {
-      // a Release whose reply was lost may have freed the lease as early as its call
-      if (c.command._tag === "Release") grant.untilMs = Math.min(grant.untilMs, c.callMs);
-      continue;
-    }
+    // a Release whose reply was lost, or that was resent, may have freed the lease as early as its call
+    if ((r === undefined || c.resent) && c.command._tag === "Release")
+      grant.untilMs = Math.min(grant.untilMs, c.callMs);
+    if (r === undefined) continue;
     if (r._tag === "Renewed") grant.untilMs = Math.max(grant.untilMs, r.expiresAtMs);
     if (r._tag === "Released") grant.untilMs = Math.min(grant.untilMs, c.timed!.atMs);
   }
