@@ -23,7 +23,7 @@ function edit(file: string, source: string, from: string, to: string): string {
 
 /**
  * The `[script file, Lua text]` pairs to substitute for `injection`:
- * - `skip-token-check`: the claim queue's Ack (in `claimQueue-owner-5` and the Worker's `claimQueue-ackAndClaim-5`)
+ * - `skip-token-check`: the claim queue's Ack (in `claimQueue-owner-5` and the Worker's `claimQueue-ackAndClaim-4`)
  *   accepts any token while the item is claimed — a holder whose claim was taken over acks (deletes) the item
  *   another holder now owns; and the lease's Renew (`lease-renew-1`, for `--machine lease`) skips its owner and
  *   token check — a holder whose lease was taken over renews (extends) the new holder's grant;
@@ -37,7 +37,7 @@ export function buggyScripts(injection: Injection): [file: ScriptFile, lua: stri
       return [];
     case "skip-token-check": {
       const owner = "claimQueue-owner-5";
-      const both = "claimQueue-ackAndClaim-5";
+      const both = "claimQueue-ackAndClaim-4";
       const renew = "lease-renew-1";
       return [
         [
@@ -64,8 +64,8 @@ export function buggyScripts(injection: Injection): [file: ScriptFile, lua: stri
           edit(
             both,
             shippedScriptSource(both),
-            "if owns(item, ARGV[3]) then",
-            "if item ~= nil and item.h ~= nil then",
+            "if item and owns(item, ARGV[4 + 2 * i]) then",
+            "if item and item.h ~= nil then",
           ),
         ],
       ];
