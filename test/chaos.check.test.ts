@@ -8,6 +8,7 @@
 // (bench/chaos/check-mailbox.ts): a correct history passes; a stale write, an order neither run nor superseded, one
 // left after the drain, two orders of a key in flight at once and a FIFO inversion are flagged. No Redis, no processes: the run itself is `pnpm chaos`.
 
+import { shippedScriptSource } from "@interleave/runtime-redis/testing";
 import { checkLinearizable } from "@interleave/sim";
 import { describe, expect, it } from "vitest";
 import {
@@ -20,6 +21,7 @@ import {
 } from "../bench/chaos/check.js";
 import { checkLeaseChaosHistory, checkLeaseHolders } from "../bench/chaos/check-lease.js";
 import { checkMailboxChaosHistory, checkMailboxOrders } from "../bench/chaos/check-mailbox.js";
+import { buggyScripts, INJECTIONS } from "../bench/chaos/inject.js";
 import { CHAOS_LEASE_CONFIG, CHAOS_QUEUE_CONFIG } from "../bench/chaos/spec.js";
 import type { CallRecord } from "../packages/runtime-redis/test/support/calls.js";
 import { claimQueueOps, claimQueueSpec } from "../packages/runtime-redis/test/support/lincheck.js";
@@ -480,5 +482,16 @@ describe("the lease-mode live-holder check and resent calls", () => {
     // without the reconnect, the NotOwner answer means a still held the lease when b was granted
     const noReconnect = records.filter((r) => r.kind !== "reconnecting");
     expect(checkLeaseHolders(history(noReconnect))).toHaveLength(1);
+  });
+});
+
+describe("the injected bugs (bench/chaos/inject.ts)", () => {
+  it("every --inject edit still applies to the shipped script it names (a renamed or changed script fails here, not at a run's start)", () => {
+    for (const injection of INJECTIONS) {
+      const scripts = buggyScripts(injection);
+      expect(scripts.length > 0).toBe(injection !== "none");
+      for (const [file, lua] of scripts) expect(lua).not.toBe(shippedScriptSource(file));
+    }
+    expect(buggyScripts("skip-token-check").map(([file]) => file)).toContain("lease-renew-1");
   });
 });
