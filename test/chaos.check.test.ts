@@ -463,6 +463,11 @@ describe("the mailbox-mode chaos checks (bench/chaos/check-mailbox.ts)", () => {
     const { violations, notes } = checkMailboxOrders(history(records));
     expect(violations).toEqual([]);
     expect(notes[0]).toContain("1 not seen taken, excused by a take whose reply was lost");
+    // it asked for one order (room 1): a second order not seen taken is not excused
+    const two = checkMailboxOrders(history([...submit(order("o5", "i"), 1_001), ...records]));
+    expect(two.violations).toEqual([
+      expect.stringMatching(/^order o4 \(key j\): accepted at .*, neither taken/),
+    ]);
   });
 });
 

@@ -10,8 +10,9 @@
 // 2. no write with a stale fencing token applied (bench/chaos/check.ts's `checkStaleWrites`);
 // 3. every accepted order accounted for: taken by a dispatcher, or superseded (coalesced or dropped) by a later
 //    accepted order of its key, as the policy's Submit result says; none left in the mailbox after the drain. An
-//    order no recorded take shows is excused only by a take whose reply was lost after the order was accepted
-//    (it may have taken it unseen), counted in the notes; with a Redis restart that lost the data, an order
+//    order no recorded take shows is excused only by a take (`mailbox-finish-2`) whose reply was lost, or that was
+//    resent, and that ran after the order was accepted (by its process's last record + 1 s): each excuses at
+//    most the number of orders it asked for (its `room`); counted in the notes; with a Redis restart that lost the data, an order
 //    accepted before it and not taken before it is reported as lost to the restart (the unpersisted writes);
 // 4. per key, orders run in submission order (FIFO among those not superseded): taken orders sorted by token
 //    were accepted in that order; and one at a time: an order's end (its `Completed`, or the `Reaped` that
@@ -77,16 +78,30 @@ interface Take {
 }
 
 /** What the dispatcher calls show: the takes, the ends by order id (server ms), and the takes whose reply was lost. */
-function dispatch(all: readonly Call[]): { takes: Take[]; ends: Map<string, number>; lostTakesMs: number[] } {
+/** A take whose reply was lost (or that was resent): it may have leased up to `room` orders accepted by `untilMs`. */
+interface LostTake {
+  readonly untilMs: number;
+  room: number;
+}
+
+function dispatch(all: readonly Call[]): { takes: Take[]; ends: Map<string, number>; lostTakes: LostTake[] } {
   const takes = new Map<string, Take>();
   const ends = new Map<string, number>();
-  const lostTakesMs: number[] = [];
+  const lostTakes: LostTake[] = [];
+  // a process's last recorded moment: a call it sent ran by then, or soon after (a chunk the proxy delayed)
+  const lastMs = new Map<string, number>();
+  for (const c of all) lastMs.set(c.process, Math.max(lastMs.get(c.process) ?? 0, c.callMs));
   for (const c of all) {
     if (c.op !== "run") continue;
     const [script, args] = c.args as [string, readonly unknown[]];
     if (script !== "mailbox-finish-2" && script !== "mailbox-held-2") continue;
     const reply = c.value as unknown[] | undefined;
-    if (reply === undefined || c.resent) lostTakesMs.push(c.callMs);
+    if ((reply === undefined || c.resent) && script === "mailbox-finish-2") {
+      lostTakes.push({
+        untilMs: (lastMs.get(c.process) ?? c.callMs) + LOST_TAKE_SLACK_MS,
+        room: Number(args[4]),
+      });
+    }
     if (reply === undefined) {
       // a Complete whose reply was lost may have ended its order as early as its call
       if (script === "mailbox-finish-2" && args[0] !== "")
@@ -105,8 +120,11 @@ function dispatch(all: readonly Call[]): { takes: Take[]; ends: Map<string, numb
       takes.set(k, { id: String(id), key: String(key), token: token as number, atMs, process: c.process });
     }
   }
-  return { takes: [...takes.values()], ends, lostTakesMs };
+  return { takes: [...takes.values()], ends, lostTakes };
 }
+
+/** How long after its process's last record a lost take may still have run (a chunk the proxy delayed), ms. */
+const LOST_TAKE_SLACK_MS = 1_000;
 
 type Submitted = { readonly atMs: number; readonly result: Mailbox.Result };
 
@@ -114,7 +132,7 @@ type Submitted = { readonly atMs: number; readonly result: Mailbox.Result };
 export function checkMailboxOrders(history: ChaosHistory): { violations: string[]; notes: string[] } {
   const rel = (ms: number) => relativeTime(ms, history.startMs ?? 0);
   const all = calls(history.records);
-  const { takes, ends, lostTakesMs } = dispatch(all);
+  const { takes, ends, lostTakes } = dispatch(all);
   const accepted = new Map<string, { order: Mailbox.Order; atMs: number }>();
   const superseded = new Set<string>();
   for (const c of all) {
@@ -136,13 +154,16 @@ export function checkMailboxOrders(history: ChaosHistory): { violations: string[
   const pausedMs = history.lossyRestarts.map((r) => r.pausedMs);
   let excused = 0;
   let lostToRestart = 0;
-  for (const [id, { order, atMs }] of accepted) {
+  // latest accepted first: each takes any lost take with room left that ran late enough (fewer choices first)
+  for (const [id, { order, atMs }] of [...accepted].sort((a, b) => b[1].atMs - a[1].atMs)) {
     if (taken.has(id) || superseded.has(id)) continue;
     if (pausedMs.some((p) => p >= atMs)) {
       lostToRestart++;
       continue;
     }
-    if (lostTakesMs.some((t) => t >= atMs)) {
+    const lost = lostTakes.find((t) => t.room > 0 && t.untilMs >= atMs);
+    if (lost !== undefined) {
+      lost.room--;
       excused++;
       continue;
     }
