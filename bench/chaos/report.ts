@@ -60,7 +60,12 @@ export function writeHistory(
     writeFileSync(
       join(out, "lease.history.jsonl"),
       formatHistory({
-        header: { format: "interleave-history", version: 1, machine: "Lease", config: CHAOS_LEASE_CONFIG },
+        header: {
+          format: "interleave-history",
+          version: 1,
+          machine: "Lease",
+          config: { leaseTtlMs: CHAOS_LEASE_CONFIG.leaseTtlMs },
+        },
         ops: leaseOps(records, epoch) as never,
       }),
     );
