@@ -500,3 +500,25 @@ describe("the injected bugs (bench/chaos/inject.ts)", () => {
     expect(buggyScripts("skip-token-check").map(([file]) => file)).toContain("lease-renew-1");
   });
 });
+
+describe("the lease-mode linearizability check and pending Acquires", () => {
+  it("a pending Acquire granted unseen later than its call is explained by the time a later Busy reveals; a Busy no grant explains still fails", () => {
+    const records: CallRecord[] = [
+      // a's process is killed with its Acquire in flight: it ran 150 ms after the call (a delayed chunk)
+      ...call("a", "apply", ["L", { _tag: "Acquire", holder: "a" }], 1_000, null),
+      // b sees a's grant live until 2,150: at the call time (1,000) it would have expired at 2,000
+      ...apply("b", "L", { _tag: "Acquire" }, 2_100, { _tag: "Busy", holder: "a", expiresAtMs: 2_150 }),
+      ...acquired("b", "L", 2, 2_200, true),
+    ];
+    const results = checkLeaseChaosHistory(history(records), LEASE, () => 0);
+    expect(results.map((r) => [r.name, r.ok, r.violations])).toEqual(results.map((r) => [r.name, true, []]));
+    expect(results[0]!.notes[0]).toContain("1 linearizable only with a claim whose reply was lost");
+    // a Busy naming a holder whose Acquire was never sent: no grant explains it
+    const forged = records.map((r) =>
+      r.kind === "call" && r.process === "a"
+        ? { ...r, process: "c", args: ["M", { _tag: "Acquire", holder: "a" }] }
+        : r,
+    );
+    expect(checkLeaseChaosHistory(history(forged), LEASE, () => 0)[0]!.ok).toBe(false);
+  });
+});

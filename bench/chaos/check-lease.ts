@@ -11,15 +11,20 @@
 // 3. no write with a stale fencing token applied (bench/chaos/check.ts's `checkStaleWrites`).
 // A pending call's server time is unknown; support/lincheck.ts takes its call time, the earliest it can have run.
 // For the Lease that is exact for a pending Release or Renew of a grant no later call names (the loops stop using
-// a grant after a failed call), but a pending Acquire that was Granted unseen may, with its call time, expire
-// before a later `Busy` observed it — a violation whose smallest window holds a pending Acquire
-// (`… (pending)` in the window's table) must be read with that in mind (docs/chaos.md).
+// a grant after a failed call), but a pending Acquire that was Granted unseen may, at its call time, expire
+// before a later `Busy` observed it. A `Busy` names the holder and the expiry, so it reveals the grant's server
+// time: a lease name that fails is checked again with a copy of each pending Acquire at each time a later `Busy`
+// naming its holder reveals (`revealedAcquires`). A grant that no reply names leaves no trace a later op could
+// contradict except through the token counter (a reclaim's token), which the call time already allows.
 
 import type { Lease } from "@interleave/core";
+import type { LinOperation } from "@interleave/sim";
 import type { CallRecord } from "../../packages/runtime-redis/test/support/calls.js";
 import {
+  type Epoch,
   FENCED_SPEC,
   fencedOps,
+  type LeaseOpInput,
   leaseOps,
   leaseSpec,
 } from "../../packages/runtime-redis/test/support/lincheck.js";
@@ -133,6 +138,36 @@ export function checkLeaseHolders(history: ChaosHistory): string[] {
   return violations;
 }
 
+/**
+ * Copies of the pending Acquires of lease `name` in `epoch` at the server times later replies reveal: a `Busy`
+ * naming the Acquire's holder with expiry `E` says a grant to it ran at `E - leaseTtlMs`; each such time at or
+ * after the Acquire's call gives one more pending copy (see the file's head).
+ */
+function revealedAcquires(
+  records: readonly CallRecord[],
+  epoch: Epoch,
+  name: string,
+  leaseTtlMs: number,
+): LinOperation<LeaseOpInput>[] {
+  const ops = leaseOps(records, epoch).filter((op) => op.input.lease === name);
+  return ops
+    .filter((op) => op.returnMs === null && op.input._tag === "Acquire")
+    .flatMap((pending) => {
+      const times = new Set<number>();
+      for (const op of ops) {
+        const out = op.output as Lease.Result | undefined;
+        if (out?._tag !== "Busy" || out.holder !== pending.input.holder) continue;
+        const atMs = out.expiresAtMs - leaseTtlMs;
+        if (atMs >= pending.callMs && atMs !== pending.input.atMs) times.add(atMs);
+      }
+      return [...times].map((atMs) => ({
+        ...pending,
+        process: `${pending.process} (at a revealed time)`,
+        input: { ...pending.input, atMs },
+      }));
+    });
+}
+
 /** Every check of a lease-mode chaos run's history, in order. `now` is a clock for the checks' times (ms). */
 export function checkLeaseChaosHistory(
   history: ChaosHistory,
@@ -160,6 +195,7 @@ export function checkLeaseChaosHistory(
       epochs,
       now,
       history.startMs ?? 0,
+      (epoch, name) => revealedAcquires(history.records, epoch, name, config.leaseTtlMs),
     ),
     checkLinearizability(
       "linearizable: fenced store vs core FencedResource, per resource",
