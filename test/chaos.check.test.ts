@@ -522,3 +522,26 @@ describe("the lease-mode linearizability check and pending Acquires", () => {
     expect(checkLeaseChaosHistory(history(forged), LEASE, () => 0)[0]!.ok).toBe(false);
   });
 });
+
+describe("the lease-mode linearizability check and resent Renews", () => {
+  it("a Renew resent after a reconnect whose first run was later than its call is explained by the expiry a later Expired reveals", () => {
+    const records: CallRecord[] = [
+      ...acquired("a", "L", 1, 1_000),
+      // sent at 1,500, first run at 1,586 (a delayed chunk: expiry 2,586), resent after a reconnect at 3,600
+      ...call("a", "apply", ["L", { _tag: "Renew", holder: "a", token: 1 }], 1_500, 3_700, {
+        atMs: 3_650,
+        result: { _tag: "Expired", expiredAtMs: 2_586 },
+      }),
+      { kind: "reconnecting", process: "a", wallMs: 3_600 },
+    ];
+    const results = checkLeaseChaosHistory(history(records), LEASE, () => 0);
+    expect(results.map((r) => [r.name, r.ok, r.violations])).toEqual(results.map((r) => [r.name, true, []]));
+    // an expiry no run of the Renew explains (before its call) fails
+    const early = records.map((r) =>
+      r.kind === "return"
+        ? { ...r, value: { atMs: 3_650, result: { _tag: "Expired", expiredAtMs: 2_400 } } }
+        : r,
+    );
+    expect(checkLeaseChaosHistory(history(early), LEASE, () => 0)[0]!.ok).toBe(false);
+  });
+});

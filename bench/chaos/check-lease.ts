@@ -10,12 +10,12 @@
 //    (its connection came back during the call); no two overlap;
 // 3. no write with a stale fencing token applied (bench/chaos/check.ts's `checkStaleWrites`).
 // A pending call's server time is unknown; support/lincheck.ts takes its call time, the earliest it can have run.
-// For the Lease that is exact for a pending Release or Renew of a grant no later call names (the loops stop using
-// a grant after a failed call), but a pending Acquire that was Granted unseen may, at its call time, expire
-// before a later `Busy` observed it. A `Busy` names the holder and the expiry, so it reveals the grant's server
-// time: a lease name that fails is checked again with a copy of each pending Acquire at each time a later `Busy`
-// naming its holder reveals (`revealedAcquires`). A grant that no reply names leaves no trace a later op could
-// contradict except through the token counter (a reclaim's token), which the call time already allows.
+// For the Lease that is exact for a pending Release, but a pending Acquire or Renew (a reply lost, or a call resent
+// after a reconnect) that ran later than its call moves the expiry later than its call time would: a later `Busy`
+// naming its holder, or an `Expired` answered to its holder, shows that expiry, and so the op's server time. A lease
+// name that fails is checked again with a copy of each pending Acquire and Renew at each time such a later reply
+// reveals (`revealedAcquires`). An expiry no reply shows leaves no trace a later op could contradict except through
+// the token counter (a reclaim's token), which the call time already allows.
 
 import type { Lease } from "@interleave/core";
 import type { LinOperation } from "@interleave/sim";
@@ -139,9 +139,10 @@ export function checkLeaseHolders(history: ChaosHistory): string[] {
 }
 
 /**
- * Copies of the pending Acquires of lease `name` in `epoch` at the server times later replies reveal: a `Busy`
- * naming the Acquire's holder with expiry `E` says a grant to it ran at `E - leaseTtlMs`; each such time at or
- * after the Acquire's call gives one more pending copy (see the file's head).
+ * Copies of the pending Acquires and Renews of lease `name` in `epoch` at the server times later replies reveal:
+ * a `Busy` naming the op's holder with expiry `E`, or an `Expired` answered to that holder at `E`, says a grant or
+ * renewal of it ran at `E - leaseTtlMs`; each such time at or after the op's call gives one more pending copy (see
+ * the file's head).
  */
 function revealedAcquires(
   records: readonly CallRecord[],
@@ -151,13 +152,19 @@ function revealedAcquires(
 ): LinOperation<LeaseOpInput>[] {
   const ops = leaseOps(records, epoch).filter((op) => op.input.lease === name);
   return ops
-    .filter((op) => op.returnMs === null && op.input._tag === "Acquire")
+    .filter((op) => op.returnMs === null && op.input._tag !== "Release")
     .flatMap((pending) => {
       const times = new Set<number>();
       for (const op of ops) {
         const out = op.output as Lease.Result | undefined;
-        if (out?._tag !== "Busy" || out.holder !== pending.input.holder) continue;
-        const atMs = out.expiresAtMs - leaseTtlMs;
+        const revealedMs =
+          out?._tag === "Busy" && out.holder === pending.input.holder
+            ? out.expiresAtMs
+            : out?._tag === "Expired" && op.input.holder === pending.input.holder
+              ? out.expiredAtMs
+              : null;
+        if (revealedMs === null) continue;
+        const atMs = revealedMs - leaseTtlMs;
         if (atMs >= pending.callMs && atMs !== pending.input.atMs) times.add(atMs);
       }
       return [...times].map((atMs) => ({
