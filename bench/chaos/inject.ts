@@ -23,9 +23,10 @@ function edit(file: string, source: string, from: string, to: string): string {
 
 /**
  * The `[script file, Lua text]` pairs to substitute for `injection`:
- * - `skip-token-check`: the claim queue's Ack (in `claimQueue-owner-5` and the Worker's `claimQueue-ackAndClaim-5`)
+ * - `skip-token-check`: the claim queue's Ack (in `claimQueue-owner-5` and the Worker's `claimQueue-ackAndClaim-4`)
  *   accepts any token while the item is claimed — a holder whose claim was taken over acks (deletes) the item
- *   another holder now owns;
+ *   another holder now owns; and the lease's Renew (`lease-renew-1`, for `--machine lease`) skips its owner and
+ *   token check — a holder whose lease was taken over renews (extends) the new holder's grant;
  * - `skip-fence-check`: `fenced-write-1` accepts a write whatever its token — a stale holder's write lands over
  *   a newer one's;
  * - `none`: nothing.
@@ -36,8 +37,19 @@ export function buggyScripts(injection: Injection): [file: ScriptFile, lua: stri
       return [];
     case "skip-token-check": {
       const owner = "claimQueue-owner-5";
-      const both = "claimQueue-ackAndClaim-5";
+      const both = "claimQueue-ackAndClaim-4";
+      const renew = "lease-renew-1";
       return [
+        [
+          renew,
+          edit(
+            renew,
+            shippedScriptSource(renew),
+            "local atMs, expiresAtMs, refused = lease_owned(key, ARGV[2], tonumber(ARGV[3]))",
+            "local atMs, expiresAtMs, refused = lease_owned(key, ARGV[2], tonumber(ARGV[3]))\n" +
+              "if refused and refused[1] == 'NotOwner' and refused[3] then atMs, expiresAtMs, refused = now_ms(), tonumber(redis.call('HGET', key, 'expiresAtMs')), nil end",
+          ),
+        ],
         [
           owner,
           edit(
@@ -52,8 +64,8 @@ export function buggyScripts(injection: Injection): [file: ScriptFile, lua: stri
           edit(
             both,
             shippedScriptSource(both),
-            "if owns(item, ARGV[3]) then",
-            "if item ~= nil and item.h ~= nil then",
+            "if item and owns(item, ARGV[4 + 2 * i]) then",
+            "if item and item.h ~= nil then",
           ),
         ],
       ];

@@ -1,5 +1,6 @@
 // The files and the printed report of a chaos run: `history.jsonl` (a `meta` line, one `fault` line per fault as
-// carried out, then every call record of every process), the two projections in the interleave-history format
+// carried out, then every call record of every process), the two projections (claim queue or, in lease mode,
+// `lease.history.jsonl`, none in mailbox mode; and the fenced store) in the interleave-history format
 // (docs/linearizability.md; `fenced.history.jsonl` replays with `pnpm lincheck <file> --partition-by resource`),
 // and `summary.md` (the table of summary.ts and each check's notes, violations and smallest failing window).
 // `readHistory` reads a history.jsonl back for `pnpm chaos --check`.
@@ -8,10 +9,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatHistory } from "@interleave/sim";
 import type { CallRecord } from "../../packages/runtime-redis/test/support/calls.js";
-import { claimQueueOps, fencedOps } from "../../packages/runtime-redis/test/support/lincheck.js";
+import { claimQueueOps, fencedOps, leaseOps } from "../../packages/runtime-redis/test/support/lincheck.js";
 import { type ChaosHistory, checkChaosHistory, epochsOf, type LossyRestart } from "./check.js";
+import { checkLeaseChaosHistory } from "./check-lease.js";
+import { checkMailboxChaosHistory } from "./check-mailbox.js";
 import type { FaultEvent } from "./nemesis.js";
 import type { RunOptions } from "./spec.js";
+import { CHAOS_LEASE_CONFIG } from "./spec.js";
 import { phaseFigures, renderSummary } from "./summary.js";
 
 /** The first line of history.jsonl. Times: host ms. */
@@ -51,6 +55,22 @@ export function writeHistory(
       ops: fencedOps(records, epoch) as never,
     }),
   );
+  if (meta.options.machine === "mailbox") return;
+  if (meta.options.machine === "lease") {
+    writeFileSync(
+      join(out, "lease.history.jsonl"),
+      formatHistory({
+        header: {
+          format: "interleave-history",
+          version: 1,
+          machine: "Lease",
+          config: { leaseTtlMs: CHAOS_LEASE_CONFIG.leaseTtlMs },
+        },
+        ops: leaseOps(records, epoch) as never,
+      }),
+    );
+    return;
+  }
   writeFileSync(
     join(out, "claim-queue.history.jsonl"),
     formatHistory({
@@ -115,7 +135,14 @@ export function checkAndReport(
     config: meta.options.config,
     startMs: meta.startMs,
   };
-  const checks = checkChaosHistory(history, () => performance.now());
+  const checks =
+    meta.options.machine === "lease"
+      ? checkLeaseChaosHistory(history, { leaseTtlMs: CHAOS_LEASE_CONFIG.leaseTtlMs }, () =>
+          performance.now(),
+        )
+      : meta.options.machine === "mailbox"
+        ? checkMailboxChaosHistory(history, () => performance.now())
+        : checkChaosHistory(history, () => performance.now());
   const done = faults.filter((f) => !f.detail.startsWith("skipped"));
   const faultCounts: Record<string, number> = {};
   for (const f of done) faultCounts[f.kind] = (faultCounts[f.kind] ?? 0) + 1;
@@ -139,6 +166,21 @@ export function checkAndReport(
     phases: phaseFigures(records, phases),
     checks,
     wallS: (meta.endMs - meta.runStartMs) / 1_000,
+    ...(meta.options.machine === "lease"
+      ? {
+          lease: {
+            names: meta.options.leases,
+            grants: records.filter(
+              (r) =>
+                r.kind === "return" &&
+                (r.value as { result?: { _tag?: string } })?.result?._tag === "Granted",
+            ).length,
+          },
+        }
+      : {}),
+    ...(meta.options.machine === "mailbox"
+      ? { mailbox: { keys: meta.options.keys, accepted: meta.enqueued } }
+      : {}),
   });
   const failed = checks.filter((c) => !c.ok);
   const details = [

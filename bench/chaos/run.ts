@@ -7,7 +7,7 @@
  * every check passes, 1 when one fails (the smallest failing window is printed), 2 on bad input.
  * docs/chaos.md explains the nemesis, the checks and the output.
  *
- * Usage: pnpm chaos [--processes 4] [--workers 16] [--items 10000] [--reenqueue 0.3] [--duration 60]
+ * Usage: pnpm chaos [--machine claim-queue|lease|mailbox] [--leases 32] [--keys 200] [--processes 4] [--workers 16] [--items 10000] [--reenqueue 0.3] [--duration 60]
  *                   [--seed N] [--aof on|off] [--faults kill,stop,redis-restart,drop,latency,skew|none]
  *                   [--inject none|skip-token-check|skip-fence-check] [--out DIR]
  */
@@ -15,7 +15,7 @@ import { accessSync, appendFileSync, constants, existsSync, mkdirSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ClaimQueue } from "@interleave/runtime-redis";
+import { ClaimQueue, KeyedMailbox } from "@interleave/runtime-redis";
 import { hasRedisServer, startRedis } from "@interleave/runtime-redis/testing";
 import { Redis } from "ioredis";
 import {
@@ -25,12 +25,19 @@ import {
   recordReconnects,
   wallMs,
 } from "../../packages/runtime-redis/test/support/calls.js";
+import { KINDS } from "../../packages/runtime-redis/test/support/mailbox-policy.js";
 import { type FaultEvent, runNemesis } from "./nemesis.js";
 import { type ChaosChild, ChaosProcesses, closeChaosChild, readRecordLines } from "./processes.js";
 import { startProxy } from "./proxy.js";
 import { checkAndReport, type RunMeta, readHistory, writeHistory } from "./report.js";
-import { clockSkewMs, enqueuePlan, nemesisSchedule } from "./schedule.js";
-import { parseRunOptions, type RunOptions } from "./spec.js";
+import { clockSkewMs, enqueuePlan, nemesisSchedule, orderPlan } from "./schedule.js";
+import {
+  CHAOS_LEASE_CONFIG,
+  CHAOS_MAILBOX_CONFIG,
+  MAILBOX_NAME,
+  parseRunOptions,
+  type RunOptions,
+} from "./spec.js";
 
 const fail = (message: string): never => {
   console.error(`pnpm chaos: ${message}`);
@@ -44,6 +51,9 @@ function options(): RunOptions {
     flags = parseArgs({
       options: Object.fromEntries(
         [
+          "machine",
+          "leases",
+          "keys",
           "processes",
           "workers",
           "items",
@@ -98,6 +108,66 @@ const cleanups: (() => Promise<void>)[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const QUEUE = "chaos";
 
+/**
+ * The mailbox mode's producer: submits the planned orders (`submitWhenRoom`, each at its planned time, at most 64
+ * in flight; one attempt — a submit whose reply is lost stays pending in the history, since a resubmit of a
+ * finished order would run it again), recorded as `producer`. Returns how many were accepted.
+ */
+async function submitOrders(
+  opts: RunOptions,
+  startMs: number,
+  client: Redis,
+  sink: (r: CallRecord) => void,
+): Promise<number> {
+  let mailbox: KeyedMailbox | undefined;
+  for (let attempt = 1; mailbox === undefined; attempt++) {
+    mailbox = await KeyedMailbox.open(client, {
+      name: MAILBOX_NAME,
+      config: CHAOS_MAILBOX_CONFIG,
+      ...CHAOS_LEASE_CONFIG,
+    }).catch((error: unknown) => {
+      if (attempt >= 50) throw error;
+      return sleep(200).then(() => undefined);
+    });
+  }
+  const producer = recordCalls(mailbox, ["submitWhenRoom"], "producer", sink);
+  let accepted = 0;
+  const inFlight = new Set<Promise<void>>();
+  for (const { atMs, order } of orderPlan(opts.seed, opts.items, opts.keys, opts.durationMs, KINDS)) {
+    const wait = startMs + atMs - wallMs();
+    if (wait > 0) await sleep(wait);
+    while (inFlight.size >= 64) await Promise.race(inFlight);
+    const p = producer
+      .submitWhenRoom(order, { timeoutMs: 10_000 })
+      .then((step) => {
+        if (step.result._tag === "Accepted") accepted++;
+      })
+      .catch(() => {})
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  return accepted;
+}
+
+/** The ids of the orders still in the mailbox (pending or in flight), read on a direct connection. */
+async function mailboxLeft(admin: Redis): Promise<string[]> {
+  const state = await (
+    await KeyedMailbox.open(admin, {
+      name: MAILBOX_NAME,
+      config: CHAOS_MAILBOX_CONFIG,
+      ...CHAOS_LEASE_CONFIG,
+    })
+  ).snapshot();
+  return [
+    ...Object.values(state.keys).flatMap((k) => [
+      ...(k.inFlight === null ? [] : [k.inFlight.order.id]),
+      ...k.pending.map((o) => o.id),
+    ]),
+    ...Object.keys(state.keyless),
+  ];
+}
+
 async function main(): Promise<number> {
   const checkAt = process.argv.indexOf("--check");
   if (checkAt >= 0) {
@@ -124,7 +194,7 @@ async function main(): Promise<number> {
   const command = `pnpm chaos ${process.argv.slice(2).join(" ")}`.trim();
   const runStartMs = wallMs();
   console.log(
-    `chaos: ${opts.processes} processes × ${opts.workers} workers, ${opts.items} items, ${opts.durationMs / 1_000} s, ` +
+    `chaos: ${opts.machine === "lease" ? `lease (${opts.leases} names)` : opts.machine === "mailbox" ? `mailbox (${opts.keys} keys)` : "claim queue"}, ${opts.processes} processes × ${opts.workers} workers, ${opts.machine === "lease" ? "" : `${opts.items} ${opts.machine === "mailbox" ? "orders" : "items"}, `}${opts.durationMs / 1_000} s, ` +
       `seed ${opts.seed}, AOF ${opts.aof ? "on" : "off"}, faults ${opts.faults.join(",") || "none"}, inject ${opts.inject}; output ${out}`,
   );
 
@@ -169,6 +239,10 @@ async function main(): Promise<number> {
     if (skew !== 0) skews.push(`${name} ${skew > 0 ? "+" : ""}${(skew / 1_000).toFixed(0)} s`);
     const child = await pool.start({
       name,
+      machine: opts.machine,
+      leases: opts.leases,
+      keys: opts.keys,
+      lease: CHAOS_LEASE_CONFIG,
       url: proxyUrl,
       queue: QUEUE,
       config: opts.config,
@@ -190,7 +264,11 @@ async function main(): Promise<number> {
 
   // producer and nemesis, from now
   const startMs = wallMs();
-  const plan = enqueuePlan(opts.seed, opts.items, opts.reenqueueShare, opts.durationMs);
+  // the lease mode has no producer: its loops run for the duration; the mailbox mode submits orders instead
+  const plan =
+    opts.machine === "claim-queue"
+      ? enqueuePlan(opts.seed, opts.items, opts.reenqueueShare, opts.durationMs)
+      : [];
   const faultLog: FaultEvent[] = [];
   const nemesis = runNemesis(
     faults,
@@ -235,21 +313,25 @@ async function main(): Promise<number> {
     inFlight.add(p);
   }
   await Promise.all(inFlight);
+  if (opts.machine === "mailbox") enqueued = await submitOrders(opts, startMs, producerClient, sink);
+  if (opts.machine !== "claim-queue") await sleep(startMs + opts.durationMs - wallMs());
   const { lossyRestarts } = await nemesis;
 
-  // drain: every item acked or dead-lettered, then the workers close
+  // drain: every item acked or dead-lettered (mailbox: every order out of the mailbox), then the workers close
+  const left = async () =>
+    opts.machine === "mailbox"
+      ? mailboxLeft(admin)
+      : (await admin.keys(`${producer.base}:item:*`)).map((k) => k.slice(`${producer.base}:item:`.length));
   const drainDeadlineMs = wallMs() + 120_000;
   for (;;) {
-    const items = await admin.keys(`${producer.base}:item:*`);
+    const items = await left();
     if (items.length === 0 || wallMs() > drainDeadlineMs) break;
     await sleep(200);
   }
   await Promise.all(allChildren.map((c) => closeChaosChild(c)));
   await pool.closeSpares();
   const endMs = wallMs();
-  const finalItems = (await admin.keys(`${producer.base}:item:*`)).map((k) =>
-    k.slice(`${producer.base}:item:`.length),
-  );
+  const finalItems = await left();
   admin.disconnect();
   producerClient.disconnect();
   await proxy.close();

@@ -5,6 +5,7 @@
 // starts within 2 s of the middle), and further faults of random kinds at random times overlap the rest. Faults
 // start before 70 % of the duration; the phases reported are measured from the faults as carried out.
 
+import type { Mailbox } from "@interleave/core";
 import type { FaultKind } from "./spec.js";
 
 /** One fault: `kind` starting at `atMs` (ms since the run started), on process `target` (kill, stop), lasting `durationMs`. */
@@ -117,4 +118,28 @@ export function enqueuePlan(
     }
   }
   return plan.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * The mailbox mode's orders: `items` orders `o<i>` spread over 85 % of `durationMs` (as {@link enqueuePlan}), each
+ * of a seeded key among `k0` … `k<keys - 1>` and a seeded kind of the fixture policy (`kinds`), with `version: i`.
+ */
+export function orderPlan(
+  seed: number,
+  items: number,
+  keys: number,
+  durationMs: number,
+  kinds: readonly string[],
+): { readonly atMs: number; readonly order: Mailbox.Order }[] {
+  const random = prng((seed ^ 0x27d4eb2f) >>> 0);
+  const until = Math.round(durationMs * 0.85);
+  return Array.from({ length: items }, (_, i) => ({
+    atMs: Math.floor((i / items) * until),
+    order: {
+      id: `o${i}`,
+      key: `k${Math.floor(random() * keys)}`,
+      kind: kinds[Math.floor(random() * kinds.length)]!,
+      payload: { version: i },
+    },
+  }));
 }

@@ -1,15 +1,30 @@
 // The options of a chaos run (`pnpm chaos`) and of its worker processes, and their validation: pure (no I/O), so
 // a bad flag is a one-line error before anything starts or is written.
 
-import type { ClaimQueue as Core } from "@interleave/core";
+import type { ClaimQueue as Core, Mailbox } from "@interleave/core";
+import { RICH_POLICY } from "../../packages/runtime-redis/test/support/mailbox-policy.js";
 import { INJECTIONS, type Injection } from "./inject.js";
 
 /** The fault kinds the nemesis injects (docs/chaos.md). */
 export const FAULT_KINDS = ["kill", "stop", "redis-restart", "drop", "latency", "skew"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/**
+ * The runtime object a chaos run drives (`--machine`): the claim queue (its Workers), or the lease manager
+ * (contended acquire / fenced writes / renew / release loops), or the keyed mailbox (a producer submits orders over
+ * `--keys` keys; each process runs one dispatcher whose handlers write a fenced resource per key).
+ */
+export const MACHINES = ["claim-queue", "lease", "mailbox"] as const;
+export type Machine = (typeof MACHINES)[number];
+
 /** A validated run. Durations in ms. */
 export interface RunOptions {
+  /** What the worker processes run (absent in histories recorded before `--machine`: the claim queue). */
+  readonly machine: Machine;
+  /** Lease mode: how many lease names the workers contend for. */
+  readonly leases: number;
+  /** Mailbox mode: how many keys the orders are spread over. */
+  readonly keys: number;
   readonly processes: number;
   readonly workers: number;
   readonly items: number;
@@ -30,6 +45,11 @@ export interface RunOptions {
 export interface ChildSpec {
   /** The process name, unique per start (`p2.1`: process 2, first restart); holders are `<name>-w<k>`. */
   readonly name: string;
+  readonly machine: Machine;
+  /** Lease mode: the lease names are `lease-0` … `lease-<leases - 1>`; the lease config. */
+  readonly leases: number;
+  readonly keys: number;
+  readonly lease: { readonly leaseTtlMs: number; readonly heartbeatIntervalMs: number };
   /** The Redis URL the process connects to (the chaos proxy). */
   readonly url: string;
   readonly queue: string;
@@ -61,8 +81,30 @@ export const CHAOS_QUEUE_CONFIG: Core.ResolvedConfig = {
   itemCountMax: 200_000,
 };
 
+/** The lease config of a lease-mode run: the claim queue's lease and heartbeat. */
+export const CHAOS_LEASE_CONFIG = { leaseTtlMs: 1_000, heartbeatIntervalMs: 250 } as const;
+
+/** The mailbox of a mailbox-mode run. */
+export const MAILBOX_NAME = "chaos-mb";
+
+/**
+ * The mailbox config of a mailbox-mode run: the runtime tests' fixture policy (every supersession cell: queue,
+ * cancel, cancel+coalesce, coalesce, drop; packages/runtime-redis/test/support/mailbox-policy.ts), room for 64
+ * orders in flight in all, 16 pending per key, up to 1,000 keys.
+ */
+export const CHAOS_MAILBOX_CONFIG: Mailbox.Config = {
+  policy: RICH_POLICY,
+  inFlightMax: 64,
+  pendingPerKeyMax: 16,
+  keylessPendingMax: 4,
+  keyCountMax: 1_000,
+};
+
 /** The raw flags as `node:util` `parseArgs` gives them. */
 export interface RawFlags {
+  readonly machine?: string | undefined;
+  readonly leases?: string | undefined;
+  readonly keys?: string | undefined;
   readonly processes?: string | undefined;
   readonly workers?: string | undefined;
   readonly items?: string | undefined;
@@ -92,7 +134,7 @@ function oneOf<T extends string>(flag: string, raw: string, known: readonly T[])
 }
 
 /**
- * The run `flags` ask for, with the defaults (4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
+ * The run `flags` ask for, with the defaults (the claim queue, 32 lease names in lease mode, 200 keys in mailbox mode, 4 processes × 16 workers, 10,000 items, 30 % re-enqueued, 60 s,
  * AOF on, every fault kind, no injected bug); `randomSeed` when no `--seed` is given; `defaultOut` when no
  * `--out`.
  *
@@ -116,7 +158,15 @@ export function parseRunOptions(flags: RawFlags, randomSeed: number, defaultOut:
         : flags.faults.split(",").map((f) => oneOf("faults", f.trim(), FAULT_KINDS));
   const aof = oneOf("aof", flags.aof ?? "on", ["on", "off"]) === "on";
   if (flags.out !== undefined && flags.out.trim() === "") throw new Error("--out: expected a folder path");
+  const machine = oneOf("machine", flags.machine ?? "claim-queue", MACHINES);
+  if (machine === "mailbox" && !aof) {
+    // a restart that loses the mailbox's config leaves its dispatchers polling a mailbox that is gone
+    throw new Error("--aof off: not with --machine mailbox (use claim-queue or lease)");
+  }
   return {
+    machine,
+    leases: integer("leases", flags.leases, 32, 1, 10_000),
+    keys: integer("keys", flags.keys, 200, 1, CHAOS_MAILBOX_CONFIG.keyCountMax),
     processes: integer("processes", flags.processes, 4, 1, 64),
     workers: integer("workers", flags.workers, 16, 1, 256),
     items: integer("items", flags.items, 10_000, 1, 1_000_000),

@@ -13,7 +13,10 @@ export interface Phases {
   readonly endMs: number;
 }
 
-/** A phase's figures: calls that returned, per second; acks that deleted an item, per second; latency (ms). */
+/**
+ * A phase's figures: calls that returned, per second; acks that deleted an item (lease mode: lease grants; mailbox
+ * mode: orders completed), per second; latency (ms).
+ */
 export interface PhaseFigures {
   readonly phase: string;
   readonly seconds: number;
@@ -52,7 +55,12 @@ export function phaseFigures(records: readonly CallRecord[], phases: Phases): Ph
       result?: { _tag?: string; owned?: boolean };
       ack?: { result?: { owned?: boolean } };
     };
-    if ((v?.result?._tag === "Acked" && v.result.owned === true) || v?.ack?.result?.owned === true)
+    if (
+      (v?.result?._tag === "Acked" && v.result.owned === true) ||
+      v?.ack?.result?.owned === true ||
+      v?.result?._tag === "Granted" ||
+      (Array.isArray(v) && v[1] === "Completed")
+    )
       acks[i]!++;
   }
   return bounds.map(([phase, from, until], i) => {
@@ -84,6 +92,10 @@ export interface RunFigures {
   readonly phases: readonly PhaseFigures[];
   readonly checks: readonly CheckResult[];
   readonly wallS: number;
+  /** Lease mode: the lease names contended for and the grants made (`Granted` replies). */
+  readonly lease?: { readonly names: number; readonly grants: number };
+  /** Mailbox mode: the keys and the orders submitted and accepted. */
+  readonly mailbox?: { readonly keys: number; readonly accepted: number };
 }
 
 const fmt = (n: number, digits = 0) =>
@@ -97,7 +109,13 @@ export function renderSummary(f: RunFigures): string {
   lines.push(`\`${f.command}\` (seed ${f.seed})`, "");
   lines.push("| run | |", "| --- | --- |");
   lines.push(`| processes × workers | ${f.processes} × ${f.workers} |`);
-  lines.push(`| items (scopes) / acknowledged enqueues | ${fmt(f.items)} / ${fmt(f.enqueues)} |`);
+  if (f.lease !== undefined)
+    lines.push(`| lease names / grants | ${fmt(f.lease.names)} / ${fmt(f.lease.grants)} |`);
+  else if (f.mailbox !== undefined)
+    lines.push(
+      `| keys / orders submitted / accepted | ${fmt(f.mailbox.keys)} / ${fmt(f.items)} / ${fmt(f.mailbox.accepted)} |`,
+    );
+  else lines.push(`| items (scopes) / acknowledged enqueues | ${fmt(f.items)} / ${fmt(f.enqueues)} |`);
   lines.push(`| operations recorded (pending: no reply) | ${fmt(f.calls)} (${fmt(f.pendingCalls)}) |`);
   const faults = Object.entries(f.faults)
     .map(([k, n]) => `${k} ${n}`)
@@ -105,7 +123,7 @@ export function renderSummary(f: RunFigures): string {
   lines.push(`| faults injected | ${faults === "" ? "none" : faults} |`);
   lines.push(`| wall time | ${fmt(f.wallS, 1)} s |`, "");
   lines.push(
-    "| phase | s | calls | calls/s | acks/s | p50 ms | p99 ms |",
+    `| phase | s | calls | calls/s | ${f.lease !== undefined ? "grants/s" : f.mailbox !== undefined ? "completed/s" : "acks/s"} | p50 ms | p99 ms |`,
     "| --- | --: | --: | --: | --: | --: | --: |",
   );
   for (const p of f.phases) {
