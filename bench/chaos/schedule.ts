@@ -6,7 +6,10 @@
 // start before 70 % of the duration; the phases reported are measured from the faults as carried out.
 
 import type { Mailbox } from "@interleave/core";
+import { prng } from "../support/prng.js";
 import type { FaultKind } from "./spec.js";
+
+export { prng };
 
 /** One fault: `kind` starting at `atMs` (ms since the run started), on process `target` (kill, stop), lasting `durationMs`. */
 export interface Fault {
@@ -18,18 +21,6 @@ export interface Fault {
   readonly durationMs: number;
   /** latency: the delay added to each chunk, ms; others 0. */
   readonly delayMs: number;
-}
-
-/** A seeded PRNG in [0, 1): mulberry32 (Tommy Ettinger's public-domain generator). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** The phase bounds of a run of `durationMs`: faults start in `[faultsFromMs, faultsUntilMs)`. */
