@@ -141,6 +141,17 @@ node -e 'const d = JSON.parse(require("fs").readFileSync("workers.json", "utf8")
   const v = d.results.map((r) => `${r.variant}=${r.verdict}`).join(" ");
   console.log(v); if (v !== "read-then-write=violation atomic-increment=pass") process.exit(1);' ||
   fail "explore --workers 2 gave other verdicts"
+# That exploration is over before a worker could help (so none is started): start one and use it, on the
+# TypeScript registry compiled by esbuild into a bundle that imports the installed @interleave/sim.
+node --input-type=module -e '
+const { WorkerPool } = await import("@interleave/sim/cli");
+const pool = new WorkerPool(2);
+const entry = await pool.ready("scenarios/index.ts");
+const r = await pool.explore("scenarios/index.ts", "page-views", "read-then-write", { seed: 1, runs: 2000 });
+await pool.close();
+console.log(`worker loaded the registry (${entry.how}); threads ${pool.lastThreads}; ${r.verdict} at run ${r.runIndex}`);
+if (!["built", "cached"].includes(entry.how) || pool.lastThreads !== 2 || r.verdict !== "violation") process.exit(1);' ||
+  fail "a worker thread did not load the TypeScript registry from the installed package"
 
 step "vitest with assertVariant"
 npx vitest run --reporter=verbose

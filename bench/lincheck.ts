@@ -11,6 +11,7 @@
 import { ClaimQueue, Lease } from "@interleave/core";
 import { checkLinearizable, type LinOperation, type LinSpec } from "@interleave/sim";
 import { median } from "./support/measure.js";
+import { prng } from "./support/prng.js";
 
 export interface LincheckRow {
   readonly history: string;
@@ -21,18 +22,6 @@ export interface LincheckRow {
   readonly verdict: string;
   readonly states: number;
   readonly "median ms": number;
-}
-
-/** mulberry32: a seeded PRNG for the generator, so histories are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** What a process of the generator decides: its next event at `atMs`, from what it saw last. */

@@ -7,16 +7,20 @@
  * Usage: pnpm bench [--quick] [--scenario NAME] [--only SECTION] [--no-peer]
  *   --quick     fewer seeds and runs, for a smoke check
  *   --scenario  only that scenario (repeatable); default: every scenario
- *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, workers, redis-lease,
+ *   --only      one section (repeatable): strategies, exhaustive, models, peer, statespace, spin (SPIN side by
+ *               side: bench/peer/spin, skipped when spin or a C compiler is missing), check-workers (check
+ *               --workers 2 against one thread, beside the two-thread ceiling), workers, redis-lease,
  *               redis-queue, redis-mailbox (the Redis ones start their own redis-server on a free loopback port),
  *               lincheck (the linearizability checker on generated Lease and ClaimQueue histories),
- *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model)
+ *               real-code (issue 21: the real runtime code under interleave and under fc.scheduler, beside the model),
+ *               shrink (shrunk length against the shortest counterexample, per violation variant)
  *   --no-peer   skip the fast-check comparisons (the peer section, and fast-check's rows of real-code)
  */
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exploreVariant, type Scenario, type Strategy } from "@interleave/sim";
-import { WorkerPool } from "@interleave/sim/cli";
+import { WorkerPool, workerBundleDir } from "@interleave/sim/cli";
 import { strategyLabel } from "@interleave/sim/strategies";
 import scenarios, { modelScenarios } from "../scenarios/index.js";
 import { benchLostUpdate, type PeerFigures } from "./peer/lost-update.js";
@@ -29,12 +33,15 @@ const SECTIONS = [
   "models",
   "peer",
   "statespace",
+  "spin",
+  "check-workers",
   "workers",
   "redis-lease",
   "redis-queue",
   "redis-mailbox",
   "lincheck",
   "real-code",
+  "shrink",
 ] as const;
 const { values: args } = parseArgs({
   options: {
@@ -93,6 +100,7 @@ function toViolation(scenario: Scenario, variantName: string, strategy: Strategy
           : missed
         : `violation on ${found}/${seeds.length} seeds`,
     "median schedules to violation": median(schedules),
+    "mean schedules": Number((schedules.reduce((a, b) => a + b, 0) / schedules.length).toFixed(1)),
     "median ms to violation": Number(median(millis).toFixed(1)),
     "max schedules": Math.max(...schedules),
   };
@@ -102,20 +110,24 @@ function benchStrategies(scenario: Scenario) {
   const rows: Record<string, string | number>[] = [];
   for (const variant of scenario.variants) {
     if (variant.expect === "pass") {
-      exploreVariant(scenario, variant, { seed: 0, runs: 200, strategy: "random" }); // warm-up
-      const t0 = performance.now();
-      const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS, strategy: "random" });
-      const ms = performance.now() - t0;
-      rows.push({
-        scenario: scenario.name,
-        variant: variant.name,
-        strategy: "random",
-        verdict: `${r.verdict}, ${r.schedules} schedules`,
-        "schedules/s": Math.round(r.schedules / (ms / 1000)),
-        "steps/s": Math.round(r.steps / (ms / 1000)),
-      });
+      // random, then feedback: its pass over the same budget, and its cost per schedule beside random's
+      for (const strategy of ["random", "feedback"] as const) {
+        exploreVariant(scenario, variant, { seed: 0, runs: 200, strategy }); // warm-up
+        const t0 = performance.now();
+        const r = exploreVariant(scenario, variant, { seed: 1, runs: PASS_RUNS, strategy });
+        const ms = performance.now() - t0;
+        rows.push({
+          scenario: scenario.name,
+          variant: variant.name,
+          strategy,
+          verdict: `${r.verdict}, ${r.schedules} schedules`,
+          "schedules/s": Math.round(r.schedules / (ms / 1000)),
+          "steps/s": Math.round(r.steps / (ms / 1000)),
+          "ms/schedule": Number((ms / r.schedules).toFixed(3)),
+        });
+      }
     } else {
-      for (const strategy of ["random", "pct", "exhaustive"] as const)
+      for (const strategy of ["random", "pct", "exhaustive", "feedback"] as const)
         rows.push(toViolation(scenario, variant.name, strategy));
     }
   }
@@ -196,7 +208,13 @@ async function twoThreadCeiling() {
   };
 }
 
-/** Single thread vs `--workers 2` on the same exploration (worker start-up and registry loading included). */
+/**
+ * One thread vs `--workers 2` on the same exploration, worker start-up included: a new pool's first explore (the
+ * main thread explores at once; the worker joins once it has loaded the bundle), with the bundle cache emptied
+ * first (`cold`: esbuild compiles the registry) and with it cached (`warm`), then the same pool again (steady
+ * state). Process CPU time (all threads; esbuild's own process not included) shows what start-up costs
+ * whatever the load.
+ */
 async function benchWorkers() {
   const registry = fileURLToPath(new URL("../scenarios/index.ts", import.meta.url));
   const cases = [
@@ -204,30 +222,53 @@ async function benchWorkers() {
     { scenario: "sync-vs-reset", variant: "serial", runs: quick ? 5_000 : 40_000 },
   ];
   const rows: Record<string, string | number | boolean>[] = [];
+  const s = (ms: number) => Number((ms / 1000).toFixed(2));
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   for (const c of cases) {
-    const scenario = scenarios.find((s) => s.name === c.scenario)!;
+    const scenario = scenarios.find((x) => x.name === c.scenario)!;
     const variant = scenario.variants.find((v) => v.name === c.variant)!;
+    const options = { seed: 1, runs: c.runs };
     exploreVariant(scenario, variant, { seed: 0, runs: 200 }); // warm-up
     let t0 = performance.now();
-    const one = exploreVariant(scenario, variant, { seed: 1, runs: c.runs });
-    const single = performance.now() - t0;
-    t0 = performance.now();
+    let c0 = cpu();
+    const one = exploreVariant(scenario, variant, options);
+    const single = { wall: performance.now() - t0, cpu: cpu() - c0 };
+    const timed = async (pool: WorkerPool) => {
+      t0 = performance.now();
+      c0 = cpu();
+      const result = await pool.explore(registry, scenario, variant, options);
+      return { wall: performance.now() - t0, cpu: cpu() - c0, result, threads: pool.lastThreads };
+    };
+    rmSync(workerBundleDir(), { recursive: true, force: true });
+    const coldPool = new WorkerPool(2);
+    const cold = await timed(coldPool);
+    const coldReady = coldPool.readyMs;
+    await coldPool.close();
     const pool = new WorkerPool(2);
-    // start-up: each worker loads tsx and the scenario registry, and warms up like the single thread did
-    await pool.explore(registry, c.scenario, c.variant, { seed: 0, runs: 400 });
-    const startup = performance.now() - t0;
-    t0 = performance.now();
-    const two = await pool.explore(registry, c.scenario, c.variant, { seed: 1, runs: c.runs });
-    const parallel = performance.now() - t0;
+    const warm = await timed(pool);
+    const steady = await timed(pool);
     await pool.close();
+    const same = [cold, warm, steady].every(
+      (r) =>
+        r.result.verdict === one.verdict &&
+        r.result.schedules === one.schedules &&
+        r.result.steps === one.steps,
+    );
     rows.push({
       exploration: `${c.scenario}/${c.variant}, ${c.runs} schedules`,
-      "1 thread s": Number((single / 1000).toFixed(2)),
-      "--workers 2 s": Number((parallel / 1000).toFixed(2)),
-      "speed-up": Number((single / parallel).toFixed(2)),
-      "worker start-up s (once per explore)": Number((startup / 1000).toFixed(2)),
-      "speed-up incl. start-up": Number((single / (parallel + startup)).toFixed(2)),
-      "same verdict": one.verdict === two.verdict && one.schedules === two.schedules,
+      "1 thread s": s(single.wall),
+      "cold: --workers 2 s (bundle built)": s(cold.wall),
+      "cold speed-up": Number((single.wall / cold.wall).toFixed(2)),
+      "warm: --workers 2 s (bundle cached)": s(warm.wall),
+      "warm speed-up": Number((single.wall / warm.wall).toFixed(2)),
+      "steady speed-up": Number((single.wall / steady.wall).toFixed(2)),
+      "worker ready s (cold, warm)": `${s(coldReady ?? 0)}, ${s(pool.readyMs ?? 0)}`,
+      "CPU s (1 thread, cold, warm, steady)": [single, cold, warm, steady].map((r) => s(r.cpu)).join(", "),
+      "threads (cold, warm)": `${cold.threads}, ${warm.threads}`,
+      "same result": same,
     });
   }
   return rows;
@@ -238,7 +279,7 @@ console.log(
 );
 if (run("strategies")) {
   console.log(
-    "Schedules and ms to the first violation (random/pct: median over seeds; exhaustive: one search):",
+    "Schedules and ms to the first violation (random/pct/feedback: median over seeds; exhaustive: one search):",
   );
   for (const scenario of chosen) console.table(benchStrategies(scenario));
 }
@@ -299,11 +340,33 @@ if (run("statespace")) {
   console.log("Explicit-state breadth-first checking (bench/statespace.ts), one core:");
   console.table(await benchStateSpace({ quick }));
 }
+if (run("spin")) {
+  const { benchSpin } = await import("./peer/spin/run.js");
+  console.log(
+    "SPIN side by side (bench/peer/spin): the lease as processes, lease.pml under SPIN vs lease-processes-spin, one core:",
+  );
+  const rows = benchSpin({ quick });
+  if (rows !== null) console.table(rows);
+}
+if (run("check-workers")) {
+  const { benchCheckWorkers } = await import("./check-workers.js");
+  console.log(
+    "check --workers (bench/check-workers.ts): parallel BFS over a shared visited set on worker threads vs one thread:",
+  );
+  console.table(await benchCheckWorkers({ quick }));
+  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop), same run:");
+  console.table([await twoThreadCeiling()]);
+}
 if (run("workers")) {
   console.log("Worker threads (--workers 2) against one thread, same exploration:");
-  console.table(await benchWorkers());
-  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop):");
-  console.table([await twoThreadCeiling()]);
+  const workerRows = await benchWorkers();
+  console.table(workerRows);
+  console.log("The machine's ceiling for two threads (a fixed CPU-bound loop), measured right after:");
+  const ceiling = await twoThreadCeiling();
+  console.table([ceiling]);
+  console.log(
+    `target: warm speed-up incl. start-up ≥ min(1.8, ceiling ${ceiling["ceiling speed-up"]}) = ${Math.min(1.8, ceiling["ceiling speed-up"])}: ${workerRows.map((r) => `${r["warm speed-up"]}× (cold ${r["cold speed-up"]}×)`).join(", ")}`,
+  );
 }
 if (run("redis-lease")) {
   const { benchLease } = await import("./redis-lease.js");
@@ -320,11 +383,13 @@ if (run("redis-queue")) {
   console.table(await benchQueue({ quick }));
 }
 if (run("redis-mailbox")) {
-  const { benchMailbox } = await import("./redis-mailbox.js");
+  const { benchMailbox, mailboxCeilingRatio } = await import("./redis-mailbox.js");
   console.log(
     "Redis: KeyedMailbox vs BullMQ dedup keepLastIfActive, orders/s with 4 processes (bench/redis-mailbox.ts), same private Redis:",
   );
-  console.table(await benchMailbox({ quick }));
+  const rows = await benchMailbox({ quick });
+  console.table(rows);
+  console.log(`1 key: interleave FIFO / serial round-trip ceiling = ${mailboxCeilingRatio(rows).toFixed(2)}`);
 }
 if (run("lincheck")) {
   const { benchLincheck } = await import("./lincheck.js");
@@ -350,4 +415,11 @@ if (run("real-code")) {
     console.log("unfenced-handler with pauses, the violation's rate per schedule in each harness (seed 1):");
     console.table(await violationRates(quick ? 20 : 200));
   }
+}
+if (run("shrink")) {
+  const { benchShrink } = await import("./shrink.js");
+  console.log(
+    `Shrinking (bench/shrink.ts): each violation variant's counterexample on seeds 1..${SEEDS.at(-1)}, shrunk with explore's budget; lengths in steps:`,
+  );
+  console.table(await benchShrink(chosen, { seeds: SEEDS.length }));
 }

@@ -5,12 +5,14 @@
  * itself costs per state, so the machine rows can be read as "checker + model". Never part of `pnpm test`.
  *
  * Columns: distinct states, transitions (enabled state × input pairs, self-loops included), depth, wall
- * clock, distinct states/s, transitions/s, bytes per state of the visited set and parent pointers (the
- * structures that grow with the state count), the most states held as objects at once (two BFS levels),
- * and the peak live memory over the check, in all and per state: the visited set and parent pointers
- * (typed arrays) plus the JS heap's peak growth, measured in a second, untimed run that collects garbage
- * after every BFS level (`onLevel`) and reads the heap while the frontier is live — so it counts the
- * frontier and the model's transition cache too.
+ * clock, distinct states/s, distinct states per second of the process's CPU time (user + system, every
+ * thread, so the collector's helpers count: robust on a shared machine), transitions/s, bytes per state of
+ * the visited set and parent pointers (the structures that grow with the state count), the most states
+ * held at once (two BFS levels) and the bytes per state of the typed arrays holding them packed (the
+ * models' `encoding`; 0 for objects), and the peak live memory over the check, in all and per state: the
+ * visited set, parent pointers and packed frontier (typed arrays) plus the JS heap's peak growth, measured
+ * in a second, untimed run that collects garbage after every BFS level (`onLevel`) and reads the heap
+ * while the frontier is live — so it counts object frontiers and the model's transition cache too.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -26,9 +28,11 @@ export interface StateSpaceRow {
   readonly depth: number;
   readonly "elapsed ms": number;
   readonly "states/s": number;
+  readonly "states/CPU-s": number;
   readonly "transitions/s": number;
   readonly "bytes/state": number;
   readonly "frontier max": number;
+  readonly "frontier B/state": number;
   readonly "peak memory MB": number;
   readonly "peak memory B/state": number;
 }
@@ -63,12 +67,16 @@ function collector(): () => void {
  * at the end of each level, while that level and the next are live (the frontier, the model's cache). The
  * checker's typed arrays live outside the JS heap; their size is in the result's `bytesPerState`.
  */
-function peakHeap<S, I>(build: () => StateSpaceModel<S, I>): number {
+export function peakHeap<S, I>(
+  build: () => StateSpaceModel<S, I>,
+  options: { readonly reduction?: boolean } = {},
+): number {
   const gc = collector();
   gc();
   const base = process.memoryUsage().heapUsed;
   let peak = 0;
   checkStateSpace(build(), {
+    ...options,
     maxStates: 10_000_000,
     onLevel: () => {
       gc();
@@ -80,9 +88,12 @@ function peakHeap<S, I>(build: () => StateSpaceModel<S, I>): number {
 
 function measure<S, I>(build: () => StateSpaceModel<S, I>): StateSpaceRow {
   const model = build();
+  const cpu0 = process.cpuUsage();
   const r: CheckResult<S> = checkStateSpace(model, { maxStates: 10_000_000 });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const seconds = r.elapsedMs / 1000;
-  const peak = peakHeap(build) + r.bytesPerState * r.states;
+  const peak = peakHeap(build) + r.bytesPerState * r.states + r.frontierBytesMax;
   return {
     model: model.name,
     verdict: r._tag === "Violation" ? `violation: ${r.invariant}` : r._tag,
@@ -91,9 +102,11 @@ function measure<S, I>(build: () => StateSpaceModel<S, I>): StateSpaceRow {
     depth: r.depth,
     "elapsed ms": Math.round(r.elapsedMs),
     "states/s": r.statesPerSecond,
+    "states/CPU-s": Math.round(r.states / cpuSeconds),
     "transitions/s": Math.round(r.transitions / seconds),
     "bytes/state": r.bytesPerState,
     "frontier max": r.frontierMax,
+    "frontier B/state": Math.round((r.frontierBytesMax / r.states) * 10) / 10,
     "peak memory MB": Math.round(peak / 1e6),
     "peak memory B/state": Math.round(peak / r.states),
   };

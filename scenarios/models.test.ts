@@ -12,6 +12,8 @@ import models from "./models.js";
 const PINNED: Readonly<Record<string, { readonly states: number } | { readonly inputs: number }>> = {
   lease: { states: 95_047 },
   "lease-unguarded-release": { inputs: 6 },
+  "lease-processes": { states: 236_254 },
+  "lease-processes-unguarded-release": { inputs: 11 },
   "claim-queue": { states: 139_644 },
   "claim-queue-updated-at-guard": { inputs: 5 },
   "claim-queue-retry-without-recheck": { inputs: 8 },

@@ -12,6 +12,7 @@ import {
 import { mailboxModels } from "./membership-orders/mailbox.model.js";
 import { fencedResourceModels } from "./merge-gate/fenced-resource.model.js";
 import { leaseChecked, leaseUnguardedReleaseChecked } from "./merge-gate/lease.model.js";
+import { leaseProcessesChecked, leaseProcessesUnguardedChecked } from "./merge-gate/lease-processes.model.js";
 import { mergeGateModels } from "./merge-gate/merge-gate.model.js";
 import { taskDepsModels } from "./merge-gate/task-deps.model.js";
 import { syncCoordinatorModels } from "./sync-vs-reset/sync-coordinator.model.js";
@@ -19,6 +20,8 @@ import { syncCoordinatorModels } from "./sync-vs-reset/sync-coordinator.model.js
 const models: readonly CheckedModel[] = [
   leaseChecked,
   leaseUnguardedReleaseChecked,
+  leaseProcessesChecked,
+  leaseProcessesUnguardedChecked,
   ...fencedResourceModels,
   claimQueueChecked,
   claimQueueUpdatedAtGuardChecked,

@@ -68,7 +68,9 @@ describe("shrinking and durable replay over the shipped scenarios", () => {
         const original = r.original!;
         expect(shrunk.violation?.property).toBe(original.violation?.property);
         expect(shrunk.steps).toBeLessThanOrEqual(original.steps);
-        expect(shrunk.decisions.length).toBeLessThanOrEqual(original.decisions.length);
+        // fewer steps first: more decisions only when the steps went down
+        if (shrunk.steps === original.steps)
+          expect(shrunk.decisions.length).toBeLessThanOrEqual(original.decisions.length);
         expect(shrunk.shrunk?.originalSteps).toBe(original.steps);
         expect(replayTrace(scenario, variant, shrunk)._tag).toBe("Reproduced");
         expect(replayTrace(scenario, variant, original)._tag).toBe("Reproduced");

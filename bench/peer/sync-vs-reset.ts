@@ -20,7 +20,7 @@
 import { performance } from "node:perf_hooks";
 import { exploreVariant, type Scenario, type ScenarioVariant } from "@interleave/sim";
 import { runSeed, runWorld } from "@interleave/sim/search";
-import { RandomChooser } from "@interleave/sim/strategies";
+import { FeedbackCampaign, feedbackCampaignSeed, RandomChooser } from "@interleave/sim/strategies";
 import fc from "fast-check";
 import syncVsReset from "../../scenarios/sync-vs-reset/sync-vs-reset.js";
 import { ModelError, PORTED_VARIANTS, type PortOutcome, portProperty } from "./sync-vs-reset.port.js";
@@ -107,9 +107,41 @@ function interleaveSeed(variant: ScenarioVariant, seed: number, budget: number):
   return { found: r.verdict === "violation", schedules: r.schedules, ms, searchMs };
 }
 
+/**
+ * The same as {@link interleaveSeed} for the feedback strategy: the bare loop is the campaign itself (its
+ * chooser per run, learning from each run), stopped at the first violation.
+ */
+function interleaveFeedbackSeed(variant: ScenarioVariant, seed: number, budget: number): SeedOutcome {
+  let started = performance.now();
+  let bare = budget;
+  const campaign = new FeedbackCampaign(feedbackCampaignSeed(seed, { index: 0, count: 1 }));
+  for (let i = 0; i < budget; i++) {
+    const chooser = campaign.chooser(runSeed(seed, i));
+    const run = runWorld(variant.build, chooser);
+    if (run.violation !== null) {
+      bare = i + 1;
+      break;
+    }
+    campaign.learn(chooser, run.decisions);
+  }
+  const searchMs = performance.now() - started;
+  started = performance.now();
+  const r = exploreVariant(SCENARIO, variant, { seed, runs: budget, strategy: "feedback" });
+  const ms = performance.now() - started;
+  if (r.schedules !== bare) {
+    throw new Error(
+      `interleave feedback: exploreVariant stopped at ${r.schedules} schedules, the bare loop at ${bare}`,
+    );
+  }
+  return { found: r.verdict === "violation", schedules: r.schedules, ms, searchMs };
+}
+
 /** One row of {@link benchSyncVsResetPeer}: one tool on one variant, over the given seeds. */
 export interface SyncVsResetPeerRow {
-  /** `interleave random` (exploreVariant on the real scenario) or `fast-check <version> fc.scheduler`. */
+  /**
+   * `interleave random` or `interleave feedback` (exploreVariant on the real scenario), or `fast-check <version>
+   * fc.scheduler`.
+   */
   readonly tool: string;
   readonly variant: string;
   /** Median over seeds of the 1-based index of the first failing schedule (the budget when none failed). */
@@ -168,9 +200,13 @@ export async function fastCheckSerialPasses(runs: number, seed: number): Promise
 }
 
 /** `runs` interleave runs of `serial`, every one passing (throws otherwise). Returns schedules/second. */
-function interleaveSerialPasses(runs: number, seed: number): number {
+function interleaveSerialPasses(
+  runs: number,
+  seed: number,
+  strategy: "random" | "feedback" = "random",
+): number {
   const started = performance.now();
-  const r = exploreVariant(SCENARIO, variantOf("serial"), { seed, runs });
+  const r = exploreVariant(SCENARIO, variantOf("serial"), { seed, runs, strategy });
   const ms = performance.now() - started;
   if (r.verdict !== "pass" || r.schedules !== runs) {
     throw new Error(`interleave: serial gave ${r.verdict} (${r.property}) after ${r.schedules} schedules`);
@@ -186,7 +222,8 @@ function interleaveSerialPasses(runs: number, seed: number): number {
  * bound). First, both tools must pass `opts.passRuns` (default 2,000) schedules of `serial` — the fix — which
  * also gives each tool's throughput; a failure there throws. Each tool is warmed up before timing.
  *
- * Returns two rows, interleave first; `tool` names the fast-check version ({@link FAST_CHECK_VERSION}).
+ * Returns three rows: interleave random, interleave feedback (strategy/feedback.ts, the same loop with its
+ * campaign), then fast-check; `tool` names the fast-check version ({@link FAST_CHECK_VERSION}).
  * Schedule counts are deterministic per seed; the ms and schedules/s columns vary ±30 % or more with load.
  * Throws on bad options (empty `seeds` or one not a uint32, a non-positive budget, a variant that is not a violation variant),
  * when `serial` fails in either tool, or when the fast-check port breaks ({@link ModelError}).
@@ -226,6 +263,12 @@ export async function benchSyncVsResetPeer(opts: {
   const interleaveSerial = interleaveSerialPasses(passRuns, 1);
   const interleaveOutcomes = opts.seeds.map((seed) => interleaveSeed(variant, seed, opts.budgetRuns));
 
+  // interleave's feedback strategy: the same, after its own warm-up.
+  exploreVariant(SCENARIO, variantOf("serial"), { seed: 0, runs: passRuns, strategy: "feedback" });
+  interleaveFeedbackSeed(variant, 0, opts.budgetRuns);
+  const feedbackSerial = interleaveSerialPasses(passRuns, 1, "feedback");
+  const feedbackOutcomes = opts.seeds.map((seed) => interleaveFeedbackSeed(variant, seed, opts.budgetRuns));
+
   // fast-check: the same.
   await fastCheckSerialPasses(passRuns, 0);
   await fastCheckSeed(variantName, 0, opts.budgetRuns);
@@ -236,6 +279,7 @@ export async function benchSyncVsResetPeer(opts: {
 
   return [
     row("interleave random", variantName, interleaveOutcomes, interleaveSerial),
+    row("interleave feedback", variantName, feedbackOutcomes, feedbackSerial),
     row(`fast-check ${FAST_CHECK_VERSION} fc.scheduler`, variantName, fastCheckOutcomes, fastCheckSerial),
   ];
 }

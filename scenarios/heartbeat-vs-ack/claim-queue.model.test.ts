@@ -103,9 +103,24 @@ describe("the claim-queue model: retry without re-check (seed 002's review)", ()
     expect(r._tag).toBe("Verified");
   });
 
-  it("gives the same state space with a one-slot cache (evictions are sound)", () => {
+  it("gives the same state space packed and interned as with objects and a one-slot cache (evictions are sound)", () => {
     const queue = checkStateSpace(claimQueueModel(SMALL_QUEUE));
     const queueTiny = checkStateSpace(claimQueueModel({ ...SMALL_QUEUE, cacheSlots: 1 }));
+    expect([queue.frontierBytesMax > 0, queueTiny.frontierBytesMax]).toEqual([true, 0]);
     expect([queueTiny.states, queueTiny.transitions]).toEqual([queue.states, queue.transitions]);
+  });
+
+  it("finds the same shortest counterexamples packed and with objects", () => {
+    for (const variant of [{ ack: "updated-at-guard" }, { retry: "snapshot-then-mutate" }] as const) {
+      const packed = checkStateSpace(claimQueueModel(variant));
+      const objects = checkStateSpace(claimQueueModel({ ...variant, cacheSlots: 1 << 10 }));
+      if (packed._tag !== "Violation" || objects._tag !== "Violation") throw new Error("expected violations");
+      expect([packed.invariant, packed.states, packed.transitions]).toEqual([
+        objects.invariant,
+        objects.states,
+        objects.transitions,
+      ]);
+      expect(packed.path.map((p) => p.input)).toEqual(objects.path.map((p) => p.input));
+    }
   });
 });

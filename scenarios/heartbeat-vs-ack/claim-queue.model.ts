@@ -16,6 +16,7 @@ import {
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
+  type StateEncoding,
   type StateSpaceModel,
 } from "@interleave/sim/statespace";
 import { capitalize, sizeOption } from "../model-options.js";
@@ -99,7 +100,10 @@ export interface ClaimQueueModelOptions {
    * input `Snapshot w` — and then retries or fails the item by id, trusting that snapshot). Default `recheck`.
    */
   readonly retry?: "recheck" | "snapshot-then-mutate";
-  /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
+  /**
+   * Slots of a direct-mapped {@link MachineCache} (a power of two), with states checked as objects. Default:
+   * an interning cache (2^19 steps kept) and states packed as 5 + 5 × workers words (`encoding`), faster.
+   */
   readonly cacheSlots?: number;
   /**
    * The model's name in reports. Default `claim-queue`, `claim-queue-updated-at-guard` or
@@ -164,10 +168,13 @@ export function claimQueueModel(
   });
   const scopes = Array.from({ length: scopeCount }, (_, i) => String.fromCharCode(97 + i));
   const names = Array.from({ length: workers }, (_, i) => `w${i + 1}`);
+  // Interned (every queue state once, numbered) unless a direct-mapped cache size is asked for: the
+  // numbers let the model pack its states (`encoding`), which needs interning.
+  const interned = options.cacheSlots === undefined;
   const queues = new MachineCache(
     ClaimQueue.transition,
     (q: ClaimQueue.State, into) => fingerprintQueue(q, scopes, into),
-    options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
+    interned ? { intern: true, slots: 1 << 19 } : { slots: options.cacheSlots },
   );
   /** The cache code of an event: op (see OP_CODES), worker (Claim), scope, token and time, packed. */
   const code = (op: keyof typeof OP_CODES, worker: number, scope: number, token: number, atMs: number) =>
@@ -389,6 +396,7 @@ export function claimQueueModel(
       },
       { name: CQ_FENCING, holds: (s) => s.broken !== CQ_FENCING },
     ],
+    ...(interned ? { encoding: claimQueueEncoding(queues, workers) } : {}),
     fingerprint: (s, into) => {
       into.int(s.queue.hi);
       into.int(s.queue.lo);
@@ -426,6 +434,70 @@ export function claimQueueModel(
         (c, w) => `${names[w]}:${c === null ? "-" : `${scopes[c.scope]}#${c.token}<${c.untilMs}`}`,
       );
       return `now=${s.nowMs} ${items.join(" ")} held ${held.join(" ")}`;
+    },
+  };
+}
+
+/** The transition properties `broken` names, numbered from 1 in a packed state (0: none). */
+const BROKEN = [CQ_NON_HOLDER, CQ_ACK_DELETES, CQ_FENCING] as const;
+
+/**
+ * The packed form of a {@link ClaimQueueModelState} (5 + 5 × workers words): the queue's number in the
+ * interning cache `queues`, the clock, the enqueue count, `pending`, `broken` (0, or 1 + its index in
+ * {@link BROKEN}), then each worker's claim as scope (−1 for none), token, expiry, `claimedUpdatedAtMs`
+ * and snapshot (−1 unread, 0 false, 1 true). Canonical, as the model's fingerprint.
+ */
+function claimQueueEncoding(
+  queues: MachineCache<ClaimQueue.State, ClaimQueue.Event, ClaimQueue.Result>,
+  workers: number,
+): StateEncoding<ClaimQueueModelState> {
+  return {
+    words: 5 + 5 * workers,
+    encode: (s, out, at) => {
+      out[at] = queues.id(s.queue);
+      out[at + 1] = s.nowMs;
+      out[at + 2] = s.enqueues;
+      out[at + 3] = s.pending;
+      out[at + 4] = s.broken === null ? 0 : 1 + BROKEN.indexOf(s.broken as (typeof BROKEN)[number]);
+      for (let w = 0, i = at + 5; w < workers; w++, i += 5) {
+        const c = s.held[w]!;
+        if (c === null) {
+          out[i] = -1;
+          out[i + 1] = out[i + 2] = out[i + 3] = out[i + 4] = 0;
+        } else {
+          out[i] = c.scope;
+          out[i + 1] = c.token;
+          out[i + 2] = c.untilMs;
+          out[i + 3] = c.claimedUpdatedAtMs;
+          out[i + 4] = c.snapshot === null ? -1 : c.snapshot ? 1 : 0;
+        }
+      }
+    },
+    decode: (words, at) => {
+      const held: (HeldClaim | null)[] = [];
+      for (let w = 0, i = at + 5; w < workers; w++, i += 5) {
+        const snapshot = words[i + 4]!;
+        held.push(
+          words[i] === -1
+            ? null
+            : {
+                scope: words[i]!,
+                token: words[i + 1]!,
+                untilMs: words[i + 2]!,
+                claimedUpdatedAtMs: words[i + 3]!,
+                snapshot: snapshot === -1 ? null : snapshot === 1,
+              },
+        );
+      }
+      const broken = words[at + 4]!;
+      return {
+        queue: queues.byId(words[at]!),
+        nowMs: words[at + 1]!,
+        enqueues: words[at + 2]!,
+        held,
+        pending: words[at + 3]!,
+        broken: broken === 0 ? null : BROKEN[broken - 1]!,
+      };
     },
   };
 }

@@ -118,7 +118,7 @@ export default defineScenario<typeof params, Options>({
         }
       }
     };
-    world.task("producer", async (ctx) => {
+    world.task("producer", async () => {
       const queue = await open();
       await queue.enqueue("deployment-42", { reason: "push" });
       await quit(queue.redis);

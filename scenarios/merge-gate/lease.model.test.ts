@@ -47,9 +47,25 @@ describe("the lease model", () => {
 });
 
 describe("the lease model's cache", () => {
-  it("gives the same state space with a one-slot cache (evictions are sound)", () => {
-    const big = checkStateSpace(leaseModel(SMALL_LEASE));
+  it("gives the same state space packed and interned as with objects and a one-slot cache (evictions are sound)", () => {
+    const packed = leaseModel(SMALL_LEASE);
+    expect(packed.encoding?.words).toBe(7);
+    const big = checkStateSpace(packed);
     const tiny = checkStateSpace(leaseModel({ ...SMALL_LEASE, cacheSlots: 1 }));
+    expect(tiny.frontierBytesMax).toBe(0);
+    expect(big.frontierBytesMax).toBeGreaterThan(0);
     expect([tiny.states, tiny.transitions, tiny.depth]).toEqual([big.states, big.transitions, big.depth]);
+  });
+
+  it("finds the same shortest counterexample packed and with objects", () => {
+    const packed = checkStateSpace(leaseModel({ release: "unguarded" }));
+    const objects = checkStateSpace(leaseModel({ release: "unguarded", cacheSlots: 1 << 10 }));
+    if (packed._tag !== "Violation" || objects._tag !== "Violation") throw new Error("expected violations");
+    expect([packed.invariant, packed.states, packed.transitions]).toEqual([
+      objects.invariant,
+      objects.states,
+      objects.transitions,
+    ]);
+    expect(packed.path.map((p) => p.input)).toEqual(objects.path.map((p) => p.input));
   });
 });

@@ -13,6 +13,7 @@ import {
   type FingerprintBuilder,
   type Fingerprinted,
   MachineCache,
+  type StateEncoding,
   type StateSpaceModel,
 } from "@interleave/sim/statespace";
 import { capitalize, sizeOption } from "../model-options.js";
@@ -116,6 +117,33 @@ export function renewOutcome(
   return { lease: step.unchanged ? from : step.next, belief: told };
 }
 
+/**
+ * The lease step of holder `holder` (index `h`, believing it holds `token`) releasing at `atMs`: the Release of its
+ * own grant, or — `unguarded`, the seeded bug of a release that does not check who holds the lease — the Release
+ * of whoever holds it. `code(op, h, token, atMs)` is the model's cache code (op 2 release, 3 unguarded release).
+ */
+export function releaseStep(
+  leases: MachineCache<Lease.State, Lease.Event, Lease.Result>,
+  from: Fingerprinted<Lease.State>,
+  h: number,
+  holder: string,
+  token: number,
+  atMs: number,
+  unguarded: boolean,
+  code: (op: number, h: number, token: number, atMs: number) => number,
+): CachedStep<Lease.State, Lease.Result> {
+  const lease = from.state;
+  const current = lease.holder;
+  return unguarded && current !== null
+    ? leases.step(from, code(3, 0, 0, atMs), () => ({
+        _tag: "Release",
+        holder: current,
+        token: lease.token,
+        atMs,
+      }))
+    : leases.step(from, code(2, h, token, atMs), () => ({ _tag: "Release", holder, token, atMs }));
+}
+
 // --- the lease model -----------------------------------------------------------------------------------
 
 /**
@@ -153,7 +181,10 @@ export interface LeaseModelOptions {
    * lease expired frees its successor's lease. Default `holder-aware`.
    */
   readonly release?: "holder-aware" | "unguarded";
-  /** Slots of the model's {@link MachineCache} (a power of two). Default 2^18. */
+  /**
+   * Slots of a direct-mapped {@link MachineCache} (a power of two), with states checked as objects. Default:
+   * an interning cache (2^18 steps kept) and states packed as 3 + 2 × holders words (`encoding`), faster.
+   */
   readonly cacheSlots?: number;
   /** The model's name in reports. Default `lease`, or `lease-unguarded-release`. */
   readonly name?: string;
@@ -186,10 +217,13 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
   const horizonMs = sizeOption(options.horizonMs, 12_000, "horizonMs");
   const grantsMax = sizeOption(options.grantsMax, 6, "grantsMax");
   const unguarded = (options.release ?? "holder-aware") === "unguarded";
+  // Interned (every lease state once, numbered) unless a direct-mapped cache size is asked for: the
+  // numbers let the model pack its states (`encoding`), which needs interning.
+  const interned = options.cacheSlots === undefined;
   const leases = new MachineCache(
     Lease.transition,
     fingerprintLease,
-    options.cacheSlots === undefined ? {} : { slots: options.cacheSlots },
+    interned ? { intern: true } : { slots: options.cacheSlots },
   );
   const initialLease = leases.wrap(Lease.initial({ leaseTtlMs: options.leaseTtlMs ?? 3_000 }));
   /** Cache code of an event: op (0 acquire, 1 renew, 2 release, 3 unguarded release), holder, token, time. */
@@ -210,7 +244,6 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
     const holder = names[h]!;
     const belief = s.beliefs[h]!;
     const atMs = s.nowMs;
-    const lease = s.lease.state;
     if (input.op === "acquire") {
       const step = leases.step(s.lease, code(0, h, 0, atMs), () => ({ _tag: "Acquire", holder, atMs }));
       const out = acquireOutcome(s.lease, step, holder, atMs, belief, grantsMax);
@@ -241,21 +274,7 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
       };
     }
     // release: the holder is done with its grant, whatever the lease answers.
-    const currentHolder = lease.holder;
-    const step =
-      unguarded && currentHolder !== null
-        ? leases.step(s.lease, code(3, 0, 0, atMs), () => ({
-            _tag: "Release",
-            holder: currentHolder,
-            token: lease.token,
-            atMs,
-          }))
-        : leases.step(s.lease, code(2, h, belief.token, atMs), () => ({
-            _tag: "Release",
-            holder,
-            token: belief.token,
-            atMs,
-          }));
+    const step = releaseStep(leases, s.lease, h, holder, belief.token, atMs, unguarded, code);
     return {
       lease: step.unchanged ? s.lease : step.next,
       nowMs: s.nowMs,
@@ -295,6 +314,7 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
       },
       { name: LEASE_FENCING, holds: (s) => s.broken !== LEASE_FENCING },
     ],
+    ...(interned ? { encoding: leaseEncoding(leases, holders) } : {}),
     fingerprint: (s, into) => {
       into.int(s.lease.hi);
       into.int(s.lease.lo);
@@ -307,6 +327,43 @@ export function leaseModel(options: LeaseModelOptions = {}): StateSpaceModel<Lea
     describeState: (s) => {
       const { lease, beliefs } = describeHolders(s.lease.state, s.beliefs, names);
       return `now=${s.nowMs} lease=${lease} believed ${beliefs}`;
+    },
+  };
+}
+
+/**
+ * The packed form of a {@link LeaseModelState} (3 + 2 × holders words): the lease's number in the
+ * interning cache `leases`, the clock, `broken` (1 for the fencing property, the only one it names), then
+ * each holder's belief as token and expiry (−1 and 0 for none). Canonical, as the model's fingerprint.
+ */
+function leaseEncoding(
+  leases: MachineCache<Lease.State, Lease.Event, Lease.Result>,
+  holders: number,
+): StateEncoding<LeaseModelState> {
+  return {
+    words: 3 + 2 * holders,
+    encode: (s, out, at) => {
+      out[at] = leases.id(s.lease);
+      out[at + 1] = s.nowMs;
+      out[at + 2] = s.broken === null ? 0 : 1;
+      for (let h = 0; h < holders; h++) {
+        const b = s.beliefs[h]!;
+        out[at + 3 + 2 * h] = b === null ? -1 : b.token;
+        out[at + 4 + 2 * h] = b === null ? 0 : b.untilMs;
+      }
+    },
+    decode: (words, at) => {
+      const beliefs: (LeaseBelief | null)[] = [];
+      for (let h = 0; h < holders; h++) {
+        const token = words[at + 3 + 2 * h]!;
+        beliefs.push(token === -1 ? null : { token, untilMs: words[at + 4 + 2 * h]! });
+      }
+      return {
+        lease: leases.byId(words[at]!),
+        nowMs: words[at + 1]!,
+        beliefs,
+        broken: words[at + 2] === 0 ? null : LEASE_FENCING,
+      };
     },
   };
 }

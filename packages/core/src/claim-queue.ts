@@ -375,10 +375,11 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
     Number.isSafeInteger(batchSize) && batchSize >= 1 && batchSize <= claimBatchSizeMax,
     () => `batchSize must be an integer in [1, ${claimBatchSizeMax}], got ${describeValue(batchSize)}`,
   );
-  const candidates = Object.values(state.items)
-    .filter((item) => isClaimable(item, atMs))
-    .sort(compareClaimOrder)
-    .slice(0, batchSize);
+  // The first `batchSize` claimable items in claim order (a stable sort, skipped for a single item).
+  const candidates: Item[] = [];
+  for (const item of Object.values(state.items)) if (isClaimable(item, atMs)) candidates.push(item);
+  if (candidates.length > 1) candidates.sort(compareClaimOrder);
+  if (candidates.length > batchSize) candidates.length = batchSize;
   if (candidates.length === 0) {
     return unchanged(state, { _tag: "Claimed", claims: [] });
   }
@@ -407,8 +408,12 @@ function claim(state: State, holder: string, batchSize: number, atMs: number): S
       reclaimed: candidate.claim !== null,
     });
   }
-  // Spreading defines data properties, so even a "__proto__" scope stays an ordinary entry.
-  const items = { ...state.items, ...Object.fromEntries(claimedItems) };
+  // Spreading and computed keys define data properties, so even a "__proto__" scope stays an ordinary entry.
+  const only = claimedItems.length === 1 ? claimedItems[0]! : undefined;
+  const items =
+    only === undefined
+      ? { ...state.items, ...Object.fromEntries(claimedItems) }
+      : withEntry(state.items, only[0], only[1]);
   return changed(state, { ...state, items, nextToken }, { _tag: "Claimed", claims });
 }
 

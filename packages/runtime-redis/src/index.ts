@@ -52,6 +52,8 @@ export {
   type KeyedMailboxOptions,
   type MailboxHandler,
   type MailboxStep,
+  type SubmitWhenRoomOptions,
+  type SubmitWhenRoomStep,
 } from "./mailbox/mailbox.js";
 export { KeyedMailboxService, keyedMailboxLayer, runMailbox } from "./mailbox/mailbox-effect.js";
 export {

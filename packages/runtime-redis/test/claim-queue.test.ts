@@ -181,6 +181,30 @@ describe("ClaimQueue on Redis", () => {
     expect(await q.redis.hget(q.itemKey("bad2"), "t")).toBe("x");
   });
 
+  it("ackManyAndClaim with a malformed acked item throws a CorruptValueError naming that item and applies nothing", async () => {
+    const q = await open();
+    for (const scope of ["ok", "bad", "next"]) await q.enqueue(scope);
+    const [ok, bad] = (await q.claim("w", 2)).items;
+    await q.redis.hset(q.itemKey("bad"), "a", "x");
+    const before = await q.redis.hgetall(q.itemKey("ok"));
+    const err = await q
+      .ackManyAndClaim(
+        [
+          { scope: "ok", token: ok!.token },
+          { scope: "bad", token: bad!.token },
+        ],
+        "w",
+        1,
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptValueError);
+    expect((err as CorruptValueError).key).toBe(q.itemKey("bad"));
+    // Neither the first ack nor the claim happened.
+    expect(await q.redis.hgetall(q.itemKey("ok"))).toEqual(before);
+    expect(await q.counts()).toMatchObject({ ready: 1, claimed: 2 });
+    await expect(q.ackManyAndClaim([], "w", 1)).rejects.toBeInstanceOf(RangeError);
+  });
+
   it("counts items per state", async () => {
     const q = await open();
     for (const s of ["a", "b", "c", "d"]) await q.enqueue(s);

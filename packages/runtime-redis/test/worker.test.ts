@@ -282,17 +282,20 @@ describe("Worker", () => {
     expect(await q.counts()).toMatchObject({ ready: 0, claimed: 0 });
 
     // 2. The Worker (the drain loop done right): even if an ack did answer owned && !deleted, on the
-    //    ack-and-claim path it uses by default, the item is reported to the hook and the logger (not passed
-    //    over in silence), and the loop keeps draining.
+    //    batched ack-and-claim path it uses by default, the item is reported to the hook and the logger (not
+    //    passed over in silence), and the loop keeps draining.
     const forged = await open();
-    const realAckAndClaim = forged.ackAndClaim.bind(forged);
+    const realAckManyAndClaim = forged.ackManyAndClaim.bind(forged);
     let first = true;
-    forged.ackAndClaim = async (scope, token, holder, batchSize) => {
-      const both = await realAckAndClaim(scope, token, holder, batchSize);
+    forged.ackManyAndClaim = async (acks, holder, batchSize) => {
+      const both = await realAckManyAndClaim(acks, holder, batchSize);
       if (!first) return both;
       first = false;
       const silent: Core.Result = { _tag: "Acked", owned: true, deleted: false, requeued: false };
-      return { ack: { atMs: both.ack.atMs, result: silent }, claim: both.claim };
+      return {
+        acks: [{ atMs: both.acks[0]!.atMs, result: silent }, ...both.acks.slice(1)],
+        claim: both.claim,
+      };
     };
     await forged.enqueue("x");
     await forged.enqueue("y");

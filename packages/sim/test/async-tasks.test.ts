@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DeterminismError } from "../src/async/globals.js";
 import type { WorldBuilder } from "../src/index.js";
-import { runAsync, runSync } from "../src/model/world/drive.js";
+import { runAsync } from "../src/model/world/drive.js";
 import { runWorld, runWorldGen } from "../src/model/world/world.js";
 import { RandomChooser, ReplayChooser } from "../src/strategy/index.js";
 import { counter } from "./fixtures.js";

@@ -268,3 +268,30 @@ describe("interleave CLI", () => {
     });
   }
 });
+
+describe("interleave CLI: the feedback strategy", () => {
+  it("explore --strategy feedback prints a replay by base seed and run index, and that replay is the run", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "interleave-cli-"));
+    const r = await cli(
+      ["explore", "lost-update", "--strategy", "feedback", "--seed", "3", "--no-shrink", "--runs", "300"],
+      cwd,
+    );
+    expect(r.code).toBe(0);
+    const out = stripVTControlCharacters(r.stdout);
+    const bySeed =
+      /replay (lost-update --variant read-then-write --strategy feedback --seed 3 --run \d+)/.exec(out);
+    expect(bySeed).not.toBeNull();
+    const trace = /replay (\S+\.seed-\d+\.json)/.exec(out)![1]!;
+    const fromFile = await cli(["replay", trace, "--json"], cwd);
+    expect(fromFile.code).toBe(0);
+    const again = await cli(["replay", ...bySeed![1]!.split(" "), "--json"], cwd);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).fingerprint).toBe(JSON.parse(fromFile.stdout).fingerprint);
+    const wrong = await cli(
+      ["replay", "lost-update", "--variant", "read-then-write", "--seed", "3", "--run", "2"],
+      cwd,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("--run and --parts go with --strategy feedback");
+  });
+});

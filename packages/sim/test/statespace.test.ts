@@ -145,6 +145,54 @@ describe("checkStateSpace", () => {
   });
 });
 
+describe("checkStateSpace with a packed encoding", () => {
+  /** The grid model with its states packed as two words (x, y). */
+  const packed = (n: number, bad?: (x: number, y: number) => boolean) => ({
+    ...grid(n, bad === undefined ? {} : { bad }),
+    encoding: {
+      words: 2,
+      encode: (s: { x: number; y: number }, out: Int32Array, at: number) => {
+        out[at] = s.x;
+        out[at + 1] = s.y;
+      },
+      decode: (words: Int32Array, at: number) => ({ x: words[at]!, y: words[at + 1]! }),
+    },
+  });
+
+  it("stores, counts and bounds exactly as with objects, and keeps the frontier in typed arrays", () => {
+    const objects = checkStateSpace(grid(60));
+    const words = checkStateSpace(packed(60));
+    expect([words._tag, words.states, words.transitions, words.depth, words.frontierMax]).toEqual([
+      objects._tag,
+      objects.states,
+      objects.transitions,
+      objects.depth,
+      objects.frontierMax,
+    ]);
+    expect([objects.frontierBytesMax, words.frontierBytesMax > 0]).toEqual([0, true]);
+    const a = checkStateSpace(grid(60), { maxStates: 1_000 });
+    const b = checkStateSpace(packed(60), { maxStates: 1_000 });
+    expect([b._tag, b.states, b.transitions, b.depth]).toEqual([a._tag, a.states, a.transitions, a.depth]);
+    const c = checkStateSpace(grid(60), { maxDepth: 10 });
+    const d = checkStateSpace(packed(60), { maxDepth: 10 });
+    expect([d._tag, d.states, d.transitions]).toEqual([c._tag, c.states, c.transitions]);
+  });
+
+  it("returns the same shortest counterexample", () => {
+    const bad = (x: number, y: number) => (x === 7 && y === 0) || (x === 2 && y === 2);
+    const a = checkStateSpace(grid(10, { bad }));
+    const b = checkStateSpace(packed(10, bad));
+    if (a._tag !== "Violation" || b._tag !== "Violation") throw new Error("expected violations");
+    expect([b.states, b.transitions, b.path]).toEqual([a.states, a.transitions, a.path]);
+  });
+
+  it("rejects an encoding whose width is not a positive integer", () => {
+    expect(() => checkStateSpace({ ...packed(3), encoding: { ...packed(3).encoding, words: 0 } })).toThrow(
+      "model grid: encoding.words must be a positive integer, got 0",
+    );
+  });
+});
+
 describe("canonicalKey", () => {
   it("ignores object key order and undefined members, keeps array order and types apart", () => {
     expect(canonicalKey({ b: 1, a: [1, "1"], c: undefined })).toBe(canonicalKey({ a: [1, "1"], b: 1 }));
@@ -188,6 +236,25 @@ describe("MachineCache", () => {
     cache.step(a, 7, () => ({ _tag: "Acquire", holder: "h1", atMs: 0 }));
     cache.step(b, 7, () => ({ _tag: "Acquire", holder: "h1", atMs: 0 }));
     expect([cache.misses, cache.hits]).toEqual([1, 1]);
+  });
+
+  it("with intern: one object and number per distinct state, every step kept on it up to `slots`", () => {
+    const cache = new MachineCache(Lease.transition, leaseFingerprint, { intern: true, slots: 2 });
+    const free = cache.wrap(Lease.initial({ leaseTtlMs: 1_000 }));
+    expect(cache.wrap(Lease.initial({ leaseTtlMs: 1_000 }))).toBe(free);
+    expect([cache.id(free), cache.byId(0)]).toEqual([0, free]);
+    const acquire = (holder: string) => () => ({ _tag: "Acquire" as const, holder, atMs: 0 });
+    const a = cache.step(free, 1, acquire("h1"));
+    expect(cache.step(free, 1, acquire("h1"))).toBe(a);
+    expect([cache.id(a.next), cache.internedCount, cache.misses, cache.hits]).toEqual([1, 2, 1, 1]);
+    cache.step(free, 2, acquire("h2"));
+    // A third step exceeds `slots` (2): every kept step is dropped and taken again when needed.
+    cache.step(a.next, 3, acquire("h2"));
+    const again = cache.step(free, 1, acquire("h1"));
+    expect([again.next, cache.misses, cache.internedCount]).toEqual([a.next, 4, 3]);
+    expect(() => cache.id({ state: free.state, hi: free.hi, lo: free.lo })).toThrow(
+      "MachineCache.id needs a state wrapped by this cache, with `intern: true`",
+    );
   });
 
   it("rejects a slot count that is not a power of two", () => {

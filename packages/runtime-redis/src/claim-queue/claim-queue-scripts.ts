@@ -9,7 +9,7 @@ export const claimQueueScripts = scriptSet([
   "claimQueue-enqueue-4",
   "claimQueue-claim-4",
   "claimQueue-owner-5",
-  "claimQueue-ackAndClaim-5",
+  "claimQueue-ackAndClaim-4",
   "claimQueue-counts-4",
   "claimQueue-snapshot-4",
 ]);

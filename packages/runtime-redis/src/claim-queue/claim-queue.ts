@@ -257,9 +257,9 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /**
    * The core's Ack of `scope` by `token`, then the core's Claim of up to `batchSize` items for `holder`, applied
-   * in sequence atomically at one server time `atMs` (one script call: the Worker's "ack, then take the next
-   * item" path). `ack` equals what {@link ack} would return and `claim` what {@link claim} would return if
-   * called right after it at the same `atMs`; the claim may grant `scope` again when the ack requeued it.
+   * in sequence atomically at one server time `atMs` (one script call). `ack` equals what {@link ack} would
+   * return and `claim` what {@link claim} would return if called right after it at the same `atMs`; the claim
+   * may grant `scope` again when the ack requeued it. {@link ackManyAndClaim} with one ack.
    *
    * @throws as {@link ack} and {@link claim}; when it throws (bad arguments, a corrupt item at `scope`, a
    *   missing config) neither the Ack nor the Claim was applied.
@@ -270,15 +270,71 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
     holder: string,
     batchSize: number,
   ): Promise<{ readonly ack: Timed<Core.Result>; readonly claim: ClaimOutcome }> {
-    checkOwnerArgs(scope, token);
+    const { acks, claim } = await this.acksThenClaim([{ scope, token }], holder, batchSize);
+    return { ack: acks[0]!, claim };
+  }
+
+  /**
+   * The core's Ack of each of `acks` in order, then the core's Claim of up to `batchSize` items for `holder`,
+   * applied in sequence atomically at one server time `atMs` (one script call, `claimQueue-ackAndClaim-4.lua`:
+   * the Worker's "ack what finished, take the next items" path). `acks[i]` equals what {@link ack} would return
+   * for `acks[i]` after the acks before it, and `claim` what {@link claim} would return right after the last one,
+   * all at the same `atMs`. A scope acked twice is finished by its first owning ack only (the second answers
+   * `owned: false`), as in the core.
+   *
+   * @throws `RangeError` when `acks` is empty; as {@link ack} and {@link claim}; when it throws (bad arguments, a
+   *   corrupt acked item — the error names its key —, a missing config) no Ack and no Claim was applied.
+   */
+  ackManyAndClaim(
+    acks: readonly { readonly scope: string; readonly token: number }[],
+    holder: string,
+    batchSize: number,
+  ): Promise<{ readonly acks: readonly Timed<Core.Result>[]; readonly claim: ClaimOutcome }> {
+    return this.acksThenClaim(acks, holder, batchSize);
+  }
+
+  /** {@link ackManyAndClaim}, apart so that wrapping one public method never records a call twice. */
+  private async acksThenClaim(
+    acks: readonly { readonly scope: string; readonly token: number }[],
+    holder: string,
+    batchSize: number,
+  ): Promise<{ readonly acks: readonly Timed<Core.Result>[]; readonly claim: ClaimOutcome }> {
+    if (!Array.isArray(acks) || acks.length === 0) {
+      throw new RangeError("acks must be a non-empty array of { scope, token }");
+    }
     this.checkClaimArgs(holder, batchSize);
-    const script = "claimQueue-ackAndClaim-5";
-    const args = [scope, token, holder, batchSize, this.config.leaseTtlMs];
-    const reply = await this.runOnItem(script, this.keys.token, scope, args);
+    const args: (string | number)[] = [this.base, holder, batchSize, this.config.leaseTtlMs];
+    for (const { scope, token } of acks) {
+      checkOwnerArgs(scope, token);
+      args.push(scope, token);
+    }
+    const script = "claimQueue-ackAndClaim-4";
+    const keys = [this.keys.config, this.keys.ready, this.keys.claimed, this.keys.token];
+    const reply = await scripts.run(this.redis, script, keys, args);
+    // A malformed acked item is named by its 1-based index in the acks.
+    const corruptAt = reply[1] === "Corrupt" && typeof reply[3] === "number" ? reply[3] - 1 : 0;
+    checkReply(reply, {
+      machine: MACHINE,
+      configKey: this.keys.config,
+      corruptKey: this.itemKey(acks[corruptAt]?.scope ?? acks[0]!.scope),
+    });
     const atMs = replyInt(reply, 0, script);
-    // The Ack part of the reply is laid out as claimQueue-owner's Acked reply.
-    const ack = { atMs, result: decodeOwnerResult(reply, scope) };
-    return { ack, claim: this.decodeClaimed(reply, 5, atMs, script) };
+    if (reply[1] !== "Acked" || replyInt(reply, 2, script) !== acks.length) {
+      throw new Error(`${script}: reply does not start with "Acked", ${acks.length}`);
+    }
+    const results: Timed<Core.Result>[] = [];
+    for (let i = 0, at = 3; i < acks.length; i++, at += 3) {
+      results.push({
+        atMs,
+        result: {
+          _tag: "Acked",
+          owned: replyInt(reply, at, script) === 1,
+          deleted: replyInt(reply, at + 1, script) === 1,
+          requeued: replyInt(reply, at + 2, script) === 1,
+        },
+      });
+    }
+    return { acks: results, claim: this.decodeClaimed(reply, 3 + 3 * acks.length, atMs, script) };
   }
 
   private checkClaimArgs(holder: string, batchSize: number): void {
@@ -458,7 +514,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /** Runs a script on `scope`'s item: KEYS config, ready, claimed, `fourth`, the item; ARGV base, `args`. */
   private runOnItem(
-    script: "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    script: "claimQueue-owner-5",
     fourth: string,
     scope: string,
     args: readonly (string | number)[],
@@ -469,7 +525,7 @@ export class ClaimQueue<R extends Redis | Cluster = Redis> {
 
   /** Runs an event script; its error replies (`NoConfig`, `Corrupt` about `scope`'s item) become errors. */
   private async run(
-    script: "claimQueue-enqueue-4" | "claimQueue-claim-4" | "claimQueue-owner-5" | "claimQueue-ackAndClaim-5",
+    script: "claimQueue-enqueue-4" | "claimQueue-claim-4" | "claimQueue-owner-5",
     keys: readonly string[],
     args: readonly (string | number)[],
     scope: string,

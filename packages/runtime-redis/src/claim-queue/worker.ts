@@ -6,7 +6,7 @@
 
 import type { ClaimQueue as Core } from "@interleave/core";
 import type { Cluster, Redis } from "ioredis";
-import type { CorruptValueError } from "../shared/errors.js";
+import { CorruptValueError } from "../shared/errors.js";
 import { renamedOption } from "../shared/options.js";
 import type { ClaimedItem, ClaimOutcome, ClaimQueue, Timed } from "./claim-queue.js";
 
@@ -89,6 +89,17 @@ export interface WorkerOptions {
   readonly logger?: WorkerLogger;
 }
 
+/** What one ack of a batch came back with: its result, and the claimed item (if any) that takes its slot. */
+interface AckShare {
+  readonly timed?: Timed<Core.Result> | undefined;
+  readonly next?: { readonly outcome: ClaimOutcome; readonly sentAt: number };
+}
+
+interface PendingAck {
+  readonly item: WorkItem;
+  readonly resolve: (share: AckShare) => void;
+}
+
 interface Running {
   readonly item: WorkItem;
   readonly controller: AbortController;
@@ -135,6 +146,8 @@ export class Worker<R extends Redis | Cluster = Redis> {
   private wakeUp: (() => void) | null = null;
   private readonly loopDone: Promise<void>;
   private closed: Promise<void> | null = null;
+  /** The acks of handlers that returned "ok" in this tick, sent together at its end (see `settle`). */
+  private ackBatch: PendingAck[] = [];
 
   /** @deprecated use {@link Worker.heartbeatIntervalMs} (docs/deprecations.md). */
   get heartbeatEveryMs(): number | null {
@@ -335,7 +348,7 @@ export class Worker<R extends Redis | Cluster = Redis> {
         stopTimers();
         const next = running.released ? undefined : await this.settle(item, outcome, lose);
         this.running.delete(id);
-        if (next !== undefined && next.outcome.items.length > 0) {
+        if (next !== undefined && (next.outcome.items.length > 0 || next.outcome.corrupt.length > 0)) {
           if (this.closing) {
             // The worker started closing while the ack was in flight: give the new claims back at once.
             await Promise.all(
@@ -353,9 +366,10 @@ export class Worker<R extends Redis | Cluster = Redis> {
               }),
             );
           } else {
-            // The claimed item takes this one's slot: the loop has nothing new to do.
+            // A claimed item takes this one's slot: the loop has nothing new to do. (Malformed items the
+            // claim moved aside are reported here too.)
             this.startClaimed(next.outcome, next.sentAt);
-            return;
+            if (next.outcome.items.length > 0) return;
           }
         }
         this.wake();
@@ -381,9 +395,12 @@ export class Worker<R extends Redis | Cluster = Redis> {
   }
 
   /**
-   * Acks, retries or fails the item by its claim token. An ack also claims the next item for this slot in the
-   * same script (`ackAndClaim`) unless the worker is closing or `queue.ack` was replaced on the instance (an
-   * instrumented queue keeps its own ack); the claim, if any, is returned with the time it was sent.
+   * Acks, retries or fails the item by its claim token. An ack joins the acks of the other handlers that
+   * returned "ok" in the same tick: at the tick's end one script acks them all and claims as many items as
+   * were acked (at most `batchSize`), each taking an acked item's slot (`ClaimQueue.ackManyAndClaim`; with
+   * concurrency `c`, up to `c` jobs per script call). Unless the worker is closing or `queue.ack` was
+   * replaced on the instance (an instrumented queue keeps its own ack): then the ack is sent alone. The claim
+   * that takes this item's slot, if any, is returned with the time it was sent.
    */
   private async settle(
     item: WorkItem,
@@ -394,15 +411,10 @@ export class Worker<R extends Redis | Cluster = Redis> {
       let next: { readonly outcome: ClaimOutcome; readonly sentAt: number } | undefined;
       let timed: Timed<Core.Result> | undefined;
       if (!this.closing && !Object.hasOwn(this.queue, "ack")) {
-        const sentAt = performance.now();
-        let both: Awaited<ReturnType<ClaimQueue["ackAndClaim"]>> | undefined;
-        try {
-          both = await this.queue.ackAndClaim(item.scope, item.token, this.holder, 1);
-        } catch (error) {
-          this.reportError(error);
-        }
-        if (both !== undefined) {
-          timed = both.ack;
+        const share = await this.batchAck(item);
+        timed = share.timed;
+        next = share.next;
+        if (timed !== undefined) {
           this.record({
             holder: this.holder,
             kind: "ack",
@@ -411,7 +423,6 @@ export class Worker<R extends Redis | Cluster = Redis> {
             atMs: timed.atMs,
             result: timed.result,
           });
-          next = { outcome: both.claim, sentAt };
         }
       } else {
         timed = await this.call("ack", item, () => this.queue.ack(item.scope, item.token));
@@ -433,6 +444,58 @@ export class Worker<R extends Redis | Cluster = Redis> {
     if (timed?.result._tag === "NotOwner")
       lose(`the ${"retry" in outcome ? "retry" : "fail"} found another claim`);
     return undefined;
+  }
+
+  /** Adds `item`'s ack to this tick's batch (sent by {@link flushAcks} when the tick ends); resolves with its share. */
+  private batchAck(item: WorkItem): Promise<AckShare> {
+    return new Promise((resolve) => {
+      if (this.ackBatch.length === 0) process.nextTick(() => void this.flushAcks());
+      this.ackBatch.push({ item, resolve });
+    });
+  }
+
+  /**
+   * Sends the batch of acks as one `ackManyAndClaim`, claiming one item per ack (at most `batchSize`); when the
+   * worker started closing meanwhile, each ack goes alone and nothing is claimed. A failed call is reported and
+   * its acks are not applied (their claims expire and the items are claimed again), except for a malformed item
+   * among several acks: then each ack is sent alone, so that the others still count.
+   */
+  private async flushAcks(): Promise<void> {
+    const batch = this.ackBatch;
+    this.ackBatch = [];
+    if (this.closing) {
+      await Promise.all(batch.map(async (p) => p.resolve({ timed: await this.ackAlone(p.item) })));
+      return;
+    }
+    const acks = batch.map(({ item }) => ({ scope: item.scope, token: item.token }));
+    const sentAt = performance.now();
+    try {
+      const { acks: results, claim } = await this.queue.ackManyAndClaim(
+        acks,
+        this.holder,
+        Math.min(batch.length, this.batchSize),
+      );
+      batch.forEach((p, i) => {
+        p.resolve({ timed: results[i], next: { outcome: shareOf(claim, i), sentAt } });
+      });
+    } catch (error) {
+      this.reportError(error);
+      if (error instanceof CorruptValueError && batch.length > 1) {
+        await Promise.all(batch.map(async (p) => p.resolve({ timed: await this.ackAlone(p.item) })));
+      } else {
+        for (const p of batch) p.resolve({});
+      }
+    }
+  }
+
+  /** `queue.ack` of `item` alone; a failure is reported, not thrown. */
+  private async ackAlone(item: WorkItem): Promise<Timed<Core.Result> | undefined> {
+    try {
+      return await this.queue.ack(item.scope, item.token);
+    } catch (error) {
+      this.reportError(error);
+      return undefined;
+    }
   }
 
   /** Runs one queue call for `item`, records it, and reports (not throws) a failure. */
@@ -478,4 +541,16 @@ export class Worker<R extends Redis | Cluster = Redis> {
       this.options.logger?.warn(`worker ${this.holder}: a hook threw`, error);
     }
   }
+}
+
+/** The share of a batch's claim that takes the slot of the batch's `i`-th ack: its `i`-th grant, if any. */
+function shareOf(claim: ClaimOutcome, i: number): ClaimOutcome {
+  const granted = claim.result.claims[i];
+  const item = claim.items[i];
+  return {
+    atMs: claim.atMs,
+    result: { _tag: "Claimed", claims: granted === undefined ? [] : [granted] },
+    items: item === undefined ? [] : [item],
+    corrupt: i === 0 ? claim.corrupt : [],
+  };
 }

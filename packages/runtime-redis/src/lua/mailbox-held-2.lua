@@ -1,4 +1,4 @@
--- mailbox-held: the orders this instance holds under a lease (after a mailbox-take), so that an instance can
+-- mailbox-held: the orders this instance holds under a lease (taken by a mailbox-finish), so that an instance can
 -- take back what a take handed it when the take's reply never arrived (a connection lost after the script ran
 -- and the command resent: the first take's orders would otherwise sit under a lease with no handler until it
 -- lapsed).

@@ -113,10 +113,11 @@ interface StoredEntry {
   readonly f?: string;
   readonly c: 0 | 1;
   readonly b?: string;
-  readonly p: readonly string[];
+  /** Format 1 only (before issue 22): the pending ids; format 2 keeps them in `<base>:pending:<key>`. */
+  readonly p?: readonly string[];
 }
 
-/** Parses a stored key entry (see mb-common.lua). */
+/** Parses a stored key entry (layout in lua/includes/mailbox.lua), format 2 or format 1 (with `p`). */
 export function decodeEntry(where: string, key: string, raw: string | undefined): StoredEntry {
   let value: unknown;
   try {
@@ -128,21 +129,19 @@ export function decodeEntry(where: string, key: string, raw: string | undefined)
   if (
     typeof e !== "object" ||
     e === null ||
-    !Array.isArray(e.p) ||
-    !e.p.every((id) => typeof id === "string") ||
+    (e.p !== undefined && !(Array.isArray(e.p) && e.p.every((id) => typeof id === "string"))) ||
     (e.c !== 0 && e.c !== 1) ||
     (e.f !== undefined && typeof e.f !== "string") ||
     (e.b !== undefined && typeof e.b !== "string")
   ) {
     throw new CorruptValueError(where, `entry of key ${JSON.stringify(key)} is malformed or missing`);
   }
-  // put_entry (mb-common.lua) writes an empty `p` as [] explicitly (cjson would encode it as {}).
   return e as unknown as StoredEntry;
 }
 
 /** Builds the core's `State` from a `mb-snapshot` reply; `base` names the keys in errors. */
 export function decodeState(base: string, config: Core.Config, reply: readonly unknown[]): Core.State {
-  const [rawState, keyorder, rawEntries, keyless, kcan, ready, rawOrders] = reply as [
+  const [rawState, keyorder, rawEntries, keyless, kcan, ready, rawOrders, , , pendingLists] = reply as [
     unknown,
     string[],
     unknown,
@@ -150,6 +149,9 @@ export function decodeState(base: string, config: Core.Config, reply: readonly u
     string[],
     string[],
     unknown,
+    unknown,
+    unknown,
+    string[][],
   ];
   const st = pairs(rawState);
   const int = (field: string): number => {
@@ -167,12 +169,19 @@ export function decodeState(base: string, config: Core.Config, reply: readonly u
     return decodeOrder(`${base}:orders`, raw);
   };
   const keys: Record<string, Core.KeyState> = {};
-  for (const key of keyorder) {
+  for (const [i, key] of keyorder.entries()) {
     const e = decodeEntry(`${base}:entries`, key, entries.get(key));
     const inFlight: Core.InFlight | null =
       e.f === undefined ? null : { order: order(e.f), cancelled: e.c === 1, cancelledBy: e.b ?? null };
+    const list = pendingLists[i] ?? [];
+    if (e.p !== undefined && list.length > 0) {
+      throw new CorruptValueError(
+        `${base}:entries`,
+        `entry of key ${JSON.stringify(key)} has format-1 pending ids and a pending list`,
+      );
+    }
     Object.defineProperty(keys, key, {
-      value: { inFlight, pending: e.p.map(order) },
+      value: { inFlight, pending: (e.p ?? list).map(order) },
       enumerable: true,
       writable: true,
       configurable: true,
@@ -216,6 +225,8 @@ export function encodeState(state: Core.State): {
   readonly orders: Readonly<Record<string, string>>;
   readonly kinds: Readonly<Record<string, string>>;
   readonly entries: Readonly<Record<string, string>>;
+  /** Key → its pending ids (the list `<base>:pending:<key>`), for keys with pending orders. */
+  readonly pending: Readonly<Record<string, readonly string[]>>;
   readonly keyorder: readonly (readonly [number, string])[];
   readonly keyless: readonly (readonly [number, string])[];
   readonly kcan: readonly string[];
@@ -226,6 +237,7 @@ export function encodeState(state: Core.State): {
   const orders: Record<string, string> = {};
   const kinds: Record<string, string> = {};
   const entries: Record<string, string> = {};
+  const pending: Record<string, string[]> = {};
   const dkey: Record<string, string> = {};
   const dispatch: string[] = [];
   const live = (o: Core.Order) => {
@@ -236,10 +248,8 @@ export function encodeState(state: Core.State): {
   const keyorder: [number, string][] = [];
   for (const [key, ks] of Object.entries(state.keys)) {
     keyorder.push([++seq, key]);
-    const entry: Record<string, unknown> = {
-      c: ks.inFlight?.cancelled ? 1 : 0,
-      p: ks.pending.map((o) => o.id),
-    };
+    const entry: Record<string, unknown> = { c: ks.inFlight?.cancelled ? 1 : 0 };
+    if (ks.pending.length > 0) pending[key] = ks.pending.map((o) => o.id);
     if (ks.inFlight !== null) {
       entry.f = ks.inFlight.order.id;
       if (ks.inFlight.cancelledBy !== null) entry.b = ks.inFlight.cancelledBy;
@@ -276,6 +286,7 @@ export function encodeState(state: Core.State): {
     orders,
     kinds,
     entries,
+    pending,
     keyorder,
     keyless,
     kcan,

@@ -9,7 +9,6 @@ export const mailboxScripts = scriptSet([
   "mailbox-complete-2",
   "mailbox-shutdown-2",
   "mailbox-snapshot-2",
-  "mailbox-take-2",
   "mailbox-held-2",
   "mailbox-heartbeat-2",
   "mailbox-finish-2",

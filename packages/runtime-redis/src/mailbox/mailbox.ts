@@ -58,6 +58,75 @@ export interface DispatcherOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/**
+ * Options of {@link KeyedMailbox.submitWhenRoom}: `initialDelayMs` the first backoff's bound (default 1 ms),
+ * `maxDelayMs` the cap of the bound (default 100 ms), `timeoutMs` how long to keep trying (default no limit),
+ * `signal` aborts the wait, `random` the jitter source in [0, 1) (default `Math.random`).
+ */
+export interface SubmitWhenRoomOptions {
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly random?: () => number;
+}
+
+/** The step of the accepted (or last) submit of {@link KeyedMailbox.submitWhenRoom}, and how many were rejected. */
+export interface SubmitWhenRoomStep extends MailboxStep {
+  readonly rejected: number;
+}
+
+/** Whether `step` is a rejection that room can lift (`pending-full`, `key-limit`; not `shutting-down`). */
+function waitsForRoom(step: MailboxStep): boolean {
+  return step.result._tag === "Rejected" && step.result.reason !== "shutting-down";
+}
+
+/** Resolves when `previous` settles or `deadline` (epoch ms) passes; rejects when `signal` aborts first. */
+function waitTurn(previous: Promise<void>, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  if (deadline === Number.POSITIVE_INFINITY && signal === undefined) return previous;
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(signal?.reason);
+    };
+    const timer =
+      deadline === Number.POSITIVE_INFINITY
+        ? undefined
+        : setTimeout(
+            () => {
+              done();
+              resolve();
+            },
+            Math.max(0, deadline - Date.now()),
+          );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    void previous.then(() => {
+      done();
+      resolve();
+    });
+  });
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** A handler of dispatched orders: resolves when done (outcome "done"), rejects ("failed"). */
 export type MailboxHandler = (order: Core.Order, signal: AbortSignal) => Promise<void>;
 
@@ -89,6 +158,8 @@ export class KeyedMailbox {
   readonly localInFlightMax: number;
   private readonly keys: readonly [string, string];
   private loop: Dispatcher | undefined;
+  /** Per key ("k:" + key, "" for bypass orders): the tail of this object's queue of `submitWhenRoom` calls. */
+  private readonly waiting = new Map<string, Promise<void>>();
 
   private constructor(
     readonly redis: Redis | Cluster,
@@ -173,6 +244,71 @@ export class KeyedMailbox {
     ]);
   }
 
+  /**
+   * {@link submit}, waiting for room instead of failing at a bound. While the result is `Rejected` for
+   * `pending-full` or `key-limit`, it waits and submits again, until another result, `timeoutMs` elapsed (then
+   * the last attempt's step is returned, `Rejected`), or `signal` aborts (rejects with its reason). Waiting is
+   * per key and per `KeyedMailbox` object: once a submit of key `k` was rejected, this object's later
+   * `submitWhenRoom` calls for `k` queue behind it (FIFO, not submitting), and only the queue's head retries,
+   * with capped exponential backoff and full jitter — its retry `k` (from 1) waits a uniformly random delay in
+   * `[0, min(maxDelayMs, initialDelayMs · 2^(k-1)))` ms; when the head is accepted the next one submits at once.
+   * So a process's submitters do not spin on a full key, and a full key costs each process about one
+   * rejected submit per backoff period. `rejected` counts this call's `Rejected` answers. A rejected submit
+   * changes nothing in Redis, so retrying is safe; the order's place in its key's FIFO is the accepted attempt.
+   * (Bypass orders, key `null`, share one queue.)
+   *
+   * @throws as {@link submit}; `RangeError` for a non-positive `initialDelayMs`/`maxDelayMs` or a negative
+   *   `timeoutMs`.
+   */
+  async submitWhenRoom(order: Core.Order, options: SubmitWhenRoomOptions = {}): Promise<SubmitWhenRoomStep> {
+    const initial = options.initialDelayMs ?? 1;
+    const cap = options.maxDelayMs ?? 100;
+    const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
+    if (!(initial > 0) || !(cap > 0)) {
+      throw new RangeError(`submitWhenRoom: initialDelayMs (${initial}) and maxDelayMs (${cap}) must be > 0`);
+    }
+    if (!(timeoutMs >= 0)) throw new RangeError(`submitWhenRoom: timeoutMs (${timeoutMs}) must be >= 0`);
+    const random = options.random ?? Math.random;
+    const deadline = Date.now() + timeoutMs;
+    const { signal } = options;
+    const lane = order.key === null ? "" : `k:${order.key}`;
+    let rejected = 0;
+    let last: MailboxStep | undefined;
+    if (!this.waiting.has(lane)) {
+      signal?.throwIfAborted();
+      last = await this.submit(order);
+      if (!waitsForRoom(last)) return { ...last, rejected };
+      rejected += 1;
+      if (Date.now() >= deadline) return { ...last, rejected };
+    }
+    // Queue behind this object's other submitters waiting for room on the key.
+    const previous = this.waiting.get(lane) ?? Promise.resolve();
+    let release = () => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.waiting.set(lane, tail);
+    try {
+      await waitTurn(previous, deadline, signal);
+      for (let retry = 0; ; retry += 1) {
+        // At its turn a queued call submits at once (the one before it was just accepted); a rejected one waits.
+        if (last !== undefined) {
+          const delayMs = random() * Math.min(cap, initial * 2 ** Math.min(retry, 30));
+          await sleep(Math.min(delayMs, Math.max(0, deadline - Date.now())), signal);
+        }
+        signal?.throwIfAborted();
+        last = await this.submit(order);
+        if (!waitsForRoom(last)) return { ...last, rejected };
+        rejected += 1;
+        if (Date.now() >= deadline) return { ...last, rejected };
+      }
+    } finally {
+      release();
+      if (this.waiting.get(lane) === tail) this.waiting.delete(lane);
+    }
+  }
+
   /** The core's Complete, unfenced (use the dispatcher loop in services; this is for operators and tests). */
   async complete(
     key: string | null,
@@ -241,6 +377,12 @@ interface Running {
 class Dispatcher {
   private readonly running = new Map<string, Running>();
   private readonly undecodable = new Set<string>();
+  /** Running orders whose handler settled and whose finish script is under way (their slot is free). */
+  private finishing = 0;
+  /** Slots promised to a take under way (its orders not launched yet). */
+  private reserved = 0;
+  /** When the last `mailbox-held` ran (epoch ms). */
+  private heldAtMs = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private abandoned = false;
   private timer: NodeJS.Timeout | undefined;
@@ -299,21 +441,41 @@ class Dispatcher {
   }
 
   private async tick(): Promise<void> {
-    await this.mailbox.run("mailbox-finish-2", ["", this.mailbox.instance, 0, "failed"]);
-    if (this.stopped) return;
     // Take back what an earlier take handed this instance if its reply was lost (a dropped connection makes
-    // ioredis resend the command; the first run's orders are leased to us with no handler running).
-    const held = await this.mailbox.run("mailbox-held-2", [this.mailbox.instance]);
-    if (Array.isArray(held[1])) this.launchAll(held[1] as unknown[][], true);
-    const room = this.mailbox.localInFlightMax - this.running.size;
-    if (room <= 0 || this.stopped) return;
-    const reply = await this.mailbox.run("mailbox-take-2", [
-      this.mailbox.instance,
-      room,
-      this.mailbox.leaseTtlMs,
-    ]);
-    if (!Array.isArray(reply[1])) return; // NoConfig: the mailbox was deleted; keep polling
-    this.launchAll(reply[1] as unknown[][], false);
+    // ioredis resend the command; the first run's orders are leased to us with no handler running): at most
+    // once per heartbeat interval, well before such an order's lease (> one interval) lapses.
+    const now = Date.now();
+    if (now - this.heldAtMs >= this.mailbox.heartbeatIntervalMs) {
+      this.heldAtMs = now;
+      const held = await this.mailbox.run("mailbox-held-2", [this.mailbox.instance]);
+      if (Array.isArray(held[1])) this.launchAll(held[1] as unknown[][], true);
+    }
+    if (this.stopped) return;
+    // Complete the orders whose lease expired ("failed") and take dispatched orders into the free slots, in
+    // one script.
+    const room = this.room();
+    this.reserved += room;
+    let reply: unknown[];
+    try {
+      reply = await this.mailbox.run("mailbox-finish-2", [
+        "",
+        this.mailbox.instance,
+        0,
+        "failed",
+        room,
+        this.mailbox.leaseTtlMs,
+      ]);
+    } finally {
+      this.reserved -= room;
+    }
+    if (Array.isArray(reply[4])) this.launchAll(reply[4] as unknown[][], false); // else NoConfig: keep polling
+  }
+
+  /** Free slots of this instance (`inFlightMax` minus the running, not finishing, orders and reservations). */
+  private room(): number {
+    if (this.stopped) return 0;
+    const busy = this.running.size - this.finishing + this.reserved;
+    return Math.max(0, this.mailbox.localInFlightMax - busy);
   }
 
   /** Launch handlers for taken (or taken-back) orders; `onlyNew` skips those already running or undecodable. */
@@ -358,13 +520,29 @@ class Dispatcher {
         clearInterval(beat);
       }
       if (this.abandoned) return;
+      // The freed slot takes the next dispatched order in the same script (often the one this Complete
+      // dispatched: a hot key's next order runs without a wake-up or another round trip).
+      this.finishing += 1;
+      const room = this.room();
+      this.reserved += room;
+      let taken: unknown[][] = [];
       try {
-        await this.mailbox.run("mailbox-finish-2", [id, this.mailbox.instance, token, outcome]);
+        const reply = await this.mailbox.run("mailbox-finish-2", [
+          id,
+          this.mailbox.instance,
+          token,
+          outcome,
+          room,
+          this.mailbox.leaseTtlMs,
+        ]);
+        if (Array.isArray(reply[4])) taken = reply[4] as unknown[][];
       } catch (error) {
         this.report(error);
       }
+      this.finishing -= 1;
+      this.reserved -= room;
       this.running.delete(id);
-      this.kick();
+      this.launchAll(taken, false);
     })();
   }
 
@@ -382,6 +560,7 @@ class Dispatcher {
       }
       return;
     }
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    // A finish under way may launch the orders it took just before the stop: wait for those too.
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
   }
 }

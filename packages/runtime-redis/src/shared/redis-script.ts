@@ -57,7 +57,7 @@ export function numberOfKeys(file: ScriptFile): number {
 }
 
 /** The ioredis command a script is registered as: `interleave:` is not a valid method name, so `interleave_<file>`. */
-function commandName(file: ScriptFile): string {
+export function commandName(file: ScriptFile): string {
   return `interleave_${file.replaceAll("-", "_")}`;
 }
 
@@ -92,6 +92,10 @@ export interface ScriptSet<F extends ScriptFile> {
 
 /** The {@link ScriptSet} of `files` (names of `src/lua/` scripts, see {@link ScriptFile}). */
 export function scriptSet<const F extends ScriptFile>(files: readonly F[]): ScriptSet<F> {
+  // Each file's ioredis command name and number of keys, computed once (run is on every transition's path).
+  const meta = new Map<string, { readonly command: string; readonly keys: number }>(
+    files.map((file) => [file, { command: commandName(file), keys: numberOfKeys(file) }]),
+  );
   return {
     files,
     define(redis) {
@@ -104,16 +108,17 @@ export function scriptSet<const F extends ScriptFile>(files: readonly F[]): Scri
       }
     },
     async run(redis, file, keys, args) {
-      if (keys.length !== numberOfKeys(file)) {
-        throw new Error(`Redis script ${file} takes ${numberOfKeys(file)} keys, got ${keys.length}`);
+      const { command, keys: keyCount } = meta.get(file) ?? { command: "", keys: -1 };
+      if (keys.length !== keyCount) {
+        throw new Error(`Redis script ${file} takes ${keyCount} keys, got ${keys.length}`);
       }
-      const command = commandName(file);
       const fn = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[
         command
       ];
       if (typeof fn !== "function") {
         throw new Error(`Redis script ${file} is not defined on this client (call define first)`);
       }
+      batchWrites(redis);
       const reply = await fn.call(redis, ...keys, ...args);
       if (!Array.isArray(reply)) {
         throw new Error(`Redis script ${file} replied ${JSON.stringify(reply)}, expected an array`);
@@ -122,6 +127,35 @@ export function scriptSet<const F extends ScriptFile>(files: readonly F[]): Scri
       return reply;
     },
   };
+}
+
+/** The sockets {@link batchWrites} corked, until the end of the current tick. */
+const corked = new WeakSet<object>();
+
+/**
+ * Corks the client's socket until the end of the current tick (`process.nextTick`) when commands are already in
+ * flight on it, so that the commands sent meanwhile — this script call and those of concurrent callers — leave in
+ * one `writev` instead of one `write` each (Nagle's rule: with nothing in flight the command goes at once, so a
+ * lone caller waits for nothing and the server starts on it while the others are batched). The order of commands
+ * on the connection is unchanged (ioredis still writes and queues each command at once; only the bytes wait),
+ * and so is each reply. Not for a `Cluster` (no single socket) or a client that is not ready (its commands wait
+ * in ioredis's offline queue).
+ */
+function batchWrites(redis: Redis | Cluster): void {
+  const client = redis as {
+    stream?: { cork?: () => void; uncork(): void };
+    commandQueue?: { readonly length: number };
+  };
+  const stream = client.stream;
+  if (stream === undefined || typeof stream.cork !== "function" || redis.status !== "ready") return;
+  // Nothing in flight (`commandQueue` is ioredis's list of commands awaiting a reply): write at once.
+  if (corked.has(stream) || (client.commandQueue?.length ?? 1) === 0) return;
+  stream.cork();
+  corked.add(stream);
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }
 
 /** Reads an integer reply element (ioredis gives Lua numbers as JS numbers), asserting its type. */

@@ -1,8 +1,9 @@
 /**
  * @interleave/runtime-redis/testing — helpers for the tests and benchmarks of services built on the runtime:
  * a private `redis-server` per test file on a free loopback port (never the shared 6379), with the process
- * faults a fault test needs (pause, resume, kill and restart), and a private three-master Redis Cluster. Not
- * for production code.
+ * faults a fault test needs (pause, resume, kill and restart), a private three-master Redis Cluster, and a hook
+ * that substitutes one of the runtime's Lua scripts on a client (for harnesses that plant a bug to check their
+ * checker: bench/chaos/). Not for production code.
  *
  * @example
  * const redis = await startRedis();
@@ -20,3 +21,4 @@ export {
   startRedis,
   type TestRedis,
 } from "./redis-server.js";
+export { shippedScriptSource, substituteScript } from "./scripts.js";

@@ -81,6 +81,7 @@ export const CLAIM_QUEUE_CALLS = [
   "enqueue",
   "claim",
   "ackAndClaim",
+  "ackManyAndClaim",
   "heartbeat",
   "ack",
   "retry",

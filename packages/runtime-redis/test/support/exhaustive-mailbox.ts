@@ -85,12 +85,14 @@ export function mailboxMachine(
           "dispatch",
           "leases",
           "holder",
+          ...KEYS.filter((key) => key !== null).map((key) => `pending:${key}`),
         ].map(k),
       );
       tx.hset(k("state"), e.state);
       if (Object.keys(e.orders).length > 0) tx.hset(k("orders"), e.orders);
       if (Object.keys(e.kinds).length > 0) tx.hset(k("kinds"), e.kinds);
       if (Object.keys(e.entries).length > 0) tx.hset(k("entries"), e.entries);
+      for (const [key, ids] of Object.entries(e.pending)) tx.rpush(k(`pending:${key}`), ...ids);
       for (const [score, m] of e.keyorder) tx.zadd(k("keyorder"), score, m);
       for (const [score, m] of e.keyless) tx.zadd(k("keyless"), score, m);
       if (e.kcan.length > 0) tx.sadd(k("kcan"), ...e.kcan);

@@ -323,9 +323,10 @@ function grantOps(call: Call, holder: string, claimed: Timed): LinOperation<Clai
 
 /**
  * The per-scope ops of the claim-queue calls recorded by {@link recordCalls} on `ClaimQueue` instances
- * (`enqueue`, `claim`, `ackAndClaim`, `heartbeat`, `ack`, `retry`, `fail`, `release`). `ackAndClaim` gives
- * its Ack and its Claim's grants as separate ops over the same interval (the script applies them at one
- * instant; checking them apart allows more orders, never fewer).
+ * (`enqueue`, `claim`, `ackAndClaim`, `ackManyAndClaim`, `heartbeat`, `ack`, `retry`, `fail`, `release`).
+ * `ackAndClaim` gives its Ack and its Claim's grants as separate ops over the same interval, and
+ * `ackManyAndClaim` each of its Acks and its grants (the script applies them at one instant; checking them
+ * apart allows more orders, never fewer).
  */
 export function claimQueueOps(
   records: readonly CallRecord[],
@@ -357,6 +358,20 @@ export function claimQueueOps(
             both === undefined ? null : { atMs: both.ack.atMs, output: both.ack.result },
           ),
           ...(both === undefined ? [] : grantOps(call, holder, both.claim)),
+        ];
+      }
+      case "ackManyAndClaim": {
+        const [acks, holder] = call.args as [readonly { scope: string; token: number }[], string];
+        const all = call.value as { readonly acks: readonly Timed[]; readonly claim: Timed } | undefined;
+        return [
+          ...acks.flatMap(({ scope, token }, i) =>
+            opsOf<ClaimQueueItemEvent>(
+              call,
+              (atMs) => ({ _tag: "Ack", scope, token, atMs }),
+              all === undefined ? null : { atMs: all.acks[i]!.atMs, output: all.acks[i]!.result },
+            ),
+          ),
+          ...(all === undefined ? [] : grantOps(call, holder, all.claim)),
         ];
       }
       case "heartbeat":

@@ -13,7 +13,6 @@
  * command a network fault may delay its reply, drop it with the connection (not applied), or apply it and lose
  * the reply with the connection; the server may restart, losing what it had not persisted.
  */
-import { assert } from "@interleave/core";
 import type { Distribution } from "../model/distribution.js";
 import type { StoreRef } from "../model/ops.js";
 import type { FaultPlan } from "../model/world/faults.js";

@@ -11,6 +11,7 @@
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import pc from "picocolors";
+import { checkWithWorkers } from "../io/check-workers.js";
 import { findModelRegistry, loadModels } from "../io/registry.js";
 import type { CheckedModel, ModelCheck } from "../model/checked-model.js";
 import { InputError } from "../model/scenario.js";
@@ -32,6 +33,8 @@ interface CheckFlags {
   timeBudgetMs?: number;
   json?: boolean;
   models?: string;
+  reduction?: boolean;
+  workers?: number;
 }
 
 /** A verdict of `check`: `pass` (no invariant failed in the states explored) or `violation`. */
@@ -93,10 +96,18 @@ export function registerCheck(
         parseCount("--time-budget-ms", 1),
       ),
     )
+    .option("--no-reduction", "explore every interleaving (ignore the models' partial-order reduction)")
+    .addOption(
+      new Option(
+        "--workers <k>",
+        "worker threads per model: hash-partitioned breadth-first search",
+      ).argParser(parseCount("--workers", 1)),
+    )
     .option("--json", "print one JSON document instead of the table")
     .option("--models <module>", "model registry module (default: nearest scenarios/models.ts)")
     .action(async (names: string[], flags: CheckFlags) => {
-      setExitCode(check(names, flags, io, await registry(flags, io, models)));
+      const { path, list } = await registry(flags, io, models);
+      setExitCode(await check(names, flags, io, list, path));
     });
 }
 
@@ -104,13 +115,32 @@ async function registry(
   flags: CheckFlags,
   io: CheckIo,
   injected: readonly CheckedModel[] | undefined,
-): Promise<readonly CheckedModel[]> {
-  if (injected !== undefined && flags.models === undefined) return injected;
+): Promise<{ path: string | null; list: readonly CheckedModel[] }> {
+  if (injected !== undefined && flags.models === undefined) return { path: null, list: injected };
   const cwd = io.cwd ?? process.cwd();
   const path = flags.models === undefined ? findModelRegistry(cwd) : resolve(cwd, flags.models);
   if (path === null)
     throw new InputError(`no scenarios/models.ts found from ${cwd} upwards; pass --models <module>`);
-  return loadModels(path);
+  return { path, list: await loadModels(path) };
+}
+
+/** Each model checked in this thread, or on `--workers K` threads that load the registry at `path`. */
+async function runChecks(
+  selected: readonly CheckedModel[],
+  options: CheckOptions,
+  flags: CheckFlags,
+  path: string | null,
+): Promise<Row[]> {
+  const workers = flags.workers ?? 1;
+  if (workers === 1) return selected.map((model) => ({ model, ...model.check(options) }));
+  if (path === null)
+    throw new InputError("--workers needs a model registry module the threads can load (--models)");
+  const rows: Row[] = [];
+  for (const model of selected) {
+    const { result } = await checkWithWorkers(path, model, options, workers);
+    rows.push({ model, ...model.render(result) });
+  }
+  return rows;
 }
 
 function select(names: readonly string[], flags: CheckFlags, models: readonly CheckedModel[]) {
@@ -152,12 +182,13 @@ function verdictWords(r: Row): string {
   return strength === null ? "violation" : `pass (${strength})`;
 }
 
-function check(
+async function check(
   names: readonly string[],
   flags: CheckFlags,
   io: CheckIo,
   models: readonly CheckedModel[],
-): number {
+  path: string | null,
+): Promise<number> {
   const selected = select(names, flags, models);
   if (selected.length === 0) {
     io.stdout(renderList(models, flags.json === true));
@@ -167,9 +198,10 @@ function check(
     ...(flags.maxStates === undefined ? {} : { maxStates: flags.maxStates }),
     ...(flags.maxDepth === undefined ? {} : { maxDepth: flags.maxDepth }),
     ...(flags.timeBudgetMs === undefined ? {} : { timeBudgetMs: flags.timeBudgetMs }),
+    ...(flags.reduction === false ? { reduction: false } : {}),
   };
   const started = performance.now();
-  const rows: Row[] = selected.map((model) => ({ model, ...model.check(options) }));
+  const rows = await runChecks(selected, options, flags, path);
   const totalMs = Math.round(performance.now() - started);
   const wrong = rows.filter((r) => !asExpected(r));
   if (flags.json === true) {
@@ -229,7 +261,11 @@ function check(
     }),
     width: io.columns ?? TABLE_WIDTH_DEFAULT,
   });
-  const lines = [`${pc.bold("interleave check")} · breadth-first, 64-bit state fingerprints`, table];
+  const how = [
+    flags.reduction === false ? "no reduction" : "partial-order reduction where declared",
+    ...(flags.workers !== undefined && flags.workers > 1 ? [`${flags.workers} worker threads`] : []),
+  ].join(", ");
+  const lines = [`${pc.bold("interleave check")} · breadth-first, 64-bit state fingerprints, ${how}`, table];
   for (const r of rows) {
     const res = r.result;
     if (r.counterexample !== null) lines.push(`${pc.bold(r.model.name)}: ${r.counterexample}`);

@@ -210,7 +210,7 @@ async function explore(
       const result =
         pool === null
           ? await exploreVariantAsync(scenario, variant, { ...exploreOptions, onProgress })
-          : await pool.explore(registry!, scenario.name, variant.name, exploreOptions, onProgress);
+          : await pool.explore(registry!, scenario, variant, exploreOptions, onProgress);
       progress.finishVariant(result.verdict);
       let written: WrittenCounterexample = NOTHING_WRITTEN;
       try {
@@ -269,7 +269,11 @@ async function explore(
       String(seed),
       ...registryArgs,
     ].join(" ");
-    io.stdout(renderResults(rows, seed, rerun, `${prefix} replay`, registryArgs.join(" "), io.columns));
+    // feedback runs on one thread under --workers (PARALLELISM `sequential`): only --shard splits its campaign
+    const parts = flags.shard?.count ?? 1;
+    io.stdout(
+      renderResults(rows, seed, parts, rerun, `${prefix} replay`, registryArgs.join(" "), io.columns),
+    );
   }
   if (writeFailure !== null) {
     io.stderr(
@@ -333,6 +337,7 @@ function strategyArgs(spec: StrategySpec): string[] {
 function renderResults(
   rows: readonly Row[],
   seed: number,
+  parts: number,
   rerun: string,
   replay: string,
   registry: string,
@@ -399,7 +404,7 @@ function renderResults(
       if (r.coverage === null && r.counterexample?.swarm !== true)
         lines.push(
           pc.dim(
-            `    the original by seed: ${withRegistry([replay, r.scenario, "--variant", r.variant, ...replayArgsOf(r.strategy), "--seed", String(r.seed)].join(" "))}`,
+            `    the original by seed: ${withRegistry([replay, r.scenario, "--variant", r.variant, ...bySeedArgs(r, seed, parts)].join(" "))}`,
           ),
         );
     }
@@ -423,6 +428,23 @@ function renderResults(
   );
   lines.push(pc.dim(`Re-run exactly: ${rerun}`));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The replay flags that re-run a seeded result's failing run by seed: its strategy and its seed, or for
+ * `feedback` the base seed, the run index and the number of parts (its campaign is re-run up to the run).
+ */
+function bySeedArgs(r: VariantResult, base: number, parts: number): string[] {
+  if (r.strategy !== "feedback") return [...replayArgsOf(r.strategy), "--seed", String(r.seed)];
+  return [
+    "--strategy",
+    "feedback",
+    "--seed",
+    String(base),
+    "--run",
+    String(r.runIndex ?? 0),
+    ...(parts > 1 ? ["--parts", String(parts)] : []),
+  ];
 }
 
 /** A verdict as the table says it: `violation`, or `pass (verified)` / `pass (bounded)` / `pass (sampled)`. */

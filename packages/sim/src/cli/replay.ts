@@ -26,6 +26,8 @@ interface ReplayFlags {
   seed?: number;
   strategy: Strategy;
   pctDepth?: number;
+  run?: number;
+  parts?: number;
   json?: boolean;
   all?: boolean;
   showCurrent?: boolean;
@@ -55,6 +57,16 @@ export function registerReplay(
       "--pct-depth <d>",
       "the bug depth of a pct run (with --strategy pct)",
       parsePositive("--pct-depth"),
+    )
+    .option(
+      "--run <i>",
+      "with --strategy feedback: the run's index in its exploration (--seed is then the base seed)",
+      parseRunIndex,
+    )
+    .option(
+      "--parts <k>",
+      "with --strategy feedback: the parts the exploration was split into (the --shard count)",
+      parsePositive("--parts"),
     )
     .option("--json", "print the trace JSON instead of the timeline")
     .option("--all", "also show the folded idle polls (repeated no-op steps with an empty result)")
@@ -128,8 +140,12 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
   }
   const all = await scenariosFor(flags, io, options);
   const { scenario, variant } = findVariant(all, target, flags.variant);
+  if ((flags.run !== undefined || flags.parts !== undefined) && flags.strategy !== "feedback")
+    throw new InputError("--run and --parts go with --strategy feedback");
   const trace = await replaySeedAsync(scenario, variant, flags.seed, specOfFlags(flags), {
     swarm: scenario.swarm,
+    ...(flags.run === undefined ? {} : { run: flags.run }),
+    ...(flags.parts === undefined ? {} : { parts: flags.parts }),
   });
   io.stdout(
     flags.json === true
@@ -139,6 +155,14 @@ async function replay(target: string, flags: ReplayFlags, io: CliIo, options: Cl
         : `${renderTimeline(trace, { all: flags.all === true, ...widthOf(io) })}\n`,
   );
   return 0;
+}
+
+/** `--run`: a run index, an integer ≥ 0. */
+function parseRunIndex(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new InputError(`--run must be a run index (an integer ≥ 0), got "${text}"`);
+  return n;
 }
 
 /** The stderr block of a replay that diverged: which trace, where (step, time, decision), both labels. */

@@ -291,7 +291,8 @@ async function soakVariant(
 ): Promise<Omit<SoakRow, keyof WrittenCounterexample>> {
   const { flags, seeds, total, pool, progress } = plan;
   const strategy: SoakStrategy =
-    flags.strategy ?? (scenario.strategy === "exhaustive" ? "random" : scenario.strategy);
+    flags.strategy ??
+    (scenario.strategy === "exhaustive" || scenario.strategy === "feedback" ? "random" : scenario.strategy);
   const swarm = flags.swarm ?? scenario.swarm;
   const started = performance.now();
   const deadline = flags.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + flags.timeBudgetMs;
@@ -322,7 +323,7 @@ async function soakVariant(
     const result =
       pool === null
         ? await exploreVariantAsync(scenario, variant, { ...options, onProgress })
-        : await pool.explore(plan.registry!, scenario.name, variant.name, options, onProgress);
+        : await pool.explore(plan.registry!, scenario, variant, options, onProgress);
     baseSeeds++;
     if (result.verdict === "violation") {
       // up to the failing run in run order, as one thread counts (worker threads may have run a few past it)

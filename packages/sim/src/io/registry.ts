@@ -114,7 +114,14 @@ export async function loadScenarios(path: string): Promise<readonly Scenario[]> 
  * unique names. Throws {@link InputError} naming the problem.
  */
 export async function loadModels(path: string): Promise<readonly CheckedModel[]> {
-  const list = await importDefault(path, "model registry");
+  return modelList(await importDefault(path, "model registry"), path);
+}
+
+/**
+ * `list` (the default export of the model registry at `path`) checked: an array of models made with
+ * `defineModel`, with unique names. Throws {@link InputError} naming the problem.
+ */
+export function modelList(list: unknown, path: string): readonly CheckedModel[] {
   if (!Array.isArray(list) || !list.every(isCheckedModel)) {
     throw new InputError(`${path} must default-export an array of models made with defineModel`);
   }

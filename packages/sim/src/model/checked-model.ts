@@ -62,6 +62,10 @@ export interface CheckedModel {
   readonly why: string;
   /** Builds the model afresh and checks it breadth-first (`checkStateSpace`) within `options`. */
   check(options?: CheckOptions): ModelCheck;
+  /** A fresh model (for checkers other than `check`'s: `check --workers` builds one per thread). */
+  build(): StateSpaceModel<unknown, unknown>;
+  /** `result` (of a check of a model from {@link build}) with its counterexample rendered, as `check` gives. */
+  render(result: CheckResult<unknown>): ModelCheck;
 }
 
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -103,15 +107,20 @@ export function defineModel<S, I>(definition: ModelDefinition<S, I>): CheckedMod
     why,
     check(options) {
       const model = build();
-      const result = checkStateSpace(model, options);
-      if (result._tag !== "Violation") return { result, path: null, counterexample: null };
-      const path = [
-        { input: "initial", state: describeState(model, result.initial) },
-        ...result.path.map((step) => ({ input: step.input, state: describeState(model, step.state) })),
-      ];
-      return { result, path, counterexample: formatCounterexample(model, result) };
+      return rendered(model, checkStateSpace(model, options));
     },
+    build: build as () => StateSpaceModel<unknown, unknown>,
+    render: (result) => rendered(build() as StateSpaceModel<unknown, unknown>, result),
   };
+}
+
+function rendered<S, I>(model: StateSpaceModel<S, I>, result: CheckResult<S>): ModelCheck {
+  if (result._tag !== "Violation") return { result, path: null, counterexample: null };
+  const path = [
+    { input: "initial", state: describeState(model, result.initial) },
+    ...result.path.map((step) => ({ input: step.input, state: describeState(model, step.state) })),
+  ];
+  return { result, path, counterexample: formatCounterexample(model, result) };
 }
 
 /** Whether `value` is a {@link CheckedModel} (made by {@link defineModel}). */

@@ -43,7 +43,7 @@ export interface ScenarioDefinition<P, O> {
 }
 
 /** The strategies a scenario can name as its default. */
-export type Strategy = "random" | "pct" | "exhaustive";
+export type Strategy = "random" | "pct" | "exhaustive" | "feedback";
 
 /** Exhaustive-search bounds a scenario declares (see `ExhaustiveBounds`); `Infinity` = not bounded. */
 export interface ScenarioExhaustiveBounds {
@@ -106,8 +106,8 @@ export function defineScenario<P, O>(definition: ScenarioDefinition<P, O>): Scen
   assert(Number.isInteger(runs) && runs >= 1, `scenario "${name}": runs must be a positive integer`);
   const strategy = definition.strategy ?? "random";
   assert(
-    strategy === "random" || strategy === "pct" || strategy === "exhaustive",
-    `scenario "${name}": strategy must be "random", "pct" or "exhaustive", got ${JSON.stringify(strategy)}`,
+    strategy === "random" || strategy === "pct" || strategy === "exhaustive" || strategy === "feedback",
+    `scenario "${name}": strategy must be "random", "pct", "exhaustive" or "feedback", got ${JSON.stringify(strategy)}`,
   );
   const exhaustive = definition.exhaustive ?? {};
   for (const [bound, v] of Object.entries(exhaustive)) {

@@ -4,25 +4,45 @@
  * is written once as a {@link Sim} (`…Gen`), driven synchronously by the plain function and with awaits between
  * the steps of async tasks by its `…Async` twin.
  */
-import type { Scenario, ScenarioVariant } from "../model/scenario.js";
+import { InputError, type Scenario, type ScenarioVariant } from "../model/scenario.js";
 import { runAsync, runSync, type Sim } from "../model/world/drive.js";
 import { recordRunGen } from "../search/record.js";
-import { chooserFactoryGen, type StrategySpec, strategyLabel } from "../strategy/registry.js";
+import { runSeed } from "../strategy/chooser.js";
+import {
+  chooserFactoryGen,
+  feedbackChooserAtGen,
+  type StrategySpec,
+  strategyLabel,
+} from "../strategy/registry.js";
 import { ReplayChooser, ReplayDivergence } from "../strategy/replay.js";
 import type { Trace } from "../trace/format.js";
 import { formatValue } from "../view/timeline.js";
 
+/** How {@link replaySeed} finds a run: its swarm mode, and for `feedback` where it sits in its campaign. */
+export interface ReplaySeedOptions {
+  readonly swarm?: boolean;
+  /**
+   * `feedback` only (required): the run's index in its exploration. `seed` is then the exploration's base
+   * seed, and the campaign is re-run up to this run (a feedback run depends on the runs before it).
+   */
+  readonly run?: number;
+  /** `feedback` only: the number of parts the exploration was split into (`--workers`, `--shard`); default 1. */
+  readonly parts?: number;
+}
+
 /**
- * Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. Throws an
- * `InputError` for the exhaustive strategy (it has no seeds), what the run throws, and `AsyncTasksError` when
- * the variant has async tasks (use {@link replaySeedAsync}).
+ * Re-run seed `seed` of `variant` with the strategy that ran it (random by default), recorded. For `feedback`,
+ * `seed` is the base seed and `options.run` the run's index: the campaign is re-run up to it and the trace's
+ * seed is the run's own (`runSeed(seed, run)`). Throws an `InputError` for the exhaustive strategy (it has no
+ * seeds) and for `feedback` without `options.run`, what the run throws, and `AsyncTasksError` when the
+ * variant has async tasks (use {@link replaySeedAsync}).
  */
 export function replaySeed(
   scenario: Scenario,
   variant: ScenarioVariant,
   seed: number,
   spec: StrategySpec = { strategy: "random" },
-  options: { readonly swarm?: boolean } = {},
+  options: ReplaySeedOptions = {},
 ): Trace {
   return runSync(replaySeedGen(scenario, variant, seed, spec, options), `${scenario.name}/${variant.name}`);
 }
@@ -36,7 +56,7 @@ export function replaySeedAsync(
   variant: ScenarioVariant,
   seed: number,
   spec: StrategySpec = { strategy: "random" },
-  options: { readonly swarm?: boolean } = {},
+  options: ReplaySeedOptions = {},
 ): Promise<Trace> {
   return runAsync(replaySeedGen(scenario, variant, seed, spec, options));
 }
@@ -47,17 +67,23 @@ export function* replaySeedGen(
   variant: ScenarioVariant,
   seed: number,
   spec: StrategySpec = { strategy: "random" },
-  options: { readonly swarm?: boolean } = {},
+  options: ReplaySeedOptions = {},
 ): Sim<Trace> {
+  const swarm = { swarm: options.swarm === true };
+  if (spec.strategy === "feedback") {
+    if (options.run === undefined)
+      throw new InputError(
+        "a feedback run is replayed by its campaign: give the base seed as --seed and the run index as --run",
+      );
+    const chooser = yield* feedbackChooserAtGen(variant, seed, options.run, {
+      ...swarm,
+      ...(options.parts === undefined ? {} : { parts: options.parts }),
+    });
+    const own = runSeed(seed, options.run);
+    return yield* recordRunGen(scenario, variant, own, chooser, strategyLabel(spec, scenario), swarm);
+  }
   const chooserFor = yield* chooserFactoryGen(variant, spec);
-  return yield* recordRunGen(
-    scenario,
-    variant,
-    seed,
-    chooserFor(seed),
-    strategyLabel(spec, scenario),
-    options,
-  );
+  return yield* recordRunGen(scenario, variant, seed, chooserFor(seed), strategyLabel(spec, scenario), swarm);
 }
 
 /**

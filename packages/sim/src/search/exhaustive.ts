@@ -40,7 +40,7 @@
  * treated as touching everything.
  */
 
-import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { runAsync, runSync, SETTLE, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
 import { runWorldGen } from "../model/world/world.js";
 import {
@@ -68,6 +68,8 @@ export interface ExhaustiveBounds {
   readonly shouldStop?: () => boolean;
   /** Called with every schedule run to its end that this shard owns (tests: compare shards' unions). */
   readonly onSchedule?: (run: RunResult) => void;
+  /** Async drivers only: called after every run; true awaits one macrotask turn (see `ExploreOptions.pause`). */
+  readonly pause?: () => boolean;
   /** Partial-order reduction by sleep sets (default true; ignored with a finite preemption bound). */
   readonly sleepSets?: boolean;
   /**
@@ -250,6 +252,7 @@ export function* exhaustiveSearchGen(
         stoppedBy = "schedules";
         break;
       }
+      if (bounds.pause?.() === true) yield SETTLE;
       if (bounds.shouldStop?.() === true) {
         stoppedBy = "cancelled";
         break;

@@ -7,15 +7,20 @@
  * between the steps of async tasks.
  */
 import type { Scenario, ScenarioVariant, Strategy } from "../model/scenario.js";
-import { runAsync, runSync, type Sim } from "../model/world/drive.js";
+import { runAsync, runSync, SETTLE, type Sim } from "../model/world/drive.js";
 import type { Build, RunResult } from "../model/world/types.js";
 import { runWorldGen } from "../model/world/world.js";
-import { mix32 } from "../strategy/chooser.js";
+import { runSeed } from "../strategy/chooser.js";
+
+export { runSeed };
+
+import { FeedbackCampaign, type FeedbackChooser } from "../strategy/feedback.js";
 import {
   chooserFactoryGen,
   describeBounds,
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   exhaustiveBounds,
+  feedbackCampaignSeed,
   type StrategySpec,
   specOf,
   strategyLabel,
@@ -51,7 +56,9 @@ export interface ExploreOptions {
   readonly swarm?: boolean;
   /**
    * Only this part: for seeded strategies the runs `i` with `i mod count = index`; for exhaustive the shard
-   * `index` of the search tree. The union of the parts is the whole exploration.
+   * `index` of the search tree. The union of the parts is the whole exploration — except for `feedback`, where
+   * each part runs its own campaign (seeded by base seed, index and count) that learns from its runs only: the
+   * result is deterministic for a given `count`, but not the single-thread one.
    */
   readonly partition?: Partition;
   /** Shrink a counterexample before returning it (default true). */
@@ -61,6 +68,18 @@ export interface ExploreOptions {
    * worker found an earlier violation). Lets parallel workers return the same first violation as one thread.
    */
   readonly stopBefore?: () => number;
+  /**
+   * Seeded strategies: the runs this exploration takes, for threads that share one partition's runs (work
+   * stealing). Each call returns the position (0, 1, 2, … within the partition: run `index + position · count`)
+   * of the next run to explore, larger than the one before; a position past the partition's last run ends the
+   * exploration. Default: every position in order. The result is that of the runs taken, in order.
+   */
+  readonly nextRun?: () => number;
+  /**
+   * Async drivers only: called between runs; when it returns true the exploration awaits one macrotask turn, so
+   * its thread's event loop can serve timers and messages while it explores. Changes no result.
+   */
+  readonly pause?: () => boolean;
   /**
    * Called after every schedule this exploration counts (seeded strategies: every run; exhaustive: every
    * schedule of this part run to its end, as in `VariantResult.schedules`), with running totals. For progress
@@ -77,15 +96,6 @@ export interface ExploreProgress {
   readonly steps: number;
   /** Whether the schedule just run violated a property. */
   readonly violation: boolean;
-}
-
-/**
- * The seed (uint32) of run `i` of an exploration from base seed `base`: the base itself for run 0, then a
- * 32-bit hash (murmur3's finaliser) of (base, i), so explorations from nearby base seeds do not share runs.
- */
-export function runSeed(base: number, i: number): number {
-  if (i === 0) return base >>> 0;
-  return mix32((Math.imul(base >>> 0, 0x9e3779b1) + Math.imul(i, 0x85ebca6b)) >>> 0);
 }
 
 /**
@@ -137,15 +147,27 @@ export function* exploreVariantGen(
     options.timeBudgetMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeBudgetMs;
   let steps = 0;
   let schedules = 0;
-  const chooserFor = yield* chooserFactoryGen(variant, spec);
-  const label = strategyLabel(spec, scenario);
   const part = options.partition ?? { index: 0, count: 1 };
-  for (let i = part.index; i < runs; i += part.count) {
+  // feedback: one campaign per part, learning from the part's runs in order (strategy/feedback.ts); its
+  // PARALLELISM is `sequential`, so no pool hands it runs out of order
+  const campaign =
+    spec.strategy === "feedback" ? new FeedbackCampaign(feedbackCampaignSeed(options.seed, part)) : null;
+  if (campaign !== null && options.nextRun !== undefined)
+    throw new Error(
+      "the feedback strategy runs its part's runs in order: it cannot take runs from a shared counter",
+    );
+  const chooserFor = campaign === null ? yield* chooserFactoryGen(variant, spec) : null;
+  const label = strategyLabel(spec, scenario);
+  let position = -1;
+  const nextRun = options.nextRun ?? (() => ++position);
+  for (let i = part.index + nextRun() * part.count; i < runs; i = part.index + nextRun() * part.count) {
     if (options.stopBefore !== undefined && options.stopBefore() < i) break;
+    if (options.pause?.() === true) yield SETTLE;
     const seed = runSeed(options.seed, i);
+    const chooser = campaign === null ? chooserFor!(seed) : campaign.chooser(seed);
     let run: RunResult;
     try {
-      run = yield* runWorldGen(variant.build, chooserFor(seed), { swarm });
+      run = yield* runWorldGen(variant.build, chooser, { swarm });
     } catch (error) {
       throw new Error(
         `${scenario.name}/${variant.name} threw in the run with seed ${seed} (replay: --variant ${variant.name} --seed ${seed}): ${(error as Error).message}`,
@@ -176,6 +198,7 @@ export function* exploreVariantGen(
         ...found,
       });
     }
+    if (campaign !== null) campaign.learn(chooser as FeedbackChooser, run.decisions);
     if (performance.now() > deadline) break;
   }
   return finish(started, {
@@ -208,6 +231,7 @@ function* exploreExhaustive(
       ...(timeBudgetMs === undefined ? {} : { timeBudgetMs }),
       ...(options.runs === undefined ? {} : { schedulesMax: options.runs }),
       ...(options.stopBefore === undefined ? {} : { shouldStop: () => options.stopBefore!() < NO_VIOLATION }),
+      ...(options.pause === undefined ? {} : { pause: options.pause }),
       ...(onProgress === undefined
         ? {}
         : {

@@ -7,20 +7,23 @@
  */
 import { assert } from "@interleave/core";
 import { canonicalKey } from "./canonical.js";
-import { fingerprinter } from "./fingerprint.js";
+import { fingerprinter, fingerprintWords, fpHi, fpLo } from "./fingerprint.js";
 import { FingerprintSet } from "./fingerprint-set.js";
+import { type Level, ObjectLevel, PackedLevel, Successors } from "./frontier.js";
 import {
   type CheckBounded,
   type CheckOptions,
   type CheckResult,
   type CheckStats,
   type CheckViolation,
+  checkStats,
   MAX_STATES_DEFAULT,
   type PathStep,
   type StateInvariant,
   type StateSpaceModel,
 } from "./model.js";
 import { ParentTree } from "./parent-tree.js";
+import { type Ample, ampleSelector } from "./reduction.js";
 
 /**
  * Checks every invariant of `model` on every state reachable from its initial states, breadth-first.
@@ -31,8 +34,10 @@ import { ParentTree } from "./parent-tree.js";
  * (MurmurHash3's block step with different constants and seeds, each finalised with its fmix32). Only
  * fingerprints are stored — in an open-addressing table of typed arrays — plus, per state, the index of
  * its parent and the position of the input that reached it; states themselves are kept only for the
- * current and the next BFS level. A counterexample is rebuilt by re-executing the recorded inputs from its
- * initial state.
+ * current and the next BFS level — as objects, or packed in typed arrays when the model has an `encoding`
+ * (then decoded one at a time to be expanded, and fingerprinted from their words). The successors of a few
+ * states are keyed together and their table slots read ahead, so their cache misses overlap, then stored in
+ * input order. A counterexample is rebuilt by re-executing the recorded inputs from its initial state.
  *
  * Hash compaction (as TLC's fingerprints and SPIN's hash-compact mode): two different states with equal
  * fingerprints are taken as one, so part of the space may go unexplored, silently. With n states and
@@ -63,31 +68,28 @@ export function checkStateSpace<S, I>(
   const started = performance.now();
   const deadline = started + timeBudgetMs;
   const initials = initialStates(model);
-  const fingerprintOf = fingerprinter(model);
+  const keyOf = successorKeyer(model);
   const invariants = model.invariants;
+  const ample = options.reduction === false ? null : ampleSelector(model);
   const visited = new FingerprintSet(Math.min(maxStates, 1 << 12));
   const tree = new ParentTree(Math.min(maxStates, 1 << 16));
+  const batch = new Successors<S>(model.encoding?.words ?? 0);
   let transitions = 0;
   let depth = 0;
   let frontierMax = 0;
-  let level: S[] = [];
-  let levelIds: number[] = [];
-  let nextLevel: S[] = [];
-  let nextIds: number[] = [];
+  let level = newLevel(model);
+  let nextLevel = newLevel(model);
 
-  const stats = (): CheckStats => {
-    const elapsedMs = performance.now() - started;
-    const states = tree.size;
-    return {
-      states,
+  const stats = (): CheckStats =>
+    checkStats(started, {
+      states: tree.size,
       transitions,
       depth,
-      elapsedMs: Math.round(elapsedMs * 10) / 10,
-      statesPerSecond: elapsedMs > 0 ? Math.round(states / (elapsedMs / 1000)) : states,
-      bytesPerState: states === 0 ? 0 : Math.round(((visited.bytes + tree.bytes) / states) * 10) / 10,
-      frontierMax: Math.max(frontierMax, level.length + nextLevel.length),
-    };
-  };
+      bytes: visited.bytes + tree.bytes,
+      frontierMax: Math.max(frontierMax, level.size + nextLevel.size),
+      // Packed levels only grow and are reused, so their present size is their peak.
+      frontierBytesMax: level.bytes + nextLevel.bytes,
+    });
   const bounded = (reason: CheckBounded["reason"], message: string): CheckBounded => ({
     _tag: "Bounded",
     reason,
@@ -108,86 +110,162 @@ export function checkStateSpace<S, I>(
 
   for (let i = 0; i < initials.length; i++) {
     const s = initials[i]!;
-    fingerprintOf(s);
-    if (!visited.add()) continue;
+    batch.size = 0;
+    keyOf(s, batch, batch.add(s, -1, i));
+    if (!visited.insert(batch.his[0]!, batch.los[0]!)) continue;
     if (tree.size === maxStates) return stopAtStates();
     const id = tree.add(-1, i);
     const broken = firstBroken(invariants, s);
     if (broken !== null) return violated(id, broken);
-    level.push(s);
-    levelIds.push(id);
+    level.push(batch, 0, id);
   }
-  frontierMax = level.length;
+  frontierMax = level.size;
 
   let expanded = 0;
-  while (level.length > 0) {
+  let touched = 0;
+  while (level.size > 0) {
     if (depth === maxDepth) {
-      return hasUnseenSuccessor(model, level, visited, fingerprintOf)
+      return hasUnseenSuccessor(model, level, visited, keyOf, batch)
         ? bounded(
             "maxDepth",
             `stopped at depth ${maxDepth} (maxDepth) with states left unexplored below it; raise --max-depth or shrink the model`,
           )
         : { _tag: "Verified", ...stats() };
     }
-    nextLevel = [];
-    nextIds = [];
-    for (let k = 0; k < level.length; k++) {
-      const s = level[k]!;
-      const parent = levelIds[k]!;
-      let position = 0;
-      for (const input of model.inputs(s)) {
-        const t = model.next(s, input);
-        position++;
-        if (t === null) continue;
+    nextLevel.clear();
+    for (let k = 0; k < level.size; ) {
+      // The successors of a group of states are keyed first, then their table slots are read together
+      // (their cache misses overlap), then they are looked up and stored in order: the same order, counts
+      // and ids as one at a time.
+      batch.size = 0;
+      const before = expanded;
+      for (const end = Math.min(level.size, k + EXPAND_GROUP); k < end; k++) {
+        expand(model, level.state(k), level.id(k), keyOf, batch, ample);
+        expanded++;
+      }
+      const his = batch.his;
+      const los = batch.los;
+      for (let i = 0; i < batch.size; i++) touched ^= visited.touch(his[i]!, los[i]!);
+      for (let i = 0; i < batch.size; i++) {
         transitions++;
-        if (t === s) continue;
-        fingerprintOf(t);
-        if (!visited.add()) continue;
+        const hi = his[i]!;
+        const lo = los[i]!;
+        if ((hi === 0 && lo === 0) || !visited.insert(hi, lo)) continue;
         if (tree.size === maxStates) {
           depth++;
           return stopAtStates();
         }
-        const id = tree.add(parent, position - 1);
-        const broken = firstBroken(invariants, t);
+        const id = tree.add(batch.parents[i]!, batch.positions[i]!);
+        const broken = firstBroken(invariants, batch.states[i]!);
         if (broken !== null) {
           depth++;
           return violated(id, broken);
         }
-        nextLevel.push(t);
-        nextIds.push(id);
+        nextLevel.push(batch, i, id);
       }
-      if ((++expanded & 1023) === 0 && performance.now() > deadline) {
+      if (expanded >>> 10 !== before >>> 10 && performance.now() > deadline) {
         return bounded(
           "time",
           `stopped after ${timeBudgetMs.toLocaleString("en")} ms (timeBudgetMs) with ${tree.size.toLocaleString("en")} states stored; raise --time-budget-ms or shrink the model`,
         );
       }
     }
-    frontierMax = Math.max(frontierMax, level.length + nextLevel.length);
-    options.onLevel?.({ depth, states: tree.size, frontier: nextLevel.length });
-    if (nextLevel.length === 0) break;
+    frontierMax = Math.max(frontierMax, level.size + nextLevel.size);
+    options.onLevel?.({ depth, states: tree.size, frontier: nextLevel.size });
+    if (nextLevel.size === 0) break;
+    const done = level;
     level = nextLevel;
-    levelIds = nextIds;
-    nextLevel = [];
-    nextIds = [];
+    nextLevel = done;
     depth++;
   }
+  touchedSink = touched;
   return { _tag: "Verified", ...stats() };
+}
+
+/** Where the slots touched ahead of lookups end up, so the loads are not optimised away. */
+export let touchedSink = 0;
+
+/** A level for the states of `model`: packed when it has an encoding, else objects. */
+function newLevel<S, I>(model: StateSpaceModel<S, I>): Level<S> {
+  return model.encoding === undefined ? new ObjectLevel<S>() : new PackedLevel(model.encoding);
+}
+
+/**
+ * The function that keys successor `i` of `batch` (the state `t`): with an encoding, writes its words and
+ * fingerprints them; else the model's fingerprint, key or canonical key. Leaves the fingerprint in
+ * `batch.his[i]`, `batch.los[i]`.
+ */
+function successorKeyer<S, I>(model: StateSpaceModel<S, I>): (t: S, batch: Successors<S>, i: number) => void {
+  const encoding = model.encoding;
+  if (encoding === undefined) {
+    const fingerprintOf = fingerprinter(model);
+    return (t, batch, i) => {
+      fingerprintOf(t);
+      batch.his[i] = fpHi;
+      batch.los[i] = fpLo;
+    };
+  }
+  const width = encoding.words;
+  assert(
+    Number.isSafeInteger(width) && width >= 1,
+    () => `model ${model.name}: encoding.words must be a positive integer, got ${width}`,
+  );
+  return (t, batch, i) => {
+    encoding.encode(t, batch.words, i * width);
+    fingerprintWords(batch.words, i * width, width);
+    batch.his[i] = fpHi;
+    batch.los[i] = fpLo;
+  };
+}
+
+/** States expanded together before their successors are looked up (see the level loop). */
+const EXPAND_GROUP = 16;
+
+/** Appends to `batch` the successors of `s` (id `parent`) in input order, keyed; a self-loop is keyed (0, 0). */
+function expand<S, I>(
+  model: StateSpaceModel<S, I>,
+  s: S,
+  parent: number,
+  keyOf: (t: S, batch: Successors<S>, i: number) => void,
+  batch: Successors<S>,
+  ample: ((state: S) => Ample<S, I> | null) | null = null,
+): void {
+  // Partial-order reduction (reduction.ts): one process's local moves, or every input.
+  const reduced = ample === null ? null : ample(s);
+  if (reduced !== null) {
+    const states = reduced.states;
+    for (let j = 0; j < states.length; j++)
+      keyOf(states[j]!, batch, batch.add(states[j]!, parent, reduced.positions[j]!));
+    return;
+  }
+  let position = 0;
+  for (const input of model.inputs(s)) {
+    const t = model.next(s, input);
+    position++;
+    if (t === null) continue;
+    const i = batch.add(t, parent, position - 1);
+    if (t === s) {
+      batch.his[i] = 0;
+      batch.los[i] = 0;
+    } else keyOf(t, batch, i);
+  }
 }
 
 /** Whether some successor of a state in `level` is not yet in `visited` (nothing is added). */
 function hasUnseenSuccessor<S, I>(
   model: StateSpaceModel<S, I>,
-  level: readonly S[],
+  level: Level<S>,
   visited: FingerprintSet,
-  fingerprintOf: (s: S) => void,
+  keyOf: (t: S, batch: Successors<S>, i: number) => void,
+  batch: Successors<S>,
 ): boolean {
-  for (const s of level) {
-    for (const input of model.inputs(s)) {
-      const t = model.next(s, input);
-      if (t === null || t === s) continue;
-      fingerprintOf(t);
-      if (!visited.has()) return true;
+  for (let k = 0; k < level.size; k++) {
+    batch.size = 0;
+    expand(model, level.state(k), level.id(k), keyOf, batch);
+    for (let i = 0; i < batch.size; i++) {
+      const hi = batch.his[i]!;
+      const lo = batch.los[i]!;
+      if ((hi !== 0 || lo !== 0) && !visited.contains(hi, lo)) return true;
     }
   }
   return false;

@@ -84,6 +84,31 @@ function mixString(s: string): void {
   if (i < n) mixWord(s.charCodeAt(i));
 }
 
+/**
+ * Sets `fpHi`/`fpLo` to the fingerprint of `n` int32 words `words[at .. at + n)` (a model's packed
+ * encoding, {@link StateSpaceModel.encoding}): the same two lanes as {@link FingerprintBuilder.int} of each
+ * word, computed in locals (nothing allocated, no call per word).
+ */
+export function fingerprintWords(words: Int32Array, at: number, n: number): void {
+  let a = 0x9747b28c;
+  let b = 0x165667b1;
+  for (let i = at, end = at + n; i < end; i++) {
+    const w = words[i]!;
+    let k = Math.imul(w, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    a ^= Math.imul(k, 0x1b873593);
+    a = (a << 13) | (a >>> 19);
+    a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    let j = Math.imul(w, 0x85ebca77);
+    j = (j << 13) | (j >>> 19);
+    b ^= Math.imul(j, 0xc2b2ae3d);
+    b = (b << 17) | (b >>> 15);
+    b = (Math.imul(b, 9) + 0x27d4eb2f) | 0;
+  }
+  fpHi = fmix32(a ^ n) | 0x40000000;
+  fpLo = fmix32(b ^ Math.imul(n, 0x9e3779b9));
+}
+
 export const BUILDER: FingerprintBuilder = { int: mixInt, string: mixString };
 
 /**

@@ -23,7 +23,9 @@ export {
   type CheckVerified,
   type CheckViolation,
   MAX_STATES_DEFAULT,
+  type ModelReduction,
   type PathStep,
+  type StateEncoding,
   type StateInvariant,
   type StateSpaceModel,
 } from "./model.js";

@@ -29,6 +29,12 @@ export interface DecisionRequest {
    * `Distribution.exhaustive`); absent means every index.
    */
   readonly candidates?: readonly number[] | undefined;
+  /**
+   * Systematic strategies only, for a drawn delay: the indices of the values that land exactly on a deadline
+   * pending when it is drawn (another process's wake-up, pause end, restart, a liveness deadline), where the
+   * scheduler then orders the two. A subset of `candidates` under the "crossings" support.
+   */
+  readonly ties?: readonly number[] | undefined;
   /** `pick` only: the index of the option that took the previous step, when it is still enabled (so choosing another is a preemption). */
   readonly current?: number | undefined;
 }
@@ -65,6 +71,11 @@ export interface Chooser {
    * enabled (no decision). Systematic strategies may throw here to abandon a redundant run.
    */
   stepping?(process: string): void;
+  /**
+   * Called by the world after every `tx` with the store entry's key and its new state (the feedback strategy
+   * hashes it for coverage). Must not change the state.
+   */
+  observeState?(key: string, state: unknown): void;
 }
 
 /**
@@ -77,4 +88,13 @@ export function mix32(x: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The seed (uint32) of run `i` of an exploration from base seed `base`: the base itself for run 0, then a
+ * 32-bit hash (murmur3's finaliser) of (base, i), so explorations from nearby base seeds do not share runs.
+ */
+export function runSeed(base: number, i: number): number {
+  if (i === 0) return base >>> 0;
+  return mix32((Math.imul(base >>> 0, 0x9e3779b1) + Math.imul(i, 0x85ebca6b)) >>> 0);
 }

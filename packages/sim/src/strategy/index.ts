@@ -9,6 +9,7 @@
 export { DECISION_VALUE_RANGE, decisionIndex, StreamChooser } from "../adapters/fast-check.js";
 export { supportIndices } from "../model/distribution.js";
 export { type Chooser, type Decision, type DecisionRequest, type Footprint, independent } from "./chooser.js";
+export { abstractHash, FEEDBACK_CORPUS_MAX, FeedbackCampaign, FeedbackChooser } from "./feedback.js";
 export { PctChooser, type PctOptions } from "./pct.js";
 export { RandomChooser } from "./random.js";
 export {
@@ -19,6 +20,10 @@ export {
   EXHAUSTIVE_DEFAULTS,
   EXHAUSTIVE_TIME_BUDGET_MS_DEFAULT,
   exhaustiveBounds,
+  feedbackCampaignSeed,
+  feedbackChooserAtGen,
+  PARALLELISM,
+  type Parallelism,
   PCT_DEPTH_DEFAULT,
   pctSteps,
   pctStepsAsync,

@@ -7,11 +7,31 @@ import { InputError, type Scenario, type ScenarioVariant, type Strategy } from "
 import { runAsync, runSync, type Sim } from "../model/world/drive.js";
 import { runWorldGen } from "../model/world/world.js";
 import type { ExhaustiveBounds } from "../search/exhaustive.js";
-import type { Chooser } from "./chooser.js";
+import { type Chooser, mix32, runSeed } from "./chooser.js";
+import { FeedbackCampaign, type FeedbackChooser } from "./feedback.js";
 import { PctChooser } from "./pct.js";
 import { RandomChooser } from "./random.js";
 
-export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive"];
+export const STRATEGIES: readonly Strategy[] = ["random", "pct", "exhaustive", "feedback"];
+
+/**
+ * How worker threads (`--workers K`) may share a strategy's exploration:
+ * - `runs`: every run depends on its seed alone, so the threads take run indices from one shared counter (work
+ *   stealing) and the first failing run in run order is the single thread's;
+ * - `shards`: a search tree (exhaustive), cut into more shards than threads, which the threads take in turn;
+ * - `sequential`: a run depends on the runs before it (a feedback-guided strategy's corpus), so the exploration
+ *   runs on one thread, unsplit, and gives the single thread's result.
+ * A new strategy declares its entry here; `sequential` is always correct, the others are faster.
+ */
+export type Parallelism = "runs" | "shards" | "sequential";
+
+/** Each strategy's {@link Parallelism}. */
+export const PARALLELISM: Readonly<Record<Strategy, Parallelism>> = {
+  random: "runs",
+  pct: "runs",
+  exhaustive: "shards",
+  feedback: "sequential",
+};
 
 /** Default bug depth targeted by `pct`: most races in the shipped scenarios need one or two preemptions. */
 export const PCT_DEPTH_DEFAULT = 3;
@@ -99,9 +119,52 @@ export function* chooserFactoryGen(
     throw new InputError(
       "the exhaustive strategy has no seeds: replay its counterexample from the trace file",
     );
+  if (spec.strategy === "feedback")
+    throw new InputError(
+      "a feedback run depends on the runs before it: replay it from its trace file, or by its campaign's base seed and run index (feedbackChooserAt, `replay --strategy feedback --seed <base> --run <i>`)",
+    );
   const depth = spec.pctDepth ?? PCT_DEPTH_DEFAULT;
   const steps = yield* pctStepsGen(variant);
   return (seed: number) => new PctChooser(seed, { depth, steps });
+}
+
+/**
+ * The seed (uint32) of the feedback campaign of part `index` of `count` of an exploration from base seed
+ * `base`: each part (`--shard`; under `--workers` it runs on one thread, unsplit) runs its own campaign over its runs, so a part's runs depend only
+ * on the base seed, the part and the runs before them in that part.
+ */
+export function feedbackCampaignSeed(
+  base: number,
+  part: { readonly index: number; readonly count: number },
+): number {
+  return mix32(
+    (mix32(base >>> 0) ^ Math.imul(part.index + 1, 0x9e3779b1) ^ Math.imul(part.count, 0x85ebca6b)) >>> 0,
+  );
+}
+
+/**
+ * The chooser of run `run` of the feedback campaign from base seed `base` whose exploration was split in
+ * `parts` (default 1; the run belongs to part `run mod parts`): re-runs that part's campaign over its runs
+ * before `run` (each learned from in order), so replaying by seed costs up to `run / parts` runs. Throws what the runs throw; `AsyncTasksError` from a synchronous driver on a variant
+ * with async tasks.
+ */
+export function* feedbackChooserAtGen(
+  variant: ScenarioVariant,
+  base: number,
+  run: number,
+  options: { readonly parts?: number; readonly swarm?: boolean } = {},
+): Sim<FeedbackChooser> {
+  const count = options.parts ?? 1;
+  if (!Number.isInteger(run) || run < 0) throw new InputError(`--run must be a run index ≥ 0, got ${run}`);
+  if (!Number.isInteger(count) || count < 1) throw new InputError(`--parts must be ≥ 1, got ${count}`);
+  const index = run % count;
+  const campaign = new FeedbackCampaign(feedbackCampaignSeed(base, { index, count }));
+  for (let i = index; i < run; i += count) {
+    const chooser = campaign.chooser(runSeed(base, i));
+    const result = yield* runWorldGen(variant.build, chooser, { swarm: options.swarm === true });
+    campaign.learn(chooser, result.decisions);
+  }
+  return campaign.chooser(runSeed(base, run));
 }
 
 /**

@@ -58,30 +58,40 @@ local function claim_batch(config, raw, at)
   return batch, nil
 end
 
+-- The integer fields of every item, and those of a claimed one (built once per script call, not per item).
+local ITEM_INT_FIELDS = {'e', 'q', 'u', 'a', 'n'}
+local CLAIM_INT_FIELDS = {'t', 'c', 'x'}
+
 -- Reads and validates an item hash. Returns item, nil; or nil, nil when absent; or nil, reason when malformed.
 local function read_item(key)
   local v = redis.call('HGETALL', key)
-  if #v == 0 then return nil, nil end
+  local count = #v
+  if count == 0 then return nil, nil end
   local f = {}
-  for i = 1, #v, 2 do f[v[i]] = v[i + 1] end
-  for _, name in ipairs({'e', 'q', 'u', 'a', 'n'}) do
+  for i = 1, count, 2 do f[v[i]] = v[i + 1] end
+  for i = 1, 5 do
+    local name = ITEM_INT_FIELDS[i]
     if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
   end
-  if f.w ~= '0' and f.w ~= '1' then return nil, 'field w is not 0 or 1: ' .. tostring(f.w) end
-  if f.h ~= nil then
-    if f.h == '' then return nil, 'field h (holder) is empty' end
-    for _, name in ipairs({'t', 'c', 'x'}) do
+  local w = f.w
+  if w ~= '0' and w ~= '1' then return nil, 'field w is not 0 or 1: ' .. tostring(w) end
+  local h = f.h
+  if h ~= nil then
+    if h == '' then return nil, 'field h (holder) is empty' end
+    for i = 1, 3 do
+      local name = CLAIM_INT_FIELDS[i]
       if not is_int(f[name]) then return nil, 'field ' .. name .. ' is not an integer: ' .. tostring(f[name]) end
     end
   elseif f.t ~= nil or f.c ~= nil or f.x ~= nil then
     return nil, 'claim fields without a holder'
   end
-  if f.k ~= nil and f.k ~= 'j' then return nil, 'field k (payload kind) is not j: ' .. f.k end
+  local k = f.k
+  if k ~= nil and k ~= 'j' then return nil, 'field k (payload kind) is not j: ' .. k end
   local item = {
-    e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = f.w,
-    l = f.l, p = f.p, k = f.k, h = f.h,
+    e = tonumber(f.e), q = f.q, u = tonumber(f.u), a = tonumber(f.a), n = tonumber(f.n), w = w,
+    l = f.l, p = f.p, k = k, h = h,
   }
-  if f.h ~= nil then
+  if h ~= nil then
     item.t = tonumber(f.t); item.c = tonumber(f.c); item.x = tonumber(f.x)
   end
   return item, nil
@@ -130,10 +140,25 @@ local function owns(item, token)
   return item ~= nil and item.h ~= nil and item.t == tonumber(token)
 end
 
+-- Runs `command key` (or `command` alone when key is nil) with the elements of `list` as further arguments, in
+-- calls of at most 1,000 (an even count, so score/member pairs stay together; `unpack` of a much longer list
+-- could overflow Lua's C stack).
+local function call_many(command, key, list)
+  for i = 1, #list, 1000 do
+    if key == nil then
+      redis.call(command, unpack(list, i, math.min(#list, i + 999)))
+    else
+      redis.call(command, key, unpack(list, i, math.min(#list, i + 999)))
+    end
+  end
+end
+
 -- The core's Claim of up to `batch` items for `holder` at time `at` (batch already validated), each claim
 -- expiring at at + ttl: appends "Claimed", n, (scope, token, expiresAtMs, attemptCount, updatedAtMs,
 -- reclaimed 0|1, payload or false, payload kind or false) * n, m, (scope, reason) * m to `out` and returns it (the m pairs are
--- malformed items moved aside).
+-- malformed items moved aside). Each round of ready members is granted with one INCRBY of the token (the
+-- tokens the core's per-item increments would give, in claim order), one HSET per item, one ZREM from ready
+-- and one ZADD to claimed.
 local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, holder, batch, at)
   -- Expired claims (expiry <= atMs) compete again by their claim order.
   local expired = redis.call('ZRANGEBYSCORE', claimed_key, '-inf', at)
@@ -158,6 +183,8 @@ local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, ho
   while granted < batch do
     local members = redis.call('ZRANGEBYSCORE', ready_key, '-inf', at, 'LIMIT', 0, batch - granted)
     if #members == 0 then break end
+    -- This round's grants: their ready members, their scopes and items, in claim order.
+    local taken, scopes, items = {}, {}, {}
     for _, m in ipairs(members) do
       local scope = string.sub(m, 18)
       local key = base .. ':item:' .. scope
@@ -177,17 +204,26 @@ local function claim_items(out, ready_key, claimed_key, token_key, ttl, base, ho
         end
         corrupt[#corrupt + 1] = scope; corrupt[#corrupt + 1] = bad
       else
-        local token = redis.call('INCR', token_key)
-        redis.call('HSET', key, 'u', s, 'h', holder, 't', fmt(token), 'c', s, 'x', se, 'w', '0')
-        redis.call('ZREM', ready_key, m)
-        redis.call('ZADD', claimed_key, expires_at_ms, scope)
+        taken[#taken + 1] = m; scopes[#scopes + 1] = scope; items[#items + 1] = item
+      end
+    end
+    if #taken > 0 then
+      local first = redis.call('INCRBY', token_key, #taken) - #taken
+      local claimed = {}
+      for i, scope in ipairs(scopes) do
+        local item = items[i]
+        local token = first + i
+        redis.call('HSET', base .. ':item:' .. scope, 'u', s, 'h', holder, 't', fmt(token), 'c', s, 'x', se, 'w', '0')
+        claimed[#claimed + 1] = expires_at_ms; claimed[#claimed + 1] = scope
         local reclaimed = 0
         if item.h ~= nil then reclaimed = 1 end
         out[#out + 1] = scope; out[#out + 1] = token; out[#out + 1] = expires_at_ms; out[#out + 1] = item.a
         out[#out + 1] = at; out[#out + 1] = reclaimed; out[#out + 1] = item.p or false
         out[#out + 1] = item.k or false
-        granted = granted + 1
       end
+      call_many('ZREM', ready_key, taken)
+      call_many('ZADD', claimed_key, claimed)
+      granted = granted + #taken
     end
   end
   out[head + 1] = granted

@@ -32,17 +32,23 @@ local function lease_read(key, fields)
 end
 
 local function lease_state(key)
-  local f, corrupt, present = lease_read(key, {'holder', 'token', 'expiresAtMs'})
-  if corrupt then return nil, nil, nil, corrupt end
-  if not present then return false, 0, 0, nil end
-  local token = lease_int(f[2])
-  local expiresAtMs = lease_int(f[3])
-  if token == nil then return nil, nil, nil, {'CORRUPT', key, 'token is not an integer: ' .. tostring(f[2])} end
-  if expiresAtMs == nil then
-    return nil, nil, nil, {'CORRUPT', key, 'expiresAtMs is not an integer: ' .. tostring(f[3])}
+  -- One HMGET of the three fields (no field list built per call); pcall: a key of another type answers an
+  -- error, reported as CORRUPT.
+  local f = redis.pcall('HMGET', key, 'holder', 'token', 'expiresAtMs')
+  if f.err then
+    return nil, nil, nil, {'CORRUPT', key, 'the key holds a ' .. redis.call('TYPE', key).ok .. ', expected a hash'}
   end
-  if f[1] == '' then return nil, nil, nil, {'CORRUPT', key, 'holder is empty'} end
-  return f[1], token, expiresAtMs, nil
+  local holder, rawToken, rawExpiresAtMs = f[1], f[2], f[3]
+  -- A missing hash is a lease never used; a hash without these fields is reported below (token missing).
+  if not (holder or rawToken or rawExpiresAtMs) and redis.call('EXISTS', key) == 0 then return false, 0, 0, nil end
+  local token = lease_int(rawToken)
+  if token == nil then return nil, nil, nil, {'CORRUPT', key, 'token is not an integer: ' .. tostring(rawToken)} end
+  local expiresAtMs = lease_int(rawExpiresAtMs)
+  if expiresAtMs == nil then
+    return nil, nil, nil, {'CORRUPT', key, 'expiresAtMs is not an integer: ' .. tostring(rawExpiresAtMs)}
+  end
+  if holder == '' then return nil, nil, nil, {'CORRUPT', key, 'holder is empty'} end
+  return holder, token, expiresAtMs, nil
 end
 
 local function lease_owned(key, caller, callerToken)

@@ -10,7 +10,11 @@
 --                          every live order (in flight or pending, keyed or bypass)
 --   <base>:kinds     hash  order id -> kind, for every live order
 --   <base>:entries   hash  key -> JSON {f: in-flight id (absent = none), c: cancelled 0|1, b: cancelledBy
---                          (absent = null), p: [pending ids, FIFO]}; a key without work has no field
+--                          (absent = null)}; a key without work has no field
+--   <base>:pending:<key> list  the key's pending ids, FIFO (absent when none), so that a transition costs O(1)
+--                          and not O(pending). Format 1 (before issue 22) kept them in the entry as p: [ids];
+--                          get_entry moves such a `p` into the list on first touch (README.md, KeyedMailbox:
+--                          "Stored format").
 --   <base>:keyorder  zset  keys with work, score = insertion sequence (the core's `keys` order)
 --   <base>:keyless   zset  in-flight bypass order ids, score = insertion sequence (the core's `keyless` order)
 --   <base>:kcan      set   in-flight bypass order ids that were cancelled (by Shutdown)
@@ -18,7 +22,8 @@
 --   runtime bookkeeping (not core state): <base>:dispatch list of dispatched order ids not yet taken by an
 --   instance; <base>:dkey hash id -> "K:" .. key | "N" (the Dispatch key) for every in-flight order;
 --   <base>:leases zset id -> the lease's expiresAtMs; <base>:holder hash id -> instance .. "|" .. token;
---   <base>:token string fencing-token counter; channels <base>:cancel (order id) and <base>:wake.
+--   <base>:token string fencing-token counter; channels <base>:cancel (order id) and <base>:wake ("1", once at the
+--   end of a script that dispatched and left orders in the dispatch list).
 -- Replies put a Lua false where the core has null. A malformed value gives {"CORRUPT", key, problem}.
 
 local B = ARGV[1]
@@ -28,6 +33,15 @@ local K = {
   ready = B .. ':ready', dispatch = B .. ':dispatch', dkey = B .. ':dkey', leases = B .. ':leases',
   holder = B .. ':holder', token = B .. ':token', cancel = B .. ':cancel', wake = B .. ':wake',
 }
+
+-- The list of `key`'s pending ids.
+local function plist(key)
+  return B .. ':pending:' .. key
+end
+
+-- Set by dispatch(): the event script publishes one wake-up at its end when orders are left in the dispatch
+-- list (an order this script also took needs none).
+local woke = false
 
 --- @include "includes/now_ms"
 --- @include "includes/fmt"
@@ -93,36 +107,47 @@ local function next_seq(st)
   return st.seq
 end
 
+local function encode_entry(e)
+  return cjson.encode({ f = e.f, c = e.c, b = e.b })
+end
+
+-- The entry {f, c, b} of `key` (nil when the key has no work). A format-1 entry (pending ids in `p`) is
+-- rewritten here: its ids move to the key's pending list (corrupt when that list is not empty).
 local function get_entry(key)
   local raw = redis.call('HGET', K.entries, key)
   if not raw then return nil end
   local ok, e = pcall(cjson.decode, raw)
-  if not ok or type(e) ~= 'table' or type(e.p) ~= 'table' or (e.f ~= nil and type(e.f) ~= 'string')
+  if not ok or type(e) ~= 'table' or (e.p ~= nil and type(e.p) ~= 'table') or (e.f ~= nil and type(e.f) ~= 'string')
     or (e.c ~= 0 and e.c ~= 1) or (e.b ~= nil and type(e.b) ~= 'string') then
     corrupt(K.entries, 'entry of key ' .. key .. ' is malformed: ' .. string.sub(raw, 1, 80))
   end
-  for _, id in ipairs(e.p) do
-    if type(id) ~= 'string' then corrupt(K.entries, 'entry of key ' .. key .. ' has a non-string pending id') end
+  if e.p ~= nil then
+    for _, id in ipairs(e.p) do
+      if type(id) ~= 'string' then corrupt(K.entries, 'entry of key ' .. key .. ' has a non-string pending id') end
+    end
+    if redis.call('LLEN', plist(key)) > 0 then
+      corrupt(K.entries, 'entry of key ' .. key .. ' has format-1 pending ids and a pending list')
+    end
+    for _, id in ipairs(e.p) do redis.call('RPUSH', plist(key), id) end
+    e.p = nil
+    redis.call('HSET', K.entries, key, encode_entry(e))
   end
   return e
 end
 
--- Stores the entry of `key` (deleting it when it has no work), keeping `keys` insertion order.
+local function pending_len(key)
+  return redis.call('LLEN', plist(key))
+end
+
+-- Stores the entry of `key` (deleting it when it has no work: not in flight, no pending ids in its list),
+-- keeping `keys` insertion order.
 local function put_entry(st, key, e)
-  if e.f == nil and #e.p == 0 then
+  if e.f == nil and pending_len(key) == 0 then
     redis.call('HDEL', K.entries, key)
     redis.call('ZREM', K.keyorder, key)
     return
   end
-  local p = e.p
-  local encoded
-  if #p == 0 then
-    local copy = { f = e.f, c = e.c, b = e.b, p = 'EMPTY' }
-    encoded = string.gsub(cjson.encode(copy), '"p":"EMPTY"', '"p":[]')
-  else
-    encoded = cjson.encode(e)
-  end
-  redis.call('HSET', K.entries, key, encoded)
+  redis.call('HSET', K.entries, key, encode_entry(e))
   if not redis.call('ZSCORE', K.keyorder, key) then redis.call('ZADD', K.keyorder, next_seq(st), key) end
 end
 
@@ -152,7 +177,7 @@ end
 local function dispatch(id, key)
   redis.call('RPUSH', K.dispatch, id)
   redis.call('HSET', K.dkey, id, key and ('K:' .. key) or 'N')
-  redis.call('PUBLISH', K.wake, id)
+  woke = true
   return { 'Dispatch', key, order_json(id), id }
 end
 
@@ -189,37 +214,41 @@ local function submit(cfg, st, id, keyed, key, kind, json)
     if redis.call('ZCARD', K.keyorder) >= cfg.keyCountMax then return { 'Rejected', { id, 'key-limit' }, {} } end
     store_order(id, kind, json)
     if can_dispatch_now(cfg, st) then
-      put_entry(st, key, { f = id, c = 0, p = {} })
+      put_entry(st, key, { f = id, c = 0 })
       st.n = st.n + 1
       write_state(st)
       return { 'Accepted', { id, 1, {}, false }, { dispatch(id, key) } }
     end
-    put_entry(st, key, { c = 0, p = { id } })
+    redis.call('RPUSH', plist(key), id)
+    put_entry(st, key, { c = 0 })
     redis.call('RPUSH', K.ready, 'K:' .. key)
     write_state(st)
     return { 'Accepted', { id, 0, {}, false }, {} }
   end
   local c
   local in_kind
+  local npending = pending_len(key)
   if e.f ~= nil then
     in_kind = order_kind(e.f)
     c = cell(cfg, in_kind, kind)
-    if c.incoming == 'drop' and #e.p == 0 then return { 'Dropped', { id, e.f }, {} } end
+    if c.incoming == 'drop' and npending == 0 then return { 'Dropped', { id, e.f }, {} } end
   else
     c = cell(cfg, kind, kind)
   end
-  local kept, superseded = {}, {}
-  for _, pid in ipairs(e.p) do
-    if c.incoming == 'coalesce' and order_kind(pid) == kind then
-      superseded[#superseded + 1] = pid
-    else
-      kept[#kept + 1] = pid
+  -- Only a coalescing cell reads the pending ids (O(pending)); queueing costs O(1).
+  local superseded = {}
+  if c.incoming == 'coalesce' and npending > 0 then
+    for _, pid in ipairs(redis.call('LRANGE', plist(key), 0, -1)) do
+      if order_kind(pid) == kind then superseded[#superseded + 1] = pid end
     end
   end
-  kept[#kept + 1] = id
-  if #kept > cfg.pendingPerKeyMax then return { 'Rejected', { id, 'pending-full' }, {} } end
-  for _, pid in ipairs(superseded) do drop_order(pid) end
+  if npending - #superseded + 1 > cfg.pendingPerKeyMax then return { 'Rejected', { id, 'pending-full' }, {} } end
+  for _, pid in ipairs(superseded) do
+    redis.call('LREM', plist(key), 1, pid)
+    drop_order(pid)
+  end
   store_order(id, kind, json)
+  redis.call('RPUSH', plist(key), id)
   local effects = {}
   local cancelled = false
   if e.f ~= nil and c.inFlight == 'cancel' and e.c == 0 and not cfg.never[in_kind] then
@@ -228,7 +257,6 @@ local function submit(cfg, st, id, keyed, key, kind, json)
     cancelled = e.f
     effects[1] = cancel_effect(key, e.f, 'superseded', id)
   end
-  e.p = kept
   put_entry(st, key, e)
   write_state(st)
   return { 'Accepted', { id, 0, superseded, cancelled }, effects }
@@ -248,10 +276,10 @@ local function dispatch_head(cfg, st)
   end
   if tag ~= 'K:' then corrupt(K.ready, 'entry is neither K: nor O:: ' .. string.sub(head, 1, 80)) end
   local e = get_entry(rest)
-  if e == nil or e.f ~= nil or #e.p == 0 then
+  local id = e ~= nil and e.f == nil and redis.call('LPOP', plist(rest))
+  if not id then
     corrupt(K.ready, 'ready key ' .. rest .. ' has no pending orders or has one in flight')
   end
-  local id = table.remove(e.p, 1)
   e.f = id
   e.c = 0
   e.b = nil
@@ -280,7 +308,7 @@ local function complete(cfg, st, keyed, key, id, outcome)
     e.c = 0
     e.b = nil
     put_entry(st, key, e)
-    if #e.p > 0 then redis.call('RPUSH', K.ready, 'K:' .. key) end
+    if pending_len(key) > 0 then redis.call('RPUSH', K.ready, 'K:' .. key) end
   end
   drop_order(id)
   forget_flight(id)
@@ -314,11 +342,11 @@ local function shutdown(cfg, st)
   for _, key in ipairs(js_order(redis.call('ZRANGE', K.keyorder, 0, -1))) do
     local e = get_entry(key)
     if e == nil then corrupt(K.keyorder, 'key ' .. key .. ' has no entry') end
-    for _, pid in ipairs(e.p) do
+    for _, pid in ipairs(redis.call('LRANGE', plist(key), 0, -1)) do
       pending[#pending + 1] = order_json(pid)
       drop_order(pid)
     end
-    e.p = {}
+    redis.call('DEL', plist(key))
     if e.f ~= nil then
       cancelled[#cancelled + 1] = e.f
       if e.c == 0 then
@@ -358,7 +386,9 @@ local function mailbox_event(with_state, body)
     if cfg == nil then return { at, 'NoConfig' } end
     local st = nil
     if with_state then st = read_state() end
-    return body(at, cfg, st)
+    local reply = body(at, cfg, st)
+    if woke and redis.call('LLEN', K.dispatch) > 0 then redis.call('PUBLISH', K.wake, '1') end
+    return reply
   end)
 end
 
@@ -374,4 +404,23 @@ local function flight_of(id, dk, strict)
   if e ~= nil and e.f == id then return key, e.c end
   if strict then corrupt(K.dkey, 'in-flight order ' .. id .. ' is not in flight under its key') end
   return key, 0
+end
+
+-- Takes up to `want` dispatched orders for `instance`, each under a lease expiring at `expires_at_ms` with a
+-- fresh fencing token: {{id, key|false, orderJson, token, cancelled 0|1, expiresAtMs}, ...}.
+local function take(instance, want, expires_at_ms)
+  local taken = {}
+  while #taken < want do
+    local id = redis.call('LPOP', K.dispatch)
+    if not id then break end
+    local dk = redis.call('HGET', K.dkey, id)
+    if dk then
+      local key, cancelled = flight_of(id, dk, true)
+      local token = redis.call('INCR', K.token)
+      redis.call('ZADD', K.leases, expires_at_ms, id)
+      redis.call('HSET', K.holder, id, instance .. '|' .. token)
+      taken[#taken + 1] = { id, key, order_json(id), token, cancelled, expires_at_ms }
+    end
+  end
+  return taken
 end

@@ -58,17 +58,24 @@ export class Decisions {
       return delay;
     }
     if (delay.values.length === 1) return delay.values[0]!;
+    if (!this.systematic)
+      return delay.values[this.decide({ label, count: delay.values.length, weights: delay.weights })]!;
+    const deadlines = this.clock.deadlines();
     return delay.values[
-      this.decide(
-        this.systematic
-          ? {
-              label,
-              count: delay.values.length,
-              weights: delay.weights,
-              candidates: supportIndices(delay, this.clock.now, this.clock.deadlines()),
-            }
-          : { label, count: delay.values.length, weights: delay.weights },
-      )
+      this.decide({
+        label,
+        count: delay.values.length,
+        weights: delay.weights,
+        candidates: supportIndices(delay, this.clock.now, deadlines),
+        ties: tieIndices(delay.values, this.clock.now, deadlines),
+      })
     ]!;
   }
+}
+
+/** The indices of `values` (ms from `nowMs`) that land exactly on one of the absolute `deadlines` (ms). */
+function tieIndices(values: readonly number[], nowMs: number, deadlines: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) if (deadlines.includes(nowMs + values[i]!)) out.push(i);
+  return out;
 }

@@ -395,6 +395,7 @@ class World implements View {
     this.stepKey = ref.key;
     const out = ref.machine.transition(before, event);
     this.states[ref.index] = out.state;
+    this.chooser.observeState?.(ref.key, out.state);
     this.last = { process, key: ref.key, event, result: out.result, before, after: out.state };
     const effects = out.effects;
     if (this.events !== null) {
