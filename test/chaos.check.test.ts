@@ -165,6 +165,48 @@ describe("the chaos run's checks (bench/chaos/check.ts)", () => {
     ]);
   });
 
+  it("a Worker's batched ackManyAndClaim counts as its acks and its claim: the items it acked are not lost, its grants can be double holders", () => {
+    const acked = (scope: string, token: number) => ({
+      atMs: 1_500,
+      result: { _tag: "Acked", scope, token, owned: true, deleted: true, requeued: false },
+    });
+    const batch = call(
+      "a",
+      "ackManyAndClaim",
+      [
+        [
+          { scope: "s", token: 1 },
+          { scope: "t", token: 2 },
+        ],
+        "a",
+      ],
+      1_499,
+      1_501,
+      {
+        acks: [acked("s", 1), acked("t", 2)],
+        claim: { atMs: 1_500, result: { _tag: "Claimed", claims: [grant("u", 3, 1_500)] } },
+      },
+    );
+    const records = [
+      ...enqueue("s", 1_000),
+      ...enqueue("t", 1_001),
+      ...enqueue("u", 1_002),
+      ...claim("a", "s", 1, 1_010),
+      ...call("a", "claim", ["a", 1], 1_019, 1_021, {
+        atMs: 1_020,
+        result: { _tag: "Claimed", claims: [grant("t", 2, 1_020)] },
+      }),
+      ...batch,
+      ...ack("a", "u", 3, 1_600, true),
+    ];
+    expect(checkNoneLost(history(records)).violations).toEqual([]);
+    // the batch's grant of u (token 3 at 1.500 s, live for the lease TTL) overlaps b's grant of u at 2.000 s
+    const doubled = [...records.slice(0, -2), ...claim("b", "u", 4, 2_000)];
+    expect(checkLiveHolders(history(doubled))).toEqual([
+      "item u: b was granted token 4 at +2.000 s while a's token 3 (granted at +1.500 s) was live until +2.500 s",
+    ]);
+  });
+
   it("two live holders of one item (a grant before the other's claim expired) are flagged", () => {
     const records = [...enqueue("s", 1_000), ...claim("a", "s", 1, 1_010), ...claim("b", "s", 2, 1_500)];
     expect(checkLiveHolders(history(records))).toEqual([

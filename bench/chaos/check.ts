@@ -95,7 +95,7 @@ function join(records: readonly CallRecord[]): Joined[] {
     const o = outcomes.get(r.id);
     if (o?.kind === "threw" && o.message.startsWith("NotInitializedError")) continue; // no effect
     const endMs = o === undefined ? Number.POSITIVE_INFINITY : (o as { returnMs: number }).returnMs;
-    out.push({
+    const joined: Joined = {
       process: r.process,
       op: r.op,
       args: r.args,
@@ -103,9 +103,25 @@ function join(records: readonly CallRecord[]): Joined[] {
       returnMs: o?.kind === "return" ? o.returnMs : null,
       value: o?.kind === "return" ? o.value : undefined,
       resent: (reconnects.get(r.process) ?? []).some((t) => t >= r.callMs && t <= endMs),
-    });
+    };
+    if (joined.op === "ackManyAndClaim") out.push(...unbatch(joined));
+    else out.push(joined);
   }
   return out;
+}
+
+/**
+ * A Worker's batched `ackManyAndClaim([{ scope, token }…], holder)` as the calls it stands for, at its call and
+ * return: one `ack` per entry (its reply `acks[i]`) and one `claim` (its reply `claim`). The script applies them
+ * at one server time, which each reply carries.
+ */
+function unbatch(c: Joined): Joined[] {
+  const [acks, holder] = c.args as [readonly { readonly scope: string; readonly token: number }[], string];
+  const all = c.value as { readonly acks: readonly Timed[]; readonly claim: Timed } | undefined;
+  return [
+    ...acks.map(({ scope, token }, i) => ({ ...c, op: "ack", args: [scope, token], value: all?.acks[i] })),
+    { ...c, op: "claim", args: [holder], value: all?.claim },
+  ];
 }
 
 /** The epochs of the history: one, or one per side of each lossy restart. */

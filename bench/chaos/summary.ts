@@ -54,8 +54,11 @@ export function phaseFigures(records: readonly CallRecord[], phases: Phases): Ph
     const v = r.value as {
       result?: { _tag?: string; owned?: boolean };
       ack?: { result?: { owned?: boolean } };
+      acks?: readonly { result?: { owned?: boolean } }[];
     };
-    if (
+    // a Worker's batched ackManyAndClaim: each owned ack counts
+    if (Array.isArray(v?.acks)) acks[i]! += v.acks.filter((a) => a.result?.owned === true).length;
+    else if (
       (v?.result?._tag === "Acked" && v.result.owned === true) ||
       v?.ack?.result?.owned === true ||
       v?.result?._tag === "Granted" ||
